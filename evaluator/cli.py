@@ -1,0 +1,184 @@
+"""Command-line commands: ``flask --app wsgi criteria …``, ``score`` and ``demo …``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import pandas as pd
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from evaluator.criteria import CriteriaError, CriteriaSet, list_criteria, load_criteria, load_criteria_file
+from evaluator.criteria.catalog import criteria_dir
+from evaluator.scoring.engine import score_round
+from evaluator.scoring.errors import InputError, format_problem
+from evaluator.scoring.sensitivity import weight_sensitivity
+from evaluator.tables import TableError, read_table, write_tables
+
+criteria_cli = AppGroup("criteria", help="Validate and inspect criteria sets.")
+demo_cli = AppGroup("demo", help="The bundled demonstration round.")
+
+
+def _folder() -> Path:
+    return Path(current_app.config.get("CRITERIA_DIR") or criteria_dir())
+
+
+def _fail(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(line, err=True)
+    sys.exit(1)
+
+
+def _criteria_or_fail(ref: str) -> CriteriaSet:
+    try:
+        return load_criteria(ref, _folder())
+    except CriteriaError as exc:
+        _fail([str(exc)])
+        raise  # unreachable: _fail exits
+
+
+@criteria_cli.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def validate_cmd(files: tuple[str, ...]) -> None:
+    """Validate criteria files; list every problem with its path."""
+    bad = 0
+    for file in files:
+        try:
+            cs = load_criteria_file(file)
+        except CriteriaError as exc:
+            bad += 1
+            click.echo(f"✗ {file}: {sum(len(m) for m in exc.errors.values())} problem(s)")
+            for path, messages in exc.errors.items():
+                for message in messages:
+                    click.echo(f"    {path}: {message}")
+            continue
+        click.echo(f"✓ {file}: {cs.id} {cs.version} {cs.title} — {len(cs.indicators)} sections, "
+                   f"{len(cs.leaves)} indicators ({len(cs.expert_leaves)} expert), "
+                   f"{len(cs.fields)} fields, sha256 {cs.sha256[:12]}")
+    if bad:
+        sys.exit(1)
+
+
+@criteria_cli.command("list")
+def list_cmd() -> None:
+    """List the criteria sets in the criteria folder."""
+    try:
+        sets = list_criteria(_folder())
+    except CriteriaError as exc:
+        _fail([str(exc)])
+    for cs in sets:
+        click.echo(f"{cs.id:12} {cs.version:8} {cs.zone_type:28} {cs.title}")
+
+
+@criteria_cli.command("show")
+@click.argument("ref")
+def show_cmd(ref: str) -> None:
+    """Show a set's tree with effective points, weights, methods and AHP consistency."""
+    cs = _criteria_or_fail(ref)
+    click.echo(f"{cs.title} ({cs.title_en}) — {cs.id} {cs.version}, {cs.zone_type}, "
+               f"scale {cs.scale:g}")
+    if cs.root_ahp:
+        click.echo(_ahp_line(cs.root_ahp, "  sections"))
+    click.echo(f"{'indicator':44} {'points':>8} {'weight':>8}  how")
+    for node in cs.walk():
+        label = "  " * (node.level - 1) + f"{node.id} {node.name}"
+        how = node.allocation
+        if node.is_leaf:
+            how += f", {node.method} [{'/'.join(node.check)}]"
+        click.echo(f"{label:44} {node.points:8.3f} {node.points / cs.scale:8.2%}  {how}")
+        if node.ahp:
+            click.echo(_ahp_line(node.ahp, "  " * node.level))
+    if cs.vetoes:
+        click.echo("vetoes: " + "; ".join(v.reason for v in cs.vetoes))
+    if cs.bonus_items:
+        click.echo(f"bonus (cap {cs.bonus_cap:g}): "
+                   + "; ".join(f"{b.name} +{b.points:g}" for b in cs.bonus_items))
+    click.echo("grades: " + "; ".join(
+        f"{g.label} ≥{g.min_total:g}" if g.min_total is not None else g.label for g in cs.grades))
+    agg = cs.aggregation
+    click.echo(f"experts: {agg.method} (trim from {agg.trim_from}), at least {agg.min_reviews} "
+               f"reviews, calibration {agg.calibration}; ranking {cs.ranking.method}, "
+               f"tie-break {' > '.join(cs.ranking.tie_break)}")
+
+
+def _ahp_line(info, indent: str) -> str:
+    weights = ", ".join(f"{w:.4f}" for w in info.weights)
+    return (f"{indent}AHP weights [{weights}] λmax={info.lambda_max:.4f} CI={info.ci:.4f} "
+            f"CR={info.cr:.4f} ({info.ri_table})")
+
+
+def _read(path: str | None) -> pd.DataFrame | None:
+    if path is None:
+        return None
+    try:
+        return read_table(path)
+    except TableError as exc:
+        _fail([str(exc)])
+        raise
+
+
+@click.command("score")
+@click.option("--criteria", "ref", required=True, help="Criteria set id or YAML file.")
+@click.option("--applications", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Applications: CSV or XLSX with an id column and one column per field.")
+@click.option("--scores", type=click.Path(exists=True, dir_okay=False),
+              help="Expert scores: application_id, reviewer_id, indicator_id, score[, flag].")
+@click.option("--bonus", type=click.Path(exists=True, dir_okay=False),
+              help="Bonus claims: application_id, bonus_id.")
+@click.option("--output", required=True, type=click.Path(dir_okay=False),
+              help="Results file: .csv (results only) or .xlsx (results, contributions, notes).")
+@click.option("--sensitivity", "draws", type=int, default=0,
+              help="Monte Carlo draws of ±10 % weight perturbation (0 = off).")
+@click.option("--top-k", type=int, default=10, help="Top K for the sensitivity summary.")
+def score_cmd(ref: str, applications: str, scores: str | None, bonus: str | None, output: str,
+              draws: int, top_k: int) -> None:
+    """Score a round from files and write the ranked results."""
+    cs = _criteria_or_fail(ref)
+    try:
+        result = score_round(cs, _read(applications), _read(scores), _read(bonus))
+    except InputError as exc:
+        _fail([f"{len(exc.errors) + exc.omitted} problem(s) in the input; nothing was written:"]
+              + [f"  {format_problem(p)}" for p in exc.errors]
+              + ([f"  … and {exc.omitted} more"] if exc.omitted else []))
+    sheets = {"results": result.table(), "contributions": result.contributions().set_index(
+        ["application_id", "indicator_id"])}
+    notes = [*result.notes]
+    if draws:
+        sens = weight_sensitivity(result, draws=draws, top_k=top_k)
+        sheets["sensitivity"] = sens.table
+        notes.append(f"sensitivity: {draws} draws, ±10 % weights, top {top_k}, seed 0")
+    sheets["notes"] = pd.DataFrame({"note": notes or ["—"]})
+    try:
+        written = write_tables(output, sheets)
+    except (TableError, OSError) as exc:
+        _fail([str(exc)])
+    ranked = int((result.rank > 0).sum())
+    click.echo(f"{cs.id}: {len(result.ids)} applications, {ranked} ranked, "
+               f"{int(result.vetoed.sum())} vetoed, {int((~result.complete).sum())} incomplete "
+               f"→ {', '.join(str(p) for p in written)}")
+    for note in result.notes:
+        click.echo(f"note: {note}")
+
+
+@demo_cli.command("score")
+@click.option("--applicants", default=30, show_default=True, help="Applicants per zone type.")
+@click.option("--top", default=10, show_default=True, help="Rows to print per zone type.")
+@click.option("--seed", default=2026, show_default=True, help="Seed of the demo data.")
+def demo_score_cmd(applicants: int, top: int, seed: int) -> None:
+    """Score the bundled demo round for all three zone types and print the rankings."""
+    from evaluator.demo.report import print_demo
+
+    try:
+        sets = list_criteria(_folder())
+    except CriteriaError as exc:
+        _fail([str(exc)])
+    print_demo(sets, applicants=applicants, top=top, seed=seed, echo=click.echo)
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the command groups to the app."""
+    app.cli.add_command(criteria_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(score_cmd)

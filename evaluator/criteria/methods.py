@@ -1,0 +1,487 @@
+"""The built-in indicator methods: expert, range, threshold, ratio, boolean, count_of, improvement."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from marshmallow import Schema, fields, post_load, validate
+
+from evaluator.criteria.model import Field
+from evaluator.criteria.registry import (
+    Figures,
+    Method,
+    Problem,
+    field_problems,
+    fmt,
+    register,
+)
+
+NUMERIC = ("int", "float")
+NUMERIC_OR_BOOL = ("int", "float", "bool")
+
+
+def _nonneg(**kw: Any) -> fields.Float:
+    return fields.Float(allow_nan=False, validate=validate.Range(min=0), **kw)
+
+
+def _positive(**kw: Any) -> fields.Float:
+    return fields.Float(
+        allow_nan=False, validate=validate.Range(min=0, min_inclusive=False), **kw
+    )
+
+
+register(
+    Method(
+        name="expert",
+        schema=None,
+        score=lambda p, figures, points: np.array([]),
+        uses=lambda p: (),
+        check=lambda p, declared, points: [],
+        describe=lambda p, values: "专家评分 expert score",
+    )
+)
+
+
+# --- range ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Band:
+    """A normal range: full marks inside [lo, hi], falling linearly to 0 over below/above."""
+
+    lo: float | None = None
+    hi: float | None = None
+    below: float = 0.0
+    above: float = 0.0
+
+    def share(self, x: np.ndarray) -> np.ndarray:
+        """Share of full marks for each value (NaN stays NaN)."""
+        out = np.ones_like(x, dtype=float)
+        with np.errstate(invalid="ignore"):
+            if self.lo is not None:
+                gap = self.lo - x
+                fall = np.clip(1.0 - gap / self.below, 0.0, 1.0) if self.below > 0 else 0.0
+                out = np.where(gap > 0, fall, out)
+            if self.hi is not None:
+                gap = x - self.hi
+                fall = np.clip(1.0 - gap / self.above, 0.0, 1.0) if self.above > 0 else 0.0
+                out = np.where(gap > 0, fall, out)
+        return np.where(np.isnan(x), np.nan, out)
+
+    def text(self) -> str:
+        """The band as a short range, e.g. ``1,500–4,000``."""
+        return f"{fmt(self.lo)}–{fmt(self.hi)}"
+
+
+class BandSchema(Schema):
+    """Parameters of one normal range."""
+
+    lo = fields.Float(load_default=None, allow_nan=False)
+    hi = fields.Float(load_default=None, allow_nan=False)
+    below = _nonneg(load_default=0.0)
+    above = _nonneg(load_default=0.0)
+
+    @post_load
+    def _make(self, data: dict[str, Any], **kw: Any) -> Band:
+        return Band(**data)
+
+
+class RangeSchema(Schema):
+    """Parameters of ``range``: one band, or a band per category of an enum field."""
+
+    field = fields.String(required=True)
+    lo = fields.Float(load_default=None, allow_nan=False)
+    hi = fields.Float(load_default=None, allow_nan=False)
+    below = _nonneg(load_default=0.0)
+    above = _nonneg(load_default=0.0)
+    by = fields.String(load_default=None)
+    norms = fields.Dict(
+        keys=fields.String(), values=fields.Nested(BandSchema, allow_none=True), load_default=None
+    )
+
+    @post_load
+    def _make(self, d: dict[str, Any], **kw: Any) -> RangeParams:
+        band = Band(d["lo"], d["hi"], d["below"], d["above"])
+        return RangeParams(d["field"], band, d["by"], d["norms"])
+
+
+@dataclass(frozen=True)
+class RangeParams:
+    """Loaded parameters of ``range``."""
+
+    field: str
+    band: Band
+    by: str | None = None
+    norms: Mapping[str, Band | None] | None = None
+
+
+def _range_score(p: RangeParams, figures: Figures, points: float) -> np.ndarray:
+    x = figures.number(p.field)
+    if p.by is None:
+        return p.band.share(x)
+    codes = figures.codes(p.by)
+    out = np.full(x.shape, np.nan)
+    for i, choice in enumerate(figures.choices(p.by)):
+        mask = codes == i
+        band = (p.norms or {}).get(choice)
+        out[mask] = 1.0 if band is None else band.share(x[mask])
+    out[np.isnan(x)] = np.nan
+    return out
+
+
+def _range_check(p: RangeParams, declared: Mapping[str, Field], points: float) -> list[Problem]:
+    problems = field_problems(declared, p.field, NUMERIC, "params.field")
+    bands: list[tuple[str, Band]] = [("params", p.band)]
+    if p.by is not None:
+        problems += field_problems(declared, p.by, ("enum",), "params.by")
+        by = declared.get(p.by)
+        if p.norms is None:
+            problems.append(("params.norms", "a norm per category is needed with 'by'"))
+        elif by is not None and by.type == "enum":
+            missing = [c for c in by.choice_values if c not in p.norms]
+            unknown = [c for c in p.norms if c not in by.choice_values]
+            if missing:
+                problems.append(("params.norms", f"no norm for categories: {', '.join(missing)}"))
+            if unknown:
+                problems.append(("params.norms", f"unknown categories: {', '.join(unknown)}"))
+        bands = [(f"params.norms.{k}", b) for k, b in (p.norms or {}).items() if b is not None]
+    elif p.norms is not None:
+        problems.append(("params.norms", "norms need 'by' (the category field)"))
+    for where, b in bands:
+        if b.lo is not None and b.hi is not None and b.lo > b.hi:
+            problems.append((where, f"lo {fmt(b.lo)} is above hi {fmt(b.hi)}"))
+    return problems
+
+
+def _range_describe(p: RangeParams, values: Mapping[str, Any]) -> str:
+    band: Band | None = p.band
+    if p.by is not None:
+        band = (p.norms or {}).get(values.get(p.by))
+        if band is None:
+            return f"{p.field} = {fmt(values.get(p.field))}; {values.get(p.by)}: no norm"
+    return f"{p.field} = {fmt(values.get(p.field))}; norm {band.text()}"
+
+
+register(
+    Method(
+        name="range",
+        schema=RangeSchema,
+        score=_range_score,
+        uses=lambda p: (p.field,) + ((p.by,) if p.by else ()),
+        check=_range_check,
+        describe=_range_describe,
+    )
+)
+
+
+# --- threshold --------------------------------------------------------------------------------
+
+
+class StepSchema(Schema):
+    """One step of ``threshold``: reaching ``min`` (or staying under ``max``) earns ``points``."""
+
+    min = fields.Float(load_default=None, allow_nan=False)
+    max = fields.Float(load_default=None, allow_nan=False)
+    points = _nonneg(required=True)
+
+
+@dataclass(frozen=True)
+class ThresholdParams:
+    """Loaded parameters of ``threshold``."""
+
+    field: str
+    steps: tuple[tuple[float, float], ...]  # (bound, points)
+    lower_is_better: bool
+
+
+class ThresholdSchema(Schema):
+    """Parameters of ``threshold``."""
+
+    field = fields.String(required=True)
+    steps = fields.List(fields.Nested(StepSchema), required=True, validate=validate.Length(min=1))
+
+    @post_load
+    def _make(self, d: dict[str, Any], **kw: Any) -> ThresholdParams | dict[str, Any]:
+        kinds = {("min" if s["min"] is not None else "") + ("max" if s["max"] is not None else "")
+                 for s in d["steps"]}
+        if kinds not in ({"min"}, {"max"}):
+            from marshmallow import ValidationError
+
+            raise ValidationError("every step needs 'min', or every step 'max' (not both)", "steps")
+        lower = kinds == {"max"}
+        steps = tuple((s["max"] if lower else s["min"], s["points"]) for s in d["steps"])
+        return ThresholdParams(d["field"], steps, lower)
+
+
+def _threshold_score(p: ThresholdParams, figures: Figures, points: float) -> np.ndarray:
+    x = figures.number(p.field)
+    got = np.zeros_like(x)
+    with np.errstate(invalid="ignore"):
+        for bound, pts in p.steps:
+            reached = x <= bound if p.lower_is_better else x >= bound
+            got = np.where(reached, np.maximum(got, pts), got)
+    share = got / points if points > 0 else got * 0.0
+    return np.where(np.isnan(x), np.nan, share)
+
+
+def _threshold_check(p: ThresholdParams, declared: Mapping[str, Field], points: float) -> list[Problem]:
+    problems = field_problems(declared, p.field, NUMERIC_OR_BOOL, "params.field")
+    for i, (_, pts) in enumerate(p.steps):
+        if pts > points + 1e-9:
+            problems.append((f"params.steps[{i}].points",
+                             f"{fmt(pts)} points exceed the indicator's {fmt(points)}"))
+    return problems
+
+
+def _threshold_describe(p: ThresholdParams, values: Mapping[str, Any]) -> str:
+    sign = "≤" if p.lower_is_better else "≥"
+    steps = ", ".join(f"{sign}{fmt(b)}→{fmt(pts)}" for b, pts in p.steps)
+    return f"{p.field} = {fmt(values.get(p.field))}; steps {steps}"
+
+
+register(
+    Method(
+        name="threshold",
+        schema=ThresholdSchema,
+        score=_threshold_score,
+        uses=lambda p: (p.field,),
+        check=_threshold_check,
+        describe=_threshold_describe,
+    )
+)
+
+
+# --- ratio ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RatioParams:
+    """Loaded parameters of ``ratio``."""
+
+    numerator: str
+    denominator: str
+    per: float
+    target: float
+
+
+class RatioSchema(Schema):
+    """Parameters of ``ratio``: numerator ÷ denominator × per, scored against target."""
+
+    numerator = fields.String(required=True)
+    denominator = fields.String(required=True)
+    per = _positive(load_default=1.0)
+    target = _positive(required=True)
+
+    @post_load
+    def _make(self, d: dict[str, Any], **kw: Any) -> RatioParams:
+        return RatioParams(**d)
+
+
+def ratio_value(p: RatioParams, num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """The ratio for each application; 0 where the denominator is not positive."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(den > 0, num / den * p.per, 0.0)
+    return np.where(np.isnan(num) | np.isnan(den), np.nan, value)
+
+
+def _ratio_score(p: RatioParams, figures: Figures, points: float) -> np.ndarray:
+    value = ratio_value(p, figures.number(p.numerator), figures.number(p.denominator))
+    return np.clip(value / p.target, 0.0, 1.0)
+
+
+def _ratio_describe(p: RatioParams, values: Mapping[str, Any]) -> str:
+    num, den = values.get(p.numerator), values.get(p.denominator)
+    value = ratio_value(p, np.array([np.nan if num is None else num], dtype=float),
+                        np.array([np.nan if den is None else den], dtype=float))[0]
+    per = f" per {fmt(p.per)}" if p.per != 1 else ""
+    return f"{p.numerator}/{p.denominator} = {fmt(float(value))}{per}; target {fmt(p.target)}"
+
+
+register(
+    Method(
+        name="ratio",
+        schema=RatioSchema,
+        score=_ratio_score,
+        uses=lambda p: (p.numerator, p.denominator),
+        check=lambda p, declared, points: (
+            field_problems(declared, p.numerator, NUMERIC, "params.numerator")
+            + field_problems(declared, p.denominator, NUMERIC, "params.denominator")
+        ),
+        describe=_ratio_describe,
+    )
+)
+
+
+# --- boolean ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BooleanParams:
+    """Loaded parameters of ``boolean``."""
+
+    field: str
+    invert: bool = False
+
+
+class BooleanSchema(Schema):
+    """Parameters of ``boolean``."""
+
+    field = fields.String(required=True)
+    invert = fields.Boolean(load_default=False)
+
+    @post_load
+    def _make(self, d: dict[str, Any], **kw: Any) -> BooleanParams:
+        return BooleanParams(**d)
+
+
+def _boolean_score(p: BooleanParams, figures: Figures, points: float) -> np.ndarray:
+    x = figures.number(p.field)
+    with np.errstate(invalid="ignore"):
+        share = (x < 0.5) if p.invert else (x >= 0.5)
+    return np.where(np.isnan(x), np.nan, share.astype(float))
+
+
+register(
+    Method(
+        name="boolean",
+        schema=BooleanSchema,
+        score=_boolean_score,
+        uses=lambda p: (p.field,),
+        check=lambda p, declared, points: field_problems(declared, p.field, ("bool",), "params.field"),
+        describe=lambda p, values: f"{p.field} = {fmt(values.get(p.field))}"
+        + ("; full marks when false" if p.invert else ""),
+    )
+)
+
+
+# --- count_of ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CountOfParams:
+    """Loaded parameters of ``count_of``."""
+
+    field: str
+    of: tuple[str, ...] | None
+    full_at: int | None
+
+
+class CountOfSchema(Schema):
+    """Parameters of ``count_of``: how many of a list of choices are ticked."""
+
+    field = fields.String(required=True)
+    of = fields.List(fields.String(), load_default=None, validate=validate.Length(min=1))
+    full_at = fields.Integer(load_default=None, validate=validate.Range(min=1))
+
+    @post_load
+    def _make(self, d: dict[str, Any], **kw: Any) -> CountOfParams:
+        return CountOfParams(d["field"], None if d["of"] is None else tuple(d["of"]), d["full_at"])
+
+
+def _counted(p: CountOfParams, choices: tuple[str, ...]) -> tuple[list[int], int]:
+    of = p.of or choices
+    idx = [choices.index(c) for c in of if c in choices]
+    return idx, p.full_at or len(of)
+
+
+def _count_of_score(p: CountOfParams, figures: Figures, points: float) -> np.ndarray:
+    idx, full_at = _counted(p, figures.choices(p.field))
+    count = figures.ticks(p.field)[:, idx].sum(axis=1)
+    share = np.minimum(count / full_at, 1.0)
+    return np.where(figures.missing(p.field), np.nan, share)
+
+
+def _count_of_check(p: CountOfParams, declared: Mapping[str, Field], points: float) -> list[Problem]:
+    problems = field_problems(declared, p.field, ("multi",), "params.field")
+    f = declared.get(p.field)
+    if f is not None and f.type == "multi" and p.of:
+        unknown = [c for c in p.of if c not in f.choice_values]
+        if unknown:
+            problems.append(("params.of", f"not choices of '{p.field}': {', '.join(unknown)}"))
+        if p.full_at is not None and p.full_at > len(p.of):
+            problems.append(("params.full_at", f"{p.full_at} is more than the {len(p.of)} counted"))
+    return problems
+
+
+def _count_of_describe(p: CountOfParams, values: Mapping[str, Any]) -> str:
+    ticked = values.get(p.field) or []
+    counted = [c for c in ticked if p.of is None or c in p.of]
+    target = p.full_at or (len(p.of) if p.of else "all")
+    return f"{p.field}: {len(counted)} ticked ({', '.join(counted) or '—'}); full marks at {target}"
+
+
+register(
+    Method(
+        name="count_of",
+        schema=CountOfSchema,
+        score=_count_of_score,
+        uses=lambda p: (p.field,),
+        check=_count_of_check,
+        describe=_count_of_describe,
+    )
+)
+
+
+# --- improvement ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImprovementParams:
+    """Loaded parameters of ``improvement``."""
+
+    current: str
+    previous: str
+    level_target: float
+    gain_target: float
+    level_weight: float = 0.4
+    gain_weight: float = 0.6
+
+
+class ImprovementSchema(Schema):
+    """Parameters of ``improvement``: current level and year-on-year gain, weighted."""
+
+    current = fields.String(required=True)
+    previous = fields.String(required=True)
+    level_target = _positive(required=True)
+    gain_target = _positive(required=True)
+    level_weight = fields.Float(load_default=0.4, validate=validate.Range(min=0, max=1))
+    gain_weight = fields.Float(load_default=0.6, validate=validate.Range(min=0, max=1))
+
+    @post_load
+    def _make(self, d: dict[str, Any], **kw: Any) -> ImprovementParams:
+        return ImprovementParams(**d)
+
+
+def _improvement_score(p: ImprovementParams, figures: Figures, points: float) -> np.ndarray:
+    cur, prev = figures.number(p.current), figures.number(p.previous)
+    level = np.clip(cur / p.level_target, 0.0, 1.0)
+    gain = np.clip((cur - prev) / p.gain_target, 0.0, 1.0)
+    return p.level_weight * level + p.gain_weight * gain
+
+
+def _improvement_check(p: ImprovementParams, declared: Mapping[str, Field], points: float) -> list[Problem]:
+    problems = field_problems(declared, p.current, NUMERIC, "params.current")
+    problems += field_problems(declared, p.previous, NUMERIC, "params.previous")
+    if abs(p.level_weight + p.gain_weight - 1.0) > 1e-9:
+        problems.append(("params", f"level_weight + gain_weight = "
+                         f"{p.level_weight + p.gain_weight:g}, not 1"))
+    return problems
+
+
+register(
+    Method(
+        name="improvement",
+        schema=ImprovementSchema,
+        score=_improvement_score,
+        uses=lambda p: (p.current, p.previous),
+        check=_improvement_check,
+        describe=lambda p, v: (
+            f"{p.current} = {fmt(v.get(p.current))} (target {fmt(p.level_target)}), "
+            f"previous {fmt(v.get(p.previous))} (gain target {fmt(p.gain_target)}); "
+            f"weights {p.level_weight:g}/{p.gain_weight:g}"
+        ),
+    )
+)

@@ -1,0 +1,204 @@
+"""Build the indicator tree: share each parent's points among its children and check leaves.
+
+Problems are collected, never raised, so that a file's every mistake is reported at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from marshmallow import ValidationError
+
+from evaluator.criteria.model import AHPInfo, Field, Indicator
+from evaluator.criteria.registry import get_method, known_methods
+from evaluator.criteria.schema import flatten_errors
+from evaluator.scoring.mcda import RI_TABLES, ahp, check_matrix
+
+Errors = dict[str, list[str]]
+CR_LIMIT = 0.10
+TOLERANCE = 1e-9
+
+
+def add_error(errors: Errors, path: str, message: str) -> None:
+    """Record one problem at a path."""
+    errors.setdefault(path, []).append(message)
+
+
+def derive_ahp(spec: Mapping[str, Any], n_children: int, path: str, errors: Errors) -> AHPInfo | None:
+    """Weights from an AHP block, or None after recording why they cannot be derived."""
+    matrix = spec.get("matrix") or []
+    table = spec.get("ri_table", "saaty1980")
+    ok = True
+    if table not in RI_TABLES:
+        add_error(errors, f"{path}.ri_table",
+                  f"unknown random-index table '{table}'; known: {', '.join(sorted(RI_TABLES))}")
+        ok = False
+    if len(matrix) != n_children:
+        add_error(errors, f"{path}.matrix",
+                  f"matrix has {len(matrix)} rows but the node has {n_children} children")
+        ok = False
+    for message in check_matrix(matrix):
+        add_error(errors, f"{path}.matrix", message)
+        ok = False
+    if not ok:
+        return None
+    result = ahp(matrix, ri_table=table)
+    if result.cr > CR_LIMIT:
+        add_error(errors, f"{path}.matrix",
+                  f"consistency ratio CR = {result.cr:.3f} exceeds {CR_LIMIT:.2f} "
+                  f"(λmax = {result.lambda_max:.4f}, CI = {result.ci:.4f}); revise the judgements")
+        return None
+    return AHPInfo(
+        matrix=tuple(tuple(float(v) for v in row) for row in matrix),
+        ri_table=table,
+        weights=tuple(float(w) for w in result.weights),
+        lambda_max=float(result.lambda_max),
+        ci=float(result.ci),
+        cr=float(result.cr),
+    )
+
+
+def allocate(
+    children: list[Mapping[str, Any]],
+    parent_points: float,
+    ahp_spec: Mapping[str, Any] | None,
+    path: str,
+    errors: Errors,
+    total_path: str,
+) -> tuple[list[float], str, AHPInfo | None]:
+    """Share a parent's points among its children; return (points, allocation, ahp info)."""
+    n = len(children)
+    has_points = [c.get("points") is not None for c in children]
+    has_weight = [c.get("weight") is not None for c in children]
+    fallback = [parent_points / n] * n if n else []
+    if ahp_spec is not None:
+        if any(has_points) or any(has_weight):
+            add_error(errors, path, "children of an AHP-weighted node carry neither points nor weight")
+        info = derive_ahp(ahp_spec, n, f"{total_path}.ahp" if total_path else "ahp", errors)
+        if info is None:
+            return fallback, "ahp", None
+        return [parent_points * w for w in info.weights], "ahp", info
+    if all(has_points) and not any(has_weight):
+        pts = [float(c["points"]) for c in children]
+        if abs(sum(pts) - parent_points) > TOLERANCE * max(1.0, parent_points):
+            where = f"{total_path}.points" if total_path else "scale"
+            add_error(errors, where,
+                      f"children's points add up to {sum(pts):g}, not {parent_points:g}")
+        return pts, "points", None
+    if all(has_weight) and not any(has_points):
+        total = sum(float(c["weight"]) for c in children)
+        return [parent_points * float(c["weight"]) / total for c in children], "weight", None
+    add_error(errors, path,
+              "every child needs 'points', or every child a relative 'weight', "
+              "or the parent an 'ahp' matrix (not a mix)")
+    return fallback, "points", None
+
+
+class TreeBuilder:
+    """Turns loaded indicator dicts into :class:`Indicator` nodes, recording problems."""
+
+    def __init__(self, fields: Mapping[str, Field], materials: set[str], errors: Errors):
+        self.fields = fields
+        self.materials = materials
+        self.errors = errors
+        self.seen: dict[str, str] = {}
+
+    def build_level(
+        self,
+        nodes: list[Mapping[str, Any]],
+        parent_points: float,
+        ahp_spec: Mapping[str, Any] | None,
+        path: str,
+        parent: Indicator | None,
+    ) -> tuple[list[Indicator], AHPInfo | None]:
+        """Build the children of one parent (``path`` is the list's own path)."""
+        parent_path = parent.path if parent else ""
+        points, allocation, info = allocate(
+            nodes, parent_points, ahp_spec, path, self.errors, parent_path
+        )
+        built = []
+        for i, (node, pts) in enumerate(zip(nodes, points, strict=True)):
+            share = pts / parent_points if parent_points else 0.0
+            built.append(self.build_node(node, pts, share, allocation, f"{path}[{i}]", parent))
+        return built, info
+
+    def build_node(
+        self,
+        node: Mapping[str, Any],
+        points: float,
+        share: float,
+        allocation: str,
+        path: str,
+        parent: Indicator | None,
+    ) -> Indicator:
+        """Build one node and, recursively, its subtree."""
+        node_id = node.get("id", f"?{path}")
+        if node_id in self.seen:
+            add_error(self.errors, f"{path}.id", f"duplicate id '{node_id}' (also at {self.seen[node_id]})")
+        else:
+            self.seen[node_id] = path
+        level = 1 if parent is None else parent.level + 1
+        common = dict(
+            id=node_id,
+            name=node.get("name", ""),
+            name_en=node.get("name_en", ""),
+            level=level,
+            points=points,
+            share_of_parent=share,
+            allocation=allocation,
+            section=parent.section if parent else node_id,
+            parent=parent.id if parent else None,
+            path=path,
+            guidance=node.get("guidance"),
+        )
+        children = node.get("children")
+        if children:
+            for key in ("method", "params", "check"):
+                if node.get(key) is not None:
+                    add_error(self.errors, f"{path}.{key}", "a node with children is not scored itself")
+            shell = Indicator(**common)
+            kids, info = self.build_level(
+                children, points, node.get("ahp"), f"{path}.children", shell
+            )
+            return Indicator(**common, children=tuple(kids), ahp=info)
+        if node.get("ahp") is not None:
+            add_error(self.errors, f"{path}.ahp", "an AHP matrix needs children to weight")
+        return self.build_leaf(node, common, path)
+
+    def build_leaf(self, node: Mapping[str, Any], common: dict[str, Any], path: str) -> Indicator:
+        """Check a leaf's method, params, check kinds and evidence."""
+        name = node.get("method")
+        method = get_method(name) if name else None
+        params: Any = None
+        if name is None:
+            add_error(self.errors, f"{path}.method", "a leaf needs a method (or children)")
+        elif method is None:
+            add_error(self.errors, f"{path}.method",
+                      f"unknown method '{name}'; known: {', '.join(known_methods())}")
+        elif method.schema is None:
+            if node.get("params"):
+                add_error(self.errors, f"{path}.params", f"method '{name}' takes no params")
+        else:
+            try:
+                params = method.schema().load(node.get("params") or {})
+            except ValidationError as err:
+                for p, msgs in flatten_errors(err.messages, f"{path}.params").items():
+                    self.errors.setdefault(p, []).extend(msgs)
+            else:
+                for where, message in method.check(params, self.fields, common["points"]):
+                    add_error(self.errors, f"{path}.{where}", message)
+        if not node.get("check"):
+            add_error(self.errors, f"{path}.check",
+                      "say how it is checked: materials, on_site, survey or data")
+        for i, key in enumerate(node.get("evidence") or []):
+            if key not in self.materials:
+                add_error(self.errors, f"{path}.evidence[{i}]",
+                          f"material '{key}' is not declared in materials")
+        return Indicator(
+            **common,
+            method=name,
+            params=params,
+            check=tuple(node.get("check") or ()),
+            evidence=tuple(node.get("evidence") or ()),
+        )

@@ -1,0 +1,1 @@
+"""Demo data: real Sichuan places and generated applications for trying the service."""

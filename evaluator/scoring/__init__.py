@@ -1,0 +1,1 @@
+"""The scoring engine: pure numpy/pandas, no Flask and no database."""

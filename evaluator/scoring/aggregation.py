@@ -1,0 +1,88 @@
+"""Combine reviewers' scores: z-score calibration, then trimmed mean, mean or median.
+
+All functions work on flat arrays (one entry per score) with integer group codes, so a round of
+millions of scores is a few sorts and ``bincount`` calls.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _group_stats(key: np.ndarray, values: np.ndarray, n_groups: int) -> tuple[np.ndarray, ...]:
+    count = np.bincount(key, minlength=n_groups).astype(float)
+    total = np.bincount(key, weights=values, minlength=n_groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / count
+        dev = values - mean[key]
+        var = np.bincount(key, weights=dev * dev, minlength=n_groups) / count
+    return count, mean, np.sqrt(var)
+
+
+def calibrate_zscore(
+    score: np.ndarray,
+    reviewer: np.ndarray,
+    indicator: np.ndarray,
+    maxima: np.ndarray,
+    min_scores: int,
+) -> np.ndarray:
+    """Standardise each reviewer's scores per indicator, map back to the indicator's scale.
+
+    z = (s − mean of that reviewer on that indicator) ÷ their population sd (0 when they gave
+    everyone the same score); calibrated = pooled mean + z × pooled sd of all scores on the
+    indicator, clipped to [0, max]. A reviewer with fewer than ``min_scores`` scores on an
+    indicator keeps their raw scores there.
+    """
+    if score.size == 0:
+        return score.copy()
+    n_ind = len(maxima)
+    n_rev = int(reviewer.max()) + 1
+    key = reviewer * n_ind + indicator
+    count, mean, sd = _group_stats(key, score, n_rev * n_ind)
+    _, pooled_mean, pooled_sd = _group_stats(indicator, score, n_ind)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.where(sd[key] > 0, (score - mean[key]) / sd[key], 0.0)
+    calibrated = np.clip(pooled_mean[indicator] + z * pooled_sd[indicator], 0.0, maxima[indicator])
+    return np.where(count[key] >= min_scores, calibrated, score)
+
+
+def aggregate(
+    values: np.ndarray,
+    group: np.ndarray,
+    n_groups: int,
+    method: str = "trimmed_mean",
+    trim_from: int = 5,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Aggregate values per group; return (aggregate, count), NaN for groups without values.
+
+    ``trimmed_mean`` drops one highest and one lowest value once a group has at least
+    ``trim_from`` values; ``median`` averages the two middle values of an even count.
+    """
+    count = np.bincount(group, minlength=n_groups)
+    result = np.full(n_groups, np.nan)
+    if values.size == 0:
+        return result, count
+    if method == "mean":
+        total = np.bincount(group, weights=values, minlength=n_groups)
+        has = count > 0
+        result[has] = total[has] / count[has]
+        return result, count
+    order = np.lexsort((values, group))
+    sorted_vals, sorted_group = values[order], group[order]
+    start = np.concatenate(([0], np.cumsum(count)[:-1]))
+    has = count > 0
+    if method == "median":
+        lo = start + (count - 1) // 2
+        hi = start + count // 2
+        result[has] = (sorted_vals[lo[has]] + sorted_vals[hi[has]]) / 2.0
+        return result, count
+    if method != "trimmed_mean":
+        raise ValueError(f"unknown aggregation method '{method}'")
+    position = np.arange(values.size) - start[sorted_group]
+    trimmed = count[sorted_group] >= trim_from
+    last = count[sorted_group] - 1
+    keep = ~trimmed | ((position > 0) & (position < last))
+    total = np.bincount(sorted_group, weights=np.where(keep, sorted_vals, 0.0), minlength=n_groups)
+    used = np.bincount(sorted_group, weights=keep.astype(float), minlength=n_groups)
+    result[has] = total[has] / used[has]
+    return result, count

@@ -1,0 +1,115 @@
+"""Score a round: figures and expert scores in, an explained results table out.
+
+The order of work follows the schemes it serves: indicators (auto-scored and aggregated expert
+scores), section subtotals, vetoes (decisive whatever the score), capped bonus, grade, rank.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from evaluator.criteria.model import CriteriaSet
+from evaluator.criteria.registry import get_method
+from evaluator.scoring.aggregation import aggregate, calibrate_zscore
+from evaluator.scoring.figures import read_figures
+from evaluator.scoring.ranking import percentiles, rank_order, topsis_closeness
+from evaluator.scoring.result import RoundResult
+from evaluator.scoring.reviews import Reviews, read_claims, read_reviews
+from evaluator.scoring.rules import bonus_matrix, grade_codes, veto_matrix
+
+
+def score_round(
+    criteria: CriteriaSet,
+    applications: pd.DataFrame,
+    scores: pd.DataFrame | None = None,
+    bonus_claims: pd.DataFrame | None = None,
+    reviewers: list[str] | None = None,
+) -> RoundResult:
+    """Score every application of a round; raise ``InputError`` listing every bad input.
+
+    ``applications`` has an ``id`` column, optionally ``submitted_at``, and one column per
+    criteria field (by key or Chinese label). ``scores`` has ``application_id, reviewer_id,
+    indicator_id, score`` and optionally ``flag``. ``bonus_claims`` has ``application_id,
+    bonus_id``. ``reviewers``, when given, is the roster every score must come from.
+    """
+    figures = read_figures(criteria, applications)
+    reviews = read_reviews(criteria, scores, figures.ids, reviewers)
+    claimed = read_claims(criteria, bonus_claims, figures.ids)
+    n, leaves = figures.n, criteria.leaves
+    leaf_points = np.zeros((n, len(leaves)))
+    missing_figure = np.zeros((n, len(leaves)), dtype=bool)
+    leaf_pos = {leaf.id: j for j, leaf in enumerate(leaves)}
+
+    for j, leaf in enumerate(leaves):
+        if leaf.method == "expert":
+            continue
+        method = get_method(leaf.method)
+        share = method.score(leaf.params, figures, leaf.points)
+        missing_figure[:, j] = np.isnan(share)
+        leaf_points[:, j] = np.where(missing_figure[:, j], 0.0, share * leaf.points)
+
+    raw, n_reviews = expert_scores(criteria, reviews, n)
+    complete = n_reviews >= criteria.aggregation.min_reviews if criteria.expert_leaves else (
+        np.ones(n, dtype=bool))
+    final = raw["final"]
+    for k, leaf in enumerate(criteria.expert_leaves):
+        leaf_points[:, leaf_pos[leaf.id]] = np.where(complete, final[:, k], np.nan)
+
+    section_ids = [s.id for s in criteria.indicators]
+    section_of = np.array([section_ids.index(leaf.section) for leaf in leaves])
+    sections = np.stack(
+        [leaf_points[:, section_of == s].sum(axis=1) for s in range(len(section_ids))], axis=1
+    )
+    base = sections.sum(axis=1)
+    vetoes = veto_matrix(criteria, figures, reviews)
+    vetoed = vetoes.any(axis=1)
+    bonus_awarded = bonus_matrix(criteria, figures, claimed)
+    bonus_points = np.array([b.points for b in criteria.bonus_items])
+    bonus = np.minimum(bonus_awarded.astype(float) @ bonus_points, criteria.bonus_cap) if (
+        bonus_points.size) else np.zeros(n)
+    total = base + bonus
+
+    section_points = np.array([s.points for s in criteria.indicators])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        section_share = np.where(section_points > 0, sections / section_points, 1.0)
+    grade = grade_codes(criteria, total, section_share, vetoed)
+    eligible = ~vetoed & complete
+    columns = {"total": total, "base": base, "bonus": bonus}
+    columns.update({f"section:{s}": sections[:, i] for i, s in enumerate(section_ids)})
+    if criteria.ranking.method == "topsis":
+        columns["closeness"] = topsis_closeness(criteria, leaf_points, bonus, eligible)
+    rank = rank_order(criteria, columns, figures.ids, figures.submitted_at, eligible)
+
+    return RoundResult(
+        criteria=criteria, figures=figures, reviews=reviews, leaf_points=leaf_points,
+        raw_expert=raw["raw"], missing_figure=missing_figure, sections=sections, base=base,
+        bonus=bonus, bonus_awarded=bonus_awarded, total=total, vetoes=vetoes, vetoed=vetoed,
+        complete=complete, n_reviews=n_reviews, grade=grade, rank=rank,
+        percentile=percentiles(rank), closeness=columns.get("closeness"),
+    )
+
+
+def expert_scores(criteria: CriteriaSet, reviews: Reviews, n: int) -> tuple[dict, np.ndarray]:
+    """Aggregate expert scores; return ({"raw", "final"} (n × experts) matrices, reviewers per app).
+
+    ``final`` is the aggregate of calibrated scores when calibration is on, else of raw scores.
+    """
+    agg = criteria.aggregation
+    n_ind = len(criteria.expert_leaves)
+    maxima = np.array([leaf.points for leaf in criteria.expert_leaves])
+    group = reviews.app * n_ind + reviews.indicator
+    raw, _ = aggregate(reviews.score, group, n * n_ind, agg.method, agg.trim_from)
+    raw = raw.reshape(n, n_ind) if n_ind else np.zeros((n, 0))
+    final = raw
+    if agg.calibration == "zscore" and reviews.score.size:
+        calibrated = calibrate_zscore(reviews.score, reviews.reviewer, reviews.indicator, maxima,
+                                      agg.calibration_min_scores)
+        final, _ = aggregate(calibrated, group, n * n_ind, agg.method, agg.trim_from)
+        final = final.reshape(n, n_ind)
+    if reviews.app.size:
+        pairs = np.unique(reviews.app * max(1, len(reviews.reviewer_ids)) + reviews.reviewer)
+        n_reviews = np.bincount(pairs // max(1, len(reviews.reviewer_ids)), minlength=n)
+    else:
+        n_reviews = np.zeros(n, dtype=np.int64)
+    return {"raw": raw, "final": final}, n_reviews

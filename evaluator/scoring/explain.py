@@ -1,0 +1,83 @@
+"""Explanations: what each indicator contributed to one application's total, and why."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from evaluator.criteria.registry import fmt, get_method
+
+if TYPE_CHECKING:
+    from evaluator.scoring.result import RoundResult
+
+
+def _num(x: float) -> float | None:
+    return None if np.isnan(x) else round(float(x), 6)
+
+
+def explain_application(result: RoundResult, i: int) -> dict[str, Any]:
+    """A JSON-ready account of application ``i``: indicators, sections, vetoes, bonus, grade."""
+    cs = result.criteria
+    values = result.figures.values_of(i)
+    expert_pos = {leaf.id: k for k, leaf in enumerate(cs.expert_leaves)}
+    total = result.total[i]
+    lines = []
+    for j, leaf in enumerate(cs.leaves):
+        points = result.leaf_points[i, j]
+        if leaf.method == "expert":
+            k = expert_pos[leaf.id]
+            detail = _expert_detail(result, i, k)
+            raw = _num(result.raw_expert[i, k])
+        else:
+            detail = get_method(leaf.method).describe(leaf.params, values)
+            if result.missing_figure[i, j]:
+                detail += " — figure missing: 0 points"
+            raw = None
+        lines.append({
+            "indicator_id": leaf.id, "name": leaf.name, "name_en": leaf.name_en,
+            "section_id": leaf.section, "method": leaf.method, "points": _num(points),
+            "raw_points": raw, "max_points": round(leaf.points, 6),
+            "share_of_total": _num(points / total) if total else None, "detail": detail,
+        })
+    grade = cs.grades[result.grade[i]] if result.grade[i] >= 0 else None
+    return {
+        "application_id": str(result.ids[i]),
+        "criteria": {"id": cs.id, "version": cs.version, "sha256": cs.sha256},
+        "status": result.status[i],
+        "total": _num(total), "base": _num(result.base[i]), "bonus": _num(result.bonus[i]),
+        "rank": int(result.rank[i]) or None, "percentile": _num(result.percentile[i]),
+        "grade": None if grade is None else {"code": grade.code, "label": grade.label,
+                                             "label_en": grade.label_en},
+        "sections": [
+            {"section_id": s.id, "name": s.name, "points": _num(result.sections[i, k]),
+             "max_points": round(s.points, 6)}
+            for k, s in enumerate(cs.indicators)
+        ],
+        "indicators": lines,
+        "vetoes": [{"id": v.id, "reason": v.reason, "reason_en": v.reason_en}
+                   for j, v in enumerate(cs.vetoes) if result.vetoes[i, j]],
+        "bonus_items": [{"id": b.id, "name": b.name, "points": b.points}
+                        for j, b in enumerate(cs.bonus_items) if result.bonus_awarded[i, j]],
+        "bonus_cap": cs.bonus_cap,
+        "n_reviews": int(result.n_reviews[i]),
+    }
+
+
+def _expert_detail(result: RoundResult, i: int, k: int) -> str:
+    agg = result.criteria.aggregation
+    rv = result.reviews
+    mine = (rv.app == i) & (rv.indicator == k)
+    scores = sorted(rv.score[mine])
+    if not scores:
+        return "no expert scores yet"
+    text = f"{len(scores)} expert scores: " + ", ".join(fmt(float(s)) for s in scores)
+    if agg.method == "trimmed_mean" and len(scores) >= agg.trim_from:
+        text += "; highest and lowest dropped, mean of the rest"
+    else:
+        text += f"; {agg.method.replace('_', ' ')}"
+    if agg.calibration == "zscore":
+        text += "; reviewer z-score calibration applied"
+    if not result.complete[i]:
+        text += f"; fewer than {agg.min_reviews} reviews: not counted yet"
+    return text

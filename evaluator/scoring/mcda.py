@@ -1,0 +1,460 @@
+"""Multi-criteria decision analysis primitives: AHP, TOPSIS, entropy and CRITIC weights.
+
+Pure numpy; no Flask, pandas or scipy. Every function validates its input and raises
+:class:`ValueError` (:class:`AHPError` for AHP) with a message a person can act on.
+
+Agreement with pymcdm 1.4 (``pymcdm.methods.TOPSIS``, ``pymcdm.weights.entropy_weights`` and
+``pymcdm.weights.critic_weights``) is checked in ``tests/test_mcda.py`` to 1e-12 on random data.
+Where pymcdm has no usable answer (it divides 0 by 0, or refuses the input) this module picks
+a documented convention instead; those cases are listed in each function's docstring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "RI_TABLES",
+    "AHPError",
+    "AHPResult",
+    "ahp",
+    "check_matrix",
+    "critic_weights",
+    "entropy_weights",
+    "topsis",
+]
+
+#: Random consistency indices, indexed by matrix order: ``RI_TABLES[name][n]`` is RI for an
+#: ``n x n`` matrix, for ``n = 1 .. len(table) - 1``. Index 0 is unused (a placeholder 0.0).
+#:
+#: * ``"saaty1980"`` -- Saaty, T. L. (1980), *The Analytic Hierarchy Process*, McGraw-Hill.
+#: * ``"alonso_lamata2006"`` -- Alonso, J. A. & Lamata, M. T. (2006), "Consistency in the
+#:   analytic hierarchy process: a new approach", *Int. J. Uncertainty, Fuzziness and
+#:   Knowledge-Based Systems* 14(4), 445-459.
+RI_TABLES: dict[str, tuple[float, ...]] = {
+    "saaty1980": (0.0, 0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49),
+    "alonso_lamata2006": (
+        0.0, 0.0, 0.0, 0.5245, 0.8815, 1.1086, 1.2479, 1.3417, 1.4056, 1.4499, 1.4854,
+    ),
+}
+
+#: Largest matrix order covered by every random-index table.
+_MAX_ORDER = min(len(table) - 1 for table in RI_TABLES.values())
+
+#: Relative tolerance for reciprocity (``|a_ij * a_ji - 1|``) and the unit diagonal.
+RECIPROCAL_TOL = 1e-6
+
+#: Consistency-ratio threshold used by :attr:`AHPResult.consistent` (Saaty's 10 % rule).
+CR_THRESHOLD = 0.10
+
+#: Rows per block in :func:`topsis`, chosen so one block of 60 float64 criteria is ~2 MB.
+_BLOCK_ELEMENTS = 1 << 18
+
+#: Column norms below this are recomputed from rescaled values (squares would underflow).
+_SMALL_NORM = 1e-140
+
+
+class AHPError(ValueError):
+    """A pairwise comparison matrix (or its random-index table) that AHP cannot use.
+
+    ``problems`` holds the individual messages when several were found at once.
+    """
+
+    def __init__(self, message: str, problems: Sequence[str] = ()):
+        super().__init__(message)
+        self.problems: tuple[str, ...] = tuple(problems) or (message,)
+
+
+@dataclass(frozen=True, eq=False)
+class AHPResult:
+    """Priorities and consistency of one pairwise comparison matrix.
+
+    ``weights`` is a read-only float64 vector summing to 1; ``ci`` and ``cr`` are Saaty's
+    consistency index and ratio. Equality is identity (``eq=False``) because numpy arrays
+    have no single truth value.
+    """
+
+    weights: np.ndarray
+    lambda_max: float
+    ci: float
+    cr: float
+    n: int
+
+    @property
+    def consistent(self) -> bool:
+        """Whether the judgements pass Saaty's rule, ``CR <= 0.10``."""
+        return self.cr <= CR_THRESHOLD
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _to_float_array(value: Any, what: str) -> np.ndarray:
+    """``value`` as a float64 array (no copy when it already is one), or ValueError."""
+    if isinstance(value, np.ndarray) and value.dtype == np.float64:
+        return value
+    try:
+        raw = np.asarray(value)
+    except ValueError as exc:  # ragged nested lists
+        raise ValueError(f"{what} is not a rectangular array of numbers ({exc})") from None
+    if raw.dtype.kind == "c":
+        raise ValueError(f"{what} must be real numbers, got complex values")
+    if raw.dtype.kind not in "biufO":
+        raise ValueError(f"{what} must contain numbers, got dtype {raw.dtype}")
+    try:
+        return raw.astype(np.float64, copy=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{what} must contain numbers only ({exc})") from None
+
+
+def _decision_matrix(matrix: Any, min_rows: int, what: str = "matrix") -> np.ndarray:
+    """A 2-D float64 decision matrix with at least ``min_rows`` rows and one column."""
+    x = _to_float_array(matrix, what)
+    if x.ndim != 2:
+        raise ValueError(
+            f"{what} must be 2-D (alternatives x criteria), got shape {x.shape}"
+        )
+    m, n = x.shape
+    if m < min_rows or n < 1:
+        raise ValueError(
+            f"{what} needs at least {min_rows} alternative(s) (rows) and 1 criterion (column),"
+            f" got shape {x.shape}"
+        )
+    return x
+
+
+def _non_finite_message(x: np.ndarray, what: str) -> str:
+    """Describe where ``x`` holds NaN or infinity (called only when it does)."""
+    bad = np.argwhere(~np.isfinite(x))
+    where = ", ".join(f"({i}, {j})" for i, j in bad[:5])
+    more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+    return f"{what} must be finite; NaN or infinity at (row, column) {where}{more}"
+
+
+def _benefit_mask(benefit: Any, n: int) -> np.ndarray:
+    """A length-``n`` bool vector from one bool or a sequence of bools."""
+    if isinstance(benefit, bool | np.bool_):
+        return np.full(n, bool(benefit))
+    mask = np.asarray(benefit)
+    if mask.dtype == np.bool_ and mask.ndim == 0:
+        return np.full(n, bool(mask))
+    if mask.dtype != np.bool_:
+        raise ValueError(
+            "benefit must be a bool or a sequence of bools (True = higher is better, "
+            f"False = cost); got dtype {mask.dtype}. pymcdm's 1/-1 codes are not accepted."
+        )
+    if mask.shape != (n,):
+        raise ValueError(f"benefit has shape {mask.shape}; expected one bool per criterion ({n},)")
+    return mask
+
+
+def _weight_vector(weights: Any, n: int) -> np.ndarray:
+    """Validated non-negative weights of length ``n``, normalised to sum to 1."""
+    w = _to_float_array(weights, "weights")
+    if w.shape != (n,):
+        raise ValueError(f"weights has shape {w.shape}; expected one weight per criterion ({n},)")
+    if not np.isfinite(w).all():
+        raise ValueError("weights must be finite (no NaN or infinity)")
+    if (w < 0).any():
+        negative = np.flatnonzero(w < 0).tolist()
+        raise ValueError(f"weights must be non-negative; negative at index {negative}")
+    total = w.sum()
+    if not total > 0:
+        raise ValueError("weights must have a positive sum")
+    return w / total
+
+
+# --------------------------------------------------------------------------- AHP
+
+
+def check_matrix(matrix: Any, ri_table: str | None = None) -> list[str]:
+    """Every structural problem of a pairwise comparison matrix, as messages (empty if none).
+
+    Checks: numeric and rectangular, square 2-D with ``n >= 1``, finite, strictly positive,
+    unit diagonal and reciprocal (``|a_ij * a_ji - 1| <= 1e-6``). Positions are 0-based
+    ``(row, column)``. The matrix order is also checked against the random-index table:
+    ``ri_table`` if given (an unknown name is reported too), otherwise the largest order
+    every table covers, so a matrix that passes here is accepted by :func:`ahp`.
+    """
+    try:
+        a = _to_float_array(matrix, "matrix")
+    except ValueError as exc:
+        return [_ragged_message(matrix) or str(exc)]
+    if a.ndim != 2 or a.shape[0] != a.shape[1]:
+        return [f"matrix must be square (n x n), got shape {a.shape}"]
+    n = a.shape[0]
+    if n < 1:
+        return ["matrix is empty; it needs at least one row"]
+
+    problems: list[str] = []
+    if ri_table is not None and ri_table not in RI_TABLES:
+        problems.append(_unknown_table_message(ri_table))
+    limit = len(RI_TABLES[ri_table]) - 1 if ri_table in RI_TABLES else _MAX_ORDER
+    if n > limit:
+        name = f"table {ri_table!r} covers" if ri_table in RI_TABLES else "tables cover"
+        problems.append(f"matrix order {n} exceeds {limit}, the largest the random-index {name}")
+
+    finite = np.isfinite(a)
+    for i, j in np.argwhere(~finite):
+        problems.append(f"value at ({i}, {j}) is not finite: {a[i, j]}")
+    for i, j in np.argwhere(finite & (a <= 0)):
+        problems.append(f"value at ({i}, {j}) must be strictly positive, got {a[i, j]:g}")
+    usable = finite & (a > 0)
+    for i in range(n):
+        if usable[i, i] and abs(a[i, i] - 1.0) > RECIPROCAL_TOL:
+            problems.append(f"diagonal value at ({i}, {i}) must be 1, got {a[i, i]:g}")
+    for i, j in zip(*np.triu_indices(n, k=1), strict=True):
+        if usable[i, j] and usable[j, i]:
+            product = a[i, j] * a[j, i]
+            if abs(product - 1.0) > RECIPROCAL_TOL:
+                problems.append(
+                    f"not reciprocal at ({i}, {j}): a[{i},{j}] * a[{j},{i}] = "
+                    f"{a[i, j]:g} * {a[j, i]:g} = {product:.6g}, expected 1"
+                )
+    return problems
+
+
+def _ragged_message(matrix: Any) -> str | None:
+    """A row-by-row message for nested sequences of unequal lengths, else None."""
+    try:
+        lengths = [len(row) for row in matrix]
+    except TypeError:
+        return None
+    if len(set(lengths)) <= 1:
+        return None
+    n = len(lengths)
+    rows = ", ".join(f"row {i} has {k}" for i, k in enumerate(lengths) if k != n)
+    return f"matrix must be square ({n} x {n}): {rows} value(s)"
+
+
+def _unknown_table_message(ri_table: str) -> str:
+    return f"unknown random-index table {ri_table!r}; known tables: {', '.join(sorted(RI_TABLES))}"
+
+
+def ahp(matrix: Any, ri_table: str = "saaty1980") -> AHPResult:
+    """Saaty's eigenvector priorities and consistency of a pairwise comparison matrix.
+
+    ``matrix`` is a nested list or array with ``a_ij`` = how many times more important item
+    ``i`` is than item ``j``. The weights are the principal right eigenvector (the eigenvalue
+    with the largest real part, from ``np.linalg.eig``), made positive and normalised to sum
+    to 1; ``lambda_max`` is that eigenvalue's real part; ``CI = (lambda_max - n) / (n - 1)``
+    and ``CR = CI / RI[n]`` from ``RI_TABLES[ri_table]`` (both 0 for ``n <= 2``, where every
+    reciprocal matrix is consistent). ``lambda_max >= n`` holds exactly for positive reciprocal
+    matrices, so a CI that rounding makes a hair negative is reported as 0.
+
+    A high CR is *not* refused: the caller decides what to do with ``result.consistent``.
+
+    Raises :class:`AHPError` for an unknown ``ri_table``, a matrix larger than the table
+    covers, or any structural problem found by :func:`check_matrix` (all of them, joined).
+    """
+    if ri_table not in RI_TABLES:
+        raise AHPError(_unknown_table_message(ri_table))
+    problems = check_matrix(matrix, ri_table)
+    if problems:
+        raise AHPError("invalid pairwise comparison matrix: " + "; ".join(problems), problems)
+
+    a = _to_float_array(matrix, "matrix")
+    n = a.shape[0]
+    eigenvalues, eigenvectors = np.linalg.eig(a)
+    k = int(np.argmax(eigenvalues.real))
+    lambda_max = float(eigenvalues[k].real)
+    # Perron vector of a positive matrix: one sign throughout; abs() removes the arbitrary sign.
+    vector = np.abs(eigenvectors[:, k].real)
+    weights = vector / vector.sum()
+    weights.flags.writeable = False
+
+    if n <= 2:
+        ci = cr = 0.0
+    else:
+        ci = max((lambda_max - n) / (n - 1), 0.0)
+        cr = ci / RI_TABLES[ri_table][n]
+    return AHPResult(weights=weights, lambda_max=lambda_max, ci=ci, cr=cr, n=n)
+
+
+# --------------------------------------------------------------------------- TOPSIS
+
+_NORMALIZATIONS = ("vector", "minmax")
+
+
+def topsis(
+    matrix: Any,
+    weights: Any,
+    benefit: bool | Sequence[bool] | np.ndarray,
+    normalization: str = "vector",
+) -> np.ndarray:
+    """TOPSIS relative closeness (Hwang & Yoon 1981) of each alternative, in [0, 1].
+
+    ``matrix`` is ``m`` alternatives x ``n`` criteria; ``weights`` has length ``n`` (non-negative,
+    positive sum, normalised here); ``benefit`` is one bool for all criteria or one per
+    criterion (True = higher is better, False = cost).
+
+    Normalisation, per column ``x``:
+
+    * ``"vector"``: ``r = x / sqrt(sum(x**2))``; an all-zero column gives ``r = 0`` (no NaN).
+    * ``"minmax"``: ``r = (x - min) / (max - min)`` (benefit) or ``(max - x) / (max - min)``
+      (cost); a constant column gives ``r = 0``.
+
+    The weighted ideal / anti-ideal are the column max / min of ``w * r`` for benefit
+    criteria and min / max for cost criteria (for minmax the cost inversion is already done,
+    so ideal = max and anti-ideal = min). Closeness is ``d- / (d+ + d-)`` with Euclidean
+    distances; when ``d+ + d- == 0`` (all criteria with positive weight are constant) every
+    alternative gets 0.
+
+    Equal to ``pymcdm.methods.TOPSIS`` with ``vector_normalization`` / ``minmax_normalization``:
+    pymcdm turns a cost column into ``1 - r`` (vector) or ``(max - x) / (max - min)`` (minmax)
+    and always takes ideal = max, anti-ideal = min. A column shift does not change distances,
+    so both give the same closeness. Differences: pymcdm returns NaN (with a RuntimeWarning)
+    for an all-zero vector column or for ``d+ + d- == 0``, and ones for a constant minmax
+    column (which, being constant, adds nothing to either distance).
+
+    Implementation: with ``s_j = w_j / norm_j`` (or ``w_j / (max_j - min_j)``) the weighted
+    distances are ``|s * (x - P)|`` where ``P`` is the raw-unit column max or min, so the
+    normalised matrix is never materialised; rows are processed in ~2 MB blocks in place.
+    Returns a new float64 vector of length ``m``.
+    """
+    if normalization not in _NORMALIZATIONS:
+        raise ValueError(
+            f"unknown normalization {normalization!r}; use one of {', '.join(_NORMALIZATIONS)}"
+        )
+    x = _decision_matrix(matrix, min_rows=1)
+    m, n = x.shape
+    w = _weight_vector(weights, n)
+    mask = _benefit_mask(benefit, n)
+
+    col_max = x.max(axis=0)
+    col_min = x.min(axis=0)
+    # NaN propagates through max/min and +-inf shows up in them, so this catches every one.
+    if not (np.isfinite(col_max).all() and np.isfinite(col_min).all()):
+        raise ValueError(_non_finite_message(x, "matrix"))
+
+    if normalization == "vector":
+        scale = _column_norms(x, np.maximum(col_max, -col_min))
+    else:
+        with np.errstate(over="ignore"):
+            scale = col_max - col_min
+        if not np.isfinite(scale).all():
+            raise ValueError("matrix values are too large: a column's range overflows float64")
+    s = np.zeros(n)
+    np.divide(w, scale, out=s, where=scale > 0)
+
+    ideal = np.where(mask, col_max, col_min)
+    shift = s * (ideal - np.where(mask, col_min, col_max))  # s * (ideal - anti-ideal)
+
+    d_plus = np.empty(m)
+    d_minus = np.empty(m)
+    rows = max(1, _BLOCK_ELEMENTS // n)
+    block = np.empty((min(rows, m), n))
+    for start in range(0, m, rows):
+        stop = min(start + rows, m)
+        b = block[: stop - start]
+        np.subtract(x[start:stop], ideal, out=b)
+        b *= s  # weighted difference to the ideal
+        np.einsum("ij,ij->i", b, b, out=d_plus[start:stop])
+        b += shift  # weighted difference to the anti-ideal
+        np.einsum("ij,ij->i", b, b, out=d_minus[start:stop])
+    np.sqrt(d_plus, out=d_plus)
+    np.sqrt(d_minus, out=d_minus)
+
+    total = d_plus
+    total += d_minus
+    closeness = np.zeros(m)
+    np.divide(d_minus, total, out=closeness, where=total > 0)
+    return closeness
+
+
+def _column_norms(x: np.ndarray, abs_max: np.ndarray) -> np.ndarray:
+    """Euclidean norm of each column of finite ``x``, safe from overflow and underflow."""
+    with np.errstate(over="ignore", under="ignore"):
+        norms = np.sqrt(np.einsum("ij,ij->j", x, x))
+    # Squares overflow for |x| > ~1e154 and lose precision below ~1e-154: rescale those columns.
+    for j in np.flatnonzero(~np.isfinite(norms) | ((norms < _SMALL_NORM) & (abs_max > 0))):
+        col = x[:, j] / abs_max[j]
+        norms[j] = abs_max[j] * np.sqrt(col @ col)
+    return norms
+
+
+# --------------------------------------------------------------------------- weights
+
+
+def entropy_weights(matrix: Any) -> np.ndarray:
+    """Shannon-entropy objective weights of the criteria (columns) of a decision matrix.
+
+    ``p_ij = x_ij / sum_i x_ij``; ``e_j = -sum_i p_ij ln p_ij / ln m`` with ``0 ln 0 = 0``;
+    ``d_j = 1 - e_j``; ``w = d / sum(d)``. Needs ``m >= 2`` rows and non-negative, finite
+    values. A constant column (including an all-zero one) has ``e_j = 1`` exactly and so
+    weight 0; if every column is constant the weights are equal.
+
+    Equal to ``pymcdm.weights.entropy_weights`` on strictly positive data (same formula,
+    column-sum normalisation and ``ln m`` divisor). Differences at the edges: pymcdm refuses
+    zeros (its sum normalisation raises) and, were a ``p_ij`` to be 0, would set that whole
+    column's entropy to 0 (maximal weight); here zeros follow Shannon's ``0 ln 0 = 0``.
+    """
+    x = _decision_matrix(matrix, min_rows=2)
+    m, n = x.shape
+    if not np.isfinite(x).all():
+        raise ValueError(_non_finite_message(x, "matrix"))
+    if (x < 0).any():
+        raise ValueError(
+            "entropy weights need non-negative values; negative in column(s) "
+            f"{np.flatnonzero((x < 0).any(axis=0)).tolist()}"
+        )
+    totals = x.sum(axis=0)
+    p = np.zeros_like(x)
+    np.divide(x, totals, out=p, where=totals > 0)
+    log_p = np.zeros_like(x)
+    np.log(p, out=log_p, where=p > 0)
+    entropy = -np.einsum("ij,ij->j", p, log_p) / np.log(m)
+    entropy[x.max(axis=0) == x.min(axis=0)] = 1.0  # constant column: exactly no information
+    diversity = np.maximum(1.0 - entropy, 0.0)
+    total = diversity.sum()
+    if total == 0:
+        return np.full(n, 1.0 / n)
+    return diversity / total
+
+
+def critic_weights(
+    matrix: Any, benefit: bool | Sequence[bool] | np.ndarray = True
+) -> np.ndarray:
+    """CRITIC objective weights (Diakoulaki, Mavrotas & Papayannakis 1995).
+
+    Each column is min-max normalised toward "better" (``(x - min) / (max - min)`` for benefit,
+    ``(max - x) / (max - min)`` for cost); ``sigma_j`` is its *sample* standard deviation
+    (``ddof=1``); ``r`` is the Pearson correlation matrix of the normalised columns;
+    ``C_j = sigma_j * sum_k (1 - r_jk)``; ``w = C / sum(C)``. Needs ``m >= 2`` rows.
+
+    Equal to ``pymcdm.weights.critic_weights`` when every criterion is a benefit (pymcdm uses
+    ``ddof=1`` too). pymcdm ignores criterion types (it normalises every column as benefit);
+    a cost column here equals pymcdm on the negated column, which flips the sign of its
+    correlations as the method's "toward better" normalisation intends.
+
+    Conventions where pymcdm yields NaN (with a warning): a constant column carries no
+    information, gets weight 0 and is left out of the other columns' conflict sums (the result
+    equals CRITIC on the remaining columns). If ``sum(C) == 0`` (all varying columns perfectly
+    positively correlated) the varying columns share the weight equally; if every column is
+    constant all weights are equal.
+    """
+    x = _decision_matrix(matrix, min_rows=2)
+    n = x.shape[1]
+    mask = _benefit_mask(benefit, n)
+    if not np.isfinite(x).all():
+        raise ValueError(_non_finite_message(x, "matrix"))
+
+    col_max = x.max(axis=0)
+    col_min = x.min(axis=0)
+    varying = col_max > col_min
+    weights = np.zeros(n)
+    if not varying.any():
+        return np.full(n, 1.0 / n)
+    xv = x[:, varying]
+    lo, hi = col_min[varying], col_max[varying]
+    normalized = np.where(mask[varying], xv - lo, hi - xv) / (hi - lo)
+    sigma = normalized.std(axis=0, ddof=1)
+    corr = np.atleast_2d(np.corrcoef(normalized, rowvar=False))
+    information = sigma * (1.0 - corr).sum(axis=0)
+    total = information.sum()
+    weights[varying] = information / total if total > 0 else 1.0 / varying.sum()
+    return weights

@@ -1,0 +1,72 @@
+"""Order eligible applications: TOPSIS closeness when chosen, then the tie-break chain."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from evaluator.criteria.model import CriteriaSet
+from evaluator.scoring.mcda import critic_weights, entropy_weights, topsis
+
+# Totals are sums of floats: compare them rounded so that 0.1 + 0.2 ties with 0.3.
+DECIMALS = 9
+
+
+def topsis_closeness(
+    criteria: CriteriaSet, leaf_points: np.ndarray, bonus: np.ndarray, eligible: np.ndarray
+) -> np.ndarray:
+    """TOPSIS closeness of each eligible application (NaN elsewhere).
+
+    The decision matrix is the leaf scores plus the capped bonus as one more column; all columns
+    are benefits. ``criteria`` weights are the leaves' points (and the bonus cap).
+    """
+    out = np.full(leaf_points.shape[0], np.nan)
+    if not eligible.any():
+        return out
+    matrix = np.column_stack([leaf_points[eligible], bonus[eligible]])
+    if criteria.ranking.topsis_weights == "entropy":
+        weights = entropy_weights(matrix)
+    elif criteria.ranking.topsis_weights == "critic":
+        weights = critic_weights(matrix)
+    else:
+        weights = np.array([leaf.points for leaf in criteria.leaves] + [criteria.bonus_cap])
+    out[eligible] = topsis(matrix, weights, True, normalization=criteria.ranking.topsis_normalization)
+    return out
+
+
+def rank_order(
+    criteria: CriteriaSet,
+    columns: dict[str, np.ndarray],
+    ids: np.ndarray,
+    submitted_at: np.ndarray,
+    eligible: np.ndarray,
+) -> np.ndarray:
+    """1-based rank of each eligible application by the tie-break chain; 0 elsewhere.
+
+    ``columns`` holds ``total``, ``base``, ``bonus``, ``closeness`` and ``section:<id>`` arrays.
+    Higher is better for scores; earlier is better for ``submitted_at``; ids sort ascending.
+    """
+    keys: list[np.ndarray] = []  # most significant first
+    section_ids = [s.id for s in criteria.indicators]
+    for key in criteria.ranking.tie_break:
+        if key == "sections":
+            keys.extend(-np.round(columns[f"section:{s}"], DECIMALS) for s in section_ids)
+        elif key == "submitted_at":
+            keys.append(submitted_at)
+        elif key == "id":
+            keys.append(np.unique(ids, return_inverse=True)[1])
+        else:
+            keys.append(-np.round(columns[key], DECIMALS))
+    index = np.flatnonzero(eligible)
+    order = index[np.lexsort([k[index] for k in reversed(keys)])] if keys else index
+    rank = np.zeros(len(ids), dtype=np.int64)
+    rank[order] = np.arange(1, order.size + 1)
+    return rank
+
+
+def percentiles(rank: np.ndarray) -> np.ndarray:
+    """Share (%) of the other ranked applications that rank below each one; NaN if unranked."""
+    n = int((rank > 0).sum())
+    out = np.full(rank.shape, np.nan)
+    ranked = rank > 0
+    out[ranked] = 100.0 if n == 1 else 100.0 * (n - rank[ranked]) / (n - 1)
+    return out
