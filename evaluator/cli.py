@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import pandas as pd
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from evaluator.criteria import CriteriaError, CriteriaSet, list_criteria, load_criteria, load_criteria_file
 from evaluator.criteria.catalog import criteria_dir
@@ -132,6 +132,7 @@ def _read(path: str | None) -> pd.DataFrame | None:
 @click.option("--sensitivity", "draws", type=int, default=0,
               help="Monte Carlo draws of ±10 % weight perturbation (0 = off).")
 @click.option("--top-k", type=int, default=10, help="Top K for the sensitivity summary.")
+@with_appcontext
 def score_cmd(ref: str, applications: str, scores: str | None, bonus: str | None, output: str,
               draws: int, top_k: int) -> None:
     """Score a round from files and write the ranked results."""

@@ -1,7 +1,7 @@
 """Real Sichuan places for demo data: cities/prefectures, counties/districts and subdistricts.
 
 Every one of Sichuan's 21 cities and prefectures (市州) appears, with several districts of
-Chengdu, 28 counties/districts in all. City and county codes are the six-digit administrative
+Chengdu, 31 counties/districts in all. City and county codes are the six-digit administrative
 division codes of GB/T 2260 (e.g. 成都市 510100, 锦江区 510104, 武侯区 510107).
 
 The subdistricts and towns (街道/镇) are real places within their county, but their nine-digit
@@ -52,6 +52,9 @@ COUNTIES: tuple[County, ...] = (
     _county("成都市", "510100", "成华区", "510108", "猛追湾街道", "建设路街道", "府青路街道"),
     _county("成都市", "510100", "龙泉驿区", "510112", "龙泉街道", "大面街道", "十陵街道"),
     _county("成都市", "510100", "都江堰市", "510181", "灌口街道", "幸福街道", "青城山镇"),
+    _county("成都市", "510100", "金牛区", "510106", "驷马桥街道", "荷花池街道", "营门口街道"),
+    _county("成都市", "510100", "新都区", "510114", "新都街道", "大丰街道", "三河街道"),
+    _county("成都市", "510100", "温江区", "510115", "柳城街道", "公平街道", "涌泉街道"),
     # 自贡市
     _county("自贡市", "510300", "自流井区", "510302", "五星街街道", "新街街道", "东兴寺街道"),
     # 攀枝花市
