@@ -16,6 +16,7 @@ from evaluator.scoring.engine import score_round
 from evaluator.scoring.errors import InputError, format_problem
 from evaluator.scoring.sensitivity import weight_sensitivity
 from evaluator.tables import TableError, read_table, write_tables
+from evaluator.text import pad
 
 criteria_cli = AppGroup("criteria", help="Validate and inspect criteria sets.")
 demo_cli = AppGroup("demo", help="The bundled demonstration round.")
@@ -81,13 +82,13 @@ def show_cmd(ref: str) -> None:
                f"scale {cs.scale:g}")
     if cs.root_ahp:
         click.echo(_ahp_line(cs.root_ahp, "  sections"))
-    click.echo(f"{'indicator':44} {'points':>8} {'weight':>8}  how")
+    click.echo(f"{pad('indicator', 60)} {'points':>8} {'weight':>8}  how")
     for node in cs.walk():
         label = "  " * (node.level - 1) + f"{node.id} {node.name}"
         how = node.allocation
         if node.is_leaf:
             how += f", {node.method} [{'/'.join(node.check)}]"
-        click.echo(f"{label:44} {node.points:8.3f} {node.points / cs.scale:8.2%}  {how}")
+        click.echo(f"{pad(label, 60)} {node.points:8.3f} {node.points / cs.scale:8.2%}  {how}")
         if node.ahp:
             click.echo(_ahp_line(node.ahp, "  " * node.level))
     if cs.vetoes:

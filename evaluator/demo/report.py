@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Sequence
 
 import pandas as pd
@@ -10,17 +9,9 @@ import pandas as pd
 from evaluator.criteria.model import CriteriaSet
 from evaluator.demo.round import demo_round
 from evaluator.scoring.engine import score_round
+from evaluator.text import pad
 
 Echo = Callable[[str], None]
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _pad(text: str, width: int, right: bool = False) -> str:
-    gap = " " * max(0, width - _width(text))
-    return gap + text if right else text + gap
 
 
 WIDTHS = (4, 40, 7, 7, 5, 8, 6)
@@ -29,7 +20,7 @@ LEFT = (1, 5)
 
 def _line(cells: list[str]) -> str:
     pairs = enumerate(zip(cells, WIDTHS, strict=True))
-    return "  " + " ".join(_pad(c, w, right=i not in LEFT) for i, (c, w) in pairs)
+    return "  " + " ".join(pad(c, w, right=i not in LEFT) for i, (c, w) in pairs)
 
 
 def _num(x: float) -> str:

@@ -209,7 +209,7 @@ def check_matrix(matrix: Any, ri_table: str | None = None) -> list[str]:
             problems.append(f"diagonal value at ({i}, {i}) must be 1, got {a[i, i]:g}")
     for i, j in zip(*np.triu_indices(n, k=1), strict=True):
         if usable[i, j] and usable[j, i]:
-            product = a[i, j] * a[j, i]
+            product = float(a[i, j]) * float(a[j, i])  # a Python float overflows to inf quietly
             if abs(product - 1.0) > RECIPROCAL_TOL:
                 problems.append(
                     f"not reciprocal at ({i}, {j}): a[{i},{j}] * a[{j},{i}] = "
