@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from marshmallow import Schema, fields, post_load, validate
+from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from evaluator.criteria.model import Field
 from evaluator.criteria.registry import (
@@ -89,6 +89,26 @@ class BandSchema(Schema):
         return Band(**data)
 
 
+class NormsField(fields.Field):
+    """Category → band (or null); errors are keyed by category, as the file is written."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dict:
+        if not isinstance(value, dict):
+            raise ValidationError("Not a valid mapping of category to norm.")
+        out, errors = {}, {}
+        for key, band in value.items():
+            if band is None:
+                out[str(key)] = None
+                continue
+            try:
+                out[str(key)] = BandSchema().load(band)
+            except ValidationError as err:
+                errors[str(key)] = err.messages
+        if errors:
+            raise ValidationError(errors)
+        return out
+
+
 class RangeSchema(Schema):
     """Parameters of ``range``: one band, or a band per category of an enum field."""
 
@@ -98,9 +118,7 @@ class RangeSchema(Schema):
     below = _nonneg(load_default=0.0)
     above = _nonneg(load_default=0.0)
     by = fields.String(load_default=None)
-    norms = fields.Dict(
-        keys=fields.String(), values=fields.Nested(BandSchema, allow_none=True), load_default=None
-    )
+    norms = NormsField(load_default=None)
 
     @post_load
     def _make(self, d: dict[str, Any], **kw: Any) -> RangeParams:
@@ -208,8 +226,6 @@ class ThresholdSchema(Schema):
         kinds = {("min" if s["min"] is not None else "") + ("max" if s["max"] is not None else "")
                  for s in d["steps"]}
         if kinds not in ({"min"}, {"max"}):
-            from marshmallow import ValidationError
-
             raise ValidationError("every step needs 'min', or every step 'max' (not both)", "steps")
         lower = kinds == {"max"}
         steps = tuple((s["max"] if lower else s["min"], s["points"]) for s in d["steps"])

@@ -12,7 +12,8 @@ import pandas as pd
 from evaluator.criteria.model import CriteriaSet
 from evaluator.criteria.registry import get_method
 from evaluator.scoring.aggregation import aggregate, calibrate_zscore
-from evaluator.scoring.figures import read_figures
+from evaluator.scoring.errors import MAX_REPORTED, InputError
+from evaluator.scoring.figures import FigureTable, read_figures
 from evaluator.scoring.ranking import percentiles, rank_order, topsis_closeness
 from evaluator.scoring.result import RoundResult
 from evaluator.scoring.reviews import Reviews, read_claims, read_reviews
@@ -33,9 +34,7 @@ def score_round(
     indicator_id, score`` and optionally ``flag``. ``bonus_claims`` has ``application_id,
     bonus_id``. ``reviewers``, when given, is the roster every score must come from.
     """
-    figures = read_figures(criteria, applications)
-    reviews = read_reviews(criteria, scores, figures.ids, reviewers)
-    claimed = read_claims(criteria, bonus_claims, figures.ids)
+    figures, reviews, claimed = read_inputs(criteria, applications, scores, bonus_claims, reviewers)
     n, leaves = figures.n, criteria.leaves
     leaf_points = np.zeros((n, len(leaves)))
     missing_figure = np.zeros((n, len(leaves)), dtype=bool)
@@ -88,6 +87,42 @@ def score_round(
         complete=complete, n_reviews=n_reviews, grade=grade, rank=rank,
         percentile=percentiles(rank), closeness=columns.get("closeness"),
     )
+
+
+def read_inputs(
+    criteria: CriteriaSet,
+    applications: pd.DataFrame,
+    scores: pd.DataFrame | None,
+    bonus_claims: pd.DataFrame | None,
+    reviewers: list[str] | None,
+) -> tuple[FigureTable, Reviews, np.ndarray]:
+    """Parse all three tables; raise one ``InputError`` with the problems of all of them."""
+    problems: list[dict] = []
+    omitted = 0
+
+    def attempt(read, *args):
+        nonlocal omitted
+        try:
+            return read(*args)
+        except InputError as exc:
+            problems.extend(exc.errors)
+            omitted += exc.omitted
+            return None
+
+    figures = attempt(read_figures, criteria, applications)
+    if figures is not None:
+        ids = figures.ids
+    elif "id" in applications.columns:
+        ids = applications["id"].astype("string").str.strip().fillna("").to_numpy(dtype=object)
+    else:
+        ids = None  # without ids nothing else can be checked against the applications
+    reviews = claimed = None
+    if ids is not None:
+        reviews = attempt(read_reviews, criteria, scores, ids, reviewers)
+        claimed = attempt(read_claims, criteria, bonus_claims, ids)
+    if problems or omitted:
+        raise InputError(problems[:MAX_REPORTED], omitted + max(0, len(problems) - MAX_REPORTED))
+    return figures, reviews, claimed
 
 
 def expert_scores(criteria: CriteriaSet, reviews: Reviews, n: int) -> tuple[dict, np.ndarray]:

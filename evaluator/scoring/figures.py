@@ -121,6 +121,11 @@ def _parse_bool(col: pd.Series, blank: np.ndarray, problems: Problems, name: str
     out = np.full(len(col), np.nan)
     out[np.isin(text, list(TRUE_WORDS))] = 1.0
     out[np.isin(text, list(FALSE_WORDS))] = 0.0
+    # A spreadsheet column of 1/0 with a blank cell arrives as floats 1.0/0.0.
+    numbers = pd.to_numeric(col.where(~blank & np.isnan(out)), errors="coerce").to_numpy(
+        dtype=float, na_value=np.nan)
+    out[numbers == 1.0] = 1.0
+    out[numbers == 0.0] = 0.0
     for i in _rows(np.isnan(out) & ~blank):
         problems.cell(i, name, f"'{col.iloc[i]}' is not yes/no (use true/false, 1/0 or 是/否)")
     return out
@@ -179,7 +184,8 @@ def read_figures(criteria: CriteriaSet, df: pd.DataFrame) -> FigureTable:
     ids = df["id"].astype("string").str.strip()
     for i in _rows(ids.isna().to_numpy() | (ids == "").fillna(True).to_numpy(dtype=bool)):
         problems.cell(i, "id", "every application needs an id")
-    for i in _rows(ids.duplicated(keep="first").to_numpy() & ids.notna().to_numpy()):
+    named = (ids.notna() & (ids != "")).to_numpy(dtype=bool, na_value=False)
+    for i in _rows(ids.duplicated(keep="first").to_numpy() & named):
         problems.cell(i, "id", f"id '{ids.iloc[i]}' appears more than once")
     submitted = np.full(len(df), np.iinfo(np.int64).max, dtype=np.int64)
     if "submitted_at" in df.columns:

@@ -17,13 +17,17 @@ def topsis_closeness(
     """TOPSIS closeness of each eligible application (NaN elsewhere).
 
     The decision matrix is the leaf scores plus the capped bonus as one more column; all columns
-    are benefits. ``criteria`` weights are the leaves' points (and the bonus cap).
+    are benefits. ``criteria`` weights are the leaves' points (and the bonus cap), also used for
+    entropy and CRITIC when fewer than two applications are eligible.
     """
     out = np.full(leaf_points.shape[0], np.nan)
     if not eligible.any():
         return out
     matrix = np.column_stack([leaf_points[eligible], bonus[eligible]])
-    if criteria.ranking.topsis_weights == "entropy":
+    # Entropy and CRITIC need two applications to compare; one alone keeps the criteria weights.
+    if matrix.shape[0] < 2:
+        weights = np.array([leaf.points for leaf in criteria.leaves] + [criteria.bonus_cap])
+    elif criteria.ranking.topsis_weights == "entropy":
         weights = entropy_weights(matrix)
     elif criteria.ranking.topsis_weights == "critic":
         weights = critic_weights(matrix)

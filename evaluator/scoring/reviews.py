@@ -88,8 +88,10 @@ def read_reviews(
                else "is not an expert indicator of this criteria set")
         problems.cell(i, "indicator_id", f"'{name}' {why}")
     valid_ind = has_score & (ind_code >= 0)
+    blank_score = _strings(raw_score).isna().to_numpy()
     for i in np.flatnonzero(valid_ind & ~np.isfinite(score)):
-        problems.cell(i, "score", f"'{raw_score.iloc[i]}' is not a finite number")
+        problems.cell(i, "score", "the score is empty" if blank_score[i]
+                      else f"'{raw_score.iloc[i]}' is not a finite number")
     with np.errstate(invalid="ignore"):
         out_of_range = valid_ind & np.isfinite(score) & ((score < 0) | (score > maxima[ind_code]))
     for i in np.flatnonzero(out_of_range):
@@ -100,10 +102,12 @@ def read_reviews(
         problems.cell(i, "indicator_id", f"{rev_s.iloc[i]} scored {ind_s.iloc[i]} of "
                       f"{app_s.iloc[i]} more than once")
     flag_rows, flag_names = _flags(criteria, flag_s, problems)
-    problems.raise_if_any()
-
     rev_index, rev_code = np.unique(rev_s.fillna("").to_numpy(dtype=object), return_inverse=True)
-    keep = valid_ind.copy()
+    # Partial reviews are judged on every row that names a known application, reviewer and
+    # indicator, so they are reported together with any bad score values.
+    keep = valid_ind & (app_code >= 0) & rev_s.notna().to_numpy()
+    if reviewers is not None:
+        keep &= rev_s.isin(list(reviewers)).to_numpy(dtype=bool, na_value=False)
     notes = _partial(criteria, problems, app_code, rev_code, ind_code, keep, app_ids, rev_index)
     problems.raise_if_any()
     return Reviews(

@@ -2,8 +2,9 @@
 
 Each draw multiplies every leaf's points by an independent factor drawn uniformly from
 [1 − p, 1 + p], rescales them so they still add up to the scale, and re-ranks the eligible
-applications by the perturbed total (plus their bonus). Ties within a draw keep the baseline
-order, which already encodes the tie-break chain. Vetoed and incomplete applications stay out.
+applications by the perturbed total (plus their bonus). Totals are compared rounded to 9
+decimals, as in the ranking, and ties within a draw keep the baseline order, which already
+encodes the tie-break chain. Vetoed and incomplete applications stay out.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from evaluator.scoring.ranking import DECIMALS
 from evaluator.scoring.result import RoundResult
 
 CHUNK = 64
@@ -69,7 +71,7 @@ def weight_sensitivity(
         factors = rng.uniform(1 - perturbation, 1 + perturbation, size=(k, base_points.size))
         weights = base_points * factors
         weights *= cs.scale / weights.sum(axis=1, keepdims=True)
-        totals = shares @ weights.T + bonus[:, None]
+        totals = np.round(shares @ weights.T + bonus[:, None], DECIMALS)
         order = np.argsort(-totals, axis=0, kind="stable")
         block = np.empty((n, k), dtype=np.int32)
         np.put_along_axis(block, order, positions[:, None], axis=0)
