@@ -45,10 +45,24 @@ def content_hash(raw: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """A safe loader that refuses a key written twice in one mapping."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key '{key}' appears twice in one mapping", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def parse_yaml(text: str, source: str = "criteria set") -> Any:
     """Parse YAML text, turning a syntax error into a :class:`CriteriaError` with its line."""
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_StrictLoader)  # _StrictLoader is a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
@@ -69,6 +83,8 @@ def load_criteria_file(path: str | Path) -> CriteriaSet:
 def build_criteria(raw: Any, source: str = "criteria set") -> CriteriaSet:
     """Validate a raw mapping completely and build the set, or raise :class:`CriteriaError`."""
     data, errors = load_structure(raw)
+    if "(file)" in errors:
+        raise CriteriaError(errors, source)
     fields = _fields(data.get("fields") or [], errors)
     field_map = {f.key: f for f in fields}
     materials = _materials(data.get("materials") or [], errors)
@@ -152,8 +168,8 @@ def check_condition(
 ) -> Condition | None:
     """Check a condition against the declared fields; None if it cannot be used."""
     key, op, value = cond.get("field"), cond.get("op"), cond.get("value")
-    if key is None or op not in CONDITION_OPS:
-        return None
+    if key is None or op not in CONDITION_OPS or "value" not in cond:
+        return None  # the structure check has already reported what is wrong
     f = fields.get(key)
     if f is None:
         add_error(errors, f"{path}.field", f"field '{key}' is not declared in fields")
@@ -174,8 +190,11 @@ def check_condition(
             problem = f"field '{key}' is a boolean: use eq/ne with true or false"
     elif op in ("lt", "le", "gt", "ge"):
         problem = f"field '{key}' is {f.type}: use eq, ne, in or not_in"
+    elif not all(isinstance(v, str) for v in values):
+        problem = f"field '{key}' is {f.type}: compare it with text"
     elif f.type == "enum" and any(v not in f.choice_values for v in values):
-        problem = f"not a choice of '{key}': {', '.join(map(str, values))}"
+        wrong = [str(v) for v in values if v not in f.choice_values]
+        problem = f"not a choice of '{key}': {', '.join(wrong)} (choices: {', '.join(f.choice_values)})"
     if problem:
         add_error(errors, f"{path}.op" if "boolean" in problem else f"{path}.value", problem)
         return None

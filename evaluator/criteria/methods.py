@@ -168,6 +168,8 @@ def _range_check(p: RangeParams, declared: Mapping[str, Field], points: float) -
         bands = [(f"params.norms.{k}", b) for k, b in (p.norms or {}).items() if b is not None]
     elif p.norms is not None:
         problems.append(("params.norms", "norms need 'by' (the category field)"))
+    elif p.band.lo is None and p.band.hi is None:
+        problems.append(("params", "a range needs lo, hi, or 'by' with norms"))
     for where, b in bands:
         if b.lo is not None and b.hi is not None and b.lo > b.hi:
             problems.append((where, f"lo {fmt(b.lo)} is above hi {fmt(b.hi)}"))
@@ -413,12 +415,19 @@ def _count_of_score(p: CountOfParams, figures: Figures, points: float) -> np.nda
 def _count_of_check(p: CountOfParams, declared: Mapping[str, Field], points: float) -> list[Problem]:
     problems = field_problems(declared, p.field, ("multi",), "params.field")
     f = declared.get(p.field)
-    if f is not None and f.type == "multi" and p.of:
+    if f is None or f.type != "multi":
+        return problems
+    counted = p.of or f.choice_values
+    if p.of:
         unknown = [c for c in p.of if c not in f.choice_values]
         if unknown:
             problems.append(("params.of", f"not choices of '{p.field}': {', '.join(unknown)}"))
-        if p.full_at is not None and p.full_at > len(p.of):
-            problems.append(("params.full_at", f"{p.full_at} is more than the {len(p.of)} counted"))
+        repeated = sorted({c for c in p.of if p.of.count(c) > 1})
+        if repeated:
+            problems.append(("params.of", f"listed more than once: {', '.join(repeated)}"))
+    if p.full_at is not None and p.full_at > len(counted):
+        problems.append(("params.full_at", f"{p.full_at} is more than the {len(counted)} counted: "
+                         "full marks could never be reached"))
     return problems
 
 

@@ -6,8 +6,8 @@ points that add up, AHP consistency) are checked by :mod:`evaluator.criteria.che
 
 from __future__ import annotations
 
+import math
 import re
-from fractions import Fraction
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
@@ -21,36 +21,50 @@ ID_RE = r"^[a-z0-9][a-z0-9_-]*$"
 KEY_RE = r"^[a-z][a-z0-9_]*$"
 
 
+def finite_float(value: Any) -> float | None:
+    """The value as a finite float, or None (NaN, infinity, too large, not a number)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
 class Ratio(fields.Field):
     """A positive number written as a number or as a fraction string such as ``"1/3"``."""
 
     default_error_messages = {"invalid": "Not a number or a fraction such as 1/3."}  # noqa: RUF012
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
-        if isinstance(value, bool):
+        if isinstance(value, str):
+            match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(?:/\s*(\d+(?:\.\d+)?)\s*)?", value)
+            if match:
+                num, den = float(match[1]), float(match[2] or 1)
+                number = num / den if den else None
+                if number is not None and math.isfinite(number):
+                    return number
             raise self.make_error("invalid")
-        if isinstance(value, int | float):
-            return float(value)
-        if isinstance(value, str) and re.fullmatch(r"\s*\d+(\.\d+)?\s*(/\s*\d+(\.\d+)?\s*)?", value):
-            try:
-                return float(Fraction(value.replace(" ", "")))
-            except ZeroDivisionError as exc:
-                raise self.make_error("invalid") from exc
-        raise self.make_error("invalid")
+        number = finite_float(value)
+        if number is None:
+            raise self.make_error("invalid")
+        return number
 
 
 class Scalar(fields.Field):
-    """A condition value: a number, a boolean, a string, or a list of those."""
+    """A condition value: a finite number, a boolean, a string, or a list of those."""
 
-    default_error_messages = {"invalid": "Must be a number, a boolean, a string or a list of them."}  # noqa: RUF012
+    default_error_messages = {  # noqa: RUF012
+        "invalid": "Must be a finite number, a boolean, a string or a list of them."
+    }
+
+    @staticmethod
+    def _ok(v: Any) -> bool:
+        return isinstance(v, bool | str) or finite_float(v) is not None
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        ok = (bool, int, float, str)
-        if isinstance(value, ok) or (
-            isinstance(value, list) and all(isinstance(v, ok) for v in value)
-        ):
-            if isinstance(value, float) and value != value:
-                raise self.make_error("invalid")
+        if self._ok(value) or (isinstance(value, list) and all(self._ok(v) for v in value)):
             return value
         raise self.make_error("invalid")
 

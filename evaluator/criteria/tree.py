@@ -5,7 +5,8 @@ Problems are collected, never raised, so that a file's every mistake is reported
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from marshmallow import ValidationError
@@ -66,18 +67,32 @@ def allocate(
     path: str,
     errors: Errors,
     total_path: str,
+    refused: Callable[..., bool] = lambda path, inside=False: False,
 ) -> tuple[list[float], str, AHPInfo | None]:
-    """Share a parent's points among its children; return (points, allocation, ahp info)."""
+    """Share a parent's points among its children; return (points, allocation, ahp info).
+
+    Where the shares cannot be known — the structure check ``refused`` a value they depend on,
+    or the children mix modes — the children get NaN points, so nothing downstream reports
+    a false second problem.
+    """
     n = len(children)
+    unknown = [math.nan] * n
+    ahp_path = f"{total_path}.ahp" if total_path else "ahp"
+    if n == 0 or refused(path) or any(
+        refused(f"{path}[{i}]") or refused(f"{path}[{i}].points") or refused(f"{path}[{i}].weight")
+        for i in range(n)
+    ):  # exact paths: a child refused as a whole, or its points or weight
+        return unknown, "points", None
     has_points = [c.get("points") is not None for c in children]
     has_weight = [c.get("weight") is not None for c in children]
-    fallback = [parent_points / n] * n if n else []
     if ahp_spec is not None:
         if any(has_points) or any(has_weight):
             add_error(errors, path, "children of an AHP-weighted node carry neither points nor weight")
-        info = derive_ahp(ahp_spec, n, f"{total_path}.ahp" if total_path else "ahp", errors)
+        if refused(ahp_path, inside=True):
+            return unknown, "ahp", None
+        info = derive_ahp(ahp_spec, n, ahp_path, errors)
         if info is None:
-            return fallback, "ahp", None
+            return unknown, "ahp", None
         return [parent_points * w for w in info.weights], "ahp", info
     if all(has_points) and not any(has_weight):
         pts = [float(c["points"]) for c in children]
@@ -92,7 +107,7 @@ def allocate(
     add_error(errors, path,
               "every child needs 'points', or every child a relative 'weight', "
               "or the parent an 'ahp' matrix (not a mix)")
-    return fallback, "points", None
+    return unknown, "points", None
 
 
 class TreeBuilder:
@@ -102,7 +117,14 @@ class TreeBuilder:
         self.fields = fields
         self.materials = materials
         self.errors = errors
+        self.structural = tuple(errors)  # paths the structure check already refused
         self.seen: dict[str, str] = {}
+
+    def refused(self, path: str, inside: bool = False) -> bool:
+        """Whether the structure check refused this path (or, with ``inside``, anything in it)."""
+        if not inside:
+            return path in self.structural
+        return any(p == path or p.startswith((f"{path}.", f"{path}[")) for p in self.structural)
 
     def build_level(
         self,
@@ -115,11 +137,11 @@ class TreeBuilder:
         """Build the children of one parent (``path`` is the list's own path)."""
         parent_path = parent.path if parent else ""
         points, allocation, info = allocate(
-            nodes, parent_points, ahp_spec, path, self.errors, parent_path
+            nodes, parent_points, ahp_spec, path, self.errors, parent_path, self.refused
         )
         built = []
         for i, (node, pts) in enumerate(zip(nodes, points, strict=True)):
-            share = pts / parent_points if parent_points else 0.0
+            share = pts / parent_points if parent_points else math.nan
             built.append(self.build_node(node, pts, share, allocation, f"{path}[{i}]", parent))
         return built, info
 
@@ -154,8 +176,8 @@ class TreeBuilder:
         )
         children = node.get("children")
         if children:
-            for key in ("method", "params", "check"):
-                if node.get(key) is not None:
+            for key in ("method", "params", "check", "evidence"):
+                if node.get(key):
                     add_error(self.errors, f"{path}.{key}", "a node with children is not scored itself")
             shell = Indicator(**common)
             kids, info = self.build_level(
