@@ -43,6 +43,11 @@ class Problems:
         self.items: list[dict[str, Any]] = []
         self.omitted = 0
 
+    @property
+    def full(self) -> bool:
+        """Whether further problems will only be counted."""
+        return len(self.items) >= MAX_REPORTED
+
     def add(self, **problem: Any) -> None:
         """Record a problem (row numbers are already spreadsheet rows)."""
         if len(self.items) >= MAX_REPORTED:
