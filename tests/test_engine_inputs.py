@@ -157,8 +157,8 @@ def test_labels_and_separators_are_accepted(cs):
 
 
 def test_bool_column_of_ones_and_zeros_with_a_blank(cs):
-    # BUG: pandas stores [1, 0, None] as float64, so the cells read "1.0"/"0.0" and are refused,
-    # although the format documents 1/0 as booleans (a spreadsheet column with one blank cell).
+    # pandas stores [1, 0, None] as float64: the cells read "1.0"/"0.0" and must still be yes/no
+    # (a spreadsheet column of 1/0 with one blank cell).
     table = score_round(cs, pd.DataFrame([app("a", platform=1), app("b", platform=0),
                                           app("c", platform=None)])).table()
     assert table["score.has_platform"].tolist() == [5, 0, 0]
@@ -236,8 +236,7 @@ def test_partial_review_is_dropped_when_the_set_says_so(make_criteria):
 
 
 def test_partial_review_is_reported_with_the_other_problems(cs):
-    # BUG: the partial-review check runs only when every row is otherwise valid, so a table with
-    # one unknown flag and one partial review reports the flag alone.
+    # A table with one unknown flag and one partial review reports both.
     scores = panel("a", "b") + marks("b", "R4")[:1] + [{"application_id": "a", "reviewer_id": "R1",
                                                          "flag": "bribery"}]
     errors = problems(cs, [app("a"), app("b")], scores)
@@ -246,7 +245,7 @@ def test_partial_review_is_reported_with_the_other_problems(cs):
 
 
 def test_problems_in_every_table_are_reported_together(cs):
-    # BUG: score_round promises to list every bad input, but stops at the first bad table.
+    # score_round lists the problems of every table, not only the first bad one.
     scores = [*panel("a"), {"application_id": "a", "reviewer_id": "R1", "indicator_id": "size",
                             "score": 1}]
     claims = [{"application_id": "a", "bonus_id": "nope"}]

@@ -62,27 +62,27 @@ def aggregate(
     result = np.full(n_groups, np.nan)
     if values.size == 0:
         return result, count
-    if method == "mean":
-        total = np.bincount(group, weights=values, minlength=n_groups)
-        has = count > 0
-        result[has] = total[has] / count[has]
-        return result, count
-    order = np.lexsort((values, group))
-    sorted_vals, sorted_group = values[order], group[order]
-    start = np.concatenate(([0], np.cumsum(count)[:-1]))
     has = count > 0
-    if method == "median":
-        lo = start + (count - 1) // 2
-        hi = start + count // 2
-        result[has] = (sorted_vals[lo[has]] + sorted_vals[hi[has]]) / 2.0
+    if method in ("mean", "trimmed_mean"):
+        total = np.bincount(group, weights=values, minlength=n_groups)
+        used = count.astype(float)
+        if method == "trimmed_mean":
+            # One highest and one lowest are dropped: no sort, only each group's extremes.
+            high = np.full(n_groups, -np.inf)
+            low = np.full(n_groups, np.inf)
+            np.maximum.at(high, group, values)
+            np.minimum.at(low, group, values)
+            trimmed = count >= trim_from
+            total[trimmed] -= high[trimmed] + low[trimmed]
+            used[trimmed] -= 2
+        result[has] = total[has] / used[has]
         return result, count
-    if method != "trimmed_mean":
+    if method != "median":
         raise ValueError(f"unknown aggregation method '{method}'")
-    position = np.arange(values.size) - start[sorted_group]
-    trimmed = count[sorted_group] >= trim_from
-    last = count[sorted_group] - 1
-    keep = ~trimmed | ((position > 0) & (position < last))
-    total = np.bincount(sorted_group, weights=np.where(keep, sorted_vals, 0.0), minlength=n_groups)
-    used = np.bincount(sorted_group, weights=keep.astype(float), minlength=n_groups)
-    result[has] = total[has] / used[has]
+    order = np.lexsort((values, group))
+    sorted_vals = values[order]
+    start = np.concatenate(([0], np.cumsum(count)[:-1]))
+    lo = start + (count - 1) // 2
+    hi = start + count // 2
+    result[has] = (sorted_vals[lo[has]] + sorted_vals[hi[has]]) / 2.0
     return result, count

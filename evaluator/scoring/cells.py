@@ -178,3 +178,48 @@ def parse_multi(f: Field, col: pd.Series, problems: Problems, name: str) -> tupl
             bad[k] = f"{', '.join(wrong)} {verb} not one of: {', '.join(f.choice_values)}"
     report(problems, cells, bad, name)
     return table[cells.codes], cells.blank
+
+
+@dataclass
+class TextColumn:
+    """A text column as distinct stripped strings and, per row, which one it holds (-1 blank)."""
+
+    codes: np.ndarray
+    values: np.ndarray
+
+    @property
+    def blank(self) -> np.ndarray:
+        """Rows with nothing in them."""
+        return self.codes < 0
+
+    def text(self, i: int) -> str:
+        """The stripped text of row ``i`` ('' when blank)."""
+        code = self.codes[i]
+        return "" if code < 0 else str(self.values[code])
+
+    def lookup(self, known: np.ndarray | list[str]) -> np.ndarray:
+        """Per row, the position of its text in ``known``; -1 when blank or not there."""
+        positions = np.append(pd.Index(known).get_indexer(self.values), -1)
+        return positions[self.codes]
+
+
+def text_column(col: pd.Series) -> TextColumn:
+    """Factorise a column of identifiers or words; values equal once stripped are one."""
+    cells = distinct(col)
+    stripped = np.array([_text(v) for v in cells.values], dtype=object)
+    if stripped.size == 0:
+        return TextColumn(cells.codes, stripped)
+    values, inverse = np.unique(stripped, return_inverse=True)
+    codes = np.where(cells.codes >= 0, inverse[np.maximum(cells.codes, 0)], -1)
+    return TextColumn(codes.astype(np.int64), values)
+
+
+def number_column(col: pd.Series) -> tuple[np.ndarray, np.ndarray, Callable[[int], str]]:
+    """Floats per row (NaN where blank or not a number), the blank mask, and each row's text."""
+    if pd.api.types.is_numeric_dtype(col.dtype) and col.dtype != bool:
+        values = col.to_numpy(dtype=float, na_value=np.nan)
+        return values, np.isnan(values), lambda i: f"{values[i]:g}"
+    text = text_column(col)
+    converted = pd.to_numeric(pd.Series(text.values, dtype=object), errors="coerce")
+    table = np.append(converted.to_numpy(dtype=float, na_value=np.nan), np.nan)
+    return table[text.codes], text.blank, text.text

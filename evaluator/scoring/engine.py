@@ -36,8 +36,9 @@ def score_round(
     """
     figures, reviews, claimed = read_inputs(criteria, applications, scores, bonus_claims, reviewers)
     n, leaves = figures.n, criteria.leaves
-    leaf_points = np.zeros((n, len(leaves)))
-    missing_figure = np.zeros((n, len(leaves)), dtype=bool)
+    # Column-major: every leaf writes one contiguous column.
+    leaf_points = np.zeros((n, len(leaves)), order="F")
+    missing_figure = np.zeros((n, len(leaves)), dtype=bool, order="F")
     leaf_pos = {leaf.id: j for j, leaf in enumerate(leaves)}
 
     for j, leaf in enumerate(leaves):
@@ -56,10 +57,10 @@ def score_round(
         leaf_points[:, leaf_pos[leaf.id]] = np.where(complete, final[:, k], np.nan)
 
     section_ids = [s.id for s in criteria.indicators]
-    section_of = np.array([section_ids.index(leaf.section) for leaf in leaves])
-    sections = np.stack(
-        [leaf_points[:, section_of == s].sum(axis=1) for s in range(len(section_ids))], axis=1
-    )
+    # Leaves are listed depth first, so each section's leaves are one run of columns.
+    first_leaf = np.cumsum([0] + [sum(1 for node in s.walk() if node.is_leaf)
+                                  for s in criteria.indicators[:-1]])
+    sections = np.add.reduceat(leaf_points, first_leaf, axis=1)
     base = sections.sum(axis=1)
     vetoes = veto_matrix(criteria, figures, reviews)
     vetoed = vetoes.any(axis=1)

@@ -48,23 +48,48 @@ def rank_order(
 
     ``columns`` holds ``total``, ``base``, ``bonus``, ``closeness`` and ``section:<id>`` arrays.
     Higher is better for scores; earlier is better for ``submitted_at``; ids sort ascending.
+    Applications are sorted on the first key; the rest of the chain only orders those that tie.
     """
-    keys: list[np.ndarray] = []  # most significant first
-    section_ids = [s.id for s in criteria.indicators]
-    for key in criteria.ranking.tie_break:
-        if key == "sections":
-            keys.extend(-np.round(columns[f"section:{s}"], DECIMALS) for s in section_ids)
-        elif key == "submitted_at":
-            keys.append(submitted_at)
-        elif key == "id":
-            keys.append(np.unique(ids, return_inverse=True)[1])
-        else:
-            keys.append(-np.round(columns[key], DECIMALS))
+    keys = _key_builders(criteria, columns, ids, submitted_at)
     index = np.flatnonzero(eligible)
-    order = index[np.lexsort([k[index] for k in reversed(keys)])] if keys else index
     rank = np.zeros(len(ids), dtype=np.int64)
+    if not keys:
+        rank[index] = np.arange(1, index.size + 1)
+        return rank
+    first = keys[0](index)
+    step = np.argsort(first, kind="stable")
+    order, first = index[step], first[step]
+    same = first[1:] == first[:-1]
+    tied = np.zeros(order.size, dtype=bool)
+    tied[1:] |= same
+    tied[:-1] |= same
+    if tied.any() and len(keys) > 1:
+        at = np.flatnonzero(tied)
+        subset = order[at]
+        order[at] = subset[np.lexsort([key(subset) for key in reversed(keys)])]
     rank[order] = np.arange(1, order.size + 1)
     return rank
+
+
+def _key_builders(
+    criteria: CriteriaSet, columns: dict[str, np.ndarray], ids: np.ndarray, submitted_at: np.ndarray
+) -> list:
+    """The tie-break chain as functions of a row subset, most significant first, ascending."""
+
+    def score(values: np.ndarray):
+        return lambda rows: -np.round(values[rows], DECIMALS)
+
+    keys = []
+    for key in criteria.ranking.tie_break:
+        if key == "sections":
+            keys.extend(score(columns[f"section:{s.id}"]) for s in criteria.indicators)
+        elif key == "submitted_at":
+            keys.append(lambda rows: submitted_at[rows])
+        elif key == "id":
+            keys.append(lambda rows: np.unique(ids[rows], return_inverse=True)[1])
+        else:
+            keys.append(score(columns[key]))
+    return keys
 
 
 def percentiles(rank: np.ndarray) -> np.ndarray:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from evaluator.criteria.model import CriteriaSet
+from evaluator.scoring.cells import TextColumn, number_column, text_column
 from evaluator.scoring.errors import Problems
 
 SCORE_COLUMNS = ("application_id", "reviewer_id", "indicator_id", "score")
@@ -34,10 +35,6 @@ class Reviews:
         return cls(i, i, i, f, o, i, i, o)
 
 
-def _strings(series: pd.Series) -> pd.Series:
-    return series.astype("string").str.strip().replace("", pd.NA)
-
-
 def read_reviews(
     criteria: CriteriaSet,
     df: pd.DataFrame | None,
@@ -59,55 +56,54 @@ def read_reviews(
         problems.add(column=", ".join(missing), message="missing column(s): " + ", ".join(missing))
         problems.raise_if_any()
     df = df.reset_index(drop=True)
-    app_s, rev_s, ind_s = (_strings(df[c]) for c in SCORE_COLUMNS[:3])
-    flag_s = _strings(df["flag"]) if "flag" in df.columns else pd.Series(pd.NA, index=df.index)
-    app_index = pd.Index(app_ids)
-    app_code = app_index.get_indexer(app_s.fillna(""))
+    apps, revs, inds = (text_column(df[c]) for c in SCORE_COLUMNS[:3])
+    flags = text_column(df["flag"]) if "flag" in df.columns else None
     experts = [leaf.id for leaf in criteria.expert_leaves]
-    ind_code = pd.Index(experts).get_indexer(ind_s.fillna(""))
+    app_code, ind_code = apps.lookup(app_ids), inds.lookup(experts)
+    rev_index, rev_code = revs.values, revs.codes
     maxima = np.array([leaf.points for leaf in criteria.expert_leaves] + [np.inf])
-    raw_score = df["score"]
-    score = pd.to_numeric(raw_score.where(raw_score.astype("string").str.strip() != ""),
-                          errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    has_flag = flag_s.notna().to_numpy()
-    has_score = ind_s.notna().to_numpy() | _strings(raw_score).notna().to_numpy()
+    score, blank_score, score_text = number_column(df["score"])
+    has_flag = ~flags.blank if flags is not None else np.zeros(len(df), dtype=bool)
+    has_score = ~inds.blank | ~blank_score
     for i in np.flatnonzero(~has_score & ~has_flag):
         problems.cell(i, "score", "the row has neither a score nor a veto flag")
 
-    for i in np.flatnonzero(app_code < 0):
-        problems.cell(i, "application_id", f"unknown application '{app_s.iloc[i]}'")
-    for i in np.flatnonzero(rev_s.isna().to_numpy()):
+    for i in np.flatnonzero((app_code < 0) & ~apps.blank):
+        problems.cell(i, "application_id", f"unknown application '{apps.text(i)}'")
+    for i in np.flatnonzero(apps.blank):
+        problems.cell(i, "application_id", "every row needs an application")
+    for i in np.flatnonzero(revs.blank):
         problems.cell(i, "reviewer_id", "every row needs a reviewer")
+    on_roster = ~revs.blank
     if reviewers is not None:
-        for i in np.flatnonzero(~rev_s.isin(list(reviewers)).to_numpy() & rev_s.notna().to_numpy()):
-            problems.cell(i, "reviewer_id", f"unknown reviewer '{rev_s.iloc[i]}'")
+        on_roster &= revs.lookup(list(reviewers)) >= 0
+        for i in np.flatnonzero(~on_roster & ~revs.blank):
+            problems.cell(i, "reviewer_id", f"unknown reviewer '{revs.text(i)}'")
     auto_ids = {leaf.id for leaf in criteria.auto_leaves}
     for i in np.flatnonzero(has_score & (ind_code < 0)):
-        name = ind_s.iloc[i]
+        name = inds.text(i)
         why = ("is scored automatically from the figures" if name in auto_ids
                else "is not an expert indicator of this criteria set")
         problems.cell(i, "indicator_id", f"'{name}' {why}")
     valid_ind = has_score & (ind_code >= 0)
-    blank_score = _strings(raw_score).isna().to_numpy()
     for i in np.flatnonzero(valid_ind & ~np.isfinite(score)):
         problems.cell(i, "score", "the score is empty" if blank_score[i]
-                      else f"'{raw_score.iloc[i]}' is not a finite number")
+                      else f"'{score_text(i)}' is not a finite number")
     with np.errstate(invalid="ignore"):
         out_of_range = valid_ind & np.isfinite(score) & ((score < 0) | (score > maxima[ind_code]))
     for i in np.flatnonzero(out_of_range):
         problems.cell(i, "score", f"{score[i]:g} is outside 0–{maxima[ind_code[i]]:g} "
-                      f"for {ind_s.iloc[i]}")
-    keyed = pd.DataFrame({"a": app_s, "r": rev_s, "i": ind_s})[valid_ind]
-    for i in keyed.index[keyed.duplicated(keep="first")]:
-        problems.cell(i, "indicator_id", f"{rev_s.iloc[i]} scored {ind_s.iloc[i]} of "
-                      f"{app_s.iloc[i]} more than once")
-    flag_rows, flag_names = _flags(criteria, flag_s, problems)
-    rev_index, rev_code = np.unique(rev_s.fillna("").to_numpy(dtype=object), return_inverse=True)
+                      f"for {inds.text(i)}")
     # Partial reviews are judged on every row that names a known application, reviewer and
     # indicator, so they are reported together with any bad score values.
-    keep = valid_ind & (app_code >= 0) & rev_s.notna().to_numpy()
-    if reviewers is not None:
-        keep &= rev_s.isin(list(reviewers)).to_numpy(dtype=bool, na_value=False)
+    keep = valid_ind & (app_code >= 0) & on_roster
+    n_rev, n_ind = max(1, len(rev_index)), max(1, len(experts))
+    key = (app_code.astype(np.int64) * n_rev + rev_code) * n_ind + ind_code
+    for i in np.flatnonzero(keep & pd.Series(np.where(keep, key, -1 - np.arange(len(key))))
+                            .duplicated(keep="first").to_numpy()):
+        problems.cell(i, "indicator_id", f"{revs.text(i)} scored {inds.text(i)} of "
+                      f"{apps.text(i)} more than once")
+    flag_rows, flag_names = _flags(criteria, flags, problems)
     notes = _partial(criteria, problems, app_code, rev_code, ind_code, keep, app_ids, rev_index)
     problems.raise_if_any()
     return Reviews(
@@ -119,12 +115,14 @@ def read_reviews(
 
 
 def _flags(
-    criteria: CriteriaSet, flag_s: pd.Series, problems: Problems
+    criteria: CriteriaSet, flags: TextColumn | None, problems: Problems
 ) -> tuple[np.ndarray, np.ndarray]:
     """Split the flag cells; return (row of each flag, flag name)."""
     rows, names = [], []
-    for i in np.flatnonzero(flag_s.notna().to_numpy()):
-        for name in (x.strip() for x in str(flag_s.iloc[i]).replace("；", ";").split(";")):
+    if flags is None:
+        return np.array(rows, dtype=np.int64), np.array(names, dtype=object)
+    for i in np.flatnonzero(~flags.blank):
+        for name in (x.strip() for x in flags.text(i).replace("；", ";").split(";")):
             if not name:
                 continue
             if name not in criteria.veto_flags:
@@ -181,13 +179,13 @@ def read_claims(criteria: CriteriaSet, df: pd.DataFrame | None, app_ids: np.ndar
             problems.add(column=col, message=f"missing column {col}")
     problems.raise_if_any()
     df = df.reset_index(drop=True)
-    app_code = pd.Index(app_ids).get_indexer(_strings(df["application_id"]).fillna(""))
+    apps, items = text_column(df["application_id"]), text_column(df["bonus_id"])
     item_ids = [b.id for b in criteria.bonus_items]
-    item_code = pd.Index(item_ids).get_indexer(_strings(df["bonus_id"]).fillna(""))
+    app_code, item_code = apps.lookup(app_ids), items.lookup(item_ids)
     for i in np.flatnonzero(app_code < 0):
-        problems.cell(i, "application_id", f"unknown application '{df['application_id'].iloc[i]}'")
+        problems.cell(i, "application_id", f"unknown application '{apps.text(i)}'")
     for i in np.flatnonzero(item_code < 0):
-        problems.cell(i, "bonus_id", f"unknown bonus item '{df['bonus_id'].iloc[i]}' "
+        problems.cell(i, "bonus_id", f"unknown bonus item '{items.text(i)}' "
                       f"(known: {', '.join(item_ids) or 'none'})")
     problems.raise_if_any()
     claimed[app_code, item_code] = True

@@ -64,28 +64,28 @@ def weight_sensitivity(
         shares = np.where(base_points > 0, result.leaf_points[ranked] / base_points, 0.0)
     bonus = result.bonus[ranked]
     rng = np.random.default_rng(seed)
-    ranks = np.empty((n, draws), dtype=np.int32)
+    ranks = np.empty((draws, n), dtype=np.int32)
     positions = np.arange(1, n + 1, dtype=np.int32)
     for start in range(0, draws, CHUNK):
         k = min(CHUNK, draws - start)
         factors = rng.uniform(1 - perturbation, 1 + perturbation, size=(k, base_points.size))
         weights = base_points * factors
         weights *= cs.scale / weights.sum(axis=1, keepdims=True)
-        totals = np.round(shares @ weights.T + bonus[:, None], DECIMALS)
-        order = np.argsort(-totals, axis=0, kind="stable")
-        block = np.empty((n, k), dtype=np.int32)
-        np.put_along_axis(block, order, positions[:, None], axis=0)
-        ranks[:, start:start + k] = block
-    q = np.percentile(ranks, [5, 50, 95], axis=1) if n else np.zeros((3, 0))
+        # Draws as rows: each sort runs over one contiguous row.
+        totals = np.round(weights @ shares.T + bonus[None, :], DECIMALS)
+        order = np.argsort(-totals, axis=1, kind="stable")
+        block = ranks[start:start + k]
+        np.put_along_axis(block, order, positions[None, :], axis=1)
+    q = np.percentile(ranks, [5, 50, 95], axis=0) if n else np.zeros((3, 0))
     table = pd.DataFrame(
         {
             "rank": result.rank[ranked],
-            "p_top_k": (ranks <= top_k).mean(axis=1) if n else np.array([]),
-            "rank_min": ranks.min(axis=1) if n else np.array([], dtype=np.int32),
+            "p_top_k": (ranks <= top_k).mean(axis=0) if n else np.array([]),
+            "rank_min": ranks.min(axis=0) if n else np.array([], dtype=np.int32),
             "rank_p5": q[0],
             "rank_median": q[1],
             "rank_p95": q[2],
-            "rank_max": ranks.max(axis=1) if n else np.array([], dtype=np.int32),
+            "rank_max": ranks.max(axis=0) if n else np.array([], dtype=np.int32),
         },
         index=pd.Index(result.ids[ranked], name="application_id"),
     )
