@@ -61,15 +61,20 @@ class Band:
         """Share of full marks for each value (NaN stays NaN)."""
         out = np.ones_like(x, dtype=float)
         with np.errstate(invalid="ignore"):
+            # Inside the band the ramps exceed 1 and the minimum keeps full marks.
             if self.lo is not None:
-                gap = self.lo - x
-                fall = np.clip(1.0 - gap / self.below, 0.0, 1.0) if self.below > 0 else 0.0
-                out = np.where(gap > 0, fall, out)
+                if self.below > 0:
+                    np.minimum(out, (x - (self.lo - self.below)) / self.below, out=out)
+                else:
+                    out[x < self.lo] = 0.0
             if self.hi is not None:
-                gap = x - self.hi
-                fall = np.clip(1.0 - gap / self.above, 0.0, 1.0) if self.above > 0 else 0.0
-                out = np.where(gap > 0, fall, out)
-        return np.where(np.isnan(x), np.nan, out)
+                if self.above > 0:
+                    np.minimum(out, ((self.hi + self.above) - x) / self.above, out=out)
+                else:
+                    out[x > self.hi] = 0.0
+            np.maximum(out, 0.0, out=out)
+        out[np.isnan(x)] = np.nan
+        return out
 
     def text(self) -> str:
         """The band as a short range, e.g. ``1,500–4,000``."""

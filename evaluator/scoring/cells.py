@@ -56,6 +56,12 @@ def distinct(col: pd.Series) -> Cells:
     return Cells(codes, values)
 
 
+def blank_cells(col: pd.Series) -> np.ndarray:
+    """Empty cells of a column of free values (text, dates), without factorising it."""
+    text = col.to_numpy(dtype=object)
+    return (col.isna().to_numpy() | (text == "")).astype(bool)
+
+
 def report(problems: Problems, cells: Cells, bad: dict[int, str], name: str) -> None:
     """Report every row holding a distinct value that ``bad`` maps to a message."""
     if not bad:

@@ -13,7 +13,7 @@ from evaluator.criteria.model import CriteriaSet
 from evaluator.criteria.registry import get_method
 from evaluator.scoring.aggregation import aggregate, calibrate_zscore
 from evaluator.scoring.errors import MAX_REPORTED, InputError
-from evaluator.scoring.figures import FigureTable, read_figures
+from evaluator.scoring.figures import FigureTable, identifiers, read_figures
 from evaluator.scoring.ranking import percentiles, rank_order, topsis_closeness
 from evaluator.scoring.result import RoundResult
 from evaluator.scoring.reviews import Reviews, read_claims, read_reviews
@@ -38,7 +38,7 @@ def score_round(
     n, leaves = figures.n, criteria.leaves
     # Column-major: every leaf writes one contiguous column.
     leaf_points = np.zeros((n, len(leaves)), order="F")
-    missing_figure = np.zeros((n, len(leaves)), dtype=bool, order="F")
+    missing_figure = np.zeros((n, len(leaves)), dtype=bool, order="F")  # expert columns stay 0
     leaf_pos = {leaf.id: j for j, leaf in enumerate(leaves)}
 
     for j, leaf in enumerate(leaves):
@@ -46,8 +46,9 @@ def score_round(
             continue
         method = get_method(leaf.method)
         share = method.score(leaf.params, figures, leaf.points)
-        missing_figure[:, j] = np.isnan(share)
-        leaf_points[:, j] = np.where(missing_figure[:, j], 0.0, share * leaf.points)
+        np.isnan(share, out=missing_figure[:, j])
+        np.multiply(share, leaf.points, out=leaf_points[:, j])
+        leaf_points[missing_figure[:, j], j] = 0.0
 
     raw, n_reviews = expert_scores(criteria, reviews, n)
     complete = n_reviews >= criteria.aggregation.min_reviews if criteria.expert_leaves else (
@@ -114,7 +115,7 @@ def read_inputs(
     if figures is not None:
         ids = figures.ids
     elif "id" in applications.columns:
-        ids = applications["id"].astype("string").str.strip().fillna("").to_numpy(dtype=object)
+        ids = identifiers(applications["id"])
     else:
         ids = None  # without ids nothing else can be checked against the applications
     reviews = claimed = None

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from evaluator.criteria.model import CriteriaSet, Field
-from evaluator.scoring.cells import distinct, parse_bool, parse_enum, parse_multi, parse_number
+from evaluator.scoring.cells import blank_cells, parse_bool, parse_enum, parse_multi, parse_number
 from evaluator.scoring.errors import MAX_REPORTED, InputError, Problems
 
 META_COLUMNS = ("id", "name", "submitted_at")
@@ -77,6 +77,15 @@ class FigureTable:
         return out
 
 
+def identifiers(col: pd.Series) -> np.ndarray:
+    """Ids as stripped strings ('' where blank); a plain loop beats pandas' string methods here."""
+    return np.array(
+        ["" if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v).strip()
+         for v in col.to_numpy(dtype=object)],
+        dtype=object,
+    )
+
+
 def parse_times(col: pd.Series) -> pd.Series:
     """Dates and times (UTC); ISO 8601 is tried first as it is by far the fastest to parse."""
     parsed = pd.to_datetime(col, errors="coerce", utc=True, format="ISO8601")
@@ -100,22 +109,22 @@ def read_figures(criteria: CriteriaSet, df: pd.DataFrame) -> FigureTable:
     if "id" not in df.columns:
         raise InputError([{"table": "applications", "column": "id",
                            "message": "the applications table needs an 'id' column"}])
-    ids = df["id"].astype("string").str.strip()
-    for i in np.flatnonzero(ids.isna().to_numpy() | (ids == "").fillna(True).to_numpy(dtype=bool)):
+    ids = identifiers(df["id"])
+    named = ids != ""
+    for i in np.flatnonzero(~named):
         problems.cell(i, "id", "every application needs an id")
-    named = (ids.notna() & (ids != "")).to_numpy(dtype=bool, na_value=False)
-    for i in np.flatnonzero(ids.duplicated(keep="first").to_numpy() & named):
-        problems.cell(i, "id", f"id '{ids.iloc[i]}' appears more than once")
+    for i in np.flatnonzero(pd.Series(ids).duplicated(keep="first").to_numpy() & named):
+        problems.cell(i, "id", f"id '{ids[i]}' appears more than once")
     submitted = np.full(len(df), np.iinfo(np.int64).max, dtype=np.int64)
     if "submitted_at" in df.columns:
         col = df["submitted_at"]
-        blank = distinct(col).blank
+        blank = blank_cells(col)
         parsed = parse_times(col.where(~blank))
         for i in np.flatnonzero(parsed.isna().to_numpy() & ~blank):
             problems.cell(i, "submitted_at", f"'{col.iloc[i]}' is not a date and time")
         ok = parsed.notna().to_numpy()
         submitted[ok] = parsed[ok].astype("int64").to_numpy()
-    table = FigureTable(ids=ids.fillna("").to_numpy(dtype=object), submitted_at=submitted,
+    table = FigureTable(ids=ids, submitted_at=submitted,
                         fields=criteria.field_map)
     for f in criteria.fields:
         name = column_for(f, df.columns)
@@ -135,7 +144,7 @@ def read_figures(criteria: CriteriaSet, df: pd.DataFrame) -> FigureTable:
         elif f.type == "multi":
             table.ticks_[f.key], blank = parse_multi(f, col, problems, name)
         else:
-            blank = distinct(col).blank
+            blank = blank_cells(col)
             table.texts[f.key] = col.astype("string").fillna("").to_numpy(dtype=object)
         if f.required:
             for i in np.flatnonzero(blank)[:MAX_REPORTED]:
