@@ -58,10 +58,10 @@ def score_round(
         leaf_points[:, leaf_pos[leaf.id]] = np.where(complete, final[:, k], np.nan)
 
     section_ids = [s.id for s in criteria.indicators]
-    # Leaves are listed depth first, so each section's leaves are one run of columns.
-    first_leaf = np.cumsum([0] + [sum(1 for node in s.walk() if node.is_leaf)
-                                  for s in criteria.indicators[:-1]])
-    sections = np.add.reduceat(leaf_points, first_leaf, axis=1)
+    section_of = {s.id: k for k, s in enumerate(criteria.indicators)}
+    sections = np.zeros((n, len(section_ids)), order="F")
+    for j, leaf in enumerate(leaves):  # column by column: contiguous adds
+        sections[:, section_of[leaf.section]] += leaf_points[:, j]
     base = sections.sum(axis=1)
     vetoes = veto_matrix(criteria, figures, reviews)
     vetoed = vetoes.any(axis=1)

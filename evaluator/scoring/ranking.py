@@ -57,7 +57,7 @@ def rank_order(
         rank[index] = np.arange(1, index.size + 1)
         return rank
     first = keys[0](index)
-    step = np.argsort(first, kind="stable")
+    step = np.argsort(first)
     order, first = index[step], first[step]
     same = first[1:] == first[:-1]
     tied = np.zeros(order.size, dtype=bool)
@@ -65,7 +65,7 @@ def rank_order(
     tied[:-1] |= same
     if tied.any() and len(keys) > 1:
         at = np.flatnonzero(tied)
-        subset = order[at]
+        subset = np.sort(order[at])  # input order first: full ties stay in input order
         order[at] = subset[np.lexsort([key(subset) for key in reversed(keys)])]
     rank[order] = np.arange(1, order.size + 1)
     return rank
