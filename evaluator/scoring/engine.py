@@ -35,6 +35,13 @@ def score_round(
     bonus_id``. ``reviewers``, when given, is the roster every score must come from.
     """
     figures, reviews, claimed = read_inputs(criteria, applications, scores, bonus_claims, reviewers)
+    return score_parsed(criteria, figures, reviews, claimed)
+
+
+def score_parsed(
+    criteria: CriteriaSet, figures: FigureTable, reviews: Reviews, claimed: np.ndarray
+) -> RoundResult:
+    """Score a round whose inputs are already checked and encoded (see :func:`read_inputs`)."""
     n, leaves = figures.n, criteria.leaves
     # Column-major: every leaf writes one contiguous column.
     leaf_points = np.zeros((n, len(leaves)), order="F")

@@ -325,14 +325,14 @@ def topsis(
     w = _weight_vector(weights, n)
     mask = _benefit_mask(benefit, n)
 
-    col_max = x.max(axis=0)
-    col_min = x.min(axis=0)
+    rows = max(1, _BLOCK_ELEMENTS // n)
+    col_max, col_min, squares = _column_stats(x, rows, squares=normalization == "vector")
     # NaN propagates through max/min and +-inf shows up in them, so this catches every one.
     if not (np.isfinite(col_max).all() and np.isfinite(col_min).all()):
         raise ValueError(_non_finite_message(x, "matrix"))
 
     if normalization == "vector":
-        scale = _column_norms(x, np.maximum(col_max, -col_min))
+        scale = _column_norms(x, np.maximum(col_max, -col_min), squares)
     else:
         with np.errstate(over="ignore"):
             scale = col_max - col_min
@@ -346,7 +346,6 @@ def topsis(
 
     d_plus = np.empty(m)
     d_minus = np.empty(m)
-    rows = max(1, _BLOCK_ELEMENTS // n)
     block = np.empty((min(rows, m), n))
     for start in range(0, m, rows):
         stop = min(start + rows, m)
@@ -366,10 +365,27 @@ def topsis(
     return closeness
 
 
-def _column_norms(x: np.ndarray, abs_max: np.ndarray) -> np.ndarray:
-    """Euclidean norm of each column of finite ``x``, safe from overflow and underflow."""
-    with np.errstate(over="ignore", under="ignore"):
-        norms = np.sqrt(np.einsum("ij,ij->j", x, x))
+def _column_stats(
+    x: np.ndarray, rows: int, squares: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Column max, min and (optionally) sum of squares in one pass over cache-sized blocks."""
+    col_max = np.full(x.shape[1], -np.inf)
+    col_min = np.full(x.shape[1], np.inf)
+    sums = np.zeros(x.shape[1]) if squares else None
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        for start in range(0, x.shape[0], rows):
+            b = x[start:start + rows]
+            np.maximum(col_max, b.max(axis=0), out=col_max)
+            np.minimum(col_min, b.min(axis=0), out=col_min)
+            if sums is not None:
+                sums += np.einsum("ij,ij->j", b, b)
+    return col_max, col_min, sums
+
+
+def _column_norms(x: np.ndarray, abs_max: np.ndarray, squares: np.ndarray) -> np.ndarray:
+    """Euclidean norm of each column of finite ``x`` from its sum of squares, safe from overflow
+    and underflow."""
+    norms = np.sqrt(squares)
     # Squares overflow for |x| > ~1e154 and lose precision below ~1e-154: rescale those columns.
     for j in np.flatnonzero(~np.isfinite(norms) | ((norms < _SMALL_NORM) & (abs_max > 0))):
         col = x[:, j] / abs_max[j]
