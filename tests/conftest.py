@@ -13,6 +13,17 @@ DATA = Path(__file__).parent / "data"
 MINI = yaml.safe_load((DATA / "mini.yaml").read_text(encoding="utf-8"))
 
 
+def find_node(raw: dict, node_id: str) -> dict:
+    """The indicator dict with this id anywhere in a raw criteria mapping."""
+    stack = list(raw["indicators"])
+    while stack:
+        item = stack.pop()
+        if item.get("id") == node_id:
+            return item
+        stack.extend(item.get("children") or [])
+    raise KeyError(node_id)
+
+
 @pytest.fixture
 def app():
     return create_app({"TESTING": True})

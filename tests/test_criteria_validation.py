@@ -28,6 +28,7 @@ from evaluator.criteria import (
 from evaluator.criteria.loader import parse_yaml
 from evaluator.criteria.registry import known_methods
 from evaluator.criteria.schema import ZONE_TYPES
+from tests.conftest import find_node
 
 MINI = Path(__file__).parent / "data" / "mini.yaml"
 BUILT_IN_METHODS = ["boolean", "count_of", "expert", "improvement", "range", "ratio", "threshold"]
@@ -40,15 +41,6 @@ INCONSISTENT = [[1, 9, "1/9"], ["1/9", 1, 9], [9, "1/9", 1]]
 # --------------------------------------------------------------------------- helpers
 
 
-def node(raw: dict[str, Any], node_id: str) -> dict[str, Any]:
-    """The indicator dict with this id anywhere in a raw criteria mapping."""
-    stack = list(raw["indicators"])
-    while stack:
-        item = stack.pop()
-        if item.get("id") == node_id:
-            return item
-        stack.extend(item.get("children") or [])
-    raise KeyError(node_id)
 
 
 def errors_of(raw: Any) -> dict[str, list[str]]:
@@ -201,7 +193,7 @@ def test_ahp_mode_on_mini(make_criteria):
 
 def test_ahp_alonso_lamata_table_and_an_imperfect_matrix(mini_raw):
     matrix = [[1, 3, 5], ["1/3", 1, 3], ["1/5", "1/3", 1]]
-    node(mini_raw, "judged")["ahp"] = {"matrix": matrix, "ri_table": "alonso_lamata2006"}
+    find_node(mini_raw, "judged")["ahp"] = {"matrix": matrix, "ri_table": "alonso_lamata2006"}
     info = build_criteria(mini_raw).node_map["judged"].ahp
     lam, cr = reference_cr(matrix, ALONSO_RI3)
     assert info.ri_table == "alonso_lamata2006"
@@ -227,16 +219,16 @@ def test_top_level_ahp_shares_the_scale_among_sections(mini_raw):
 
 def test_every_problem_of_a_file_is_reported_at_once(mini_raw):
     raw = mini_raw
-    node(raw, "size")["points"] = 12                                   # basics: 42 ≠ 40
-    node(raw, "quality")["points"] = 50                                # sections: 90 ≠ 100
-    node(raw, "judged")["points"] = 30                                 # (keeps quality adding up)
-    node(raw, "judged")["colour"] = "red"                              # unknown key
-    node(raw, "staffing")["method"] = "magic"                          # unknown method
-    node(raw, "onsite")["id"] = "staffing"                             # duplicate id
-    node(raw, "funding")["params"]["field"] = "nope"                   # undeclared field
-    node(raw, "services_offered")["params"]["field"] = "households"    # wrong type
-    node(raw, "plan_quality")["evidence"] = ["plan", "video"]          # undeclared material
-    node(raw, "online")["params"]["level_weight"] = 0.5                # weights add to 1.1
+    find_node(raw, "size")["points"] = 12                                   # basics: 42 ≠ 40
+    find_node(raw, "quality")["points"] = 50                                # sections: 90 ≠ 100
+    find_node(raw, "judged")["points"] = 30                                 # (keeps quality adding up)
+    find_node(raw, "judged")["colour"] = "red"                              # unknown key
+    find_node(raw, "staffing")["method"] = "magic"                          # unknown method
+    find_node(raw, "onsite")["id"] = "staffing"                             # duplicate id
+    find_node(raw, "funding")["params"]["field"] = "nope"                   # undeclared field
+    find_node(raw, "services_offered")["params"]["field"] = "households"    # wrong type
+    find_node(raw, "plan_quality")["evidence"] = ["plan", "video"]          # undeclared material
+    find_node(raw, "online")["params"]["level_weight"] = 0.5                # weights add to 1.1
     raw["fields"][7].update(min=50, max=10)                            # min above max
     raw["vetoes"][2]["when"]["field"] = "fund"                         # veto on optional field
     raw["vetoes"][0]["when"] = {"field": "incident", "op": "eq", "value": True}  # flag and when
@@ -268,8 +260,8 @@ def test_every_problem_of_a_file_is_reported_at_once(mini_raw):
 
 
 def test_criteria_error_message_lists_every_path(mini_raw):
-    node(mini_raw, "size")["points"] = 12
-    node(mini_raw, "staffing")["method"] = "magic"
+    find_node(mini_raw, "size")["points"] = 12
+    find_node(mini_raw, "staffing")["method"] = "magic"
     with pytest.raises(CriteriaError) as info:
         build_criteria(mini_raw, "my-file.yaml")
     text = str(info.value)
@@ -287,19 +279,19 @@ Mutation = Callable[[dict[str, Any]], Any]
 
 
 def _set(node_id: str, **values: Any) -> Mutation:
-    return lambda raw: node(raw, node_id).update(values)
+    return lambda raw: find_node(raw, node_id).update(values)
 
 
 def _params(node_id: str, **values: Any) -> Mutation:
-    return lambda raw: node(raw, node_id)["params"].update(values)
+    return lambda raw: find_node(raw, node_id)["params"].update(values)
 
 
 def _pop(node_id: str, key: str) -> Mutation:
-    return lambda raw: node(raw, node_id).pop(key)
+    return lambda raw: find_node(raw, node_id).pop(key)
 
 
 def _matrix(matrix: Any) -> Mutation:
-    return lambda raw: node(raw, "judged")["ahp"].update(matrix=matrix)
+    return lambda raw: find_node(raw, "judged")["ahp"].update(matrix=matrix)
 
 
 def _bonus_when(**cond: Any) -> Mutation:
@@ -397,7 +389,7 @@ CASES = [
      f"{JUDGED}.ahp.matrix", "diagonal value at (0, 0) must be 1"),
     ("ahp_wrong_order", _matrix([[1, 2], ["1/2", 1]]), f"{JUDGED}.ahp.matrix",
      "matrix has 2 rows but the node has 3 children"),
-    ("ahp_unknown_table", lambda r: node(r, "judged")["ahp"].update(ri_table="x"),
+    ("ahp_unknown_table", lambda r: find_node(r, "judged")["ahp"].update(ri_table="x"),
      f"{JUDGED}.ahp.ri_table", "unknown random-index table 'x'"),
     ("ahp_on_a_leaf", _set("size", ahp={"matrix": [[1]]}), f"{SIZE}.ahp",
      "needs children to weight"),
@@ -461,19 +453,19 @@ CASES = [
     ("ranking_method", lambda r: r.update(ranking={"method": "electre"}), "ranking.method",
      "Must be one of"),
     # method parameters
-    ("range_norm_missing", lambda r: node(r, "size")["params"]["norms"].pop("relocation"),
+    ("range_norm_missing", lambda r: find_node(r, "size")["params"]["norms"].pop("relocation"),
      f"{SIZE}.params.norms", "no norm for categories: relocation"),
-    ("range_norm_unknown", lambda r: node(r, "size")["params"]["norms"].update(rural=None),
+    ("range_norm_unknown", lambda r: find_node(r, "size")["params"]["norms"].update(rural=None),
      f"{SIZE}.params.norms", "unknown categories: rural"),
-    ("range_norms_without_by", lambda r: node(r, "size")["params"].pop("by"),
+    ("range_norms_without_by", lambda r: find_node(r, "size")["params"].pop("by"),
      f"{SIZE}.params.norms", "norms need 'by'"),
-    ("range_by_without_norms", lambda r: node(r, "size")["params"].pop("norms"),
+    ("range_by_without_norms", lambda r: find_node(r, "size")["params"].pop("norms"),
      f"{SIZE}.params.norms", "a norm per category is needed"),
     ("range_lo_above_hi", _params("size", by=None, norms=None, lo=10, hi=5), f"{SIZE}.params",
      "lo 10 is above hi 5"),
-    ("range_norm_lo_above_hi", lambda r: node(r, "size")["params"]["norms"]["urban"].update(
+    ("range_norm_lo_above_hi", lambda r: find_node(r, "size")["params"]["norms"]["urban"].update(
         lo=5000), f"{SIZE}.params.norms.urban", "lo 5,000 is above hi 4,000"),
-    ("threshold_step_points", lambda r: node(r, "funding")["params"]["steps"][1].update(
+    ("threshold_step_points", lambda r: find_node(r, "funding")["params"]["steps"][1].update(
         points=12), f"{FUND}.params.steps[1].points", "12 points exceed the indicator's 10"),
     ("threshold_min_and_max", _params("funding", steps=[{"min": 1, "points": 1},
                                                         {"max": 5, "points": 2}]),
@@ -523,7 +515,7 @@ def test_each_problem_kind_is_reported_at_its_path(mini_raw, mutate, path, fragm
 
 
 def test_consistency_ratio_above_limit_is_refused_with_its_value(mini_raw):
-    node(mini_raw, "judged")["ahp"]["matrix"] = INCONSISTENT
+    find_node(mini_raw, "judged")["ahp"]["matrix"] = INCONSISTENT
     errors = errors_of(mini_raw)
     lam, cr = reference_cr(INCONSISTENT, SAATY_RI3)
     assert cr > 0.10
@@ -540,10 +532,10 @@ def test_consistency_ratio_uses_the_chosen_ri_table(mini_raw):
     _, cr_saaty = reference_cr(matrix, SAATY_RI3)
     _, cr_alonso = reference_cr(matrix, ALONSO_RI3)
     assert cr_saaty <= 0.10 < cr_alonso
-    node(mini_raw, "judged")["ahp"] = {"matrix": matrix}
+    find_node(mini_raw, "judged")["ahp"] = {"matrix": matrix}
     accepted = build_criteria(copy.deepcopy(mini_raw)).node_map["judged"].ahp
     assert accepted.cr == pytest.approx(cr_saaty, abs=1e-9)
-    node(mini_raw, "judged")["ahp"]["ri_table"] = "alonso_lamata2006"
+    find_node(mini_raw, "judged")["ahp"]["ri_table"] = "alonso_lamata2006"
     text = messages(errors_of(mini_raw), f"{JUDGED}.ahp.matrix")
     assert f"CR = {cr_alonso:.3f}" in text
 
@@ -665,7 +657,7 @@ def test_nan_and_infinity_from_yaml_text_are_rejected():
     [("1/2", 0.5), (" 1 / 2 ", 0.5), ("0.5", 0.5), ("2/4", 0.5), ("4 /8", 0.5), (0.5, 0.5)],
 )
 def test_fraction_strings_are_accepted_in_ahp_matrices(mini_raw, cell, value):
-    node(mini_raw, "judged")["ahp"]["matrix"][1][0] = cell
+    find_node(mini_raw, "judged")["ahp"]["matrix"][1][0] = cell
     info = build_criteria(mini_raw).node_map["judged"].ahp
     assert info.matrix[1][0] == pytest.approx(value, abs=1e-15)
     assert info.weights == pytest.approx((4 / 7, 2 / 7, 1 / 7), abs=1e-12)
@@ -678,21 +670,21 @@ def test_fraction_strings_are_accepted_in_ahp_matrices(mini_raw, cell, value):
     + [(None, "Field may not be null.")],
 )
 def test_bad_matrix_cells_are_rejected(mini_raw, cell, message):
-    node(mini_raw, "judged")["ahp"]["matrix"][1][0] = cell
+    find_node(mini_raw, "judged")["ahp"]["matrix"][1][0] = cell
     errors = errors_of(mini_raw)
     assert message in messages(errors, f"{JUDGED}.ahp.matrix[1][0]")
 
 
 @pytest.mark.parametrize("cell", [float("nan"), float("inf")])
 def test_non_finite_numbers_in_matrices_are_rejected_at_their_cell(mini_raw, cell):
-    node(mini_raw, "judged")["ahp"]["matrix"][1][0] = cell
+    find_node(mini_raw, "judged")["ahp"]["matrix"][1][0] = cell
     errors = errors_of(mini_raw)
     assert messages(errors, f"{JUDGED}.ahp.matrix[1][0]") == "Not a number or a fraction such as 1/3."
     assert f"{JUDGED}.ahp.matrix" not in errors  # no second report for the same cell
 
 
 def test_negative_numbers_in_matrices_are_rejected(mini_raw):
-    node(mini_raw, "judged")["ahp"]["matrix"][1][0] = -0.5
+    find_node(mini_raw, "judged")["ahp"]["matrix"][1][0] = -0.5
     text = messages(errors_of(mini_raw), f"{JUDGED}.ahp.matrix")
     assert "value at (1, 0)" in text
 
@@ -718,8 +710,8 @@ def test_content_hash_ignores_yaml_layout(tmp_path, mini_raw):
 
 def test_content_hash_changes_with_a_point_value(mini_raw):
     before = build_criteria(copy.deepcopy(mini_raw)).sha256
-    node(mini_raw, "size")["points"] = 12
-    node(mini_raw, "staffing")["points"] = 8
+    find_node(mini_raw, "size")["points"] = 12
+    find_node(mini_raw, "staffing")["points"] = 8
     changed = build_criteria(mini_raw)
     assert changed.node_map["size"].points == 12
     assert changed.sha256 != before
@@ -727,9 +719,9 @@ def test_content_hash_changes_with_a_point_value(mini_raw):
 
 def test_content_hash_changes_with_a_weight_or_matrix_value(mini_raw):
     before = build_criteria(copy.deepcopy(mini_raw)).sha256
-    node(mini_raw, "online")["weight"] = 4
+    find_node(mini_raw, "online")["weight"] = 4
     after_weight = build_criteria(copy.deepcopy(mini_raw)).sha256
-    node(mini_raw, "judged")["ahp"]["matrix"] = [[1, 1, 1], [1, 1, 1], [1, 1, 1]]
+    find_node(mini_raw, "judged")["ahp"]["matrix"] = [[1, 1, 1], [1, 1, 1], [1, 1, 1]]
     after_matrix = build_criteria(mini_raw).sha256
     assert len({before, after_weight, after_matrix}) == 3
 
@@ -747,9 +739,9 @@ def test_cli_validate_valid_file(runner):
 
 
 def test_cli_validate_broken_file_lists_every_path(runner, tmp_path, mini_raw):
-    node(mini_raw, "size")["points"] = 12
-    node(mini_raw, "staffing")["method"] = "magic"
-    node(mini_raw, "judged")["ahp"]["matrix"] = INCONSISTENT
+    find_node(mini_raw, "size")["points"] = 12
+    find_node(mini_raw, "staffing")["method"] = "magic"
+    find_node(mini_raw, "judged")["ahp"]["matrix"] = INCONSISTENT
     mini_raw["vetoes"][2]["when"]["field"] = "fund"
     path = tmp_path / "broken.yaml"
     path.write_text(yaml.safe_dump(mini_raw, allow_unicode=True), encoding="utf-8")
@@ -851,7 +843,7 @@ def test_path_inside_a_norm_names_the_norm_not_marshmallows_value_key(mini_raw):
     Not ``params.norms.urban.value.<key>``: marshmallow's ``Dict`` field reports value errors
     under a ``value`` level that is no key of the file.
     """
-    norms = node(mini_raw, "size")["params"]["norms"]
+    norms = find_node(mini_raw, "size")["params"]["norms"]
     norms["urban"]["colour"] = "red"
     norms["urban"]["below"] = -1
     errors = errors_of(mini_raw)
@@ -873,7 +865,7 @@ def test_matrix_cells_never_escape_as_another_exception(mini_raw, cell, value):
     ``Fraction("1.5/3")``, which raises ``ValueError`` (only ``ZeroDivisionError`` is caught);
     ``float(10**400)`` raises ``OverflowError``. Both escape from ``build_criteria``.
     """
-    node(mini_raw, "judged")["ahp"]["matrix"][1][0] = cell
+    find_node(mini_raw, "judged")["ahp"]["matrix"][1][0] = cell
     try:
         cs = build_criteria(mini_raw)
     except CriteriaError as exc:
@@ -897,7 +889,7 @@ def test_count_of_full_at_above_the_number_of_choices_is_refused(mini_raw):
     It is refused when ``of`` is given ("3 is more than the 2 counted"); without ``of`` every
     choice is counted, and a ``full_at`` above the field's 4 choices must be refused likewise.
     """
-    node(mini_raw, "services_offered")["params"]["full_at"] = 5
+    find_node(mini_raw, "services_offered")["params"]["full_at"] = 5
     errors = errors_of(mini_raw)
     assert f"{SERV}.params.full_at" in errors
 

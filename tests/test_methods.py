@@ -30,6 +30,7 @@ from evaluator.criteria.registry import (
     register,
 )
 from evaluator.scoring.engine import score_round
+from tests.conftest import find_node
 
 # An application that earns full marks on every auto-scored leaf of mini.yaml.
 FULL = {
@@ -64,20 +65,11 @@ def leaf_points(cs: CriteriaSet, leaf_id: str, *rows: Mapping[str, Any]) -> list
     return scored(cs, *rows)[f"score.{leaf_id}"].tolist()
 
 
-def find(raw: dict[str, Any], node_id: str) -> dict[str, Any]:
-    """The indicator dict with this id in a raw criteria mapping."""
-    stack = list(raw["indicators"])
-    while stack:
-        item = stack.pop()
-        if item.get("id") == node_id:
-            return item
-        stack.extend(item.get("children") or [])
-    raise KeyError(node_id)
 
 
 def with_params(raw: dict[str, Any], leaf_id: str, **params: Any) -> CriteriaSet:
     """Build the set with one leaf's params replaced."""
-    find(raw, leaf_id)["params"] = params
+    find_node(raw, leaf_id)["params"] = params
     return build_criteria(raw, "test")
 
 
@@ -227,7 +219,7 @@ def test_threshold_min_steps(mini, fund, points):
 
 def test_threshold_max_steps_lower_is_better(mini_raw, make_criteria):
     indicators = copy.deepcopy(mini_raw["indicators"])
-    find({"indicators": indicators}, "funding")["params"] = {
+    find_node({"indicators": indicators}, "funding")["params"] = {
         "field": "fund",
         "steps": [{"max": 1000, "points": 10}, {"max": 5000, "points": 6},
                   {"max": 20000, "points": 2}],
@@ -326,7 +318,7 @@ def test_count_of_repeated_choice_in_of_counts_one_tick_once(mini_raw):
     1 ÷ 2 of the points. ``_counted`` (methods.py) keeps the repeated index, so the tick counts
     twice and the leaf gets full marks.
     """
-    find(mini_raw, "services_offered")["params"] = {
+    find_node(mini_raw, "services_offered")["params"] = {
         "field": "services", "of": ["elderly", "elderly", "health"], "full_at": 2}
     try:
         cs = build_criteria(mini_raw, "test")
@@ -430,7 +422,7 @@ SHARE = Method(
 
 
 def test_a_registered_method_loads_and_scores(mini_raw):
-    leaf = find(mini_raw, "funding")
+    leaf = find_node(mini_raw, "funding")
     leaf["method"] = "share_of_full"
     leaf["params"] = {"field": "fund", "full": 200000}
     assert "share_of_full" not in REGISTRY

@@ -186,17 +186,8 @@ def parse_multi(f: Field, col: pd.Series, problems: Problems, name: str) -> tupl
     return table[cells.codes], cells.blank
 
 
-@dataclass
-class TextColumn:
+class TextColumn(Cells):
     """A text column as distinct stripped strings and, per row, which one it holds (-1 blank)."""
-
-    codes: np.ndarray
-    values: np.ndarray
-
-    @property
-    def blank(self) -> np.ndarray:
-        """Rows with nothing in them."""
-        return self.codes < 0
 
     def text(self, i: int) -> str:
         """The stripped text of row ``i`` ('' when blank)."""
@@ -213,7 +204,7 @@ def text_column(col: pd.Series) -> TextColumn:
     """Factorise a column of identifiers or words; values equal once stripped are one."""
     cells = distinct(col)
     stripped = np.array([_text(v) for v in cells.values], dtype=object)
-    if stripped.size == 0:
+    if len(set(stripped)) == stripped.size:  # stripping merged nothing: keep the codes
         return TextColumn(cells.codes, stripped)
     values, inverse = np.unique(stripped, return_inverse=True)
     codes = np.where(cells.codes >= 0, inverse[np.maximum(cells.codes, 0)], -1)

@@ -99,8 +99,7 @@ def read_reviews(
     keep = valid_ind & (app_code >= 0) & on_roster
     n_rev, n_ind = max(1, len(rev_index)), max(1, len(experts))
     key = (app_code.astype(np.int64) * n_rev + rev_code) * n_ind + ind_code
-    for i in np.flatnonzero(keep & pd.Series(np.where(keep, key, -1 - np.arange(len(key))))
-                            .duplicated(keep="first").to_numpy()):
+    for i in _repeated(key, keep, len(app_ids) * n_rev * n_ind):
         problems.cell(i, "indicator_id", f"{revs.text(i)} scored {inds.text(i)} of "
                       f"{apps.text(i)} more than once")
     flag_rows, flag_names = _flags(criteria, flags, problems)
@@ -112,6 +111,16 @@ def read_reviews(
         flag_app=app_code[flag_rows].astype(np.int64),
         flag_reviewer=rev_code[flag_rows].astype(np.int64), flag_name=flag_names, notes=notes,
     )
+
+
+def _repeated(key: np.ndarray, keep: np.ndarray, key_space: int) -> np.ndarray:
+    """Rows (among ``keep``) whose key an earlier kept row already has."""
+    if key_space <= 64 * max(1, key.size):  # counting is cheaper than hashing
+        counts = np.bincount(key[keep], minlength=key_space)
+        if counts.max(initial=0) < 2:
+            return np.array([], dtype=np.int64)
+    masked = np.where(keep, key, -1 - np.arange(key.size))
+    return np.flatnonzero(keep & pd.Series(masked).duplicated(keep="first").to_numpy())
 
 
 def _flags(
