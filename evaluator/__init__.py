@@ -2,20 +2,40 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the application: configuration, then command-line commands."""
-    app = Flask(__name__)
+    """Build the application: configuration, extensions, blueprints, error handlers, commands."""
+    app = Flask(__name__, instance_path=str(Path(__file__).resolve().parents[1] / "instance"))
     app.config.from_object("evaluator.config.Settings")
     app.config.from_prefixed_env("EVALUATOR")
     if config:
         app.config.update(config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024 + 64 * 1024
 
     from evaluator.cli import register_cli
+    from evaluator.errors import register_error_handlers
+    from evaluator.extensions import api, db, limiter, login, migrate
+    from evaluator.web.security import register_security
 
+    if app.config["DATABASE_URL"].startswith("sqlite:///"):
+        Path(app.config["DATABASE_URL"][len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    login.init_app(app)
+    limiter.init_app(app)
+    api.init_app(app)
+    register_security(app)
+
+    from evaluator.api import register_blueprints, register_commit
+
+    register_blueprints(api)
+    register_commit(app)
+    register_error_handlers(app)
     register_cli(app)
     return app

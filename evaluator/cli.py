@@ -181,6 +181,11 @@ def demo_score_cmd(applicants: int, top: int, seed: int) -> None:
 
 def register_cli(app: Flask) -> None:
     """Attach the command groups to the app."""
+    from evaluator.commands import accounts, audit, demo
+
     app.cli.add_command(criteria_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(score_cmd)
+    for module in (accounts, audit, demo):
+        for command in module.cli.commands.values():
+            app.cli.add_command(command)

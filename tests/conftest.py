@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 
 import pytest
 import yaml
+from flask_migrate import upgrade
 
 from evaluator import create_app
 from evaluator.criteria import build_criteria
+from evaluator.extensions import db
 
 DATA = Path(__file__).parent / "data"
 MINI = yaml.safe_load((DATA / "mini.yaml").read_text(encoding="utf-8"))
@@ -24,9 +27,41 @@ def find_node(raw: dict, node_id: str) -> dict:
     raise KeyError(node_id)
 
 
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """EVALUATOR_TEST_DATABASE_URL (PostgreSQL in CI) or a fresh SQLite file."""
+    return os.environ.get("EVALUATOR_TEST_DATABASE_URL") or (
+        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}")
+
+
+@pytest.fixture(scope="session")
+def _app(database_url, tmp_path_factory):
+    app = create_app({
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "MATERIALS_DIR": str(tmp_path_factory.mktemp("materials")),
+        "SECRET_KEY": "test",
+    })
+    with app.app_context():
+        db.drop_all()
+        db.session.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.commit()
+        upgrade()  # the migrations build the schema, as in production
+    return app
+
+
 @pytest.fixture
-def app():
-    return create_app({"TESTING": True})
+def app(_app):
+    """The app, with every table emptied after each test."""
+    with _app.app_context():
+        yield _app
+        db.session.rollback()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+    from evaluator.extensions import limiter
+
+    limiter.reset()
 
 
 @pytest.fixture
@@ -53,5 +88,49 @@ def make_criteria():
         raw = copy.deepcopy(MINI)
         raw.update(overrides)
         return build_criteria(raw, "test")
+
+    return make
+
+
+@pytest.fixture
+def make_org(app):
+    """Create an organisation; returns a callable taking overrides."""
+    from evaluator.models import Organisation
+
+    counter = iter(range(1, 10_000))
+
+    def make(**overrides):
+        k = next(counter)
+        org = Organisation(**{
+            "name": f"测试社区{k}", "kind": "community", "city": "成都市", "city_code": "510100",
+            "county": "武侯区", "county_code": "510107", "subdistrict": "玉林街道",
+            "subdistrict_code": "510107001", **overrides})
+        db.session.add(org)
+        db.session.commit()
+        return org
+
+    return make
+
+
+@pytest.fixture
+def make_user(app, make_org):
+    """Create a user and a bearer token; returns (user, headers)."""
+    from evaluator.models import User
+    from evaluator.web.security import hash_password, issue_token
+
+    counter = iter(range(1, 10_000))
+
+    def make(role="applicant", organisation=None, **overrides):
+        if role == "applicant" and organisation is None:
+            organisation = make_org()
+        k = next(counter)
+        user = User(username=f"{role}{k}", display_name=f"{role} {k}",
+                    password_hash=hash_password("correct horse battery"), role=role,
+                    organisation_id=organisation.id if organisation else None, **overrides)
+        db.session.add(user)
+        db.session.flush()
+        token, _ = issue_token(user)
+        db.session.commit()
+        return user, {"Authorization": f"Bearer {token}"}
 
     return make

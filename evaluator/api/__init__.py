@@ -1,0 +1,27 @@
+"""The JSON API under /api/v1: one flask-smorest blueprint per resource."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+
+def register_blueprints(api: Api) -> None:
+    """Register every resource's blueprint."""
+    from evaluator.api import applications, audit, auth, criteria, materials, rounds, users
+
+    for module in (auth, users, criteria, rounds, applications, materials, audit):
+        api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")
+
+
+def register_commit(app: Flask) -> None:
+    """One commit per request, at the boundary: services only flush."""
+    from evaluator.extensions import db
+
+    @app.after_request
+    def _commit(response):
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response

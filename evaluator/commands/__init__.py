@@ -1,0 +1,1 @@
+"""Command-line commands of the service shell (database, accounts, audit, demo data)."""

@@ -1,0 +1,7 @@
+"""Accounts commands."""
+
+from __future__ import annotations
+
+from flask.cli import AppGroup
+
+cli = AppGroup("accounts", help="Accounts commands.")

@@ -1,0 +1,90 @@
+"""Organisations, users and API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from evaluator.models.base import Base, Timestamped
+
+ROLES = ("admin", "reviewer", "applicant")
+
+
+class Organisation(Timestamped, Base):
+    """An applicant organisation with its place in the administrative hierarchy."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))  # county | subdistrict | community
+    city: Mapped[str] = mapped_column(String(100))
+    city_code: Mapped[str] = mapped_column(String(6))
+    county: Mapped[str] = mapped_column(String(100))
+    county_code: Mapped[str] = mapped_column(String(6))
+    subdistrict: Mapped[str | None] = mapped_column(String(100))
+    subdistrict_code: Mapped[str | None] = mapped_column(String(9))
+    community_code: Mapped[str | None] = mapped_column(String(12))
+
+    users: Mapped[list[User]] = relationship(back_populates="organisation")
+
+
+class User(Timestamped, Base):
+    """A person who signs in: an admin of the provincial office, a reviewer or an applicant."""
+
+    __tablename__ = "user_account"
+    __table_args__ = (CheckConstraint("role IN ('admin', 'reviewer', 'applicant')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    affiliation: Mapped[str | None] = mapped_column(String(200))
+    home_region_code: Mapped[str | None] = mapped_column(String(12))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="users")
+
+    # Flask-Login protocol
+    @property
+    def is_authenticated(self) -> bool:
+        """Every loaded user is authenticated."""
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        """Whether the account may sign in."""
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        """Never anonymous."""
+        return False
+
+    def get_id(self) -> str:
+        """The id Flask-Login keeps in a session."""
+        return str(self.id)
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether this is the provincial office."""
+        return self.role == "admin"
+
+
+class ApiToken(Base):
+    """A bearer token, stored as its SHA-256 only, with expiry and revocation."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()

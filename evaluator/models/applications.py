@@ -1,0 +1,55 @@
+"""Applications and their evidence materials."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from evaluator.models.accounts import Organisation
+from evaluator.models.base import Base, Timestamped, utcnow
+from evaluator.models.rounds import Round
+
+STATUSES = ("draft", "submitted", "withdrawn", "under_review", "scored", "shortlisted",
+            "not_shortlisted", "recognised", "rejected")
+
+
+class Application(Timestamped, Base):
+    """One organisation's application in one round."""
+
+    __tablename__ = "application"
+    __table_args__ = (UniqueConstraint("round_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    self_assessment: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    round: Mapped[Round] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+    materials: Mapped[list[Material]] = relationship(back_populates="application")
+
+
+class Material(Base):
+    """An uploaded evidence file; the content lives in storage under its SHA-256."""
+
+    __tablename__ = "material"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    indicator_id: Mapped[str | None] = mapped_column(String(80))
+    material_key: Mapped[str | None] = mapped_column(String(80))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    uploaded_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="materials")

@@ -1,0 +1,1 @@
+"""Operations on the database. Services flush; the request or command commits once."""

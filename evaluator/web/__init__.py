@@ -1,0 +1,1 @@
+"""The web shell: authentication of requests and (later) server-rendered pages."""
