@@ -32,10 +32,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     register_security(app)
 
-    from evaluator.api import register_blueprints, register_commit
+    from evaluator.api import register_blueprints, register_commit, register_docs_assets
 
     register_blueprints(api)
     register_commit(app)
+    register_docs_assets(app)
     register_error_handlers(app)
     register_cli(app)
     return app

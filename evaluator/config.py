@@ -27,8 +27,9 @@ class Settings:
     OPENAPI_VERSION = "3.1.0"
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
-    OPENAPI_REDOC_PATH = "/docs"
-    OPENAPI_REDOC_URL = "/api/v1/redoc.js"
+    # The interactive docs page; its assets are served by the service itself (no CDN needed).
+    OPENAPI_SWAGGER_UI_PATH = "/docs"
+    OPENAPI_SWAGGER_UI_URL = "/api/v1/swagger-ui/"
 
     TOKEN_TTL_HOURS = 12
     LOGIN_RATE_LIMIT = "10 per minute"

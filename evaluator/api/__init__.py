@@ -25,3 +25,15 @@ def register_commit(app: Flask) -> None:
         else:
             db.session.rollback()
         return response
+
+
+def register_docs_assets(app: Flask) -> None:
+    """Serve Swagger UI's files (from the flask-swagger-ui package) for the docs page."""
+    from pathlib import Path
+
+    import flask_swagger_ui
+    from flask import Blueprint
+
+    dist = Path(flask_swagger_ui.__file__).parent / "dist"
+    app.register_blueprint(Blueprint("swagger_ui_assets", __name__, static_folder=str(dist),
+                                     static_url_path="/api/v1/swagger-ui"))
