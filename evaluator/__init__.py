@@ -6,11 +6,21 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
+
+
+class DatabaseInt(IntegerConverter):
+    """Ids in URLs: whole numbers that fit a database integer, so larger ones are a 404."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, error handlers, commands."""
     app = Flask(__name__, instance_path=str(Path(__file__).resolve().parents[1] / "instance"))
+    app.url_map.converters["int"] = DatabaseInt
     app.config.from_object("evaluator.config.Settings")
     app.config.from_prefixed_env("EVALUATOR")
     if config:

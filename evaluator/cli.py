@@ -184,6 +184,7 @@ def register_cli(app: Flask) -> None:
     from evaluator.commands import accounts, audit, demo
 
     app.cli.add_command(criteria_cli)
+    demo_cli.add_command(demo.load_cmd)
     app.cli.add_command(demo_cli)
     app.cli.add_command(score_cmd)
     for module in (accounts, audit, demo):

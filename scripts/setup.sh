@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Set up everything the service needs on a fresh Debian machine with Python 3.11:
 # Debian packages that are missing, a virtual environment in .venv, and the Python packages.
+# Idempotent: run it as often as you like; it only installs what is missing or changed.
+# The service itself needs nothing else from Debian: SQLite comes with Python, and gunicorn,
+# psycopg 3 (binary wheel) and argon2 are Python packages. PostgreSQL and Redis are optional.
 # Usage: scripts/setup.sh [extras]   (extras: "dev" for the test tools)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,12 +31,18 @@ need_debian python3-venv "$PY" -c 'import ensurepip, venv'
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
-stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)-${extras:-base}"
-if [ ! -f "$stamp" ]; then
+# One stamp per (pyproject.toml, extras); an install with extras also satisfies the base set.
+hash="$(sha256sum pyproject.toml | cut -c1-16)"
+stamp=".venv/.installed-${hash}-${extras:-base}"
+satisfied=""
+if [ -f "$stamp" ] || { [ -z "$extras" ] && compgen -G ".venv/.installed-${hash}-*" >/dev/null; }; then
+  satisfied=1
+fi
+if [ -z "$satisfied" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   spec="."
   [ -n "$extras" ] && spec=".[$extras]"
   .venv/bin/python -m pip install -q -e "$spec"
-  rm -f .venv/.installed-*
+  find .venv -maxdepth 1 -name '.installed-*' ! -name ".installed-${hash}-*" -delete
   touch "$stamp"
 fi

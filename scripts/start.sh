@@ -1,8 +1,54 @@
 #!/usr/bin/env bash
-# Set up, then run the main job on the embedded default: score the bundled demo round for
-# all three zone types and print the ranked results.
+# README's first command: set up, migrate, load the demo into an empty database, then serve.
+#
+# Usage: scripts/start.sh [--reset]
+#   --reset   empty the database and load the demo again (everything in it is lost)
+# Environment: PORT (default 8000), WORKERS (default 2); any EVALUATOR_* setting, e.g.
+#   EVALUATOR_DATABASE_URL (default: SQLite in instance/evaluator.db).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+reset=""
+for arg in "$@"; do
+  case "$arg" in
+    --reset) reset="--reset" ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    *) echo "start.sh: unknown option '$arg' (only --reset)" >&2; exit 2 ;;
+  esac
+done
+port="${PORT:-8000}"
+flask=(.venv/bin/flask --app wsgi)
+
 bash scripts/setup.sh
-.venv/bin/flask --app wsgi criteria list
-.venv/bin/flask --app wsgi demo score "$@"
+
+# A secret key of this instance, made once and kept in instance/ (shared by every worker).
+mkdir -p instance
+if [ -z "${EVALUATOR_SECRET_KEY:-}" ]; then
+  if [ ! -s instance/secret_key ]; then
+    (umask 077; .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(48))' > instance/secret_key)
+  fi
+  EVALUATOR_SECRET_KEY="$(cat instance/secret_key)"
+  export EVALUATOR_SECRET_KEY
+fi
+
+echo "== Database migrations"
+"${flask[@]}" db upgrade
+
+echo "== The demo round, scored from its seeded data (top 5 per zone type)"
+"${flask[@]}" demo score --top 5
+
+echo
+echo "== Demo data"
+if [ -n "$reset" ]; then
+  "${flask[@]}" demo load --reset
+else
+  "${flask[@]}" demo load --if-empty
+fi
+
+echo
+echo "== Serving the API on http://127.0.0.1:${port}/api/v1/"
+echo "   Docs page: http://127.0.0.1:${port}/api/v1/docs    OpenAPI: http://127.0.0.1:${port}/api/v1/openapi.json"
+echo "   Sign in:   curl -s -X POST http://127.0.0.1:${port}/api/v1/auth/token \\"
+echo "                -H 'Content-Type: application/json' -d '{\"username\": \"admin\", \"password\": \"demo-admin-2026\"}'"
+echo "   Ctrl-C stops the server."
+exec .venv/bin/gunicorn -w "${WORKERS:-2}" -b "127.0.0.1:${port}" wsgi:app

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_smorest import Api
+from sqlalchemy.exc import IntegrityError
+
+from evaluator.errors import envelope
 
 
 def register_blueprints(api: Api) -> None:
@@ -20,10 +23,16 @@ def register_commit(app: Flask) -> None:
 
     @app.after_request
     def _commit(response):
-        if response.status_code < 400:
-            db.session.commit()
-        else:
+        if response.status_code >= 400:
             db.session.rollback()
+            return response
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # Two requests raced past the same uniqueness check; the database kept one.
+            db.session.rollback()
+            return envelope(409, "This conflicts with a change made at the same moment; "
+                            "reload and try again.")
         return response
 
 

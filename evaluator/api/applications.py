@@ -1,8 +1,238 @@
-"""Applications API."""
+"""Applications: applicants fill in the round's form, submit and withdraw; the office imports batches.
+
+The figures are checked against the round's frozen criteria ``fields`` (see docs/applications.md);
+the schemas below describe their shape, the service checks their content.
+"""
 
 from __future__ import annotations
 
+import io
+import re
+
+from flask import send_file
 from flask_smorest import Blueprint
+from flask_smorest.fields import Upload
+from marshmallow import Schema, fields, validate
+
+from evaluator.api.rounds import get_round
+from evaluator.errors import ServiceError
+from evaluator.extensions import db
+from evaluator.models import Application
+from evaluator.models.applications import STATUSES
+from evaluator.services import applications as service
+from evaluator.services import importer, intake
+from evaluator.services.policy import authorize
+from evaluator.services.rounds import round_criteria
 
 PREFIX = ""
-blp = Blueprint("applications", __name__, description="Applications.")
+blp = Blueprint("applications", __name__,
+                description="Applications: the round's form, submission, withdrawal and batch import.")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+_FIGURES = {"description": "Field key → value, as the round's criteria `fields` define them (int/float: "
+            "a JSON number within min..max; bool: true/false; enum: a choice value; multi: a list of "
+            "choice values; text). Partial while a draft; null removes a figure."}
+_SCORES = {"description": "Indicator id → self-assessed score, 0..the indicator's points; null removes it."}
+
+
+class OrganisationBriefSchema(Schema):
+    """The applicant organisation and its region."""
+
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.String()
+    city = fields.String()
+    city_code = fields.String()
+    county = fields.String()
+    county_code = fields.String()
+    subdistrict = fields.String(allow_none=True)
+    subdistrict_code = fields.String(allow_none=True)
+    community_code = fields.String(allow_none=True)
+
+
+class WarningSchema(Schema):
+    """A figure that is legal but unusual: worth a second look, never a refusal."""
+
+    field = fields.String()
+    code = fields.String(metadata={"description": "outside_norm, ratio_above_100, ratio_zero_base, declined"})
+    message = fields.String()
+
+
+class ApplicationSchema(Schema):
+    """An application as the API returns it."""
+
+    id = fields.Integer()
+    round_id = fields.Integer()
+    organisation = fields.Nested(OrganisationBriefSchema)
+    status = fields.String(metadata={"description": " → ".join(STATUSES[:3]) + " (later: review statuses)"})
+    figures = fields.Dict(metadata=_FIGURES)
+    self_assessment = fields.Dict(metadata=_SCORES)
+    warnings = fields.List(fields.Nested(WarningSchema))
+    missing_required = fields.Method("_missing", metadata={
+        "description": "Required fields not filled in yet (submit refuses while any are missing)."})
+    submitted_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+    def _missing(self, obj: Application) -> list[str]:
+        return intake.missing_required(round_criteria(obj.round), obj.figures or {})
+
+
+class ApplicationCreateSchema(Schema):
+    """A new draft: any figures so far, and optionally a self-assessment."""
+
+    figures = fields.Dict(keys=fields.String(), load_default=dict, metadata=_FIGURES)
+    self_assessment = fields.Dict(keys=fields.String(), load_default=dict, metadata=_SCORES)
+
+
+class ApplicationPatchSchema(Schema):
+    """Changes to a draft: keys given replace, null removes, keys left out stay as they are."""
+
+    figures = fields.Dict(keys=fields.String(), metadata=_FIGURES)
+    self_assessment = fields.Dict(keys=fields.String(), metadata=_SCORES)
+
+
+class ListArgsSchema(Schema):
+    """Filters of the application list."""
+
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    county_code = fields.String(validate=validate.Regexp(r"[0-9]{6}\Z", error="a 6-digit county code"))
+    q = fields.String(validate=validate.Length(min=1, max=100),
+                      metadata={"description": "Part of the organisation's name."})
+
+
+class ImportArgsSchema(Schema):
+    """Import options (query string or form field)."""
+
+    dry_run = fields.Boolean(load_default=False, metadata={
+        "description": "Check the file and report what would be created, writing nothing."})
+
+
+class ImportFileSchema(Schema):
+    """The spreadsheet: XLSX (first sheet) or CSV (UTF-8 or GB18030)."""
+
+    file = Upload(required=True)
+
+
+class ImportRowSchema(Schema):
+    """One row of the file and what it creates."""
+
+    row = fields.Integer()
+    name = fields.String(metadata={"description": "The organisation"})
+    organisation_id = fields.Function(lambda r: r.organisation.id if r.organisation else None)
+    new_organisation = fields.Function(lambda r: r.organisation is None)
+    application_id = fields.Integer(allow_none=True)
+    warnings = fields.List(fields.Nested(WarningSchema))
+
+
+class ImportResultSchema(Schema):
+    """What an import created (or, in a dry run, would create)."""
+
+    dry_run = fields.Boolean()
+    status = fields.String(metadata={"description": "The status imported applications get."})
+    applications = fields.Integer()
+    organisations_created = fields.Integer()
+    file_sha256 = fields.String()
+    rows = fields.List(fields.Nested(ImportRowSchema))
+
+
+class TemplateArgsSchema(Schema):
+    """Template format."""
+
+    format = fields.String(load_default="xlsx", validate=validate.OneOf(("xlsx", "csv")))
+
+
+def get_application(application_id: int) -> Application:
+    """An application by id, or 404."""
+    app = db.session.get(Application, application_id)
+    if app is None:
+        raise ServiceError(404, f"No application {application_id}.")
+    return app
+
+
+@blp.route("/rounds/<int:round_id>/applications", methods=["POST"])
+@blp.arguments(ApplicationCreateSchema)
+@blp.response(201, ApplicationSchema)
+def post_application(body, round_id: int):
+    """Start the signed-in applicant organisation's application (one per round, while open)."""
+    actor = authorize("application.create")
+    return service.create_application(actor, get_round(round_id), body["figures"], body["self_assessment"])
+
+
+@blp.route("/rounds/<int:round_id>/applications", methods=["GET"])
+@blp.arguments(ListArgsSchema, location="query")
+@blp.response(200, ApplicationSchema(many=True))
+@blp.paginate()
+def list_applications(args, round_id: int, pagination_parameters):
+    """The round's applications: all for admins, an applicant's own organisation's otherwise."""
+    actor = authorize("application.list")
+    query = service.list_query(actor, get_round(round_id), **args)
+    pagination_parameters.item_count = service.count(query)
+    return db.session.scalars(query.offset(pagination_parameters.first_item)
+                              .limit(pagination_parameters.page_size)).all()
+
+
+@blp.route("/applications/<int:application_id>", methods=["GET"])
+@blp.response(200, ApplicationSchema)
+def get(application_id: int):
+    """One application (its organisation and admins)."""
+    app = get_application(application_id)
+    authorize("application.view", app)
+    return app
+
+
+@blp.route("/applications/<int:application_id>", methods=["PATCH"])
+@blp.arguments(ApplicationPatchSchema)
+@blp.response(200, ApplicationSchema)
+def patch(body, application_id: int):
+    """Change a draft's figures or self-assessment (while the round is open)."""
+    app = get_application(application_id)
+    actor = authorize("application.edit", app)
+    return service.update_application(actor, app, body.get("figures"), body.get("self_assessment"))
+
+
+@blp.route("/applications/<int:application_id>/submit", methods=["POST"])
+@blp.response(200, ApplicationSchema)
+def submit(application_id: int):
+    """Submit a draft: every required figure present and the whole form valid, before the deadline."""
+    app = get_application(application_id)
+    return service.submit(authorize("application.submit", app), app)
+
+
+@blp.route("/applications/<int:application_id>/withdraw", methods=["POST"])
+@blp.response(200, ApplicationSchema)
+def withdraw(application_id: int):
+    """Withdraw a submitted application (while the round is open; it cannot be resubmitted)."""
+    app = get_application(application_id)
+    return service.withdraw(authorize("application.withdraw", app), app)
+
+
+@blp.route("/rounds/<int:round_id>/applications/import", methods=["POST"])
+@blp.arguments(ImportArgsSchema, location="query", arg_name="query")
+@blp.arguments(ImportArgsSchema, location="form", arg_name="form")
+@blp.arguments(ImportFileSchema, location="files", arg_name="files")
+@blp.response(200, ImportResultSchema)
+@blp.alt_response(201, schema=ImportResultSchema, description="Applications created")
+def post_import(query, form, files, round_id: int):
+    """Import applications from XLSX or CSV (admin): all rows or none; ``dry_run`` only checks."""
+    actor = authorize("application.import")
+    rnd = get_round(round_id)
+    dry_run = bool(query.get("dry_run") or form.get("dry_run"))
+    result = importer.run_import(actor, rnd, files["file"].read(), dry_run)
+    return result, 200 if dry_run else 201
+
+
+@blp.route("/rounds/<int:round_id>/applications/template", methods=["GET"])
+@blp.arguments(TemplateArgsSchema, location="query")
+@blp.response(200, content_type=XLSX, description="The import template (XLSX, or CSV with ?format=csv)")
+def get_template(args, round_id: int):
+    """The import template for this round: Chinese headers, an explanation row, drop-down lists."""
+    authorize("application.template")
+    rnd = get_round(round_id)
+    name = re.sub(r'[\\/:*?"<>|\s]+', "_", rnd.title)[:80] or f"round-{rnd.id}"
+    if args["format"] == "csv":
+        data, mimetype = intake.template_csv(rnd), "text/csv; charset=utf-8"
+    else:
+        data, mimetype = intake.template(rnd), XLSX
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+                     download_name=f"{name}-申报导入模板.{args['format']}")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import current_app, request
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, pre_load, validate
 from sqlalchemy import select
 
-from evaluator.errors import ServiceError
+from evaluator.errors import ServiceError, refuse_nul
 from evaluator.extensions import db, limiter
 from evaluator.models import ApiToken, User
 from evaluator.models.base import utcnow
@@ -24,6 +24,10 @@ class LoginSchema(Schema):
 
     username = fields.String(required=True, validate=validate.Length(min=1, max=80))
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+    @pre_load
+    def _no_nul(self, data, **kwargs):
+        return refuse_nul(data)
 
 
 class TokenSchema(Schema):
@@ -56,5 +60,8 @@ def logout():
     if not current_user.is_authenticated or token is None:
         raise ServiceError(401, "Sign in first.")
     record = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
+    if record is None or record.user_id != current_user.id or record.revoked_at is not None:
+        # Signed in by a session cookie while sending some other, unknown or dead, token.
+        raise ServiceError(401, "This token is not valid.")
     record.revoked_at = utcnow()
     audit.record(current_user, "auth.token_revoked", "user", current_user.id, {"token_id": record.id})

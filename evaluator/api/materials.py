@@ -1,8 +1,243 @@
-"""Materials API."""
+"""Evidence materials: upload to a draft application, list, download, delete, evidence checklist."""
 
 from __future__ import annotations
 
+import logging
+from urllib.parse import quote
+
+from flask import Response, current_app, request
+from flask_login import current_user
 from flask_smorest import Blueprint
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+from sqlalchemy import select
+from webargs.flaskparser import FlaskParser
+from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import CombinedMultiDict, FileStorage
+from werkzeug.wsgi import wrap_file
+
+from evaluator.errors import ServiceError
+from evaluator.extensions import db
+from evaluator.models import Application, Material
+from evaluator.services import materials as service
+from evaluator.services.policy import authorize
+from evaluator.storage import BlobMissingError, get_storage
+
+
+class _MultipartParser(FlaskParser):
+    """Reads the ``files`` location from the whole multipart body: file parts and text parts."""
+
+    def load_files(self, req, schema):
+        """File and text parts together, so one schema documents and validates the upload."""
+        return MultiDictProxy(CombinedMultiDict([req.files, req.form]), schema)
+
 
 PREFIX = ""
-blp = Blueprint("materials", __name__, description="Materials.")
+blp = Blueprint("materials", __name__, description="Evidence materials and the evidence checklist.")
+blp.ARGUMENTS_PARSER = _MultipartParser()  # this blueprint only
+log = logging.getLogger(__name__)
+
+
+class UploadSchema(Schema):
+    """A multipart upload: the file and what it is evidence for."""
+
+    file = fields.Raw(required=True, metadata={
+        "type": "string", "format": "binary",
+        "description": "PDF, JPEG, PNG, DOCX or XLSX, decided by content; at most MAX_UPLOAD_MB."})
+    indicator_id = fields.String(load_default=None, validate=validate.Length(min=1, max=80), metadata={
+        "description": "A leaf indicator of the round's criteria."})
+    material_key = fields.String(load_default=None, validate=validate.Length(min=1, max=80), metadata={
+        "description": "A key of the criteria's materials catalogue (one the indicator asks for)."})
+
+    @pre_load
+    def _blank_is_absent(self, data, **kwargs):
+        return {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
+
+    @validates_schema
+    def _file_is_a_file(self, data, **kwargs):
+        if not isinstance(data.get("file"), FileStorage):
+            raise ValidationError("Send the file as a multipart file part.", "file")
+
+
+class MaterialSchema(Schema):
+    """An uploaded material (its content is downloaded separately)."""
+
+    id = fields.Integer()
+    application_id = fields.Integer()
+    filename = fields.String(metadata={"description": "Display name only; never a path."})
+    content_type = fields.String(metadata={"description": "From the sniffed content."})
+    size = fields.Integer()
+    sha256 = fields.String()
+    indicator_id = fields.String(allow_none=True)
+    material_key = fields.String(allow_none=True)
+    uploaded_by = fields.Integer()
+    created_at = fields.DateTime()
+    download_url = fields.Function(lambda m: f"/api/v1/materials/{m.id}")
+
+
+class ChecklistFileSchema(Schema):
+    """A file that provides a material."""
+
+    id = fields.Integer()
+    filename = fields.String()
+    indicator_id = fields.String(allow_none=True)
+
+
+class ChecklistItemSchema(Schema):
+    """One kind of material an indicator asks for."""
+
+    material_key = fields.String()
+    name = fields.String()
+    name_en = fields.String()
+    present = fields.Boolean()
+    files = fields.List(fields.Nested(ChecklistFileSchema))
+
+
+class ChecklistIndicatorSchema(Schema):
+    """A leaf indicator and the materials it asks for."""
+
+    indicator_id = fields.String()
+    name = fields.String()
+    name_en = fields.String()
+    section = fields.String()
+    path = fields.String()
+    complete = fields.Boolean()
+    materials = fields.List(fields.Nested(ChecklistItemSchema))
+
+
+class MissingItemSchema(Schema):
+    """A required material nobody has uploaded yet."""
+
+    indicator_id = fields.String()
+    indicator_name = fields.String()
+    material_key = fields.String()
+    name = fields.String()
+    name_en = fields.String()
+
+
+class ChecklistSummarySchema(Schema):
+    """Counts over the whole checklist."""
+
+    indicators = fields.Integer()
+    indicators_complete = fields.Integer()
+    required = fields.Integer()
+    present = fields.Integer()
+    missing = fields.Integer()
+    complete = fields.Boolean()
+    missing_keys = fields.List(fields.String())
+    missing_items = fields.List(fields.Nested(MissingItemSchema))
+
+
+class ChecklistSchema(Schema):
+    """The evidence checklist of an application."""
+
+    application_id = fields.Integer()
+    criteria_id = fields.String()
+    criteria_version = fields.String()
+    indicators = fields.List(fields.Nested(ChecklistIndicatorSchema))
+    untagged_files = fields.List(fields.Nested(ChecklistFileSchema))
+    summary = fields.Nested(ChecklistSummarySchema)
+
+
+def _signed_in() -> None:
+    """401 before anything is looked up, so anonymous callers learn nothing about ids."""
+    if not current_user.is_authenticated:
+        raise ServiceError(401, "Sign in first: send 'Authorization: Bearer <token>'.")
+
+
+def _application(application_id: int) -> Application:
+    _signed_in()
+    application = db.session.get(Application, application_id)
+    if application is None:
+        raise ServiceError(404, f"No application {application_id}.")
+    return application
+
+
+def _material(material_id: int) -> Material:
+    _signed_in()
+    material = db.session.get(Material, material_id)
+    if material is None:
+        raise ServiceError(404, f"No material {material_id}.")
+    return material
+
+
+def content_disposition(material: Material) -> str:
+    """``attachment`` with the display name; RFC 5987 ``filename*`` when it is not plain ASCII."""
+    name = material.filename
+    if name.isascii() and name.isprintable() and not any(c in name for c in '"\\%'):
+        return f'attachment; filename="{name}"'
+    extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    fallback = f"material-{material.id}{extension if extension.isascii() else ''}"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+@blp.route("/applications/<int:application_id>/materials", methods=["POST"])
+@blp.arguments(UploadSchema, location="files", unknown=RAISE)
+@blp.response(201, MaterialSchema)
+@blp.alt_response(409, response="DEFAULT_ERROR", description="Not a draft, or the round is not open")
+@blp.alt_response(413, response="DEFAULT_ERROR", description="Larger than MAX_UPLOAD_MB")
+def upload(body, application_id: int):
+    """Upload a material to a draft application of an open round (the owning organisation).
+
+    The type is decided by content (PDF, JPEG, PNG, DOCX, XLSX); other content is refused with 422,
+    files above MAX_UPLOAD_MB with 413.
+    """
+    application = _application(application_id)
+    actor = authorize("material.upload", application)
+    upload_file = body["file"]
+    material = service.upload(actor, application, upload_file.stream, upload_file.filename,
+                              body["indicator_id"], body["material_key"])
+    return material, 201, {"Location": f"/api/v1/materials/{material.id}"}
+
+
+@blp.route("/applications/<int:application_id>/materials", methods=["GET"])
+@blp.response(200, MaterialSchema(many=True))
+def list_materials(application_id: int):
+    """The application's materials, oldest first (the owning organisation and admins)."""
+    application = _application(application_id)
+    authorize("application.view", application)
+    return db.session.scalars(select(Material).where(Material.application_id == application.id)
+                              .order_by(Material.id)).all()
+
+
+@blp.route("/applications/<int:application_id>/evidence", methods=["GET"])
+@blp.response(200, ChecklistSchema)
+def evidence(application_id: int):
+    """The evidence checklist: per leaf indicator, which required materials are present or missing."""
+    application = _application(application_id)
+    authorize("application.view", application)
+    return service.checklist(application)
+
+
+@blp.route("/materials/<int:material_id>", methods=["GET"])
+@blp.response(200, description="The file, as an attachment with its sniffed Content-Type.")
+@blp.doc(responses={"200": {"description": "The file, as an attachment.", "content": {
+    kind.content_type: {"schema": {"type": "string", "format": "binary"}} for kind in service.KINDS}}})
+def download(material_id: int):
+    """Download a material (the owning organisation and admins)."""
+    material = _material(material_id)
+    authorize("material.download", material)
+    try:
+        stream = get_storage(current_app).open(material.sha256)
+    except BlobMissingError:
+        log.error("material %s: blob %s is missing from storage", material.id, material.sha256)
+        raise ServiceError(500, "The file's content is missing from storage; the office has been "
+                           "told.") from None
+    response = Response(wrap_file(request.environ, stream), mimetype=material.content_type,
+                        direct_passthrough=True)
+    response.content_length = material.size
+    response.headers["Content-Disposition"] = content_disposition(material)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["ETag"] = f'"{material.sha256}"'
+    return response
+
+
+@blp.route("/materials/<int:material_id>", methods=["DELETE"])
+@blp.response(204)
+def delete(material_id: int):
+    """Delete a material while its application is a draft in an open round (the owning organisation)."""
+    material = _material(material_id)
+    actor = authorize("material.upload", material.application)
+    service.delete(actor, material)
+    return None

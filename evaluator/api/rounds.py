@@ -33,7 +33,7 @@ class RoundSchema(Schema):
     opens_at = fields.AwareDateTime(load_default=None)
     submission_deadline = fields.AwareDateTime(load_default=None)
     review_deadline = fields.AwareDateTime(load_default=None)
-    notice_days = fields.Integer(load_default=7, validate=validate.Range(min=1, max=60))
+    notice_days = fields.Integer(load_default=7, strict=True, validate=validate.Range(min=1, max=60))
     created_at = fields.DateTime(dump_only=True)
 
 

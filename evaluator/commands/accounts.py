@@ -1,7 +1,38 @@
-"""Accounts commands."""
+"""Account commands: ``flask create-admin``."""
 
 from __future__ import annotations
 
+import click
 from flask.cli import AppGroup
+from marshmallow import ValidationError
 
-cli = AppGroup("accounts", help="Accounts commands.")
+from evaluator.errors import ServiceError
+from evaluator.extensions import db
+
+cli = AppGroup("accounts", help="User accounts.")
+
+
+@cli.command("create-admin")
+@click.argument("username")
+@click.option("--display-name", help="Name shown in the service (default: the username).")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="At least 10 characters; prompted twice when absent (preferable: a password on "
+                   "the command line stays in the shell's history).")
+def create_admin(username: str, display_name: str | None, password: str) -> None:
+    """Create an administrator account of the provincial office (audited, actor: the command line)."""
+    from evaluator.api.users import UserSchema, create_user
+
+    try:
+        data = UserSchema().load({"username": username, "password": password, "role": "admin",
+                                  "display_name": display_name or username})
+    except ValidationError as exc:
+        problems = "; ".join(f"{field}: {' '.join(map(str, messages))}"
+                             for field, messages in exc.normalized_messages().items())
+        raise click.ClickException(f"No account created. {problems}") from None
+    try:
+        user = create_user(None, data)
+    except ServiceError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"No account created: {exc.message} ({username})") from None
+    db.session.commit()
+    click.echo(f"Created administrator {user.username!r} (id {user.id}).")

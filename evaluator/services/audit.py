@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, text
@@ -15,10 +16,24 @@ from evaluator.models.base import utcnow
 
 GENESIS = "0" * 64
 
+# What verify_chain reads: plain rows, never ORM objects, so an event changed in the database
+# behind the session's back is read as it is now, not as the session remembers it.
+_CHAIN_COLUMNS = (AuditEvent.id, AuditEvent.at, AuditEvent.actor_id, AuditEvent.action,
+                  AuditEvent.object_type, AuditEvent.object_id, AuditEvent.summary,
+                  AuditEvent.prev_hash, AuditEvent.hash)
 
-def event_hash(prev_hash: str, event: AuditEvent) -> str:
-    """SHA-256 over the previous hash and the event's fields in canonical JSON."""
-    at = event.at.replace(tzinfo=None).isoformat(timespec="microseconds")
+
+def _naive_utc(at: datetime) -> datetime:
+    """The time as naive UTC: SQLite returns naive UTC, PostgreSQL an aware time in the session's zone."""
+    return at if at.tzinfo is None else at.astimezone(UTC).replace(tzinfo=None)
+
+
+def event_hash(prev_hash: str, event: Any) -> str:
+    """SHA-256 over the previous hash and the event's fields in canonical JSON.
+
+    ``event`` is an AuditEvent or any row with the same attributes.
+    """
+    at = _naive_utc(event.at).isoformat(timespec="microseconds")
     body = json.dumps(
         [prev_hash, at, event.actor_id, event.action, event.object_type, event.object_id,
          event.summary],
@@ -47,24 +62,52 @@ def record(actor: User | None, action: str, object_type: str, object_id: Any,
 
 @dataclass(frozen=True)
 class ChainReport:
-    """The outcome of walking the chain: where it first breaks, if it does."""
+    """The outcome of walking the chain: where it first breaks, if it does.
+
+    ``head_id``/``head_hash`` name the last event of an intact chain: kept somewhere the database's
+    administrators cannot write, they are an anchor that a later ``verify_chain(anchor=…)`` checks,
+    which detects events deleted from the end and a chain recomputed after an edit.
+    """
 
     ok: bool
     events: int
     broken_at: int | None = None
     reason: str | None = None
+    head_id: int | None = None
+    head_hash: str | None = None
 
 
-def verify_chain() -> ChainReport:
-    """Walk every event in order, recomputing hashes and links."""
+def verify_chain(anchor: tuple[int, str] | None = None) -> ChainReport:
+    """Walk every event in order, recomputing hashes and links; optionally check an anchor.
+
+    The anchor ``(event id, hash)`` is a head reported by an earlier verification: that event
+    must still be there with the same hash.
+    """
     prev = GENESIS
     count = 0
-    for event in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
-        count += 1
-        if event.prev_hash != prev:
-            return ChainReport(False, count, event.id,
-                               "link broken: the event before it was changed or deleted")
-        if event_hash(prev, event) != event.hash:
-            return ChainReport(False, count, event.id, "content changed after it was written")
-        prev = event.hash
-    return ChainReport(True, count)
+    head: Any = None
+    anchor_seen = False
+    rows = db.session.execute(
+        select(*_CHAIN_COLUMNS).order_by(AuditEvent.id).execution_options(yield_per=1000))
+    try:
+        for event in rows:
+            count += 1
+            if event.prev_hash != prev:
+                return ChainReport(False, count, event.id,
+                                   "link broken: the event before it was changed or deleted")
+            if event_hash(prev, event) != event.hash:
+                return ChainReport(False, count, event.id, "content changed after it was written")
+            if anchor is not None and event.id == anchor[0]:
+                if event.hash != anchor[1].lower():
+                    return ChainReport(False, count, event.id,
+                                       "anchor mismatch: the chain up to this event was rewritten")
+                anchor_seen = True
+            prev = event.hash
+            head = event
+    finally:
+        rows.close()
+    if anchor is not None and not anchor_seen:
+        return ChainReport(False, count, anchor[0],
+                           "anchor missing: the log was truncated (events deleted from its end)")
+    return ChainReport(True, count, head_id=head.id if head is not None else None,
+                       head_hash=head.hash if head is not None else None)

@@ -1,0 +1,263 @@
+"""Load the demonstration data into the database: accounts, organisations, rounds, applications.
+
+One open round per zone type (the bundled criteria sets frozen in), with ``applicants``
+organisations each — real Sichuan cities, counties and subdistricts from
+:mod:`evaluator.demo.regions` — and their applications, figures from
+:func:`evaluator.demo.round.demo_round` (the same seeded data ``flask demo score`` ranks, edge
+cases included). Applications go through :func:`evaluator.services.applications.create_application`
+(figures validated, intake warnings, audit); submissions are back-dated into the weeks since the
+round opened. Like every service it only flushes: the ``demo load`` command commits once.
+
+The demo passwords are fixed and public (printed and documented). They exist for trying the
+service on one machine and must never be used anywhere else.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func, select
+
+from evaluator.api.users import check_region
+from evaluator.criteria import CriteriaSet, load_criteria
+from evaluator.criteria.model import Field
+from evaluator.demo.regions import COUNTIES
+from evaluator.demo.round import demo_round
+from evaluator.extensions import db
+from evaluator.models import Application, Organisation, Round, User
+from evaluator.models.base import utcnow
+from evaluator.services import audit, intake
+from evaluator.services.applications import create_application
+from evaluator.services.rounds import create_round, transition
+from evaluator.web.security import hash_password
+
+PASSWORDS = {
+    "admin": "demo-admin-2026",
+    "reviewer": "demo-reviewer-2026",
+    "applicant": "demo-applicant-2026",
+}
+"""The fixed demo passwords, one per role. For the demo only; never use them elsewhere."""
+
+CRITERIA = ("cgz-2026", "ssz-2026", "fc-2026")
+"""The bundled criteria sets, one round each."""
+
+ZONES = {  # zone type → (Chinese name, organisation kind)
+    "community_governance_zone": ("社区治理服务创新实验区", "county"),
+    "subdistrict_service_zone": ("街道服务管理创新实验区", "subdistrict"),
+    "featured_community": ("特色社区", "community"),
+}
+
+REVIEWERS = (  # username, name, affiliation, home region (county code)
+    ("reviewer1", "李明远", "四川大学公共管理学院", "510107"),
+    ("reviewer2", "王晓芸", "西南财经大学社会发展研究院", "510115"),
+    ("reviewer3", "张建国", "四川省社会科学院社会学研究所", "510105"),
+    ("reviewer4", "陈丽华", "绵阳市民政局基层政权建设和社区治理科", "510703"),
+    ("reviewer5", "刘思源", "宜宾市民政局", "511502"),
+)
+
+# Applications left in draft (by position in the round), away from the planted edge cases.
+DRAFTS = (13, 26, 29)
+MAX_APPLICANTS = len(COUNTIES)
+
+# The applicant account of the README's API tour: an organisation with no application yet.
+TOUR = {"username": "applicant", "county_code": "510107", "subdistrict": "玉林街道",
+        "name": "武侯区玉林街道玉林北路社区"}
+
+_COUNTY = {c.county_code: c for c in COUNTIES}
+
+
+class DemoLoadError(Exception):
+    """The demo cannot be loaded (the database holds data, or bad options)."""
+
+
+@dataclass
+class DemoSummary:
+    """What was loaded, for printing."""
+
+    rounds: list[Round] = field(default_factory=list)
+    organisations: int = 0
+    users: int = 0
+    applications: Counter = field(default_factory=Counter)
+    tour_organisation: str = ""
+
+
+def existing_rows() -> dict[str, int]:
+    """Rows in the tables the demo fills; all zero on an empty database."""
+    counts = {}
+    for name, model in (("accounts", User), ("organisations", Organisation), ("rounds", Round),
+                        ("applications", Application)):
+        counts[name] = db.session.scalar(select(func.count()).select_from(model)) or 0
+    return counts
+
+
+def empty_tables() -> None:
+    """Delete every row of every table, children first (the caller commits)."""
+    db.session.flush()
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    db.session.expunge_all()  # the deleted rows' objects must not shadow the new ones' ids
+
+
+def figures_of(cs: CriteriaSet, row: pd.Series) -> dict[str, Any]:
+    """A demo table row as the JSON figures of an application: typed values, blanks left out."""
+    out: dict[str, Any] = {}
+    for f in cs.fields:
+        if f.key not in row.index:
+            continue
+        value = _typed(f, row[f.key])
+        if value is not None:
+            out[f.key] = value
+    return out
+
+
+def _typed(f: Field, value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    if f.type == "int":
+        return int(value)
+    if f.type == "float":
+        return float(value)
+    if f.type == "bool":
+        return bool(value)
+    if f.type == "multi":
+        items = value if isinstance(value, list | tuple) else str(value).split(";")
+        return [str(item).strip() for item in items if str(item).strip()]
+    return str(value)
+
+
+def _user(actor: User | None, summary: DemoSummary, hashes: dict[str, str], **values: Any) -> User:
+    user = User(password_hash=hashes[values["role"]], **values)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "user.created", "user", user.id, {"username": user.username, "role": user.role})
+    summary.users += 1
+    return user
+
+
+def _organisation(actor: User, summary: DemoSummary, kind: str, name: str, county_code: str,
+                  sub: tuple[str, str] | None, seq: Counter) -> Organisation:
+    county = _COUNTY[county_code]
+    values: dict[str, Any] = {
+        "name": name, "kind": kind, "city": county.city, "city_code": county.city_code,
+        "county": county.county, "county_code": county.county_code,
+        "subdistrict": None, "subdistrict_code": None, "community_code": None,
+    }
+    if sub is not None:
+        values["subdistrict_code"], values["subdistrict"] = sub
+    if kind == "community":  # a residents' committee code below its subdistrict (001–199)
+        seq[values["subdistrict_code"]] += 1
+        values["community_code"] = f"{values['subdistrict_code']}{seq[values['subdistrict_code']]:03d}"
+    problems = check_region(values)
+    if problems:
+        raise DemoLoadError(f"demo region of {name} is invalid: {problems}")
+    org = Organisation(**values)
+    db.session.add(org)
+    db.session.flush()
+    audit.record(actor, "organisation.created", "organisation", org.id, {"name": org.name})
+    summary.organisations += 1
+    return org
+
+
+def _submit(user: User, app: Application, cs: CriteriaSet, at: datetime) -> None:
+    """Submit a demo draft at a time in the past (``services.applications.submit`` uses now)."""
+    _, errors = intake.figures_errors(cs, app.figures, partial=False)
+    if errors:
+        raise DemoLoadError(f"demo figures of application {app.id} do not fit {cs.id}: {errors}")
+    app.status, app.submitted_at = "submitted", at
+    app.warnings = intake.intake_warnings(cs, app.figures)
+    db.session.flush()
+    audit.record(user, "application.submitted", "application", app.id, {
+        "status": {"before": "draft", "after": "submitted"},
+        "submitted_at": at.isoformat(), "warnings": len(app.warnings)})
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    candidate, k = name, 1
+    while candidate in taken:
+        k += 1
+        candidate = f"{name}（{k}）"
+    taken.add(candidate)
+    return candidate
+
+
+def load_demo(applicants: int = 30, seed: int = 2026, criteria_folder: Path | None = None,
+              now: datetime | None = None) -> DemoSummary:
+    """Load the demo into an empty database (flushes only; the caller commits once).
+
+    Raises :class:`DemoLoadError` when the database already holds accounts, organisations,
+    rounds or applications: empty it first (``demo load --reset``).
+    """
+    if not 1 <= applicants <= MAX_APPLICANTS:
+        raise DemoLoadError(f"--applicants must be between 1 and {MAX_APPLICANTS} "
+                            f"(the demo's distinct Sichuan counties).")
+    present = {k: v for k, v in existing_rows().items() if v}
+    if present:
+        held = ", ".join(f"{v} {k}" for k, v in present.items())
+        raise DemoLoadError(f"The database already holds data ({held}); nothing was changed. "
+                            "Run 'flask --app wsgi demo load --reset' to empty it and load the demo again.")
+    sets = [load_criteria(ref, criteria_folder) for ref in CRITERIA]
+    now = (now or utcnow()).replace(minute=0, second=0, microsecond=0)
+    opened = now - timedelta(days=30)
+    summary = DemoSummary()
+    hashes = {role: hash_password(pw) for role, pw in PASSWORDS.items()}  # one argon2 hash per role
+
+    admin = _user(None, summary, hashes, username="admin", role="admin",
+                  display_name="四川省民政厅基层政权建设和社区治理处", affiliation="四川省民政厅")
+    for username, name, affiliation, region in REVIEWERS:
+        _user(admin, summary, hashes, username=username, display_name=f"{name}（评审专家）",
+              role="reviewer", affiliation=affiliation, home_region_code=region)
+
+    taken: set[str] = set()
+    seq: Counter = Counter()
+    for cs in sets:
+        zone_name, kind = ZONES[cs.zone_type]
+        rnd = create_round(admin, f"{now.year}年度四川省{zone_name}评审（演示）", cs,
+                           opens_at=opened, submission_deadline=now + timedelta(days=30),
+                           review_deadline=now + timedelta(days=75), notice_days=7)
+        transition(admin, rnd, "open")
+        summary.rounds.append(rnd)
+        demo = demo_round(cs, applicants=applicants, seed=seed)
+        prefix = cs.id.split("-")[0]
+        for i, row in demo.applications.iterrows():
+            sub = None if kind == "county" else (row["subdistrict_code"], row["subdistrict"])
+            org = _organisation(admin, summary, kind, _unique(row["name"], taken),
+                                row["county_code"], sub, seq)
+            username = f"{prefix}-{i + 1:03d}"
+            user = _user(admin, summary, hashes, username=username,
+                         display_name=f"{org.name}申报账号", role="applicant", organisation_id=org.id)
+            app = create_application(user, rnd, figures_of(cs, row), {})
+            if i not in DRAFTS:
+                offset = pd.Timestamp(row["submitted_at"]) - pd.Timestamp("2026-04-01 00:00")
+                _submit(user, app, cs, opened + offset.to_pytimedelta())
+            summary.applications[app.status] += 1
+
+    tour_sub = next(s for s in _COUNTY[TOUR["county_code"]].subdistricts if s[1] == TOUR["subdistrict"])
+    tour = _organisation(admin, summary, "community", _unique(TOUR["name"], taken),
+                         TOUR["county_code"], tour_sub, seq)
+    _user(admin, summary, hashes, username=TOUR["username"], display_name=f"{tour.name}申报账号",
+          role="applicant", organisation_id=tour.id)
+    summary.tour_organisation = tour.name
+    audit.record(admin, "demo.loaded", "demo", None,
+                 {"applicants": applicants, "seed": seed, "rounds": [r.id for r in summary.rounds]})
+    return summary
+
+
+def login_lines(summary: DemoSummary | None = None) -> list[str]:
+    """The demo logins, for printing after a load (or when the demo is already there)."""
+    lines = [
+        "Demo logins (fixed demo passwords: for this demo only, never use them anywhere else):",
+        f"  admin                   {PASSWORDS['admin']:22} provincial office (admin)",
+        f"  reviewer1 … reviewer5   {PASSWORDS['reviewer']:22} expert reviewers",
+        f"  applicant               {PASSWORDS['applicant']:22} "
+        + (f"{summary.tour_organisation}, " if summary else "")
+        + "for the README's API tour (its community had not applied when the demo was loaded)",
+        f"  cgz-001 … / ssz-001 … / fc-001 …  {PASSWORDS['applicant']}  "
+        "one applicant account per demo organisation",
+    ]
+    return lines

@@ -1,0 +1,327 @@
+"""Batch import of applications from XLSX or CSV, and the template to fill in.
+
+One row per applicant: identity columns (the organisation's name and region) and one column per
+criteria field, headed by its Chinese label (or its key). Rows count as in the spreadsheet (header
+row 1; the template's explanation row 2 is skipped). Every problem is reported with its row and
+column; nothing is written unless the whole file is valid. Imported applications are ``submitted``:
+they come from the county and city vetting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from flask import current_app
+from openpyxl.utils import get_column_letter
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from evaluator.api.users import check_region
+from evaluator.errors import ServiceError
+from evaluator.extensions import db
+from evaluator.models import Application, Organisation, Round, User
+from evaluator.models.base import utcnow
+from evaluator.scoring.cells import blank_cells
+from evaluator.scoring.errors import MAX_REPORTED, InputError
+from evaluator.scoring.figures import column_for, parse_times, read_figures
+from evaluator.services import audit, intake
+from evaluator.services.intake import HINT_MARK, IDENTITY, KIND_NAMES, ZONE_KINDS
+from evaluator.services.rounds import round_criteria
+
+MAX_ROWS = 5000
+ALIASES = {"提交时间": "submitted_at"}
+
+
+def _refuse(message: str) -> ServiceError:
+    return ServiceError(422, message, {"file": [message]})
+
+
+def sniff(data: bytes) -> str:
+    """'xlsx' or 'csv', decided by the content; anything else is refused with a reason."""
+    if not data.strip():
+        raise _refuse("The file is empty.")
+    if data[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                names = set(zf.namelist())
+                unzipped = sum(i.file_size for i in zf.infolist())
+        except zipfile.BadZipFile:
+            raise _refuse("The file is a damaged zip/Excel file.") from None
+        if "xl/workbook.xml" not in names:
+            raise _refuse("The file is a zip archive, not an Excel workbook: upload an .xlsx or CSV file.")
+        if unzipped > int(current_app.config["MAX_UNZIPPED_MB"]) * 1024 * 1024:
+            raise _refuse("The workbook unpacks to more than the allowed size.")
+        return "xlsx"
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise _refuse("This is an old Excel .xls file: save it as .xlsx (Excel 2007 or later) or CSV.")
+    if data[:4] in (b"%PDF", b"\x89PNG") or data[:3] == b"\xff\xd8\xff" or b"\x00" in data[:8192]:
+        raise _refuse("The file is not a spreadsheet: upload an .xlsx workbook or a CSV file.")
+    return "csv"
+
+
+def read_upload(data: bytes) -> pd.DataFrame:
+    """The first sheet of an XLSX, or a CSV in UTF-8 (with or without BOM) or GB18030, as cells."""
+    kind = sniff(data)
+    try:
+        if kind == "xlsx":
+            df = pd.read_excel(io.BytesIO(data), dtype=object, engine="openpyxl")
+        else:
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = data.decode("gb18030")  # what Excel writes as CSV on Chinese Windows
+            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False)
+    except UnicodeDecodeError:
+        raise _refuse("The file is not a spreadsheet: its text is neither UTF-8 nor GB18030.") from None
+    except Exception as exc:  # pandas and openpyxl raise many kinds for unreadable files
+        raise _refuse(f"The file cannot be read as a table: {str(exc)[:200]}") from None
+    return df
+
+
+def _cell(value: Any) -> str:
+    """A cell as stripped text; whole numbers lose Excel's '.0' (region codes read as numbers)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+@dataclass
+class PlannedRow:
+    """One valid row: who applies and with what."""
+
+    row: int
+    name: str
+    organisation: Organisation | None
+    new_organisation: dict[str, Any] | None
+    figures: dict[str, Any]
+    warnings: list[dict[str, str]]
+    submitted_at: datetime | None
+    application_id: int | None = None
+
+
+@dataclass
+class Plan:
+    """Everything the file would create, or every problem it has."""
+
+    rows: list[PlannedRow] = field(default_factory=list)
+    problems: list[dict[str, Any]] = field(default_factory=list)
+
+    def problem(self, row: int | None, column: str | None, message: str) -> None:
+        """Record a problem (rows as in the spreadsheet)."""
+        self.problems.append({"row": row, "column": column, "message": message})
+
+
+def _headers(df: pd.DataFrame, rnd: Round, plan: Plan) -> dict[str, str]:
+    """Rename identity columns to their keys; returns key → the header as written in the file."""
+    names: dict[str, str] = {}
+    seen: set[str] = set()
+    renamed = []
+    for col in df.columns:
+        text = str(col).strip()
+        twin = re.fullmatch(r"(.+)\.[0-9]+", text)  # pandas renames a repeated header 'X' to 'X.1'
+        if twin and twin.group(1) in seen:
+            plan.problem(1, twin.group(1), "this column header appears twice")
+        seen.add(text)
+        key = next((k for k, header, _ in IDENTITY if text in (k, header)), ALIASES.get(text, text))
+        if key != text or key in {k for k, _, _ in IDENTITY}:
+            names[key] = text
+        renamed.append(key)
+    df.columns = renamed
+    if "name" not in names:
+        plan.problem(1, None, "the header row has no 申报单位名称 (organisation name) column")
+    return names
+
+
+def plan_import(rnd: Round, df: pd.DataFrame) -> Plan:
+    """Check a whole file against the round; every problem is listed, nothing is written."""
+    cs = round_criteria(rnd)
+    plan = Plan()
+    names = _headers(df, rnd, plan)
+    if plan.problems:
+        return plan
+    keep = [pos for pos in range(len(df)) if any(_cell(v) for v in df.iloc[pos])]
+    if keep and _cell(df.iloc[keep[0]]["name"]).startswith(HINT_MARK):
+        keep = keep[1:]
+    if not keep:
+        plan.problem(None, None, "the file has no applicant rows")
+        return plan
+    if len(keep) > MAX_ROWS:
+        plan.problem(None, None, f"the file has {len(keep)} rows; import at most {MAX_ROWS} at a time")
+        return plan
+    rows = [pos + 2 for pos in keep]  # spreadsheet rows
+    data = df.iloc[keep].reset_index(drop=True)
+    known = {k for k, _, _ in IDENTITY} | {"submitted_at"}
+    for position, col in enumerate(data.columns):
+        if col in known or column_for_any(cs, col) is not None:
+            continue
+        if not str(col).startswith("Unnamed"):
+            plan.problem(1, str(col), "this column matches no field of the round's form")
+        elif any(_cell(v) for v in data[col]):
+            plan.problem(1, get_column_letter(position + 1),
+                         "a column without a header holds data: give it a field's label")
+    values = _figures(cs, data, rows, names, plan)
+    _organisations(rnd, data, rows, names, values, plan)
+    plan.problems.sort(key=lambda p: (p["row"] or 0, p["column"] or ""))
+    return plan
+
+
+def column_for_any(cs: Any, col: str) -> str | None:
+    """The field key a column header names, if any."""
+    return next((f.key for f in cs.fields if column_for(f, pd.Index([col])) is not None), None)
+
+
+def _figures(cs: Any, data: pd.DataFrame, rows: list[int], names: dict[str, str],
+             plan: Plan) -> list[dict[str, Any]]:
+    """Each row's clean figures (and submission time), reporting every bad cell."""
+    table_in = data.drop(columns=[c for c in ("id",) if c in data.columns]).assign(
+        id=[str(r) for r in rows])
+    try:
+        table = read_figures(cs, table_in)
+    except InputError as err:
+        for e in err.errors:
+            column = names.get(e.get("column"), e.get("column"))
+            plan.problem(rows[e["row"] - 2] if e.get("row") else 1, column, e["message"])
+        if err.omitted:
+            plan.problem(None, None, f"… and {err.omitted} more problems with the figures")
+        return []
+    headers = {f.key: column_for(f, data.columns) or f.key for f in cs.fields}
+    # read_figures has checked the times; parse them again as datetimes (its int64 unit varies)
+    times = None
+    if "submitted_at" in data.columns:
+        times = parse_times(data["submitted_at"].where(~blank_cells(data["submitted_at"])))
+    out = []
+    for i, row in enumerate(rows):
+        raw = {k: v for k, v in table.values_of(i).items() if v is not None}
+        for f in cs.fields:
+            if f.type == "int" and f.key in raw:
+                raw[f.key] = int(raw[f.key])
+        clean, errors = intake.figures_errors(cs, raw, partial=False)
+        for key, messages in errors.items():
+            for message in messages if isinstance(messages, list) else [str(messages)]:
+                plan.problem(row, headers.get(key, key), message)
+        at = None if times is None or pd.isna(times.iloc[i]) else times.iloc[i].to_pydatetime()
+        if at is not None and at > utcnow():
+            plan.problem(row, names.get("submitted_at", "submitted_at"), "the time is in the future")
+        out.append({"figures": clean, "submitted_at": at})
+    return out
+
+
+def _organisations(rnd: Round, data: pd.DataFrame, rows: list[int], names: dict[str, str],
+                   values: list[dict[str, Any]], plan: Plan) -> None:
+    """Match or describe each row's organisation; duplicates and existing applications are errors."""
+    kind = ZONE_KINDS.get(rnd.zone_type, "community")
+    wanted = [_cell(v) for v in data["name"]]
+    found = {o.name: o for o in db.session.scalars(select(Organisation).where(
+        Organisation.name.in_({n for n in wanted if n})))}
+    applied = set(db.session.scalars(select(Application.organisation_id).where(
+        Application.round_id == rnd.id)))
+    first: dict[str, int] = {}
+    head = names["name"]
+    for i, (row, name) in enumerate(zip(rows, wanted, strict=True)):
+        region = {k: _cell(data.iloc[i][k]) if k in data.columns else "" for k, _, _ in IDENTITY[1:]}
+        if not name:
+            plan.problem(row, head, "every row needs the organisation's name")
+            continue
+        if name in first:
+            plan.problem(row, head, f"{name} is already on row {first[name]}: one application "
+                         "per organisation")
+            continue
+        first[name] = row
+        org, new = found.get(name), None
+        if org is not None:
+            if org.kind != kind:
+                plan.problem(row, head, f"{name} is a {KIND_NAMES.get(org.kind, org.kind)}; this round is "
+                             f"for {KIND_NAMES[kind]} applicants")
+            for key, given in region.items():
+                if given and given != (getattr(org, key) or ""):
+                    plan.problem(row, names.get(key, key),
+                                 f"'{given}' differs from {name}'s record ('{getattr(org, key) or ''}')")
+            if org.id in applied:
+                plan.problem(row, head, f"{name} already has an application in this round")
+        else:
+            new = _new_organisation(name, kind, region, row, names, plan)
+        if values and i < len(values):
+            figures = values[i]["figures"]
+            plan.rows.append(PlannedRow(row, name, org, new, figures,
+                                        intake.intake_warnings(round_criteria(rnd), figures),
+                                        values[i]["submitted_at"]))
+
+
+def _new_organisation(name: str, kind: str, region: dict[str, str], row: int, names: dict[str, str],
+                      plan: Plan) -> dict[str, Any]:
+    """The organisation a row creates, with every missing or bad region cell reported."""
+    needed = ["city", "city_code", "county", "county_code"]
+    if kind in ("subdistrict", "community"):
+        needed += ["subdistrict", "subdistrict_code"]
+    header = {k: names.get(k, h) for k, h, _ in IDENTITY}
+    before = len(plan.problems)
+    if len(name) > 200:
+        plan.problem(row, header["name"], "a name has at most 200 characters")
+    for key in needed:
+        if not region.get(key):
+            plan.problem(row, header[key], f"{name} is not registered yet: give its region to create it")
+    for key in ("city", "county", "subdistrict"):
+        if region.get(key) and not 2 <= len(region[key]) <= 100:
+            plan.problem(row, header[key], "a place name has 2 to 100 characters")
+    if len(plan.problems) == before:
+        data = {k: region.get(k) or None for k in ("subdistrict", "subdistrict_code", "community_code")}
+        data.update({k: region[k] for k in ("city", "city_code", "county", "county_code")})
+        for key, messages in check_region(data).items():
+            for message in messages:
+                plan.problem(row, header[key], message)
+        return {"name": name, "kind": kind, **data}
+    return {}
+
+
+def run_import(actor: User, rnd: Round, data: bytes, dry_run: bool) -> dict[str, Any]:
+    """Check a file and, unless ``dry_run``, create its applications (all or none)."""
+    if rnd.phase != "open":
+        raise ServiceError(409, f"Round '{rnd.title}' is in phase '{rnd.phase}': applications can be "
+                           "imported only while it is open.")
+    plan = plan_import(rnd, read_upload(data))
+    if plan.problems:
+        shown = plan.problems[:MAX_REPORTED]
+        more = len(plan.problems) - len(shown)
+        raise ServiceError(422, f"{len(plan.problems)} problem(s) in the file; nothing was imported."
+                           + (f" The first {len(shown)} are listed." if more else ""), {"rows": shown})
+    sha256 = hashlib.sha256(data).hexdigest()
+    if not dry_run:
+        try:
+            for planned in plan.rows:
+                _apply(actor, rnd, planned, sha256)
+        except IntegrityError:  # another request created one of these meanwhile; the request rolls back
+            raise ServiceError(409, "Applications or organisations changed while importing; nothing was "
+                               "imported. Try again.") from None
+    return {"dry_run": dry_run, "status": "submitted", "applications": len(plan.rows),
+            "organisations_created": sum(1 for r in plan.rows if r.organisation is None),
+            "file_sha256": sha256, "rows": plan.rows}
+
+
+def _apply(actor: User, rnd: Round, planned: PlannedRow, sha256: str) -> None:
+    org = planned.organisation
+    if org is None:
+        org = Organisation(**planned.new_organisation)
+        db.session.add(org)
+        db.session.flush()
+        audit.record(actor, "organisation.created", "organisation", org.id,
+                     {"name": org.name, "source": "import", "file_sha256": sha256})
+    app = Application(round_id=rnd.id, organisation_id=org.id, status="submitted",
+                      figures=planned.figures, self_assessment={}, warnings=planned.warnings,
+                      submitted_at=planned.submitted_at or utcnow())
+    db.session.add(app)
+    db.session.flush()
+    planned.application_id = app.id
+    audit.record(actor, "application.imported", "application", app.id, {
+        "round_id": rnd.id, "organisation": org.name, "row": planned.row, "file_sha256": sha256,
+        "status": {"before": None, "after": "submitted"}, "warnings": len(planned.warnings)})
+

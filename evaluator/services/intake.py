@@ -1,0 +1,308 @@
+"""The application form of a round: figures and self-assessment checked against its frozen criteria,
+and intake warnings for figures that are legal but unusual.
+
+The figures schema is built from the criteria ``fields``: JSON types must match (a number is not a
+string, a yes/no is ``true``/``false``), NaN and infinity are refused, numbers are bounded by the
+field's ``min``/``max`` and never exceed :data:`MAX_MAGNITUDE`, unknown keys are refused by name.
+Required fields are enforced only when the whole form is checked (on submit and on import).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from functools import lru_cache
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
+from openpyxl.utils import get_column_letter
+
+from evaluator.criteria.methods import ImprovementParams, RangeParams, RatioParams
+from evaluator.criteria.model import CriteriaSet, Field
+from evaluator.criteria.registry import fmt
+from evaluator.errors import ServiceError
+from evaluator.models import Round
+from evaluator.services.rounds import round_criteria
+
+# Which kind of organisation applies in a round of each zone type.
+ZONE_KINDS = {"community_governance_zone": "county", "subdistrict_service_zone": "subdistrict",
+              "featured_community": "community"}
+KIND_NAMES = {"county": "县（市、区）", "subdistrict": "街道（乡镇）", "community": "社区（村）"}
+HINT_MARK = "【说明】"
+# Identity columns: key, Chinese header, explanation; the kinds of applicant that need them.
+IDENTITY = (
+    ("name", "申报单位名称", "单位全称，与系统中的名称完全一致；系统中没有的单位按本行区划新建"),
+    ("city", "市（州）", "如：成都市"),
+    ("city_code", "市（州）代码", "6位区划代码，以00结尾，如：510100"),
+    ("county", "县（市、区）", "如：武侯区"),
+    ("county_code", "县（市、区）代码", "6位区划代码，如：510107"),
+    ("subdistrict", "街道（乡镇）", "街道或社区申报时必填"),
+    ("subdistrict_code", "街道（乡镇）代码", "9位区划代码，以县级代码开头"),
+    ("community_code", "社区（村）代码", "12位区划代码，可不填"),
+)
+KIND_COLUMNS = {"county": 5, "subdistrict": 7, "community": 8}
+MAX_MAGNITUDE = 1e12  # no figure of a community, subdistrict or county comes near this
+TEXT_MAX = 2000
+
+
+class _Number(fields.Float):
+    """A JSON number (not a string, not a boolean), finite."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValidationError("Not a valid number.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class _Whole(fields.Integer):
+    """A JSON whole number (2.0 counts as 2)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+            value = int(value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class _YesNo(fields.Boolean):
+    """A JSON ``true`` or ``false``."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise ValidationError("Not a valid boolean: use true or false.")
+        return value
+
+
+def _bounds(f: Field) -> validate.Range:
+    lo = -MAX_MAGNITUDE if f.min is None else f.min
+    hi = MAX_MAGNITUDE if f.max is None else f.max
+    return validate.Range(min=lo, max=hi, error=f"Must be between {fmt(float(lo))} and {fmt(float(hi))}.")
+
+
+def figure_field(f: Field) -> fields.Field:
+    """The marshmallow field that checks one criteria field's value."""
+    common: dict[str, Any] = {"required": f.required, "allow_none": True,
+                              "metadata": {"description": f"{f.label} ({f.label_en})"}}
+    if f.type == "int":
+        return _Whole(strict=True, validate=_bounds(f), **common)
+    if f.type == "float":
+        return _Number(allow_nan=False, validate=_bounds(f), **common)
+    if f.type == "bool":
+        return _YesNo(**common)
+    if f.type == "enum":
+        return fields.String(validate=validate.OneOf(f.choice_values), **common)
+    if f.type == "multi":
+        return fields.List(fields.String(validate=validate.OneOf(f.choice_values)), **common)
+    return fields.String(validate=validate.Length(max=TEXT_MAX), **common)
+
+
+@lru_cache(maxsize=64)
+def _schema_class(cs: CriteriaSet) -> type[Schema]:
+    return Schema.from_dict({f.key: figure_field(f) for f in cs.fields}, name=f"Figures_{cs.id}")
+
+
+def figures_errors(cs: CriteriaSet, data: Any, partial: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(clean figures, errors by key); ``partial`` skips the required fields (a draft)."""
+    if not isinstance(data, dict):
+        return {}, {"_schema": ["Figures are an object of field key to value."]}
+    try:
+        clean = _schema_class(cs)().load(data, partial=partial)
+    except ValidationError as err:
+        return {}, err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
+    for key, value in clean.items():
+        if isinstance(value, list):  # a multi-choice ticked twice counts once
+            clean[key] = list(dict.fromkeys(value))
+    return clean, {}
+
+
+def check_figures(cs: CriteriaSet, data: Any, partial: bool) -> dict[str, Any]:
+    """Clean figures, or a 422 naming every bad key under ``figures``."""
+    clean, errors = figures_errors(cs, data, partial)
+    if errors:
+        raise ServiceError(422, f"The figures do not fit this round's form: {', '.join(map(str, errors))}.",
+                           {"figures": errors})
+    return clean
+
+
+def merge(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """Apply changes to a mapping: a key set to null is removed."""
+    out = dict(current)
+    for key, value in changes.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = value
+    return out
+
+
+def check_self_assessment(cs: CriteriaSet, data: Any) -> dict[str, Any]:
+    """{indicator id: score}: each a scored indicator (leaf) of the tree, 0..its points; null clears."""
+    if not isinstance(data, dict):
+        raise ServiceError(422, "The self-assessment is an object of indicator id to score.",
+                           {"self_assessment": ["Not a valid mapping."]})
+    errors: dict[str, list[str]] = {}
+    for key, value in data.items():
+        node = cs.node_map.get(key)
+        if node is None:
+            errors[key] = [f"Unknown indicator '{key}'."]
+        elif not node.is_leaf:
+            errors[key] = [f"'{key}' ({node.name}) is a group of indicators: score its leaves."]
+        elif value is None:
+            continue
+        elif isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            errors[key] = ["Not a valid number."]
+        elif not 0 <= value <= node.points:
+            errors[key] = [f"{node.name}: a score is between 0 and {fmt(float(node.points))}."]
+    if errors:
+        raise ServiceError(422, f"The self-assessment has problems: {', '.join(errors)}.",
+                           {"self_assessment": errors})
+    return {k: (None if v is None else float(v)) for k, v in data.items()}
+
+
+def missing_required(cs: CriteriaSet, figures: dict[str, Any]) -> list[str]:
+    """Keys of required fields not yet filled in (an empty text or choice list counts as missing)."""
+    return [f.key for f in cs.fields if f.required and figures.get(f.key) in (None, "", [])]
+
+
+def _number(figures: dict[str, Any], key: str) -> float | None:
+    value = figures.get(key)
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def intake_warnings(cs: CriteriaSet, figures: dict[str, Any]) -> list[dict[str, str]]:
+    """Figures that are legal but unusual, as ``[{field, code, message}]`` (never refusals).
+
+    - ``outside_norm``: a figure outside its category's scale norm (``range`` leaves with ``by``);
+    - ``ratio_above_100``: a percentage ``ratio`` leaf whose numerator exceeds its denominator
+      (e.g. more disputes resolved than received);
+    - ``ratio_zero_base``: a ``ratio`` leaf whose denominator is 0 (the indicator will score 0);
+    - ``declined``: an ``improvement`` leaf whose previous-year figure is above the current one.
+    """
+    label = {f.key: f.label for f in cs.fields}
+    out: list[dict[str, str]] = []
+
+    def warn(key: str, code: str, message: str) -> None:
+        item = {"field": key, "code": code, "message": message}
+        if item not in out:
+            out.append(item)
+
+    for leaf in cs.auto_leaves:
+        p = leaf.params
+        if isinstance(p, RangeParams) and p.by is not None:
+            x, category = _number(figures, p.field), figures.get(p.by)
+            band = (p.norms or {}).get(category) if isinstance(category, str) else None
+            if x is None or band is None:
+                continue
+            if (band.lo is not None and x < band.lo) or (band.hi is not None and x > band.hi):
+                choice = next((c.label for c in cs.field_map[p.by].choices if c.value == category), category)
+                warn(p.field, "outside_norm", f"{label[p.field]} {fmt(x)} is outside the norm for "
+                     f"{choice} ({band.text()}); please check the figure.")
+        elif isinstance(p, RatioParams):
+            num, den = _number(figures, p.numerator), _number(figures, p.denominator)
+            if num is None or den is None:
+                continue
+            if den == 0 and num > 0:
+                warn(p.denominator, "ratio_zero_base", f"{label[p.denominator]} is 0, so {leaf.name} "
+                     f"scores 0 although {label[p.numerator]} is {fmt(num)}.")
+            elif p.per == 100 and den > 0 and num > den:
+                warn(p.numerator, "ratio_above_100", f"{label[p.numerator]} ({fmt(num)}) is more than "
+                     f"{label[p.denominator]} ({fmt(den)}); please check both figures.")
+        elif isinstance(p, ImprovementParams):
+            now, before = _number(figures, p.current), _number(figures, p.previous)
+            if now is not None and before is not None and before > now:
+                warn(p.previous, "declined", f"{label[p.previous]} ({fmt(before)}) is above "
+                     f"{label[p.current]} ({fmt(now)}): a decline; please check both figures.")
+    return out
+
+
+def identity_columns(rnd: Round) -> tuple[tuple[str, str, str], ...]:
+    """The identity columns a round's applicants fill in."""
+    return IDENTITY[:KIND_COLUMNS[ZONE_KINDS.get(rnd.zone_type, "community")]]
+
+
+def field_hint(f: Any) -> str:
+    """What a field's cell takes, in Chinese: type, unit, range, choices, whether required."""
+    parts = {"int": ["整数"], "float": ["数值"], "bool": ["是/否"], "text": ["文字"],
+             "enum": ["单选：" + "／".join(c.label for c in f.choices)],
+             "multi": ["可多选，用；分隔：" + "／".join(c.label for c in f.choices)]}[f.type]
+    if f.unit:
+        parts.append(f"单位：{f.unit}")
+    if f.min is not None or f.max is not None:
+        if f.min is not None and f.max is not None:
+            parts.append(f"范围：{f.min:g}～{f.max:g}")
+        else:
+            parts.append(f"≥{f.min:g}" if f.max is None else f"≤{f.max:g}")
+    parts.append("必填" if f.required else "选填")
+    return "，".join(parts)
+
+
+def template_columns(rnd: Round) -> list[tuple[str, str, bool, Field | None]]:
+    """The template's columns: (header, explanation, required, criteria field or None for identity)."""
+    fields_ = round_criteria(rnd).fields
+    labels = [f.label for f in fields_]
+    columns: list[tuple[str, str, bool, Field | None]] = [
+        (header, HINT_MARK + hint if k == "name" else hint, True, None)
+        for k, header, hint in identity_columns(rnd)]
+    columns += [(f.label if labels.count(f.label) == 1 else f"{f.label} ({f.key})", field_hint(f),
+                 f.required, f) for f in fields_]
+    return columns
+
+
+def template_csv(rnd: Round) -> bytes:
+    """The template as CSV (UTF-8 with BOM, so Excel shows the Chinese): header and explanation row."""
+    import csv
+
+    columns = template_columns(rnd)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([c[0] for c in columns])
+    writer.writerow([c[1] for c in columns])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def template(rnd: Round) -> bytes:
+    """An XLSX to fill in: Chinese headers, an explanation row, drop-down lists, a field sheet."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "申报表"
+    columns = template_columns(rnd)
+    bold, required_fill = Font(bold=True), PatternFill("solid", fgColor="FFF2CC")
+    for j, (header, hint, required, f) in enumerate(columns, start=1):
+        letter = get_column_letter(j)
+        head = ws.cell(row=1, column=j, value=header)
+        head.font = bold
+        if required:
+            head.fill = required_fill
+        head.comment = Comment(hint if f is None else f"{f.label_en}: {hint}", "申报模板")
+        note = ws.cell(row=2, column=j, value=hint)
+        note.alignment = Alignment(wrap_text=True, vertical="top")
+        note.font = Font(color="808080", size=9)
+        ws.column_dimensions[letter].width = max(14, min(40, 2 * len(header) + 4))
+        if f is None:
+            for r in range(3, 503):
+                ws.cell(row=r, column=j).number_format = "@"  # keep codes as text
+        elif f.type in ("enum", "bool"):
+            choices = [c.label for c in f.choices] if f.type == "enum" else ["是", "否"]
+            listed = ",".join(choices)
+            if len(listed) <= 250 and not any("," in c or '"' in c for c in choices):
+                dv = DataValidation(type="list", formula1=f'"{listed}"', allow_blank=True)
+                dv.add(f"{letter}3:{letter}1002")
+                ws.add_data_validation(dv)
+    ws.freeze_panes = "B3"
+    sheet = wb.create_sheet("字段说明")
+    sheet.append(["列名", "字段", "English", "填写说明"])
+    for k, header, hint in identity_columns(rnd):
+        sheet.append([header, k, "", hint])
+    for header, hint, _, f in columns[len(identity_columns(rnd)):]:
+        sheet.append([header, f.key, f.label_en, hint])
+    for cell in sheet[1]:
+        cell.font = bold
+    for letter, width in zip("ABCD", (28, 28, 36, 80), strict=True):
+        sheet.column_dimensions[letter].width = width
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,128 @@
+"""``flask demo load``: demo accounts, Sichuan organisations, open rounds and valid applications."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pandas as pd
+from sqlalchemy import func, select
+
+from evaluator.api.users import check_region
+from evaluator.demo.loader import PASSWORDS
+from evaluator.demo.regions import COUNTIES
+from evaluator.extensions import db
+from evaluator.models import Application, AuditEvent, Organisation, Round, User
+from evaluator.scoring.engine import score_round
+from evaluator.services.audit import verify_chain
+from evaluator.services.rounds import round_criteria
+
+KINDS = {"community_governance_zone": "county", "subdistrict_service_zone": "subdistrict",
+         "featured_community": "community"}
+
+
+def _count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def _counts() -> dict[str, int]:
+    return {m.__name__: _count(m) for m in (User, Organisation, Round, Application, AuditEvent)}
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def test_load_creates_open_rounds_with_applications_that_score(runner):
+    res = runner.invoke(args=["demo", "load"])
+    assert res.exit_code == 0, res.output
+    rounds = db.session.scalars(select(Round).order_by(Round.id)).all()
+    assert sorted(r.criteria_id for r in rounds) == ["cgz-2026", "fc-2026", "ssz-2026"]
+    now = datetime.now(UTC)
+    vetoed = missing = 0
+    for rnd in rounds:
+        assert rnd.phase == "open"
+        assert _aware(rnd.submission_deadline) > now and _aware(rnd.review_deadline) > now
+        apps = db.session.scalars(select(Application).where(Application.round_id == rnd.id)
+                                  .order_by(Application.id)).all()
+        assert len(apps) == 30
+        statuses = [a.status for a in apps]
+        assert statuses.count("submitted") >= 25 and 1 <= statuses.count("draft") <= 5
+        for app in apps:
+            assert (app.submitted_at is not None) == (app.status == "submitted")
+            if app.submitted_at is not None:
+                assert _aware(rnd.opens_at) <= _aware(app.submitted_at) <= now
+            assert app.organisation.kind == KINDS[rnd.zone_type]
+        cs = round_criteria(rnd)
+        keys = {f.key for f in cs.fields}
+        assert all(set(a.figures) <= keys for a in apps)
+        missing += sum(len(a.figures) < len(keys) for a in apps)  # the planted missing figure
+        table = pd.DataFrame([{"id": str(a.id), **a.figures} for a in apps])
+        result = score_round(cs, table)  # raises InputError on any bad figure
+        assert len(result.ids) == 30
+        vetoed += int(result.vetoed.sum())
+    assert vetoed >= 1 and missing >= 1  # the demo's edge cases are there
+    assert "admin" in res.output and PASSWORDS["admin"] in res.output
+
+    places = {(c.city, c.city_code, c.county, c.county_code): dict(c.subdistricts) for c in COUNTIES}
+    orgs = db.session.scalars(select(Organisation)).all()
+    assert len(orgs) == 91 and len({o.name for o in orgs}) == 91
+    for org in orgs:
+        data = {k: getattr(org, k) for k in ("city_code", "county_code", "subdistrict_code",
+                                             "community_code")}
+        assert check_region(data) == {}, (org.name, data)
+        subs = places[(org.city, org.city_code, org.county, org.county_code)]
+        if org.kind != "county":
+            assert subs[org.subdistrict_code] == org.subdistrict
+        if org.kind == "community":
+            assert len(org.community_code) == 12
+    assert len({o.community_code for o in orgs if o.community_code}) == 31
+
+    reviewers = db.session.scalars(select(User).where(User.role == "reviewer")).all()
+    assert len(reviewers) >= 5 and all(r.affiliation and r.home_region_code for r in reviewers)
+    applicants = db.session.scalars(select(User).where(User.role == "applicant")).all()
+    assert len({u.organisation_id for u in applicants}) == len(applicants) == 91
+    report = verify_chain()
+    assert report.ok and report.events == _count(AuditEvent)
+    actions = db.session.scalars(select(AuditEvent.action)).all()
+    assert actions.count("round.transition") == 3 and actions.count("application.created") == 90
+
+
+def test_demo_admin_logs_in_with_the_printed_password(runner, client):
+    res = runner.invoke(args=["demo", "load", "--applicants", "3"])
+    assert res.exit_code == 0, res.output
+    password = re.search(r"^\s*admin\s+(\S+)", res.output, re.M).group(1)
+    token = client.post("/api/v1/auth/token", json={"username": "admin", "password": password})
+    assert token.status_code == 201, token.json
+    headers = {"Authorization": f"Bearer {token.json['token']}"}
+    assert client.get("/api/v1/users/me", headers=headers).json["role"] == "admin"
+    listed = client.get("/api/v1/rounds", headers=headers).json
+    assert len(listed) == 3 and {r["phase"] for r in listed} == {"open"}
+    tour = client.post("/api/v1/auth/token", json={"username": "applicant",
+                                                   "password": PASSWORDS["applicant"]})
+    assert tour.status_code == 201 and tour.json["role"] == "applicant"
+
+
+def test_loading_twice_is_refused_and_reset_reloads(runner):
+    assert runner.invoke(args=["demo", "load", "--applicants", "4"]).exit_code == 0
+    before = _counts()
+    again = runner.invoke(args=["demo", "load", "--applicants", "4"])
+    assert again.exit_code == 1
+    assert "already holds data" in again.output and "--reset" in again.output
+    assert _counts() == before  # nothing changed
+
+    kept = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert kept.exit_code == 0 and "not loaded again" in kept.output and _counts() == before
+
+    reset = runner.invoke(args=["demo", "load", "--applicants", "4", "--reset"])
+    assert reset.exit_code == 0, reset.output
+    assert _counts() == before  # the same demo again, the audit log restarted with it
+    assert db.session.scalars(select(AuditEvent.action)).all().count("demo.loaded") == 1
+    assert verify_chain().ok
+    assert _count(Round) == 3 and _count(Application) == 12
+
+
+def test_bad_options_write_nothing(runner):
+    res = runner.invoke(args=["demo", "load", "--applicants", "500"])
+    assert res.exit_code == 1 and "--applicants" in res.output
+    assert all(v == 0 for v in _counts().values())
