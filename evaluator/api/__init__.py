@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from flask import Flask
 from flask_smorest import Api
 from sqlalchemy.exc import IntegrityError
 
 from evaluator.errors import envelope
+
+T = TypeVar("T")
+
+
+def get_or_404(model: type[T], ident: int, what: str) -> T:
+    """A row by id for a signed-in caller: 401 first (ids are not probed anonymously), then 404."""
+    from flask_login import current_user
+
+    from evaluator.errors import ServiceError
+    from evaluator.extensions import db
+
+    if not current_user.is_authenticated:
+        raise ServiceError(401, "Sign in first: send 'Authorization: Bearer <token>'.")
+    row = db.session.get(model, ident)
+    if row is None:
+        raise ServiceError(404, f"No {what} {ident}.")
+    return row
 
 
 def register_blueprints(api: Api) -> None:

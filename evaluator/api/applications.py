@@ -14,8 +14,9 @@ from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
+from evaluator.api import get_or_404
 from evaluator.api.rounds import get_round
-from evaluator.errors import ServiceError
+from evaluator.api.users import OrganisationSchema
 from evaluator.extensions import db
 from evaluator.models import Application
 from evaluator.models.applications import STATUSES
@@ -35,21 +36,6 @@ _FIGURES = {"description": "Field key → value, as the round's criteria `fields
 _SCORES = {"description": "Indicator id → self-assessed score, 0..the indicator's points; null removes it."}
 
 
-class OrganisationBriefSchema(Schema):
-    """The applicant organisation and its region."""
-
-    id = fields.Integer()
-    name = fields.String()
-    kind = fields.String()
-    city = fields.String()
-    city_code = fields.String()
-    county = fields.String()
-    county_code = fields.String()
-    subdistrict = fields.String(allow_none=True)
-    subdistrict_code = fields.String(allow_none=True)
-    community_code = fields.String(allow_none=True)
-
-
 class WarningSchema(Schema):
     """A figure that is legal but unusual: worth a second look, never a refusal."""
 
@@ -63,7 +49,7 @@ class ApplicationSchema(Schema):
 
     id = fields.Integer()
     round_id = fields.Integer()
-    organisation = fields.Nested(OrganisationBriefSchema)
+    organisation = fields.Nested(OrganisationSchema)
     status = fields.String(metadata={"description": " → ".join(STATUSES[:3]) + " (later: review statuses)"})
     figures = fields.Dict(metadata=_FIGURES)
     self_assessment = fields.Dict(metadata=_SCORES)
@@ -143,11 +129,8 @@ class TemplateArgsSchema(Schema):
 
 
 def get_application(application_id: int) -> Application:
-    """An application by id, or 404."""
-    app = db.session.get(Application, application_id)
-    if app is None:
-        raise ServiceError(404, f"No application {application_id}.")
-    return app
+    """An application by id: 401 for anonymous callers, then 404 if there is none."""
+    return get_or_404(Application, application_id, "application")
 
 
 @blp.route("/rounds/<int:round_id>/applications", methods=["POST"])

@@ -6,7 +6,6 @@ import logging
 from urllib.parse import quote
 
 from flask import Response, current_app, request
-from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 from sqlalchemy import select
@@ -15,6 +14,7 @@ from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
 from werkzeug.wsgi import wrap_file
 
+from evaluator.api import get_or_404
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.models import Application, Material
@@ -138,26 +138,12 @@ class ChecklistSchema(Schema):
     summary = fields.Nested(ChecklistSummarySchema)
 
 
-def _signed_in() -> None:
-    """401 before anything is looked up, so anonymous callers learn nothing about ids."""
-    if not current_user.is_authenticated:
-        raise ServiceError(401, "Sign in first: send 'Authorization: Bearer <token>'.")
-
-
 def _application(application_id: int) -> Application:
-    _signed_in()
-    application = db.session.get(Application, application_id)
-    if application is None:
-        raise ServiceError(404, f"No application {application_id}.")
-    return application
+    return get_or_404(Application, application_id, "application")
 
 
 def _material(material_id: int) -> Material:
-    _signed_in()
-    material = db.session.get(Material, material_id)
-    if material is None:
-        raise ServiceError(404, f"No material {material_id}.")
-    return material
+    return get_or_404(Material, material_id, "material")
 
 
 def content_disposition(material: Material) -> str:

@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
+from evaluator.api import get_or_404
 from evaluator.criteria import CriteriaError, load_criteria
 from evaluator.criteria.catalog import criteria_dir
 from evaluator.errors import ServiceError
@@ -44,11 +45,8 @@ class TransitionSchema(Schema):
 
 
 def get_round(round_id: int) -> Round:
-    """A round by id, or 404."""
-    rnd = db.session.get(Round, round_id)
-    if rnd is None:
-        raise ServiceError(404, f"No round {round_id}.")
-    return rnd
+    """A round by id: 401 for anonymous callers, then 404 if there is none."""
+    return get_or_404(Round, round_id, "round")
 
 
 @blp.route("", methods=["POST"])
