@@ -67,14 +67,14 @@ def register(method: Method) -> Method:
 
 def get_method(name: str) -> Method | None:
     """The registered method of this name, or None."""
-    from evaluator.criteria import methods  # noqa: F401  (registers the built-in methods)
+    from evaluator.criteria import methods, norms  # noqa: F401  (registers the built-in methods)
 
     return REGISTRY.get(name)
 
 
 def known_methods() -> list[str]:
     """Names of all registered methods."""
-    from evaluator.criteria import methods  # noqa: F401
+    from evaluator.criteria import methods, norms  # noqa: F401
 
     return sorted(REGISTRY)
 

@@ -17,8 +17,9 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 from openpyxl.utils import get_column_letter
 
-from evaluator.criteria.methods import ImprovementParams, RangeParams, RatioParams
+from evaluator.criteria.methods import ImprovementParams, RatioParams
 from evaluator.criteria.model import CriteriaSet, Field
+from evaluator.criteria.norms import RangeParams
 from evaluator.criteria.registry import fmt
 from evaluator.errors import ServiceError
 from evaluator.models import Round
