@@ -15,9 +15,10 @@ from werkzeug.datastructures import CombinedMultiDict, FileStorage
 from werkzeug.wsgi import wrap_file
 
 from evaluator.api import get_or_404
+from evaluator.api.applications import get_application
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
-from evaluator.models import Application, Material
+from evaluator.models import Material
 from evaluator.services import materials as service
 from evaluator.services.policy import authorize
 from evaluator.storage import BlobMissingError, get_storage
@@ -138,10 +139,6 @@ class ChecklistSchema(Schema):
     summary = fields.Nested(ChecklistSummarySchema)
 
 
-def _application(application_id: int) -> Application:
-    return get_or_404(Application, application_id, "application")
-
-
 def _material(material_id: int) -> Material:
     return get_or_404(Material, material_id, "material")
 
@@ -167,7 +164,7 @@ def upload(body, application_id: int):
     The type is decided by content (PDF, JPEG, PNG, DOCX, XLSX); other content is refused with 422,
     files above MAX_UPLOAD_MB with 413.
     """
-    application = _application(application_id)
+    application = get_application(application_id)
     actor = authorize("material.upload", application)
     upload_file = body["file"]
     material = service.upload(actor, application, upload_file.stream, upload_file.filename,
@@ -179,7 +176,7 @@ def upload(body, application_id: int):
 @blp.response(200, MaterialSchema(many=True))
 def list_materials(application_id: int):
     """The application's materials, oldest first (the owning organisation and admins)."""
-    application = _application(application_id)
+    application = get_application(application_id)
     authorize("application.view", application)
     return db.session.scalars(select(Material).where(Material.application_id == application.id)
                               .order_by(Material.id)).all()
@@ -189,7 +186,7 @@ def list_materials(application_id: int):
 @blp.response(200, ChecklistSchema)
 def evidence(application_id: int):
     """The evidence checklist: per leaf indicator, which required materials are present or missing."""
-    application = _application(application_id)
+    application = get_application(application_id)
     authorize("application.view", application)
     return service.checklist(application)
 

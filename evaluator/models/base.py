@@ -21,6 +21,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_aware(value: datetime) -> datetime:
+    """A stored time as timezone-aware UTC (SQLite hands back naive datetimes)."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 class Base(DeclarativeBase):
     """Base of every model."""
 

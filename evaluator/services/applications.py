@@ -6,7 +6,6 @@ Status machine (this part of it): ``draft → submitted → withdrawn``. Later s
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -16,28 +15,32 @@ from sqlalchemy.orm import selectinload
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.models import Application, Organisation, Round, User
-from evaluator.models.base import utcnow
+from evaluator.models.base import as_aware, utcnow
 from evaluator.services import audit, intake
 from evaluator.services.intake import KIND_NAMES, ZONE_KINDS
 from evaluator.services.rounds import round_criteria
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=utcnow().tzinfo)
-
-
 def require_open(rnd: Round, doing: str) -> None:
     """409 unless the round takes applications now."""
     if rnd.phase != "open":
-        raise ServiceError(409, f"Round '{rnd.title}' is in phase '{rnd.phase}': applications can be "
-                           f"{doing} only while it is open.")
+        raise ServiceError(409, f"Round '{rnd.title}' is in phase '{rnd.phase}', not open: applications "
+                           f"can be {doing} only while it is open.")
 
 
 def require_before_deadline(rnd: Round, doing: str) -> None:
     """409 once the round's submission deadline has passed."""
-    if rnd.submission_deadline is not None and utcnow() >= _aware(rnd.submission_deadline):
-        raise ServiceError(409, f"The submission deadline ({_aware(rnd.submission_deadline).isoformat()}) "
+    if rnd.submission_deadline is not None and utcnow() >= as_aware(rnd.submission_deadline):
+        raise ServiceError(409, f"The submission deadline ({as_aware(rnd.submission_deadline).isoformat()}) "
                            f"has passed: applications can no longer be {doing}.")
+
+
+def require_open_draft(app: Application, doing: str) -> None:
+    """409 unless the application is a draft in a round that is open and before its deadline."""
+    require_open(app.round, doing)
+    require_before_deadline(app.round, doing)
+    if app.status != "draft":
+        raise ServiceError(409, f"Only a draft can be {doing}; this application is {app.status}.")
 
 
 def require_kind(rnd: Round, org: Organisation) -> None:
@@ -90,12 +93,8 @@ def create_application(actor: User, rnd: Round, figures: dict, self_assessment: 
 def update_application(actor: User, app: Application, figures: dict | None,
                        self_assessment: dict | None) -> Application:
     """Change a draft's figures and self-assessment (keys given replace, null removes)."""
-    rnd = app.round
-    require_open(rnd, "edited")
-    require_before_deadline(rnd, "edited")
-    if app.status != "draft":
-        raise ServiceError(409, f"Only a draft can be edited; this application is {app.status}.")
-    cs = round_criteria(rnd)
+    require_open_draft(app, "edited")
+    cs = round_criteria(app.round)
     new_figures = intake.merge(app.figures, intake.check_figures(cs, figures or {}, partial=True))
     new_scores = intake.merge(app.self_assessment,
                               intake.check_self_assessment(cs, self_assessment or {}))
@@ -113,12 +112,8 @@ def update_application(actor: User, app: Application, figures: dict | None,
 
 def submit(actor: User, app: Application) -> Application:
     """Submit a draft: the whole form must be valid and every required figure present."""
-    rnd = app.round
-    require_open(rnd, "submitted")
-    require_before_deadline(rnd, "submitted")
-    if app.status != "draft":
-        raise ServiceError(409, f"Only a draft can be submitted; this application is {app.status}.")
-    cs = round_criteria(rnd)
+    require_open_draft(app, "submitted")
+    cs = round_criteria(app.round)
     _, errors = intake.figures_errors(cs, app.figures, partial=False)
     if errors:
         labels = {f.key: f.label for f in cs.fields}

@@ -26,6 +26,7 @@ from evaluator.extensions import db
 from evaluator.models import Application, Material, User
 from evaluator.models.base import utcnow
 from evaluator.services import audit
+from evaluator.services.applications import require_open_draft
 from evaluator.services.rounds import round_criteria
 from evaluator.storage import get_storage
 
@@ -229,20 +230,6 @@ KNOWN_EXTENSIONS = {e for k in KINDS for e in k.extensions} | {
 # --------------------------------------------------------------------------- operations
 
 
-def _require_editable(application: Application) -> None:
-    if application.status != "draft":
-        raise ServiceError(409, f"Materials can only change while the application is a draft; it is "
-                           f"'{application.status}'.")
-    rnd = application.round
-    if rnd.phase != "open":
-        raise ServiceError(409, f"The round is '{rnd.phase}', not open for applications.")
-    deadline = rnd.submission_deadline
-    if deadline is not None:
-        deadline = deadline if deadline.tzinfo else deadline.replace(tzinfo=utcnow().tzinfo)
-        if utcnow() > deadline:
-            raise ServiceError(409, f"The submission deadline ({deadline.isoformat()}) has passed.")
-
-
 def _resolve_links(application: Application, indicator_id: str | None,
                    material_key: str | None) -> tuple[str | None, str | None]:
     """Check an upload's indicator and material key against the round's frozen criteria."""
@@ -274,7 +261,7 @@ def upload(actor: User, application: Application, stream: Any, filename: str | N
     and the blob stays behind unreferenced, which is harmless: it is named by its own SHA-256 and
     is simply reused by the next identical upload.
     """
-    _require_editable(application)
+    require_open_draft(application, "given new materials")
     indicator_id, material_key = _resolve_links(application, indicator_id, material_key)
     limit_mb = int(current_app.config["MAX_UPLOAD_MB"])
     too_large = ServiceError(413, f"The upload is larger than the {limit_mb} MB limit.")
@@ -308,7 +295,7 @@ def delete(actor: User, material: Material) -> None:
     refers to the same SHA-256 (identical uploads share one blob).
     """
     application = material.application
-    _require_editable(application)
+    require_open_draft(application, "changed")
     summary = {"application_id": application.id, "filename": material.filename, "size": material.size,
                "sha256": material.sha256, "indicator_id": material.indicator_id,
                "material_key": material.material_key}

@@ -9,7 +9,7 @@ from evaluator.criteria import CriteriaSet, build_criteria
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.models import Round, User
-from evaluator.models.base import utcnow
+from evaluator.models.base import as_aware, utcnow
 from evaluator.models.rounds import PHASES
 from evaluator.services import audit
 
@@ -44,10 +44,6 @@ def round_criteria(rnd: Round) -> CriteriaSet:
     return _frozen(rnd.criteria_sha256, json.dumps(rnd.criteria_content, sort_keys=True))
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=utcnow().tzinfo)
-
-
 def transition(actor: User, rnd: Round, to: str) -> Round:
     """Move a round one phase forward, once the deadline that gates it has passed."""
     current = PHASES.index(rnd.phase)
@@ -59,9 +55,9 @@ def transition(actor: User, rnd: Round, to: str) -> Round:
                            f"'{expected}'." if expected else "This round is final.")
     gate = GATES.get(to)
     deadline = getattr(rnd, gate) if gate else None
-    if deadline is not None and utcnow() < _aware(deadline):
+    if deadline is not None and utcnow() < as_aware(deadline):
         raise ServiceError(409, f"'{to}' opens after the {gate.replace('_', ' ')} "
-                           f"({_aware(deadline).isoformat()}).")
+                           f"({as_aware(deadline).isoformat()}).")
     before = rnd.phase
     rnd.phase = to
     db.session.flush()

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from evaluator.extensions import db, login
 from evaluator.models import ApiToken, User
-from evaluator.models.base import utcnow
+from evaluator.models.base import as_aware, utcnow
 
 _hasher = PasswordHasher()
 
@@ -55,10 +55,7 @@ def user_for_token(token: str) -> User | None:
     record = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
     if record is None or record.revoked_at is not None:
         return None
-    expires = record.expires_at
-    if expires.tzinfo is None:  # SQLite returns naive datetimes
-        expires = expires.replace(tzinfo=utcnow().tzinfo)
-    if expires <= utcnow() or not record.user.active:
+    if as_aware(record.expires_at) <= utcnow() or not record.user.active:
         return None
     return record.user
 
