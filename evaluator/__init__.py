@@ -19,18 +19,23 @@ class DatabaseInt(IntegerConverter):
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, error handlers, commands."""
-    app = Flask(__name__, instance_path=str(Path(__file__).resolve().parents[1] / "instance"))
+    root = Path(__file__).resolve().parents[1]
+    app = Flask(__name__, instance_path=str(root / "instance"), template_folder=str(root / "templates"))
     app.url_map.converters["int"] = DatabaseInt
     app.config.from_object("evaluator.config.Settings")
     app.config.from_prefixed_env("EVALUATOR")
     if config:
         app.config.update(config)
+    from evaluator.config import settle
+
+    settle(app.config, app.instance_path)
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024 + 64 * 1024
 
     from evaluator.cli import register_cli
     from evaluator.errors import register_error_handlers
-    from evaluator.extensions import api, db, limiter, login, migrate
+    from evaluator.extensions import api, babel, db, limiter, login, migrate
+    from evaluator.i18n import language
     from evaluator.web.security import register_security
 
     if app.config["DATABASE_URL"].startswith("sqlite:///"):
@@ -38,12 +43,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     login.init_app(app)
+    babel.init_app(app, locale_selector=language)
     limiter.init_app(app)
     api.init_app(app)
     register_security(app)
 
     from evaluator.api import register_blueprints, register_commit, register_docs_assets
+    from evaluator.api.parsing import register_request_parsing
 
+    register_request_parsing(app)
     register_blueprints(api)
     register_commit(app)
     register_docs_assets(app)

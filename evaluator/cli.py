@@ -12,9 +12,12 @@ from flask.cli import AppGroup, with_appcontext
 
 from evaluator.criteria import CriteriaError, CriteriaSet, list_criteria, load_criteria, load_criteria_file
 from evaluator.criteria.catalog import criteria_dir
+from evaluator.i18n import localise
+from evaluator.messages import msg
 from evaluator.scoring.engine import score_round
 from evaluator.scoring.errors import InputError, format_problem
 from evaluator.scoring.sensitivity import weight_sensitivity
+from evaluator.spreadsheets import MB, TableLimits
 from evaluator.tables import TableError, read_table, write_tables
 from evaluator.text import pad
 
@@ -28,15 +31,26 @@ def _folder() -> Path:
 
 def _fail(lines: list[str]) -> None:
     for line in lines:
-        click.echo(line, err=True)
+        click.echo(localise(line), err=True)
     sys.exit(1)
+
+
+def _problem_lines(exc: CriteriaError, indent: str = "  ") -> list[str]:
+    """Every problem of an invalid criteria set as ``path: problem``, in the reader's language."""
+    return [f"{indent}{path}: {localise(message)}" for path, messages in exc.errors.items()
+            for message in messages]
+
+
+def _problem_count(exc: CriteriaError, source: str | None = None) -> str:
+    count = sum(len(m) for m in exc.errors.values())
+    return msg("%(source)s: %(count)s problem(s)", source=source or exc.source, count=count)
 
 
 def _criteria_or_fail(ref: str) -> CriteriaSet:
     try:
         return load_criteria(ref, _folder())
     except CriteriaError as exc:
-        _fail([str(exc)])
+        _fail([_problem_count(exc), *_problem_lines(exc)])
         raise  # unreachable: _fail exits
 
 
@@ -50,14 +64,15 @@ def validate_cmd(files: tuple[str, ...]) -> None:
             cs = load_criteria_file(file)
         except CriteriaError as exc:
             bad += 1
-            click.echo(f"✗ {file}: {sum(len(m) for m in exc.errors.values())} problem(s)")
-            for path, messages in exc.errors.items():
-                for message in messages:
-                    click.echo(f"    {path}: {message}")
+            click.echo("✗ " + localise(_problem_count(exc, file)))
+            for line in _problem_lines(exc, "    "):
+                click.echo(line)
             continue
-        click.echo(f"✓ {file}: {cs.id} {cs.version} {cs.title} — {len(cs.indicators)} sections, "
-                   f"{len(cs.leaves)} indicators ({len(cs.expert_leaves)} expert), "
-                   f"{len(cs.fields)} fields, sha256 {cs.sha256[:12]}")
+        click.echo("✓ " + localise(msg(
+            "%(file)s: %(id)s %(version)s %(title)s — %(sections)s sections, %(indicators)s indicators "
+            "(%(expert)s expert), %(fields)s fields, sha256 %(sha256)s", file=file, id=cs.id,
+            version=cs.version, title=cs.title, sections=len(cs.indicators), indicators=len(cs.leaves),
+            expert=len(cs.expert_leaves), fields=len(cs.fields), sha256=cs.sha256[:12])))
     if bad:
         sys.exit(1)
 
@@ -68,7 +83,7 @@ def list_cmd() -> None:
     try:
         sets = list_criteria(_folder())
     except CriteriaError as exc:
-        _fail([str(exc)])
+        _fail([_problem_count(exc), *_problem_lines(exc)])
     for cs in sets:
         click.echo(f"{cs.id:12} {cs.version:8} {cs.zone_type:28} {cs.title}")
 
@@ -92,16 +107,19 @@ def show_cmd(ref: str) -> None:
         if node.ahp:
             click.echo(_ahp_line(node.ahp, "  " * node.level))
     if cs.vetoes:
-        click.echo("vetoes: " + "; ".join(v.reason for v in cs.vetoes))
+        click.echo(localise(msg("vetoes: %(items)s", items=[v.reason for v in cs.vetoes])))
     if cs.bonus_items:
-        click.echo(f"bonus (cap {cs.bonus_cap:g}): "
-                   + "; ".join(f"{b.name} +{b.points:g}" for b in cs.bonus_items))
-    click.echo("grades: " + "; ".join(
-        f"{g.label} ≥{g.min_total:g}" if g.min_total is not None else g.label for g in cs.grades))
+        items = [f"{b.name} +{b.points:g}" for b in cs.bonus_items]
+        click.echo(localise(msg("bonus (cap %(cap)s): %(items)s", cap=format(cs.bonus_cap, "g"),
+                                items=items)))
+    grades = [f"{g.label} ≥{g.min_total:g}" if g.min_total is not None else g.label for g in cs.grades]
+    click.echo(localise(msg("grades: %(items)s", items=grades)))
     agg = cs.aggregation
-    click.echo(f"experts: {agg.method} (trim from {agg.trim_from}), at least {agg.min_reviews} "
-               f"reviews, calibration {agg.calibration}; ranking {cs.ranking.method}, "
-               f"tie-break {' > '.join(cs.ranking.tie_break)}")
+    click.echo(localise(msg(
+        "experts: %(method)s (trim from %(trim_from)s), at least %(min_reviews)s reviews, calibration "
+        "%(calibration)s; ranking %(ranking)s, tie-break %(tie_break)s", method=agg.method,
+        trim_from=agg.trim_from, min_reviews=agg.min_reviews, calibration=agg.calibration,
+        ranking=cs.ranking.method, tie_break=" > ".join(cs.ranking.tie_break))))
 
 
 def _ahp_line(info, indent: str) -> str:
@@ -110,11 +128,20 @@ def _ahp_line(info, indent: str) -> str:
             f"CR={info.cr:.4f} ({info.ri_table})")
 
 
+def table_limits() -> TableLimits:
+    """The limits of a table the command line reads, from the settings (TABLE_MAX_*)."""
+    config = current_app.config
+    size = int(config["TABLE_MAX_MB"]) * MB
+    return TableLimits(max_bytes=size, max_unzipped=size, max_rows=int(config["TABLE_MAX_ROWS"]),
+                       max_columns=int(config["TABLE_MAX_COLUMNS"]),
+                       max_cells=int(config["TABLE_MAX_CELLS"]))
+
+
 def _read(path: str | None) -> pd.DataFrame | None:
     if path is None:
         return None
     try:
-        return read_table(path)
+        return read_table(path, table_limits())
     except TableError as exc:
         _fail([str(exc)])
         raise
@@ -141,27 +168,34 @@ def score_cmd(ref: str, applications: str, scores: str | None, bonus: str | None
     try:
         result = score_round(cs, _read(applications), _read(scores), _read(bonus))
     except InputError as exc:
-        _fail([f"{len(exc.errors) + exc.omitted} problem(s) in the input; nothing was written:"]
-              + [f"  {format_problem(p)}" for p in exc.errors]
-              + ([f"  … and {exc.omitted} more"] if exc.omitted else []))
+        _fail([msg("%(count)s problem(s) in the input; nothing was written:",
+                   count=len(exc.errors) + exc.omitted)]
+              + [f"  {format_problem({**p, 'message': localise(p['message'])})}" for p in exc.errors]
+              + (["  " + localise(msg("… and %(count)s more", count=exc.omitted))] if exc.omitted else []))
     sheets = {"results": result.table(), "contributions": result.contributions().set_index(
         ["application_id", "indicator_id"])}
     notes = [*result.notes]
     if draws:
         sens = weight_sensitivity(result, draws=draws, top_k=top_k)
         sheets["sensitivity"] = sens.table
-        notes.append(f"sensitivity: {draws} draws, ±10 % weights, top {top_k}, seed 0")
+        notes.append(localise(msg("sensitivity: %(draws)s draws, ±10 %% weights, top %(top_k)s, seed 0",
+                                  draws=draws, top_k=top_k)))
     sheets["notes"] = pd.DataFrame({"note": notes or ["—"]})
     try:
         written = write_tables(output, sheets)
-    except (TableError, OSError) as exc:
+    except TableError as exc:
         _fail([str(exc)])
+    except OSError as exc:
+        _fail([msg("%(file)s: cannot be written (%(problem)s)", file=output,
+                   problem=str(exc.strerror or exc))])
     ranked = int((result.rank > 0).sum())
-    click.echo(f"{cs.id}: {len(result.ids)} applications, {ranked} ranked, "
-               f"{int(result.vetoed.sum())} vetoed, {int((~result.complete).sum())} incomplete "
-               f"→ {', '.join(str(p) for p in written)}")
+    click.echo(localise(msg(
+        "%(id)s: %(applications)s applications, %(ranked)s ranked, %(vetoed)s vetoed, %(incomplete)s "
+        "incomplete → %(files)s", id=cs.id, applications=len(result.ids), ranked=ranked,
+        vetoed=int(result.vetoed.sum()), incomplete=int((~result.complete).sum()),
+        files=", ".join(str(p) for p in written))))
     for note in result.notes:
-        click.echo(f"note: {note}")
+        click.echo(localise(msg("note: %(note)s", note=note)))
 
 
 @demo_cli.command("score")
@@ -175,7 +209,7 @@ def demo_score_cmd(applicants: int, top: int, seed: int) -> None:
     try:
         sets = list_criteria(_folder())
     except CriteriaError as exc:
-        _fail([str(exc)])
+        _fail([_problem_count(exc), *_problem_lines(exc)])
     print_demo(sets, applicants=applicants, top=top, seed=seed, echo=click.echo)
 
 

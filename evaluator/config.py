@@ -1,21 +1,39 @@
 """Settings; every key can be overridden by an ``EVALUATOR_<KEY>`` environment variable.
 
 ``EVALUATOR_DATABASE_URL`` selects the database (default: SQLite in ``instance/``), e.g.
-``postgresql+psycopg://user@127.0.0.1:5432/evaluator``.
+``postgresql+psycopg://user@127.0.0.1:5432/evaluator``. ``settle`` derives the settings that
+depend on others and refuses an unsafe secret key.
 """
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from pathlib import Path
+from typing import Any
+
+import click
 
 INSTANCE = Path(__file__).resolve().parents[1] / "instance"
+DEFAULT_SECRET_KEY = "change-me"
+MIN_SECRET_KEY_LENGTH = 32
+MAKE_SECRET_KEY = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+
+
+class InsecureSettingError(RuntimeError):
+    """A setting that must not be served with, e.g. the public default secret key."""
 
 
 class Settings:
     """Defaults for the embedded single-machine set-up."""
 
-    SECRET_KEY = "change-me"  # overridden by EVALUATOR_SECRET_KEY in any real deployment
+    # Must be set (EVALUATOR_SECRET_KEY, at least 32 characters) to serve outside testing and debug.
+    SECRET_KEY = DEFAULT_SECRET_KEY
     JSON_AS_ASCII = False
+    # Messages and pages in Chinese unless a request asks for English (Accept-Language; later a
+    # signed-in user's choice); commands speak LANGUAGE. Times are shown in Beijing time.
+    LANGUAGE = "zh"
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     # Folder of criteria files; empty means the bundled criteria/ folder.
     CRITERIA_DIR = ""
 
@@ -33,13 +51,58 @@ class Settings:
 
     TOKEN_TTL_HOURS = 12
     LOGIN_RATE_LIMIT = "10 per minute"
-    RATELIMIT_STORAGE_URI = "memory://"
+    # Empty: a SQLite file in instance/ that every worker shares (in-process memory when testing).
+    RATELIMIT_STORAGE_URI = ""
     RATELIMIT_HEADERS_ENABLED = True
+
+    # What an error answer echoes back: entries per mapping or list, characters per text.
+    ERROR_MAX_ENTRIES = 100
+    ERROR_MAX_CHARS = 500
 
     MAX_UPLOAD_MB = 20
     MAX_UNZIPPED_MB = 100
+    # Uploaded spreadsheets (batch import): rows below the header, columns, rows × columns.
+    IMPORT_MAX_ROWS = 10_000
+    IMPORT_MAX_COLUMNS = 200
+    IMPORT_MAX_CELLS = 1_000_000
+    # Tables read by the command line (flask score), sized for millions of score rows.
+    TABLE_MAX_MB = 2048
+    TABLE_MAX_ROWS = 10_000_000
+    TABLE_MAX_COLUMNS = 2_000
+    TABLE_MAX_CELLS = 60_000_000
     STORAGE_BACKEND = "local"  # local | s3
     MATERIALS_DIR = str(INSTANCE / "materials")
     S3_BUCKET = "evaluator-materials"
     S3_ENDPOINT_URL = ""
     S3_REGION = "us-east-1"
+
+
+def _command_line_task() -> bool:
+    """Whether the app is being built for a ``flask`` command that does not serve (not ``run``)."""
+    ctx = click.get_current_context(silent=True)
+    return ctx is not None and ctx.info_name != "run"
+
+
+def check_secret_key(config: MutableMapping[str, Any]) -> None:
+    """Refuse the public default or a short secret key, saying how to make one."""
+    key = config.get("SECRET_KEY")
+    key = "" if key is None else str(key)
+    if key == DEFAULT_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH:
+        raise InsecureSettingError(
+            f"The secret key is the public default or shorter than {MIN_SECRET_KEY_LENGTH} characters, "
+            f"so anyone could forge sessions. Set EVALUATOR_SECRET_KEY to a long random value, made "
+            f"with: {MAKE_SECRET_KEY} (scripts/start.sh keeps one in instance/secret_key).")
+
+
+def settle(config: MutableMapping[str, Any], instance_path: str | Path) -> None:
+    """Derive the settings that depend on others, and refuse to serve with an unsafe secret key.
+
+    The key is checked unless testing, debugging or running a command-line task (those sign
+    nothing). With no rate-limit storage set, the counters go to ``ratelimits.db`` in the instance
+    folder, shared by every worker, or to memory when testing.
+    """
+    if not (config.get("TESTING") or config.get("DEBUG") or _command_line_task()):
+        check_secret_key(config)
+    if not config.get("RATELIMIT_STORAGE_URI"):
+        config["RATELIMIT_STORAGE_URI"] = ("memory://" if config.get("TESTING")
+                                           else f"sqlite:///{Path(instance_path) / 'ratelimits.db'}")

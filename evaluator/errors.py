@@ -1,4 +1,10 @@
-"""One error envelope, ``{code, status, message, errors}``, for every 4xx and 5xx."""
+"""Errors by channel: the JSON envelope ``{code, status, message, errors}`` for every 4xx and 5xx of
+the API (``/api/…``), a plain HTML page for every other path.
+
+What an error echoes back is capped (``ERROR_MAX_ENTRIES`` entries per mapping or list, then a note
+of how many were left out; ``ERROR_MAX_CHARS`` characters per text), so a request naming millions
+of unknown fields gets a short answer.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +13,44 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, jsonify
-from marshmallow import ValidationError
+from flask import Flask, Request, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from evaluator.i18n import localise
+from evaluator.messages import N_, msg
+
 log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/"
+
+# The page's heading, Chinese first; statuses not listed fall back to the standard phrase.
+PAGE_TITLES = {
+    400: "请求有误", 401: "请先登录", 403: "无权访问", 404: "页面不存在", 405: "不支持该请求方法",
+    409: "操作冲突", 413: "上传内容过大", 415: "不支持的内容类型", 422: "无法处理的内容",
+    429: "请求过于频繁", 500: "服务器内部错误", 503: "服务暂时不可用",
+}
+
+
+# What an HTTP error says when nothing more specific was said (the library's texts are long-winded).
+STATUS_MESSAGES = {
+    400: N_("The request could not be understood."),
+    401: N_("Sign in first: send 'Authorization: Bearer <token>'."),
+    403: N_("You are not allowed to do this."),
+    405: N_("This method is not allowed at this address."),
+    406: N_("The service cannot answer in a format this request accepts."),
+    409: N_("This conflicts with a change made at the same moment; reload and try again."),
+    412: N_("The resource has changed since you read it; reload it and try again."),
+    415: N_("The service does not accept this content type here."),
+    422: N_("The request could not be processed: see the problems listed."),
+    428: N_("This request must name the version it changes (If-Match)."),
+    500: N_("An unexpected error occurred; it has been logged."),
+    503: N_("The service is briefly unavailable; try again later."),
+}
+
+
+def is_api_request(req: Request) -> bool:
+    """Whether the request came by the API channel (``/api/…``) rather than a web page."""
+    return req.path.startswith(API_PREFIX) or req.path == API_PREFIX.rstrip("/")
 
 
 class ServiceError(Exception):
@@ -24,38 +63,49 @@ class ServiceError(Exception):
         self.errors = errors
 
 
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_has_nul(v) for v in value)
-    return False
+def _clip(text: str, max_chars: int) -> str:
+    return text if len(text) <= max_chars else text[:max_chars] + "…"
 
 
-def refuse_nul(data: Any) -> Any:
-    """Refuse input whose strings hold NUL characters, naming the field (a schema's pre_load step).
+def cap_errors(errors: Any, max_entries: int, max_chars: int) -> Any:
+    """``errors`` with at most ``max_entries`` entries per mapping or list and texts clipped to
+    ``max_chars``; where entries were left out, a mapping gets ``"_omitted": ["N more entries were
+    left out."]`` and a list a last item saying the same."""
+    if isinstance(errors, str):
+        return _clip(errors, max_chars)
+    if isinstance(errors, Mapping):
+        kept = {}
+        for key, value in errors.items():
+            if len(kept) == max_entries:
+                break
+            kept[_clip(str(key), max_chars)] = cap_errors(value, max_entries, max_chars)
+        left_out = len(errors) - len(kept)
+        if left_out:
+            kept["_omitted"] = [omitted_note(left_out)]
+        return kept
+    if isinstance(errors, list | tuple):
+        items = [cap_errors(value, max_entries, max_chars) for value in errors[:max_entries]]
+        if len(errors) > max_entries:
+            items.append(omitted_note(len(errors) - max_entries))
+        return items
+    return errors
 
-    PostgreSQL cannot store U+0000 in text and fails the statement: without this check such a
-    value is a 500 there and silently stored on SQLite.
-    """
-    if isinstance(data, Mapping):
-        bad = {str(key): ["must not contain the NUL character (U+0000)"]
-               for key in data if _has_nul(key) or _has_nul(data[key])}
-        if bad:
-            raise ValidationError(bad)
-    return data
+
+def omitted_note(count: int) -> str:
+    """The note that stands for entries left out of an error answer."""
+    return msg("%(count)s more entries were left out.", count=count)
 
 
 def envelope(status: int, message: str | None = None, errors: Any = None,
              headers: list[tuple[str, str]] | None = None):
-    """A JSON error response in the service's one envelope."""
+    """A JSON error response in the service's one envelope, its echo of the input capped."""
+    max_entries = int(current_app.config.get("ERROR_MAX_ENTRIES", 100))
+    max_chars = int(current_app.config.get("ERROR_MAX_CHARS", 500))
     body: dict[str, Any] = {"code": status, "status": HTTPStatus(status).phrase}
     if message:
-        body["message"] = message
+        body["message"] = _clip(localise(message), max_chars * 4)
     if errors:
-        body["errors"] = errors
+        body["errors"] = localise(cap_errors(errors, max_entries, max_chars))
     response = jsonify(body)
     response.status_code = status
     for name, value in headers or ():
@@ -66,25 +116,48 @@ def envelope(status: int, message: str | None = None, errors: Any = None,
     return response
 
 
+def error_page(status: int, headers: list[tuple[str, str]] | None = None):
+    """A plain HTML error page (Chinese first, then English; no script, no style)."""
+    phrase = HTTPStatus(status).phrase
+    html = render_template("errors/error.html", code=status, phrase=phrase,
+                           title=PAGE_TITLES.get(status, phrase))
+    response = current_app.response_class(html, status=status, mimetype="text/html")
+    for name, value in headers or ():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def error_response(status: int, message: str | None = None, errors: Any = None,
+                   headers: list[tuple[str, str]] | None = None):
+    """The error answer of this request's channel: the envelope for the API, else an HTML page."""
+    if is_api_request(request):
+        return envelope(status, message, errors, headers)
+    return error_page(status, headers)
+
+
 def register_error_handlers(app: Flask) -> None:
-    """Route service errors, HTTP errors and unexpected exceptions to the envelope."""
+    """Route service errors, HTTP errors and unexpected exceptions to the channel's error answer."""
 
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError):
-        return envelope(exc.status, exc.message, exc.errors)
+        return error_response(exc.status, exc.message, exc.errors)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         data = getattr(exc, "data", None) or {}
-        message = data.get("message") or (exc.description if exc.code != 404 else None)
+        message = data.get("message") or STATUS_MESSAGES.get(exc.code or 500)
         if exc.code == 413:
-            message = (f"The upload is larger than the {app.config['MAX_UPLOAD_MB']} MB limit.")
+            message = msg("The upload is larger than the %(limit)s MB limit.",
+                          limit=app.config["MAX_UPLOAD_MB"])
         elif exc.code == 429:  # Flask-Limiter: the description is the limit, e.g. "10 per 1 minute"
-            message = f"Too many requests (limit: {exc.description}); try again later."
+            message = msg("Too many requests (limit: %(limit)s); try again later.", limit=exc.description)
         errors = data.get("errors") or data.get("messages")  # webargs puts them in "messages"
-        return envelope(exc.code or 500, message, errors, exc.get_headers())
+        return error_response(exc.code or 500, message, errors, exc.get_headers())
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         log.exception("unhandled error")
-        return envelope(500, "An unexpected error occurred; it has been logged.")
+        return error_response(500, STATUS_MESSAGES[500])

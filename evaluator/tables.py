@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from evaluator.messages import msg
+from evaluator.spreadsheets import COMMAND_LINE_LIMITS, MB, SpreadsheetError, TableLimits, read_spreadsheet
+
 # Chinese headers accepted for the score and claim tables.
 HEADER_ALIASES = {
     "申报编号": "application_id",
@@ -26,28 +29,35 @@ HEADER_ALIASES = {
 
 
 class TableError(ValueError):
-    """A file that cannot be read as a table."""
+    """A file that cannot be read as a table; the message names the file."""
+
+    def __str__(self) -> str:
+        """The message as given (a translatable message stays one)."""
+        return self.args[0] if self.args and isinstance(self.args[0], str) else super().__str__()
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV (UTF-8, with or without BOM) or the first sheet of an XLSX file.
+def read_table(path: str | Path, limits: TableLimits = COMMAND_LINE_LIMITS) -> pd.DataFrame:
+    """Read a CSV (UTF-8 with or without BOM, or GB18030) or the first sheet of an XLSX file.
 
-    Cells are kept as text for CSV so that ids such as ``007`` survive; the scoring engine
-    parses figures itself and reports bad cells by row and column.
+    The name must end in .csv or .xlsx, but the content decides how the file is read, within
+    ``limits``, by the one spreadsheet reader (evaluator.spreadsheets). Cells are text, so that
+    ids such as ``007`` survive; the scoring engine parses figures itself and reports bad cells
+    by row and column. Fully empty rows are skipped.
     """
     path = Path(path)
-    suffix = path.suffix.lower()
+    if path.suffix.lower() not in (".csv", ".xlsx", ".xlsm"):
+        raise TableError(msg("%(file)s: use a .csv or .xlsx file", file=path.name))
     try:
-        if suffix == ".csv":
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        elif suffix in (".xlsx", ".xlsm"):
-            df = pd.read_excel(path, dtype=object, engine="openpyxl")
-        else:
-            raise TableError(f"{path.name}: use a .csv or .xlsx file")
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        if isinstance(exc, TableError):
-            raise
-        raise TableError(f"{path.name}: cannot be read as a table ({exc})") from None
+        size = path.stat().st_size
+        if size > limits.max_bytes:
+            raise TableError(msg("%(file)s: the file is larger than the limit of %(mb)s MB.", file=path.name,
+                                 mb=limits.max_bytes // MB))
+        df = read_spreadsheet(path.read_bytes(), limits, skip_blank_rows=True)
+    except OSError as exc:
+        raise TableError(msg("%(file)s: cannot be read (%(problem)s)", file=path.name,
+                             problem=str(exc.strerror or exc))) from None
+    except SpreadsheetError as exc:
+        raise TableError(msg("%(file)s: %(problem)s", file=path.name, problem=str(exc))) from None
     df.columns = [HEADER_ALIASES.get(str(c).strip(), str(c).strip()) for c in df.columns]
     return df
 
@@ -62,7 +72,7 @@ def write_tables(path: str | Path, sheets: Mapping[str, pd.DataFrame]) -> list[P
                 frame.to_excel(writer, sheet_name=name[:31])
         return [path]
     if suffix != ".csv":
-        raise TableError(f"{path.name}: write to a .csv or .xlsx file")
+        raise TableError(msg("%(file)s: write to a .csv or .xlsx file", file=path.name))
     written = []
     for k, (name, frame) in enumerate(sheets.items()):
         target = path if k == 0 else path.with_name(f"{path.stem}.{name}{path.suffix}")

@@ -46,3 +46,5 @@ if [ -z "$satisfied" ]; then
   find .venv -maxdepth 1 -name '.installed-*' ! -name ".installed-${hash}-*" -delete
   touch "$stamp"
 fi
+# The message catalogs (Chinese) compiled for the running service.
+bash scripts/i18n.sh compile >/dev/null

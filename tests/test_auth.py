@@ -99,12 +99,12 @@ def test_sign_out_needs_a_valid_bearer_token(client, make_user):
     user, _ = make_user("admin")
     assert client.delete("/api/v1/auth/token").status_code == 401
     assert client.delete("/api/v1/auth/token", headers=bearer("made-up")).status_code == 401
-    # Signed in by a session cookie, sending some unknown token: refused, not a crash.
+    # A session cookie does not sign in to the API: with an unknown token the caller is anonymous.
     with client.session_transaction() as session:
         session["_user_id"] = str(user.id)
     res = client.delete("/api/v1/auth/token", headers=bearer("made-up"))
     assert res.status_code == 401 and res.json == {
-        "code": 401, "status": "Unauthorized", "message": "This token is not valid."}
+        "code": 401, "status": "Unauthorized", "message": "Sign in first."}
 
 
 def test_malformed_authorization_headers_are_anonymous(client, make_user):

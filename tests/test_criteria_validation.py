@@ -365,13 +365,13 @@ CASES = [
     ("undeclared_previous", _params("online", previous="nope"), f"{ONLINE}.params.previous",
      "not declared"),
     ("ratio_bool", _params("staffing", numerator="platform"), f"{STAFF}.params.numerator",
-     "field 'platform' is bool; this needs int or float"),
+     "field 'platform' is bool; this needs one of: int, float"),
     ("boolean_float", _params("has_platform", field="online_rate"), f"{PLATFORM}.params.field",
      "field 'online_rate' is float; this needs bool"),
     ("count_of_int", _params("services_offered", field="households"), f"{SERV}.params.field",
      "field 'households' is int; this needs multi"),
     ("range_text", _params("size", field="theme"), f"{SIZE}.params.field",
-     "field 'theme' is text; this needs int or float"),
+     "field 'theme' is text; this needs one of: int, float"),
     ("range_by_not_enum", _params("size", by="theme"), f"{SIZE}.params.by", "this needs enum"),
     ("missing_param", _pop("staffing", "params"), f"{STAFF}.params.numerator", "Missing data"),
     # AHP
@@ -727,6 +727,12 @@ def test_content_hash_changes_with_a_weight_or_matrix_value(mini_raw):
 
 
 # --------------------------------------------------------------------------- CLI
+@pytest.fixture
+def runner(app, monkeypatch):
+    """The command runner with commands speaking English (their messages are checked as text)."""
+    monkeypatch.setitem(app.config, "LANGUAGE", "en")
+    return app.test_cli_runner()
+
 
 
 def test_cli_validate_valid_file(runner):

@@ -597,7 +597,8 @@ def test_indicator_and_material_key_are_checked_against_the_criteria(client, wor
                                    "party_building.")
     res = upload(client, world, PDF_BYTES, unexpected="x")
     assert res.status_code == 422 and "unexpected" in res.json["errors"]["files"]
-    res = client.post(world.url, headers=world.owner, data={"file": "not a file part"})
+    res = client.post(world.url, headers=world.owner, data={"file": "not a file part"},
+                      content_type="multipart/form-data")
     assert res.status_code == 422 and "file" in res.json["errors"]["files"]
     assert count(Material) == 0
     res = upload(client, world, PDF_BYTES, indicator_id="basic_party_work", material_key="party_building")

@@ -28,12 +28,31 @@ def get_or_404(model: type[T], ident: int, what: str) -> T:
     return row
 
 
+def if_match() -> frozenset[str] | None:
+    """The entity tags of the request's If-Match header; None when absent or ``*`` (any version)."""
+    from flask import request
+
+    header = request.if_match
+    if not header or header.star_tag:
+        return None
+    return frozenset(header.as_set())
+
+
+def etag_header(row) -> dict[str, str]:
+    """The ETag header of a versioned row (an application or a round)."""
+    from evaluator.services.workflow import etag_of
+
+    return {"ETag": f'"{etag_of(row)}"'}
+
+
 def register_blueprints(api: Api) -> None:
     """Register every resource's blueprint."""
     from evaluator.api import applications, audit, auth, criteria, materials, rounds, users
+    from evaluator.api.openapi import document_pagination_header
 
     for module in (auth, users, criteria, rounds, applications, materials, audit):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")
+    document_pagination_header(api.spec)
 
 
 def register_commit(app: Flask) -> None:

@@ -10,20 +10,25 @@ import io
 import re
 
 from flask import send_file
-from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from evaluator.api import get_or_404
+from evaluator.api import etag_header, get_or_404, if_match
+from evaluator.api.downloads import content_disposition
+from evaluator.api.fields import UtcDateTime
+from evaluator.api.parsing import Blueprint
 from evaluator.api.rounds import get_round
 from evaluator.api.users import OrganisationSchema
 from evaluator.extensions import db
+from evaluator.messages import N_
 from evaluator.models import Application
-from evaluator.models.applications import STATUSES
 from evaluator.services import applications as service
 from evaluator.services import importer, intake
 from evaluator.services.policy import authorize
 from evaluator.services.rounds import round_criteria
+from evaluator.validation import Text
+from evaluator.web.security import signed_in_user
+from evaluator.workflow import Status
 
 PREFIX = ""
 blp = Blueprint("applications", __name__,
@@ -50,15 +55,15 @@ class ApplicationSchema(Schema):
     id = fields.Integer()
     round_id = fields.Integer()
     organisation = fields.Nested(OrganisationSchema)
-    status = fields.String(metadata={"description": " → ".join(STATUSES[:3]) + " (later: review statuses)"})
+    status = fields.String(metadata={"description": "draft → submitted → withdrawn (later: review statuses)"})
     figures = fields.Dict(metadata=_FIGURES)
     self_assessment = fields.Dict(metadata=_SCORES)
     warnings = fields.List(fields.Nested(WarningSchema))
     missing_required = fields.Method("_missing", metadata={
         "description": "Required fields not filled in yet (submit refuses while any are missing)."})
-    submitted_at = fields.DateTime(allow_none=True)
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    submitted_at = UtcDateTime(allow_none=True)
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
 
     def _missing(self, obj: Application) -> list[str]:
         return intake.missing_required(round_criteria(obj.round), obj.figures or {})
@@ -81,10 +86,10 @@ class ApplicationPatchSchema(Schema):
 class ListArgsSchema(Schema):
     """Filters of the application list."""
 
-    status = fields.String(validate=validate.OneOf(STATUSES))
-    county_code = fields.String(validate=validate.Regexp(r"[0-9]{6}\Z", error="a 6-digit county code"))
-    q = fields.String(validate=validate.Length(min=1, max=100),
-                      metadata={"description": "Part of the organisation's name."})
+    status = fields.String(validate=validate.OneOf([s.value for s in Status]))
+    county_code = fields.String(validate=validate.Regexp(r"[0-9]{6}\Z",
+                                                         error=N_("Must be a 6-digit county code.")))
+    q = Text(min_length=1, max_length=100, metadata={"description": "Part of the organisation's name."})
 
 
 class ImportArgsSchema(Schema):
@@ -138,7 +143,7 @@ def get_application(application_id: int) -> Application:
 @blp.response(201, ApplicationSchema)
 def post_application(body, round_id: int):
     """Start the signed-in applicant organisation's application (one per round, while open)."""
-    actor = authorize("application.create")
+    actor = authorize(signed_in_user(), "application.create")
     return service.create_application(actor, get_round(round_id), body["figures"], body["self_assessment"])
 
 
@@ -148,7 +153,7 @@ def post_application(body, round_id: int):
 @blp.paginate()
 def list_applications(args, round_id: int, pagination_parameters):
     """The round's applications: all for admins, an applicant's own organisation's otherwise."""
-    actor = authorize("application.list")
+    actor = authorize(signed_in_user(), "application.list")
     query = service.list_query(actor, get_round(round_id), **args)
     pagination_parameters.item_count = service.count(query)
     return db.session.scalars(query.offset(pagination_parameters.first_item)
@@ -160,8 +165,8 @@ def list_applications(args, round_id: int, pagination_parameters):
 def get(application_id: int):
     """One application (its organisation and admins)."""
     app = get_application(application_id)
-    authorize("application.view", app)
-    return app
+    authorize(signed_in_user(), "application.view", app)
+    return app, 200, etag_header(app)
 
 
 @blp.route("/applications/<int:application_id>", methods=["PATCH"])
@@ -170,8 +175,10 @@ def get(application_id: int):
 def patch(body, application_id: int):
     """Change a draft's figures or self-assessment (while the round is open)."""
     app = get_application(application_id)
-    actor = authorize("application.edit", app)
-    return service.update_application(actor, app, body.get("figures"), body.get("self_assessment"))
+    actor = authorize(signed_in_user(), "application.edit", app)
+    app = service.update_application(actor, app, body.get("figures"), body.get("self_assessment"),
+                                     if_match())
+    return app, 200, etag_header(app)
 
 
 @blp.route("/applications/<int:application_id>/submit", methods=["POST"])
@@ -179,7 +186,8 @@ def patch(body, application_id: int):
 def submit(application_id: int):
     """Submit a draft: every required figure present and the whole form valid, before the deadline."""
     app = get_application(application_id)
-    return service.submit(authorize("application.submit", app), app)
+    app = service.submit(authorize(signed_in_user(), "application.submit", app), app, if_match())
+    return app, 200, etag_header(app)
 
 
 @blp.route("/applications/<int:application_id>/withdraw", methods=["POST"])
@@ -187,7 +195,8 @@ def submit(application_id: int):
 def withdraw(application_id: int):
     """Withdraw a submitted application (while the round is open; it cannot be resubmitted)."""
     app = get_application(application_id)
-    return service.withdraw(authorize("application.withdraw", app), app)
+    app = service.withdraw(authorize(signed_in_user(), "application.withdraw", app), app, if_match())
+    return app, 200, etag_header(app)
 
 
 @blp.route("/rounds/<int:round_id>/applications/import", methods=["POST"])
@@ -198,7 +207,7 @@ def withdraw(application_id: int):
 @blp.alt_response(201, schema=ImportResultSchema, description="Applications created")
 def post_import(query, form, files, round_id: int):
     """Import applications from XLSX or CSV (admin): all rows or none; ``dry_run`` only checks."""
-    actor = authorize("application.import")
+    actor = authorize(signed_in_user(), "application.import")
     rnd = get_round(round_id)
     dry_run = bool(query.get("dry_run") or form.get("dry_run"))
     result = importer.run_import(actor, rnd, files["file"].read(), dry_run)
@@ -208,14 +217,19 @@ def post_import(query, form, files, round_id: int):
 @blp.route("/rounds/<int:round_id>/applications/template", methods=["GET"])
 @blp.arguments(TemplateArgsSchema, location="query")
 @blp.response(200, content_type=XLSX, description="The import template (XLSX, or CSV with ?format=csv)")
+@blp.doc(responses={"200": {"description": "The import template (XLSX, or CSV with ?format=csv)", "content": {
+    XLSX: {"schema": {"type": "string", "format": "binary"}},
+    "text/csv": {"schema": {"type": "string"}}}}})
 def get_template(args, round_id: int):
     """The import template for this round: Chinese headers, an explanation row, drop-down lists."""
-    authorize("application.template")
+    authorize(signed_in_user(), "application.template")
     rnd = get_round(round_id)
     name = re.sub(r'[\\/:*?"<>|\s]+', "_", rnd.title)[:80] or f"round-{rnd.id}"
     if args["format"] == "csv":
         data, mimetype = intake.template_csv(rnd), "text/csv; charset=utf-8"
     else:
         data, mimetype = intake.template(rnd), XLSX
-    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
-                     download_name=f"{name}-申报导入模板.{args['format']}")
+    response = send_file(io.BytesIO(data), mimetype=mimetype)
+    response.headers["Content-Disposition"] = content_disposition(
+        f"{name}-申报导入模板.{args['format']}", f"round-{rnd.id}-template.{args['format']}")
+    return response

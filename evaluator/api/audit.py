@@ -5,28 +5,30 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
-from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 from sqlalchemy import func, select
 
-from evaluator.errors import refuse_nul
+from evaluator.api.fields import UtcDateTime
+from evaluator.api.parsing import Blueprint
 from evaluator.extensions import db
+from evaluator.messages import N_, msg
 from evaluator.models import AuditEvent
 from evaluator.services.audit import verify_chain
 from evaluator.services.policy import authorize
+from evaluator.validation import QueryId, Text, Time
+from evaluator.web.security import signed_in_user
 
 PREFIX = ""
 blp = Blueprint("audit", __name__, description="The append-only, hash-chained audit log (admin).")
 
 _PAGING = ("page", "page_size")
-_ID = validate.Range(min=1, max=2**63 - 1)
 
 
 class AuditEventSchema(Schema):
     """One audit event as stored."""
 
     id = fields.Integer()
-    at = fields.DateTime()
+    at = UtcDateTime()
     actor_id = fields.Integer(allow_none=True, metadata={"description": "None for commands"})
     action = fields.String()
     object_type = fields.String()
@@ -39,30 +41,31 @@ class AuditEventSchema(Schema):
 class AuditQuerySchema(Schema):
     """Filters of the audit list; an unknown parameter is refused, never silently ignored."""
 
-    action = fields.String(validate=validate.Length(min=1, max=80))
-    object_type = fields.String(validate=validate.Length(min=1, max=40))
-    object_id = fields.String(validate=validate.Length(min=1, max=80))
-    actor_id = fields.Integer(validate=_ID)
-    since = fields.AwareDateTime(metadata={"description": "events at or after this time"})
-    until = fields.AwareDateTime(metadata={"description": "events before this time"})
+    action = Text(min_length=1, max_length=80)
+    object_type = Text(min_length=1, max_length=40)
+    object_id = Text(min_length=1, max_length=80)
+    actor_id = QueryId()
+    since = Time(metadata={"description": "events at or after this time"})
+    until = Time(metadata={"description": "events before this time"})
 
     @pre_load
     def _without_paging(self, data: Any, **kwargs) -> dict:
         # page and page_size belong to the pagination parser, which reads the same query string.
-        return refuse_nul({key: data[key] for key in data if key not in _PAGING})
+        return {key: data[key] for key in data if key not in _PAGING}
 
 
 class VerifyQuerySchema(Schema):
     """An optional anchor: the head of an earlier verification, kept outside the database."""
 
-    anchor_id = fields.Integer(validate=_ID)
-    anchor_hash = fields.String(validate=validate.Regexp(r"[0-9a-fA-F]{64}\Z", error="64 hex digits"))
+    anchor_id = QueryId()
+    anchor_hash = fields.String(validate=validate.Regexp(r"[0-9a-fA-F]{64}\Z",
+                                                         error=N_("Must be 64 hexadecimal digits.")))
 
     @validates_schema
     def _both_or_neither(self, data: dict, **kwargs) -> None:
         if ("anchor_id" in data) != ("anchor_hash" in data):
             missing = "anchor_hash" if "anchor_id" in data else "anchor_id"
-            raise ValidationError("anchor_id and anchor_hash go together", missing)
+            raise ValidationError(msg("anchor_id and anchor_hash go together."), missing)
 
 
 class ChainReportSchema(Schema):
@@ -82,7 +85,7 @@ class ChainReportSchema(Schema):
 @blp.paginate(page_size=50, max_page_size=500)
 def list_events(args: dict, pagination_parameters):
     """Audit events, newest first, filtered by action, object, actor and time (admin)."""
-    authorize("audit.view")
+    authorize(signed_in_user(), "audit.view")
     query = select(AuditEvent)
     for name in ("action", "object_type", "object_id", "actor_id"):
         if name in args:
@@ -104,6 +107,6 @@ def list_events(args: dict, pagination_parameters):
 @blp.response(200, ChainReportSchema)
 def verify(args: dict):
     """Walk the hash chain; report the first broken event and why, or the head when intact (admin)."""
-    authorize("audit.view")
+    authorize(signed_in_user(), "audit.verify")
     anchor = (args["anchor_id"], args["anchor_hash"]) if "anchor_id" in args else None
     return verify_chain(anchor)

@@ -3,32 +3,36 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
 
 from flask import Response, current_app, request
-from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validates_schema
 from sqlalchemy import select
-from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
 from werkzeug.wsgi import wrap_file
 
 from evaluator.api import get_or_404
 from evaluator.api.applications import get_application
+from evaluator.api.downloads import content_disposition
+from evaluator.api.fields import UtcDateTime
+from evaluator.api.parsing import ApiParser, Blueprint
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
+from evaluator.messages import msg
 from evaluator.models import Material
 from evaluator.services import materials as service
 from evaluator.services.policy import authorize
 from evaluator.storage import BlobMissingError, get_storage
+from evaluator.validation import Text
+from evaluator.web.security import signed_in_user
 
 
-class _MultipartParser(FlaskParser):
+class _MultipartParser(ApiParser):
     """Reads the ``files`` location from the whole multipart body: file parts and text parts."""
 
     def load_files(self, req, schema):
         """File and text parts together, so one schema documents and validates the upload."""
+        self.check_multipart(req)
         return MultiDictProxy(CombinedMultiDict([req.files, req.form]), schema)
 
 
@@ -44,9 +48,9 @@ class UploadSchema(Schema):
     file = fields.Raw(required=True, metadata={
         "type": "string", "format": "binary",
         "description": "PDF, JPEG, PNG, DOCX or XLSX, decided by content; at most MAX_UPLOAD_MB."})
-    indicator_id = fields.String(load_default=None, validate=validate.Length(min=1, max=80), metadata={
+    indicator_id = Text(load_default=None, min_length=1, max_length=80, metadata={
         "description": "A leaf indicator of the round's criteria."})
-    material_key = fields.String(load_default=None, validate=validate.Length(min=1, max=80), metadata={
+    material_key = Text(load_default=None, min_length=1, max_length=80, metadata={
         "description": "A key of the criteria's materials catalogue (one the indicator asks for)."})
 
     @pre_load
@@ -56,7 +60,7 @@ class UploadSchema(Schema):
     @validates_schema
     def _file_is_a_file(self, data, **kwargs):
         if not isinstance(data.get("file"), FileStorage):
-            raise ValidationError("Send the file as a multipart file part.", "file")
+            raise ValidationError(msg("Send the file as a multipart file part."), "file")
 
 
 class MaterialSchema(Schema):
@@ -71,7 +75,7 @@ class MaterialSchema(Schema):
     indicator_id = fields.String(allow_none=True)
     material_key = fields.String(allow_none=True)
     uploaded_by = fields.Integer()
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
     download_url = fields.Function(lambda m: f"/api/v1/materials/{m.id}")
 
 
@@ -143,16 +147,6 @@ def _material(material_id: int) -> Material:
     return get_or_404(Material, material_id, "material")
 
 
-def content_disposition(material: Material) -> str:
-    """``attachment`` with the display name; RFC 5987 ``filename*`` when it is not plain ASCII."""
-    name = material.filename
-    if name.isascii() and name.isprintable() and not any(c in name for c in '"\\%'):
-        return f'attachment; filename="{name}"'
-    extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    fallback = f"material-{material.id}{extension if extension.isascii() else ''}"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
 @blp.route("/applications/<int:application_id>/materials", methods=["POST"])
 @blp.arguments(UploadSchema, location="files", unknown=RAISE)
 @blp.response(201, MaterialSchema)
@@ -165,7 +159,7 @@ def upload(body, application_id: int):
     files above MAX_UPLOAD_MB with 413.
     """
     application = get_application(application_id)
-    actor = authorize("material.upload", application)
+    actor = authorize(signed_in_user(), "material.upload", application)
     upload_file = body["file"]
     material = service.upload(actor, application, upload_file.stream, upload_file.filename,
                               body["indicator_id"], body["material_key"])
@@ -177,7 +171,7 @@ def upload(body, application_id: int):
 def list_materials(application_id: int):
     """The application's materials, oldest first (the owning organisation and admins)."""
     application = get_application(application_id)
-    authorize("application.view", application)
+    authorize(signed_in_user(), "material.list", application)
     return db.session.scalars(select(Material).where(Material.application_id == application.id)
                               .order_by(Material.id)).all()
 
@@ -187,7 +181,7 @@ def list_materials(application_id: int):
 def evidence(application_id: int):
     """The evidence checklist: per leaf indicator, which required materials are present or missing."""
     application = get_application(application_id)
-    authorize("application.view", application)
+    authorize(signed_in_user(), "material.checklist", application)
     return service.checklist(application)
 
 
@@ -198,17 +192,18 @@ def evidence(application_id: int):
 def download(material_id: int):
     """Download a material (the owning organisation and admins)."""
     material = _material(material_id)
-    authorize("material.download", material)
+    authorize(signed_in_user(), "material.download", material)
     try:
         stream = get_storage(current_app).open(material.sha256)
     except BlobMissingError:
         log.error("material %s: blob %s is missing from storage", material.id, material.sha256)
-        raise ServiceError(500, "The file's content is missing from storage; the office has been "
-                           "told.") from None
+        raise ServiceError(500, msg("The file's content is missing from storage; the office has been "
+                                    "told.")) from None
     response = Response(wrap_file(request.environ, stream), mimetype=material.content_type,
                         direct_passthrough=True)
     response.content_length = material.size
-    response.headers["Content-Disposition"] = content_disposition(material)
+    response.headers["Content-Disposition"] = content_disposition(material.filename,
+                                                                  f"material-{material.id}")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
@@ -221,6 +216,6 @@ def download(material_id: int):
 def delete(material_id: int):
     """Delete a material while its application is a draft in an open round (the owning organisation)."""
     material = _material(material_id)
-    actor = authorize("material.upload", material.application)
+    actor = authorize(signed_in_user(), "material.delete", material)
     service.delete(actor, material)
     return None

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
-from marshmallow import ValidationError
 
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
+from evaluator.services.accounts import create_user
 
 cli = AppGroup("accounts", help="User accounts.")
 
@@ -20,19 +20,16 @@ cli = AppGroup("accounts", help="User accounts.")
                    "the command line stays in the shell's history).")
 def create_admin(username: str, display_name: str | None, password: str) -> None:
     """Create an administrator account of the provincial office (audited, actor: the command line)."""
-    from evaluator.api.users import UserSchema, create_user
-
+    values = {"username": username, "password": password, "role": "admin",
+              "display_name": display_name or username}
     try:
-        data = UserSchema().load({"username": username, "password": password, "role": "admin",
-                                  "display_name": display_name or username})
-    except ValidationError as exc:
-        problems = "; ".join(f"{field}: {' '.join(map(str, messages))}"
-                             for field, messages in exc.normalized_messages().items())
-        raise click.ClickException(f"No account created. {problems}") from None
-    try:
-        user = create_user(None, data)
+        user = create_user(None, values)
     except ServiceError as exc:
         db.session.rollback()
-        raise click.ClickException(f"No account created: {exc.message} ({username})") from None
+        if exc.status == 409:
+            raise click.ClickException(f"No account created: {exc.message} ({username})") from None
+        problems = "; ".join(f"{field}: {' '.join(map(str, messages))}"
+                             for field, messages in (exc.errors or {}).items())
+        raise click.ClickException(f"No account created. {problems or exc.message}") from None
     db.session.commit()
     click.echo(f"Created administrator {user.username!r} (id {user.id}).")

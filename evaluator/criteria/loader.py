@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +24,15 @@ from evaluator.criteria.model import (
 )
 from evaluator.criteria.schema import CONDITION_OPS, load_structure
 from evaluator.criteria.tree import Errors, TreeBuilder, add_error
+from evaluator.messages import N_, Message, msg
 
 DEFAULT_TIE_BREAK = ("total", "sections", "submitted_at", "id")
+# Parsing limits of a criteria file; the bundled sets are about 33 KB, 10 levels deep, 2,300 nodes.
+MAX_YAML_BYTES = 256 * 1024
+MAX_YAML_DEPTH = 32
+MAX_YAML_NODES = 20_000
+_TOO_LARGE = msg("larger than %(kib)s KiB (%(bytes)s bytes in UTF-8)", kib=MAX_YAML_BYTES // 1024,
+                 bytes=MAX_YAML_BYTES)
 
 
 class CriteriaError(ValueError):
@@ -45,38 +52,132 @@ def content_hash(raw: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+class _Limits:
+    """Depth and node count so far, and the ban on anchors and aliases, checked event by event."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.nodes = 0
+
+    def enter(self, event: yaml.NodeEvent) -> Message | None:
+        """The limit a node (or alias) breaks, or None; a collection counts one level deeper."""
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            return msg("aliases (*name) are not allowed: *%(name)s at line %(line)s", name=event.anchor,
+                       line=line)
+        if event.anchor is not None:
+            return msg("anchors (&name) are not allowed: &%(name)s at line %(line)s", name=event.anchor,
+                       line=line)
+        self.nodes += 1
+        if self.nodes > MAX_YAML_NODES:
+            return msg("more than %(max)s nodes (values, lists and mappings) at line %(line)s",
+                       max=MAX_YAML_NODES, line=line)
+        if isinstance(event, yaml.CollectionStartEvent):
+            self.depth += 1
+            if self.depth > MAX_YAML_DEPTH:
+                return msg("deeper than %(max)s levels at line %(line)s", max=MAX_YAML_DEPTH, line=line)
+        return None
+
+
+class _LimitError(yaml.YAMLError):
+    """A YAML text beyond one of the parsing limits."""
+
+
 class _StrictLoader(yaml.SafeLoader):
-    """A safe loader that refuses a key written twice in one mapping."""
+    """A safe loader that checks the limits node by node and refuses a key written twice."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._limits = _Limits()
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        """Compose one node once it has passed the limits."""
+        event = self.peek_event()
+        problem = self._limits.enter(event)
+        if problem:
+            raise _LimitError(problem)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._limits.depth -= isinstance(event, yaml.CollectionStartEvent)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        """Build a mapping, refusing a key written twice."""
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, Hashable):
+                raise yaml.constructor.ConstructorError(
+                    None, None, msg("a mapping key must be a single value"), key_node.start_mark)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"key '{key}' appears twice in one mapping", key_node.start_mark)
+                    None, None, msg("key '%(key)s' appears twice in one mapping", key=str(key)),
+                    key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
 
+def _fast_limit_check(text: str) -> Message | None:
+    """The first limit the text breaks, found on libyaml's events (fast; nothing is built).
+
+    A syntax error is left to the loader, which reports it with its line; the loader checks the
+    limits again, so this is only the quick way to refuse a large hostile text.
+    """
+    parser = getattr(yaml, "CSafeLoader", None)
+    if parser is None:
+        return None
+    limits = _Limits()
+    try:
+        for event in yaml.parse(text, Loader=parser):
+            if isinstance(event, yaml.CollectionEndEvent):
+                limits.depth -= 1
+            elif isinstance(event, yaml.NodeEvent):
+                problem = limits.enter(event)
+                if problem:
+                    return problem
+    except (yaml.YAMLError, ValueError):  # e.g. a lone surrogate, which libyaml cannot encode
+        return None
+    return None
+
+
 def parse_yaml(text: str, source: str = "criteria set") -> Any:
-    """Parse YAML text, turning a syntax error into a :class:`CriteriaError` with its line."""
+    """Parse YAML text within the limits; a syntax error or a limit is a :class:`CriteriaError`.
+
+    The size is checked first, then depth, node count and the ban on anchors and aliases on the
+    parser's events as the text is composed, so a hostile text is refused before anything is
+    built from it.
+    """
+    if len(text) > MAX_YAML_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_YAML_BYTES:
+        raise CriteriaError({"(file)": [_TOO_LARGE]}, source)
+    problem = _fast_limit_check(text)
+    if problem:
+        raise CriteriaError({"(file)": [problem]}, source)
     try:
         return yaml.load(text, Loader=_StrictLoader)  # _StrictLoader is a SafeLoader
+    except _LimitError as exc:
+        raise CriteriaError({"(file)": [exc.args[0]]}, source) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
-        raise CriteriaError({where: [f"not valid YAML: {getattr(exc, 'problem', exc)}"]},
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise CriteriaError({where: [msg("not valid YAML: %(problem)s", problem=problem)]}, source) from None
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:  # e.g. 5,000 digits
+        raise CriteriaError({"(file)": [msg("a value cannot be read: %(problem)s", problem=str(exc)[:200])]},
                             source) from None
 
 
 def load_criteria_file(path: str | Path) -> CriteriaSet:
-    """Read, validate and build the criteria set in a YAML file."""
+    """Read, validate and build the criteria set in a YAML file (at most MAX_YAML_BYTES)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as fh:
+            data = fh.read(MAX_YAML_BYTES + 1)
+        if len(data) > MAX_YAML_BYTES:
+            raise CriteriaError({"(file)": [_TOO_LARGE]}, str(path))
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise CriteriaError({"(file)": [f"cannot read {path}: {exc}"]}, str(path)) from None
+        raise CriteriaError({"(file)": [msg("cannot read %(path)s: %(problem)s", path=str(path),
+                                            problem=str(exc))]}, str(path)) from None
     return build_criteria(parse_yaml(text, str(path)), str(path))
 
 
@@ -121,9 +222,10 @@ def _safe(cls: type, data: Mapping[str, Any]) -> Any:
         return None
 
 
-def _duplicate(errors: Errors, seen: dict[str, str], key: str, path: str, what: str) -> None:
+def _duplicate(errors: Errors, seen: dict[str, str], key: str, path: str, template: str) -> None:
+    """Record a key seen before; ``template`` is the sentence, with ``%(key)s`` and ``%(other)s``."""
     if key in seen:
-        add_error(errors, path, f"duplicate {what} '{key}' (also at {seen[key]})")
+        add_error(errors, path, msg(template, key=key, other=seen[key]))
     else:
         seen[key] = path
 
@@ -134,22 +236,24 @@ def _fields(items: list[Mapping[str, Any]], errors: Errors) -> list[Field]:
         path = f"fields[{i}]"
         if "key" not in f or "type" not in f:
             continue
-        _duplicate(errors, seen, f["key"], f"{path}.key", "field key")
+        _duplicate(errors, seen, f["key"], f"{path}.key",
+                   N_("duplicate field key '%(key)s' (also at %(other)s)"))
         choices = tuple(c for c in (_safe(Choice, c) for c in f.get("choices") or []) if c)
         if f["type"] in ("enum", "multi"):
             if not choices:
-                add_error(errors, f"{path}.choices", f"a {f['type']} field needs choices")
+                add_error(errors, f"{path}.choices", msg("a %(type)s field needs choices", type=f["type"]))
             values = [c.value for c in choices]
             if len(set(values)) != len(values):
-                add_error(errors, f"{path}.choices", "choice values repeat")
+                add_error(errors, f"{path}.choices", msg("choice values repeat"))
         elif f.get("choices"):
-            add_error(errors, f"{path}.choices", "only enum and multi fields have choices")
+            add_error(errors, f"{path}.choices", msg("only enum and multi fields have choices"))
         if f["type"] not in ("int", "float"):
             for bound in ("min", "max"):
                 if f.get(bound) is not None:
-                    add_error(errors, f"{path}.{bound}", "only int and float fields have bounds")
+                    add_error(errors, f"{path}.{bound}", msg("only int and float fields have bounds"))
         elif f.get("min") is not None and f.get("max") is not None and f["min"] > f["max"]:
-            add_error(errors, f"{path}.min", f"min {f['min']:g} is above max {f['max']:g}")
+            add_error(errors, f"{path}.min", msg("min %(min)s is above max %(max)s",
+                                                      min=format(f["min"], "g"), max=format(f["max"], "g")))
         out.append(_safe(Field, {**f, "choices": choices}))
     return [f for f in out if f is not None]
 
@@ -158,7 +262,8 @@ def _materials(items: list[Mapping[str, Any]], errors: Errors) -> list[Material]
     out, seen = [], {}
     for i, m in enumerate(items):
         if "key" in m:
-            _duplicate(errors, seen, m["key"], f"materials[{i}].key", "material key")
+            _duplicate(errors, seen, m["key"], f"materials[{i}].key",
+                       N_("duplicate material key '%(key)s' (also at %(other)s)"))
             out.append(_safe(Material, m))
     return [m for m in out if m is not None]
 
@@ -172,31 +277,33 @@ def check_condition(
         return None  # the structure check has already reported what is wrong
     f = fields.get(key)
     if f is None:
-        add_error(errors, f"{path}.field", f"field '{key}' is not declared in fields")
+        add_error(errors, f"{path}.field", msg("field '%(key)s' is not declared in fields", key=key))
         return None
     values = value if isinstance(value, list) else [value]
     if (op in ("in", "not_in")) != isinstance(value, list):
-        add_error(errors, f"{path}.value", f"'{op}' takes " + ("a list" if op in ("in", "not_in")
-                                                               else "a single value"))
+        add_error(errors, f"{path}.value", msg("'%(op)s' takes a list", op=op) if op in ("in", "not_in")
+                  else msg("'%(op)s' takes a single value", op=op))
         return None
-    problem = None
+    problem, where = None, f"{path}.value"
     if f.type == "multi":
-        problem = "conditions cannot test a multi-choice field"
+        problem = msg("conditions cannot test a multi-choice field")
     elif f.type in ("int", "float"):
         if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
-            problem = f"field '{key}' is a number: compare it with numbers"
+            problem = msg("field '%(key)s' is a number: compare it with numbers", key=key)
     elif f.type == "bool":
         if op not in ("eq", "ne") or not all(isinstance(v, bool) for v in values):
-            problem = f"field '{key}' is a boolean: use eq/ne with true or false"
+            problem = msg("field '%(key)s' is a boolean: use eq/ne with true or false", key=key)
+            where = f"{path}.op"
     elif op in ("lt", "le", "gt", "ge"):
-        problem = f"field '{key}' is {f.type}: use eq, ne, in or not_in"
+        problem = msg("field '%(key)s' is %(type)s: use eq, ne, in or not_in", key=key, type=f.type)
     elif not all(isinstance(v, str) for v in values):
-        problem = f"field '{key}' is {f.type}: compare it with text"
+        problem = msg("field '%(key)s' is %(type)s: compare it with text", key=key, type=f.type)
     elif f.type == "enum" and any(v not in f.choice_values for v in values):
         wrong = [str(v) for v in values if v not in f.choice_values]
-        problem = f"not a choice of '{key}': {', '.join(wrong)} (choices: {', '.join(f.choice_values)})"
+        problem = msg("not a choice of '%(key)s': %(wrong)s (choices: %(choices)s)", key=key, wrong=wrong,
+                      choices=list(f.choice_values))
     if problem:
-        add_error(errors, f"{path}.op" if "boolean" in problem else f"{path}.value", problem)
+        add_error(errors, where, problem)
         return None
     return Condition(key, op, tuple(value) if isinstance(value, list) else value)
 
@@ -207,16 +314,18 @@ def _vetoes(items: list[Mapping[str, Any]], fields: Mapping[str, Field], errors:
         path = f"vetoes[{i}]"
         if "id" not in v:
             continue
-        _duplicate(errors, seen, v["id"], f"{path}.id", "veto id")
+        _duplicate(errors, seen, v["id"], f"{path}.id",
+                   N_("duplicate veto id '%(key)s' (also at %(other)s)"))
         when = None
         if (v.get("flag") is None) == (v.get("when") is None):
-            add_error(errors, path, "a veto needs either 'flag' or 'when' (exactly one)")
+            add_error(errors, path, msg("a veto needs either 'flag' or 'when' (exactly one)"))
         elif v.get("when") is not None:
             when = check_condition(v["when"], fields, f"{path}.when", errors)
             f = fields.get(v["when"].get("field"))
             if f is not None and not f.required:
                 add_error(errors, f"{path}.when.field",
-                          f"field '{f.key}' must be required: a missing figure must not pass a veto")
+                          msg("field '%(key)s' must be required: a missing figure must not pass a veto",
+                              key=f.key))
         out.append(_safe(Veto, {**v, "when": when}))
     return [v for v in out if v is not None]
 
@@ -229,7 +338,8 @@ def _bonus_items(
         path = f"bonus.items[{i}]"
         if "id" not in b:
             continue
-        _duplicate(errors, seen, b["id"], f"{path}.id", "bonus id")
+        _duplicate(errors, seen, b["id"], f"{path}.id",
+                   N_("duplicate bonus id '%(key)s' (also at %(other)s)"))
         when = None
         if b.get("when") is not None:
             when = check_condition(b["when"], fields, f"{path}.when", errors)
@@ -244,19 +354,21 @@ def _grades(items: list[Mapping[str, Any]], errors: Errors) -> list[Grade]:
         path = f"grades[{i}]"
         if "code" not in g:
             continue
-        _duplicate(errors, seen, g["code"], f"{path}.code", "grade code")
+        _duplicate(errors, seen, g["code"], f"{path}.code",
+                   N_("duplicate grade code '%(key)s' (also at %(other)s)"))
         grade = _safe(Grade, g)
         if grade is None:
             continue
         last = i == len(items) - 1
         if last and (grade.min_total is not None or grade.min_section_share is not None):
-            add_error(errors, path, "the last grade has no conditions: it catches everything else")
+            add_error(errors, path, msg("the last grade has no conditions: it catches everything else"))
         if not last and grade.min_total is None and grade.min_section_share is None:
-            add_error(errors, path, "only the last grade may have no conditions")
+            add_error(errors, path, msg("only the last grade may have no conditions"))
         if grade.min_total is not None:
             if grade.min_total > previous:
                 add_error(errors, f"{path}.min_total",
-                          f"{grade.min_total:g} is above the previous band's {previous:g}")
+                          msg("%(min_total)s is above the previous band's %(previous)s",
+                              min_total=format(grade.min_total, "g"), previous=format(previous, "g")))
             previous = grade.min_total
         out.append(grade)
     return out
@@ -272,13 +384,13 @@ def _ranking(data: Mapping[str, Any], section_ids: list[str], errors: Errors) ->
     for i, key in enumerate(chain):
         where = f"ranking.tie_break[{i}]"
         if key == "closeness" and method != "topsis":
-            add_error(errors, where, "'closeness' needs ranking method topsis")
+            add_error(errors, where, msg("'closeness' needs ranking method topsis"))
         elif key.startswith("section:"):
             if key[8:] not in section_ids:
-                add_error(errors, where, f"no level-1 section '{key[8:]}'")
+                add_error(errors, where, msg("no level-1 section '%(id)s'", id=key[8:]))
         elif key not in plain:
-            add_error(errors, where, f"unknown key '{key}'; use one of {', '.join(sorted(plain))} "
-                      "or section:<id>")
+            add_error(errors, where, msg("unknown key '%(key)s'; use one of %(keys)s or section:<id>",
+                                         key=key, keys=sorted(plain)))
     return Ranking(
         method=method,
         topsis_weights=topsis.get("weights", "criteria"),

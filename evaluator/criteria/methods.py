@@ -21,6 +21,7 @@ from evaluator.criteria.registry import (
     fmt,
     register,
 )
+from evaluator.messages import msg
 
 NUMERIC = ("int", "float")
 NUMERIC_OR_BOOL = ("int", "float", "bool")
@@ -79,7 +80,7 @@ class ThresholdSchema(Schema):
         kinds = {("min" if s["min"] is not None else "") + ("max" if s["max"] is not None else "")
                  for s in d["steps"]}
         if kinds not in ({"min"}, {"max"}):
-            raise ValidationError("every step needs 'min', or every step 'max' (not both)", "steps")
+            raise ValidationError(msg("every step needs 'min', or every step 'max' (not both)"), "steps")
         lower = kinds == {"max"}
         steps = tuple((s["max"] if lower else s["min"], s["points"]) for s in d["steps"])
         return ThresholdParams(d["field"], steps, lower)
@@ -101,7 +102,8 @@ def _threshold_check(p: ThresholdParams, declared: Mapping[str, Field], points: 
     for i, (_, pts) in enumerate(p.steps):
         if pts > points + 1e-9:
             problems.append((f"params.steps[{i}].points",
-                             f"{fmt(pts)} points exceed the indicator's {fmt(points)}"))
+                             msg("%(points)s points exceed the indicator's %(max)s", points=fmt(pts),
+                                 max=fmt(points))))
     return problems
 
 
@@ -272,13 +274,15 @@ def _count_of_check(p: CountOfParams, declared: Mapping[str, Field], points: flo
     if p.of:
         unknown = [c for c in p.of if c not in f.choice_values]
         if unknown:
-            problems.append(("params.of", f"not choices of '{p.field}': {', '.join(unknown)}"))
+            problems.append(("params.of", msg("not choices of '%(key)s': %(values)s", key=p.field,
+                                              values=unknown)))
         repeated = sorted({c for c in p.of if p.of.count(c) > 1})
         if repeated:
-            problems.append(("params.of", f"listed more than once: {', '.join(repeated)}"))
+            problems.append(("params.of", msg("listed more than once: %(values)s", values=repeated)))
     if p.full_at is not None and p.full_at > len(counted):
-        problems.append(("params.full_at", f"{p.full_at} is more than the {len(counted)} counted: "
-                         "full marks could never be reached"))
+        problems.append(("params.full_at", msg("%(full_at)s is more than the %(counted)s counted: full "
+                                               "marks could never be reached", full_at=p.full_at,
+                                               counted=len(counted))))
     return problems
 
 
@@ -342,8 +346,8 @@ def _improvement_check(p: ImprovementParams, declared: Mapping[str, Field], poin
     problems = field_problems(declared, p.current, NUMERIC, "params.current")
     problems += field_problems(declared, p.previous, NUMERIC, "params.previous")
     if abs(p.level_weight + p.gain_weight - 1.0) > 1e-9:
-        problems.append(("params", f"level_weight + gain_weight = "
-                         f"{p.level_weight + p.gain_weight:g}, not 1"))
+        problems.append(("params", msg("level_weight + gain_weight = %(sum)s, not 1",
+                                       sum=format(p.level_weight + p.gain_weight, "g"))))
     return problems
 
 

@@ -15,6 +15,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from evaluator.criteria.model import Field
 from evaluator.criteria.registry import Figures, Method, Problem, field_problems, fmt, register
+from evaluator.messages import msg
 
 NUMERIC = ("int", "float")
 
@@ -75,7 +76,7 @@ class NormsField(fields.Field):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dict:
         if not isinstance(value, dict):
-            raise ValidationError("Not a valid mapping of category to norm.")
+            raise ValidationError(msg("Not a valid mapping of category to norm."))
         out, errors = {}, {}
         for key, band in value.items():
             if band is None:
@@ -138,22 +139,24 @@ def _range_check(p: RangeParams, declared: Mapping[str, Field], points: float) -
         problems += field_problems(declared, p.by, ("enum",), "params.by")
         by = declared.get(p.by)
         if p.norms is None:
-            problems.append(("params.norms", "a norm per category is needed with 'by'"))
+            problems.append(("params.norms", msg("a norm per category is needed with 'by'")))
         elif by is not None and by.type == "enum":
             missing = [c for c in by.choice_values if c not in p.norms]
             unknown = [c for c in p.norms if c not in by.choice_values]
             if missing:
-                problems.append(("params.norms", f"no norm for categories: {', '.join(missing)}"))
+                problems.append(("params.norms", msg("no norm for categories: %(categories)s",
+                                                        categories=missing)))
             if unknown:
-                problems.append(("params.norms", f"unknown categories: {', '.join(unknown)}"))
+                problems.append(("params.norms", msg("unknown categories: %(categories)s",
+                                                        categories=unknown)))
         bands = [(f"params.norms.{k}", b) for k, b in (p.norms or {}).items() if b is not None]
     elif p.norms is not None:
-        problems.append(("params.norms", "norms need 'by' (the category field)"))
+        problems.append(("params.norms", msg("norms need 'by' (the category field)")))
     elif p.band.lo is None and p.band.hi is None:
-        problems.append(("params", "a range needs lo, hi, or 'by' with norms"))
+        problems.append(("params", msg("a range needs lo, hi, or 'by' with norms")))
     for where, b in bands:
         if b.lo is not None and b.hi is not None and b.lo > b.hi:
-            problems.append((where, f"lo {fmt(b.lo)} is above hi {fmt(b.hi)}"))
+            problems.append((where, msg("lo %(lo)s is above hi %(hi)s", lo=fmt(b.lo), hi=fmt(b.hi))))
     return problems
 
 

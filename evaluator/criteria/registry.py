@@ -19,6 +19,7 @@ import numpy as np
 from marshmallow import Schema
 
 from evaluator.criteria.model import Field
+from evaluator.messages import msg
 
 
 class Figures(Protocol):
@@ -87,9 +88,13 @@ def field_problems(
         return []
     f = declared.get(key)
     if f is None:
-        return [(where, f"field '{key}' is not declared in fields")]
+        return [(where, msg("field '%(key)s' is not declared in fields", key=key))]
+    if f.type not in types and len(types) == 1:
+        return [(where, msg("field '%(key)s' is %(type)s; this needs %(needed)s", key=key, type=f.type,
+                            needed=types[0]))]
     if f.type not in types:
-        return [(where, f"field '{key}' is {f.type}; this needs {' or '.join(types)}")]
+        return [(where, msg("field '%(key)s' is %(type)s; this needs one of: %(types)s", key=key,
+                            type=f.type, types=list(types)))]
     return []
 
 

@@ -12,6 +12,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from evaluator.messages import N_, msg
+
 ZONE_TYPES = ("community_governance_zone", "subdistrict_service_zone", "featured_community")
 FIELD_TYPES = ("int", "float", "bool", "enum", "multi", "text")
 CHECK_KINDS = ("materials", "on_site", "survey", "data")
@@ -35,7 +37,7 @@ def finite_float(value: Any) -> float | None:
 class Ratio(fields.Field):
     """A positive number written as a number or as a fraction string such as ``"1/3"``."""
 
-    default_error_messages = {"invalid": "Not a number or a fraction such as 1/3."}  # noqa: RUF012
+    default_error_messages = {"invalid": N_("Not a number or a fraction such as 1/3.")}  # noqa: RUF012
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
         if isinstance(value, str):
@@ -56,7 +58,7 @@ class Scalar(fields.Field):
     """A condition value: a finite number, a boolean, a string, or a list of those."""
 
     default_error_messages = {  # noqa: RUF012
-        "invalid": "Must be a finite number, a boolean, a string or a list of them."
+        "invalid": N_("Must be a finite number, a boolean, a string or a list of them.")
     }
 
     @staticmethod
@@ -274,7 +276,7 @@ def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
 def load_structure(raw: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Load a raw mapping; return the data that loaded and the structural errors by path."""
     if not isinstance(raw, dict):
-        return {}, {"(file)": ["A criteria set must be a mapping (YAML keys and values)."]}
+        return {}, {"(file)": [msg("A criteria set must be a mapping (YAML keys and values).")]}
     try:
         return CriteriaSetSchema().load(raw), {}
     except ValidationError as err:

@@ -11,10 +11,10 @@ from typing import Any
 
 from marshmallow import ValidationError
 
+from evaluator.criteria.ahp import RI_TABLES, ahp, check_matrix
 from evaluator.criteria.model import AHPInfo, Field, Indicator
 from evaluator.criteria.registry import get_method, known_methods
 from evaluator.criteria.schema import flatten_errors
-from evaluator.scoring.mcda import RI_TABLES, ahp, check_matrix
 
 Errors = dict[str, list[str]]
 CR_LIMIT = 0.10

@@ -24,18 +24,20 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import func, select
 
-from evaluator.api.users import check_region
 from evaluator.criteria import CriteriaSet, load_criteria
 from evaluator.criteria.model import Field
 from evaluator.demo.regions import COUNTIES
 from evaluator.demo.round import demo_round
+from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.models import Application, Organisation, Round, User
 from evaluator.models.base import utcnow
 from evaluator.services import audit, intake
+from evaluator.services.accounts import create_organisation, create_user, hash_password
 from evaluator.services.applications import create_application
-from evaluator.services.rounds import create_round, transition
-from evaluator.web.security import hash_password
+from evaluator.services.rounds import create_round
+from evaluator.services.workflow import move_application, move_round
+from evaluator.workflow import ZONE_NAMES, OrgKind, Phase, ZoneType, kind_for_zone
 
 PASSWORDS = {
     "admin": "demo-admin-2026",
@@ -46,12 +48,6 @@ PASSWORDS = {
 
 CRITERIA = ("cgz-2026", "ssz-2026", "fc-2026")
 """The bundled criteria sets, one round each."""
-
-ZONES = {  # zone type → (Chinese name, organisation kind)
-    "community_governance_zone": ("社区治理服务创新实验区", "county"),
-    "subdistrict_service_zone": ("街道服务管理创新实验区", "subdistrict"),
-    "featured_community": ("特色社区", "community"),
-}
 
 REVIEWERS = (  # username, name, affiliation, home region (county code)
     ("reviewer1", "李明远", "四川大学公共管理学院", "510107"),
@@ -132,10 +128,7 @@ def _typed(f: Field, value: Any) -> Any:
 
 
 def _user(actor: User | None, summary: DemoSummary, hashes: dict[str, str], **values: Any) -> User:
-    user = User(password_hash=hashes[values["role"]], **values)
-    db.session.add(user)
-    db.session.flush()
-    audit.record(actor, "user.created", "user", user.id, {"username": user.username, "role": user.role})
+    user = create_user(actor, values, password_hash=hashes[values["role"]])
     summary.users += 1
     return user
 
@@ -153,13 +146,10 @@ def _organisation(actor: User, summary: DemoSummary, kind: str, name: str, count
     if kind == "community":  # a residents' committee code below its subdistrict (001–199)
         seq[values["subdistrict_code"]] += 1
         values["community_code"] = f"{values['subdistrict_code']}{seq[values['subdistrict_code']]:03d}"
-    problems = check_region(values)
-    if problems:
-        raise DemoLoadError(f"demo region of {name} is invalid: {problems}")
-    org = Organisation(**values)
-    db.session.add(org)
-    db.session.flush()
-    audit.record(actor, "organisation.created", "organisation", org.id, {"name": org.name})
+    try:
+        org = create_organisation(actor, values)
+    except ServiceError as exc:
+        raise DemoLoadError(f"The demo organisation {name} cannot be created: {exc.errors}") from None
     summary.organisations += 1
     return org
 
@@ -169,12 +159,8 @@ def _submit(user: User, app: Application, cs: CriteriaSet, at: datetime) -> None
     _, errors = intake.figures_errors(cs, app.figures, partial=False)
     if errors:
         raise DemoLoadError(f"demo figures of application {app.id} do not fit {cs.id}: {errors}")
-    app.status, app.submitted_at = "submitted", at
     app.warnings = intake.intake_warnings(cs, app.figures)
-    db.session.flush()
-    audit.record(user, "application.submitted", "application", app.id, {
-        "status": {"before": "draft", "after": "submitted"},
-        "submitted_at": at.isoformat(), "warnings": len(app.warnings)})
+    move_application(user, app, "submit", at=at, warnings=len(app.warnings))
 
 
 def _unique(name: str, taken: set[str]) -> str:
@@ -216,16 +202,16 @@ def load_demo(applicants: int = 30, seed: int = 2026, criteria_folder: Path | No
     taken: set[str] = set()
     seq: Counter = Counter()
     for cs in sets:
-        zone_name, kind = ZONES[cs.zone_type]
+        zone_name, kind = ZONE_NAMES[ZoneType(cs.zone_type)], kind_for_zone(cs.zone_type)
         rnd = create_round(admin, f"{now.year}年度四川省{zone_name}评审（演示）", cs,
                            opens_at=opened, submission_deadline=now + timedelta(days=30),
                            review_deadline=now + timedelta(days=75), notice_days=7)
-        transition(admin, rnd, "open")
+        move_round(admin, rnd, Phase.OPEN)
         summary.rounds.append(rnd)
         demo = demo_round(cs, applicants=applicants, seed=seed)
         prefix = cs.id.split("-")[0]
         for i, row in demo.applications.iterrows():
-            sub = None if kind == "county" else (row["subdistrict_code"], row["subdistrict"])
+            sub = None if kind == OrgKind.COUNTY else (row["subdistrict_code"], row["subdistrict"])
             org = _organisation(admin, summary, kind, _unique(row["name"], taken),
                                 row["county_code"], sub, seq)
             username = f"{prefix}-{i + 1:03d}"

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from evaluator.models.base import Base, Timestamped
+from evaluator.models.base import Base, Timestamped, one_of
+from evaluator.workflow import OrgKind
 
 ROLES = ("admin", "reviewer", "applicant")
 
@@ -16,10 +17,11 @@ class Organisation(Timestamped, Base):
     """An applicant organisation with its place in the administrative hierarchy."""
 
     __tablename__ = "organisation"
+    __table_args__ = (one_of("kind", OrgKind, "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
-    kind: Mapped[str] = mapped_column(String(40))  # county | subdistrict | community
+    kind: Mapped[str] = mapped_column(String(40))  # an OrgKind
     city: Mapped[str] = mapped_column(String(100))
     city_code: Mapped[str] = mapped_column(String(6))
     county: Mapped[str] = mapped_column(String(100))

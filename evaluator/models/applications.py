@@ -9,18 +9,16 @@ from sqlalchemy import JSON, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from evaluator.models.accounts import Organisation
-from evaluator.models.base import Base, Timestamped, utcnow
+from evaluator.models.base import Base, Timestamped, one_of, utcnow
 from evaluator.models.rounds import Round
-
-STATUSES = ("draft", "submitted", "withdrawn", "under_review", "scored", "shortlisted",
-            "not_shortlisted", "recognised", "rejected")
+from evaluator.workflow import Status
 
 
 class Application(Timestamped, Base):
     """One organisation's application in one round."""
 
     __tablename__ = "application"
-    __table_args__ = (UniqueConstraint("round_id", "organisation_id"),)
+    __table_args__ = (UniqueConstraint("round_id", "organisation_id"), one_of("status", Status, "status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
@@ -30,6 +28,10 @@ class Application(Timestamped, Base):
     self_assessment: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Bumped by every UPDATE; the ETag of the application's representation.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     round: Mapped[Round] = relationship()
     organisation: Mapped[Organisation] = relationship()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import CheckConstraint, DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -24,6 +25,12 @@ def utcnow() -> datetime:
 def as_aware(value: datetime) -> datetime:
     """A stored time as timezone-aware UTC (SQLite hands back naive datetimes)."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def one_of(column: str, values: Iterable[str], name: str) -> CheckConstraint:
+    """A CHECK constraint keeping a column to a vocabulary of ``evaluator.workflow``."""
+    listed = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=name)
 
 
 class Base(DeclarativeBase):

@@ -8,15 +8,15 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from evaluator.models.base import Base, Timestamped
-
-PHASES = ("draft", "open", "review", "scoring_closed", "notice", "final")
+from evaluator.models.base import Base, Timestamped, one_of
+from evaluator.workflow import Phase, ZoneType
 
 
 class Round(Timestamped, Base):
     """A yearly call for one zone type (评审批次)."""
 
     __tablename__ = "round"
+    __table_args__ = (one_of("phase", Phase, "phase"), one_of("zone_type", ZoneType, "zone_type"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -30,3 +30,7 @@ class Round(Timestamped, Base):
     submission_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     review_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     notice_days: Mapped[int] = mapped_column(default=7)
+    # Bumped by every UPDATE; the ETag of the round's representation.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

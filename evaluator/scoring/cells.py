@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from evaluator.criteria.figure_values import bounds
 from evaluator.criteria.model import Field
 from evaluator.scoring.errors import Problems
 
@@ -109,15 +110,14 @@ def parse_number(f: Field, col: pd.Series, problems: Problems, name: str) -> tup
         values = table[cells.codes].copy()
         blank = cells.blank
     values[np.isinf(values)] = np.nan
+    lo, hi = bounds(f)  # the field's min and max, within the magnitude every figure keeps to
     with np.errstate(invalid="ignore"):
         checks = []
         if f.type == "int":
             checks.append((np.isfinite(values) & (values != np.round(values)),
                            "{:g} is not a whole number"))
-        if f.min is not None:
-            checks.append((values < f.min, "{:g} is below the minimum " + f"{f.min:g}"))
-        if f.max is not None:
-            checks.append((values > f.max, "{:g} is above the maximum " + f"{f.max:g}"))
+        checks.append((values < lo, "{:g} is below the minimum " + f"{lo:g}"))
+        checks.append((values > hi, "{:g} is above the maximum " + f"{hi:g}"))
     for mask, message in checks:
         for i in np.flatnonzero(mask):
             problems.cell(i, name, message.format(values[i]))
@@ -195,9 +195,19 @@ class TextColumn(Cells):
         return "" if code < 0 else str(self.values[code])
 
     def lookup(self, known: np.ndarray | list[str]) -> np.ndarray:
-        """Per row, the position of its text in ``known``; -1 when blank or not there."""
-        positions = np.append(pd.Index(known).get_indexer(self.values), -1)
-        return positions[self.codes]
+        """Per row, the position of its text in ``known``; -1 when blank or not there.
+
+        A text ``known`` holds more than once is found at its first position: the table that
+        repeats it reports the repeat itself, and the other tables are still checked against it.
+        """
+        index = pd.Index(known)
+        if index.is_unique:
+            positions = index.get_indexer(self.values)
+        else:
+            first = np.flatnonzero(~index.duplicated(keep="first"))
+            found = index[first].get_indexer(self.values)
+            positions = np.where(found >= 0, first[np.maximum(found, 0)], -1)
+        return np.append(positions, -1)[self.codes]
 
 
 def text_column(col: pd.Series) -> TextColumn:

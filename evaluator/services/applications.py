@@ -1,11 +1,13 @@
 """Applications: create, edit, submit and withdraw, each change audited with what changed.
 
-Status machine (this part of it): ``draft → submitted → withdrawn``. Later statuses
-(``under_review`` onward) belong to the review and results operations.
+The statuses and the moves between them are ``evaluator.workflow``'s; ``services.workflow`` carries
+them out. Every change re-reads the application under a lock (``lock_application``), so concurrent
+edits and submits serialise and each check is made on the state that is committed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -14,41 +16,21 @@ from sqlalchemy.orm import selectinload
 
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
+from evaluator.messages import msg
 from evaluator.models import Application, Organisation, Round, User
-from evaluator.models.base import as_aware, utcnow
 from evaluator.services import audit, intake
-from evaluator.services.intake import KIND_NAMES, ZONE_KINDS
 from evaluator.services.rounds import round_criteria
-
-
-def require_open(rnd: Round, doing: str) -> None:
-    """409 unless the round takes applications now."""
-    if rnd.phase != "open":
-        raise ServiceError(409, f"Round '{rnd.title}' is in phase '{rnd.phase}', not open: applications "
-                           f"can be {doing} only while it is open.")
-
-
-def require_before_deadline(rnd: Round, doing: str) -> None:
-    """409 once the round's submission deadline has passed."""
-    if rnd.submission_deadline is not None and utcnow() >= as_aware(rnd.submission_deadline):
-        raise ServiceError(409, f"The submission deadline ({as_aware(rnd.submission_deadline).isoformat()}) "
-                           f"has passed: applications can no longer be {doing}.")
-
-
-def require_open_draft(app: Application, doing: str) -> None:
-    """409 unless the application is a draft in a round that is open and before its deadline."""
-    require_open(app.round, doing)
-    require_before_deadline(app.round, doing)
-    if app.status != "draft":
-        raise ServiceError(409, f"Only a draft can be {doing}; this application is {app.status}.")
+from evaluator.services.workflow import check_editable, check_move, lock_application, move_application
+from evaluator.workflow import KIND_NAMES, Status, kind_for_zone
 
 
 def require_kind(rnd: Round, org: Organisation) -> None:
     """422 when the organisation is not the kind of unit this round's zone type is for."""
-    kind = ZONE_KINDS.get(rnd.zone_type)
-    if kind is not None and org.kind != kind:
-        raise ServiceError(422, f"This round is for {KIND_NAMES[kind]} applicants; {org.name} is "
-                           f"registered as a {KIND_NAMES.get(org.kind, org.kind)}.")
+    kind = kind_for_zone(rnd.zone_type)
+    if org.kind != kind:
+        raise ServiceError(422, msg("This round is for %(kind)s applicants; %(name)s is registered as a "
+                                    "%(registered)s.", kind=KIND_NAMES[kind], name=org.name,
+                                    registered=KIND_NAMES.get(org.kind, org.kind)))
 
 
 def diff(prefix: str, before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -65,24 +47,25 @@ def existing_application(rnd: Round, org_id: int) -> Application | None:
 
 def create_application(actor: User, rnd: Round, figures: dict, self_assessment: dict) -> Application:
     """A draft application of the actor's organisation (one per organisation per round)."""
-    require_open(rnd, "created")
-    require_before_deadline(rnd, "created")
+    check_move("create", None, rnd)
     org = db.session.get(Organisation, actor.organisation_id)
     require_kind(rnd, org)
     cs = round_criteria(rnd)
     clean = intake.merge({}, intake.check_figures(cs, figures, partial=True))
     scores = intake.merge({}, intake.check_self_assessment(cs, self_assessment))
     if existing_application(rnd, org.id) is not None:
-        raise ServiceError(409, f"{org.name} already has an application in round '{rnd.title}': "
-                           "edit that one instead.", {"organisation_id": ["already applied in this round"]})
-    app = Application(round_id=rnd.id, organisation_id=org.id, status="draft", figures=clean,
+        raise ServiceError(409, msg("%(name)s already has an application in round '%(title)s': edit that "
+                                    "one instead.", name=org.name, title=rnd.title),
+                           {"organisation_id": [msg("already applied in this round")]})
+    app = Application(round_id=rnd.id, organisation_id=org.id, status=Status.DRAFT, figures=clean,
                       self_assessment=scores, warnings=intake.intake_warnings(cs, clean))
     try:
         with db.session.begin_nested():
             db.session.add(app)
             db.session.flush()
     except IntegrityError:  # a concurrent request created it first
-        raise ServiceError(409, f"{org.name} already has an application in round '{rnd.title}'.") from None
+        raise ServiceError(409, msg("%(name)s already has an application in round '%(title)s'.",
+                                    name=org.name, title=rnd.title)) from None
     audit.record(actor, "application.created", "application", app.id, {
         "round_id": rnd.id, "organisation": org.name, "status": {"before": None, "after": "draft"},
         "changed": diff("figures", {}, clean) | diff("self_assessment", {}, scores),
@@ -91,9 +74,13 @@ def create_application(actor: User, rnd: Round, figures: dict, self_assessment: 
 
 
 def update_application(actor: User, app: Application, figures: dict | None,
-                       self_assessment: dict | None) -> Application:
-    """Change a draft's figures and self-assessment (keys given replace, null removes)."""
-    require_open_draft(app, "edited")
+                       self_assessment: dict | None, expected: Collection[str] | None = None) -> Application:
+    """Change a draft's figures and self-assessment (keys given replace, null removes).
+
+    ``expected``: the ETags of the client's If-Match, if any (412 when stale).
+    """
+    app = lock_application(app, expected)
+    check_editable(app)
     cs = round_criteria(app.round)
     new_figures = intake.merge(app.figures, intake.check_figures(cs, figures or {}, partial=True))
     new_scores = intake.merge(app.self_assessment,
@@ -110,34 +97,27 @@ def update_application(actor: User, app: Application, figures: dict | None,
     return app
 
 
-def submit(actor: User, app: Application) -> Application:
-    """Submit a draft: the whole form must be valid and every required figure present."""
-    require_open_draft(app, "submitted")
+def submit(actor: User, app: Application, expected: Collection[str] | None = None) -> Application:
+    """Submit a draft: the whole form must be valid and every required figure present.
+
+    Checked on the locked application, so a concurrent edit cannot slip an incomplete form through.
+    """
+    app = lock_application(app, expected)
+    check_move("submit", app, app.round)
     cs = round_criteria(app.round)
     _, errors = intake.figures_errors(cs, app.figures, partial=False)
     if errors:
         labels = {f.key: f.label for f in cs.fields}
         missing = [labels.get(k, k) for k in errors]
-        raise ServiceError(422, f"The form is not complete: {'、'.join(missing)}.", {"figures": errors})
-    app.status, app.submitted_at = "submitted", utcnow()
+        raise ServiceError(422, msg("The form is not complete: %(missing)s.", missing=missing),
+                           {"figures": errors})
     app.warnings = intake.intake_warnings(cs, app.figures)
-    db.session.flush()
-    audit.record(actor, "application.submitted", "application", app.id, {
-        "status": {"before": "draft", "after": "submitted"},
-        "submitted_at": app.submitted_at.isoformat(), "warnings": len(app.warnings)})
-    return app
+    return move_application(actor, app, "submit", warnings=len(app.warnings))
 
 
-def withdraw(actor: User, app: Application) -> Application:
+def withdraw(actor: User, app: Application, expected: Collection[str] | None = None) -> Application:
     """Withdraw a submitted application while the round is open (final in this round)."""
-    require_open(app.round, "withdrawn")
-    if app.status != "submitted":
-        raise ServiceError(409, f"Only a submitted application can be withdrawn; this one is {app.status}.")
-    app.status = "withdrawn"
-    db.session.flush()
-    audit.record(actor, "application.withdrawn", "application", app.id,
-                 {"status": {"before": "submitted", "after": "withdrawn"}})
-    return app
+    return move_application(actor, lock_application(app, expected), "withdraw")
 
 
 def list_query(actor: User, rnd: Round, status: str | None = None, county_code: str | None = None,

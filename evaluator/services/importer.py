@@ -10,9 +10,7 @@ they come from the county and city vetting.
 from __future__ import annotations
 
 import hashlib
-import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,7 +22,6 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from evaluator.api.users import check_region
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.models import Application, Organisation, Round, User
@@ -33,8 +30,13 @@ from evaluator.scoring.cells import blank_cells
 from evaluator.scoring.errors import MAX_REPORTED, InputError
 from evaluator.scoring.figures import column_for, parse_times, read_figures
 from evaluator.services import audit, intake
-from evaluator.services.intake import HINT_MARK, IDENTITY, KIND_NAMES, ZONE_KINDS
+from evaluator.services.accounts import check_region, create_organisation
+from evaluator.services.intake import HINT_MARK, IDENTITY
 from evaluator.services.rounds import round_criteria
+from evaluator.services.workflow import check_move
+from evaluator.spreadsheets import MB, SpreadsheetError, TableLimits, detect, read_spreadsheet
+from evaluator.validation import text_problem
+from evaluator.workflow import KIND_NAMES, MOVES, kind_for_zone
 
 MAX_ROWS = 5000
 ALIASES = {"提交时间": "submitted_at"}
@@ -44,46 +46,34 @@ def _refuse(message: str) -> ServiceError:
     return ServiceError(422, message, {"file": [message]})
 
 
+def upload_limits() -> TableLimits:
+    """The limits of an uploaded spreadsheet, from the settings (IMPORT_MAX_*, MAX_UNZIPPED_MB)."""
+    config = current_app.config
+    return TableLimits(max_bytes=int(config["MAX_UPLOAD_MB"]) * MB,
+                       max_unzipped=int(config["MAX_UNZIPPED_MB"]) * MB,
+                       max_rows=int(config["IMPORT_MAX_ROWS"]),
+                       max_columns=int(config["IMPORT_MAX_COLUMNS"]),
+                       max_cells=int(config["IMPORT_MAX_CELLS"]))
+
+
 def sniff(data: bytes) -> str:
     """'xlsx' or 'csv', decided by the content; anything else is refused with a reason."""
-    if not data.strip():
-        raise _refuse("The file is empty.")
-    if data[:4] == b"PK\x03\x04":
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                names = set(zf.namelist())
-                unzipped = sum(i.file_size for i in zf.infolist())
-        except zipfile.BadZipFile:
-            raise _refuse("The file is a damaged zip/Excel file.") from None
-        if "xl/workbook.xml" not in names:
-            raise _refuse("The file is a zip archive, not an Excel workbook: upload an .xlsx or CSV file.")
-        if unzipped > int(current_app.config["MAX_UNZIPPED_MB"]) * 1024 * 1024:
-            raise _refuse("The workbook unpacks to more than the allowed size.")
-        return "xlsx"
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise _refuse("This is an old Excel .xls file: save it as .xlsx (Excel 2007 or later) or CSV.")
-    if data[:4] in (b"%PDF", b"\x89PNG") or data[:3] == b"\xff\xd8\xff" or b"\x00" in data[:8192]:
-        raise _refuse("The file is not a spreadsheet: upload an .xlsx workbook or a CSV file.")
-    return "csv"
+    try:
+        return detect(data)
+    except SpreadsheetError as exc:
+        raise _refuse(str(exc)) from None
 
 
 def read_upload(data: bytes) -> pd.DataFrame:
-    """The first sheet of an XLSX, or a CSV in UTF-8 (with or without BOM) or GB18030, as cells."""
-    kind = sniff(data)
+    """The first sheet of an XLSX, or a CSV in UTF-8 (with or without BOM) or GB18030, as text cells.
+
+    Read by the one spreadsheet reader within :func:`upload_limits`; a refusal is a 422 naming
+    the file and the limit.
+    """
     try:
-        if kind == "xlsx":
-            df = pd.read_excel(io.BytesIO(data), dtype=object, engine="openpyxl")
-        else:
-            try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text = data.decode("gb18030")  # what Excel writes as CSV on Chinese Windows
-            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False)
-    except UnicodeDecodeError:
-        raise _refuse("The file is not a spreadsheet: its text is neither UTF-8 nor GB18030.") from None
-    except Exception as exc:  # pandas and openpyxl raise many kinds for unreadable files
-        raise _refuse(f"The file cannot be read as a table: {str(exc)[:200]}") from None
-    return df
+        return read_spreadsheet(data, upload_limits())
+    except SpreadsheetError as exc:
+        raise _refuse(str(exc)) from None
 
 
 def _cell(value: Any) -> str:
@@ -169,7 +159,7 @@ def plan_import(rnd: Round, df: pd.DataFrame) -> Plan:
         elif any(_cell(v) for v in data[col]):
             plan.problem(1, get_column_letter(position + 1),
                          "a column without a header holds data: give it a field's label")
-    values = _figures(cs, data, rows, names, plan)
+    values = table_figures(cs, data, rows, names, plan)
     _organisations(rnd, data, rows, names, values, plan)
     plan.problems.sort(key=lambda p: (p["row"] or 0, p["column"] or ""))
     return plan
@@ -180,9 +170,13 @@ def column_for_any(cs: Any, col: str) -> str | None:
     return next((f.key for f in cs.fields if column_for(f, pd.Index([col])) is not None), None)
 
 
-def _figures(cs: Any, data: pd.DataFrame, rows: list[int], names: dict[str, str],
-             plan: Plan) -> list[dict[str, Any]]:
-    """Each row's clean figures (and submission time), reporting every bad cell."""
+def table_figures(cs: Any, data: pd.DataFrame, rows: list[int], names: dict[str, str],
+                  plan: Plan) -> list[dict[str, Any]]:
+    """Each row's clean figures (and submission time), reporting every bad cell.
+
+    The table path of the figure checks: cells are read by ``scoring.figures.read_figures`` and the
+    values then pass the same checks as figures sent as JSON (``intake.figures_errors``).
+    """
     table_in = data.drop(columns=[c for c in ("id",) if c in data.columns]).assign(
         id=[str(r) for r in rows])
     try:
@@ -219,7 +213,7 @@ def _figures(cs: Any, data: pd.DataFrame, rows: list[int], names: dict[str, str]
 def _organisations(rnd: Round, data: pd.DataFrame, rows: list[int], names: dict[str, str],
                    values: list[dict[str, Any]], plan: Plan) -> None:
     """Match or describe each row's organisation; duplicates and existing applications are errors."""
-    kind = ZONE_KINDS.get(rnd.zone_type, "community")
+    kind = kind_for_zone(rnd.zone_type)
     wanted = [_cell(v) for v in data["name"]]
     found = {o.name: o for o in db.session.scalars(select(Organisation).where(
         Organisation.name.in_({n for n in wanted if n})))}
@@ -267,6 +261,9 @@ def _new_organisation(name: str, kind: str, region: dict[str, str], row: int, na
     before = len(plan.problems)
     if len(name) > 200:
         plan.problem(row, header["name"], "a name has at most 200 characters")
+    for key, value in (("name", name), *((k, region.get(k)) for k in ("city", "county", "subdistrict"))):
+        if value and text_problem(value):  # the shared rule for stored text
+            plan.problem(row, header[key], text_problem(value))
     for key in needed:
         if not region.get(key):
             plan.problem(row, header[key], f"{name} is not registered yet: give its region to create it")
@@ -285,9 +282,7 @@ def _new_organisation(name: str, kind: str, region: dict[str, str], row: int, na
 
 def run_import(actor: User, rnd: Round, data: bytes, dry_run: bool) -> dict[str, Any]:
     """Check a file and, unless ``dry_run``, create its applications (all or none)."""
-    if rnd.phase != "open":
-        raise ServiceError(409, f"Round '{rnd.title}' is in phase '{rnd.phase}': applications can be "
-                           "imported only while it is open.")
+    check_move("import", None, rnd)
     plan = plan_import(rnd, read_upload(data))
     if plan.problems:
         shown = plan.problems[:MAX_REPORTED]
@@ -299,10 +294,13 @@ def run_import(actor: User, rnd: Round, data: bytes, dry_run: bool) -> dict[str,
         try:
             for planned in plan.rows:
                 _apply(actor, rnd, planned, sha256)
-        except IntegrityError:  # another request created one of these meanwhile; the request rolls back
+        except (IntegrityError, ServiceError) as exc:
+            # another request created one of these meanwhile; the request rolls back
+            if isinstance(exc, ServiceError) and exc.status != 409:
+                raise
             raise ServiceError(409, "Applications or organisations changed while importing; nothing was "
                                "imported. Try again.") from None
-    return {"dry_run": dry_run, "status": "submitted", "applications": len(plan.rows),
+    return {"dry_run": dry_run, "status": MOVES["import"].target.value, "applications": len(plan.rows),
             "organisations_created": sum(1 for r in plan.rows if r.organisation is None),
             "file_sha256": sha256, "rows": plan.rows}
 
@@ -310,12 +308,8 @@ def run_import(actor: User, rnd: Round, data: bytes, dry_run: bool) -> dict[str,
 def _apply(actor: User, rnd: Round, planned: PlannedRow, sha256: str) -> None:
     org = planned.organisation
     if org is None:
-        org = Organisation(**planned.new_organisation)
-        db.session.add(org)
-        db.session.flush()
-        audit.record(actor, "organisation.created", "organisation", org.id,
-                     {"name": org.name, "source": "import", "file_sha256": sha256})
-    app = Application(round_id=rnd.id, organisation_id=org.id, status="submitted",
+        org = create_organisation(actor, planned.new_organisation, source="import", file_sha256=sha256)
+    app = Application(round_id=rnd.id, organisation_id=org.id, status=MOVES["import"].target,
                       figures=planned.figures, self_assessment={}, warnings=planned.warnings,
                       submitted_at=planned.submitted_at or utcnow())
     db.session.add(app)
@@ -323,5 +317,6 @@ def _apply(actor: User, rnd: Round, planned: PlannedRow, sha256: str) -> None:
     planned.application_id = app.id
     audit.record(actor, "application.imported", "application", app.id, {
         "round_id": rnd.id, "organisation": org.name, "row": planned.row, "file_sha256": sha256,
-        "status": {"before": None, "after": "submitted"}, "warnings": len(planned.warnings)})
+        "status": {"before": None, "after": MOVES["import"].target.value},
+        "warnings": len(planned.warnings)})
 

@@ -4,7 +4,9 @@ and intake warnings for figures that are legal but unusual.
 The figures schema is built from the criteria ``fields``: JSON types must match (a number is not a
 string, a yes/no is ``true``/``false``), NaN and infinity are refused, numbers are bounded by the
 field's ``min``/``max`` and never exceed :data:`MAX_MAGNITUDE`, unknown keys are refused by name.
-Required fields are enforced only when the whole form is checked (on submit and on import).
+Required fields are enforced only when the whole form is checked (on submit and on import). The
+rules after the JSON types — bounds, blanks, how a multi-choice is stored — are those of
+``evaluator.criteria.figure_values``, which the spreadsheet import applies to cells as well.
 """
 
 from __future__ import annotations
@@ -17,6 +19,14 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 from openpyxl.utils import get_column_letter
 
+from evaluator.criteria.figure_values import (
+    MAX_MAGNITUDE,
+    REQUIRED_MESSAGE,
+    TEXT_MAX,
+    bounds,
+    bounds_message,
+    stored,
+)
 from evaluator.criteria.methods import ImprovementParams, RatioParams
 from evaluator.criteria.model import CriteriaSet, Field
 from evaluator.criteria.norms import RangeParams
@@ -24,11 +34,9 @@ from evaluator.criteria.registry import fmt
 from evaluator.errors import ServiceError
 from evaluator.models import Round
 from evaluator.services.rounds import round_criteria
+from evaluator.validation import Text
+from evaluator.workflow import kind_for_zone
 
-# Which kind of organisation applies in a round of each zone type.
-ZONE_KINDS = {"community_governance_zone": "county", "subdistrict_service_zone": "subdistrict",
-              "featured_community": "community"}
-KIND_NAMES = {"county": "县（市、区）", "subdistrict": "街道（乡镇）", "community": "社区（村）"}
 HINT_MARK = "【说明】"
 # Identity columns: key, Chinese header, explanation; the kinds of applicant that need them.
 IDENTITY = (
@@ -42,16 +50,20 @@ IDENTITY = (
     ("community_code", "社区（村）代码", "12位区划代码，可不填"),
 )
 KIND_COLUMNS = {"county": 5, "subdistrict": 7, "community": 8}
-MAX_MAGNITUDE = 1e12  # no figure of a community, subdistrict or county comes near this
-TEXT_MAX = 2000
 
 
 class _Number(fields.Float):
     """A JSON number (not a string, not a boolean), finite."""
 
+    def __init__(self, figure: Field, **kwargs: Any):
+        self.figure = figure
+        super().__init__(**kwargs)
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValidationError("Not a valid number.")
+        if isinstance(value, int) and abs(value) > MAX_MAGNITUDE:  # float() of a huge int overflows
+            raise ValidationError(bounds_message(self.figure))
         return super()._deserialize(value, attr, data, **kwargs)
 
 
@@ -74,9 +86,8 @@ class _YesNo(fields.Boolean):
 
 
 def _bounds(f: Field) -> validate.Range:
-    lo = -MAX_MAGNITUDE if f.min is None else f.min
-    hi = MAX_MAGNITUDE if f.max is None else f.max
-    return validate.Range(min=lo, max=hi, error=f"Must be between {fmt(float(lo))} and {fmt(float(hi))}.")
+    lo, hi = bounds(f)
+    return validate.Range(min=lo, max=hi, error=bounds_message(f))
 
 
 def figure_field(f: Field) -> fields.Field:
@@ -86,14 +97,14 @@ def figure_field(f: Field) -> fields.Field:
     if f.type == "int":
         return _Whole(strict=True, validate=_bounds(f), **common)
     if f.type == "float":
-        return _Number(allow_nan=False, validate=_bounds(f), **common)
+        return _Number(f, allow_nan=False, validate=_bounds(f), **common)
     if f.type == "bool":
         return _YesNo(**common)
     if f.type == "enum":
         return fields.String(validate=validate.OneOf(f.choice_values), **common)
     if f.type == "multi":
         return fields.List(fields.String(validate=validate.OneOf(f.choice_values)), **common)
-    return fields.String(validate=validate.Length(max=TEXT_MAX), **common)
+    return Text(multiline=True, max_length=TEXT_MAX, **common)  # the shared control-character rule
 
 
 @lru_cache(maxsize=64)
@@ -102,17 +113,26 @@ def _schema_class(cs: CriteriaSet) -> type[Schema]:
 
 
 def figures_errors(cs: CriteriaSet, data: Any, partial: bool) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(clean figures, errors by key); ``partial`` skips the required fields (a draft)."""
+    """(clean figures, errors by key); ``partial`` skips the required fields (a draft).
+
+    A blank value is no figure: in a partial check it comes back as None (it clears the figure),
+    in a whole-form check it is left out, and a required one is missing.
+    """
     if not isinstance(data, dict):
         return {}, {"_schema": ["Figures are an object of field key to value."]}
     try:
         clean = _schema_class(cs)().load(data, partial=partial)
     except ValidationError as err:
         return {}, err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
-    for key, value in clean.items():
-        if isinstance(value, list):  # a multi-choice ticked twice counts once
-            clean[key] = list(dict.fromkeys(value))
-    return clean, {}
+    missing: dict[str, Any] = {}
+    for key, value in list(clean.items()):
+        f = cs.field_map[key]
+        clean[key] = stored(f, value)
+        if clean[key] is None and not partial:
+            del clean[key]
+            if f.required:
+                missing[key] = [REQUIRED_MESSAGE]
+    return ({}, missing) if missing else (clean, {})
 
 
 def check_figures(cs: CriteriaSet, data: Any, partial: bool) -> dict[str, Any]:
@@ -217,7 +237,7 @@ def intake_warnings(cs: CriteriaSet, figures: dict[str, Any]) -> list[dict[str, 
 
 def identity_columns(rnd: Round) -> tuple[tuple[str, str, str], ...]:
     """The identity columns a round's applicants fill in."""
-    return IDENTITY[:KIND_COLUMNS[ZONE_KINDS.get(rnd.zone_type, "community")]]
+    return IDENTITY[:KIND_COLUMNS[kind_for_zone(rnd.zone_type)]]
 
 
 def field_hint(f: Any) -> str:

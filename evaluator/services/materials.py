@@ -21,13 +21,15 @@ from flask import current_app
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from evaluator.archives import ArchiveRefusedError, check_members
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
+from evaluator.messages import msg
 from evaluator.models import Application, Material, User
 from evaluator.models.base import utcnow
 from evaluator.services import audit
-from evaluator.services.applications import require_open_draft
 from evaluator.services.rounds import round_criteria
+from evaluator.services.workflow import check_editable, lock, lock_application
 from evaluator.storage import get_storage
 
 MB = 1024 * 1024
@@ -53,10 +55,6 @@ ACCEPTED = "PDF, JPEG, PNG, DOCX or XLSX"
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 ZIP_LOCAL_HEADER = b"PK\x03\x04"
-# Zip containers: limits beyond the total uncompressed size (MAX_UNZIPPED_MB).
-ZIP_MAX_ENTRIES = 5000
-ZIP_MAX_RATIO = 200  # uncompressed : compressed, per entry ...
-ZIP_RATIO_GRACE = 1 * MB  # ... for entries that expand beyond this size
 CONTENT_TYPES_MAX = 1 * MB
 WORD_MAIN = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 EXCEL_MAIN = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
@@ -72,7 +70,7 @@ class FileRefusedError(ServiceError):
     """The file's content is not acceptable (422, with the reason under ``errors.file``)."""
 
     def __init__(self, reason: str):
-        super().__init__(422, f"The file was refused: {reason}", {"file": [reason]})
+        super().__init__(422, msg("The file was refused: %(reason)s", reason=reason), {"file": [reason]})
 
 
 # --------------------------------------------------------------------------- content sniffing
@@ -82,28 +80,20 @@ def _describe(data: bytes) -> str:
     """A short guess at what a refused file is, for the error message."""
     head = data[:512].lstrip().lower()
     if data.startswith(b"MZ"):
-        return "a Windows executable"
+        return msg("a Windows executable")
     if data.startswith(b"\x7fELF"):
-        return "a Linux executable"
+        return msg("a Linux executable")
     if data.startswith(b"#!"):
-        return "a script"
+        return msg("a script")
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        return "a legacy Office file (.doc/.xls); save it as .docx/.xlsx or PDF"
+        return msg("a legacy Office file (.doc/.xls); save it as .docx/.xlsx or PDF")
     if data.startswith((b"GIF87a", b"GIF89a")):
-        return "a GIF image"
+        return msg("a GIF image")
     if head.startswith((b"<!doctype html", b"<html", b"<script", b"<svg", b"<?xml", b"<")):
-        return "HTML/XML markup"
+        return msg("HTML/XML markup")
     if data.startswith((b"Rar!", b"7z\xbc\xaf", b"\x1f\x8b")):
-        return "a compressed archive"
-    return "of an unrecognised type"
-
-
-def _check_member_name(name: str) -> None:
-    parts = name.split("/")
-    if (not name or name.startswith("/") or "\\" in name or _DRIVE.match(name) or ".." in parts
-            or any(unicodedata.category(c) == "Cc" for c in name)):
-        raise FileRefusedError(f"the archive has an unsafe member name {name[:80]!r} (absolute or "
-                      f"path-traversal paths are not accepted).")
+        return msg("a compressed archive")
+    return msg("of an unrecognised type")
 
 
 def inspect_zip(data: bytes, max_unzipped: int) -> Kind:
@@ -120,47 +110,32 @@ def inspect_zip(data: bytes, max_unzipped: int) -> Kind:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
-        raise FileRefusedError("it looks like a zip archive but cannot be read as one.") from None
-    if len(infos) > ZIP_MAX_ENTRIES:
-        raise FileRefusedError(f"the archive has more than {ZIP_MAX_ENTRIES} entries.")
-    names: set[str] = set()
-    total = 0
-    for info in infos:
-        _check_member_name(info.filename)
-        if info.filename in names:
-            raise FileRefusedError(f"the archive names {info.filename[:80]!r} twice.")
-        names.add(info.filename)
-        if info.flag_bits & 0x1:
-            raise FileRefusedError("the archive has encrypted entries; upload the file without a password.")
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise FileRefusedError("the archive uses a compression method Office files do not use.")
-        total += info.file_size
-        if total > max_unzipped:
-            raise FileRefusedError(f"it expands to more than {max_unzipped // MB} MB when unzipped "
-                          f"(a zip bomb?).")
-        if info.file_size > ZIP_RATIO_GRACE and info.file_size > ZIP_MAX_RATIO * max(info.compress_size, 1):
-            raise FileRefusedError(f"an entry compresses more than {ZIP_MAX_RATIO}:1, far beyond any real "
-                          f"document (a zip bomb?).")
+        raise FileRefusedError(msg("it looks like a zip archive but cannot be read as one.")) from None
+    try:
+        names = check_members(archive, max_unzipped)
+    except ArchiveRefusedError as exc:
+        raise FileRefusedError(str(exc)) from None
     if "[Content_Types].xml" not in names:
-        raise FileRefusedError(f"it is a zip archive, not an Office document; accepted types: {ACCEPTED}.")
+        raise FileRefusedError(msg("it is a zip archive, not an Office document; accepted types: "
+                                   "%(accepted)s.", accepted=ACCEPTED))
     info = archive.getinfo("[Content_Types].xml")
     if info.file_size > CONTENT_TYPES_MAX:
-        raise FileRefusedError("the Office file's [Content_Types].xml is implausibly large.")
+        raise FileRefusedError(msg("the Office file's [Content_Types].xml is implausibly large."))
     try:
         with archive.open(info) as stream:
             types = stream.read(CONTENT_TYPES_MAX + 1)
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
-        raise FileRefusedError("the Office file is damaged.") from None
+        raise FileRefusedError(msg("the Office file is damaged.")) from None
     if any(m in types for m in MACRO_MAIN) or any(n.lower().endswith("vbaproject.bin") for n in names):
-        raise FileRefusedError("macro-enabled Office files are not accepted; save it as .docx/.xlsx without "
-                      "macros.")
+        raise FileRefusedError(msg("macro-enabled Office files are not accepted; save it as .docx/.xlsx "
+                                   "without macros."))
     if WORD_MAIN in types and any(n.startswith("word/") for n in names):
         kind = DOCX
     elif EXCEL_MAIN in types and any(n.startswith("xl/") for n in names):
         kind = XLSX
     else:
-        raise FileRefusedError(f"it is a zip container but neither a Word (.docx) nor an Excel (.xlsx) "
-                      f"document; accepted types: {ACCEPTED}.")
+        raise FileRefusedError(msg("it is a zip container but neither a Word (.docx) nor an Excel (.xlsx) "
+                                   "document; accepted types: %(accepted)s.", accepted=ACCEPTED))
     try:
         for entry in infos:
             if entry.is_dir():
@@ -169,15 +144,15 @@ def inspect_zip(data: bytes, max_unzipped: int) -> Kind:
                 while stream.read(256 * 1024):
                     pass
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, ValueError):
-        raise FileRefusedError("the Office file is damaged (an entry does not match its checksum or "
-                               "size).") from None
+        raise FileRefusedError(msg("the Office file is damaged (an entry does not match its checksum or "
+                                   "size).")) from None
     return kind
 
 
 def sniff(data: bytes, max_unzipped: int) -> Kind:
     """The kind of file the bytes are, decided by content alone; FileRefusedError for anything else."""
     if not data:
-        raise FileRefusedError("the file is empty.")
+        raise FileRefusedError(msg("the file is empty."))
     if data.startswith(b"%PDF-"):
         return PDF
     if data.startswith(b"\xff\xd8\xff"):
@@ -186,8 +161,9 @@ def sniff(data: bytes, max_unzipped: int) -> Kind:
         return PNG
     if data.startswith(ZIP_LOCAL_HEADER):
         return inspect_zip(data, max_unzipped)
-    raise FileRefusedError(f"the content is {_describe(data)}, not one of the accepted types ({ACCEPTED}); "
-                  f"the file name's extension does not matter.")
+    raise FileRefusedError(msg("the content is %(what)s, not one of the accepted types (%(accepted)s); the "
+                               "file name's extension does not matter.", what=_describe(data),
+                               accepted=ACCEPTED))
 
 
 # --------------------------------------------------------------------------- display names
@@ -239,15 +215,24 @@ def _resolve_links(application: Application, indicator_id: str | None,
     if indicator_id is not None:
         leaf = cs.node_map.get(indicator_id)
         if leaf is None or not leaf.is_leaf:
-            raise ServiceError(422, f"'{indicator_id}' is not a scored (leaf) indicator of this round's "
-                               f"criteria.", {"indicator_id": ["Unknown or not a leaf indicator."]})
+            raise ServiceError(422, msg("'%(id)s' is not a scored (leaf) indicator of this round's criteria.",
+                                        id=indicator_id),
+                               {"indicator_id": [msg("Unknown or not a leaf indicator.")]})
     if material_key is not None and material_key not in catalogue:
-        raise ServiceError(422, f"'{material_key}' is not in this round's materials catalogue.",
-                           {"material_key": [f"One of: {', '.join(sorted(catalogue))}."]})
+        raise ServiceError(422, msg("'%(key)s' is not in this round's materials catalogue.",
+                                    key=material_key),
+                           {"material_key": [msg("One of: %(keys)s.", keys=sorted(catalogue))]})
     if leaf is not None and material_key is not None and material_key not in leaf.evidence:
-        asks = ", ".join(leaf.evidence) or "no materials"
-        raise ServiceError(422, f"Indicator '{leaf.id}' does not ask for '{material_key}'; it asks for: "
-                           f"{asks}.", {"material_key": [f"Indicator '{leaf.id}' asks for: {asks}."]})
+        if not leaf.evidence:
+            raise ServiceError(422, msg("Indicator '%(id)s' does not ask for '%(key)s'; it asks for no "
+                                        "materials.", id=leaf.id, key=material_key),
+                               {"material_key": [msg("Indicator '%(id)s' asks for no materials.",
+                                                     id=leaf.id)]})
+        asks = list(leaf.evidence)
+        raise ServiceError(422, msg("Indicator '%(id)s' does not ask for '%(key)s'; it asks for: %(asks)s.",
+                                    id=leaf.id, key=material_key, asks=asks),
+                           {"material_key": [msg("Indicator '%(id)s' asks for: %(asks)s.", id=leaf.id,
+                                                 asks=asks)]})
     if leaf is not None and material_key is None and len(leaf.evidence) == 1:
         material_key = leaf.evidence[0]  # the indicator asks for exactly one kind: that is this file
     return indicator_id, material_key
@@ -261,10 +246,11 @@ def upload(actor: User, application: Application, stream: Any, filename: str | N
     and the blob stays behind unreferenced, which is harmless: it is named by its own SHA-256 and
     is simply reused by the next identical upload.
     """
-    require_open_draft(application, "given new materials")
+    application = lock_application(application)
+    check_editable(application, "given new materials")
     indicator_id, material_key = _resolve_links(application, indicator_id, material_key)
     limit_mb = int(current_app.config["MAX_UPLOAD_MB"])
-    too_large = ServiceError(413, f"The upload is larger than the {limit_mb} MB limit.")
+    too_large = ServiceError(413, msg("The upload is larger than the %(mb)s MB limit.", mb=limit_mb))
     stream.seek(0, io.SEEK_END)
     size = stream.tell()
     stream.seek(0)
@@ -294,12 +280,16 @@ def delete(actor: User, material: Material) -> None:
     The blob itself is removed after the commit, and only when no other material row still
     refers to the same SHA-256 (identical uploads share one blob).
     """
-    application = material.application
-    require_open_draft(application, "changed")
+    material_id = material.id
+    material = lock(Material, material_id)
+    if material is None:  # deleted by a request that committed while this one waited
+        raise ServiceError(404, msg("No material %(id)s.", id=material_id))
+    application = lock_application(material.application)
+    check_editable(application, "changed")
     summary = {"application_id": application.id, "filename": material.filename, "size": material.size,
                "sha256": material.sha256, "indicator_id": material.indicator_id,
                "material_key": material.material_key}
-    material_id, sha256 = material.id, material.sha256
+    sha256 = material.sha256
     db.session.delete(material)
     db.session.flush()
     others = db.session.scalar(select(func.count()).select_from(Material).where(Material.sha256 == sha256))

@@ -1,50 +1,90 @@
-"""Who may do what: every authorisation rule of the service, in one table."""
+"""Who may do what: every authorisation rule of the service, in one table.
+
+A rule is named after the one action it guards (``material.delete`` is not ``material.upload``).
+Each rule says whether it admits anonymous callers: most do not, and for those an anonymous caller
+gets 401 before the rule is asked. A rule that admits them (public pages: shortlists, verification)
+is asked with ``None`` as the user and must decide for it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
-
-from flask_login import current_user
 
 from evaluator.errors import ServiceError
 from evaluator.models import User
+
+SIGN_IN_FIRST = "Sign in first: send 'Authorization: Bearer <token>'."
+NOT_ALLOWED = "You are not allowed to do this."
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One action's rule: a check on (user, object); ``anonymous`` if it may pass a ``None`` user."""
+
+    check: Callable[[Any, Any], bool]
+    anonymous: bool = False
 
 
 def _own_organisation(user: User, obj: Any) -> bool:
     return user.organisation_id is not None and obj.organisation_id == user.organisation_id
 
 
-RULES: dict[str, Callable[[User, Any], bool]] = {
-    "user.create": lambda u, o: u.is_admin,
-    "user.list": lambda u, o: u.is_admin,
-    "organisation.create": lambda u, o: u.is_admin,
-    "round.create": lambda u, o: u.is_admin,
-    "round.transition": lambda u, o: u.is_admin,
-    "round.view": lambda u, o: True,
-    "application.create": lambda u, o: u.role == "applicant" and u.organisation_id is not None,
-    "application.view": lambda u, o: u.is_admin or _own_organisation(u, o),
-    "application.edit": lambda u, o: _own_organisation(u, o),
-    "application.import": lambda u, o: u.is_admin,
-    "application.list": lambda u, o: u.is_admin or (u.role == "applicant" and u.organisation_id is not None),
-    "application.submit": lambda u, o: _own_organisation(u, o),
-    "application.withdraw": lambda u, o: _own_organisation(u, o),
-    "application.template": lambda u, o: u.is_admin,
-    "material.upload": lambda u, o: _own_organisation(u, o),
-    "material.download": lambda u, o: u.is_admin or _own_organisation(u, o.application),
-    "audit.view": lambda u, o: u.is_admin,
+def _admin(user: User, obj: Any) -> bool:
+    return user.is_admin
+
+
+def _signed_in(user: User, obj: Any) -> bool:
+    return True
+
+
+def _applicant_with_organisation(user: User) -> bool:
+    return user.role == "applicant" and user.organisation_id is not None
+
+
+RULES: dict[str, Rule] = {
+    "account.view_self": Rule(_signed_in),
+    "user.create": Rule(_admin),
+    "organisation.create": Rule(_admin),
+    "organisation.list": Rule(_admin),
+    "criteria.view": Rule(_signed_in),
+    "criteria.validate": Rule(_admin),
+    "round.create": Rule(_admin),
+    "round.transition": Rule(_admin),
+    "round.view": Rule(_signed_in),
+    "application.create": Rule(lambda u, o: _applicant_with_organisation(u)),
+    "application.list": Rule(lambda u, o: u.is_admin or _applicant_with_organisation(u)),
+    "application.view": Rule(lambda u, o: u.is_admin or _own_organisation(u, o)),
+    "application.edit": Rule(_own_organisation),
+    "application.submit": Rule(_own_organisation),
+    "application.withdraw": Rule(_own_organisation),
+    "application.import": Rule(_admin),
+    "application.template": Rule(_admin),
+    # Material rules take the application, except download and delete, which take the material.
+    "material.list": Rule(lambda u, o: u.is_admin or _own_organisation(u, o)),
+    "material.checklist": Rule(lambda u, o: u.is_admin or _own_organisation(u, o)),
+    "material.upload": Rule(_own_organisation),
+    "material.download": Rule(lambda u, o: u.is_admin or _own_organisation(u, o.application)),
+    "material.delete": Rule(lambda u, o: _own_organisation(u, o.application)),
+    "audit.view": Rule(_admin),
+    "audit.verify": Rule(_admin),
 }
 
 
-def allowed(user: User, action: str, obj: Any = None) -> bool:
-    """Whether the user may do the action (on the object)."""
-    return RULES[action](user, obj)
+def allowed(user: User | None, action: str, obj: Any = None) -> bool:
+    """Whether the user (``None``: an anonymous caller) may do the action (on the object)."""
+    rule = RULES[action]
+    if user is None and not rule.anonymous:
+        return False
+    return rule.check(user, obj)
 
 
-def authorize(action: str, obj: Any = None) -> User:
-    """The signed-in user if allowed; 401 when nobody is signed in, 403 when not allowed."""
-    if not current_user.is_authenticated:
-        raise ServiceError(401, "Sign in first: send 'Authorization: Bearer <token>'.")
-    if not allowed(current_user, action, obj):
-        raise ServiceError(403, "You are not allowed to do this.")
-    return current_user
+def authorize(user: User | None, action: str, obj: Any = None) -> User | None:
+    """The caller if allowed; 401 for an anonymous caller of a rule that needs one, else 403."""
+    rule = RULES[action]
+    if user is None and not rule.anonymous:
+        raise ServiceError(401, SIGN_IN_FIRST)
+    if not rule.check(user, obj):
+        raise ServiceError(403, NOT_ALLOWED)
+    return user

@@ -1,42 +1,26 @@
-"""Passwords (argon2), bearer tokens (stored as SHA-256, with expiry and revocation)."""
+"""Passwords (argon2), bearer tokens (stored as SHA-256, with expiry and revocation), and who calls.
+
+The two channels authenticate apart: the API (``/api/…``) by bearer token only, the web pages by
+the session cookie. A session cookie never signs anyone in to the API, however validly signed.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, Request, current_app, g
+from flask import Flask, Request, current_app, g, request
+from flask_login import current_user
 from sqlalchemy import select
 
+from evaluator.errors import is_api_request
 from evaluator.extensions import db, login
 from evaluator.models import ApiToken, User
 from evaluator.models.base import as_aware, utcnow
+from evaluator.services.accounts import check_password, hash_password, token_digest
 
-_hasher = PasswordHasher()
-
-
-def hash_password(password: str) -> str:
-    """An argon2id hash of the password."""
-    return _hasher.hash(password)
-
-
-def check_password(user: User | None, password: str) -> bool:
-    """Whether the password is the user's; a missing user costs the same time."""
-    if user is None:
-        _hasher.hash(password)
-        return False
-    try:
-        return _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-def token_digest(token: str) -> str:
-    """What is stored of a token: its SHA-256."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+__all__ = ["bearer_token", "check_password", "hash_password", "issue_token", "register_security",
+           "signed_in_user", "token_digest", "user_for_token"]
 
 
 def issue_token(user: User) -> tuple[str, ApiToken]:
@@ -67,21 +51,35 @@ def bearer_token(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+def signed_in_user() -> User | None:
+    """The user this request is signed in as, or None for an anonymous caller."""
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
 def register_security(app: Flask) -> None:
-    """Load the current user from a bearer token (API) or the session (web pages)."""
+    """Authenticate each request by its channel: a bearer token for the API, the session for pages."""
 
     @app.before_request
-    def _fresh_user() -> None:
+    def _authenticate() -> None:
         # Each request authenticates anew, even when an app context outlives requests (tests,
         # commands that call views).
         g.pop("_login_user", None)
-
-    @login.request_loader
-    def _from_request(request: Request) -> User | None:
-        token = bearer_token(request)
-        return user_for_token(token) if token else None
+        if is_api_request(request):
+            # Set here, so Flask-Login never reads the session cookie (or a remember cookie) for
+            # the API: only the bearer token counts.
+            token = bearer_token(request)
+            user = user_for_token(token) if token else None
+            g._login_user = user if user is not None else login.anonymous_user()
 
     @login.user_loader
     def _from_session(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id))
+        if is_api_request(request):
+            return None  # the API takes bearer tokens only
+        try:
+            ident = int(user_id)
+        except (TypeError, ValueError):
+            return None
+        if not 0 < ident < 2**31:
+            return None
+        user = db.session.get(User, ident)
         return user if user is not None and user.active else None

@@ -1,0 +1,46 @@
+"""workflow vocabularies as CHECK constraints; row versions for ETags
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-12-02 02:00:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+from evaluator.workflow import OrgKind, Phase, Status, ZoneType
+
+
+# revision identifiers, used by Alembic.
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def _one_of(column, values):
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+def upgrade():
+    with op.batch_alter_table("application") as batch:
+        batch.add_column(sa.Column("version", sa.Integer(), server_default="1", nullable=False))
+        batch.create_check_constraint(op.f("ck_application_status"), _one_of("status", Status))
+    with op.batch_alter_table("round") as batch:
+        batch.add_column(sa.Column("version", sa.Integer(), server_default="1", nullable=False))
+        batch.create_check_constraint(op.f("ck_round_phase"), _one_of("phase", Phase))
+        batch.create_check_constraint(op.f("ck_round_zone_type"), _one_of("zone_type", ZoneType))
+    with op.batch_alter_table("organisation") as batch:
+        batch.create_check_constraint(op.f("ck_organisation_kind"), _one_of("kind", OrgKind))
+
+
+def downgrade():
+    with op.batch_alter_table("organisation") as batch:
+        batch.drop_constraint(op.f("ck_organisation_kind"), type_="check")
+    with op.batch_alter_table("round") as batch:
+        batch.drop_constraint(op.f("ck_round_zone_type"), type_="check")
+        batch.drop_constraint(op.f("ck_round_phase"), type_="check")
+        batch.drop_column("version")
+    with op.batch_alter_table("application") as batch:
+        batch.drop_constraint(op.f("ck_application_status"), type_="check")
+        batch.drop_column("version")

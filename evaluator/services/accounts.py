@@ -1,0 +1,182 @@
+"""Accounts and organisations: the one place they are created, passwords hashed, tokens revoked and
+region codes checked.
+
+Used by the API, the spreadsheet import, the demo loader and the ``create-admin`` command. Every
+creation writes its audit event. Like every service these functions only flush; the request or
+command commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from evaluator.errors import ServiceError
+from evaluator.extensions import db
+from evaluator.models import ApiToken, Organisation, User
+from evaluator.models.accounts import ROLES
+from evaluator.models.base import utcnow
+from evaluator.services import audit
+from evaluator.services.workflow import lock
+from evaluator.validation import text_problem
+from evaluator.workflow import OrgKind
+
+USERNAME_PATTERN = r"[A-Za-z0-9_.-]{3,80}\Z"
+"""A username: 3 to 80 ASCII letters, digits, '_', '.' or '-'."""
+PASSWORD_LENGTH = (10, 200)
+"""The shortest and longest password accepted, in characters."""
+REGION_CODE_PATTERN = r"[0-9]{6}([0-9]{3}([0-9]{3})?)?\Z"
+"""A region code of any level: 6 (city or county), 9 (subdistrict) or 12 (community) digits."""
+
+_ASCII_DIGITS = {6: re.compile(r"[0-9]{6}"), 9: re.compile(r"[0-9]{9}"), 12: re.compile(r"[0-9]{12}")}
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of the password."""
+    return _hasher.hash(password)
+
+
+def check_password(user: User | None, password: str) -> bool:
+    """Whether the password is the user's; a missing user costs the same time."""
+    if user is None:
+        _hasher.hash(password)
+        return False
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def token_digest(token: str) -> str:
+    """What is stored of a bearer token: its SHA-256."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def check_region(data: dict[str, Any]) -> dict[str, list[str]]:
+    """Problems with an organisation's administrative codes, by field (empty when they are right).
+
+    City and county codes have 6 digits (GB/T 2260), a subdistrict 9, a community 12, each inside
+    the level above it. Digits are ASCII 0-9 only (``\\d`` would take ５ or ٥).
+    """
+    errors: dict[str, list[str]] = {}
+    city, county = data.get("city_code") or "", data.get("county_code") or ""
+    sub, community = data.get("subdistrict_code"), data.get("community_code")
+    if not re.fullmatch(r"[0-9]{2}(?!00)[0-9]{2}00", city):
+        errors["city_code"] = ["A city code has 6 digits ending in 00 (not 0000), e.g. 510100."]
+    if not _ASCII_DIGITS[6].fullmatch(county) or county.endswith("00"):
+        errors["county_code"] = ["A county code has 6 digits not ending in 00, e.g. 510104."]
+    elif county[:4] != city[:4]:
+        errors["county_code"] = [f"The county code {county} is not inside the city {city}."]
+    if sub is not None:
+        if not _ASCII_DIGITS[9].fullmatch(sub):
+            errors["subdistrict_code"] = ["A subdistrict code has 9 digits."]
+        elif not sub.startswith(county):
+            errors["subdistrict_code"] = [
+                f"The subdistrict code {sub} is not inside the county {county}."]
+    if community is not None:
+        if not _ASCII_DIGITS[12].fullmatch(community):
+            errors["community_code"] = ["A community code has 12 digits."]
+        elif sub is None or not community.startswith(sub):
+            errors["community_code"] = ["A community code needs its subdistrict code as its prefix."]
+    return errors
+
+
+def user_errors(data: dict[str, Any]) -> dict[str, list[str]]:
+    """Problems with a new account's values, by field: the rules every way of creating one shares."""
+    errors: dict[str, list[str]] = {}
+    username = data.get("username")
+    if not isinstance(username, str) or not re.fullmatch(USERNAME_PATTERN, username):
+        errors["username"] = ["A username has 3 to 80 letters, digits, '_', '.' or '-'."]
+    password = data.get("password")
+    if password is not None and not (
+            isinstance(password, str) and PASSWORD_LENGTH[0] <= len(password) <= PASSWORD_LENGTH[1]):
+        errors["password"] = [f"A password has {PASSWORD_LENGTH[0]} to {PASSWORD_LENGTH[1]} characters."]
+    for key, required, shortest, longest in (("display_name", True, 1, 120),
+                                             ("affiliation", False, 0, 200)):
+        value = data.get(key)
+        if value is None and not required:
+            continue
+        if not isinstance(value, str) or not shortest <= len(value) <= longest:
+            errors[key] = [f"This text has {shortest} to {longest} characters."]
+        elif (problem := text_problem(value)) is not None:
+            errors[key] = [problem]
+    if data.get("role") not in ROLES:
+        errors["role"] = ["The role is one of: {roles}.".format(roles=", ".join(ROLES))]
+    region = data.get("home_region_code")
+    if region is not None and not (isinstance(region, str) and re.fullmatch(REGION_CODE_PATTERN, region)):
+        errors["home_region_code"] = ["A region code has 6, 9 or 12 digits."]
+    return errors
+
+
+def create_user(actor: User | None, data: dict[str, Any], *, password_hash: str | None = None) -> User:
+    """Create an account and its ``user.created`` event (flushes); 409 or 422 when it cannot be.
+
+    ``data`` holds ``username``, ``display_name``, ``role``, optionally ``organisation_id``,
+    ``affiliation``, ``home_region_code``, and ``password`` — or pass ``password_hash`` already
+    made (the demo hashes each of its shared passwords once). ``actor`` None: the command line.
+    """
+    values = dict(data)
+    password = values.pop("password", None)
+    if (password is None) == (password_hash is None):
+        raise ValueError("give either a password or a password hash")
+    errors = user_errors({**values, "password": password})
+    if errors:
+        raise ServiceError(422, "The account's values are not valid.", errors)
+    if db.session.scalar(select(User.id).where(User.username == values["username"])) is not None:
+        raise ServiceError(409, "This username is taken.", {"username": ["already exists"]})
+    organisation_id = values.get("organisation_id")
+    if values["role"] == "applicant" and organisation_id is None:
+        raise ServiceError(422, "An applicant belongs to an organisation.",
+                           {"organisation_id": ["required for applicants"]})
+    if organisation_id is not None and db.session.get(Organisation, organisation_id) is None:
+        raise ServiceError(422, "No such organisation.", {"organisation_id": ["unknown"]})
+    user = User(**values, password_hash=password_hash or hash_password(password))
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "user.created", "user", user.id, {"username": user.username, "role": user.role})
+    return user
+
+
+def create_organisation(actor: User | None, data: dict[str, Any], **context: Any) -> Organisation:
+    """Create an applicant organisation and its ``organisation.created`` event (flushes).
+
+    The region codes are checked (422 naming the field) and the name must be new (409).
+    ``context`` goes into the audit event beside the name (e.g. the import's source file).
+    """
+    values = {"subdistrict": None, "subdistrict_code": None, "community_code": None, **data}
+    if values.get("kind") not in set(OrgKind):
+        raise ServiceError(422, "The organisation's kind is not valid.", {"kind": [
+            "The kind is one of: {kinds}.".format(kinds=", ".join(OrgKind))]})
+    errors = check_region(values)
+    if errors:
+        raise ServiceError(422, "The organisation's region codes are not valid.", errors)
+    if db.session.scalar(select(Organisation.id).where(Organisation.name == values["name"])) is not None:
+        raise ServiceError(409, "An organisation of this name exists.", {"name": ["already exists"]})
+    org = Organisation(**values)
+    db.session.add(org)
+    db.session.flush()
+    audit.record(actor, "organisation.created", "organisation", org.id, {"name": org.name, **context})
+    return org
+
+
+def revoke_token(user: User, token: str) -> ApiToken:
+    """Revoke one of the user's live bearer tokens and audit it (flushes); 401 for any other token.
+
+    The token's row is locked first, so of two requests revoking the same token exactly one
+    succeeds and one event is written.
+    """
+    record = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
+    if record is not None:
+        record = lock(ApiToken, record.id)
+    if record is None or record.user_id != user.id or record.revoked_at is not None:
+        raise ServiceError(401, "This token is not valid.")
+    record.revoked_at = utcnow()
+    db.session.flush()
+    audit.record(user, "auth.token_revoked", "user", user.id, {"token_id": record.id})
+    return record

@@ -1,0 +1,100 @@
+"""Shared input rules: the text rule for every stored string, and the marshmallow fields that apply it.
+
+Every text the service stores (titles, names, usernames, indicator ids, text figures) passes one rule:
+no C0 control character (U+0000–U+001F), no DEL (U+007F) and no lone surrogate (U+D800–U+DFFF). Free
+multi-line text may hold tab, line feed and carriage return; single-line text may not. Query
+parameters are bounded the same way: ids to what a database integer holds, times to years that
+every database and every UTC conversion can represent.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate
+
+from evaluator.messages import msg
+
+# Database ids are 32-bit integers (PostgreSQL ``integer``).
+MAX_ID = 2**31 - 1
+# A time outside these years is refused: far enough for any real deadline or log query, and
+# converting it to UTC (an offset of at most a day) can never leave Python's datetime range.
+MIN_YEAR, MAX_YEAR = 1900, 2999
+
+_SINGLE_LINE_BAD = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+_MULTI_LINE_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def text_problem(value: str, multiline: bool = False) -> str | None:
+    """Why a text may not be stored, as a sentence, or None when it passes the shared rule."""
+    match = (_MULTI_LINE_BAD if multiline else _SINGLE_LINE_BAD).search(value)
+    if match is None:
+        return None
+    code = ord(match.group())
+    name = "U+" + format(code, "04X")
+    if 0xD800 <= code <= 0xDFFF:
+        return msg("Must not contain a lone surrogate (%(code)s); send valid Unicode text.",
+                   code=name)
+    if multiline:
+        return msg("Must not contain the control character %(code)s; only tab and line breaks are "
+                   "allowed.", code=name)
+    return msg("Must not contain the control character %(code)s (single-line text: no tabs or line "
+               "breaks).", code=name)
+
+
+def check_text(value: str, multiline: bool = False) -> str:
+    """A marshmallow validator step: the value itself, or a ValidationError saying which character."""
+    problem = text_problem(value, multiline)
+    if problem:
+        raise ValidationError(problem)
+    return value
+
+
+class Text(fields.String):
+    """A stored text: the shared control-character rule, and a length limit.
+
+    ``multiline=True`` allows tab, line feed and carriage return (free text such as a text figure).
+    """
+
+    def __init__(self, *, max_length: int, min_length: int | None = None, multiline: bool = False,
+                 **kwargs: Any):
+        self.multiline = multiline
+        rules = [validate.Length(min=min_length, max=max_length)]
+        extra = kwargs.pop("validate", None)
+        if extra is not None:
+            rules.extend(extra if isinstance(extra, list | tuple) else [extra])
+        super().__init__(validate=rules, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return check_text(text, self.multiline)
+
+
+class Id(fields.Integer):
+    """A database id: a whole number from 1 to 2,147,483,647 (JSON ``1.5`` is not id 1)."""
+
+    def __init__(self, **kwargs: Any):
+        kwargs.setdefault("strict", True)
+        super().__init__(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+class QueryId(Id):
+    """An id in a query string (text there, so not strict)."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(strict=False, **kwargs)
+
+
+class Time(fields.AwareDateTime):
+    """An ISO 8601 time with its UTC offset, in the years MIN_YEAR to MAX_YEAR."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        if isinstance(value, str) and len(value) > 64:
+            raise ValidationError(msg("Not a valid datetime."))
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if not MIN_YEAR <= moment.year <= MAX_YEAR:
+            raise ValidationError(msg("A time must lie between the years %(first)s and %(last)s.",
+                                      first=MIN_YEAR, last=MAX_YEAR))
+        return moment

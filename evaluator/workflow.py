@@ -1,0 +1,112 @@
+"""The procedure's vocabulary and rules: zone types, organisation kinds, round phases, application
+statuses, and the one table of moves between them.
+
+Pure data: no Flask, no database. ``services/workflow.py`` carries a move out (locks, checks, audit).
+The database enforces the same vocabularies with CHECK constraints (migration 0002).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ZoneType(StrEnum):
+    """The three kinds of pilot unit a round recognises."""
+
+    COMMUNITY_GOVERNANCE_ZONE = "community_governance_zone"
+    SUBDISTRICT_SERVICE_ZONE = "subdistrict_service_zone"
+    FEATURED_COMMUNITY = "featured_community"
+
+
+class OrgKind(StrEnum):
+    """The level of an applicant organisation in the administrative hierarchy."""
+
+    COUNTY = "county"
+    SUBDISTRICT = "subdistrict"
+    COMMUNITY = "community"
+
+
+class Phase(StrEnum):
+    """A round's phases, in the order a round goes through them."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    REVIEW = "review"
+    SCORING_CLOSED = "scoring_closed"
+    NOTICE = "notice"
+    FINAL = "final"
+
+
+class Status(StrEnum):
+    """An application's statuses."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    WITHDRAWN = "withdrawn"
+    UNDER_REVIEW = "under_review"
+    SCORED = "scored"
+    SHORTLISTED = "shortlisted"
+    NOT_SHORTLISTED = "not_shortlisted"
+    RECOGNISED = "recognised"
+    REJECTED = "rejected"
+
+
+ZONE_NAMES = {
+    ZoneType.COMMUNITY_GOVERNANCE_ZONE: "社区治理服务创新实验区",
+    ZoneType.SUBDISTRICT_SERVICE_ZONE: "街道服务管理创新实验区",
+    ZoneType.FEATURED_COMMUNITY: "特色社区",
+}
+ZONE_KIND = {
+    ZoneType.COMMUNITY_GOVERNANCE_ZONE: OrgKind.COUNTY,
+    ZoneType.SUBDISTRICT_SERVICE_ZONE: OrgKind.SUBDISTRICT,
+    ZoneType.FEATURED_COMMUNITY: OrgKind.COMMUNITY,
+}
+"""Which kind of organisation applies in a round of each zone type."""
+KIND_NAMES = {OrgKind.COUNTY: "县（市、区）", OrgKind.SUBDISTRICT: "街道（乡镇）",
+              OrgKind.COMMUNITY: "社区（村）"}
+
+
+def kind_for_zone(zone_type: str) -> OrgKind:
+    """The kind of organisation that applies in a round of this zone type."""
+    return ZONE_KIND[ZoneType(zone_type)]
+
+
+# ----------------------------------------------------------------------------------------- rounds
+
+PHASE_ORDER = tuple(Phase)
+PHASE_GATES = {Phase.REVIEW: "submission_deadline", Phase.SCORING_CLOSED: "review_deadline"}
+"""The deadline that must have passed before a round may enter a phase."""
+
+
+def next_phase(phase: str) -> Phase | None:
+    """The phase after this one, or None for the last."""
+    k = PHASE_ORDER.index(Phase(phase))
+    return PHASE_ORDER[k + 1] if k + 1 < len(PHASE_ORDER) else None
+
+
+# ----------------------------------------------------------------------------------- applications
+
+@dataclass(frozen=True)
+class Move:
+    """One action on an application: the statuses it starts from, where it leads, and when."""
+
+    action: str
+    done: str  # the past participle, for messages and the audit event ("application.<done>")
+    sources: tuple[Status | None, ...]  # None: the application does not exist yet
+    target: Status
+    phases: tuple[Phase, ...]  # the round's phases in which the action is allowed
+    before_deadline: bool  # whether the round's submission deadline must not have passed
+    complete: bool  # whether every required figure must be present
+
+
+MOVES = {m.action: m for m in (
+    Move("create", "created", (None,), Status.DRAFT, (Phase.OPEN,), True, False),
+    Move("submit", "submitted", (Status.DRAFT,), Status.SUBMITTED, (Phase.OPEN,), True, True),
+    Move("import", "imported", (None,), Status.SUBMITTED, (Phase.OPEN,), False, True),
+    Move("withdraw", "withdrawn", (Status.SUBMITTED,), Status.WITHDRAWN, (Phase.OPEN,), False, False),
+)}
+"""Every status change of an application. Edits (figures, materials) are allowed in ``EDITABLE``."""
+
+EDITABLE = Move("edit", "edited", (Status.DRAFT,), Status.DRAFT, (Phase.OPEN,), True, False)
+"""When an application's figures, self-assessment and materials may change."""

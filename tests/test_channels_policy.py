@@ -1,0 +1,147 @@
+"""Authorisation: every rule against every role, through the API; rules that admit anonymous callers."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from evaluator.criteria import load_criteria
+from evaluator.extensions import db
+from evaluator.models import Application
+from evaluator.services import policy
+from evaluator.services.policy import RULES, Rule, allowed, authorize
+from evaluator.services.rounds import create_round
+
+ROLES = ("admin", "reviewer", "applicant", "outsider", "anonymous")
+PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+       b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+MINI_YAML = "id: draft\n"
+
+OK = "ok"  # allowed: the request got past authorisation (any answer but 401, 403 or 5xx)
+ADMIN_ONLY = {"admin": OK, "reviewer": 403, "applicant": 403, "outsider": 403, "anonymous": 401}
+SIGNED_IN = {"admin": OK, "reviewer": OK, "applicant": OK, "outsider": OK, "anonymous": 401}
+OWNER_ONLY = {"admin": 403, "reviewer": 403, "applicant": OK, "outsider": 403, "anonymous": 401}
+OWNER_OR_ADMIN = {"admin": OK, "reviewer": 403, "applicant": OK, "outsider": 403, "anonymous": 401}
+APPLICANTS_OR_ADMIN = {"admin": OK, "reviewer": 403, "applicant": OK, "outsider": OK, "anonymous": 401}
+APPLICANTS = {"admin": 403, "reviewer": 403, "applicant": OK, "outsider": OK, "anonymous": 401}
+
+
+def pdf_upload():
+    return {"data": {"file": (io.BytesIO(PDF), "材料.pdf")}, "content_type": "multipart/form-data"}
+
+
+# (rule, method, path, request keyword arguments, expected answer per role)
+MATRIX = [
+    ("account.view_self", "GET", "/users/me", {}, SIGNED_IN),
+    ("user.create", "POST", "/users", {"json": {
+        "username": "new.user", "password": "a long password", "display_name": "新用户",
+        "role": "reviewer"}}, ADMIN_ONLY),
+    ("organisation.create", "POST", "/organisations", {"json": {
+        "name": "新建社区", "kind": "community", "city": "成都市", "city_code": "510100",
+        "county": "武侯区", "county_code": "510107"}}, ADMIN_ONLY),
+    ("organisation.list", "GET", "/organisations", {}, ADMIN_ONLY),
+    ("criteria.view", "GET", "/criteria", {}, SIGNED_IN),
+    ("criteria.view", "GET", "/criteria/fc-2026", {}, SIGNED_IN),
+    ("criteria.validate", "POST", "/criteria/validate", {"json": {"yaml": MINI_YAML}}, ADMIN_ONLY),
+    ("round.create", "POST", "/rounds", {"json": {"title": "新一轮评审", "criteria_id": "fc-2026"}},
+     ADMIN_ONLY),
+    ("round.view", "GET", "/rounds", {}, SIGNED_IN),
+    ("round.view", "GET", "/rounds/{round}", {}, SIGNED_IN),
+    ("application.create", "POST", "/rounds/{round}/applications", {"json": {"figures": {}}}, APPLICANTS),
+    ("application.list", "GET", "/rounds/{round}/applications", {}, APPLICANTS_OR_ADMIN),
+    ("application.view", "GET", "/applications/{application}", {}, OWNER_OR_ADMIN),
+    ("application.edit", "PATCH", "/applications/{application}", {"json": {"figures": {}}}, OWNER_ONLY),
+    ("application.import", "POST", "/rounds/{round}/applications/import", lambda: {
+        "data": {"file": (io.BytesIO(b"id\n"), "apps.csv")}, "content_type": "multipart/form-data"},
+     ADMIN_ONLY),
+    ("application.template", "GET", "/rounds/{round}/applications/template", {}, ADMIN_ONLY),
+    ("material.list", "GET", "/applications/{application}/materials", {}, OWNER_OR_ADMIN),
+    ("material.checklist", "GET", "/applications/{application}/evidence", {}, OWNER_OR_ADMIN),
+    ("material.upload", "POST", "/applications/{application}/materials", pdf_upload, OWNER_ONLY),
+    ("material.download", "GET", "/materials/{material}", {}, OWNER_OR_ADMIN),
+    ("audit.view", "GET", "/audit", {}, ADMIN_ONLY),
+    ("audit.verify", "GET", "/audit/verify", {}, ADMIN_ONLY),
+    # Last, as they change what the rows above look at.
+    ("material.delete", "DELETE", "/materials/{material}", {}, OWNER_ONLY),
+    ("application.submit", "POST", "/applications/{application}/submit", {}, OWNER_ONLY),
+    ("application.withdraw", "POST", "/applications/{application}/withdraw", {}, OWNER_ONLY),
+    ("round.transition", "POST", "/rounds/{round}/transition", {"json": {"to": "review"}}, ADMIN_ONLY),
+]
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch):
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr("evaluator.web.security.hash_password",
+                        PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash)
+
+
+@pytest.fixture
+def world(app, client, make_org, make_user, monkeypatch, tmp_path):
+    """An open fc-2026 round with a draft application holding one material, and a user per role."""
+    monkeypatch.setitem(app.config, "MATERIALS_DIR", str(tmp_path / "materials"))
+    admin_user, admin = make_user("admin")
+    rnd = create_round(admin_user, "2026年省级特色社区", load_criteria("fc-2026"))
+    rnd.phase = "open"
+    org = make_org()
+    _, owner = make_user("applicant", organisation=org)
+    _, outsider = make_user("applicant")
+    _, reviewer = make_user("reviewer")
+    application = Application(round_id=rnd.id, organisation_id=org.id, status="draft", figures={})
+    db.session.add(application)
+    db.session.commit()
+    res = client.post(f"/api/v1/applications/{application.id}/materials", headers=owner, **pdf_upload())
+    assert res.status_code == 201, res.json
+    return {"ids": {"round": rnd.id, "application": application.id, "material": res.json["id"]},
+            "headers": {"admin": admin, "reviewer": reviewer, "applicant": owner,
+                        "outsider": outsider, "anonymous": {}}}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_rule_against_every_role(client, world, role):
+    """One world per role; the rows run in order (those that change things come last)."""
+    wrong = []
+    for rule, method, path, kwargs, expected in MATRIX:
+        url = "/api/v1" + path.format(**world["ids"])
+        res = client.open(url, method=method, headers=world["headers"][role],
+                          **(kwargs() if callable(kwargs) else kwargs))
+        res.get_data()
+        res.close()  # a download streams its file
+        if expected[role] == OK:
+            if res.status_code >= 500 or res.status_code in (401, 403):
+                wrong.append((rule, method, url, "allowed", res.status_code, res.data[:200]))
+        elif res.status_code != expected[role] or res.json["code"] != expected[role]:
+            wrong.append((rule, method, url, expected[role], res.status_code, res.data[:200]))
+    assert wrong == []
+
+
+def test_the_matrix_covers_every_rule():
+    assert {rule for rule, *_ in MATRIX} == set(RULES)
+
+
+def test_actions_have_rules_of_their_own():
+    assert RULES["material.delete"] is not RULES["material.upload"]
+    assert not any(RULES[name].anonymous for name in RULES)  # nothing is public yet
+
+
+def test_a_rule_can_admit_anonymous_callers(monkeypatch, make_user):
+    user, _ = make_user("reviewer")
+    monkeypatch.setitem(RULES, "shortlist.view", Rule(lambda u, o: True, anonymous=True))
+    monkeypatch.setitem(RULES, "shortlist.verify", Rule(lambda u, o: u is None, anonymous=True))
+    assert authorize(None, "shortlist.view") is None
+    assert authorize(user, "shortlist.view") is user
+    assert allowed(None, "shortlist.verify") and not allowed(user, "shortlist.verify")
+    with pytest.raises(policy.ServiceError) as refused:
+        authorize(user, "shortlist.verify")
+    assert refused.value.status == 403
+
+
+def test_a_rule_closed_to_anonymous_callers_is_a_401_without_asking_it(monkeypatch):
+    asked = []
+    monkeypatch.setitem(RULES, "round.view", Rule(lambda u, o: asked.append(u) or True))
+    with pytest.raises(policy.ServiceError) as refused:
+        authorize(None, "round.view")
+    assert refused.value.status == 401 and asked == []
+    assert not allowed(None, "round.view")

@@ -1,0 +1,182 @@
+"""Concurrent writes through a real gunicorn with several workers: nothing acknowledged is lost, no
+check is made on a state that is not the one committed, and each event is logged exactly once.
+
+Runs on the suite's database (SQLite or PostgreSQL). Every request goes to 127.0.0.1 with a timeout;
+the counts are small and fixed.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import func, select
+
+from evaluator.criteria import load_criteria
+from evaluator.extensions import db
+from evaluator.models import Application, AuditEvent, Material, Round
+from evaluator.services.rounds import create_round
+from evaluator.services.workflow import etag_of
+from tests.live import gunicorn
+
+PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+       b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+@pytest.fixture(scope="module")
+def server(_app, database_url, tmp_path_factory):
+    """Three gunicorn workers over the suite's database, for this module's tests."""
+    with gunicorn(database_url, tmp_path_factory.mktemp("live-materials"), workers=3) as live:
+        yield live
+
+
+@pytest.fixture
+def fc_round(app):
+    """An open round of the bundled featured-community set, committed."""
+    rnd = create_round(None, "并发测试批次", load_criteria("fc-2026"))
+    rnd.phase = "open"
+    db.session.commit()
+    return rnd
+
+
+@pytest.fixture
+def draft(app, fc_round, make_user):
+    """An applicant's empty draft in the round; returns (application, headers)."""
+    user, headers = make_user("applicant")
+    application = Application(round_id=fc_round.id, organisation_id=user.organisation_id,
+                              status="draft", figures={})
+    db.session.add(application)
+    db.session.commit()
+    return application, headers
+
+
+def parallel(calls):
+    """Run the zero-argument callables at once; their results in order."""
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return [f.result(timeout=120) for f in [pool.submit(c) for c in calls]]
+
+
+def events(action: str, object_id) -> int:
+    db.session.rollback()  # read what the server committed, not this session's snapshot
+    return db.session.scalar(select(func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == action, AuditEvent.object_id == str(object_id)))
+
+
+def fresh(model, ident):
+    db.session.rollback()
+    return db.session.get(model, ident, populate_existing=True)
+
+
+def complete_figures(cs) -> dict:
+    """A complete, valid form: the figures of the demo's first applicant."""
+    from evaluator.demo.loader import figures_of
+    from evaluator.demo.round import demo_round
+
+    demo = demo_round(cs, applicants=1, seed=7)
+    return figures_of(cs, demo.applications.iloc[0])
+
+
+def test_parallel_patches_of_one_application_all_survive(server, fc_round, draft):
+    application, headers = draft
+    cs = load_criteria("fc-2026")
+    wanted = {f.key: 1 if f.type == "int" else 0.5
+              for f in cs.fields if f.type in ("int", "float") and f.min == 0 and (f.max or 1) >= 1}
+    wanted = dict(list(wanted.items())[:20])
+    assert len(wanted) == 20
+    url = f"/api/v1/applications/{application.id}"
+    replies = parallel([lambda k=k, v=v: server.request("PATCH", url, {"figures": {k: v}}, headers)
+                        for k, v in wanted.items()])
+    assert [r.status for r in replies] == [200] * 20, server.log()
+    stored = fresh(Application, application.id)
+    assert {k: stored.figures.get(k) for k in wanted} == wanted
+    assert events("application.updated", application.id) == 20
+    # Every acknowledged change got its own version: twenty distinct ETags, the last one current.
+    tags = {r.headers["ETag"] for r in replies}
+    assert len(tags) == 20 and f'"{etag_of(stored)}"' in tags
+
+
+def test_a_submit_racing_a_blanking_patch_never_commits_an_incomplete_form(server, app, fc_round,
+                                                                           make_user):
+    from evaluator.services.intake import missing_required
+    from evaluator.services.rounds import round_criteria
+
+    cs = round_criteria(fc_round)
+    required = [f.key for f in cs.fields if f.required]
+    outcomes = set()
+    for _ in range(8):
+        user, headers = make_user("applicant")
+        application = Application(round_id=fc_round.id, organisation_id=user.organisation_id,
+                                  status="draft", figures=complete_figures(cs))
+        db.session.add(application)
+        db.session.commit()
+        assert missing_required(cs, application.figures) == []
+        url = f"/api/v1/applications/{application.id}"
+        patch, submit = parallel([
+            lambda url=url, h=headers: server.request("PATCH", url, {"figures": {required[0]: None}}, h),
+            lambda url=url, h=headers: server.request("POST", url + "/submit", None, h)])
+        stored = fresh(Application, application.id)
+        if stored.status == "submitted":
+            assert missing_required(cs, stored.figures) == [], (patch.status, submit.status)
+            assert submit.status == 200 and patch.status == 409
+            outcomes.add("submitted first")
+        else:
+            assert stored.status == "draft" and required[0] not in stored.figures
+            assert patch.status == 200 and submit.status == 422
+            outcomes.add("blanked first")
+    assert outcomes  # each round of the race ended in one of the two consistent states
+
+
+def test_parallel_deletes_of_one_material_succeed_exactly_once(server, app, draft):
+    application, headers = draft
+    uploaded = server.upload(f"/api/v1/applications/{application.id}/materials", PDF, headers)
+    assert uploaded.status == 201, uploaded.body
+    material_id = uploaded.body["id"]
+    replies = parallel([lambda: server.request("DELETE", f"/api/v1/materials/{material_id}", None, headers)
+                        for _ in range(10)])
+    statuses = sorted(r.status for r in replies)
+    assert statuses == [204] + [404] * 9, [r.body for r in replies]
+    assert events("material.deleted", material_id) == 1
+    assert fresh(Material, material_id) is None
+
+
+def test_parallel_phase_changes_move_the_round_once(server, app, fc_round, make_user):
+    _, admin = make_user("admin")
+    round_id = fc_round.id
+    replies = parallel([lambda: server.request("POST", f"/api/v1/rounds/{round_id}/transition",
+                                               {"to": "review"}, admin) for _ in range(8)])
+    assert sorted(r.status for r in replies) == [200] + [409] * 7, [r.body for r in replies]
+    assert fresh(Round, round_id).phase == "review"
+    assert events("round.transition", round_id) == 1
+
+
+def test_a_stale_if_match_is_refused_and_changes_nothing(client, draft):
+    application, headers = draft
+    url = f"/api/v1/applications/{application.id}"
+    first = client.get(url, headers=headers)
+    tag = first.headers["ETag"]
+    changed = client.patch(url, headers={**headers, "If-Match": tag}, json={"figures": {"grids": 3}})
+    assert changed.status_code == 200 and changed.headers["ETag"] != tag
+    stale = client.patch(url, headers={**headers, "If-Match": tag}, json={"figures": {"grids": 4}})
+    assert stale.status_code == 412 and stale.json["code"] == 412
+    assert fresh(Application, application.id).figures == {"grids": 3}
+    assert events("application.updated", application.id) == 1
+    current = client.patch(url, headers={**headers, "If-Match": changed.headers["ETag"]},
+                           json={"figures": {"grids": 5}})
+    assert current.status_code == 200
+    anything = client.patch(url, headers={**headers, "If-Match": "*"}, json={"figures": {"grids": 6}})
+    assert anything.status_code == 200
+    stale_submit = client.post(url + "/submit", headers={**headers, "If-Match": tag})
+    assert stale_submit.status_code == 412
+    assert fresh(Application, application.id).status == "draft"
+
+
+def test_a_stale_if_match_on_a_phase_change_is_refused(client, fc_round, make_user):
+    _, admin = make_user("admin")
+    url = f"/api/v1/rounds/{fc_round.id}"
+    tag = client.get(url, headers=admin).headers["ETag"]
+    moved = client.post(url + "/transition", headers={**admin, "If-Match": tag}, json={"to": "review"})
+    assert moved.status_code == 200
+    stale = client.post(url + "/transition", headers={**admin, "If-Match": tag},
+                        json={"to": "scoring_closed"})
+    assert stale.status_code == 412
+    assert fresh(Round, fc_round.id).phase == "review"
