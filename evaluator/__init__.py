@@ -6,15 +6,27 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from werkzeug.routing import IntegerConverter
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter, ValidationError
 
 
 class DatabaseInt(IntegerConverter):
-    """Ids in URLs: whole numbers that fit a database integer, so larger ones are a 404."""
+    """Ids in URLs: whole numbers that fit a database integer; a larger one is a 404 at once.
+
+    Refusing it in the converter would let the router fall through to a rule of the same path for
+    another method and answer 405; no row has such an id, so the answer is "not found".
+    """
 
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
+
+    def to_python(self, value: str) -> int:
+        """The id, or 404 when it is beyond the database's integers."""
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            raise NotFound() from None
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -28,14 +40,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
     from evaluator.config import settle
 
-    settle(app.config, app.instance_path)
+    # Only the code that builds the app may relax the secret-key check (tests, debugging); a
+    # TESTING or DEBUG inherited from the environment by a server never does.
+    settle(app.config, app.instance_path,
+           exempt=bool(config and (config.get("TESTING") or config.get("DEBUG"))))
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024 + 64 * 1024
 
+    from evaluator import i18n
     from evaluator.cli import register_cli
     from evaluator.errors import register_error_handlers
-    from evaluator.extensions import api, babel, db, limiter, login, migrate
-    from evaluator.i18n import language
+    from evaluator.extensions import api, db, limiter, login, migrate
     from evaluator.web.security import register_security
 
     if app.config["DATABASE_URL"].startswith("sqlite:///"):
@@ -43,7 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     login.init_app(app)
-    babel.init_app(app, locale_selector=language)
+    i18n.init_app(app)
     limiter.init_app(app)
     api.init_app(app)
     register_security(app)

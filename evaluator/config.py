@@ -13,14 +13,42 @@ from typing import Any
 
 import click
 
+from evaluator.messages import Message, msg
+
 INSTANCE = Path(__file__).resolve().parents[1] / "instance"
 DEFAULT_SECRET_KEY = "change-me"
 MIN_SECRET_KEY_LENGTH = 32
+MIN_SECRET_KEY_VARIETY = 12  # different characters; a random key of 32 has about 25
 MAKE_SECRET_KEY = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
 
 
 class InsecureSettingError(RuntimeError):
-    """A setting that must not be served with, e.g. the public default secret key."""
+    """A setting that must not be served with, e.g. the public default secret key.
+
+    The text is in the configured ``LANGUAGE``; ``message`` keeps the translatable message.
+    """
+
+    def __init__(self, message: Message, language: str):
+        super().__init__(in_language(message, language))
+        self.message = message
+
+
+def in_language(message: Message, language: str) -> str:
+    """The message in ``language``, before the application exists (its start-up refusals).
+
+    A bare application with the same catalogs stands in for the one being built; a language
+    without a catalog, or no catalog at all, leaves the English text.
+    """
+    from flask import Flask
+    from flask_babel import Babel
+
+    from evaluator.i18n import localise
+
+    stand_in = Flask("evaluator", root_path=str(Path(__file__).resolve().parent))
+    stand_in.config.update(LANGUAGE=language, BABEL_DEFAULT_LOCALE=language)
+    Babel(stand_in)
+    with stand_in.app_context():
+        return str(localise(message))
 
 
 class Settings:
@@ -83,26 +111,37 @@ def _command_line_task() -> bool:
     return ctx is not None and ctx.info_name != "run"
 
 
+def _flask_run() -> bool:
+    """Whether the app is being built for ``flask run`` (the development server)."""
+    ctx = click.get_current_context(silent=True)
+    return ctx is not None and ctx.info_name == "run"
+
+
 def check_secret_key(config: MutableMapping[str, Any]) -> None:
     """Refuse the public default or a short secret key, saying how to make one."""
     key = config.get("SECRET_KEY")
     key = "" if key is None else str(key)
-    if key == DEFAULT_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH:
-        raise InsecureSettingError(
-            f"The secret key is the public default or shorter than {MIN_SECRET_KEY_LENGTH} characters, "
-            f"so anyone could forge sessions. Set EVALUATOR_SECRET_KEY to a long random value, made "
-            f"with: {MAKE_SECRET_KEY} (scripts/start.sh keeps one in instance/secret_key).")
+    weak = len(set(key.strip())) < MIN_SECRET_KEY_VARIETY  # e.g. 40 spaces, or "aaaa…"
+    if key == DEFAULT_SECRET_KEY or len(key.strip()) < MIN_SECRET_KEY_LENGTH or weak:
+        raise InsecureSettingError(msg(
+            "The secret key is the public default, shorter than %(min)s characters or made of too few "
+            "different characters, so anyone could forge sessions. Set EVALUATOR_SECRET_KEY to a long "
+            "random value, made with: %(command)s (scripts/start.sh keeps one in instance/secret_key).",
+            min=MIN_SECRET_KEY_LENGTH, command=MAKE_SECRET_KEY),
+            str(config.get("LANGUAGE") or Settings.LANGUAGE))
 
 
-def settle(config: MutableMapping[str, Any], instance_path: str | Path) -> None:
+def settle(config: MutableMapping[str, Any], instance_path: str | Path, exempt: bool = False) -> None:
     """Derive the settings that depend on others, and refuse to serve with an unsafe secret key.
 
-    The key is checked unless testing, debugging or running a command-line task (those sign
-    nothing). With no rate-limit storage set, the counters go to ``ratelimits.db`` in the instance
-    folder, shared by every worker, or to memory when testing.
+    The key is checked unless ``exempt`` (testing or debugging, as the code building the app or
+    ``flask --debug run`` says; never an environment variable a server inherits) or running a
+    command-line task (those sign nothing). With no rate-limit storage set, the counters go to
+    ``ratelimits.db`` in the instance folder, shared by every worker, or to memory when testing.
     """
-    if not (config.get("TESTING") or config.get("DEBUG") or _command_line_task()):
+    exempt = exempt or bool(config.get("DEBUG") and _flask_run())
+    if not (exempt or _command_line_task()):
         check_secret_key(config)
     if not config.get("RATELIMIT_STORAGE_URI"):
-        config["RATELIMIT_STORAGE_URI"] = ("memory://" if config.get("TESTING")
+        config["RATELIMIT_STORAGE_URI"] = ("memory://" if exempt and config.get("TESTING")
                                            else f"sqlite:///{Path(instance_path) / 'ratelimits.db'}")

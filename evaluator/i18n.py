@@ -12,8 +12,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from flask import current_app, g, has_app_context, has_request_context, request
-from flask_babel import gettext
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
+from flask_babel import gettext, refresh
 
 from evaluator.messages import N_, Message
 
@@ -64,6 +64,16 @@ VALIDATION_TEMPLATES = (
 )
 
 
+def init_app(app: Flask) -> None:
+    """Bind Flask-Babel with the language chosen per request."""
+    from evaluator.extensions import babel
+
+    babel.init_app(app, locale_selector=language)
+    # The chosen language is cached on ``g``, which outlives a request where an application context
+    # is shared (tests, commands that call views): each request chooses afresh.
+    app.before_request(refresh)
+
+
 def language() -> str:
     """The language of this request (or command): a choice made for the request, else the
     Accept-Language header, else Chinese."""
@@ -86,6 +96,8 @@ def _template_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
         parts = re.split(r"\{(\w+)\}", template)
         regex = "".join(re.escape(p) if k % 2 == 0 else f"(?P<{p}>.+?)" for k, p in enumerate(parts))
         patterns.append((re.compile(regex + r"\Z"), template))
+    # The template with the most fixed text first: "… {min} and … {max}." before "… {min}.".
+    patterns.sort(key=lambda p: -len(re.sub(r"\{\w+\}", "", p[1])))
     return tuple(patterns)
 
 
@@ -98,6 +110,8 @@ def _param(value: Any, sep: str) -> Any:
 
 
 def _translate_text(text: str) -> str:
+    if not text:  # gettext("") is the catalog's header
+        return text
     translated = gettext(text)
     if translated != text or "{" in text:
         return translated

@@ -25,6 +25,8 @@ from typing import IO, Any
 
 from flask import Flask
 
+from evaluator.messages import msg
+
 KEY = re.compile(r"[0-9a-f]{64}")
 CHUNK = 1024 * 1024
 
@@ -261,14 +263,15 @@ def get_storage(app: Flask) -> Storage:
     backend, folder, bucket, endpoint, region = settings
     if backend == "local":
         if not folder:
-            raise StorageError("MATERIALS_DIR is empty; set it to the folder for uploaded materials.")
+            raise StorageError(msg("MATERIALS_DIR is empty; set it to the folder for uploaded materials."))
         storage: Storage = LocalStorage(folder)
     elif backend == "s3":
         if not bucket:
-            raise StorageError("S3_BUCKET is empty; set it when STORAGE_BACKEND is 's3'.")
+            raise StorageError(msg("S3_BUCKET is empty; set it when STORAGE_BACKEND is 's3'."))
         storage = S3Storage(bucket, endpoint or None, region or None)
     else:
-        raise StorageError(f"Unknown STORAGE_BACKEND {backend!r}: use 'local' or 's3'.")
+        raise StorageError(msg("Unknown STORAGE_BACKEND %(backend)s: use 'local' or 's3'.",
+                                  backend=repr(backend)))
     app.extensions["evaluator.storage"] = (settings, storage)
     return storage
 

@@ -12,7 +12,7 @@ if [ "${1:-}" != "compile" ]; then
     --project pilot-zone-evaluator -o "$dir/messages.pot" .
   for lang in zh; do
     if [ -f "$dir/$lang/LC_MESSAGES/messages.po" ]; then
-      .venv/bin/pybabel -q update -i "$dir/messages.pot" -d "$dir" -l "$lang" --no-fuzzy-matching
+      .venv/bin/pybabel -q update -i "$dir/messages.pot" -d "$dir" -l "$lang" --no-fuzzy-matching --ignore-obsolete
     else
       .venv/bin/pybabel -q init -i "$dir/messages.pot" -d "$dir" -l "$lang"
     fi

@@ -41,6 +41,7 @@ def _app(database_url, tmp_path_factory):
         "DATABASE_URL": database_url,
         "MATERIALS_DIR": str(tmp_path_factory.mktemp("materials")),
         "SECRET_KEY": "test",
+        "LANGUAGE": "en",  # commands speak the source language here; Chinese is tested on its own
     })
     with app.app_context():
         db.drop_all()
@@ -66,7 +67,11 @@ def app(_app):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    """A test client that reads English (the tests assert the source texts); the service's default
+    language, Chinese, is tested with clients of its own (tests/test_i18n.py)."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
 
 
 @pytest.fixture
@@ -134,3 +139,23 @@ def make_user(app, make_org):
         return user, {"Authorization": f"Bearer {token}"}
 
     return make
+
+
+@pytest.fixture
+def make_round(app, mini_raw):
+    """Create a round (default: the mini criteria, phase open), committed; returns a callable."""
+    from evaluator.services.rounds import create_round
+
+    def make(phase="open", criteria=None, title="2026年测试批次", **deadlines):
+        rnd = create_round(None, title, criteria or build_criteria(mini_raw, "test"), **deadlines)
+        rnd.phase = phase
+        db.session.commit()
+        return rnd
+
+    return make
+
+
+@pytest.fixture
+def admin(make_user):
+    """The bearer-token headers of a new admin."""
+    return make_user("admin")[1]

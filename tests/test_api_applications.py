@@ -8,27 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from evaluator.criteria import build_criteria, load_criteria
+from evaluator.criteria import load_criteria
 from evaluator.extensions import db
 from evaluator.models import Application, AuditEvent
-from evaluator.services.rounds import create_round
 
 FULL = {"category": "urban", "households": 2000, "residents": 6000, "satisfaction": 92.5,
         "incident": False}
-
-
-@pytest.fixture
-def make_round(app, mini_raw):
-    """Create a round (default: the mini criteria, phase open); returns a callable."""
-
-    def make(phase="open", criteria=None, **deadlines):
-        cs = criteria or build_criteria(mini_raw, "test")
-        rnd = create_round(None, "2026年测试批次", cs, **deadlines)
-        rnd.phase = phase
-        db.session.commit()
-        return rnd
-
-    return make
 
 
 def counts():

@@ -38,11 +38,6 @@ def envelope(res, code: int, *, message: bool = True, errors: bool = False) -> d
 
 
 @pytest.fixture
-def admin(make_user):
-    return make_user("admin")[1]
-
-
-@pytest.fixture
 def nothing_written(app, admin):
     """Row counts (audit events included) must be the same after the test's refused requests."""
     before = counts()

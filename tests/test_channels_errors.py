@@ -48,7 +48,7 @@ def test_a_page_gets_an_html_500_without_the_exception_text(app):
         res = app.make_response(app.handle_user_exception(RuntimeError("secret internals")))
     html = assert_html_page(res, 500)
     assert "secret internals" not in html and "服务器内部错误" in html
-    with app.test_request_context("/api/v1/rounds"):
+    with app.test_request_context("/api/v1/rounds", headers={"Accept-Language": "en"}):
         res = app.make_response(app.handle_user_exception(RuntimeError("secret internals")))
     assert res.status_code == 500 and res.json["message"].startswith("An unexpected error")
     assert "secret internals" not in res.get_data(as_text=True)

@@ -51,7 +51,7 @@ def run_gunicorn(tmp_path: Path, database_url: str, storage_uri: str, **env: str
     port = free_port()
     log = tmp_path / "access.log"
     environment = {k: v for k, v in os.environ.items() if not k.startswith("EVALUATOR_")}
-    environment.update(EVALUATOR_SECRET_KEY="s" * 48, EVALUATOR_DATABASE_URL=database_url,
+    environment.update(EVALUATOR_SECRET_KEY=KEY, EVALUATOR_DATABASE_URL=database_url,
                        EVALUATOR_LOGIN_RATE_LIMIT=f"{LIMIT} per hour",
                        EVALUATOR_RATELIMIT_STORAGE_URI=storage_uri, **env)
     server = subprocess.Popen(
@@ -128,15 +128,18 @@ def test_with_redis_the_limit_holds_across_two_workers(app, database_url, tmp_pa
     assert workers == 2
 
 
+KEY = "dP3kR8wQz6LmV1xYb4NcT7hJ2gF9sAeU5uK0oIpW"
+
+
 def test_the_default_storage_is_the_shared_file_in_the_instance_folder(tmp_path):
-    config = {"SECRET_KEY": "s" * 48, "RATELIMIT_STORAGE_URI": ""}
+    config = {"SECRET_KEY": KEY, "RATELIMIT_STORAGE_URI": ""}
     settle(config, tmp_path)
     assert config["RATELIMIT_STORAGE_URI"] == f"sqlite:///{tmp_path / 'ratelimits.db'}"
     assert isinstance(storage_from_string(config["RATELIMIT_STORAGE_URI"]), SQLiteStorage)
     testing = {"TESTING": True, "RATELIMIT_STORAGE_URI": ""}
-    settle(testing, tmp_path)
+    settle(testing, tmp_path, exempt=True)
     assert testing["RATELIMIT_STORAGE_URI"] == "memory://"
-    explicit = {"SECRET_KEY": "s" * 48, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"}
+    explicit = {"SECRET_KEY": KEY, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"}
     settle(explicit, tmp_path)
     assert explicit["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
 

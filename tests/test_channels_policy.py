@@ -145,3 +145,19 @@ def test_a_rule_closed_to_anonymous_callers_is_a_401_without_asking_it(monkeypat
         authorize(None, "round.view")
     assert refused.value.status == 401 and asked == []
     assert not allowed(None, "round.view")
+
+
+@pytest.mark.parametrize(("method", "path", "body"), [
+    ("post", "/api/v1/users", {"username": "x", "password": "a", "role": "admin"}),
+    ("post", "/api/v1/organisations", {}),
+    ("post", "/api/v1/rounds", {"title": 1}),
+    ("post", "/api/v1/rounds/1/transition", {"to": "nope"}),
+    ("post", "/api/v1/criteria/validate", {}),
+    ("get", "/api/v1/audit?since=yesterday", None),
+])
+def test_the_caller_is_checked_before_the_input_is_read(client, make_user, method, path, body):
+    anonymous = getattr(client, method)(path, json=body)
+    assert anonymous.status_code == 401 and "errors" not in anonymous.json, anonymous.json
+    _, applicant = make_user("applicant")
+    refused = getattr(client, method)(path, json=body, headers=applicant)
+    assert refused.status_code == 403 and "errors" not in refused.json, refused.json

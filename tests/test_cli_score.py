@@ -12,13 +12,6 @@ from evaluator.scoring.engine import score_round
 MINI = "tests/data/mini.yaml"
 
 
-@pytest.fixture
-def runner(app, monkeypatch):
-    """The command runner with commands speaking English (their messages are checked as text)."""
-    monkeypatch.setitem(app.config, "LANGUAGE", "en")
-    return app.test_cli_runner()
-
-
 def write_round(tmp_path, suffix: str):
     cs = next(c for c in list_criteria() if c.id == "fc-2026")
     demo = demo_round(cs, applicants=12, seed=7)

@@ -727,13 +727,6 @@ def test_content_hash_changes_with_a_weight_or_matrix_value(mini_raw):
 
 
 # --------------------------------------------------------------------------- CLI
-@pytest.fixture
-def runner(app, monkeypatch):
-    """The command runner with commands speaking English (their messages are checked as text)."""
-    monkeypatch.setitem(app.config, "LANGUAGE", "en")
-    return app.test_cli_runner()
-
-
 
 def test_cli_validate_valid_file(runner):
     result = runner.invoke(args=["criteria", "validate", str(MINI)])

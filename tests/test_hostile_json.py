@@ -13,7 +13,6 @@ from evaluator.criteria import build_criteria
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.services import intake
-from evaluator.services.rounds import create_round
 
 SIGN_IN = "/api/v1/auth/token"
 ORG = {"name": "玉林社区", "kind": "subdistrict", "city": "成都市", "city_code": "510100",
@@ -39,16 +38,8 @@ def refused(res, code: int) -> dict:
 
 
 @pytest.fixture
-def admin(make_user):
-    return make_user("admin")[1]
-
-
-@pytest.fixture
-def draft_round(app, mini_raw):
-    rnd = create_round(None, "2026年测试批次", build_criteria(mini_raw, "test"))
-    rnd.phase = "open"
-    db.session.commit()
-    return rnd
+def draft_round(make_round):
+    return make_round()
 
 
 def test_nesting_beyond_the_parser_is_a_400_on_anonymous_sign_in(client):

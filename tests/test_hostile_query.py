@@ -7,24 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from evaluator.criteria import build_criteria
-from evaluator.extensions import db
-from evaluator.services.rounds import create_round
-
 BIG = str(2**31)
 
 
 @pytest.fixture
-def admin(make_user):
-    return make_user("admin")[1]
-
-
-@pytest.fixture
-def rnd(app, mini_raw):
-    round_ = create_round(None, "2026年测试批次", build_criteria(mini_raw, "test"))
-    round_.phase = "open"
-    db.session.commit()
-    return round_
+def rnd(make_round):
+    return make_round()
 
 
 def named(res, parameter: str) -> list[str]:
@@ -110,3 +98,11 @@ def test_round_deadlines_are_bounded_too(client, admin):
         "title": "2026年测试批次", "criteria_id": "fc-2026",
         "submission_deadline": "9999-12-31T23:00:00-05:00"})
     assert res.status_code == 422 and list(res.json["errors"]["json"]) == ["submission_deadline"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/rounds/9223372036854775808/applications",
+                                  "/api/v1/rounds/2147483648/applications",
+                                  "/api/v1/applications/99999999999999999999"])
+def test_an_id_beyond_the_database_is_not_found_whatever_rules_share_the_path(client, admin, path):
+    res = client.get(path, headers=admin)
+    assert res.status_code == 404 and res.json["code"] == 404

@@ -36,16 +36,8 @@ def counts() -> dict[str, int]:
 
 
 @pytest.fixture
-def admin(make_user):
-    return make_user("admin")[1]
-
-
-@pytest.fixture
-def rnd(app, mini_raw):
-    round_ = create_round(None, "2026年测试批次", build_criteria(mini_raw, "test"))
-    round_.phase = "open"
-    db.session.commit()
-    return round_
+def rnd(make_round):
+    return make_round()
 
 
 def refused_field(res, location: str = "json") -> dict:
@@ -179,7 +171,10 @@ def test_a_template_downloads_whatever_its_stored_title(client, admin, mini_raw,
         assert header.isascii() and header.isprintable() and "X-Injected" not in res.headers
         kind, options = parse_options_header(header)
         assert kind == "attachment" and options["filename"].endswith(f".{fmt}")
+        assert f'filename="round-{rnd.id}-template.{fmt}";' in header  # the ASCII fallback
         assert "filename*=UTF-8''" in header  # the Chinese name, percent-encoded
+        assert res.content_type == ("text/csv; charset=utf-8" if fmt == "csv" else
+                                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @pytest.mark.parametrize("name, expected", [

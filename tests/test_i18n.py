@@ -77,9 +77,13 @@ def _validation_messages(data) -> dict:
 
 def test_validation_library_messages_are_translated(app):
     errors = _validation_messages({"n": 10, "s": "long", "c": "x", "extra": 1})
+    from flask_babel import refresh
+
     with app.test_request_context(headers={"Accept-Language": "zh-CN,zh;q=0.9"}):
+        refresh()
         zh = localise(errors)
     with app.test_request_context(headers={"Accept-Language": "en"}):
+        refresh()
         en = localise(errors)
     assert en == errors  # English is the source language
     for key in ("n", "s", "c", "extra"):
@@ -101,7 +105,8 @@ def test_every_template_matches_what_the_library_says():
     assert said == "Must be greater than or equal to 1 and less than or equal to 9."
 
 
-def test_api_errors_speak_chinese_by_default_and_english_on_request(client):
+def test_api_errors_speak_chinese_by_default_and_english_on_request(app):
+    client = app.test_client()
     zh = client.get("/api/v1/rounds/999")
     en = client.get("/api/v1/rounds/999", headers={"Accept-Language": "en-GB,en;q=0.8"})
     assert zh.status_code == en.status_code == 401
@@ -110,7 +115,8 @@ def test_api_errors_speak_chinese_by_default_and_english_on_request(client):
     assert "\\u" not in zh.get_data(as_text=True)  # Chinese as is, not escaped
 
 
-def test_field_errors_follow_the_same_language(client, make_user):
+def test_field_errors_follow_the_same_language(app, make_user):
+    client = app.test_client()
     _, admin = make_user("admin")
     zh = client.post("/api/v1/users", headers=admin, json={"username": "ab"})
     en = client.post("/api/v1/users", headers={**admin, "Accept-Language": "en"}, json={"username": "ab"})

@@ -45,16 +45,8 @@ def xlsx_bytes(rows, headers=HEADERS):
 
 
 @pytest.fixture
-def rnd(app, mini_raw):
-    round_ = create_round(None, "2026年特色社区（测试）", build_criteria(mini_raw, "test"))
-    round_.phase = "open"
-    db.session.commit()
-    return round_
-
-
-@pytest.fixture
-def admin(make_user):
-    return make_user("admin")[1]
+def rnd(make_round):
+    return make_round(title="2026年特色社区（测试）")
 
 
 def counts():

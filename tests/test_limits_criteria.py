@@ -136,3 +136,30 @@ def test_the_openapi_document_describes_the_criteria_responses(client):
     assert "tree" in schemas["CriteriaDetail"]["properties"]
     validate = schemas["Validate"]["properties"]["yaml"]
     assert validate["maxLength"] == MAX_YAML_BYTES
+
+
+def test_control_characters_anywhere_in_a_set_are_refused_at_their_path(mini_raw):
+    from tests.conftest import find_node
+
+    mini_raw["title"] = "\x1b[31m测试标准"
+    mini_raw["fields"][0]["label"] = "社区\x07类型"
+    find_node(mini_raw, mini_raw["indicators"][0]["id"])["name"] = "指标\x00"
+    mini_raw["description"] = "第一行\n第二行\t说明"  # free text may run over lines
+    with pytest.raises(CriteriaError) as caught:
+        criteria_loader.build_criteria(mini_raw, "test")
+    errors = caught.value.errors
+    assert "U+001B" in " ".join(errors["title"])
+    assert "U+0007" in " ".join(errors["fields[0].label"])
+    assert "U+0000" in " ".join(errors["indicators[0].name"])
+    assert "description" not in errors
+
+
+def test_a_round_from_an_uploaded_set_with_a_control_character_is_refused(client, admin):
+    import yaml
+
+    raw = yaml.safe_load(MINI.read_text(encoding="utf-8"))
+    raw["id"], raw["fields"][0]["label"] = "mini-ctrl", "社区\x07类型"
+    res = client.post("/api/v1/rounds", headers=admin, json={
+        "title": "控制字符测试", "criteria_yaml": yaml.safe_dump(raw, allow_unicode=True)})
+    assert res.status_code == 422, res.json
+    assert "U+0007" in str(res.json)

@@ -15,11 +15,6 @@ from tests.test_limits_criteria import billion_laughs
 MINI = Path(__file__).parent / "data" / "mini.yaml"
 
 
-@pytest.fixture
-def admin(make_user):
-    return make_user("admin")[1]
-
-
 def rounds() -> int:
     return db.session.scalar(select(func.count()).select_from(Round))
 

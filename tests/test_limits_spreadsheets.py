@@ -9,10 +9,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from evaluator.criteria import build_criteria
 from evaluator.extensions import db
 from evaluator.models import Application
-from evaluator.services.rounds import create_round
 from evaluator.spreadsheets import SpreadsheetError, TableLimits, read_spreadsheet
 from evaluator.tables import read_table
 
@@ -132,6 +130,19 @@ def test_a_csv_row_wider_than_its_header_names_the_row():
     assert refusal(b"a,b\n1,2,3\n") == "Row 2 has 3 cells but the header row has 2 columns."
 
 
+def test_a_small_csv_with_one_enormous_row_is_refused_before_it_is_parsed(monkeypatch):
+    # 1.6 MB: one row of 800,000 cells under a one-column header (pandas alone takes half a minute)
+    data = ("name\n" + "x," * 800_000 + "\n").encode()
+    monkeypatch.setattr(pd, "read_csv", lambda *a, **k: pytest.fail("pandas was asked to parse it"))
+    assert refusal(data) == "Row 2 has 800001 cells; at most 200 columns are allowed."
+
+
+def test_quoted_commas_are_not_cells():
+    text = ",".join(["很长的说明"] * 400)
+    frame = read_spreadsheet(f'名称,说明\n某社区,"{text}"\n'.encode(), LIMITS)
+    assert frame.shape == (1, 2) and frame.iloc[0, 1] == text
+
+
 def test_a_csv_past_the_row_or_cell_limit_is_refused():
     data = ("a,b\n" + "1,2\n" * 10_001).encode()
     assert "more than 10000 rows below the header (row 10002" in refusal(data)
@@ -164,11 +175,8 @@ def test_the_command_line_reads_gb18030_csv_and_keeps_its_limits(tmp_path):
 
 
 @pytest.fixture
-def open_round(app, mini_raw):
-    rnd = create_round(None, "2026年特色社区（测试）", build_criteria(mini_raw, "test"))
-    rnd.phase = "open"
-    db.session.commit()
-    return rnd
+def open_round(make_round):
+    return make_round(title="2026年特色社区（测试）")
 
 
 def _import(client, rnd, headers, data):

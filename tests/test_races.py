@@ -165,6 +165,10 @@ def test_a_stale_if_match_is_refused_and_changes_nothing(client, draft):
     assert current.status_code == 200
     anything = client.patch(url, headers={**headers, "If-Match": "*"}, json={"figures": {"grids": 6}})
     assert anything.status_code == 200
+    for malformed in ('garbage"', ",", 'W/"v1"', ""):
+        refused = client.patch(url, headers={**headers, "If-Match": malformed},
+                               json={"figures": {"grids": 7}})
+        assert refused.status_code == 412, (malformed, refused.json)
     stale_submit = client.post(url + "/submit", headers={**headers, "If-Match": tag})
     assert stale_submit.status_code == 412
     assert fresh(Application, application.id).status == "draft"

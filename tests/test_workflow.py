@@ -86,3 +86,26 @@ def test_a_move_changes_the_status_and_logs_it_once(app, make_user):
     opened = db.session.query(AuditEvent).filter_by(action="round.transition").one()
     assert opened.summary == {"from": "draft", "to": "open", "reason": "年度申报开始"}
     assert rnd.phase == Phase.OPEN
+
+
+def test_a_deleted_material_id_is_never_given_out_again(app, make_user):
+    from evaluator.models import Material
+
+    user, _ = make_user("applicant")
+    rnd = create_round(None, "编号测试", load_criteria("fc-2026"))
+    application = Application(round_id=rnd.id, organisation_id=user.organisation_id, status="draft",
+                              figures={})
+    db.session.add(application)
+    db.session.flush()
+
+    def add() -> int:
+        row = Material(application_id=application.id, filename="a.pdf", content_type="application/pdf",
+                       size=1, sha256="0" * 64, uploaded_by=user.id)
+        db.session.add(row)
+        db.session.flush()
+        return row.id
+
+    first = add()
+    db.session.delete(db.session.get(Material, first))
+    db.session.commit()
+    assert add() > first

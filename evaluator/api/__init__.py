@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Flask
 from flask_smorest import Api
 from sqlalchemy.exc import IntegrityError
 
-from evaluator.errors import envelope
+from evaluator.errors import STATUS_MESSAGES, envelope
+from evaluator.messages import msg
+from evaluator.services.policy import check_caller
+from evaluator.web.security import signed_in_user
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+# One whole sentence per kind of row (translators need the sentence, not "No" + a noun).
+_NOT_FOUND = {
+    "round": lambda ident: msg("No round %(id)s.", id=ident),
+    "application": lambda ident: msg("No application %(id)s.", id=ident),
+    "material": lambda ident: msg("No material %(id)s.", id=ident),
+}
 
 
 def get_or_404(model: type[T], ident: int, what: str) -> T:
@@ -21,20 +34,28 @@ def get_or_404(model: type[T], ident: int, what: str) -> T:
     from evaluator.extensions import db
 
     if not current_user.is_authenticated:
-        raise ServiceError(401, "Sign in first: send 'Authorization: Bearer <token>'.")
+        raise ServiceError(401, STATUS_MESSAGES[401])
     row = db.session.get(model, ident)
     if row is None:
-        raise ServiceError(404, f"No {what} {ident}.")
+        not_found = _NOT_FOUND.get(what)
+        raise ServiceError(404, not_found(ident) if not_found else msg(
+            "Nothing with the id %(id)s was found.", id=ident))
     return row
 
 
 def if_match() -> frozenset[str] | None:
-    """The entity tags of the request's If-Match header; None when absent or ``*`` (any version)."""
+    """The entity tags of the request's If-Match header; None when absent or ``*`` (any version).
+
+    Weak tags (``W/"v3"``) never match: If-Match compares strongly.
+    """
     from flask import request
 
-    header = request.if_match
-    if not header or header.star_tag:
+    if "If-Match" not in request.headers:
         return None
+    header = request.if_match
+    if header.star_tag:
+        return None
+    # A header that names no valid entity tag matches no version (412), never "any version".
     return frozenset(header.as_set())
 
 
@@ -43,6 +64,20 @@ def etag_header(row) -> dict[str, str]:
     from evaluator.services.workflow import etag_of
 
     return {"ETag": f'"{etag_of(row)}"'}
+
+
+def guard(action: str) -> Callable[[F], F]:
+    """Check the caller against the action's rule before the request's input is read (put it
+    right below ``@blp.route``); the view still authorises the object it acts on."""
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def guarded(*args, **kwargs):
+            check_caller(signed_in_user(), action)
+            return view(*args, **kwargs)
+
+        return guarded  # type: ignore[return-value]
+
+    return decorate
 
 
 def register_blueprints(api: Api) -> None:
@@ -69,8 +104,7 @@ def register_commit(app: Flask) -> None:
         except IntegrityError:
             # Two requests raced past the same uniqueness check; the database kept one.
             db.session.rollback()
-            return envelope(409, "This conflicts with a change made at the same moment; "
-                            "reload and try again.")
+            return envelope(409, STATUS_MESSAGES[409])
         return response
 
 

@@ -13,7 +13,7 @@ from flask import send_file
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from evaluator.api import etag_header, get_or_404, if_match
+from evaluator.api import etag_header, get_or_404, guard, if_match
 from evaluator.api.downloads import content_disposition
 from evaluator.api.fields import UtcDateTime
 from evaluator.api.parsing import Blueprint
@@ -139,6 +139,7 @@ def get_application(application_id: int) -> Application:
 
 
 @blp.route("/rounds/<int:round_id>/applications", methods=["POST"])
+@guard("application.create")
 @blp.arguments(ApplicationCreateSchema)
 @blp.response(201, ApplicationSchema)
 def post_application(body, round_id: int):
@@ -148,6 +149,7 @@ def post_application(body, round_id: int):
 
 
 @blp.route("/rounds/<int:round_id>/applications", methods=["GET"])
+@guard("application.list")
 @blp.arguments(ListArgsSchema, location="query")
 @blp.response(200, ApplicationSchema(many=True))
 @blp.paginate()
@@ -170,6 +172,7 @@ def get(application_id: int):
 
 
 @blp.route("/applications/<int:application_id>", methods=["PATCH"])
+@guard("application.edit")
 @blp.arguments(ApplicationPatchSchema)
 @blp.response(200, ApplicationSchema)
 def patch(body, application_id: int):
@@ -200,6 +203,7 @@ def withdraw(application_id: int):
 
 
 @blp.route("/rounds/<int:round_id>/applications/import", methods=["POST"])
+@guard("application.import")
 @blp.arguments(ImportArgsSchema, location="query", arg_name="query")
 @blp.arguments(ImportArgsSchema, location="form", arg_name="form")
 @blp.arguments(ImportFileSchema, location="files", arg_name="files")
@@ -215,6 +219,7 @@ def post_import(query, form, files, round_id: int):
 
 
 @blp.route("/rounds/<int:round_id>/applications/template", methods=["GET"])
+@guard("application.template")
 @blp.arguments(TemplateArgsSchema, location="query")
 @blp.response(200, content_type=XLSX, description="The import template (XLSX, or CSV with ?format=csv)")
 @blp.doc(responses={"200": {"description": "The import template (XLSX, or CSV with ?format=csv)", "content": {
@@ -226,10 +231,10 @@ def get_template(args, round_id: int):
     rnd = get_round(round_id)
     name = re.sub(r'[\\/:*?"<>|\s]+', "_", rnd.title)[:80] or f"round-{rnd.id}"
     if args["format"] == "csv":
-        data, mimetype = intake.template_csv(rnd), "text/csv; charset=utf-8"
+        data, mimetype = intake.template_csv(rnd), "text/csv"  # charset=utf-8 is added
     else:
         data, mimetype = intake.template(rnd), XLSX
     response = send_file(io.BytesIO(data), mimetype=mimetype)
     response.headers["Content-Disposition"] = content_disposition(
-        f"{name}-申报导入模板.{args['format']}", f"round-{rnd.id}-template.{args['format']}")
+        f"{name}-申报导入模板.{args['format']}", f"round-{rnd.id}-template")
     return response

@@ -8,6 +8,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 from sqlalchemy import func, select
 
+from evaluator.api import guard
 from evaluator.api.fields import UtcDateTime
 from evaluator.api.parsing import Blueprint
 from evaluator.extensions import db
@@ -80,6 +81,7 @@ class ChainReportSchema(Schema):
 
 
 @blp.route("/audit", methods=["GET"])
+@guard("audit.view")
 @blp.arguments(AuditQuerySchema, location="query", unknown=RAISE)
 @blp.response(200, AuditEventSchema(many=True))
 @blp.paginate(page_size=50, max_page_size=500)
@@ -103,6 +105,7 @@ def list_events(args: dict, pagination_parameters):
 
 
 @blp.route("/audit/verify", methods=["GET"])
+@guard("audit.verify")
 @blp.arguments(VerifyQuerySchema, location="query", unknown=RAISE)
 @blp.response(200, ChainReportSchema)
 def verify(args: dict):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from marshmallow import Schema, fields, validate
 
+from evaluator.api import guard
 from evaluator.api.parsing import Blueprint
 from evaluator.criteria import CriteriaError, CriteriaSet, build_criteria, list_criteria
 from evaluator.criteria.catalog import criteria_dir, find_criteria
@@ -136,6 +137,7 @@ def show(set_id: str):
 
 
 @blp.route("/validate", methods=["POST"])
+@guard("criteria.validate")
 @blp.arguments(ValidateSchema)
 @blp.response(200, ValidationResultSchema)
 def validate_draft(body):

@@ -11,7 +11,7 @@ from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
 from werkzeug.wsgi import wrap_file
 
-from evaluator.api import get_or_404
+from evaluator.api import get_or_404, guard
 from evaluator.api.applications import get_application
 from evaluator.api.downloads import content_disposition
 from evaluator.api.fields import UtcDateTime
@@ -148,6 +148,7 @@ def _material(material_id: int) -> Material:
 
 
 @blp.route("/applications/<int:application_id>/materials", methods=["POST"])
+@guard("material.upload")
 @blp.arguments(UploadSchema, location="files", unknown=RAISE)
 @blp.response(201, MaterialSchema)
 @blp.alt_response(409, response="DEFAULT_ERROR", description="Not a draft, or the round is not open")

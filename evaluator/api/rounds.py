@@ -6,7 +6,7 @@ from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import select
 
-from evaluator.api import etag_header, get_or_404, if_match
+from evaluator.api import etag_header, get_or_404, guard, if_match
 from evaluator.api.fields import UtcDateTime
 from evaluator.api.parsing import Blueprint
 from evaluator.criteria import CriteriaError, CriteriaSet, build_criteria
@@ -114,6 +114,7 @@ def get_round(round_id: int) -> Round:
 
 
 @blp.route("", methods=["POST"])
+@guard("round.create")
 @blp.arguments(RoundSchema)
 @blp.response(201, RoundSchema)
 def post_round(body):
@@ -141,6 +142,7 @@ def get(round_id: int):
 
 
 @blp.route("/<int:round_id>/transition", methods=["POST"])
+@guard("round.transition")
 @blp.arguments(TransitionSchema)
 @blp.response(200, RoundSchema)
 def post_transition(body, round_id: int):

@@ -5,8 +5,10 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import select
 
+from evaluator.api import guard
 from evaluator.api.parsing import Blueprint
 from evaluator.extensions import db
+from evaluator.messages import N_
 from evaluator.models import Organisation
 from evaluator.models.accounts import ROLES
 from evaluator.services.accounts import (
@@ -51,18 +53,19 @@ class UserSchema(Schema):
 
     id = fields.Integer(dump_only=True)
     username = Text(required=True, max_length=80, validate=validate.Regexp(
-        USERNAME_PATTERN, error="3 to 80 letters, digits, '_', '.' or '-'"))
+        USERNAME_PATTERN, error=N_("3 to 80 letters, digits, '_', '.' or '-'")))
     password = fields.String(required=True, load_only=True, validate=validate.Length(*PASSWORD_LENGTH))
     display_name = Text(required=True, min_length=1, max_length=120)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     organisation_id = Id(load_default=None)
     affiliation = Text(load_default=None, max_length=200)
     home_region_code = Text(load_default=None, max_length=12, validate=validate.Regexp(
-        REGION_CODE_PATTERN, error="a region code has 6, 9 or 12 digits"))
+        REGION_CODE_PATTERN, error=N_("a region code has 6, 9 or 12 digits")))
     active = fields.Boolean(dump_only=True)
 
 
 @blp.route("/users", methods=["POST"])
+@guard("user.create")
 @blp.arguments(UserSchema)
 @blp.response(201, UserSchema)
 def post_user(body):
@@ -78,6 +81,7 @@ def me():
 
 
 @blp.route("/organisations", methods=["POST"])
+@guard("organisation.create")
 @blp.arguments(OrganisationSchema)
 @blp.response(201, OrganisationSchema)
 def post_organisation(body):

@@ -7,6 +7,8 @@ from flask.cli import AppGroup
 
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
+from evaluator.i18n import localise
+from evaluator.messages import msg
 from evaluator.services.accounts import create_user
 
 cli = AppGroup("accounts", help="User accounts.")
@@ -27,9 +29,12 @@ def create_admin(username: str, display_name: str | None, password: str) -> None
     except ServiceError as exc:
         db.session.rollback()
         if exc.status == 409:
-            raise click.ClickException(f"No account created: {exc.message} ({username})") from None
-        problems = "; ".join(f"{field}: {' '.join(map(str, messages))}"
+            raise click.ClickException(localise(msg("No account created: %(reason)s (%(username)s)",
+                                                    reason=exc.message, username=username))) from None
+        problems = "; ".join(f"{field}: {' '.join(str(localise(m)) for m in messages)}"
                              for field, messages in (exc.errors or {}).items())
-        raise click.ClickException(f"No account created. {problems or exc.message}") from None
+        raise click.ClickException(localise(msg("No account created. %(problems)s",
+                                                problems=problems or exc.message))) from None
     db.session.commit()
-    click.echo(f"Created administrator {user.username!r} (id {user.id}).")
+    click.echo(localise(msg("Created administrator %(username)s (id %(id)s).",
+                            username=repr(user.username), id=user.id)))

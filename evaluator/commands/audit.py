@@ -8,6 +8,8 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from evaluator.i18n import localise
+from evaluator.messages import msg
 from evaluator.services.audit import verify_chain
 
 cli = AppGroup("audit", help="The audit log.")
@@ -18,7 +20,7 @@ def _anchor(ctx: click.Context, param: click.Parameter, value: str | None) -> tu
         return None
     match = re.fullmatch(r"([0-9]{1,18}):([0-9a-fA-F]{64})", value.strip())
     if match is None:
-        raise click.BadParameter("expected EVENT_ID:HASH, e.g. 1234:9f86d0…(64 hex digits)")
+        raise click.BadParameter(localise(msg("expected EVENT_ID:HASH, e.g. 1234:9f86d0…(64 hex digits)")))
     return int(match[1]), match[2].lower()
 
 
@@ -30,11 +32,10 @@ def audit_verify(anchor: tuple[int, str] | None) -> None:
     """Walk the audit chain: exit 0 if intact, 1 with the first broken event and the reason."""
     report = verify_chain(anchor)
     if not report.ok:
-        click.echo(f"Audit chain BROKEN at event {report.broken_at}: {report.reason} "
-                   f"({report.events} events read).")
+        click.echo(localise(msg("Audit chain BROKEN at event %(id)s: %(reason)s (%(count)s events read).",
+                                id=report.broken_at, reason=report.reason, count=report.events)))
         sys.exit(1)
-    if report.head_id is None:
-        click.echo("Audit chain intact: 0 events.")
-        return
-    click.echo(f"Audit chain intact: {report.events} events.")
-    click.echo(f"Head (keep it outside the database as an anchor): {report.head_id}:{report.head_hash}")
+    click.echo(localise(msg("Audit chain intact: %(count)s events.", count=report.events)))
+    if report.head_id is not None:
+        head = f"{report.head_id}:{report.head_hash}"
+        click.echo(localise(msg("Head (keep it outside the database as an anchor): %(head)s", head=head)))

@@ -16,6 +16,8 @@ from flask.cli import AppGroup, with_appcontext
 from evaluator.criteria import CriteriaError
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
+from evaluator.i18n import localise
+from evaluator.messages import msg
 
 cli = AppGroup("demo", help="Demo commands.")
 
@@ -35,13 +37,13 @@ def load_cmd(applicants: int, seed: int, reset: bool, if_empty: bool) -> None:
     Everything is written in one transaction. A database that already holds data is refused
     (exit 1, nothing changed) unless --reset empties it first, or --if-empty says to keep it.
     """
-    from evaluator.demo.loader import DemoLoadError, empty_tables, existing_rows, load_demo, login_lines
+    from evaluator.demo.loader import DemoLoadError, empty_tables, existing_rows, held_rows, load_demo
 
-    if if_empty and not reset and any(existing_rows().values()):
-        held = ", ".join(f"{v} {k}" for k, v in existing_rows().items() if v)
-        click.echo(f"The database already holds data ({held}); the demo was not loaded again.")
-        for line in login_lines():
-            click.echo(line)
+    held = held_rows(existing_rows()) if if_empty and not reset else []
+    if held:
+        click.echo(localise(msg("The database already holds data (%(held)s); the demo was not loaded "
+                                "again.", held=held)))
+        _echo_logins()
         return
     folder = Path(current_app.config["CRITERIA_DIR"]) if current_app.config.get("CRITERIA_DIR") else None
     try:
@@ -49,24 +51,53 @@ def load_cmd(applicants: int, seed: int, reset: bool, if_empty: bool) -> None:
             empty_tables()
         summary = load_demo(applicants=applicants, seed=seed, criteria_folder=folder)
         db.session.commit()
-    except (DemoLoadError, CriteriaError) as exc:
+    except DemoLoadError as exc:
         db.session.rollback()
-        click.echo(f"demo load: {exc}", err=True)
+        click.echo(localise(msg("demo load: %(problem)s", problem=str(exc))), err=True)
+        sys.exit(1)
+    except CriteriaError as exc:
+        db.session.rollback()
+        count = sum(len(problems) for problems in exc.errors.values())
+        click.echo(localise(msg("demo load: %(problem)s", problem=msg(
+            "%(source)s: %(count)s problem(s)", source=exc.source, count=count))), err=True)
+        for path, problems in exc.errors.items():
+            for problem in problems:
+                click.echo(f"  {path}: {localise(problem)}", err=True)
         sys.exit(1)
     except ServiceError as exc:  # a service refused a piece of the demo: nothing was written
         db.session.rollback()
-        click.echo(f"demo load: {exc.message} {exc.errors or ''}; nothing was written.", err=True)
+        click.echo(localise(msg("demo load: %(problem)s %(errors)s; nothing was written.",
+                                problem=exc.message, errors=str(localise(exc.errors or "")))),
+                   err=True)
         sys.exit(1)
     except Exception:
         db.session.rollback()
         raise
     apps = summary.applications
-    click.echo(f"{'Emptied the database and loaded' if reset else 'Loaded'} the demo (seed {seed}): "
-               f"{len(summary.rounds)} open rounds, {sum(apps.values())} applications "
-               f"({apps['submitted']} submitted, {apps['draft']} draft), "
-               f"{summary.organisations} organisations, {summary.users} accounts.")
+    counts = {"seed": seed, "rounds": len(summary.rounds), "applications": sum(apps.values()),
+              "submitted": apps["submitted"], "draft": apps["draft"],
+              "organisations": summary.organisations, "accounts": summary.users}
+    if reset:
+        loaded = msg("Emptied the database and loaded the demo (seed %(seed)s): %(rounds)s open rounds, "
+                     "%(applications)s applications (%(submitted)s submitted, %(draft)s draft), "
+                     "%(organisations)s organisations, %(accounts)s accounts.", **counts)
+    else:
+        loaded = msg("Loaded the demo (seed %(seed)s): %(rounds)s open rounds, %(applications)s "
+                     "applications (%(submitted)s submitted, %(draft)s draft), %(organisations)s "
+                     "organisations, %(accounts)s accounts.", **counts)
+    click.echo(localise(loaded))
     for rnd in summary.rounds:
-        click.echo(f"  round {rnd.id}: {rnd.title} [{rnd.criteria_id}, {rnd.phase}, "
-                   f"applications until {rnd.submission_deadline:%Y-%m-%d %H:%M} UTC]")
-    for line in login_lines(summary):
-        click.echo(line)
+        click.echo("  " + localise(msg(
+            "round %(id)s: %(title)s [%(criteria)s, %(phase)s, applications until %(deadline)s UTC]",
+            id=rnd.id, title=rnd.title, criteria=rnd.criteria_id, phase=str(rnd.phase),
+            deadline=rnd.submission_deadline.strftime("%Y-%m-%d %H:%M"))))
+    _echo_logins(summary)
+
+
+def _echo_logins(summary=None) -> None:
+    """Print the demo logins in the reader's language, one aligned line per account."""
+    from evaluator.demo.loader import LOGINS_HEADING, demo_logins
+
+    click.echo(localise(LOGINS_HEADING))
+    for usernames, password, who in demo_logins(summary):
+        click.echo(f"  {usernames:34}{password:22}{localise(who)}")

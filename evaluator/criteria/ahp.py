@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from evaluator.messages import Message, msg
+
 __all__ = ["CR_THRESHOLD", "RECIPROCAL_TOL", "RI_TABLES", "AHPError", "AHPResult", "ahp",
            "as_float_array", "check_matrix"]
 
@@ -48,6 +50,7 @@ class AHPError(ValueError):
     """
 
     def __init__(self, message: str, problems: Sequence[str] = ()):
+        """An error with its summary ``message`` and the individual ``problems``."""
         super().__init__(message)
         self.problems: tuple[str, ...] = tuple(problems) or (message,)
 
@@ -80,15 +83,18 @@ def as_float_array(value: Any, what: str) -> np.ndarray:
     try:
         raw = np.asarray(value)
     except ValueError as exc:  # ragged nested lists
-        raise ValueError(f"{what} is not a rectangular array of numbers ({exc})") from None
+        raise ValueError(msg("%(what)s is not a rectangular array of numbers (%(problem)s)", what=what,
+                             problem=str(exc))) from None
     if raw.dtype.kind == "c":
-        raise ValueError(f"{what} must be real numbers, got complex values")
+        raise ValueError(msg("%(what)s must be real numbers, got complex values", what=what))
     if raw.dtype.kind not in "biufO":
-        raise ValueError(f"{what} must contain numbers, got dtype {raw.dtype}")
+        raise ValueError(msg("%(what)s must contain numbers, got dtype %(dtype)s", what=what,
+                             dtype=str(raw.dtype)))
     try:
         return raw.astype(np.float64, copy=False)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{what} must contain numbers only ({exc})") from None
+        raise ValueError(msg("%(what)s must contain numbers only (%(problem)s)", what=what,
+                             problem=str(exc))) from None
 
 
 def check_matrix(matrix: Any, ri_table: str | None = None) -> list[str]:
@@ -103,42 +109,48 @@ def check_matrix(matrix: Any, ri_table: str | None = None) -> list[str]:
     try:
         a = as_float_array(matrix, "matrix")
     except ValueError as exc:
-        return [_ragged_message(matrix) or str(exc)]
+        return [_ragged_message(matrix) or exc.args[0]]
     if a.ndim != 2 or a.shape[0] != a.shape[1]:
-        return [f"matrix must be square (n x n), got shape {a.shape}"]
+        return [msg("matrix must be square (n x n), got shape %(shape)s", shape=str(a.shape))]
     n = a.shape[0]
     if n < 1:
-        return ["matrix is empty; it needs at least one row"]
+        return [msg("matrix is empty; it needs at least one row")]
 
     problems: list[str] = []
     if ri_table is not None and ri_table not in RI_TABLES:
         problems.append(_unknown_table_message(ri_table))
     limit = len(RI_TABLES[ri_table]) - 1 if ri_table in RI_TABLES else _MAX_ORDER
-    if n > limit:
-        name = f"table {ri_table!r} covers" if ri_table in RI_TABLES else "tables cover"
-        problems.append(f"matrix order {n} exceeds {limit}, the largest the random-index {name}")
+    if n > limit and ri_table in RI_TABLES:
+        problems.append(msg("matrix order %(n)s exceeds %(limit)s, the largest the random-index table "
+                            "%(table)s covers", n=n, limit=limit, table=repr(ri_table)))
+    elif n > limit:
+        problems.append(msg("matrix order %(n)s exceeds %(limit)s, the largest the random-index tables "
+                            "cover", n=n, limit=limit))
 
     finite = np.isfinite(a)
     for i, j in np.argwhere(~finite):
-        problems.append(f"value at ({i}, {j}) is not finite: {a[i, j]}")
+        problems.append(msg("value at (%(row)s, %(column)s) is not finite: %(value)s", row=int(i),
+                            column=int(j), value=str(a[i, j])))
     for i, j in np.argwhere(finite & (a <= 0)):
-        problems.append(f"value at ({i}, {j}) must be strictly positive, got {a[i, j]:g}")
+        problems.append(msg("value at (%(row)s, %(column)s) must be strictly positive, got %(value)s",
+                            row=int(i), column=int(j), value=format(a[i, j], "g")))
     usable = finite & (a > 0)
     for i in range(n):
         if usable[i, i] and abs(a[i, i] - 1.0) > RECIPROCAL_TOL:
-            problems.append(f"diagonal value at ({i}, {i}) must be 1, got {a[i, i]:g}")
+            problems.append(msg("diagonal value at (%(row)s, %(row)s) must be 1, got %(value)s", row=i,
+                                value=format(a[i, i], "g")))
     for i, j in zip(*np.triu_indices(n, k=1), strict=True):
         if usable[i, j] and usable[j, i]:
             product = float(a[i, j]) * float(a[j, i])  # a Python float overflows to inf quietly
             if abs(product - 1.0) > RECIPROCAL_TOL:
-                problems.append(
-                    f"not reciprocal at ({i}, {j}): a[{i},{j}] * a[{j},{i}] = "
-                    f"{a[i, j]:g} * {a[j, i]:g} = {product:.6g}, expected 1"
-                )
+                problems.append(msg(
+                    "not reciprocal at (%(i)s, %(j)s): a[%(i)s,%(j)s] * a[%(j)s,%(i)s] = %(a_ij)s * "
+                    "%(a_ji)s = %(product)s, expected 1", i=int(i), j=int(j), a_ij=format(a[i, j], "g"),
+                    a_ji=format(a[j, i], "g"), product=format(product, ".6g")))
     return problems
 
 
-def _ragged_message(matrix: Any) -> str | None:
+def _ragged_message(matrix: Any) -> Message | None:
     """A row-by-row message for nested sequences of unequal lengths, else None."""
     try:
         lengths = [len(row) for row in matrix]
@@ -147,12 +159,13 @@ def _ragged_message(matrix: Any) -> str | None:
     if len(set(lengths)) <= 1:
         return None
     n = len(lengths)
-    rows = ", ".join(f"row {i} has {k}" for i, k in enumerate(lengths) if k != n)
-    return f"matrix must be square ({n} x {n}): {rows} value(s)"
+    rows = [msg("row %(row)s has %(count)s", row=i, count=k) for i, k in enumerate(lengths) if k != n]
+    return msg("matrix must be square (%(n)s x %(n)s): %(rows)s value(s)", n=n, rows=rows)
 
 
-def _unknown_table_message(ri_table: str) -> str:
-    return f"unknown random-index table {ri_table!r}; known tables: {', '.join(sorted(RI_TABLES))}"
+def _unknown_table_message(ri_table: str) -> Message:
+    return msg("unknown random-index table %(table)s; known tables: %(known)s", table=repr(ri_table),
+               known=sorted(RI_TABLES))
 
 
 def ahp(matrix: Any, ri_table: str = "saaty1980") -> AHPResult:
@@ -175,7 +188,7 @@ def ahp(matrix: Any, ri_table: str = "saaty1980") -> AHPResult:
         raise AHPError(_unknown_table_message(ri_table))
     problems = check_matrix(matrix, ri_table)
     if problems:
-        raise AHPError("invalid pairwise comparison matrix: " + "; ".join(problems), problems)
+        raise AHPError(msg("invalid pairwise comparison matrix: %(problems)s", problems=problems), problems)
 
     a = as_float_array(matrix, "matrix")
     n = a.shape[0]

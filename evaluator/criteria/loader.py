@@ -25,6 +25,7 @@ from evaluator.criteria.model import (
 from evaluator.criteria.schema import CONDITION_OPS, load_structure
 from evaluator.criteria.tree import Errors, TreeBuilder, add_error
 from evaluator.messages import N_, Message, msg
+from evaluator.validation import text_problem
 
 DEFAULT_TIE_BREAK = ("total", "sections", "submitted_at", "id")
 # Parsing limits of a criteria file; the bundled sets are about 33 KB, 10 levels deep, 2,300 nodes.
@@ -186,6 +187,7 @@ def build_criteria(raw: Any, source: str = "criteria set") -> CriteriaSet:
     data, errors = load_structure(raw)
     if "(file)" in errors:
         raise CriteriaError(errors, source)
+    _text_errors(raw, "", errors)
     fields = _fields(data.get("fields") or [], errors)
     field_map = {f.key: f for f in fields}
     materials = _materials(data.get("materials") or [], errors)
@@ -212,6 +214,28 @@ def build_criteria(raw: Any, source: str = "criteria set") -> CriteriaSet:
         grades=tuple(grades), aggregation=aggregation, ranking=ranking,
         sha256=content_hash(raw), source=raw, root_ahp=root_ahp,
     )
+
+
+# Free text that may run over several lines; every other text of a criteria set is a single line.
+MULTILINE_KEYS = frozenset({"description", "description_en", "help", "help_en", "guidance",
+                            "guidance_en"})
+
+
+def _text_errors(node: Any, path: str, errors: Errors, multiline: bool = False) -> None:
+    """Every text and key of the set under the service's one text rule (no control characters)."""
+    if isinstance(node, str):
+        problem = text_problem(node, multiline)
+        if problem:
+            add_error(errors, path or "(file)", problem)
+    elif isinstance(node, Mapping):
+        for key, value in node.items():
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and text_problem(key):
+                add_error(errors, where, text_problem(key))
+            _text_errors(value, where, errors, key in MULTILINE_KEYS)
+    elif isinstance(node, list):
+        for k, value in enumerate(node):
+            _text_errors(value, f"{path}[{k}]", errors, multiline)
 
 
 def _safe(cls: type, data: Mapping[str, Any]) -> Any:

@@ -15,6 +15,7 @@ from evaluator.criteria.ahp import RI_TABLES, ahp, check_matrix
 from evaluator.criteria.model import AHPInfo, Field, Indicator
 from evaluator.criteria.registry import get_method, known_methods
 from evaluator.criteria.schema import flatten_errors
+from evaluator.messages import msg
 
 Errors = dict[str, list[str]]
 CR_LIMIT = 0.10
@@ -32,12 +33,13 @@ def derive_ahp(spec: Mapping[str, Any], n_children: int, path: str, errors: Erro
     table = spec.get("ri_table", "saaty1980")
     ok = True
     if table not in RI_TABLES:
-        add_error(errors, f"{path}.ri_table",
-                  f"unknown random-index table '{table}'; known: {', '.join(sorted(RI_TABLES))}")
+        add_error(errors, f"{path}.ri_table", msg("unknown random-index table '%(table)s'; known: %(known)s",
+                                                  table=str(table), known=sorted(RI_TABLES)))
         ok = False
     if len(matrix) != n_children:
         add_error(errors, f"{path}.matrix",
-                  f"matrix has {len(matrix)} rows but the node has {n_children} children")
+                  msg("matrix has %(rows)s rows but the node has %(children)s children", rows=len(matrix),
+                      children=n_children))
         ok = False
     for message in check_matrix(matrix):
         add_error(errors, f"{path}.matrix", message)
@@ -46,9 +48,10 @@ def derive_ahp(spec: Mapping[str, Any], n_children: int, path: str, errors: Erro
         return None
     result = ahp(matrix, ri_table=table)
     if result.cr > CR_LIMIT:
-        add_error(errors, f"{path}.matrix",
-                  f"consistency ratio CR = {result.cr:.3f} exceeds {CR_LIMIT:.2f} "
-                  f"(λmax = {result.lambda_max:.4f}, CI = {result.ci:.4f}); revise the judgements")
+        add_error(errors, f"{path}.matrix", msg(
+            "consistency ratio CR = %(cr)s exceeds %(limit)s (λmax = %(lambda_max)s, CI = %(ci)s); "
+            "revise the judgements", cr=format(result.cr, ".3f"), limit=format(CR_LIMIT, ".2f"),
+            lambda_max=format(result.lambda_max, ".4f"), ci=format(result.ci, ".4f")))
         return None
     return AHPInfo(
         matrix=tuple(tuple(float(v) for v in row) for row in matrix),
@@ -87,7 +90,7 @@ def allocate(
     has_weight = [c.get("weight") is not None for c in children]
     if ahp_spec is not None:
         if any(has_points) or any(has_weight):
-            add_error(errors, path, "children of an AHP-weighted node carry neither points nor weight")
+            add_error(errors, path, msg("children of an AHP-weighted node carry neither points nor weight"))
         if refused(ahp_path, inside=True):
             return unknown, "ahp", None
         info = derive_ahp(ahp_spec, n, ahp_path, errors)
@@ -98,15 +101,14 @@ def allocate(
         pts = [float(c["points"]) for c in children]
         if abs(sum(pts) - parent_points) > TOLERANCE * max(1.0, parent_points):
             where = f"{total_path}.points" if total_path else "scale"
-            add_error(errors, where,
-                      f"children's points add up to {sum(pts):g}, not {parent_points:g}")
+            add_error(errors, where, msg("children's points add up to %(sum)s, not %(points)s",
+                                         sum=format(sum(pts), "g"), points=format(parent_points, "g")))
         return pts, "points", None
     if all(has_weight) and not any(has_points):
         total = sum(float(c["weight"]) for c in children)
         return [parent_points * float(c["weight"]) / total for c in children], "weight", None
-    add_error(errors, path,
-              "every child needs 'points', or every child a relative 'weight', "
-              "or the parent an 'ahp' matrix (not a mix)")
+    add_error(errors, path, msg("every child needs 'points', or every child a relative 'weight', "
+                                "or the parent an 'ahp' matrix (not a mix)"))
     return unknown, "points", None
 
 
@@ -157,7 +159,8 @@ class TreeBuilder:
         """Build one node and, recursively, its subtree."""
         node_id = node.get("id", f"?{path}")
         if node_id in self.seen:
-            add_error(self.errors, f"{path}.id", f"duplicate id '{node_id}' (also at {self.seen[node_id]})")
+            add_error(self.errors, f"{path}.id", msg("duplicate id '%(id)s' (also at %(other)s)",
+                                                     id=str(node_id), other=self.seen[node_id]))
         else:
             self.seen[node_id] = path
         level = 1 if parent is None else parent.level + 1
@@ -178,14 +181,14 @@ class TreeBuilder:
         if children:
             for key in ("method", "params", "check", "evidence"):
                 if node.get(key):
-                    add_error(self.errors, f"{path}.{key}", "a node with children is not scored itself")
+                    add_error(self.errors, f"{path}.{key}", msg("a node with children is not scored itself"))
             shell = Indicator(**common)
             kids, info = self.build_level(
                 children, points, node.get("ahp"), f"{path}.children", shell
             )
             return Indicator(**common, children=tuple(kids), ahp=info)
         if node.get("ahp") is not None:
-            add_error(self.errors, f"{path}.ahp", "an AHP matrix needs children to weight")
+            add_error(self.errors, f"{path}.ahp", msg("an AHP matrix needs children to weight"))
         return self.build_leaf(node, common, path)
 
     def build_leaf(self, node: Mapping[str, Any], common: dict[str, Any], path: str) -> Indicator:
@@ -194,13 +197,13 @@ class TreeBuilder:
         method = get_method(name) if name else None
         params: Any = None
         if name is None:
-            add_error(self.errors, f"{path}.method", "a leaf needs a method (or children)")
+            add_error(self.errors, f"{path}.method", msg("a leaf needs a method (or children)"))
         elif method is None:
-            add_error(self.errors, f"{path}.method",
-                      f"unknown method '{name}'; known: {', '.join(known_methods())}")
+            add_error(self.errors, f"{path}.method", msg("unknown method '%(name)s'; known: %(known)s",
+                                                         name=str(name), known=known_methods()))
         elif method.schema is None:
             if node.get("params"):
-                add_error(self.errors, f"{path}.params", f"method '{name}' takes no params")
+                add_error(self.errors, f"{path}.params", msg("method '%(name)s' takes no params", name=name))
         else:
             try:
                 params = method.schema().load(node.get("params") or {})
@@ -212,11 +215,11 @@ class TreeBuilder:
                     add_error(self.errors, f"{path}.{where}", message)
         if not node.get("check"):
             add_error(self.errors, f"{path}.check",
-                      "say how it is checked: materials, on_site, survey or data")
+                      msg("say how it is checked: materials, on_site, survey or data"))
         for i, key in enumerate(node.get("evidence") or []):
             if key not in self.materials:
                 add_error(self.errors, f"{path}.evidence[{i}]",
-                          f"material '{key}' is not declared in materials")
+                          msg("material '%(key)s' is not declared in materials", key=str(key)))
         return Indicator(
             **common,
             method=name,

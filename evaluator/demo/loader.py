@@ -30,6 +30,7 @@ from evaluator.demo.regions import COUNTIES
 from evaluator.demo.round import demo_round
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
+from evaluator.messages import Message, msg
 from evaluator.models import Application, Organisation, Round, User
 from evaluator.models.base import utcnow
 from evaluator.services import audit, intake
@@ -69,7 +70,11 @@ _COUNTY = {c.county_code: c for c in COUNTIES}
 
 
 class DemoLoadError(Exception):
-    """The demo cannot be loaded (the database holds data, or bad options)."""
+    """The demo cannot be loaded (the database holds data, or bad options); the message is a sentence."""
+
+    def __str__(self) -> str:
+        """The sentence as given (a translatable message stays one)."""
+        return self.args[0] if self.args and isinstance(self.args[0], str) else super().__str__()
 
 
 @dataclass
@@ -81,6 +86,15 @@ class DemoSummary:
     users: int = 0
     applications: Counter = field(default_factory=Counter)
     tour_organisation: str = ""
+
+
+def held_rows(counts: dict[str, int]) -> list[Message]:
+    """The tables that hold rows, each as a count with its noun (``3 accounts``)."""
+    nouns = {"accounts": lambda n: msg("%(count)s accounts", count=n),
+             "organisations": lambda n: msg("%(count)s organisations", count=n),
+             "rounds": lambda n: msg("%(count)s rounds", count=n),
+             "applications": lambda n: msg("%(count)s applications", count=n)}
+    return [nouns[name](count) for name, count in counts.items() if count]
 
 
 def existing_rows() -> dict[str, int]:
@@ -149,7 +163,8 @@ def _organisation(actor: User, summary: DemoSummary, kind: str, name: str, count
     try:
         org = create_organisation(actor, values)
     except ServiceError as exc:
-        raise DemoLoadError(f"The demo organisation {name} cannot be created: {exc.errors}") from None
+        raise DemoLoadError(msg("The demo organisation %(name)s cannot be created: %(errors)s",
+                                name=name, errors=exc.errors)) from None
     summary.organisations += 1
     return org
 
@@ -158,7 +173,8 @@ def _submit(user: User, app: Application, cs: CriteriaSet, at: datetime) -> None
     """Submit a demo draft at a time in the past (``services.applications.submit`` uses now)."""
     _, errors = intake.figures_errors(cs, app.figures, partial=False)
     if errors:
-        raise DemoLoadError(f"demo figures of application {app.id} do not fit {cs.id}: {errors}")
+        raise DemoLoadError(msg("demo figures of application %(id)s do not fit %(criteria)s: %(errors)s",
+                                id=app.id, criteria=cs.id, errors=errors))
     app.warnings = intake.intake_warnings(cs, app.figures)
     move_application(user, app, "submit", at=at, warnings=len(app.warnings))
 
@@ -180,13 +196,13 @@ def load_demo(applicants: int = 30, seed: int = 2026, criteria_folder: Path | No
     rounds or applications: empty it first (``demo load --reset``).
     """
     if not 1 <= applicants <= MAX_APPLICANTS:
-        raise DemoLoadError(f"--applicants must be between 1 and {MAX_APPLICANTS} "
-                            f"(the demo's distinct Sichuan counties).")
-    present = {k: v for k, v in existing_rows().items() if v}
-    if present:
-        held = ", ".join(f"{v} {k}" for k, v in present.items())
-        raise DemoLoadError(f"The database already holds data ({held}); nothing was changed. "
-                            "Run 'flask --app wsgi demo load --reset' to empty it and load the demo again.")
+        raise DemoLoadError(msg("--applicants must be between 1 and %(max)s (the demo's distinct "
+                                "Sichuan counties).", max=MAX_APPLICANTS))
+    held = held_rows(existing_rows())
+    if held:
+        raise DemoLoadError(msg("The database already holds data (%(held)s); nothing was changed. Run "
+                                "'flask --app wsgi demo load --reset' to empty it and load the demo "
+                                "again.", held=held))
     sets = [load_criteria(ref, criteria_folder) for ref in CRITERIA]
     now = (now or utcnow()).replace(minute=0, second=0, microsecond=0)
     opened = now - timedelta(days=30)
@@ -234,16 +250,23 @@ def load_demo(applicants: int = 30, seed: int = 2026, criteria_folder: Path | No
     return summary
 
 
-def login_lines(summary: DemoSummary | None = None) -> list[str]:
-    """The demo logins, for printing after a load (or when the demo is already there)."""
-    lines = [
-        "Demo logins (fixed demo passwords: for this demo only, never use them anywhere else):",
-        f"  admin                   {PASSWORDS['admin']:22} provincial office (admin)",
-        f"  reviewer1 … reviewer5   {PASSWORDS['reviewer']:22} expert reviewers",
-        f"  applicant               {PASSWORDS['applicant']:22} "
-        + (f"{summary.tour_organisation}, " if summary else "")
-        + "for the README's API tour (its community had not applied when the demo was loaded)",
-        f"  cgz-001 … / ssz-001 … / fc-001 …  {PASSWORDS['applicant']}  "
-        "one applicant account per demo organisation",
+LOGINS_HEADING = msg("Demo logins (fixed demo passwords: for this demo only, never use them anywhere "
+                     "else):")
+
+
+def demo_logins(summary: DemoSummary | None = None) -> list[tuple[str, str, Message]]:
+    """The demo logins as (usernames, password, who), for printing after a load (or when the demo
+    is already there)."""
+    if summary:
+        tour = msg("%(organisation)s, for the README's API tour (its community had not applied when "
+                   "the demo was loaded)", organisation=summary.tour_organisation)
+    else:
+        tour = msg("for the README's API tour (its community had not applied when the demo was "
+                   "loaded)")
+    return [
+        ("admin", PASSWORDS["admin"], msg("provincial office (admin)")),
+        ("reviewer1 … reviewer5", PASSWORDS["reviewer"], msg("expert reviewers")),
+        ("applicant", PASSWORDS["applicant"], tour),
+        ("cgz-001 … / ssz-001 … / fc-001 …", PASSWORDS["applicant"],
+         msg("one applicant account per demo organisation")),
     ]
-    return lines

@@ -42,6 +42,9 @@ class Material(Base):
     """An uploaded evidence file; the content lives in storage under its SHA-256."""
 
     __tablename__ = "material"
+    # Ids are never reused after a deletion (SQLite would otherwise hand the highest free id out
+    # again): a download link or an audit event always names one file.
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from evaluator.messages import msg
+
 
 def _group_stats(key: np.ndarray, values: np.ndarray, n_groups: int) -> tuple[np.ndarray, ...]:
     count = np.bincount(key, minlength=n_groups).astype(float)
@@ -78,7 +80,7 @@ def aggregate(
         result[has] = total[has] / used[has]
         return result, count
     if method != "median":
-        raise ValueError(f"unknown aggregation method '{method}'")
+        raise ValueError(msg("unknown aggregation method '%(method)s'", method=method))
     order = np.lexsort((values, group))
     sorted_vals = values[order]
     start = np.concatenate(([0], np.cumsum(count)[:-1]))

@@ -17,6 +17,7 @@ import pandas as pd
 
 from evaluator.criteria.figure_values import bounds
 from evaluator.criteria.model import Field
+from evaluator.messages import Message, msg
 from evaluator.scoring.errors import Problems
 
 TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1", "1.0", "是", "有", "对", "√"})
@@ -82,8 +83,8 @@ def _per_value(cells: Cells, parse: Callable[[object], float], fill: float) -> t
     for k, value in enumerate(cells.values):
         try:
             out[k] = parse(value)
-        except ValueError as exc:
-            bad[k] = str(exc)
+        except ValueError as exc:  # the message itself, which stays translatable
+            bad[k] = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
     return out, bad
 
 
@@ -93,16 +94,16 @@ def parse_number(f: Field, col: pd.Series, problems: Problems, name: str) -> tup
         values = col.to_numpy(dtype=float, na_value=np.nan).copy()
         blank = np.isnan(values)
         for i in np.flatnonzero(np.isinf(values)):
-            problems.cell(i, name, "infinite values are not allowed")
+            problems.cell(i, name, msg("infinite values are not allowed"))
     else:
         cells = distinct(col)
 
         def number(value: object) -> float:
             x = pd.to_numeric(_text(value), errors="coerce")
             if isinstance(value, bool) or pd.isna(x):
-                raise ValueError(f"'{value}' is not a number")
+                raise ValueError(msg("'%(value)s' is not a number", value=str(value)))
             if np.isinf(x):
-                raise ValueError("infinite values are not allowed")
+                raise ValueError(msg("infinite values are not allowed"))
             return float(x)
 
         table, bad = _per_value(cells, number, np.nan)
@@ -112,15 +113,17 @@ def parse_number(f: Field, col: pd.Series, problems: Problems, name: str) -> tup
     values[np.isinf(values)] = np.nan
     lo, hi = bounds(f)  # the field's min and max, within the magnitude every figure keeps to
     with np.errstate(invalid="ignore"):
-        checks = []
+        checks: list[tuple[np.ndarray, Callable[[str], Message]]] = []
         if f.type == "int":
             checks.append((np.isfinite(values) & (values != np.round(values)),
-                           "{:g} is not a whole number"))
-        checks.append((values < lo, "{:g} is below the minimum " + f"{lo:g}"))
-        checks.append((values > hi, "{:g} is above the maximum " + f"{hi:g}"))
+                           lambda v: msg("%(value)s is not a whole number", value=v)))
+        checks.append((values < lo, lambda v: msg("%(value)s is below the minimum %(min)s", value=v,
+                                                  min=format(lo, "g"))))
+        checks.append((values > hi, lambda v: msg("%(value)s is above the maximum %(max)s", value=v,
+                                                  max=format(hi, "g"))))
     for mask, message in checks:
         for i in np.flatnonzero(mask):
-            problems.cell(i, name, message.format(values[i]))
+            problems.cell(i, name, message(f"{values[i]:g}"))
     return values, blank
 
 
@@ -134,7 +137,7 @@ def parse_bool(col: pd.Series, problems: Problems, name: str) -> tuple[np.ndarra
             return 1.0
         if word in FALSE_WORDS:
             return 0.0
-        raise ValueError(f"'{value}' is not yes/no (use true/false, 1/0 or 是/否)")
+        raise ValueError(msg("'%(value)s' is not yes/no (use true/false, 1/0 or 是/否)", value=str(value)))
 
     table, bad = _per_value(cells, yes_no, np.nan)
     report(problems, cells, bad, name)
@@ -152,7 +155,8 @@ def choice_lookup(f: Field) -> dict[str, int]:
 def _choice(f: Field, lookup: dict[str, int], item: str) -> int:
     code = lookup.get(item, lookup.get(item.lower()))
     if code is None:
-        raise ValueError(f"'{item}' is not one of: {', '.join(f.choice_values)}")
+        raise ValueError(msg("'%(value)s' is not one of: %(choices)s", value=item,
+                             choices=list(f.choice_values)))
     return code
 
 
@@ -178,10 +182,13 @@ def parse_multi(f: Field, col: pd.Series, problems: Problems, name: str) -> tupl
                 if item:
                     table[k, _choice(f, lookup, item)] = True
             except ValueError:
-                wrong.append(f"'{item}'")
-        if wrong:
-            verb = "is" if len(wrong) == 1 else "are"
-            bad[k] = f"{', '.join(wrong)} {verb} not one of: {', '.join(f.choice_values)}"
+                wrong.append(item)
+        if len(wrong) == 1:
+            bad[k] = msg("'%(value)s' is not one of: %(choices)s", value=wrong[0],
+                         choices=list(f.choice_values))
+        elif wrong:
+            bad[k] = msg("%(values)s are not one of: %(choices)s", values=[f"'{w}'" for w in wrong],
+                         choices=list(f.choice_values))
     report(problems, cells, bad, name)
     return table[cells.codes], cells.blank
 

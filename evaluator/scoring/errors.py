@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from evaluator.messages import Message, msg
+
 MAX_REPORTED = 1000
 
 
@@ -23,16 +25,19 @@ class InputError(ValueError):
         super().__init__(f"{len(errors) + omitted} input problem(s)\n  " + "\n  ".join(lines) + tail)
 
 
-def format_problem(problem: dict[str, Any]) -> str:
-    """One problem as a line: ``applications row 4, column households: …``."""
-    where = [problem.get("table", "input")]
+def format_problem(problem: dict[str, Any]) -> Message:
+    """One problem as a line: ``applications, row 4, column households: …``."""
+    table = problem.get("table", "input")
+    where = []
     if problem.get("row") is not None:
-        where.append(f"row {problem['row']}")
+        where.append(msg("row %(row)s", row=problem["row"]))
     if problem.get("column"):
-        where.append(f"column {problem['column']}")
+        where.append(msg("column %(column)s", column=problem["column"]))
     if problem.get("application_id"):
-        where.append(f"application {problem['application_id']}")
-    return f"{', '.join(where)}: {problem['message']}"
+        where.append(msg("application %(id)s", id=problem["application_id"]))
+    if not where:
+        return msg("%(table)s: %(message)s", table=table, message=problem["message"])
+    return msg("%(table)s, %(where)s: %(message)s", table=table, where=where, message=problem["message"])
 
 
 class Problems:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from evaluator.criteria.registry import fmt, get_method
+from evaluator.messages import Message, msg
 
 if TYPE_CHECKING:
     from evaluator.scoring.result import RoundResult
@@ -32,7 +33,7 @@ def explain_application(result: RoundResult, i: int) -> dict[str, Any]:
         else:
             detail = get_method(leaf.method).describe(leaf.params, values)
             if result.missing_figure[i, j]:
-                detail += " — figure missing: 0 points"
+                detail = msg("%(detail)s — figure missing: 0 points", detail=detail)
             raw = None
         lines.append({
             "indicator_id": leaf.id, "name": leaf.name, "name_en": leaf.name_en,
@@ -64,20 +65,26 @@ def explain_application(result: RoundResult, i: int) -> dict[str, Any]:
     }
 
 
-def _expert_detail(result: RoundResult, i: int, k: int) -> str:
+_METHODS = {"mean": msg("mean"), "median": msg("median"), "trimmed_mean": msg("trimmed mean")}
+
+
+def _expert_detail(result: RoundResult, i: int, k: int) -> Message:
+    # Each step adds one clause to the whole so far, so every template is a complete sentence.
     agg = result.criteria.aggregation
     rv = result.reviews
     mine = (rv.app == i) & (rv.indicator == k)
-    scores = sorted(rv.score[mine])
+    scores = [fmt(float(s)) for s in sorted(rv.score[mine])]
     if not scores:
-        return "no expert scores yet"
-    text = f"{len(scores)} expert scores: " + ", ".join(fmt(float(s)) for s in scores)
+        return msg("no expert scores yet")
     if agg.method == "trimmed_mean" and len(scores) >= agg.trim_from:
-        text += "; highest and lowest dropped, mean of the rest"
+        text = msg("%(count)s expert scores: %(scores)s; highest and lowest dropped, mean of the rest",
+                   count=len(scores), scores=scores)
     else:
-        text += f"; {agg.method.replace('_', ' ')}"
+        text = msg("%(count)s expert scores: %(scores)s; %(method)s", count=len(scores), scores=scores,
+                   method=_METHODS.get(agg.method, agg.method.replace("_", " ")))
     if agg.calibration == "zscore":
-        text += "; reviewer z-score calibration applied"
+        text = msg("%(detail)s; reviewer z-score calibration applied", detail=text)
     if not result.complete[i]:
-        text += f"; fewer than {agg.min_reviews} reviews: not counted yet"
+        text = msg("%(detail)s; fewer than %(min)s reviews: not counted yet", detail=text,
+                   min=agg.min_reviews)
     return text

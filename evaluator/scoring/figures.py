@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from evaluator.criteria.model import CriteriaSet, Field
+from evaluator.messages import msg
 from evaluator.scoring.cells import blank_cells, parse_bool, parse_enum, parse_multi, parse_number
 from evaluator.scoring.errors import MAX_REPORTED, InputError, Problems
 
@@ -108,20 +109,21 @@ def read_figures(criteria: CriteriaSet, df: pd.DataFrame) -> FigureTable:
     problems = Problems("applications")
     if "id" not in df.columns:
         raise InputError([{"table": "applications", "column": "id",
-                           "message": "the applications table needs an 'id' column"}])
+                           "message": msg("the applications table needs an 'id' column")}])
     ids = identifiers(df["id"])
     named = ids != ""
     for i in np.flatnonzero(~named):
-        problems.cell(i, "id", "every application needs an id")
+        problems.cell(i, "id", msg("every application needs an id"))
     for i in np.flatnonzero(pd.Series(ids).duplicated(keep="first").to_numpy() & named):
-        problems.cell(i, "id", f"id '{ids[i]}' appears more than once")
+        problems.cell(i, "id", msg("id '%(id)s' appears more than once", id=ids[i]))
     submitted = np.full(len(df), np.iinfo(np.int64).max, dtype=np.int64)
     if "submitted_at" in df.columns:
         col = df["submitted_at"]
         blank = blank_cells(col)
         parsed = parse_times(col.where(~blank))
         for i in np.flatnonzero(parsed.isna().to_numpy() & ~blank):
-            problems.cell(i, "submitted_at", f"'{col.iloc[i]}' is not a date and time")
+            problems.cell(i, "submitted_at",
+                          msg("'%(value)s' is not a date and time", value=str(col.iloc[i])))
         ok = parsed.notna().to_numpy()
         submitted[ok] = parsed[ok].astype("int64").to_numpy()
     table = FigureTable(ids=ids, submitted_at=submitted,
@@ -130,7 +132,8 @@ def read_figures(criteria: CriteriaSet, df: pd.DataFrame) -> FigureTable:
         name = column_for(f, df.columns)
         if name is None:
             if f.required:
-                problems.add(column=f.key, message=f"required column '{f.key}' ({f.label}) is missing")
+                problems.add(column=f.key, message=msg("required column '%(key)s' (%(label)s) is missing",
+                                                       key=f.key, label=f.label))
             col = pd.Series([None] * len(df), dtype=object)
             name = f.key
         else:
@@ -148,7 +151,7 @@ def read_figures(criteria: CriteriaSet, df: pd.DataFrame) -> FigureTable:
             table.texts[f.key] = col.astype("string").fillna("").to_numpy(dtype=object)
         if f.required:
             for i in np.flatnonzero(blank)[:MAX_REPORTED]:
-                problems.cell(i, name, f"{f.label} is required")
+                problems.cell(i, name, msg("%(label)s is required", label=f.label))
         table.missing_[f.key] = blank
     problems.raise_if_any()
     return table

@@ -29,6 +29,7 @@ from evaluator.criteria.ahp import (
     check_matrix,
 )
 from evaluator.criteria.ahp import as_float_array as _to_float_array
+from evaluator.messages import Message, msg
 
 __all__ = [
     "CR_THRESHOLD",
@@ -58,24 +59,25 @@ def _decision_matrix(matrix: Any, min_rows: int, what: str = "matrix") -> np.nda
     """A 2-D float64 decision matrix with at least ``min_rows`` rows and one column."""
     x = _to_float_array(matrix, what)
     if x.ndim != 2:
-        raise ValueError(
-            f"{what} must be 2-D (alternatives x criteria), got shape {x.shape}"
-        )
+        raise ValueError(msg("%(what)s must be 2-D (alternatives x criteria), got shape %(shape)s",
+                             what=what, shape=str(x.shape)))
     m, n = x.shape
     if m < min_rows or n < 1:
-        raise ValueError(
-            f"{what} needs at least {min_rows} alternative(s) (rows) and 1 criterion (column),"
-            f" got shape {x.shape}"
-        )
+        raise ValueError(msg(
+            "%(what)s needs at least %(min_rows)s alternative(s) (rows) and 1 criterion (column), "
+            "got shape %(shape)s", what=what, min_rows=min_rows, shape=str(x.shape)))
     return x
 
 
-def _non_finite_message(x: np.ndarray, what: str) -> str:
+def _non_finite_message(x: np.ndarray, what: str) -> Message:
     """Describe where ``x`` holds NaN or infinity (called only when it does)."""
     bad = np.argwhere(~np.isfinite(x))
-    where = ", ".join(f"({i}, {j})" for i, j in bad[:5])
-    more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
-    return f"{what} must be finite; NaN or infinity at (row, column) {where}{more}"
+    where = [f"({i}, {j})" for i, j in bad[:5]]
+    if len(bad) > 5:
+        return msg("%(what)s must be finite; NaN or infinity at (row, column) %(where)s and %(more)s more",
+                   what=what, where=where, more=len(bad) - 5)
+    return msg("%(what)s must be finite; NaN or infinity at (row, column) %(where)s", what=what,
+               where=where)
 
 
 def _benefit_mask(benefit: Any, n: int) -> np.ndarray:
@@ -86,12 +88,12 @@ def _benefit_mask(benefit: Any, n: int) -> np.ndarray:
     if mask.dtype == np.bool_ and mask.ndim == 0:
         return np.full(n, bool(mask))
     if mask.dtype != np.bool_:
-        raise ValueError(
-            "benefit must be a bool or a sequence of bools (True = higher is better, "
-            f"False = cost); got dtype {mask.dtype}. pymcdm's 1/-1 codes are not accepted."
-        )
+        raise ValueError(msg(
+            "benefit must be a bool or a sequence of bools (True = higher is better, False = cost); "
+            "got dtype %(dtype)s. pymcdm's 1/-1 codes are not accepted.", dtype=str(mask.dtype)))
     if mask.shape != (n,):
-        raise ValueError(f"benefit has shape {mask.shape}; expected one bool per criterion ({n},)")
+        raise ValueError(msg("benefit has shape %(shape)s; expected one bool per criterion (%(n)s,)",
+                             shape=str(mask.shape), n=n))
     return mask
 
 
@@ -99,15 +101,17 @@ def _weight_vector(weights: Any, n: int) -> np.ndarray:
     """Validated non-negative weights of length ``n``, normalised to sum to 1."""
     w = _to_float_array(weights, "weights")
     if w.shape != (n,):
-        raise ValueError(f"weights has shape {w.shape}; expected one weight per criterion ({n},)")
+        raise ValueError(msg("weights has shape %(shape)s; expected one weight per criterion (%(n)s,)",
+                             shape=str(w.shape), n=n))
     if not np.isfinite(w).all():
-        raise ValueError("weights must be finite (no NaN or infinity)")
+        raise ValueError(msg("weights must be finite (no NaN or infinity)"))
     if (w < 0).any():
         negative = np.flatnonzero(w < 0).tolist()
-        raise ValueError(f"weights must be non-negative; negative at index {negative}")
+        raise ValueError(msg("weights must be non-negative; negative at index %(index)s",
+                             index=str(negative)))
     total = w.sum()
     if not total > 0:
-        raise ValueError("weights must have a positive sum")
+        raise ValueError(msg("weights must have a positive sum"))
     return w / total
 
 
@@ -153,9 +157,8 @@ def topsis(
     Returns a new float64 vector of length ``m``.
     """
     if normalization not in _NORMALIZATIONS:
-        raise ValueError(
-            f"unknown normalization {normalization!r}; use one of {', '.join(_NORMALIZATIONS)}"
-        )
+        raise ValueError(msg("unknown normalization %(name)s; use one of %(known)s",
+                             name=repr(normalization), known=list(_NORMALIZATIONS)))
     x = _decision_matrix(matrix, min_rows=1)
     m, n = x.shape
     w = _weight_vector(weights, n)
@@ -173,7 +176,7 @@ def topsis(
         with np.errstate(over="ignore"):
             scale = col_max - col_min
         if not np.isfinite(scale).all():
-            raise ValueError("matrix values are too large: a column's range overflows float64")
+            raise ValueError(msg("matrix values are too large: a column's range overflows float64"))
     s = np.zeros(n)
     np.divide(w, scale, out=s, where=scale > 0)
 
@@ -250,10 +253,8 @@ def entropy_weights(matrix: Any) -> np.ndarray:
     if not np.isfinite(x).all():
         raise ValueError(_non_finite_message(x, "matrix"))
     if (x < 0).any():
-        raise ValueError(
-            "entropy weights need non-negative values; negative in column(s) "
-            f"{np.flatnonzero((x < 0).any(axis=0)).tolist()}"
-        )
+        raise ValueError(msg("entropy weights need non-negative values; negative in column(s) %(columns)s",
+                             columns=str(np.flatnonzero((x < 0).any(axis=0)).tolist())))
     totals = x.sum(axis=0)
     p = np.zeros_like(x)
     np.divide(x, totals, out=p, where=totals > 0)

@@ -11,6 +11,7 @@ import pandas as pd
 
 from evaluator.criteria.model import CriteriaSet
 from evaluator.criteria.registry import get_method
+from evaluator.messages import msg
 from evaluator.scoring.figures import FigureTable
 from evaluator.scoring.reviews import Reviews
 
@@ -119,7 +120,7 @@ class RoundResult:
         """Row of an application in the input order."""
         hits = np.flatnonzero(self.ids == str(application_id))
         if hits.size == 0:
-            raise KeyError(f"no application '{application_id}' in this round")
+            raise KeyError(msg("no application '%(id)s' in this round", id=str(application_id)))
         return int(hits[0])
 
     def contributions(self) -> pd.DataFrame:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from evaluator.criteria.model import CriteriaSet
+from evaluator.messages import msg
 from evaluator.scoring.cells import TextColumn, number_column, text_column
 from evaluator.scoring.errors import Problems
 
@@ -53,7 +54,8 @@ def read_reviews(
     problems = Problems("scores")
     missing = [c for c in SCORE_COLUMNS if c not in df.columns]
     if missing:
-        problems.add(column=", ".join(missing), message="missing column(s): " + ", ".join(missing))
+        problems.add(column=", ".join(missing),
+                     message=msg("missing column(s): %(columns)s", columns=missing))
         problems.raise_if_any()
     df = df.reset_index(drop=True)
     apps, revs, inds = (text_column(df[c]) for c in SCORE_COLUMNS[:3])
@@ -66,42 +68,47 @@ def read_reviews(
     has_flag = ~flags.blank if flags is not None else np.zeros(len(df), dtype=bool)
     has_score = ~inds.blank | ~blank_score
     for i in np.flatnonzero(~has_score & ~has_flag):
-        problems.cell(i, "score", "the row has neither a score nor a veto flag")
+        problems.cell(i, "score", msg("the row has neither a score nor a veto flag"))
 
     for i in np.flatnonzero((app_code < 0) & ~apps.blank):
-        problems.cell(i, "application_id", f"unknown application '{apps.text(i)}'")
+        problems.cell(i, "application_id", msg("unknown application '%(id)s'", id=apps.text(i)))
     for i in np.flatnonzero(apps.blank):
-        problems.cell(i, "application_id", "every row needs an application")
+        problems.cell(i, "application_id", msg("every row needs an application"))
     for i in np.flatnonzero(revs.blank):
-        problems.cell(i, "reviewer_id", "every row needs a reviewer")
+        problems.cell(i, "reviewer_id", msg("every row needs a reviewer"))
     on_roster = ~revs.blank
     if reviewers is not None:
         on_roster &= revs.lookup(list(reviewers)) >= 0
         for i in np.flatnonzero(~on_roster & ~revs.blank):
-            problems.cell(i, "reviewer_id", f"unknown reviewer '{revs.text(i)}'")
+            problems.cell(i, "reviewer_id", msg("unknown reviewer '%(id)s'", id=revs.text(i)))
     auto_ids = {leaf.id for leaf in criteria.auto_leaves}
     for i in np.flatnonzero(has_score & (ind_code < 0)):
         name = inds.text(i)
-        why = ("is scored automatically from the figures" if name in auto_ids
-               else "is not an expert indicator of this criteria set")
-        problems.cell(i, "indicator_id", f"'{name}' {why}")
+        if name in auto_ids:
+            problems.cell(i, "indicator_id",
+                          msg("'%(id)s' is scored automatically from the figures", id=name))
+        else:
+            problems.cell(i, "indicator_id",
+                          msg("'%(id)s' is not an expert indicator of this criteria set", id=name))
     valid_ind = has_score & (ind_code >= 0)
     for i in np.flatnonzero(valid_ind & ~np.isfinite(score)):
-        problems.cell(i, "score", "the score is empty" if blank_score[i]
-                      else f"'{score_text(i)}' is not a finite number")
+        problems.cell(i, "score", msg("the score is empty") if blank_score[i]
+                      else msg("'%(value)s' is not a finite number", value=score_text(i)))
     with np.errstate(invalid="ignore"):
         out_of_range = valid_ind & np.isfinite(score) & ((score < 0) | (score > maxima[ind_code]))
     for i in np.flatnonzero(out_of_range):
-        problems.cell(i, "score", f"{score[i]:g} is outside 0–{maxima[ind_code[i]]:g} "
-                      f"for {inds.text(i)}")
+        problems.cell(i, "score", msg("%(score)s is outside 0–%(max)s for %(indicator)s",
+                                      score=format(score[i], "g"), max=format(maxima[ind_code[i]], "g"),
+                                      indicator=inds.text(i)))
     # Partial reviews are judged on every row that names a known application, reviewer and
     # indicator, so they are reported together with any bad score values.
     keep = valid_ind & (app_code >= 0) & on_roster
     n_rev, n_ind = max(1, len(rev_index)), max(1, len(experts))
     key = (app_code.astype(np.int64) * n_rev + rev_code) * n_ind + ind_code
     for i in _repeated(key, keep, len(app_ids) * n_rev * n_ind):
-        problems.cell(i, "indicator_id", f"{revs.text(i)} scored {inds.text(i)} of "
-                      f"{apps.text(i)} more than once")
+        problems.cell(i, "indicator_id", msg("%(reviewer)s scored %(indicator)s of %(application)s more "
+                                             "than once", reviewer=revs.text(i), indicator=inds.text(i),
+                                             application=apps.text(i)))
     flag_rows, flag_names = _flags(criteria, flags, problems)
     notes = _partial(criteria, problems, app_code, rev_code, ind_code, keep, app_ids, rev_index)
     problems.raise_if_any()
@@ -134,9 +141,11 @@ def _flags(
         for name in (x.strip() for x in flags.text(i).replace("；", ";").split(";")):
             if not name:
                 continue
-            if name not in criteria.veto_flags:
-                known = ", ".join(sorted(criteria.veto_flags)) or "none"
-                problems.cell(i, "flag", f"unknown veto flag '{name}' (known: {known})")
+            if name not in criteria.veto_flags and criteria.veto_flags:
+                problems.cell(i, "flag", msg("unknown veto flag '%(flag)s' (known: %(known)s)", flag=name,
+                                             known=sorted(criteria.veto_flags)))
+            elif name not in criteria.veto_flags:
+                problems.cell(i, "flag", msg("unknown veto flag '%(flag)s' (known: none)", flag=name))
             rows.append(i)
             names.append(name)
     return np.array(rows, dtype=np.int64), np.array(names, dtype=object)
@@ -165,12 +174,13 @@ def _partial(
         a, r = divmod(int(p), len(rev_index))
         scored = set(ind_code[keep][pair == p])
         lacking = [experts[k] for k in range(n_ind) if k not in scored]
-        message = (f"reviewer {rev_index[r]} scored {len(scored)} of {n_ind} expert indicators "
-                   f"of {app_ids[a]}; missing: {', '.join(lacking)}")
+        message = msg("reviewer %(reviewer)s scored %(scored)s of %(total)s expert indicators of "
+                      "%(application)s; missing: %(missing)s", reviewer=str(rev_index[r]),
+                      scored=len(scored), total=n_ind, application=str(app_ids[a]), missing=lacking)
         if criteria.aggregation.partial_reviews == "error":
             problems.add(application_id=str(app_ids[a]), column="indicator_id", message=message)
         else:
-            notes.append(message + " — this reviewer's scores for it were dropped")
+            notes.append(msg("%(problem)s — this reviewer's scores for it were dropped", problem=message))
     if partial.size and criteria.aggregation.partial_reviews == "drop":
         full_pair = app_code.astype(np.int64) * len(rev_index) + rev_code
         keep &= ~np.isin(full_pair, partial)
@@ -185,17 +195,20 @@ def read_claims(criteria: CriteriaSet, df: pd.DataFrame | None, app_ids: np.ndar
     problems = Problems("bonus claims")
     for col in ("application_id", "bonus_id"):
         if col not in df.columns:
-            problems.add(column=col, message=f"missing column {col}")
+            problems.add(column=col, message=msg("missing column %(column)s", column=col))
     problems.raise_if_any()
     df = df.reset_index(drop=True)
     apps, items = text_column(df["application_id"]), text_column(df["bonus_id"])
     item_ids = [b.id for b in criteria.bonus_items]
     app_code, item_code = apps.lookup(app_ids), items.lookup(item_ids)
     for i in np.flatnonzero(app_code < 0):
-        problems.cell(i, "application_id", f"unknown application '{apps.text(i)}'")
+        problems.cell(i, "application_id", msg("unknown application '%(id)s'", id=apps.text(i)))
     for i in np.flatnonzero(item_code < 0):
-        problems.cell(i, "bonus_id", f"unknown bonus item '{items.text(i)}' "
-                      f"(known: {', '.join(item_ids) or 'none'})")
+        if item_ids:
+            problems.cell(i, "bonus_id", msg("unknown bonus item '%(id)s' (known: %(known)s)",
+                                             id=items.text(i), known=item_ids))
+        else:
+            problems.cell(i, "bonus_id", msg("unknown bonus item '%(id)s' (known: none)", id=items.text(i)))
     problems.raise_if_any()
     claimed[app_code, item_code] = True
     return claimed

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from evaluator.messages import msg
 from evaluator.scoring.ranking import DECIMALS
 from evaluator.scoring.result import RoundResult
 
@@ -33,11 +34,11 @@ class Sensitivity:
 
 def _check(perturbation: float, draws: int, top_k: int) -> None:
     if not 0 <= perturbation < 1:
-        raise ValueError("perturbation must be in [0, 1): e.g. 0.1 for ±10 %")
+        raise ValueError(msg("perturbation must be in [0, 1): e.g. 0.1 for ±10 %"))
     if draws < 1:
-        raise ValueError("draws must be at least 1")
+        raise ValueError(msg("draws must be at least 1"))
     if top_k < 1:
-        raise ValueError("top_k must be at least 1")
+        raise ValueError(msg("top_k must be at least 1"))
 
 
 def weight_sensitivity(

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
+from evaluator.messages import msg
 from evaluator.models import ApiToken, Organisation, User
 from evaluator.models.accounts import ROLES
 from evaluator.models.base import utcnow
@@ -68,22 +69,24 @@ def check_region(data: dict[str, Any]) -> dict[str, list[str]]:
     city, county = data.get("city_code") or "", data.get("county_code") or ""
     sub, community = data.get("subdistrict_code"), data.get("community_code")
     if not re.fullmatch(r"[0-9]{2}(?!00)[0-9]{2}00", city):
-        errors["city_code"] = ["A city code has 6 digits ending in 00 (not 0000), e.g. 510100."]
+        errors["city_code"] = [msg("A city code has 6 digits ending in 00 (not 0000), e.g. 510100.")]
     if not _ASCII_DIGITS[6].fullmatch(county) or county.endswith("00"):
-        errors["county_code"] = ["A county code has 6 digits not ending in 00, e.g. 510104."]
+        errors["county_code"] = [msg("A county code has 6 digits not ending in 00, e.g. 510104.")]
     elif county[:4] != city[:4]:
-        errors["county_code"] = [f"The county code {county} is not inside the city {city}."]
+        errors["county_code"] = [msg("The county code %(county)s is not inside the city %(city)s.",
+                                          county=county, city=city)]
     if sub is not None:
         if not _ASCII_DIGITS[9].fullmatch(sub):
-            errors["subdistrict_code"] = ["A subdistrict code has 9 digits."]
+            errors["subdistrict_code"] = [msg("A subdistrict code has 9 digits.")]
         elif not sub.startswith(county):
-            errors["subdistrict_code"] = [
-                f"The subdistrict code {sub} is not inside the county {county}."]
+            errors["subdistrict_code"] = [msg(
+                "The subdistrict code %(subdistrict)s is not inside the county %(county)s.",
+                subdistrict=sub, county=county)]
     if community is not None:
         if not _ASCII_DIGITS[12].fullmatch(community):
-            errors["community_code"] = ["A community code has 12 digits."]
+            errors["community_code"] = [msg("A community code has 12 digits.")]
         elif sub is None or not community.startswith(sub):
-            errors["community_code"] = ["A community code needs its subdistrict code as its prefix."]
+            errors["community_code"] = [msg("A community code needs its subdistrict code as its prefix.")]
     return errors
 
 
@@ -92,25 +95,26 @@ def user_errors(data: dict[str, Any]) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     username = data.get("username")
     if not isinstance(username, str) or not re.fullmatch(USERNAME_PATTERN, username):
-        errors["username"] = ["A username has 3 to 80 letters, digits, '_', '.' or '-'."]
+        errors["username"] = [msg("A username has 3 to 80 letters, digits, '_', '.' or '-'.")]
     password = data.get("password")
     if password is not None and not (
             isinstance(password, str) and PASSWORD_LENGTH[0] <= len(password) <= PASSWORD_LENGTH[1]):
-        errors["password"] = [f"A password has {PASSWORD_LENGTH[0]} to {PASSWORD_LENGTH[1]} characters."]
+        errors["password"] = [msg("A password has %(min)s to %(max)s characters.",
+                                       min=PASSWORD_LENGTH[0], max=PASSWORD_LENGTH[1])]
     for key, required, shortest, longest in (("display_name", True, 1, 120),
                                              ("affiliation", False, 0, 200)):
         value = data.get(key)
         if value is None and not required:
             continue
         if not isinstance(value, str) or not shortest <= len(value) <= longest:
-            errors[key] = [f"This text has {shortest} to {longest} characters."]
+            errors[key] = [msg("This text has %(min)s to %(max)s characters.", min=shortest, max=longest)]
         elif (problem := text_problem(value)) is not None:
             errors[key] = [problem]
     if data.get("role") not in ROLES:
-        errors["role"] = ["The role is one of: {roles}.".format(roles=", ".join(ROLES))]
+        errors["role"] = [msg("The role is one of: %(roles)s.", roles=list(ROLES))]
     region = data.get("home_region_code")
     if region is not None and not (isinstance(region, str) and re.fullmatch(REGION_CODE_PATTERN, region)):
-        errors["home_region_code"] = ["A region code has 6, 9 or 12 digits."]
+        errors["home_region_code"] = [msg("A region code has 6, 9 or 12 digits.")]
     return errors
 
 
@@ -127,15 +131,15 @@ def create_user(actor: User | None, data: dict[str, Any], *, password_hash: str 
         raise ValueError("give either a password or a password hash")
     errors = user_errors({**values, "password": password})
     if errors:
-        raise ServiceError(422, "The account's values are not valid.", errors)
+        raise ServiceError(422, msg("The account's values are not valid."), errors)
     if db.session.scalar(select(User.id).where(User.username == values["username"])) is not None:
-        raise ServiceError(409, "This username is taken.", {"username": ["already exists"]})
+        raise ServiceError(409, msg("This username is taken."), {"username": [msg("already exists")]})
     organisation_id = values.get("organisation_id")
     if values["role"] == "applicant" and organisation_id is None:
-        raise ServiceError(422, "An applicant belongs to an organisation.",
-                           {"organisation_id": ["required for applicants"]})
+        raise ServiceError(422, msg("An applicant belongs to an organisation."),
+                           {"organisation_id": [msg("required for applicants")]})
     if organisation_id is not None and db.session.get(Organisation, organisation_id) is None:
-        raise ServiceError(422, "No such organisation.", {"organisation_id": ["unknown"]})
+        raise ServiceError(422, msg("No such organisation."), {"organisation_id": [msg("unknown")]})
     user = User(**values, password_hash=password_hash or hash_password(password))
     db.session.add(user)
     db.session.flush()
@@ -151,13 +155,14 @@ def create_organisation(actor: User | None, data: dict[str, Any], **context: Any
     """
     values = {"subdistrict": None, "subdistrict_code": None, "community_code": None, **data}
     if values.get("kind") not in set(OrgKind):
-        raise ServiceError(422, "The organisation's kind is not valid.", {"kind": [
-            "The kind is one of: {kinds}.".format(kinds=", ".join(OrgKind))]})
+        raise ServiceError(422, msg("The organisation's kind is not valid."), {"kind": [
+            msg("The kind is one of: %(kinds)s.", kinds=[str(kind) for kind in OrgKind])]})
     errors = check_region(values)
     if errors:
-        raise ServiceError(422, "The organisation's region codes are not valid.", errors)
+        raise ServiceError(422, msg("The organisation's region codes are not valid."), errors)
     if db.session.scalar(select(Organisation.id).where(Organisation.name == values["name"])) is not None:
-        raise ServiceError(409, "An organisation of this name exists.", {"name": ["already exists"]})
+        raise ServiceError(409, msg("An organisation of this name exists."),
+                           {"name": [msg("already exists")]})
     org = Organisation(**values)
     db.session.add(org)
     db.session.flush()
@@ -175,7 +180,7 @@ def revoke_token(user: User, token: str) -> ApiToken:
     if record is not None:
         record = lock(ApiToken, record.id)
     if record is None or record.user_id != user.id or record.revoked_at is not None:
-        raise ServiceError(401, "This token is not valid.")
+        raise ServiceError(401, msg("This token is not valid."))
     record.revoked_at = utcnow()
     db.session.flush()
     audit.record(user, "auth.token_revoked", "user", user.id, {"token_id": record.id})

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select, text
 
 from evaluator.extensions import db
+from evaluator.messages import msg
 from evaluator.models import AuditEvent, User
 from evaluator.models.base import utcnow
 
@@ -94,13 +95,15 @@ def verify_chain(anchor: tuple[int, str] | None = None) -> ChainReport:
             count += 1
             if event.prev_hash != prev:
                 return ChainReport(False, count, event.id,
-                                   "link broken: the event before it was changed or deleted")
+                                   msg("link broken: the event before it was changed or deleted"))
             if event_hash(prev, event) != event.hash:
-                return ChainReport(False, count, event.id, "content changed after it was written")
+                return ChainReport(False, count, event.id,
+                                   msg("content changed after it was written"))
             if anchor is not None and event.id == anchor[0]:
                 if event.hash != anchor[1].lower():
                     return ChainReport(False, count, event.id,
-                                       "anchor mismatch: the chain up to this event was rewritten")
+                                       msg("anchor mismatch: the chain up to this event was "
+                                           "rewritten"))
                 anchor_seen = True
             prev = event.hash
             head = event
@@ -108,6 +111,6 @@ def verify_chain(anchor: tuple[int, str] | None = None) -> ChainReport:
         rows.close()
     if anchor is not None and not anchor_seen:
         return ChainReport(False, count, anchor[0],
-                           "anchor missing: the log was truncated (events deleted from its end)")
+                           msg("anchor missing: the log was truncated (events deleted from its end)"))
     return ChainReport(True, count, head_id=head.id if head is not None else None,
                        head_hash=head.hash if head is not None else None)

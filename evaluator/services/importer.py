@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
+from evaluator.messages import msg
 from evaluator.models import Application, Organisation, Round, User
 from evaluator.models.base import utcnow
 from evaluator.scoring.cells import blank_cells
@@ -76,6 +77,11 @@ def read_upload(data: bytes) -> pd.DataFrame:
         raise _refuse(str(exc)) from None
 
 
+def _one_text(messages: Any) -> str:
+    """A field's errors that are not a list, as one text (a message stays a message)."""
+    return messages if isinstance(messages, str) else str(messages)
+
+
 def _cell(value: Any) -> str:
     """A cell as stripped text; whole numbers lose Excel's '.0' (region codes read as numbers)."""
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
@@ -120,7 +126,7 @@ def _headers(df: pd.DataFrame, rnd: Round, plan: Plan) -> dict[str, str]:
         text = str(col).strip()
         twin = re.fullmatch(r"(.+)\.[0-9]+", text)  # pandas renames a repeated header 'X' to 'X.1'
         if twin and twin.group(1) in seen:
-            plan.problem(1, twin.group(1), "this column header appears twice")
+            plan.problem(1, twin.group(1), msg("this column header appears twice"))
         seen.add(text)
         key = next((k for k, header, _ in IDENTITY if text in (k, header)), ALIASES.get(text, text))
         if key != text or key in {k for k, _, _ in IDENTITY}:
@@ -128,7 +134,7 @@ def _headers(df: pd.DataFrame, rnd: Round, plan: Plan) -> dict[str, str]:
         renamed.append(key)
     df.columns = renamed
     if "name" not in names:
-        plan.problem(1, None, "the header row has no 申报单位名称 (organisation name) column")
+        plan.problem(1, None, msg("the header row has no 申报单位名称 (organisation name) column"))
     return names
 
 
@@ -143,10 +149,11 @@ def plan_import(rnd: Round, df: pd.DataFrame) -> Plan:
     if keep and _cell(df.iloc[keep[0]]["name"]).startswith(HINT_MARK):
         keep = keep[1:]
     if not keep:
-        plan.problem(None, None, "the file has no applicant rows")
+        plan.problem(None, None, msg("the file has no applicant rows"))
         return plan
     if len(keep) > MAX_ROWS:
-        plan.problem(None, None, f"the file has {len(keep)} rows; import at most {MAX_ROWS} at a time")
+        plan.problem(None, None, msg("the file has %(rows)s rows; import at most %(max)s at a time",
+                                      rows=len(keep), max=MAX_ROWS))
         return plan
     rows = [pos + 2 for pos in keep]  # spreadsheet rows
     data = df.iloc[keep].reset_index(drop=True)
@@ -155,10 +162,10 @@ def plan_import(rnd: Round, df: pd.DataFrame) -> Plan:
         if col in known or column_for_any(cs, col) is not None:
             continue
         if not str(col).startswith("Unnamed"):
-            plan.problem(1, str(col), "this column matches no field of the round's form")
+            plan.problem(1, str(col), msg("this column matches no field of the round's form"))
         elif any(_cell(v) for v in data[col]):
             plan.problem(1, get_column_letter(position + 1),
-                         "a column without a header holds data: give it a field's label")
+                         msg("a column without a header holds data: give it a field's label"))
     values = table_figures(cs, data, rows, names, plan)
     _organisations(rnd, data, rows, names, values, plan)
     plan.problems.sort(key=lambda p: (p["row"] or 0, p["column"] or ""))
@@ -186,7 +193,8 @@ def table_figures(cs: Any, data: pd.DataFrame, rows: list[int], names: dict[str,
             column = names.get(e.get("column"), e.get("column"))
             plan.problem(rows[e["row"] - 2] if e.get("row") else 1, column, e["message"])
         if err.omitted:
-            plan.problem(None, None, f"… and {err.omitted} more problems with the figures")
+            plan.problem(None, None, msg("… and %(count)s more problems with the figures",
+                                          count=err.omitted))
         return []
     headers = {f.key: column_for(f, data.columns) or f.key for f in cs.fields}
     # read_figures has checked the times; parse them again as datetimes (its int64 unit varies)
@@ -201,11 +209,12 @@ def table_figures(cs: Any, data: pd.DataFrame, rows: list[int], names: dict[str,
                 raw[f.key] = int(raw[f.key])
         clean, errors = intake.figures_errors(cs, raw, partial=False)
         for key, messages in errors.items():
-            for message in messages if isinstance(messages, list) else [str(messages)]:
+            for message in messages if isinstance(messages, list) else [_one_text(messages)]:
                 plan.problem(row, headers.get(key, key), message)
         at = None if times is None or pd.isna(times.iloc[i]) else times.iloc[i].to_pydatetime()
         if at is not None and at > utcnow():
-            plan.problem(row, names.get("submitted_at", "submitted_at"), "the time is in the future")
+            plan.problem(row, names.get("submitted_at", "submitted_at"),
+                         msg("the time is in the future"))
         out.append({"figures": clean, "submitted_at": at})
     return out
 
@@ -224,24 +233,27 @@ def _organisations(rnd: Round, data: pd.DataFrame, rows: list[int], names: dict[
     for i, (row, name) in enumerate(zip(rows, wanted, strict=True)):
         region = {k: _cell(data.iloc[i][k]) if k in data.columns else "" for k, _, _ in IDENTITY[1:]}
         if not name:
-            plan.problem(row, head, "every row needs the organisation's name")
+            plan.problem(row, head, msg("every row needs the organisation's name"))
             continue
         if name in first:
-            plan.problem(row, head, f"{name} is already on row {first[name]}: one application "
-                         "per organisation")
+            plan.problem(row, head, msg("%(name)s is already on row %(row)s: one application per "
+                                        "organisation", name=name, row=first[name]))
             continue
         first[name] = row
         org, new = found.get(name), None
         if org is not None:
             if org.kind != kind:
-                plan.problem(row, head, f"{name} is a {KIND_NAMES.get(org.kind, org.kind)}; this round is "
-                             f"for {KIND_NAMES[kind]} applicants")
+                plan.problem(row, head, msg("%(name)s is a %(registered)s; this round is for %(kind)s "
+                                            "applicants", name=name,
+                                            registered=KIND_NAMES.get(org.kind, org.kind),
+                                            kind=KIND_NAMES[kind]))
             for key, given in region.items():
                 if given and given != (getattr(org, key) or ""):
                     plan.problem(row, names.get(key, key),
-                                 f"'{given}' differs from {name}'s record ('{getattr(org, key) or ''}')")
+                                 msg("'%(given)s' differs from %(name)s's record ('%(recorded)s')",
+                                     given=given, name=name, recorded=getattr(org, key) or ""))
             if org.id in applied:
-                plan.problem(row, head, f"{name} already has an application in this round")
+                plan.problem(row, head, msg("%(name)s already has an application in this round", name=name))
         else:
             new = _new_organisation(name, kind, region, row, names, plan)
         if values and i < len(values):
@@ -260,16 +272,17 @@ def _new_organisation(name: str, kind: str, region: dict[str, str], row: int, na
     header = {k: names.get(k, h) for k, h, _ in IDENTITY}
     before = len(plan.problems)
     if len(name) > 200:
-        plan.problem(row, header["name"], "a name has at most 200 characters")
+        plan.problem(row, header["name"], msg("a name has at most 200 characters"))
     for key, value in (("name", name), *((k, region.get(k)) for k in ("city", "county", "subdistrict"))):
         if value and text_problem(value):  # the shared rule for stored text
             plan.problem(row, header[key], text_problem(value))
     for key in needed:
         if not region.get(key):
-            plan.problem(row, header[key], f"{name} is not registered yet: give its region to create it")
+            plan.problem(row, header[key], msg("%(name)s is not registered yet: give its region to create it",
+                                               name=name))
     for key in ("city", "county", "subdistrict"):
         if region.get(key) and not 2 <= len(region[key]) <= 100:
-            plan.problem(row, header[key], "a place name has 2 to 100 characters")
+            plan.problem(row, header[key], msg("a place name has 2 to 100 characters"))
     if len(plan.problems) == before:
         data = {k: region.get(k) or None for k in ("subdistrict", "subdistrict_code", "community_code")}
         data.update({k: region[k] for k in ("city", "city_code", "county", "county_code")})
@@ -287,8 +300,13 @@ def run_import(actor: User, rnd: Round, data: bytes, dry_run: bool) -> dict[str,
     if plan.problems:
         shown = plan.problems[:MAX_REPORTED]
         more = len(plan.problems) - len(shown)
-        raise ServiceError(422, f"{len(plan.problems)} problem(s) in the file; nothing was imported."
-                           + (f" The first {len(shown)} are listed." if more else ""), {"rows": shown})
+        if more:
+            message = msg("%(count)s problem(s) in the file; nothing was imported. The first %(shown)s "
+                          "are listed.", count=len(plan.problems), shown=len(shown))
+        else:
+            message = msg("%(count)s problem(s) in the file; nothing was imported.",
+                          count=len(plan.problems))
+        raise ServiceError(422, message, {"rows": shown})
     sha256 = hashlib.sha256(data).hexdigest()
     if not dry_run:
         try:
@@ -298,8 +316,8 @@ def run_import(actor: User, rnd: Round, data: bytes, dry_run: bool) -> dict[str,
             # another request created one of these meanwhile; the request rolls back
             if isinstance(exc, ServiceError) and exc.status != 409:
                 raise
-            raise ServiceError(409, "Applications or organisations changed while importing; nothing was "
-                               "imported. Try again.") from None
+            raise ServiceError(409, msg("Applications or organisations changed while importing; nothing "
+                                        "was imported. Try again.")) from None
     return {"dry_run": dry_run, "status": MOVES["import"].target.value, "applications": len(plan.rows),
             "organisations_created": sum(1 for r in plan.rows if r.organisation is None),
             "file_sha256": sha256, "rows": plan.rows}

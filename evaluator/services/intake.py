@@ -32,6 +32,7 @@ from evaluator.criteria.model import CriteriaSet, Field
 from evaluator.criteria.norms import RangeParams
 from evaluator.criteria.registry import fmt
 from evaluator.errors import ServiceError
+from evaluator.messages import msg
 from evaluator.models import Round
 from evaluator.services.rounds import round_criteria
 from evaluator.validation import Text
@@ -81,13 +82,21 @@ class _YesNo(fields.Boolean):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
         if not isinstance(value, bool):
-            raise ValidationError("Not a valid boolean: use true or false.")
+            raise ValidationError(msg("Not a valid boolean: use true or false."))
         return value
+
+
+class _Range(validate.Range):
+    """A range check whose refusal is the field's bounds message as it is (a translatable message;
+    the library would format it into a plain string)."""
+
+    def _format_error(self, value: Any, message: str) -> str:
+        return self.error
 
 
 def _bounds(f: Field) -> validate.Range:
     lo, hi = bounds(f)
-    return validate.Range(min=lo, max=hi, error=bounds_message(f))
+    return _Range(min=lo, max=hi, error=bounds_message(f))
 
 
 def figure_field(f: Field) -> fields.Field:
@@ -119,7 +128,7 @@ def figures_errors(cs: CriteriaSet, data: Any, partial: bool) -> tuple[dict[str,
     in a whole-form check it is left out, and a required one is missing.
     """
     if not isinstance(data, dict):
-        return {}, {"_schema": ["Figures are an object of field key to value."]}
+        return {}, {"_schema": [msg("Figures are an object of field key to value.")]}
     try:
         clean = _schema_class(cs)().load(data, partial=partial)
     except ValidationError as err:
@@ -139,8 +148,8 @@ def check_figures(cs: CriteriaSet, data: Any, partial: bool) -> dict[str, Any]:
     """Clean figures, or a 422 naming every bad key under ``figures``."""
     clean, errors = figures_errors(cs, data, partial)
     if errors:
-        raise ServiceError(422, f"The figures do not fit this round's form: {', '.join(map(str, errors))}.",
-                           {"figures": errors})
+        raise ServiceError(422, msg("The figures do not fit this round's form: %(keys)s.",
+                                    keys=[str(key) for key in errors]), {"figures": errors})
     return clean
 
 
@@ -158,23 +167,25 @@ def merge(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
 def check_self_assessment(cs: CriteriaSet, data: Any) -> dict[str, Any]:
     """{indicator id: score}: each a scored indicator (leaf) of the tree, 0..its points; null clears."""
     if not isinstance(data, dict):
-        raise ServiceError(422, "The self-assessment is an object of indicator id to score.",
-                           {"self_assessment": ["Not a valid mapping."]})
+        raise ServiceError(422, msg("The self-assessment is an object of indicator id to score."),
+                           {"self_assessment": [msg("Not a valid mapping.")]})
     errors: dict[str, list[str]] = {}
     for key, value in data.items():
         node = cs.node_map.get(key)
         if node is None:
-            errors[key] = [f"Unknown indicator '{key}'."]
+            errors[key] = [msg("Unknown indicator '%(id)s'.", id=key)]
         elif not node.is_leaf:
-            errors[key] = [f"'{key}' ({node.name}) is a group of indicators: score its leaves."]
+            errors[key] = [msg("'%(id)s' (%(name)s) is a group of indicators: score its leaves.",
+                               id=key, name=node.name)]
         elif value is None:
             continue
         elif isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             errors[key] = ["Not a valid number."]
         elif not 0 <= value <= node.points:
-            errors[key] = [f"{node.name}: a score is between 0 and {fmt(float(node.points))}."]
+            errors[key] = [msg("%(name)s: a score is between 0 and %(max)s.", name=node.name,
+                               max=fmt(float(node.points)))]
     if errors:
-        raise ServiceError(422, f"The self-assessment has problems: {', '.join(errors)}.",
+        raise ServiceError(422, msg("The self-assessment has problems: %(ids)s.", ids=list(errors)),
                            {"self_assessment": errors})
     return {k: (None if v is None else float(v)) for k, v in data.items()}
 
@@ -215,23 +226,30 @@ def intake_warnings(cs: CriteriaSet, figures: dict[str, Any]) -> list[dict[str, 
                 continue
             if (band.lo is not None and x < band.lo) or (band.hi is not None and x > band.hi):
                 choice = next((c.label for c in cs.field_map[p.by].choices if c.value == category), category)
-                warn(p.field, "outside_norm", f"{label[p.field]} {fmt(x)} is outside the norm for "
-                     f"{choice} ({band.text()}); please check the figure.")
+                warn(p.field, "outside_norm", msg(
+                    "%(field)s %(value)s is outside the norm for %(category)s (%(norm)s); please check "
+                    "the figure.", field=label[p.field], value=fmt(x), category=choice, norm=band.text()))
         elif isinstance(p, RatioParams):
             num, den = _number(figures, p.numerator), _number(figures, p.denominator)
             if num is None or den is None:
                 continue
             if den == 0 and num > 0:
-                warn(p.denominator, "ratio_zero_base", f"{label[p.denominator]} is 0, so {leaf.name} "
-                     f"scores 0 although {label[p.numerator]} is {fmt(num)}.")
+                warn(p.denominator, "ratio_zero_base", msg(
+                    "%(denominator)s is 0, so %(indicator)s scores 0 although %(numerator)s is "
+                    "%(value)s.", denominator=label[p.denominator], indicator=leaf.name,
+                    numerator=label[p.numerator], value=fmt(num)))
             elif p.per == 100 and den > 0 and num > den:
-                warn(p.numerator, "ratio_above_100", f"{label[p.numerator]} ({fmt(num)}) is more than "
-                     f"{label[p.denominator]} ({fmt(den)}); please check both figures.")
+                warn(p.numerator, "ratio_above_100", msg(
+                    "%(numerator)s (%(value)s) is more than %(denominator)s (%(base)s); please check "
+                    "both figures.", numerator=label[p.numerator], value=fmt(num),
+                    denominator=label[p.denominator], base=fmt(den)))
         elif isinstance(p, ImprovementParams):
             now, before = _number(figures, p.current), _number(figures, p.previous)
             if now is not None and before is not None and before > now:
-                warn(p.previous, "declined", f"{label[p.previous]} ({fmt(before)}) is above "
-                     f"{label[p.current]} ({fmt(now)}): a decline; please check both figures.")
+                warn(p.previous, "declined", msg(
+                    "%(previous)s (%(before)s) is above %(current)s (%(now)s): a decline; please "
+                    "check both figures.", previous=label[p.previous], before=fmt(before),
+                    current=label[p.current], now=fmt(now)))
     return out
 
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from evaluator.errors import ServiceError
+from evaluator.messages import N_
 from evaluator.models import User
 
-SIGN_IN_FIRST = "Sign in first: send 'Authorization: Bearer <token>'."
-NOT_ALLOWED = "You are not allowed to do this."
+SIGN_IN_FIRST = N_("Sign in first: send 'Authorization: Bearer <token>'.")
+NOT_ALLOWED = N_("You are not allowed to do this.")
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class Rule:
 
     check: Callable[[Any, Any], bool]
     anonymous: bool = False
+    on_object: bool = False  # whether the check needs the object (else it judges the caller alone)
 
 
 def _own_organisation(user: User, obj: Any) -> bool:
@@ -55,18 +57,18 @@ RULES: dict[str, Rule] = {
     "round.view": Rule(_signed_in),
     "application.create": Rule(lambda u, o: _applicant_with_organisation(u)),
     "application.list": Rule(lambda u, o: u.is_admin or _applicant_with_organisation(u)),
-    "application.view": Rule(lambda u, o: u.is_admin or _own_organisation(u, o)),
-    "application.edit": Rule(_own_organisation),
-    "application.submit": Rule(_own_organisation),
-    "application.withdraw": Rule(_own_organisation),
+    "application.view": Rule(lambda u, o: u.is_admin or _own_organisation(u, o), on_object=True),
+    "application.edit": Rule(_own_organisation, on_object=True),
+    "application.submit": Rule(_own_organisation, on_object=True),
+    "application.withdraw": Rule(_own_organisation, on_object=True),
     "application.import": Rule(_admin),
     "application.template": Rule(_admin),
     # Material rules take the application, except download and delete, which take the material.
-    "material.list": Rule(lambda u, o: u.is_admin or _own_organisation(u, o)),
-    "material.checklist": Rule(lambda u, o: u.is_admin or _own_organisation(u, o)),
-    "material.upload": Rule(_own_organisation),
-    "material.download": Rule(lambda u, o: u.is_admin or _own_organisation(u, o.application)),
-    "material.delete": Rule(lambda u, o: _own_organisation(u, o.application)),
+    "material.list": Rule(lambda u, o: u.is_admin or _own_organisation(u, o), on_object=True),
+    "material.checklist": Rule(lambda u, o: u.is_admin or _own_organisation(u, o), on_object=True),
+    "material.upload": Rule(_own_organisation, on_object=True),
+    "material.download": Rule(lambda u, o: u.is_admin or _own_organisation(u, o.application), on_object=True),
+    "material.delete": Rule(lambda u, o: _own_organisation(u, o.application), on_object=True),
     "audit.view": Rule(_admin),
     "audit.verify": Rule(_admin),
 }
@@ -78,6 +80,17 @@ def allowed(user: User | None, action: str, obj: Any = None) -> bool:
     if user is None and not rule.anonymous:
         return False
     return rule.check(user, obj)
+
+
+def check_caller(user: User | None, action: str) -> None:
+    """What can be decided before the request is read: 401 for an anonymous caller of a rule that
+    needs one, 403 for a caller a rule refuses whatever the object. So nobody learns an endpoint's
+    rules for its input without being allowed to use it."""
+    rule = RULES[action]
+    if user is None and not rule.anonymous:
+        raise ServiceError(401, SIGN_IN_FIRST)
+    if not rule.on_object and not rule.check(user, None):
+        raise ServiceError(403, NOT_ALLOWED)
 
 
 def authorize(user: User | None, action: str, obj: Any = None) -> User | None:

@@ -13,6 +13,7 @@ from evaluator.messages import msg
 from evaluator.spreadsheets.limits import MB, SpreadsheetError, TableLimits
 
 HEADER_SCAN_BYTES = 1 * MB  # the header row's width is counted in this much of a CSV
+ROW_SCAN_BYTES = 64 * MB  # files up to this size have every row's width checked before pandas reads
 _TOKENIZING = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
@@ -39,6 +40,7 @@ def read_csv(data: bytes, limits: TableLimits, skip_blank_rows: bool) -> pd.Data
     if width > limits.max_columns:
         raise SpreadsheetError(msg("Row 1 (the header) has %(width)s columns; at most %(max)s columns are "
                                    "allowed.", width=width, max=limits.max_columns))
+    _refuse_wide_rows(data, limits)
     allowed = min(limits.max_rows, limits.max_cells // max(width, 1))
     frame = None
     for encoding in ("utf-8-sig", "gb18030"):  # GB18030: what Excel on Chinese Windows writes as CSV
@@ -65,6 +67,25 @@ def read_csv(data: bytes, limits: TableLimits, skip_blank_rows: bool) -> pd.Data
     if len(frame) > allowed:
         raise _too_many_rows(allowed, limits, width)
     return frame
+
+
+def _refuse_wide_rows(data: bytes, limits: TableLimits) -> None:
+    """Refuse a row wider than the limit before pandas reads it (pandas takes many seconds over a
+    row of hundreds of thousands of cells). Commas are counted per line first, at C speed; only a
+    line with too many of them is read properly (a quoted comma is not a cell boundary).
+    """
+    if len(data) > ROW_SCAN_BYTES or not any(
+            line.count(b",") >= limits.max_columns for line in data.split(b"\n")):
+        return
+    reader = csv.reader(io.StringIO(data.decode("latin-1")))  # exact for delimiters, see _header_width
+    try:
+        for record in reader:
+            if len(record) > limits.max_columns:
+                raise SpreadsheetError(msg(
+                    "Row %(row)s has %(cells)s cells; at most %(max)s columns are allowed.",
+                    row=reader.line_num, cells=len(record), max=limits.max_columns))
+    except csv.Error:
+        return  # a cell longer than the csv module's field limit: pandas reports the file
 
 
 def _tokenizing_error(message: str, limits: TableLimits) -> SpreadsheetError:

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from limits.storage import Storage
 
+from evaluator.messages import msg
+
 _SCHEMA = """CREATE TABLE IF NOT EXISTS counters (
     key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires_at REAL NOT NULL)"""
 
@@ -39,8 +41,8 @@ class SQLiteStorage(Storage):
         # As in SQLAlchemy: sqlite:// + an empty host + / + the path, absolute here.
         path = uri.split("://", 1)[1][1:]
         if not path.startswith("/") or path.endswith("/"):
-            raise ValueError(f"A sqlite rate-limit storage needs an absolute file path "
-                             f"(sqlite:////abs/path/ratelimits.db), not {uri!r}.")
+            raise ValueError(msg("A sqlite rate-limit storage needs an absolute file path "
+                                 "(sqlite:////abs/path/ratelimits.db), not %(uri)s.", uri=repr(uri)))
         self.path = Path(path)
         self.timeout = float(options.get("timeout", 10.0))
         self._local = threading.local()

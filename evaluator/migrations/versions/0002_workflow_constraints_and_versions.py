@@ -1,4 +1,4 @@
-"""workflow vocabularies as CHECK constraints; row versions for ETags
+"""workflow vocabularies as CHECK constraints; row versions for ETags; material ids never reused
 
 Revision ID: 0002
 Revises: 0001
@@ -32,9 +32,17 @@ def upgrade():
         batch.create_check_constraint(op.f("ck_round_zone_type"), _one_of("zone_type", ZoneType))
     with op.batch_alter_table("organisation") as batch:
         batch.create_check_constraint(op.f("ck_organisation_kind"), _one_of("kind", OrgKind))
+    if op.get_bind().dialect.name == "sqlite":  # PostgreSQL sequences never reuse ids anyway
+        with op.batch_alter_table("material", recreate="always",
+                                  table_kwargs={"sqlite_autoincrement": True}):
+            pass
 
 
 def downgrade():
+    if op.get_bind().dialect.name == "sqlite":
+        with op.batch_alter_table("material", recreate="always",
+                                  table_kwargs={"sqlite_autoincrement": False}):
+            pass
     with op.batch_alter_table("organisation") as batch:
         batch.drop_constraint(op.f("ck_organisation_kind"), type_="check")
     with op.batch_alter_table("round") as batch:
