@@ -268,6 +268,11 @@ def test_intake_warnings_flag_unusual_figures(client, make_user, make_round):
     assert by_code["outside_norm"]["field"] == "households"
     assert "1,500–4,000" in by_code["outside_norm"]["message"]
     assert by_code["declined"]["field"] == "online_rate_prev"
+    # The same warnings read in Chinese, the service's default language.
+    zh = client.get(f"/api/v1/applications/{res.json['id']}", headers={**headers, "Accept-Language": "zh"})
+    zh_codes = {w["code"]: w["message"] for w in zh.json["warnings"]}
+    assert set(zh_codes) == set(by_code) and "请" in zh_codes["outside_norm"]
+    assert "1,500–4,000" in zh_codes["outside_norm"]
     one = f"/api/v1/applications/{res.json['id']}"
     # a relocation community has no household norm: the warning goes once the category changes
     res = client.patch(one, headers=headers, json={"figures": {"category": "relocation", "online_rate": 70,

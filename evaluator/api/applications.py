@@ -20,6 +20,7 @@ from evaluator.api.parsing import Blueprint
 from evaluator.api.rounds import get_round
 from evaluator.api.users import OrganisationSchema
 from evaluator.extensions import db
+from evaluator.i18n import localise
 from evaluator.messages import N_
 from evaluator.models import Application
 from evaluator.services import applications as service
@@ -58,7 +59,9 @@ class ApplicationSchema(Schema):
     status = fields.String(metadata={"description": "draft → submitted → withdrawn (later: review statuses)"})
     figures = fields.Dict(metadata=_FIGURES)
     self_assessment = fields.Dict(metadata=_SCORES)
-    warnings = fields.List(fields.Nested(WarningSchema))
+    warnings = fields.Method("_warnings", metadata={
+        "type": "array", "items": {"$ref": "#/components/schemas/Warning"},
+        "description": "Figures that are legal but unusual, in the reader's language."})
     missing_required = fields.Method("_missing", metadata={
         "description": "Required fields not filled in yet (submit refuses while any are missing)."})
     submitted_at = UtcDateTime(allow_none=True)
@@ -67,6 +70,10 @@ class ApplicationSchema(Schema):
 
     def _missing(self, obj: Application) -> list[str]:
         return intake.missing_required(round_criteria(obj.round), obj.figures or {})
+
+    def _warnings(self, obj: Application) -> list[dict]:
+        # Made afresh from the figures (the stored copy is English text): cheap, and translatable.
+        return localise(intake.intake_warnings(round_criteria(obj.round), obj.figures or {}))
 
 
 class ApplicationCreateSchema(Schema):
