@@ -17,6 +17,8 @@ class DatabaseInt(IntegerConverter):
     another method and answer 405; no row has such an id, so the answer is "not found".
     """
 
+    regex = r"[0-9]+"  # ASCII digits only: "１" or "١" is no id
+
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)

@@ -93,6 +93,9 @@ class Settings:
     IMPORT_MAX_ROWS = 10_000
     IMPORT_MAX_COLUMNS = 200
     IMPORT_MAX_CELLS = 1_000_000
+    # Different texts of an uploaded workbook (its shared strings): reading each costs time, and a
+    # round's applicants write far fewer (names, places, choices).
+    IMPORT_MAX_TEXTS = 100_000
     # Tables read by the command line (flask score), sized for millions of score rows.
     TABLE_MAX_MB = 2048
     TABLE_MAX_ROWS = 10_000_000

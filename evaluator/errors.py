@@ -14,6 +14,7 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Request, current_app, jsonify, render_template, request
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from evaluator.i18n import localise
@@ -156,6 +157,15 @@ def register_error_handlers(app: Flask) -> None:
             message = msg("Too many requests (limit: %(limit)s); try again later.", limit=exc.description)
         errors = data.get("errors") or data.get("messages")  # webargs puts them in "messages"
         return error_response(exc.code or 500, message, errors, exc.get_headers())
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(exc: IntegrityError):
+        # Two requests raced past the same uniqueness check and the database kept one: the loser
+        # is told so (409), never a 500. Nothing of the request is kept.
+        from evaluator.extensions import db
+
+        db.session.rollback()
+        return error_response(409, STATUS_MESSAGES[409])
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

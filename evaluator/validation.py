@@ -23,8 +23,11 @@ MAX_ID = 2**31 - 1
 # converting it to UTC (an offset of at most a day) can never leave Python's datetime range.
 MIN_YEAR, MAX_YEAR = 1900, 2999
 
-_SINGLE_LINE_BAD = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
-_MULTI_LINE_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# C0 and C1 control characters, DEL, lone surrogates; the Unicode line and paragraph separators; the
+# bidirectional overrides and isolates that make a name read differently from what it holds.
+_ALWAYS_BAD = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+_SINGLE_LINE_BAD = re.compile(f"[{_ALWAYS_BAD}\t\n\r]")
+_MULTI_LINE_BAD = re.compile(f"[{_ALWAYS_BAD}]")
 
 
 def text_problem(value: str, multiline: bool = False) -> str | None:

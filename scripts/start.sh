@@ -51,4 +51,5 @@ echo "   Docs page: http://127.0.0.1:${port}/api/v1/docs    OpenAPI: http://127.
 echo "   Sign in:   curl -s -X POST http://127.0.0.1:${port}/api/v1/auth/token \\"
 echo "                -H 'Content-Type: application/json' -d '{\"username\": \"admin\", \"password\": \"demo-admin-2026\"}'"
 echo "   Ctrl-C stops the server."
-exec .venv/bin/gunicorn -w "${WORKERS:-2}" -b "127.0.0.1:${port}" wsgi:app
+# --timeout 180: a batch import of the largest file allowed (5,000 rows) takes about a minute.
+exec .venv/bin/gunicorn -w "${WORKERS:-2}" -b "127.0.0.1:${port}" --timeout 180 wsgi:app

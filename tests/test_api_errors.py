@@ -224,3 +224,17 @@ def test_nul_in_a_query_parameter_is_refused(client, admin):
     res = client.get("/api/v1/audit", headers=admin, query_string={"action": "user.created\x00"})
     assert envelope(res, 422, errors=True)["errors"] == {
         "query": {"action": [NUL_REFUSED]}}
+
+
+def test_a_uniqueness_race_lost_at_insert_is_a_409_not_a_500(client, admin, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    def lose(*args, **kwargs):
+        raise IntegrityError("INSERT …", {}, Exception("duplicate key value violates unique constraint"))
+
+    monkeypatch.setattr("evaluator.api.users.create_organisation", lose)
+    res = client.post("/api/v1/organisations", headers=admin, json={
+        "name": "武侯区玉林街道", "kind": "subdistrict", "city": "成都市", "city_code": "510100",
+        "county": "武侯区", "county_code": "510107", "subdistrict": "玉林街道",
+        "subdistrict_code": "510107001"})
+    assert res.status_code == 409 and res.json["code"] == 409, res.json

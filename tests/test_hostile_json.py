@@ -159,3 +159,11 @@ def test_a_lone_surrogate_in_a_response_is_escaped_not_a_failed_response(app):
     text = app.json.dumps({"name": "玉林\ud800社区"})
     assert text == '{"name": "玉林\\ud800社区"}'
     assert text.encode("utf-8") and app.json.loads(text.replace("\\ud800", "")) == {"name": "玉林社区"}
+
+
+def test_a_key_named_twice_is_refused_not_silently_overwritten(client):
+    before = counts()
+    res = post_raw(client, SIGN_IN, '{"username": "a", "username": "b", "password": "x"}')
+    assert res.status_code in (400, 422) and res.json["code"] == res.status_code
+    assert "twice" in str(res.json["errors"])
+    assert counts() == before

@@ -106,3 +106,9 @@ def test_round_deadlines_are_bounded_too(client, admin):
 def test_an_id_beyond_the_database_is_not_found_whatever_rules_share_the_path(client, admin, path):
     res = client.get(path, headers=admin)
     assert res.status_code == 404 and res.json["code"] == 404
+
+
+@pytest.mark.parametrize("digits", ["１", "١", "۱"])
+def test_an_id_written_in_other_digits_is_no_id(client, admin, rnd, digits):
+    assert client.get(f"/api/v1/rounds/{rnd.id}", headers=admin).status_code == 200
+    assert client.get(f"/api/v1/rounds/{digits}", headers=admin).status_code == 404

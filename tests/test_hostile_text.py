@@ -27,7 +27,7 @@ ORG = {"name": "玉林社区", "kind": "county", "city": "成都市", "city_code
        "county": "武侯区", "county_code": "510107"}
 USER = {"username": "expert.wang", "password": "a long enough password", "display_name": "王专家",
         "role": "reviewer"}
-BAD = ["\x00", "\x08", "\x1b", "\x7f", "\x0b", "\x0c"]
+BAD = ["\x00", "\x08", "\x1b", "\x7f", "\x0b", "\x0c", "\x85", "\u2028", "\u202e"]
 
 
 def counts() -> dict[str, int]:

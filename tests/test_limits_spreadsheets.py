@@ -137,6 +137,22 @@ def test_a_small_csv_with_one_enormous_row_is_refused_before_it_is_parsed(monkey
     assert refusal(data) == "Row 2 has 800001 cells; at most 200 columns are allowed."
 
 
+def test_a_header_cell_past_the_field_limit_is_refused_not_skipped():
+    data = ('"' + "长" * 200_000 + '"' + ",h" * 600_000 + "\n").encode()
+    assert "longer than" in refusal(data) and refusal(data).startswith("Row 1 ")
+
+
+def test_a_workbook_with_too_many_different_texts_is_refused_before_they_are_read():
+    few = TableLimits(**{**LIMITS.__dict__, "max_texts": 50})
+    buffer = io.BytesIO()
+    pd.DataFrame([["某社区"]], columns=["名称"]).to_excel(buffer, index=False, engine="openpyxl")
+    texts = "".join(f"<si><t>社区{i}</t></si>" for i in range(60))
+    with zipfile.ZipFile(buffer, "a") as archive:  # the table of texts Excel itself writes
+        archive.writestr("xl/sharedStrings.xml", '<sst xmlns="http://schemas.openxmlformats.org/'
+                         f'spreadsheetml/2006/main" count="60" uniqueCount="60">{texts}</sst>')
+    assert refusal(buffer.getvalue(), few) == "The workbook holds more than 50 different texts."
+
+
 def test_quoted_commas_are_not_cells():
     text = ",".join(["很长的说明"] * 400)
     frame = read_spreadsheet(f'名称,说明\n某社区,"{text}"\n'.encode(), LIMITS)

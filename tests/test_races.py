@@ -139,6 +139,19 @@ def test_parallel_deletes_of_one_material_succeed_exactly_once(server, app, draf
     assert fresh(Material, material_id) is None
 
 
+def test_a_material_deleted_with_a_wrong_if_match_stays(client, draft):
+    application, headers = draft
+    body = {"file": (__import__("io").BytesIO(PDF), "材料.pdf")}
+    uploaded = client.post(f"/api/v1/applications/{application.id}/materials", headers=headers, data=body,
+                           content_type="multipart/form-data")
+    assert uploaded.status_code == 201, uploaded.json
+    url = f"/api/v1/materials/{uploaded.json['id']}"
+    assert client.delete(url, headers={**headers, "If-Match": '"' + "0" * 64 + '"'}).status_code == 412
+    assert fresh(Material, uploaded.json["id"]) is not None
+    tag = f'"{uploaded.json["sha256"]}"'
+    assert client.delete(url, headers={**headers, "If-Match": tag}).status_code == 204
+
+
 def test_parallel_phase_changes_move_the_round_once(server, app, fc_round, make_user):
     _, admin = make_user("admin")
     round_id = fc_round.id

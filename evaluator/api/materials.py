@@ -11,7 +11,7 @@ from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
 from werkzeug.wsgi import wrap_file
 
-from evaluator.api import get_or_404, guard
+from evaluator.api import get_or_404, guard, if_match
 from evaluator.api.applications import get_application
 from evaluator.api.downloads import content_disposition
 from evaluator.api.fields import UtcDateTime
@@ -218,5 +218,5 @@ def delete(material_id: int):
     """Delete a material while its application is a draft in an open round (the owning organisation)."""
     material = _material(material_id)
     actor = authorize(signed_in_user(), "material.delete", material)
-    service.delete(actor, material)
+    service.delete(actor, material, if_match())
     return None

@@ -124,6 +124,16 @@ class LimitedJSONProvider(DefaultJSONProvider):
             length = len(digits) - digits.startswith("-")
             return _HugeInt(length) if length > max_digits else int(digits)
 
+        def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+            seen: dict[str, Any] = {}
+            for key, item in pairs:
+                if key in seen:  # the last would silently win: say so instead
+                    raise JSONLimitError(msg("The JSON body names a key twice in one object."), [
+                        msg("The key %(key)s appears twice in one object.", key=key[:100])])
+                seen[key] = item
+            return seen
+
+        kwargs.setdefault("object_pairs_hook", unique_keys)
         try:
             value = json.loads(text, parse_int=parse_int, **kwargs)
         except RecursionError:

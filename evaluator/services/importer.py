@@ -54,7 +54,8 @@ def upload_limits() -> TableLimits:
                        max_unzipped=int(config["MAX_UNZIPPED_MB"]) * MB,
                        max_rows=int(config["IMPORT_MAX_ROWS"]),
                        max_columns=int(config["IMPORT_MAX_COLUMNS"]),
-                       max_cells=int(config["IMPORT_MAX_CELLS"]))
+                       max_cells=int(config["IMPORT_MAX_CELLS"]),
+                       max_texts=int(config["IMPORT_MAX_TEXTS"]))
 
 
 def sniff(data: bytes) -> str:
@@ -230,8 +231,10 @@ def _organisations(rnd: Round, data: pd.DataFrame, rows: list[int], names: dict[
         Application.round_id == rnd.id)))
     first: dict[str, int] = {}
     head = names["name"]
+    columns = {k: [_cell(v) for v in data[k]] if k in data.columns else [""] * len(data)
+               for k, _, _ in IDENTITY[1:]}  # read column by column: a row lookup costs far more
     for i, (row, name) in enumerate(zip(rows, wanted, strict=True)):
-        region = {k: _cell(data.iloc[i][k]) if k in data.columns else "" for k, _, _ in IDENTITY[1:]}
+        region = {k: cells[i] for k, cells in columns.items()}
         if not name:
             plan.problem(row, head, msg("every row needs the organisation's name"))
             continue

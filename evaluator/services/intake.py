@@ -117,8 +117,9 @@ def figure_field(f: Field) -> fields.Field:
 
 
 @lru_cache(maxsize=64)
-def _schema_class(cs: CriteriaSet) -> type[Schema]:
-    return Schema.from_dict({f.key: figure_field(f) for f in cs.fields}, name=f"Figures_{cs.id}")
+def _schema(cs: CriteriaSet) -> Schema:
+    """The figures schema of a criteria set, built once (a schema keeps no state between loads)."""
+    return Schema.from_dict({f.key: figure_field(f) for f in cs.fields}, name=f"Figures_{cs.id}")()
 
 
 def figures_errors(cs: CriteriaSet, data: Any, partial: bool) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -130,7 +131,7 @@ def figures_errors(cs: CriteriaSet, data: Any, partial: bool) -> tuple[dict[str,
     if not isinstance(data, dict):
         return {}, {"_schema": [msg("Figures are an object of field key to value.")]}
     try:
-        clean = _schema_class(cs)().load(data, partial=partial)
+        clean = _schema(cs).load(data, partial=partial)
     except ValidationError as err:
         return {}, err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
     missing: dict[str, Any] = {}

@@ -14,6 +14,7 @@ import logging
 import re
 import unicodedata
 import zipfile
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -274,8 +275,11 @@ def upload(actor: User, application: Application, stream: Any, filename: str | N
     return material
 
 
-def delete(actor: User, material: Material) -> None:
+def delete(actor: User, material: Material, expected: Collection[str] | None = None) -> None:
     """Remove a material of a draft application (flushes; the caller commits).
+
+    ``expected``: the ETags of the client's If-Match (a material's ETag is its SHA-256); 412 when
+    none is this file's.
 
     The blob itself is removed after the commit, and only when no other material row still
     refers to the same SHA-256 (identical uploads share one blob).
@@ -284,6 +288,9 @@ def delete(actor: User, material: Material) -> None:
     material = lock(Material, material_id)
     if material is None:  # deleted by a request that committed while this one waited
         raise ServiceError(404, msg("No material %(id)s.", id=material_id))
+    if expected is not None and material.sha256 not in expected:
+        raise ServiceError(412, msg("The material is not the file you named (If-Match); reload the list "
+                                    "and try again."))
     application = lock_application(material.application)
     check_editable(application, "changed")
     summary = {"application_id": application.id, "filename": material.filename, "size": material.size,

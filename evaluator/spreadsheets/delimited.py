@@ -30,7 +30,7 @@ def _header_width(data: bytes, skip_blank_rows: bool) -> int:
             if record or not skip_blank_rows:
                 return len(record)
     except csv.Error:
-        return 0  # a cell longer than the csv module's field limit: pandas reports the file
+        raise _cell_too_long(reader.line_num) from None
     return 0
 
 
@@ -85,7 +85,13 @@ def _refuse_wide_rows(data: bytes, limits: TableLimits) -> None:
                     "Row %(row)s has %(cells)s cells; at most %(max)s columns are allowed.",
                     row=reader.line_num, cells=len(record), max=limits.max_columns))
     except csv.Error:
-        return  # a cell longer than the csv module's field limit: pandas reports the file
+        raise _cell_too_long(reader.line_num) from None
+
+
+def _cell_too_long(row: int) -> SpreadsheetError:
+    """No cell of an application comes near the csv module's field limit (128 KiB)."""
+    return SpreadsheetError(msg("Row %(row)s has a cell longer than %(max)s characters.",
+                                row=row, max=csv.field_size_limit()))
 
 
 def _tokenizing_error(message: str, limits: TableLimits) -> SpreadsheetError:

@@ -18,6 +18,12 @@ class TableLimits:
     max_rows: int
     max_columns: int
     max_cells: int
+    max_texts: int | None = None  # distinct texts of a workbook (shared strings); None: max_cells
+
+    @property
+    def texts(self) -> int:
+        """How many distinct texts a workbook may hold."""
+        return self.max_cells if self.max_texts is None else self.max_texts
 
 
 # Files handed to the command line (flask score): rounds of millions of score rows.

@@ -109,7 +109,7 @@ class _TextCount:
     """Counts the shared strings (``si`` elements) of a workbook against the cell limit."""
 
     def __init__(self, limits: TableLimits):
-        self.limit = limits.max_cells
+        self.limit = limits.texts
         self.count = 0
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
@@ -117,8 +117,8 @@ class _TextCount:
         if name.endswith(" si") or name == "si":
             self.count += 1
             if self.count > self.limit:
-                raise SpreadsheetError(msg("The workbook holds more than %(max)s texts, more than its cell "
-                                           "limit.", max=self.limit))
+                raise SpreadsheetError(msg("The workbook holds more than %(max)s different texts.",
+                                           max=self.limit))
 
     def end(self, name: str) -> None:
         """Nothing to do when an element closes."""
