@@ -159,3 +159,23 @@ def make_round(app, mini_raw):
 def admin(make_user):
     """The bearer-token headers of a new admin."""
     return make_user("admin")[1]
+
+
+@pytest.fixture
+def make_draft(app, make_org):
+    """An open round of a bundled criteria set and an organisation's empty draft in it, committed;
+    returns a callable giving (round, application)."""
+    from evaluator.criteria import load_criteria
+    from evaluator.models import Application
+    from evaluator.services.rounds import create_round
+
+    def make(organisation=None, criteria="fc-2026", title="2026年省级特色社区", actor=None):
+        rnd = create_round(actor, title, load_criteria(criteria))
+        rnd.phase = "open"
+        org = organisation or make_org()
+        application = Application(round_id=rnd.id, organisation_id=org.id, status="draft", figures={})
+        db.session.add(application)
+        db.session.commit()
+        return rnd, application
+
+    return make

@@ -6,12 +6,8 @@ import io
 
 import pytest
 
-from evaluator.criteria import load_criteria
-from evaluator.extensions import db
-from evaluator.models import Application
 from evaluator.services import policy
 from evaluator.services.policy import RULES, Rule, allowed, authorize
-from evaluator.services.rounds import create_round
 
 ROLES = ("admin", "reviewer", "applicant", "outsider", "anonymous")
 PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -79,19 +75,15 @@ def _cheap_password_hashing(monkeypatch):
 
 
 @pytest.fixture
-def world(app, client, make_org, make_user, monkeypatch, tmp_path):
+def world(app, client, make_org, make_user, make_draft, monkeypatch, tmp_path):
     """An open fc-2026 round with a draft application holding one material, and a user per role."""
     monkeypatch.setitem(app.config, "MATERIALS_DIR", str(tmp_path / "materials"))
     admin_user, admin = make_user("admin")
-    rnd = create_round(admin_user, "2026年省级特色社区", load_criteria("fc-2026"))
-    rnd.phase = "open"
     org = make_org()
+    rnd, application = make_draft(organisation=org, actor=admin_user)
     _, owner = make_user("applicant", organisation=org)
     _, outsider = make_user("applicant")
     _, reviewer = make_user("reviewer")
-    application = Application(round_id=rnd.id, organisation_id=org.id, status="draft", figures={})
-    db.session.add(application)
-    db.session.commit()
     res = client.post(f"/api/v1/applications/{application.id}/materials", headers=owner, **pdf_upload())
     assert res.status_code == 201, res.json
     return {"ids": {"round": rnd.id, "application": application.id, "material": res.json["id"]},

@@ -14,10 +14,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from evaluator.criteria import load_criteria
 from evaluator.extensions import db
 from evaluator.models import Application
-from evaluator.services.rounds import create_round
 from evaluator.web.security import issue_token
 
 EXAMPLES = 4
@@ -94,7 +92,6 @@ def test_the_api_keeps_to_its_document(app, callers, ids):
 @pytest.fixture
 def ids(callers, client):
     """Ids of rows that exist, for the path parameters: a round, its draft application, a material."""
-    from evaluator.models import Application
 
     application = db.session.scalars(db.select(Application)).one()
     res = client.post(f"/api/v1/applications/{application.id}/materials",
@@ -106,7 +103,7 @@ def ids(callers, client):
 
 
 @pytest.fixture
-def callers(app, make_org, make_user, monkeypatch, tmp_path):
+def callers(app, make_org, make_user, make_draft, monkeypatch, tmp_path):
     """An admin, an applicant (with a draft in an open round) and an anonymous caller (None)."""
     from argon2 import PasswordHasher
 
@@ -114,12 +111,9 @@ def callers(app, make_org, make_user, monkeypatch, tmp_path):
                         PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash)
     monkeypatch.setitem(app.config, "MATERIALS_DIR", str(tmp_path / "materials"))
     admin_user, _ = make_user("admin")
-    rnd = create_round(admin_user, "2026年省级特色社区", load_criteria("fc-2026"))
-    rnd.phase = "open"
     org = make_org()
+    make_draft(organisation=org, actor=admin_user)
     applicant_user, _ = make_user("applicant", organisation=org)
-    db.session.add(Application(round_id=rnd.id, organisation_id=org.id, status="draft", figures={}))
-    db.session.commit()
     return {"admin": admin_user, "applicant": applicant_user, "anonymous": None}
 
 

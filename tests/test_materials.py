@@ -19,10 +19,9 @@ from werkzeug.test import encode_multipart
 
 from evaluator.criteria import load_criteria
 from evaluator.extensions import db
-from evaluator.models import Application, AuditEvent, Material
+from evaluator.models import AuditEvent, Material
 from evaluator.services import materials as service
 from evaluator.services.materials import DOCX, JPEG, PDF, PNG, XLSX, display_filename
-from evaluator.services.rounds import create_round
 from evaluator.storage import LocalStorage, get_storage
 
 MB = 1024 * 1024
@@ -160,22 +159,18 @@ def fetch(client, url, headers=None):
 
 
 @pytest.fixture
-def world(app, make_org, make_user, monkeypatch, tmp_path):
+def world(app, make_org, make_user, make_draft, monkeypatch, tmp_path):
     """An open fc-2026 round, a draft application, its applicant, another applicant, an admin.
 
     Each test gets its own empty materials folder.
     """
     monkeypatch.setitem(app.config, "MATERIALS_DIR", str(tmp_path / "materials"))
     admin_user, admin = make_user("admin")
-    rnd = create_round(admin_user, "2026年省级特色社区", fc_2026())
-    rnd.phase = "open"
     org = make_org()
+    rnd, application = make_draft(organisation=org, actor=admin_user)
     owner_user, owner = make_user("applicant", organisation=org)
     _, other = make_user("applicant")
     _, reviewer = make_user("reviewer")
-    application = Application(round_id=rnd.id, organisation_id=org.id, status="draft", figures={})
-    db.session.add(application)
-    db.session.commit()
 
     class World:
         pass
