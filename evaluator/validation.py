@@ -55,6 +55,23 @@ def check_text(value: str, multiline: bool = False) -> str:
     return value
 
 
+class Pattern(validate.Regexp):
+    """A regular expression the whole value must match, written as ``^…$`` so that it means the same
+    to this validator (``re.fullmatch``: no trailing line break slips through ``$``) and in the API
+    document (JSON Schema's ``pattern``, an ECMAScript expression)."""
+
+    def __init__(self, pattern: str, error: str | None = None):
+        if not (pattern.startswith("^") and pattern.endswith("$")):
+            raise ValueError(f"anchor the pattern with ^ and $: {pattern}")
+        super().__init__(pattern, error=error)
+
+    def __call__(self, value: str) -> str:
+        """The value, or a ValidationError when it does not match as a whole."""
+        if not isinstance(value, str) or self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
+
+
 class Text(fields.String):
     """A stored text: the shared control-character rule, and a length limit.
 

@@ -10,6 +10,7 @@ import json
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from marshmallow import ValidationError
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -139,3 +140,25 @@ class Tokens:
 
     def forget(self) -> None:
         self._headers.clear()
+
+
+def test_every_documented_pattern_means_what_the_validator_checks(client):
+    import re
+
+    text = client.get("/api/v1/openapi.json").get_data(as_text=True)
+    patterns = set(re.findall(r'"pattern": ?"((?:[^"\\]|\\.)*)"', text))
+    assert patterns
+    for pattern in patterns:
+        # Anchored with ^ and $ (what JSON Schema's ECMAScript patterns understand), no Python-only \Z
+        assert pattern.startswith("^") and pattern.endswith("$") and "\\Z" not in pattern, pattern
+
+
+def test_a_trailing_line_break_does_not_slip_through_a_pattern(client, make_user):
+    from evaluator.validation import Pattern
+
+    with pytest.raises(ValidationError):
+        Pattern(r"^[0-9]{6}$")("510100\n")
+    _, admin = make_user("admin")
+    res = client.get("/api/v1/rounds/1/applications", headers=admin,
+                     query_string={"county_code": "510107\n"})
+    assert res.status_code in (404, 422)

@@ -27,7 +27,7 @@ from evaluator.services import applications as service
 from evaluator.services import importer, intake
 from evaluator.services.policy import authorize
 from evaluator.services.rounds import round_criteria
-from evaluator.validation import Text
+from evaluator.validation import Pattern, Text
 from evaluator.web.security import signed_in_user
 from evaluator.workflow import Status
 
@@ -94,7 +94,7 @@ class ListArgsSchema(Schema):
     """Filters of the application list."""
 
     status = fields.String(validate=validate.OneOf([s.value for s in Status]))
-    county_code = fields.String(validate=validate.Regexp(r"[0-9]{6}\Z",
+    county_code = fields.String(validate=Pattern(r"^[0-9]{6}$",
                                                          error=N_("Must be a 6-digit county code.")))
     q = Text(min_length=1, max_length=100, metadata={"description": "Part of the organisation's name."})
 

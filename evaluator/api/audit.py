@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validates_schema
 from sqlalchemy import func, select
 
 from evaluator.api import guard
@@ -16,7 +16,7 @@ from evaluator.messages import N_, msg
 from evaluator.models import AuditEvent
 from evaluator.services.audit import verify_chain
 from evaluator.services.policy import authorize
-from evaluator.validation import QueryId, Text, Time
+from evaluator.validation import Pattern, QueryId, Text, Time
 from evaluator.web.security import signed_in_user
 
 PREFIX = ""
@@ -59,7 +59,7 @@ class VerifyQuerySchema(Schema):
     """An optional anchor: the head of an earlier verification, kept outside the database."""
 
     anchor_id = QueryId()
-    anchor_hash = fields.String(validate=validate.Regexp(r"[0-9a-fA-F]{64}\Z",
+    anchor_hash = fields.String(validate=Pattern(r"^[0-9a-fA-F]{64}$",
                                                          error=N_("Must be 64 hexadecimal digits.")))
 
     @validates_schema

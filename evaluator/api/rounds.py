@@ -20,7 +20,7 @@ from evaluator.models import Round
 from evaluator.services import rounds as service
 from evaluator.services.policy import authorize
 from evaluator.services.workflow import move_round
-from evaluator.validation import Text
+from evaluator.validation import Pattern, Text
 from evaluator.web.security import signed_in_user
 from evaluator.workflow import Phase
 
@@ -34,7 +34,7 @@ class RoundSchema(Schema):
     id = fields.Integer(dump_only=True)
     title = Text(required=True, min_length=2, max_length=200)
     criteria_id = fields.String(load_default=None, validate=[
-        validate.Length(max=MAX_ID_LENGTH), validate.Regexp(ID_RE)], metadata={
+        validate.Length(max=MAX_ID_LENGTH), Pattern(ID_RE)], metadata={
         "description": "A bundled criteria set by its id (GET /criteria); or give criteria_yaml."})
     criteria_yaml = fields.String(load_only=True, load_default=None, validate=validate.Length(
         max=MAX_YAML_BYTES), metadata={"description": "A criteria file's text, validated with the "

@@ -20,7 +20,7 @@ from evaluator.services.accounts import (
     create_user,
 )
 from evaluator.services.policy import authorize
-from evaluator.validation import Id, Text
+from evaluator.validation import Id, Pattern, Text
 from evaluator.web.security import signed_in_user
 
 PREFIX = ""
@@ -52,14 +52,14 @@ class UserSchema(Schema):
     """An account."""
 
     id = fields.Integer(dump_only=True)
-    username = Text(required=True, max_length=80, validate=validate.Regexp(
+    username = Text(required=True, max_length=80, validate=Pattern(
         USERNAME_PATTERN, error=N_("3 to 80 letters, digits, '_', '.' or '-'")))
     password = fields.String(required=True, load_only=True, validate=validate.Length(*PASSWORD_LENGTH))
     display_name = Text(required=True, min_length=1, max_length=120)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     organisation_id = Id(load_default=None)
     affiliation = Text(load_default=None, max_length=200)
-    home_region_code = Text(load_default=None, max_length=12, validate=validate.Regexp(
+    home_region_code = Text(load_default=None, max_length=12, validate=Pattern(
         REGION_CODE_PATTERN, error=N_("a region code has 6, 9 or 12 digits")))
     active = fields.Boolean(dump_only=True)
 

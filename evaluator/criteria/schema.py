@@ -13,8 +13,10 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from evaluator.messages import N_, msg
+from evaluator.validation import Pattern
+from evaluator.workflow import ZoneType
 
-ZONE_TYPES = ("community_governance_zone", "subdistrict_service_zone", "featured_community")
+ZONE_TYPES = tuple(z.value for z in ZoneType)
 FIELD_TYPES = ("int", "float", "bool", "enum", "multi", "text")
 CHECK_KINDS = ("materials", "on_site", "survey", "data")
 CONDITION_OPS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in")
@@ -81,7 +83,7 @@ def _name_fields(prefix: str = "name") -> dict[str, fields.Field]:
 class ChoiceSchema(Schema):
     """One choice of an enum or multi-choice field."""
 
-    value = fields.String(required=True, validate=validate.Regexp(KEY_RE))
+    value = fields.String(required=True, validate=Pattern(KEY_RE))
     label = fields.String(required=True, validate=validate.Length(min=1))
     label_en = fields.String(required=True, validate=validate.Length(min=1))
 
@@ -89,7 +91,7 @@ class ChoiceSchema(Schema):
 class FieldSchema(Schema):
     """A figure on the application form."""
 
-    key = fields.String(required=True, validate=validate.Regexp(KEY_RE))
+    key = fields.String(required=True, validate=Pattern(KEY_RE))
     label = fields.String(required=True, validate=validate.Length(min=1))
     label_en = fields.String(required=True, validate=validate.Length(min=1))
     type = fields.String(required=True, validate=validate.OneOf(FIELD_TYPES))
@@ -102,7 +104,7 @@ class FieldSchema(Schema):
 
 
 MaterialSchema = Schema.from_dict(
-    {"key": fields.String(required=True, validate=validate.Regexp(KEY_RE)), **_name_fields()},
+    {"key": fields.String(required=True, validate=Pattern(KEY_RE)), **_name_fields()},
     name="MaterialSchema",
 )
 
@@ -117,7 +119,7 @@ class AHPSchema(Schema):
 class IndicatorSchema(Schema):
     """A node of the indicator tree: a section, a group or a leaf."""
 
-    id = fields.String(required=True, validate=validate.Regexp(ID_RE))
+    id = fields.String(required=True, validate=Pattern(ID_RE))
     name = fields.String(required=True, validate=validate.Length(min=1))
     name_en = fields.String(required=True, validate=validate.Length(min=1))
     points = fields.Float(load_default=None, allow_nan=False, validate=validate.Range(min=0))
@@ -144,10 +146,10 @@ class ConditionSchema(Schema):
 class VetoSchema(Schema):
     """A veto item (一票否决)."""
 
-    id = fields.String(required=True, validate=validate.Regexp(ID_RE))
+    id = fields.String(required=True, validate=Pattern(ID_RE))
     reason = fields.String(required=True, validate=validate.Length(min=1))
     reason_en = fields.String(required=True, validate=validate.Length(min=1))
-    flag = fields.String(load_default=None, validate=validate.Regexp(KEY_RE))
+    flag = fields.String(load_default=None, validate=Pattern(KEY_RE))
     min_flags = fields.Integer(load_default=1, validate=validate.Range(min=1))
     when = fields.Nested(ConditionSchema, load_default=None)
 
@@ -155,7 +157,7 @@ class VetoSchema(Schema):
 class BonusItemSchema(Schema):
     """A bonus item (加分项)."""
 
-    id = fields.String(required=True, validate=validate.Regexp(ID_RE))
+    id = fields.String(required=True, validate=Pattern(ID_RE))
     name = fields.String(required=True, validate=validate.Length(min=1))
     name_en = fields.String(required=True, validate=validate.Length(min=1))
     points = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=0))
@@ -172,7 +174,7 @@ class BonusSchema(Schema):
 class GradeSchema(Schema):
     """A grade band and its pass rule."""
 
-    code = fields.String(required=True, validate=validate.Regexp(KEY_RE))
+    code = fields.String(required=True, validate=Pattern(KEY_RE))
     label = fields.String(required=True, validate=validate.Length(min=1))
     label_en = fields.String(required=True, validate=validate.Length(min=1))
     min_total = fields.Float(load_default=None, allow_nan=False)
@@ -221,7 +223,7 @@ class RankingSchema(Schema):
 class CriteriaSetSchema(Schema):
     """A whole criteria set file."""
 
-    id = fields.String(required=True, validate=validate.Regexp(ID_RE))
+    id = fields.String(required=True, validate=Pattern(ID_RE))
     version = fields.String(required=True, validate=validate.Length(min=1))
     title = fields.String(required=True, validate=validate.Length(min=1))
     title_en = fields.String(required=True, validate=validate.Length(min=1))

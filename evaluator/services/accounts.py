@@ -27,11 +27,11 @@ from evaluator.services.workflow import lock
 from evaluator.validation import text_problem
 from evaluator.workflow import OrgKind
 
-USERNAME_PATTERN = r"[A-Za-z0-9_.-]{3,80}\Z"
+USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,80}$"
 """A username: 3 to 80 ASCII letters, digits, '_', '.' or '-'."""
 PASSWORD_LENGTH = (10, 200)
 """The shortest and longest password accepted, in characters."""
-REGION_CODE_PATTERN = r"[0-9]{6}([0-9]{3}([0-9]{3})?)?\Z"
+REGION_CODE_PATTERN = r"^[0-9]{6}([0-9]{3}([0-9]{3})?)?$"
 """A region code of any level: 6 (city or county), 9 (subdistrict) or 12 (community) digits."""
 
 _ASCII_DIGITS = {6: re.compile(r"[0-9]{6}"), 9: re.compile(r"[0-9]{9}"), 12: re.compile(r"[0-9]{12}")}
