@@ -135,3 +135,21 @@ def test_field_errors_follow_the_same_language(app, make_user):
 
     assert all(re.search(r"[\u4e00-\u9fff]", t) for t in texts(zh.json["errors"])), zh.json
     assert not any(re.search(r"[\u4e00-\u9fff]", t) for t in texts(en.json["errors"])), en.json
+
+
+def test_a_broken_chain_is_explained_in_the_readers_language(app, make_user):
+    from sqlalchemy import text
+
+    from evaluator.extensions import db
+    from evaluator.services import audit
+
+    client = app.test_client()
+    _, admin = make_user("admin")
+    first = audit.record(None, "demo.loaded", "demo", None, {"applicants": 1})
+    db.session.commit()
+    db.session.execute(text("UPDATE audit_event SET action = 'forged' WHERE id = :id"), {"id": first.id})
+    db.session.commit()
+    zh = client.get("/api/v1/audit/verify", headers=admin).json
+    en = client.get("/api/v1/audit/verify", headers={**admin, "Accept-Language": "en"}).json
+    assert zh["ok"] is False and en["ok"] is False and zh["broken_at"] == en["broken_at"]
+    assert re.search(r"[\u4e00-\u9fff]", zh["reason"]) and not re.search(r"[\u4e00-\u9fff]", en["reason"])

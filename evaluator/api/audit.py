@@ -12,6 +12,7 @@ from evaluator.api import guard
 from evaluator.api.fields import UtcDateTime
 from evaluator.api.parsing import Blueprint
 from evaluator.extensions import db
+from evaluator.i18n import localise
 from evaluator.messages import N_, msg
 from evaluator.models import AuditEvent
 from evaluator.services.audit import verify_chain
@@ -75,7 +76,8 @@ class ChainReportSchema(Schema):
     ok = fields.Boolean()
     events = fields.Integer(metadata={"description": "events read (up to the break, if any)"})
     broken_at = fields.Integer(allow_none=True, metadata={"description": "first event that fails"})
-    reason = fields.String(allow_none=True)
+    reason = fields.Function(lambda report: localise(report.reason), allow_none=True, metadata={
+        "type": ["string", "null"], "description": "why the chain breaks there, in the reader's language"})
     head_id = fields.Integer(allow_none=True, metadata={"description": "last event of an intact chain"})
     head_hash = fields.String(allow_none=True, metadata={"description": "its hash: keep it as an anchor"})
 
