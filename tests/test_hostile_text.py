@@ -204,3 +204,19 @@ def test_imported_organisation_names_follow_the_same_rule(client, admin, rnd):
     text = str(res.json)
     assert "U+0008" in text and "U+001B" in text
     assert counts() == before
+
+
+def test_a_criteria_label_that_looks_like_a_formula_stays_text_in_the_template(client, admin, mini_raw):
+    import io
+
+    from openpyxl import load_workbook
+
+    mini_raw["fields"][0]["label"] = '=HYPERLINK("http://example.invalid","点击")'
+    rnd = create_round(None, "公式测试", build_criteria(mini_raw, "test"))
+    db.session.commit()
+    res = client.get(f"/api/v1/rounds/{rnd.id}/applications/template", headers=admin)
+    assert res.status_code == 200
+    book = load_workbook(io.BytesIO(res.data))
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row
+             if isinstance(c.value, str) and c.value.startswith("=")]
+    assert cells and all(c.data_type == "s" for c in cells)

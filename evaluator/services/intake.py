@@ -343,6 +343,9 @@ def template(rnd: Round) -> bytes:
         cell.font = bold
     for letter, width in zip("ABCD", (28, 28, 36, 80), strict=True):
         sheet.column_dimensions[letter].width = width
+    for cell in (c for book_sheet in wb.worksheets for row in book_sheet.iter_rows() for c in row):
+        if cell.data_type == "f":  # a label that begins with "=" is text, never a live formula
+            cell.data_type = "s"
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
