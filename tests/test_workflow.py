@@ -54,14 +54,10 @@ def test_the_moves_table_is_consistent():
     ("round", "zone_type", "secret_zone"),
     ("organisation", "kind", "province"),
 ])
-def test_the_database_refuses_values_outside_the_vocabulary(app, make_user, table, column, value):
-    user, _ = make_user("applicant")
-    rnd = create_round(None, "约束测试", load_criteria("fc-2026"))
-    application = Application(round_id=rnd.id, organisation_id=user.organisation_id, status="draft",
-                              figures={})
-    db.session.add(application)
-    db.session.commit()
-    row_id = {"application": application.id, "round": rnd.id, "organisation": user.organisation_id}[table]
+def test_the_database_refuses_values_outside_the_vocabulary(app, make_draft, table, column, value):
+    rnd, application = make_draft()
+    row_id = {"application": application.id, "round": rnd.id,
+              "organisation": application.organisation_id}[table]
     with pytest.raises(IntegrityError):
         db.session.execute(text(f'UPDATE "{table}" SET {column} = :v WHERE id = :id'),
                            {"v": value, "id": row_id})
@@ -88,15 +84,11 @@ def test_a_move_changes_the_status_and_logs_it_once(app, make_user):
     assert rnd.phase == Phase.OPEN
 
 
-def test_a_deleted_material_id_is_never_given_out_again(app, make_user):
+def test_a_deleted_material_id_is_never_given_out_again(app, make_user, make_draft):
     from evaluator.models import Material
 
-    user, _ = make_user("applicant")
-    rnd = create_round(None, "编号测试", load_criteria("fc-2026"))
-    application = Application(round_id=rnd.id, organisation_id=user.organisation_id, status="draft",
-                              figures={})
-    db.session.add(application)
-    db.session.flush()
+    _, application = make_draft()
+    user, _ = make_user("applicant", organisation=application.organisation)
 
     def add() -> int:
         row = Material(application_id=application.id, filename="a.pdf", content_type="application/pdf",
