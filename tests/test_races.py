@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 from evaluator.criteria import load_criteria
 from evaluator.extensions import db
 from evaluator.models import Application, AuditEvent, Material, Round
-from evaluator.services.rounds import create_round
 from evaluator.services.workflow import etag_of
 from tests.live import gunicorn
 
@@ -31,22 +30,16 @@ def server(_app, database_url, tmp_path_factory):
 
 
 @pytest.fixture
-def fc_round(app):
+def fc_round(make_round):
     """An open round of the bundled featured-community set, committed."""
-    rnd = create_round(None, "并发测试批次", load_criteria("fc-2026"))
-    rnd.phase = "open"
-    db.session.commit()
-    return rnd
+    return make_round(criteria=load_criteria("fc-2026"), title="并发测试批次")
 
 
 @pytest.fixture
-def draft(app, fc_round, make_user):
-    """An applicant's empty draft in the round; returns (application, headers)."""
+def draft(make_draft, make_user):
+    """An applicant's empty draft in an open fc-2026 round; returns (application, headers)."""
     user, headers = make_user("applicant")
-    application = Application(round_id=fc_round.id, organisation_id=user.organisation_id,
-                              status="draft", figures={})
-    db.session.add(application)
-    db.session.commit()
+    _, application = make_draft(organisation=user.organisation)
     return application, headers
 
 
@@ -76,7 +69,7 @@ def complete_figures(cs) -> dict:
     return figures_of(cs, demo.applications.iloc[0])
 
 
-def test_parallel_patches_of_one_application_all_survive(server, fc_round, draft):
+def test_parallel_patches_of_one_application_all_survive(server, draft):
     application, headers = draft
     cs = load_criteria("fc-2026")
     wanted = {f.key: 1 if f.type == "int" else 0.5

@@ -6,13 +6,15 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask
+from flask import Flask, request
 from flask_smorest import Api
 from sqlalchemy.exc import IntegrityError
 
-from evaluator.errors import STATUS_MESSAGES, envelope
-from evaluator.messages import msg
-from evaluator.services.policy import check_caller
+from evaluator.errors import STATUS_MESSAGES, ServiceError, envelope
+from evaluator.extensions import db
+from evaluator.messages import N_, msg
+from evaluator.services.policy import SIGN_IN_FIRST, check_caller
+from evaluator.services.workflow import etag_of
 from evaluator.web.security import signed_in_user
 
 T = TypeVar("T")
@@ -20,26 +22,20 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # One whole sentence per kind of row (translators need the sentence, not "No" + a noun).
 _NOT_FOUND = {
-    "round": lambda ident: msg("No round %(id)s.", id=ident),
-    "application": lambda ident: msg("No application %(id)s.", id=ident),
-    "material": lambda ident: msg("No material %(id)s.", id=ident),
+    "round": N_("No round %(id)s."),
+    "application": N_("No application %(id)s."),
+    "material": N_("No material %(id)s."),
 }
 
 
 def get_or_404(model: type[T], ident: int, what: str) -> T:
     """A row by id for a signed-in caller: 401 first (ids are not probed anonymously), then 404."""
-    from flask_login import current_user
-
-    from evaluator.errors import ServiceError
-    from evaluator.extensions import db
-
-    if not current_user.is_authenticated:
-        raise ServiceError(401, STATUS_MESSAGES[401])
+    if signed_in_user() is None:
+        raise ServiceError(401, SIGN_IN_FIRST)
     row = db.session.get(model, ident)
     if row is None:
-        not_found = _NOT_FOUND.get(what)
-        raise ServiceError(404, not_found(ident) if not_found else msg(
-            "Nothing with the id %(id)s was found.", id=ident))
+        raise ServiceError(404, msg(_NOT_FOUND.get(what, N_("Nothing with the id %(id)s was found.")),
+                                    id=ident))
     return row
 
 
@@ -48,8 +44,6 @@ def if_match() -> frozenset[str] | None:
 
     Weak tags (``W/"v3"``) never match: If-Match compares strongly.
     """
-    from flask import request
-
     if "If-Match" not in request.headers:
         return None
     header = request.if_match
@@ -61,8 +55,6 @@ def if_match() -> frozenset[str] | None:
 
 def etag_header(row) -> dict[str, str]:
     """The ETag header of a versioned row (an application or a round)."""
-    from evaluator.services.workflow import etag_of
-
     return {"ETag": f'"{etag_of(row)}"'}
 
 
@@ -92,7 +84,6 @@ def register_blueprints(api: Api) -> None:
 
 def register_commit(app: Flask) -> None:
     """One commit per request, at the boundary: services only flush."""
-    from evaluator.extensions import db
 
     @app.after_request
     def _commit(response):

@@ -12,12 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from evaluator.errors import ServiceError
-from evaluator.messages import N_
+from evaluator.errors import STATUS_MESSAGES, ServiceError
 from evaluator.models import User
 
-SIGN_IN_FIRST = N_("Sign in first: send 'Authorization: Bearer <token>'.")
-NOT_ALLOWED = N_("You are not allowed to do this.")
+SIGN_IN_FIRST = STATUS_MESSAGES[401]
+NOT_ALLOWED = STATUS_MESSAGES[403]
 
 
 @dataclass(frozen=True)

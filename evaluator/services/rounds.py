@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
-from functools import lru_cache
 
 from evaluator.criteria import CriteriaSet, build_criteria
 from evaluator.extensions import db
@@ -25,15 +25,20 @@ def create_round(actor: User, title: str, cs: CriteriaSet, **deadlines: datetime
     return rnd
 
 
-@lru_cache(maxsize=64)
-def _frozen(sha256: str, content_json: str) -> CriteriaSet:
-    import json
-
-    return build_criteria(json.loads(content_json), f"round criteria {sha256[:12]}")
+_FROZEN: dict[str, CriteriaSet] = {}  # by content hash: a round's criteria never change
+_FROZEN_MAX = 64
 
 
 def round_criteria(rnd: Round) -> CriteriaSet:
-    """The round's own frozen criteria set (never the file as it is now)."""
-    import json
+    """The round's own frozen criteria set (never the file as it is now), built once per process.
 
-    return _frozen(rnd.criteria_sha256, json.dumps(rnd.criteria_content, sort_keys=True))
+    Looked up by the content's hash, which the round stores beside the content: every list page
+    asks for it once per application, so it must not cost a serialisation of the whole set.
+    """
+    cs = _FROZEN.get(rnd.criteria_sha256)
+    if cs is None:
+        cs = build_criteria(copy.deepcopy(rnd.criteria_content), f"round criteria {rnd.criteria_sha256[:12]}")
+        if len(_FROZEN) >= _FROZEN_MAX:
+            _FROZEN.pop(next(iter(_FROZEN)))
+        _FROZEN[rnd.criteria_sha256] = cs
+    return cs
