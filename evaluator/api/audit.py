@@ -77,7 +77,7 @@ class ChainReportSchema(Schema):
     events = fields.Integer(metadata={"description": "events read (up to the break, if any)"})
     broken_at = fields.Integer(allow_none=True, metadata={"description": "first event that fails"})
     reason = fields.Function(lambda report: localise(report.reason), allow_none=True, metadata={
-        "type": ["string", "null"], "description": "why the chain breaks there, in the reader's language"})
+        "type": "string", "description": "why the chain breaks there, in the reader's language"})
     head_id = fields.Integer(allow_none=True, metadata={"description": "last event of an intact chain"})
     head_hash = fields.String(allow_none=True, metadata={"description": "its hash: keep it as an anchor"})
 
