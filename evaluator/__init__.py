@@ -73,5 +73,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_commit(app)
     register_docs_assets(app)
     register_error_handlers(app)
+    from evaluator.web import register_web
+
+    register_web(app)
     register_cli(app)
     return app

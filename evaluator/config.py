@@ -78,6 +78,12 @@ class Settings:
     OPENAPI_SWAGGER_UI_URL = "/api/v1/swagger-ui/"
 
     TOKEN_TTL_HOURS = 12
+    # Web pages: a signed-in browser's session lasts this long; cookies are HttpOnly and SameSite=Lax,
+    # and Secure when the service is reached over TLS (set EVALUATOR_TLS=true behind HTTPS).
+    SESSION_HOURS = 12
+    TLS = False
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
     LOGIN_RATE_LIMIT = "10 per minute"
     # Empty: a SQLite file in instance/ that every worker shares (in-process memory when testing).
     RATELIMIT_STORAGE_URI = ""
@@ -143,6 +149,12 @@ def settle(config: MutableMapping[str, Any], instance_path: str | Path, exempt: 
     ``ratelimits.db`` in the instance folder, shared by every worker, or to memory when testing.
     """
     exempt = exempt or bool(config.get("DEBUG") and _flask_run())
+    from datetime import timedelta
+
+    tls = config.get("TLS")
+    config["TLS"] = tls if isinstance(tls, bool) else str(tls).strip().lower() in ("1", "true", "yes", "on")
+    config["SESSION_COOKIE_SECURE"] = config["TLS"]
+    config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=int(config["SESSION_HOURS"]))
     if not (exempt or _command_line_task()):
         check_secret_key(config)
     if not config.get("RATELIMIT_STORAGE_URI"):

@@ -24,11 +24,12 @@ log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
 
-# The page's heading, Chinese first; statuses not listed fall back to the standard phrase.
+# The page's heading (translated); statuses not listed fall back to the standard phrase.
 PAGE_TITLES = {
-    400: "请求有误", 401: "请先登录", 403: "无权访问", 404: "页面不存在", 405: "不支持该请求方法",
-    409: "操作冲突", 413: "上传内容过大", 415: "不支持的内容类型", 422: "无法处理的内容",
-    429: "请求过于频繁", 500: "服务器内部错误", 503: "服务暂时不可用",
+    400: N_("Bad request"), 401: N_("Please sign in"), 403: N_("Access denied"), 404: N_("Page not found"),
+    405: N_("Method not allowed"), 409: N_("Conflict"), 412: N_("Changed in the meantime"),
+    413: N_("Upload too large"), 415: N_("Unsupported content type"), 422: N_("Cannot be processed"),
+    429: N_("Too many requests"), 500: N_("Internal server error"), 503: N_("Service unavailable"),
 }
 
 
@@ -117,18 +118,26 @@ def envelope(status: int, message: str | None = None, errors: Any = None,
     return response
 
 
-def error_page(status: int, headers: list[tuple[str, str]] | None = None):
-    """A plain HTML error page (Chinese first, then English; no script, no style)."""
+def error_page(status: int, headers: list[tuple[str, str]] | None = None, message: str | None = None):
+    """An HTML error page in the pages' layout and the reader's language (no script)."""
     phrase = HTTPStatus(status).phrase
+    title = PAGE_TITLES.get(status)
     html = render_template("errors/error.html", code=status, phrase=phrase,
-                           title=PAGE_TITLES.get(status, phrase))
+                           title=localise(title) if title else phrase,
+                           message=localise(message) if message else None)
     response = current_app.response_class(html, status=status, mimetype="text/html")
     for name, value in headers or ():
         if name.lower() != "content-type":
             response.headers[name] = value
-    response.headers["Content-Security-Policy"] = "default-src 'none'"
-    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def sign_in_redirect():
+    """Send an anonymous reader of a page to the sign-in page, to come back here afterwards."""
+    from flask import redirect, url_for
+
+    target = request.full_path if request.method == "GET" else None
+    return redirect(url_for("account.sign_in", next=target.rstrip("?") if target else None))
 
 
 def error_response(status: int, message: str | None = None, errors: Any = None,
@@ -136,7 +145,10 @@ def error_response(status: int, message: str | None = None, errors: Any = None,
     """The error answer of this request's channel: the envelope for the API, else an HTML page."""
     if is_api_request(request):
         return envelope(status, message, errors, headers)
-    return error_page(status, headers)
+    if status == 401 and "account.sign_in" in current_app.view_functions:
+        return sign_in_redirect()
+    shown = message if status in (403, 404, 409, 412, 413, 422, 429) else None
+    return error_page(status, headers, shown)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from evaluator.messages import N_
+
 
 class ZoneType(StrEnum):
     """The three kinds of pilot unit a round recognises."""
@@ -65,6 +67,29 @@ ZONE_KIND = {
 """Which kind of organisation applies in a round of each zone type."""
 KIND_NAMES = {OrgKind.COUNTY: "县（市、区）", OrgKind.SUBDISTRICT: "街道（乡镇）",
               OrgKind.COMMUNITY: "社区（村）"}
+
+
+# What people read for each value (English; the catalogs translate them).
+ZONE_LABELS = {
+    ZoneType.COMMUNITY_GOVERNANCE_ZONE: N_("Community governance innovation zone"),
+    ZoneType.SUBDISTRICT_SERVICE_ZONE: N_("Subdistrict service innovation zone"),
+    ZoneType.FEATURED_COMMUNITY: N_("Featured community"),
+}
+KIND_LABELS = {OrgKind.COUNTY: N_("County or district"), OrgKind.SUBDISTRICT: N_("Subdistrict or township"),
+               OrgKind.COMMUNITY: N_("Community or village")}
+PHASE_LABELS = {
+    Phase.DRAFT: N_("In preparation"), Phase.OPEN: N_("Open for applications"),
+    Phase.REVIEW: N_("Expert review"), Phase.SCORING_CLOSED: N_("Scoring closed"),
+    Phase.NOTICE: N_("Public notice"), Phase.FINAL: N_("Final"),
+}
+STATUS_LABELS = {
+    Status.DRAFT: N_("Draft"), Status.SUBMITTED: N_("Submitted"), Status.WITHDRAWN: N_("Withdrawn"),
+    Status.UNDER_REVIEW: N_("Under review"), Status.SCORED: N_("Scored"),
+    Status.SHORTLISTED: N_("Shortlisted"), Status.NOT_SHORTLISTED: N_("Not shortlisted"),
+    Status.RECOGNISED: N_("Recognised"), Status.REJECTED: N_("Rejected"),
+}
+ROLE_LABELS = {"admin": N_("Provincial office"), "reviewer": N_("Expert reviewer"),
+               "applicant": N_("Applicant")}
 
 
 def kind_for_zone(zone_type: str) -> OrgKind:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
@@ -10,13 +10,13 @@ from sqlalchemy import select
 from evaluator.api.fields import UtcDateTime
 from evaluator.api.parsing import Blueprint
 from evaluator.errors import ServiceError
-from evaluator.extensions import db, limiter
+from evaluator.extensions import db
 from evaluator.messages import msg
 from evaluator.models import User
 from evaluator.services import audit
 from evaluator.services.accounts import revoke_token
 from evaluator.validation import Text
-from evaluator.web.security import bearer_token, check_password, issue_token
+from evaluator.web.security import bearer_token, check_password, issue_token, sign_in_limit
 
 PREFIX = "/auth"
 blp = Blueprint("auth", __name__, description="Sign in and out with bearer tokens.")
@@ -38,7 +38,7 @@ class TokenSchema(Schema):
 
 
 @blp.route("/token", methods=["POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
+@sign_in_limit
 @blp.arguments(LoginSchema)
 @blp.response(201, TokenSchema)
 def login(body):

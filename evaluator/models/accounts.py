@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from evaluator.models.base import Base, Timestamped, one_of
@@ -48,6 +48,10 @@ class User(Timestamped, Base):
     affiliation: Mapped[str | None] = mapped_column(String(200))
     home_region_code: Mapped[str | None] = mapped_column(String(12))
     active: Mapped[bool] = mapped_column(default=True)
+    # The pages' language the user chose (zh or en); None: the browser's Accept-Language decides.
+    language: Mapped[str | None] = mapped_column(String(5))
+    # Set by an office's password reset: the pages ask for a new password before anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
 
@@ -81,6 +85,25 @@ class ApiToken(Base):
     """A bearer token, stored as its SHA-256 only, with expiry and revocation."""
 
     __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()
+
+
+class WebSession(Base):
+    """A signed-in browser: the session cookie names it by a random token, stored as its SHA-256.
+
+    Signing out revokes it, so a copied cookie is worthless afterwards; a password change or reset
+    revokes every session of the user.
+    """
+
+    __tablename__ = "web_session"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
@@ -185,3 +186,75 @@ def revoke_token(user: User, token: str) -> ApiToken:
     db.session.flush()
     audit.record(user, "auth.token_revoked", "user", user.id, {"token_id": record.id})
     return record
+
+
+def _password_problem(password: str) -> str | None:
+    if not isinstance(password, str) or not PASSWORD_LENGTH[0] <= len(password) <= PASSWORD_LENGTH[1]:
+        return msg("A password has %(min)s to %(max)s characters.", min=PASSWORD_LENGTH[0],
+                   max=PASSWORD_LENGTH[1])
+    return None
+
+
+def change_password(user: User, current: str, new: str) -> User:
+    """The user changes their own password: the current one must be right and the new one valid
+    and different. Every other session and token of the user is revoked (flushes)."""
+    errors: dict[str, list[str]] = {}
+    if not check_password(user, current):
+        errors["current_password"] = [msg("This is not your current password.")]
+    if (problem := _password_problem(new)) is not None:
+        errors["new_password"] = [problem]
+    elif new == current:
+        errors["new_password"] = [msg("The new password must differ from the current one.")]
+    if errors:
+        raise ServiceError(422, msg("The password was not changed."), errors)
+    user = lock(User, user.id)
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    _revoke_credentials(user)
+    audit.record(user, "user.password_changed", "user", user.id, {})
+    return user
+
+
+def reset_password(actor: User, user: User) -> str:
+    """The office sets a new random password for a user, who must change it at the next sign-in;
+    the user's sessions and tokens are revoked. Returns the new password, to hand over (flushes)."""
+    password = "-".join(secrets.token_hex(3) for _ in range(3))  # e.g. 3fa9c1-07be42-d9e011
+    user = lock(User, user.id)
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    _revoke_credentials(user)
+    audit.record(actor, "user.password_reset", "user", user.id, {"username": user.username})
+    return password
+
+
+def set_active(actor: User, user: User, active: bool) -> User:
+    """Activate or deactivate an account; a deactivated one loses its sessions and tokens at once.
+    An office may not deactivate itself (flushes)."""
+    if not active and actor.id == user.id:
+        raise ServiceError(422, msg("You cannot deactivate your own account."),
+                           {"active": [msg("not for your own account")]})
+    user = lock(User, user.id)
+    if user.active == active:
+        return user
+    user.active = active
+    if not active:
+        _revoke_credentials(user)
+    audit.record(actor, "user.activated" if active else "user.deactivated", "user", user.id,
+                 {"username": user.username})
+    return user
+
+
+def set_language(user: User, language: str) -> User:
+    """Remember the pages' language the user chose (flushes; not audited: it changes no data)."""
+    user.language = language
+    db.session.flush()
+    return user
+
+
+def _revoke_credentials(user: User) -> None:
+    from evaluator.services.sessions import revoke_sessions
+
+    revoke_sessions(user)
+    db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=utcnow()))
+    db.session.flush()

@@ -60,10 +60,23 @@ class SQLiteStorage(Storage):
         if conn is None or getattr(self._local, "pid", None) != os.getpid():
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(_SCHEMA)
+            self._set_up(conn)
             self._local.conn, self._local.pid = conn, os.getpid()
         return conn
+
+    def _set_up(self, conn: sqlite3.Connection) -> None:
+        # Workers starting together race to switch the file to WAL and create the table; switching
+        # the journal mode does not wait on the busy timeout, so a loser retries until it passes.
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute(_SCHEMA)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         """Add ``amount`` to the key's count in its current window (a new one if it has ended)."""

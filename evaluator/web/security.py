@@ -1,7 +1,7 @@
 """Passwords (argon2), bearer tokens (stored as SHA-256, with expiry and revocation), and who calls.
 
 The two channels authenticate apart: the API (``/api/…``) by bearer token only, the web pages by
-the session cookie. A session cookie never signs anyone in to the API, however validly signed.
+the session cookie, which names a server-side session (``services.sessions``) that sign-out revokes. A session cookie never signs anyone in to the API, however validly signed.
 """
 
 from __future__ import annotations
@@ -9,18 +9,24 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from flask import Flask, Request, current_app, g, request
+from flask import Flask, Request, current_app, g, request, session
 from flask_login import current_user
 from sqlalchemy import select
 
 from evaluator.errors import is_api_request
-from evaluator.extensions import db, login
+from evaluator.extensions import db, limiter, login
 from evaluator.models import ApiToken, User
 from evaluator.models.base import as_aware, utcnow
 from evaluator.services.accounts import check_password, hash_password, token_digest
 
-__all__ = ["bearer_token", "check_password", "hash_password", "issue_token", "register_security",
-           "signed_in_user", "token_digest", "user_for_token"]
+__all__ = ["SESSION_KEY", "bearer_token", "check_password", "hash_password", "issue_token", "register_security",
+           "sign_in_limit", "signed_in_user", "token_digest", "user_for_token"]
+
+SESSION_KEY = "sid"
+"""Where the session cookie keeps the token of its server-side session (``services.sessions``)."""
+
+sign_in_limit = limiter.shared_limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], scope="sign-in")
+"""The one budget of sign-in attempts per address, shared by the API's token endpoint and the page."""
 
 
 def issue_token(user: User) -> tuple[str, ApiToken]:
@@ -81,5 +87,9 @@ def register_security(app: Flask) -> None:
             return None
         if not 0 < ident < 2**31:
             return None
-        user = db.session.get(User, ident)
-        return user if user is not None and user.active else None
+        token = session.get(SESSION_KEY)
+        if not isinstance(token, str) or len(token) > 100:
+            return None
+        from evaluator.services.sessions import session_user
+
+        return session_user(token, ident)

@@ -1,0 +1,3 @@
+"""materials pages."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""accounts pages."""
+
+from __future__ import annotations

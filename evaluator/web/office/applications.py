@@ -1,0 +1,3 @@
+"""applications pages."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""audit pages."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""imports pages."""
+
+from __future__ import annotations

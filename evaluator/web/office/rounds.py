@@ -1,0 +1,3 @@
+"""rounds pages."""
+
+from __future__ import annotations
