@@ -179,3 +179,25 @@ def make_draft(app, make_org):
         return rnd, application
 
     return make
+
+
+@pytest.fixture
+def page_client(app, make_user):
+    """A signed-in browser-like client for the pages; returns a callable (role or user) → client.
+
+    The client reads English (as ``client``) unless ``language="zh"`` is given; ``client.user`` is
+    its user and ``client.csrf`` its session's CSRF token (post forms with ``tests.pages.post``).
+    """
+    from tests.pages import sign_in
+
+    def make(role="applicant", user=None, language="en", **overrides):
+        if user is None:
+            user, _ = make_user(role, **overrides)
+        c = app.test_client()
+        if language:
+            c.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+        sign_in(c, user.username)
+        c.user = user
+        return c
+
+    return make

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validates_schema
@@ -14,7 +13,7 @@ from evaluator.api.parsing import Blueprint
 from evaluator.extensions import db
 from evaluator.i18n import localise
 from evaluator.messages import N_, msg
-from evaluator.models import AuditEvent
+from evaluator.services import audit
 from evaluator.services.audit import verify_chain
 from evaluator.services.policy import authorize
 from evaluator.validation import Pattern, QueryId, Text, Time
@@ -90,19 +89,10 @@ class ChainReportSchema(Schema):
 def list_events(args: dict, pagination_parameters):
     """Audit events, newest first, filtered by action, object, actor and time (admin)."""
     authorize(signed_in_user(), "audit.view")
-    query = select(AuditEvent)
-    for name in ("action", "object_type", "object_id", "actor_id"):
-        if name in args:
-            query = query.where(getattr(AuditEvent, name) == args[name])
-    # In UTC: SQLite stores naive UTC and would compare a +08:00 time by its wall clock.
-    if "since" in args:
-        query = query.where(AuditEvent.at >= args["since"].astimezone(UTC))
-    if "until" in args:
-        query = query.where(AuditEvent.at < args["until"].astimezone(UTC))
+    query = audit.events_query(**args)
     pagination_parameters.item_count = db.session.scalar(
-        select(func.count()).select_from(query.subquery()))
-    return db.session.scalars(query.order_by(AuditEvent.id.desc())
-                              .offset(pagination_parameters.first_item)
+        select(func.count()).select_from(query.order_by(None).subquery()))
+    return db.session.scalars(query.offset(pagination_parameters.first_item)
                               .limit(pagination_parameters.page_size)).all()
 
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import Select, select, text
 from sqlalchemy import event as sa_event
-from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from evaluator.extensions import db
@@ -134,3 +134,21 @@ def verify_chain(anchor: tuple[int, str] | None = None) -> ChainReport:
                            msg("anchor missing: the log was truncated (events deleted from its end)"))
     return ChainReport(True, count, head_id=head.id if head is not None else None,
                        head_hash=head.hash if head is not None else None)
+
+
+def events_query(action: str | None = None, object_type: str | None = None, object_id: Any = None,
+                 actor_id: int | None = None, since: datetime | None = None,
+                 until: datetime | None = None) -> Select:
+    """Audit events matching the filters, newest first (the API's list and the pages' log)."""
+    query = select(AuditEvent)
+    for name, value in (("action", action), ("object_type", object_type), ("actor_id", actor_id)):
+        if value is not None:
+            query = query.where(getattr(AuditEvent, name) == value)
+    if object_id is not None:
+        query = query.where(AuditEvent.object_id == str(object_id))
+    # In UTC: SQLite stores naive UTC and would compare a +08:00 time by its wall clock.
+    if since is not None:
+        query = query.where(AuditEvent.at >= since.astimezone(UTC))
+    if until is not None:
+        query = query.where(AuditEvent.at < until.astimezone(UTC))
+    return query.order_by(AuditEvent.id.desc())

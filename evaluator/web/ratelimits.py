@@ -74,7 +74,7 @@ class SQLiteStorage(Storage):
                 conn.execute(_SCHEMA)
                 return
             except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
                     raise
                 time.sleep(0.02)
 

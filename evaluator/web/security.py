@@ -1,7 +1,8 @@
 """Passwords (argon2), bearer tokens (stored as SHA-256, with expiry and revocation), and who calls.
 
 The two channels authenticate apart: the API (``/api/…``) by bearer token only, the web pages by
-the session cookie, which names a server-side session (``services.sessions``) that sign-out revokes. A session cookie never signs anyone in to the API, however validly signed.
+the session cookie, which names a server-side session (``services.sessions``) that sign-out revokes.
+A session cookie never signs anyone in to the API, however validly signed.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from evaluator.models import ApiToken, User
 from evaluator.models.base import as_aware, utcnow
 from evaluator.services.accounts import check_password, hash_password, token_digest
 
-__all__ = ["SESSION_KEY", "bearer_token", "check_password", "hash_password", "issue_token", "register_security",
-           "sign_in_limit", "signed_in_user", "token_digest", "user_for_token"]
+__all__ = ["SESSION_KEY", "bearer_token", "check_password", "hash_password", "issue_token",
+           "register_security", "sign_in_limit", "signed_in_user", "token_digest", "user_for_token"]
 
 SESSION_KEY = "sid"
 """Where the session cookie keeps the token of its server-side session (``services.sessions``)."""

@@ -48,6 +48,10 @@ def register_shell(app: Flask) -> None:
     def _page_shell():
         if is_api_request(request):
             return None
+        # Flask-WTF caches the token on g, which outlives a request where an application context
+        # is shared (tests, commands): each request reads its own session's token.
+        g.pop(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+        g.pop("language", None)
         chosen = getattr(current_user, "language", None) if current_user.is_authenticated else None
         chosen = chosen or session.get("language")
         if chosen in LANGUAGES:

@@ -1,0 +1,30 @@
+"""Helpers for the page tests: sign in through the real form and post forms with the CSRF token."""
+
+from __future__ import annotations
+
+import re
+
+PASSWORD = "correct horse battery"  # the password of every user made by the make_user fixture
+_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client, url: str = "/sign-in") -> str:
+    """The CSRF token of the client's session, read from a page's form."""
+    res = client.get(url)
+    found = _TOKEN.search(res.get_data(as_text=True))
+    assert found, f"no CSRF token on {url} ({res.status_code})"
+    return found.group(1)
+
+
+def sign_in(client, username: str, password: str = PASSWORD):
+    """Sign the client in through the sign-in form; returns the client with ``client.csrf`` set."""
+    token = csrf_token(client)
+    res = client.post("/sign-in", data={"username": username, "password": password, "csrf_token": token})
+    assert res.status_code == 302, res.get_data(as_text=True)[:2000]
+    client.csrf = csrf_token(client, "/account/password")  # a new session has a new token
+    return client
+
+
+def post(client, url: str, data: dict | None = None, **kwargs):
+    """POST a form with the signed-in client's CSRF token."""
+    return client.post(url, data={**(data or {}), "csrf_token": client.csrf}, **kwargs)
