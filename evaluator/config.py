@@ -154,7 +154,8 @@ def settle(config: MutableMapping[str, Any], instance_path: str | Path, exempt: 
     tls = config.get("TLS")
     config["TLS"] = tls if isinstance(tls, bool) else str(tls).strip().lower() in ("1", "true", "yes", "on")
     config["SESSION_COOKIE_SECURE"] = config["TLS"]
-    config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=int(config["SESSION_HOURS"]))
+    config["PERMANENT_SESSION_LIFETIME"] = timedelta(
+        hours=int(config.get("SESSION_HOURS", Settings.SESSION_HOURS)))
     if not (exempt or _command_line_task()):
         check_secret_key(config)
     if not config.get("RATELIMIT_STORAGE_URI"):

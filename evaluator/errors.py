@@ -129,6 +129,9 @@ def error_page(status: int, headers: list[tuple[str, str]] | None = None, messag
     for name, value in headers or ():
         if name.lower() != "content-type":
             response.headers[name] = value
+    from evaluator.web.shell import PAGE_HEADERS  # here too: an error may skip the after-request hooks
+
+    response.headers.update(PAGE_HEADERS)
     return response
 
 

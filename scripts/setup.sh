@@ -46,5 +46,16 @@ if [ -z "$satisfied" ]; then
   find .venv -maxdepth 1 -name '.installed-*' ! -name ".installed-${hash}-*" -delete
   touch "$stamp"
 fi
+# The browser tests' tools (dev only): Debian's Chromium, CJK fonts for the Chinese pages, and the
+# pinned accessibility checker from tests/browser/package-lock.json. No browser is downloaded.
+if [ "$extras" = "dev" ]; then
+  need_debian chromium test -x /usr/bin/chromium
+  need_debian fonts-noto-cjk test -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+  need_debian nodejs command -v node
+  need_debian npm command -v npm
+  if [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then
+    (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi
 # The message catalogs (Chinese) compiled for the running service.
 bash scripts/i18n.sh compile >/dev/null

@@ -46,10 +46,9 @@ else
 fi
 
 echo
-echo "== Serving the API on http://127.0.0.1:${port}/api/v1/"
-echo "   Docs page: http://127.0.0.1:${port}/api/v1/docs    OpenAPI: http://127.0.0.1:${port}/api/v1/openapi.json"
-echo "   Sign in:   curl -s -X POST http://127.0.0.1:${port}/api/v1/auth/token \\"
-echo "                -H 'Content-Type: application/json' -d '{\"username\": \"admin\", \"password\": \"demo-admin-2026\"}'"
+echo "== Open http://127.0.0.1:${port}/ in a browser and sign in with a demo login above"
+echo "   (the pages are in Chinese; the header's English button switches the language)."
+echo "   The JSON API: http://127.0.0.1:${port}/api/v1/ (docs page /api/v1/docs, OpenAPI /api/v1/openapi.json)."
 echo "   Ctrl-C stops the server."
 # --timeout 180: a batch import of the largest file allowed (5,000 rows) takes about a minute.
 exec .venv/bin/gunicorn -w "${WORKERS:-2}" -b "127.0.0.1:${port}" --timeout 180 wsgi:app

@@ -5,27 +5,33 @@ from __future__ import annotations
 import json
 import re
 
+from flask_babel import refresh
 from werkzeug.exceptions import MethodNotAllowed
 
 from evaluator.errors import cap_errors
+from evaluator.web.shell import PAGE_CSP
 
 
-def assert_html_page(res, code: int):
+def assert_html_page(res, code: int, chinese: bool = True):
+    """An error page in the pages' layout: Chinese unless the reader asked for English, no inline
+    script or style, the pages' CSP."""
     assert res.status_code == code
     assert res.content_type == "text/html; charset=utf-8"
     html = res.get_data(as_text=True)
-    assert '<html lang="zh-CN">' in html
+    assert f'<html lang="{"zh-CN" if chinese else "en"}">' in html
     heading = re.search(r"<h1>(.*?)</h1>", html).group(1)
-    assert heading.startswith(str(code)) and re.search(r"[\u4e00-\u9fff]", heading)  # Chinese first
-    assert "<script" not in html and "<style" not in html and "style=" not in html
-    assert res.headers["Content-Security-Policy"] == "default-src 'none'"
+    assert heading.startswith(str(code))
+    assert bool(re.search(r"[\u4e00-\u9fff]", heading)) == chinese
+    assert re.findall(r"<script(?![^>]*\bsrc=)", html) == [] and "<style" not in html and "style=" not in html
+    assert res.headers["Content-Security-Policy"] == PAGE_CSP
     return html
 
 
-def test_a_page_path_gets_an_html_404(client):
-    html = assert_html_page(client.get("/"), 404)
-    assert "页面不存在" in html and "Not Found" in html
-    assert_html_page(client.get("/no/such/page"), 404)
+def test_a_page_path_gets_an_html_404(app, client):
+    html = assert_html_page(client.get("/no/such/page"), 404, chinese=False)
+    assert "Page not found" in html
+    html = assert_html_page(app.test_client().get("/no/such/page"), 404)
+    assert "页面不存在" in html
 
 
 def test_an_api_path_gets_the_json_envelope(client):
@@ -49,6 +55,7 @@ def test_a_page_gets_an_html_500_without_the_exception_text(app):
     html = assert_html_page(res, 500)
     assert "secret internals" not in html and "服务器内部错误" in html
     with app.test_request_context("/api/v1/rounds", headers={"Accept-Language": "en"}):
+        refresh()  # the language chosen for the page above is cached in the shared app context
         res = app.make_response(app.handle_user_exception(RuntimeError("secret internals")))
     assert res.status_code == 500 and res.json["message"].startswith("An unexpected error")
     assert "secret internals" not in res.get_data(as_text=True)

@@ -12,9 +12,14 @@ NEW_USER = {"username": "intruder", "password": "a long password", "display_name
 
 
 def session_cookie(app, user_id: int) -> str:
-    """A session cookie signed with the app's own key, as Flask-Login writes it for a signed-in user."""
+    """A session cookie signed with the app's own key, as the sign-in page writes it: the user's id
+    and the token of a live server-side session."""
+    from evaluator.services.sessions import start_session
+
+    token = start_session(db.session.get(User, user_id), 1)
+    db.session.commit()
     serializer = app.session_interface.get_signing_serializer(app)
-    return serializer.dumps({"_user_id": str(user_id), "_fresh": True})
+    return serializer.dumps({"_user_id": str(user_id), "_fresh": True, "sid": token})
 
 
 def test_a_validly_signed_session_cookie_does_not_authenticate_the_api(app, client, make_user):
@@ -32,7 +37,8 @@ def test_a_validly_signed_session_cookie_does_not_authenticate_the_api(app, clie
     assert "Set-Cookie" not in res.headers
     assert client.get("/api/v1/users/me").status_code == 401
     assert db.session.scalar(select(func.count()).select_from(User)) == 1
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+    # The only event is the session's start: the API request wrote nothing.
+    assert db.session.scalars(select(AuditEvent.action)).all() == ["auth.signed_in"]
 
 
 def test_a_session_cookie_does_not_get_in_the_way_of_a_bearer_token(app, client, make_user):

@@ -34,6 +34,10 @@ class FormErrors(dict):
 
     message: str | None = None
 
+    def __bool__(self) -> bool:
+        """Whether there is any problem: a field's or the whole form's."""
+        return bool(len(self) or self.message)
+
     def for_field(self, name: str) -> list[str]:
         """The messages of one field, in the reader's language."""
         found = self.get(name) or []
@@ -100,7 +104,7 @@ def form_errors() -> Iterator[FormErrors]:
 
 def render_form(template: str, errors: FormErrors | None = None, **context: Any):
     """A page with a form; 422 when the form has errors, so nothing of the request is committed."""
-    status = 422 if errors is not None and (len(errors) or errors.message) else 200
+    status = 422 if errors else 200
     return render_template(template, errors=errors or FormErrors(), **context), status
 
 

@@ -9,5 +9,5 @@ from evaluator.web.pages import page_user, render_form
 @bp.route("/")
 def dashboard():
     """The office's start page."""
-    page_user("round.create")
+    page_user("dashboard.view")
     return render_form("office/dashboard.html")
