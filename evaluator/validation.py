@@ -10,7 +10,7 @@ every database and every UTC conversion can represent.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import ValidationError, fields, validate
@@ -117,4 +117,6 @@ class Time(fields.AwareDateTime):
         if not MIN_YEAR <= moment.year <= MAX_YEAR:
             raise ValidationError(msg("A time must lie between the years %(first)s and %(last)s.",
                                       first=MIN_YEAR, last=MAX_YEAR))
-        return moment
+        # In UTC from here on: SQLite keeps no offset, so a +08:00 time stored as it is would be
+        # read back as if its Beijing wall-clock time were UTC.
+        return moment.astimezone(UTC)

@@ -335,3 +335,27 @@ def test_the_endpoints_are_in_the_openapi_document(client):
     assert "multipart/form-data" in paths["/api/v1/rounds/{round_id}/applications/import"]["post"][
         "requestBody"]["content"]
 
+
+
+def test_list_filters_by_city_and_category_and_sorts(client, make_user, make_round, make_org):
+    rnd = make_round()
+    _, admin = make_user("admin")
+    for name, city, category in (("乙社区", "511500", "urban"), ("甲社区", "510100", "relocation"),
+                                 ("丙社区", "510100", "urban")):
+        org = make_org(name=name, city_code=city, county_code=city[:4] + "02", subdistrict_code=city + "001")
+        db.session.add(Application(round_id=rnd.id, organisation_id=org.id, status="draft",
+                                   figures={"category": category}, self_assessment={}, warnings=[]))
+    db.session.commit()
+    get = lambda **q: [a["organisation"]["name"]  # noqa: E731
+                       for a in client.get(url(rnd), headers=admin, query_string=q).json]
+    assert get(city_code="510100") == ["甲社区", "丙社区"]
+    assert get(category="urban") == ["乙社区", "丙社区"]
+    assert get(city_code="510100", category="urban") == ["丙社区"]
+    assert get(sort="-city") == ["乙社区", "甲社区", "丙社区"]
+    assert get(sort="city") == ["甲社区", "丙社区", "乙社区"]
+    for bad in ({"sort": "password"}, {"city_code": "5101"}, {"category": "castle"}):
+        res = client.get(url(rnd), headers=admin, query_string=bad)
+        assert res.status_code == 422 and next(iter(bad)) in json.dumps(res.json["errors"]), bad
+    params = {p["name"] for p in client.get("/api/v1/openapi.json").json["paths"][
+        "/api/v1/rounds/{round_id}/applications"]["get"]["parameters"]}
+    assert {"city_code", "category", "sort"} <= params

@@ -66,3 +66,46 @@ def test_openapi_document_is_served(client):
     res = client.get("/api/v1/openapi.json")
     assert res.status_code == 200
     assert "/api/v1/rounds" in res.json["paths"]
+
+
+def test_patch_changes_a_draft_round_with_if_match_and_audits_it(client, make_user):
+    _, admin = make_user("admin")
+    rid = client.post("/api/v1/rounds", headers=admin, json={"title": "2026年特色社区",
+                                                             "criteria_id": "fc-2026"}).json["id"]
+    etag = client.get(f"/api/v1/rounds/{rid}", headers=admin).headers["ETag"]
+    res = client.patch(f"/api/v1/rounds/{rid}", headers={**admin, "If-Match": etag}, json={
+        "title": "2026年特色社区（修订）", "submission_deadline": "2026-05-31T10:00:00+00:00",
+        "notice_days": 10})
+    assert res.status_code == 200, res.json
+    assert res.json["title"] == "2026年特色社区（修订）" and res.json["notice_days"] == 10
+    assert res.headers["ETag"] != etag
+    event = db.session.query(AuditEvent).filter_by(action="round.updated").one()
+    assert event.summary["changed"]["notice_days"] == {"before": 7, "after": 10}
+    stale = client.patch(f"/api/v1/rounds/{rid}", headers={**admin, "If-Match": etag},
+                         json={"notice_days": 3})
+    assert stale.status_code == 412 and "If-Match" in stale.json["errors"]
+    res = client.patch(f"/api/v1/rounds/{rid}", headers=admin, json={"criteria_id": "ssz-2026"})
+    assert res.status_code == 200 and res.json["zone_type"] == "subdistrict_service_zone"
+    assert db.session.get(Round, rid).notice_days == 10
+
+
+def test_patch_refuses_bad_dates_other_roles_and_rounds_no_longer_in_preparation(client, make_user):
+    _, admin = make_user("admin")
+    _, applicant = make_user("applicant")
+    rid = client.post("/api/v1/rounds", headers=admin, json={
+        "title": "2026年街道", "criteria_id": "ssz-2026",
+        "submission_deadline": "2026-05-31T10:00:00+00:00"}).json["id"]
+    res = client.patch(f"/api/v1/rounds/{rid}", headers=admin,
+                       json={"review_deadline": "2026-05-01T10:00:00+00:00"})
+    assert res.status_code == 422 and "review_deadline" in res.json["errors"]
+    both = client.patch(f"/api/v1/rounds/{rid}", headers=admin, json={"criteria_id": "fc-2026",
+                                                                      "criteria_yaml": "id: x\n"})
+    assert both.status_code == 422
+    assert client.patch(f"/api/v1/rounds/{rid}", headers=applicant, json={"title": "改名"}).status_code == 403
+    assert client.patch(f"/api/v1/rounds/{rid}", json={"title": "改名"}).status_code == 401
+    opened = client.post(f"/api/v1/rounds/{rid}/transition", headers=admin, json={"to": "open"})
+    assert opened.status_code == 200
+    res = client.patch(f"/api/v1/rounds/{rid}", headers=admin, json={"title": "开放后改名"})
+    assert res.status_code == 409 and "only a round in preparation" in res.json["message"]
+    assert db.session.get(Round, rid).title == "2026年街道"
+    assert not db.session.query(AuditEvent).filter_by(action="round.updated").count()

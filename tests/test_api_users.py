@@ -29,7 +29,8 @@ def test_admin_creates_a_reviewer(client, make_user):
     assert res.status_code == 201, res.json
     assert res.json == {"id": res.json["id"], "username": "expert.li", "display_name": "李专家",
                         "role": "reviewer", "organisation_id": None, "affiliation": "西南财经大学",
-                        "home_region_code": "510104", "active": True}
+                        "home_region_code": "510104", "active": True,
+                        "must_change_password": False}
     user = db.session.get(User, res.json["id"])
     assert user.password_hash.startswith("$argon2id$")
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.created"))
@@ -210,3 +211,76 @@ def test_create_admin_refuses_an_existing_username(runner, make_user):
     assert f"No account created: This username is taken. ({user.username})" in res.output
     assert counts() == before
     assert db.session.get(User, user.id).role == "reviewer"
+
+
+def test_admin_lists_users_with_filters_and_pages(client, make_user):
+    _, headers = make_user("admin")
+    make_user("reviewer", affiliation="四川大学")
+    make_user("reviewer", active=False)
+    res = client.get("/api/v1/users?role=reviewer", headers=headers)
+    assert res.status_code == 200 and len(res.json) == 2
+    assert client.get("/api/v1/users?role=reviewer&active=false", headers=headers).json[0]["active"] is False
+    found = client.get("/api/v1/users?q=四川", headers=headers).json
+    assert [u["affiliation"] for u in found] == ["四川大学"]
+    res = client.get("/api/v1/users?page_size=1&page=2", headers=headers)
+    assert len(res.json) == 1 and '"total": 3' in res.headers["X-Pagination"]
+    assert client.get("/api/v1/users?role=boss", headers=headers).status_code == 422
+
+
+def test_organisations_are_paginated_and_searched(client, make_user, make_org):
+    _, headers = make_user("admin")  # makes no organisation
+    for k in range(3):
+        make_org(name=f"搜索社区{k}")
+    make_org(name="其他社区")
+    assert len(client.get("/api/v1/organisations", headers=headers).json) == 4  # 100 a page by default
+    res = client.get("/api/v1/organisations?q=搜索&page_size=2", headers=headers)
+    assert [o["name"] for o in res.json] == ["搜索社区0", "搜索社区1"]
+    assert '"total": 3' in res.headers["X-Pagination"]
+
+
+def test_admin_deactivates_activates_and_resets(client, make_user):
+    admin, headers = make_user("admin")
+    user, user_headers = make_user("reviewer")
+    assert client.get(f"/api/v1/users/{user.id}", headers=headers).json["username"] == user.username
+    assert client.get("/api/v1/users/987654", headers=headers).status_code == 404
+    res = client.patch(f"/api/v1/users/{user.id}", headers=headers, json={"active": False})
+    assert res.status_code == 200 and res.json["active"] is False
+    assert client.get("/api/v1/users/me", headers=user_headers).status_code == 401  # its token ended
+    res = client.patch(f"/api/v1/users/{admin.id}", headers=headers, json={"active": False})
+    assert res.status_code == 422 and "active" in res.json["errors"]
+    assert client.patch(f"/api/v1/users/{user.id}", headers=headers, json={"active": "x"}).status_code == 422
+    assert client.patch(f"/api/v1/users/{user.id}", headers=headers, json={"active": True}).json["active"]
+    res = client.post(f"/api/v1/users/{user.id}/password-reset", headers=headers)
+    assert res.status_code == 200 and res.json["must_change_password"] is True
+    assert res.headers["Cache-Control"] == "no-store"
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_id == str(user.id))).all()
+    assert {"user.deactivated", "user.activated", "user.password_reset"} <= set(actions)
+    # the new password signs in to the API, and the account changes it there
+    login = client.post("/api/v1/auth/token",
+                        json={"username": user.username, "password": res.json["password"]})
+    assert login.status_code == 201
+    mine = {"Authorization": f"Bearer {login.json['token']}"}
+    assert client.get("/api/v1/users/me", headers=mine).json["must_change_password"] is True
+    bad = client.post("/api/v1/users/me/password", headers=mine,
+                      json={"current_password": "wrong", "new_password": "my own new secret"})
+    assert bad.status_code == 422 and "current_password" in bad.json["errors"]
+    done = client.post("/api/v1/users/me/password", headers=mine,
+                       json={"current_password": res.json["password"], "new_password": "my own new secret"})
+    assert done.status_code == 200 and done.json["must_change_password"] is False
+    assert client.get("/api/v1/users/me", headers=mine).status_code == 401  # every token ends
+    again = client.post("/api/v1/auth/token",
+                        json={"username": user.username, "password": "my own new secret"})
+    assert again.status_code == 201
+
+
+@pytest.mark.parametrize("role", ["reviewer", "applicant"])
+def test_only_admins_manage_accounts(client, make_user, role):
+    target, _ = make_user("reviewer")
+    _, headers = make_user(role)
+    before = counts()
+    for method, path, body in (("get", "/api/v1/users", None), ("get", f"/api/v1/users/{target.id}", None),
+                               ("patch", f"/api/v1/users/{target.id}", {"active": False}),
+                               ("post", f"/api/v1/users/{target.id}/password-reset", None)):
+        assert getattr(client, method)(path, headers=headers, json=body).status_code == 403, path
+        assert getattr(client, method)(path, json=body).status_code == 401, path
+    assert counts() == before

@@ -46,7 +46,8 @@ def test_me_shows_the_account_without_secrets(client, make_user, make_org):
         assert res.status_code == 200
         assert res.json == {"id": user.id, "username": user.username, "display_name": user.display_name,
                             "role": role, "organisation_id": org.id if role == "applicant" else None,
-                            "affiliation": None, "home_region_code": None, "active": True}
+                            "affiliation": None, "home_region_code": None, "active": True,
+                            "must_change_password": False}
     assert client.get("/api/v1/users/me").status_code == 401
 
 

@@ -77,3 +77,14 @@ def test_every_time_in_a_response_is_utc_with_its_offset(app, client, make_org, 
                      "audit[0].at"):
         assert expected in times, expected
     assert times["application.submitted_at"] == "2026-05-02T03:04:05+00:00"
+
+
+def test_a_time_sent_in_beijing_time_is_stored_as_the_same_moment(client, make_user):
+    _, admin = make_user("admin")
+    res = client.post("/api/v1/rounds", headers=admin, json={
+        "title": "北京时间批次", "criteria_id": "fc-2026",
+        "submission_deadline": "2026-12-31T18:00:00+08:00"})
+    assert res.status_code == 201, res.json
+    assert res.json["submission_deadline"] == "2026-12-31T10:00:00+00:00"
+    again = client.get(f"/api/v1/rounds/{res.json['id']}", headers=admin)
+    assert again.json["submission_deadline"] == "2026-12-31T10:00:00+00:00"

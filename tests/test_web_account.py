@@ -102,7 +102,7 @@ def test_pages_carry_the_security_headers_and_the_api_does_not_need_a_csrf_token
     assert res.headers["Referrer-Policy"] == "same-origin"
     html = res.get_data(as_text=True)
     assert re.findall(r"<script(?![^>]*\bsrc=)", html) == [] and "style=" not in html
-    user, headers = make_user("admin")
+    _, headers = make_user("admin")
     api = client.post("/api/v1/organisations", headers=headers, json={
         "name": "新建社区", "kind": "community", "city": "成都市", "city_code": "510100",
         "county": "武侯区", "county_code": "510107"})
@@ -114,7 +114,8 @@ def test_sign_in_shares_its_rate_limit_with_the_api(app, client, make_user, monk
     user, _ = make_user("admin")
     token = csrf_token(client)
     for _ in range(2):
-        assert client.post("/api/v1/auth/token", json={"username": user.username, "password": "x"}).status_code == 401
+        res = client.post("/api/v1/auth/token", json={"username": user.username, "password": "x"})
+        assert res.status_code == 401
     res = client.post("/sign-in", data={"username": user.username, "password": "x", "csrf_token": token})
     assert res.status_code == 422
     res = client.post("/sign-in", data={"username": user.username, "password": PASSWORD, "csrf_token": token})

@@ -74,10 +74,10 @@ def guard(action: str) -> Callable[[F], F]:
 
 def register_blueprints(api: Api) -> None:
     """Register every resource's blueprint."""
-    from evaluator.api import applications, audit, auth, criteria, materials, rounds, users
+    from evaluator.api import applications, audit, auth, criteria, dashboard, materials, rounds, users
     from evaluator.api.openapi import document_pagination_header
 
-    for module in (auth, users, criteria, rounds, applications, materials, audit):
+    for module in (auth, users, criteria, rounds, applications, materials, audit, dashboard):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")
     document_pagination_header(api.spec)
 

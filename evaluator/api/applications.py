@@ -6,35 +6,28 @@ the schemas below describe their shape, the service checks their content.
 
 from __future__ import annotations
 
-import io
-import re
-
-from flask import send_file
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from evaluator.api import etag_header, get_or_404, guard, if_match
-from evaluator.api.downloads import content_disposition
 from evaluator.api.fields import UtcDateTime
 from evaluator.api.parsing import Blueprint
 from evaluator.api.rounds import get_round
 from evaluator.api.users import OrganisationSchema
 from evaluator.extensions import db
 from evaluator.i18n import localise
-from evaluator.messages import N_
 from evaluator.models import Application
 from evaluator.services import applications as service
-from evaluator.services import importer, intake
+from evaluator.services import exports, importer, intake
+from evaluator.services.paging import count_rows
 from evaluator.services.policy import authorize
 from evaluator.services.rounds import round_criteria
-from evaluator.validation import Pattern, Text
+from evaluator.web.downloads import XLSX, export_response, template_download
 from evaluator.web.security import signed_in_user
-from evaluator.workflow import Status
 
 PREFIX = ""
 blp = Blueprint("applications", __name__,
                 description="Applications: the round's form, submission, withdrawal and batch import.")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 _FIGURES = {"description": "Field key → value, as the round's criteria `fields` define them (int/float: "
             "a JSON number within min..max; bool: true/false; enum: a choice value; multi: a list of "
@@ -90,13 +83,15 @@ class ApplicationPatchSchema(Schema):
     self_assessment = fields.Dict(keys=fields.String(), metadata=_SCORES)
 
 
-class ListArgsSchema(Schema):
-    """Filters of the application list."""
+class ListArgsSchema(service.ListFilterSchema):
+    """Filters and order of the application list: status, city_code, county_code, category, q, sort."""
 
-    status = fields.String(validate=validate.OneOf([s.value for s in Status]))
-    county_code = fields.String(validate=Pattern(r"^[0-9]{6}$",
-                                                         error=N_("Must be a 6-digit county code.")))
-    q = Text(min_length=1, max_length=100, metadata={"description": "Part of the organisation's name."})
+
+class ExportArgsSchema(service.ListFilterSchema):
+    """The export's format and the list's filters and order (all matching rows, no pages)."""
+
+    format = fields.String(load_default="xlsx", validate=validate.OneOf(("xlsx", "csv")), metadata={
+        "description": "xlsx (default) or csv (UTF-8 with BOM)."})
 
 
 class ImportArgsSchema(Schema):
@@ -164,9 +159,27 @@ def list_applications(args, round_id: int, pagination_parameters):
     """The round's applications: all for admins, an applicant's own organisation's otherwise."""
     actor = authorize(signed_in_user(), "application.list")
     query = service.list_query(actor, get_round(round_id), **args)
-    pagination_parameters.item_count = service.count(query)
+    pagination_parameters.item_count = count_rows(query)
     return db.session.scalars(query.offset(pagination_parameters.first_item)
                               .limit(pagination_parameters.page_size)).all()
+
+
+@blp.route("/rounds/<int:round_id>/applications/export", methods=["GET"])
+@guard("application.export")
+@blp.arguments(ExportArgsSchema, location="query")
+@blp.response(200, content_type=XLSX, description="The filtered list (XLSX, or CSV with ?format=csv)")
+@blp.doc(responses={"200": {"description": "The filtered list (XLSX, or CSV with ?format=csv)", "content": {
+    XLSX: {"schema": {"type": "string", "format": "binary"}},
+    "text/csv": {"schema": {"type": "string"}}}}})
+def export_applications(args, round_id: int):
+    """The round's application list as a spreadsheet (admin): the list's filters and order, every row.
+
+    Chinese headers: 序号, 单位名称, 所属市州, 区县, 街道, 状态, 提交时间 (Beijing time), then one
+    column per criteria field (its label and unit). Text that could be read as a formula is made inert.
+    """
+    actor = authorize(signed_in_user(), "application.export")
+    rnd = get_round(round_id)
+    return export_response(exports.export(actor, rnd, args.pop("format"), **args))
 
 
 @blp.route("/applications/<int:application_id>", methods=["GET"])
@@ -236,12 +249,4 @@ def get_template(args, round_id: int):
     """The import template for this round: Chinese headers, an explanation row, drop-down lists."""
     authorize(signed_in_user(), "application.template")
     rnd = get_round(round_id)
-    name = re.sub(r'[\\/:*?"<>|\s]+', "_", rnd.title)[:80] or f"round-{rnd.id}"
-    if args["format"] == "csv":
-        data, mimetype = intake.template_csv(rnd), "text/csv"  # charset=utf-8 is added
-    else:
-        data, mimetype = intake.template(rnd), XLSX
-    response = send_file(io.BytesIO(data), mimetype=mimetype)
-    response.headers["Content-Disposition"] = content_disposition(
-        f"{name}-申报导入模板.{args['format']}", f"round-{rnd.id}-template")
-    return response
+    return template_download(rnd, args["format"])

@@ -2,45 +2,23 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from marshmallow import Schema, fields, validate
 
 from evaluator.api import guard
 from evaluator.api.parsing import Blueprint
-from evaluator.criteria import CriteriaError, CriteriaSet, build_criteria, list_criteria
-from evaluator.criteria.catalog import criteria_dir, find_criteria
+from evaluator.criteria import CriteriaError, build_criteria, list_criteria
+from evaluator.criteria.catalog import find_criteria
 from evaluator.criteria.loader import MAX_YAML_BYTES, parse_yaml
+from evaluator.criteria.overview import summary, tree
 from evaluator.errors import ServiceError
 from evaluator.i18n import localise
 from evaluator.messages import msg
 from evaluator.services.policy import authorize
+from evaluator.services.rounds import criteria_folder
 from evaluator.web.security import signed_in_user
 
 PREFIX = "/criteria"
 blp = Blueprint("criteria", __name__, description="Criteria sets (files in criteria/).")
-
-
-def _folder():
-    from pathlib import Path
-
-    return Path(current_app.config.get("CRITERIA_DIR") or criteria_dir())
-
-
-def summary(cs: CriteriaSet) -> dict:
-    """Identity of a criteria set."""
-    return {"id": cs.id, "version": cs.version, "title": cs.title, "title_en": cs.title_en,
-            "zone_type": cs.zone_type, "scale": cs.scale, "sha256": cs.sha256}
-
-
-def tree(cs: CriteriaSet) -> list[dict]:
-    """Every node with its effective points, share of the scale and AHP consistency."""
-    return [{"id": n.id, "name": n.name, "name_en": n.name_en, "level": n.level,
-             "parent": n.parent, "points": round(n.points, 9), "weight": round(n.points / cs.scale, 9),
-             "allocation": n.allocation, "method": n.method, "check": list(n.check),
-             "evidence": list(n.evidence),
-             "ahp": None if n.ahp is None else {"weights": list(n.ahp.weights), "cr": n.ahp.cr,
-                                                "lambda_max": n.ahp.lambda_max}}
-            for n in cs.walk()]
 
 
 class ValidateSchema(Schema):
@@ -118,7 +96,7 @@ def list_sets():
     """The available criteria sets."""
     authorize(signed_in_user(), "criteria.view")
     try:
-        return [summary(cs) for cs in list_criteria(_folder())]
+        return [summary(cs) for cs in list_criteria(criteria_folder())]
     except CriteriaError as exc:
         raise ServiceError(500, msg("A criteria file is invalid."), exc.errors) from None
 
@@ -129,7 +107,7 @@ def show(set_id: str):
     """One criteria set: identity, form fields, tree with effective weights, rules."""
     authorize(signed_in_user(), "criteria.view")
     try:
-        cs = find_criteria(set_id, _folder())
+        cs = find_criteria(set_id, criteria_folder())
     except CriteriaError:
         raise ServiceError(404, msg("No criteria set '%(id)s'.", id=set_id[:80])) from None
     return {**summary(cs), "form_fields": cs.source.get("fields", []), "tree": tree(cs),

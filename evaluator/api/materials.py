@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import logging
-
-from flask import Response, current_app, request
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validates_schema
 from sqlalchemy import select
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
-from werkzeug.wsgi import wrap_file
 
 from evaluator.api import get_or_404, guard, if_match
 from evaluator.api.applications import get_application
-from evaluator.api.downloads import content_disposition
 from evaluator.api.fields import UtcDateTime
 from evaluator.api.parsing import ApiParser, Blueprint
-from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.messages import msg
 from evaluator.models import Material
 from evaluator.services import materials as service
 from evaluator.services.policy import authorize
-from evaluator.storage import BlobMissingError, get_storage
 from evaluator.validation import Text
+from evaluator.web.downloads import material_response
 from evaluator.web.security import signed_in_user
 
 
@@ -39,7 +33,6 @@ class _MultipartParser(ApiParser):
 PREFIX = ""
 blp = Blueprint("materials", __name__, description="Evidence materials and the evidence checklist.")
 blp.ARGUMENTS_PARSER = _MultipartParser()  # this blueprint only
-log = logging.getLogger(__name__)
 
 
 class UploadSchema(Schema):
@@ -194,22 +187,7 @@ def download(material_id: int):
     """Download a material (the owning organisation and admins)."""
     material = _material(material_id)
     authorize(signed_in_user(), "material.download", material)
-    try:
-        stream = get_storage(current_app).open(material.sha256)
-    except BlobMissingError:
-        log.error("material %s: blob %s is missing from storage", material.id, material.sha256)
-        raise ServiceError(500, msg("The file's content is missing from storage; the office has been "
-                                    "told.")) from None
-    response = Response(wrap_file(request.environ, stream), mimetype=material.content_type,
-                        direct_passthrough=True)
-    response.content_length = material.size
-    response.headers["Content-Disposition"] = content_disposition(material.filename,
-                                                                  f"material-{material.id}")
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["ETag"] = f'"{material.sha256}"'
-    return response
+    return material_response(material)
 
 
 @blp.route("/materials/<int:material_id>", methods=["DELETE"])

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import select
 
 from evaluator.api import etag_header, get_or_404, guard, if_match
 from evaluator.api.fields import UtcDateTime
 from evaluator.api.parsing import Blueprint
-from evaluator.criteria import CriteriaError, CriteriaSet, build_criteria
-from evaluator.criteria.catalog import MAX_ID_LENGTH, criteria_dir, find_criteria
-from evaluator.criteria.loader import MAX_YAML_BYTES, parse_yaml
+from evaluator.criteria.catalog import MAX_ID_LENGTH
+from evaluator.criteria.loader import MAX_YAML_BYTES
 from evaluator.criteria.schema import ID_RE
-from evaluator.errors import ServiceError
 from evaluator.extensions import db
-from evaluator.messages import msg
 from evaluator.models import Round
 from evaluator.services import rounds as service
 from evaluator.services.policy import authorize
@@ -32,7 +28,7 @@ class RoundSchema(Schema):
     """A round."""
 
     id = fields.Integer(dump_only=True)
-    title = Text(required=True, min_length=2, max_length=200)
+    title = Text(required=True, **service.TITLE_LENGTH)
     criteria_id = fields.String(load_default=None, validate=[
         validate.Length(max=MAX_ID_LENGTH), Pattern(ID_RE)], metadata={
         "description": "A bundled criteria set by its id (GET /criteria); or give criteria_yaml."})
@@ -46,58 +42,38 @@ class RoundSchema(Schema):
     opens_at = UtcDateTime(load_default=None)
     submission_deadline = UtcDateTime(load_default=None)
     review_deadline = UtcDateTime(load_default=None)
-    notice_days = fields.Integer(load_default=7, strict=True, validate=validate.Range(min=1, max=60))
+    notice_days = fields.Integer(load_default=7, strict=True, validate=validate.Range(**service.NOTICE_DAYS))
     created_at = UtcDateTime(dump_only=True)
 
     @validates_schema
     def _check_choice_and_order(self, data: dict, **kwargs: object) -> None:
         """Exactly one source of criteria; opening, submission and review deadlines in order."""
-        errors: dict[str, list[str]] = {}
-        if (data.get("criteria_id") is None) == (data.get("criteria_yaml") is None):
-            both = msg("Give exactly one of criteria_id (a bundled set) and criteria_yaml (a criteria file).")
-            errors["criteria_id"] = errors["criteria_yaml"] = [both]
-        opens, submission, review = (data.get(k) for k in ("opens_at", "submission_deadline",
-                                                           "review_deadline"))
-        if submission and review and review < submission:
-            errors["review_deadline"] = [msg("The review deadline must not be before the submission "
-                                             "deadline.")]
-        if opens and submission and opens > submission:
-            errors["opens_at"] = [msg("The round must open before its submission deadline.")]
-        elif opens and review and opens > review:
-            errors["opens_at"] = [msg("The round must open before its review deadline.")]
+        errors = service.new_round_errors(data)
         if errors:
             raise ValidationError(errors)
 
 
-def round_criteria_of(set_id: str | None, text: str | None) -> CriteriaSet:
-    """The criteria set a new round freezes in: a bundled set by id, or an uploaded file's text.
+class RoundPatchSchema(Schema):
+    """Changes to a round in preparation: keys given replace, a deadline given as null is removed,
+    keys left out stay as they are."""
 
-    An uploaded set may not take the id of a bundled set with other content: the id must keep
-    meaning one set across rounds.
-    """
-    from pathlib import Path
+    title = Text(min_length=service.TITLE_LENGTH["min_length"], max_length=service.TITLE_LENGTH["max_length"])
+    criteria_id = fields.String(validate=[validate.Length(max=MAX_ID_LENGTH), Pattern(ID_RE)], metadata={
+        "description": "Another bundled criteria set by its id; or give criteria_yaml."})
+    criteria_yaml = fields.String(validate=validate.Length(max=MAX_YAML_BYTES), metadata={
+        "description": "Another criteria file's text; or give criteria_id."})
+    opens_at = UtcDateTime(allow_none=True)
+    submission_deadline = UtcDateTime(allow_none=True)
+    review_deadline = UtcDateTime(allow_none=True)
+    notice_days = fields.Integer(strict=True, validate=validate.Range(**service.NOTICE_DAYS))
 
-    folder = Path(current_app.config.get("CRITERIA_DIR") or criteria_dir())
-    if set_id is not None:
-        try:
-            return find_criteria(set_id, folder)
-        except CriteriaError as exc:
-            raise ServiceError(422, msg("Unknown or invalid criteria set."),
-                               {"criteria_id": [m for msgs in exc.errors.values() for m in msgs]}) from None
-    try:
-        cs = build_criteria(parse_yaml(text or "", "criteria_yaml"), "criteria_yaml")
-    except CriteriaError as exc:
-        raise ServiceError(422, msg("The uploaded criteria set is invalid; every problem is listed."),
-                           {"criteria_yaml": exc.errors}) from None
-    try:
-        bundled = find_criteria(cs.id, folder)
-    except CriteriaError:
-        return cs
-    if bundled.sha256 != cs.sha256:
-        message = msg("The id '%(id)s' belongs to a bundled criteria set with different content: give the "
-                      "uploaded set its own id.", id=cs.id)
-        raise ServiceError(422, message, {"criteria_yaml": {"id": [message]}})
-    return cs
+    @validates_schema
+    def _check_choice(self, data: dict, **kwargs: object) -> None:
+        """At most one new source of criteria."""
+        errors = service.criteria_source_errors(data.get("criteria_id"), data.get("criteria_yaml"),
+                                                required=False)
+        if errors:
+            raise ValidationError(errors)
 
 
 class TransitionSchema(Schema):
@@ -120,7 +96,7 @@ def get_round(round_id: int) -> Round:
 def post_round(body):
     """Create a round; its criteria set is frozen into it (admin)."""
     actor = authorize(signed_in_user(), "round.create")
-    cs = round_criteria_of(body.pop("criteria_id"), body.pop("criteria_yaml"))
+    cs = service.round_criteria_of(body.pop("criteria_id"), body.pop("criteria_yaml"))
     return service.create_round(actor, body.pop("title"), cs, **body)
 
 
@@ -138,6 +114,21 @@ def get(round_id: int):
     """One round."""
     authorize(signed_in_user(), "round.view")
     rnd = get_round(round_id)
+    return rnd, 200, etag_header(rnd)
+
+
+@blp.route("/<int:round_id>", methods=["PATCH"])
+@guard("round.edit")
+@blp.arguments(RoundPatchSchema)
+@blp.response(200, RoundSchema)
+def patch(body, round_id: int):
+    """Change a round in preparation (admin; phase draft only; If-Match honoured)."""
+    rnd = get_round(round_id)
+    actor = authorize(signed_in_user(), "round.edit", rnd)
+    set_id, text = body.pop("criteria_id", None), body.pop("criteria_yaml", None)
+    if set_id is not None or text is not None:
+        body["criteria"] = service.round_criteria_of(set_id, text)
+    rnd = service.update_round(actor, rnd, body, if_match())
     return rnd, 200, etag_header(rnd)
 
 

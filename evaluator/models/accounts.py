@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from evaluator.models.base import Base, Timestamped, one_of
 from evaluator.workflow import OrgKind
@@ -81,23 +81,32 @@ class User(Timestamped, Base):
         return self.role == "admin"
 
 
-class ApiToken(Base):
-    """A bearer token, stored as its SHA-256 only, with expiry and revocation."""
+class IssuedCredential:
+    """What a bearer token and a browser session share: whose it is, the SHA-256 of its secret (the
+    secret itself is never stored), when it was issued and expires, and when it was revoked."""
 
-    __tablename__ = "api_token"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    user: Mapped[User] = relationship()
+    @declared_attr
+    def user(cls) -> Mapped[User]:  # noqa: N805 (a declared attribute takes the class)
+        """The account it signs in."""
+        return relationship(User)
 
 
-class WebSession(Base):
-    """A signed-in browser: the session cookie names it by a random token, stored as its SHA-256.
+class ApiToken(IssuedCredential, Base):
+    """A bearer token for the API."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class WebSession(IssuedCredential, Base):
+    """A signed-in browser: the session cookie names it by a random token.
 
     Signing out revokes it, so a copied cookie is worthless afterwards; a password change or reset
     revokes every session of the user.
@@ -106,10 +115,3 @@ class WebSession(Base):
     __tablename__ = "web_session"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-    user: Mapped[User] = relationship()

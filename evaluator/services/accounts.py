@@ -15,7 +15,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import Select, func, or_, select, update
 
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
@@ -215,10 +215,15 @@ def change_password(user: User, current: str, new: str) -> User:
     return user
 
 
+def generate_password() -> str:
+    """A random password to hand over, e.g. ``3fa9c1-07be42-d9e011`` (72 bits)."""
+    return "-".join(secrets.token_hex(3) for _ in range(3))
+
+
 def reset_password(actor: User, user: User) -> str:
     """The office sets a new random password for a user, who must change it at the next sign-in;
     the user's sessions and tokens are revoked. Returns the new password, to hand over (flushes)."""
-    password = "-".join(secrets.token_hex(3) for _ in range(3))  # e.g. 3fa9c1-07be42-d9e011
+    password = generate_password()
     user = lock(User, user.id)
     user.password_hash = hash_password(password)
     user.must_change_password = True
@@ -258,3 +263,38 @@ def _revoke_credentials(user: User) -> None:
     db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
                        .values(revoked_at=utcnow()))
     db.session.flush()
+
+
+def users_query(role: str | None = None, active: bool | None = None, q: str | None = None) -> Select:
+    """Accounts matching the filters, in username order (the API's list and the accounts page).
+
+    ``q`` matches part of the username, the display name or the affiliation.
+    """
+    query = select(User)
+    if role:
+        query = query.where(User.role == role)
+    if active is not None:
+        query = query.where(User.active.is_(active))
+    if q and q.strip():
+        text = q.strip()
+        query = query.where(or_(User.username.icontains(text, autoescape=True),
+                                User.display_name.icontains(text, autoescape=True),
+                                User.affiliation.icontains(text, autoescape=True)))
+    return query.order_by(User.username, User.id)
+
+
+def organisations_query(q: str | None = None) -> Select:
+    """Organisations whose name holds ``q`` (all without it), in id order."""
+    query = select(Organisation)
+    if q and q.strip():
+        query = query.where(Organisation.name.icontains(q.strip(), autoescape=True))
+    return query.order_by(Organisation.id)
+
+
+def user_counts(organisation_ids: list[int]) -> dict[int, int]:
+    """How many accounts each of these organisations has (organisations without any: absent)."""
+    if not organisation_ids:
+        return {}
+    rows = db.session.execute(select(User.organisation_id, func.count()).where(
+        User.organisation_id.in_(organisation_ids)).group_by(User.organisation_id))
+    return {org_id: n for org_id, n in rows}

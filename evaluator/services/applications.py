@@ -10,17 +10,20 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from marshmallow import Schema, fields, pre_load, validate
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from evaluator.criteria.model import Field
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
-from evaluator.messages import msg
-from evaluator.models import Application, Organisation, Round, User
+from evaluator.messages import N_, msg
+from evaluator.models import Application, AuditEvent, Material, Organisation, Round, User
 from evaluator.services import audit, intake
 from evaluator.services.rounds import round_criteria
 from evaluator.services.workflow import check_editable, check_move, lock_application, move_application
+from evaluator.validation import Pattern, Text
 from evaluator.workflow import KIND_NAMES, Status, kind_for_zone
 
 
@@ -120,22 +123,138 @@ def withdraw(actor: User, app: Application, expected: Collection[str] | None = N
     return move_application(actor, lock_application(app, expected), "withdraw")
 
 
+SORT_KEYS = ("name", "city", "county", "status", "submitted_at", "updated_at")
+"""The columns the application list sorts by; ``-key`` sorts descending."""
+SORTS = (*SORT_KEYS, *(f"-{k}" for k in SORT_KEYS))
+CATEGORY_FIELD = "category"
+"""The enum field the list filters on as "category", when the round's criteria have one."""
+
+
+class ListFilterSchema(Schema):
+    """Filters and order of a round's application list (the API's query string and the office's page)."""
+
+    status = fields.String(validate=validate.OneOf([s.value for s in Status]))
+    city_code = fields.String(validate=Pattern(r"^[0-9]{6}$", error=N_("Must be a 6-digit city code.")),
+                              metadata={"description": "The organisation's city (市州) code."})
+    county_code = fields.String(validate=Pattern(r"^[0-9]{6}$", error=N_("Must be a 6-digit county code.")),
+                                metadata={"description": "The organisation's county (区县) code."})
+    category = Text(min_length=1, max_length=80, metadata={
+        "description": "A choice value of the criteria's enum field `category` (e.g. a featured "
+                       "community's category); 422 when the round's criteria have no such field."})
+    q = Text(min_length=1, max_length=100, metadata={"description": "Part of the organisation's name."})
+    sort = fields.String(validate=validate.OneOf(SORTS), metadata={
+        "description": "The order: " + ", ".join(SORT_KEYS) + "; a leading `-` for descending. "
+                       "Ties, and no sort, are in id order."})
+
+    @pre_load
+    def _blank_is_absent(self, data, **kwargs):
+        """An empty filter (a form's unchosen select) means no filter."""
+        return {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
+
+
+def category_field(rnd: Round) -> Field | None:
+    """The round's enum field named ``category``, if its criteria have one (the list filters on it)."""
+    f = round_criteria(rnd).field_map.get(CATEGORY_FIELD)
+    return f if f is not None and f.type == "enum" else None
+
+
+def _order(sort: str | None) -> list[Any]:
+    """The ORDER BY of a sort key; missing submission times always last."""
+    if not sort:
+        return [Application.id]
+    key = sort.lstrip("-")
+    column = {"name": Organisation.name, "city": Organisation.city_code, "county": Organisation.county_code,
+              "submitted_at": Application.submitted_at, "updated_at": Application.updated_at,
+              "status": case({s.value: k for k, s in enumerate(Status)}, value=Application.status,
+                             else_=len(Status))}[key]
+    ordered = column.desc() if sort.startswith("-") else column.asc()
+    return [ordered.nulls_last(), Application.id]
+
+
 def list_query(actor: User, rnd: Round, status: str | None = None, county_code: str | None = None,
-               q: str | None = None) -> Select:
-    """The round's applications the actor may see, filtered, in id order."""
+               q: str | None = None, city_code: str | None = None, category: str | None = None,
+               sort: str | None = None) -> Select:
+    """The round's applications the actor may see, filtered, in id order or by ``sort`` (SORTS).
+
+    ``category`` filters on the criteria's enum field ``category``: 422 when the round has none or
+    the value is not one of its choices.
+    """
     query = (select(Application).join(Organisation, Application.organisation_id == Organisation.id)
              .where(Application.round_id == rnd.id))
     if not actor.is_admin:
         query = query.where(Application.organisation_id == actor.organisation_id)
     if status:
         query = query.where(Application.status == status)
+    if city_code:
+        query = query.where(Organisation.city_code == city_code)
     if county_code:
         query = query.where(Organisation.county_code == county_code)
+    if category:
+        f = category_field(rnd)
+        if f is None:
+            raise ServiceError(422, msg("This round's criteria have no category field."),
+                               {"category": [msg("this round has no categories")]})
+        if category not in f.choice_values:
+            raise ServiceError(422, msg("'%(value)s' is not a category of this round.", value=category),
+                               {"category": [msg("not one of the round's categories")]})
+        query = query.where(Application.figures[CATEGORY_FIELD].as_string() == category)
     if q:
         query = query.where(Organisation.name.icontains(q.strip(), autoescape=True))
-    return query.options(selectinload(Application.organisation)).order_by(Application.id)
+    if sort and sort not in SORTS:
+        raise ServiceError(422, msg("Cannot sort by '%(sort)s'.", sort=sort),
+                           {"sort": [msg("not a sort key")]})
+    return query.options(selectinload(Application.organisation)).order_by(*_order(sort))
 
 
-def count(query: Select) -> int:
-    """How many rows a query yields."""
-    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+def material_counts(application_ids: Collection[int]) -> dict[int, int]:
+    """How many materials each application has, by id (absent: none)."""
+    if not application_ids:
+        return {}
+    rows = db.session.execute(select(Material.application_id, func.count()).where(
+        Material.application_id.in_(list(application_ids))).group_by(Material.application_id))
+    return {app_id: n for app_id, n in rows}
+
+
+def region_choices(rnd: Round) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The cities and the counties of the round's applicant organisations, as (code, name), by code."""
+    rows = db.session.execute(select(Organisation.city_code, Organisation.city, Organisation.county_code,
+                                     Organisation.county).join(Application).where(
+        Application.round_id == rnd.id).distinct()).all()
+    cities = sorted({(r.city_code, r.city) for r in rows})
+    counties = sorted({(r.county_code, r.county) for r in rows})
+    return cities, counties
+
+
+def history_query(app: Application) -> Select:
+    """The audit events of an application and of its materials (also deleted ones), newest first."""
+    own = and_(AuditEvent.object_type == "application", AuditEvent.object_id == str(app.id))
+    materials = and_(AuditEvent.object_type == "material",
+                     AuditEvent.summary["application_id"].as_integer() == app.id)
+    return select(AuditEvent).where(or_(own, materials)).order_by(AuditEvent.id.desc())
+
+
+def open_rounds_for(org: Organisation) -> list[Round]:
+    """The rounds open for applications whose zone type is for this kind of organisation, the
+    nearest submission deadline first (rounds without a deadline last)."""
+    rounds = db.session.scalars(select(Round).where(Round.phase == "open").order_by(Round.id)).all()
+    mine = [r for r in rounds if kind_for_zone(r.zone_type) == org.kind]
+    return sorted(mine, key=lambda r: (r.submission_deadline is None, r.submission_deadline or 0, r.id))
+
+
+def organisation_applications(org_id: int) -> list[Application]:
+    """An organisation's applications in every round, the newest round first."""
+    return list(db.session.scalars(
+        select(Application).where(Application.organisation_id == org_id)
+        .options(selectinload(Application.round)).order_by(Application.round_id.desc())).all())
+
+
+def readiness(app: Application) -> dict[str, Any]:
+    """What stands between a draft and its submission: the required figures still missing (submit
+    refuses while any are) and the required evidence not yet uploaded (reviewers see it missing).
+    """
+    from evaluator.services.materials import checklist  # imported here: only this function needs it
+
+    cs = round_criteria(app.round)
+    missing = [cs.field_map[k] for k in intake.missing_required(cs, app.figures or {})]
+    evidence = checklist(app)["summary"]["missing_items"]
+    return {"missing_figures": missing, "missing_evidence": evidence, "complete": not missing}

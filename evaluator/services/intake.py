@@ -349,3 +349,77 @@ def template(rnd: Round) -> bytes:
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------- the web form
+
+_YES = ("1", "true", "yes", "是")
+_NO = ("0", "false", "no", "否")
+
+
+def _form_value(f: Field, raw: Any) -> Any:
+    """One form entry (text) as the JSON value the figures schema checks.
+
+    A blank is None (it clears the figure). A text that does not spell the field's type is
+    passed on as it is, so the schema refuses it with the same message the API gives for a
+    value of the wrong type ("Not a valid integer.", "Not a valid number.", ...).
+    """
+    if f.type == "multi":
+        values = [v.strip() for v in (raw or []) if isinstance(v, str) and v.strip()]
+        return values or None
+    text = raw.strip() if isinstance(raw, str) else raw
+    if text in (None, ""):
+        return None
+    if f.type in ("int", "float"):
+        spelled = text.replace(",", "").replace("，", "").replace(" ", "")
+        try:
+            return int(spelled)
+        except ValueError:
+            pass
+        try:
+            return float(spelled)
+        except ValueError:
+            return text
+    if f.type == "bool":
+        if text.lower() in _YES:
+            return True
+        if text.lower() in _NO:
+            return False
+        return text
+    return raw if f.type == "text" else text
+
+
+def figures_from_form(cs: CriteriaSet, form: Any, prefix: str = "figures.") -> dict[str, Any]:
+    """The figures of a submitted web form (``prefix + key`` → text), typed for ``check_figures``.
+
+    Every field of the round's form is read: one left blank (or absent, like a multi-choice with
+    nothing ticked) is None, which removes the figure from a draft.
+    """
+    out: dict[str, Any] = {}
+    for f in cs.fields:
+        name = prefix + f.key
+        raw = form.getlist(name) if f.type == "multi" else form.get(name)
+        out[f.key] = _form_value(f, raw)
+    return out
+
+
+def self_assessment_from_form(cs: CriteriaSet, form: Any, prefix: str = "self_assessment.") -> dict[str, Any]:
+    """The self-assessed scores of a web form (``prefix + indicator id`` → text), for
+    ``check_self_assessment``: a blank is None (cleared), a number is a number, anything else is
+    passed on to be refused with the API's message."""
+    out: dict[str, Any] = {}
+    for leaf in cs.leaves:
+        raw = form.get(prefix + leaf.id)
+        if raw is None:
+            continue
+        text = raw.strip()
+        if not text:
+            out[leaf.id] = None
+            continue
+        try:
+            number = float(text.replace(",", ""))
+        except ValueError:
+            out[leaf.id] = text
+            continue
+        out[leaf.id] = number if math.isfinite(number) else text
+    return out

@@ -74,7 +74,10 @@ def sign_in_post():
         if not accounts.check_password(user, data["password"]) or not user.active:
             raise ServiceError(422, msg("Wrong username or password."))
         token = sessions.start_session(user, int(current_app.config["SESSION_HOURS"]))
-        session.clear()  # a new session: nothing of the anonymous one survives
+        chosen = session.get("language")
+        session.clear()  # a new session: nothing of the anonymous one survives but the language
+        if chosen in LANGUAGES and user.language is None:
+            accounts.set_language(user, chosen)
         login_user(user)
         session[SESSION_KEY] = token
         session.permanent = True

@@ -4,11 +4,13 @@ with thousands separators, and the labels of the workflow's vocabularies — in 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
 from typing import Any
 
-from flask import Flask
-from flask_babel import format_date, format_datetime, format_decimal, gettext, to_user_timezone
+from babel import Locale, dates, numbers
+from flask import Flask, has_request_context, request
+from flask_babel import get_locale, get_timezone, get_translations, gettext
 
 from evaluator.i18n import language, localise
 from evaluator.models.base import as_aware, utcnow
@@ -19,20 +21,52 @@ _DATE = {"zh": "y年M月d日", "en": "d MMM y"}
 _DATETIME = {"zh": "y年M月d日 HH:mm", "en": "d MMM y, HH:mm"}
 
 
+@dataclass(frozen=True)
+class _Reader:
+    """What formatting needs of the reader, looked up once per request (a table page formats
+    hundreds of values; asking Flask-Babel each time costs more than rendering the row)."""
+
+    language: str
+    locale: Locale
+    zone: tzinfo
+    translations: Any
+
+
+def _reader() -> _Reader:
+    if has_request_context():
+        cached = request.environ.get(_READER)
+        if cached is not None:  # the language is settled before a page renders
+            return cached
+    reader = _Reader(language(), get_locale() or Locale.parse("zh"), get_timezone(), get_translations())
+    if has_request_context():
+        request.environ[_READER] = reader
+    return reader
+
+
+_READER = "evaluator.formatting.reader"
+
+
+def _local(value: datetime, zone: tzinfo) -> datetime:
+    return as_aware(value).astimezone(zone)
+
+
 def show_date(value: date | datetime | None) -> str:
     """A date (or the local date of a time) in the reader's language; '—' for none."""
     if value is None:
         return "—"
+    reader = _reader()
     if isinstance(value, datetime):
-        value = to_user_timezone(as_aware(value)).date()
-    return format_date(value, _DATE[language()])
+        value = _local(value, reader.zone).date()
+    return dates.format_date(value, _DATE[reader.language], locale=reader.locale)
 
 
 def show_datetime(value: datetime | None) -> str:
     """A stored (UTC) time shown in Beijing time, in the reader's language; '—' for none."""
     if value is None:
         return "—"
-    return format_datetime(as_aware(value), _DATETIME[language()])
+    reader = _reader()
+    return dates.format_datetime(_local(value, reader.zone), _DATETIME[reader.language],
+                                 locale=reader.locale)
 
 
 def show_number(value: Any, digits: int | None = None) -> str:
@@ -41,16 +75,16 @@ def show_number(value: Any, digits: int | None = None) -> str:
         return "—"
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
-    if digits is not None:
-        return format_decimal(value, format="#,##0." + "#" * digits if digits else "#,##0")
-    return format_decimal(value)
+    pattern = None if digits is None else ("#,##0." + "#" * digits if digits else "#,##0")
+    return numbers.format_decimal(value, format=pattern, locale=_reader().locale)
 
 
 def days_left(deadline: datetime | None) -> int | None:
     """Whole days until a deadline (0 on its last day, negative once passed); None for none."""
     if deadline is None:
         return None
-    return (to_user_timezone(as_aware(deadline)).date() - to_user_timezone(utcnow()).date()).days
+    zone = _reader().zone
+    return (_local(deadline, zone).date() - _local(utcnow(), zone).date()).days
 
 
 def label(vocabulary: str, value: Any) -> str:
@@ -58,7 +92,7 @@ def label(vocabulary: str, value: Any) -> str:
     table = {"zone": ZONE_LABELS, "kind": KIND_LABELS, "phase": PHASE_LABELS, "status": STATUS_LABELS,
              "role": ROLE_LABELS}[vocabulary]
     text = table.get(value)
-    return gettext(text) if text else str(value)
+    return _reader().translations.gettext(text) if text else str(value)
 
 
 def query_with(args: Any, **changes: Any) -> str:

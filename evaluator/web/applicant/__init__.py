@@ -7,4 +7,10 @@ from flask import Blueprint
 
 bp = Blueprint("applicant", __name__, url_prefix="/applicant")
 
-from evaluator.web.applicant import applications, materials  # noqa: E402, F401 (register the views)
+from evaluator.web.applicant import (  # noqa: E402, F401 (register the views)
+    applications,
+    assessment,
+    home,
+    materials,
+    submission,
+)

@@ -1,0 +1,62 @@
+// The upload form with a progress bar: sent with XMLHttpRequest, the server answers in JSON with the
+// page to go to (or the refusal's message). Without this script the form posts normally.
+"use strict";
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("form[data-upload]").forEach(function (form) {
+    var box = form.querySelector(".upload-progress");
+    var bar = form.querySelector("progress");
+    var message = form.querySelector(".upload-message");
+    var button = form.querySelector("button[type=submit]");
+    form.addEventListener("submit", function (event) {
+      if (!window.FormData || !window.XMLHttpRequest) {
+        return;  // an old browser: the normal post
+      }
+      event.preventDefault();
+      var data = new FormData(form);
+      var token = form.querySelector("input[name=csrf_token]");
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action);
+      xhr.setRequestHeader("Accept", "application/json");
+      if (token) {
+        xhr.setRequestHeader("X-CSRFToken", token.value);
+      }
+      if (box) { box.hidden = false; }
+      if (bar) { bar.value = 0; bar.textContent = "0%"; }
+      if (message) { message.textContent = ""; }
+      if (button) { button.disabled = true; }
+      xhr.upload.onprogress = function (e) {
+        if (e.lengthComputable && bar) {
+          var percent = Math.round(100 * e.loaded / e.total);
+          bar.value = percent;
+          bar.textContent = percent + "%";
+        }
+      };
+      function fail(text) {
+        if (button) { button.disabled = false; }
+        if (box) { box.hidden = true; }
+        if (message) { message.textContent = text; }
+      }
+      xhr.onload = function () {
+        var answer = null;
+        try { answer = JSON.parse(xhr.responseText); } catch (ignored) { answer = null; }
+        if (xhr.status < 300 && answer && answer.location) {
+          window.location.assign(answer.location);
+          return;
+        }
+        if (answer && (answer.message || answer.errors)) {
+          var parts = [answer.message];
+          Object.keys(answer.errors || {}).forEach(function (key) {
+            parts = parts.concat(answer.errors[key]);
+          });
+          fail(parts.filter(Boolean).join(" "));
+        } else {
+          form.submit();  // an answer this script cannot read: let the page show it
+        }
+      };
+      xhr.onerror = function () {
+        fail(form.getAttribute("data-network-error") || "");
+      };
+      xhr.send(data);
+    });
+  });
+});

@@ -1,0 +1,48 @@
+"""The self-assessment: for each scored indicator its description, effective points and how it is
+checked, and the applicant's own score (0 to the points), saved with the draft."""
+
+from __future__ import annotations
+
+from flask import redirect, request, url_for
+
+from evaluator.messages import N_
+from evaluator.models import Application
+from evaluator.services import applications as service
+from evaluator.services import intake
+from evaluator.services.rounds import round_criteria
+from evaluator.web.applicant import bp, forms
+from evaluator.web.applicant.applications import load
+from evaluator.web.formatting import show_number
+from evaluator.web.pages import FormErrors, done, form_errors, render_form
+
+
+def assessment_page(app: Application, errors: FormErrors | None = None, values: dict | None = None):
+    """The self-assessment form (values: the posted ones after a refusal, else the stored scores)."""
+    cs = round_criteria(app.round)
+    stored = {k: forms.plain(v) for k, v in (app.self_assessment or {}).items() if v is not None}
+    sections = [(section, [n for n in section.walk() if n.is_leaf]) for section in cs.indicators]
+    return render_form("applicant/assessment.html", errors, application=app, rnd=app.round, cs=cs,
+                       sections=sections, values=values if values is not None else stored,
+                       editable=forms.editable(app), name_of=forms.name_of, how_checked=forms.how_checked,
+                       method_label=forms.method_label, materials={m.key: m for m in cs.materials},
+                       points=show_number, plain=forms.plain)
+
+
+@bp.route("/applications/<int:application_id>/self-assessment")
+def assessment(application_id: int):
+    """Each indicator with its points and how it is checked, and the applicant's own score."""
+    _, app = load(application_id, "application.view")
+    return assessment_page(app)
+
+
+@bp.route("/applications/<int:application_id>/self-assessment", methods=["POST"])
+def save_assessment(application_id: int):
+    """Save the self-assessed scores (a blank clears one)."""
+    user, app = load(application_id, "application.edit")
+    cs = round_criteria(app.round)
+    with form_errors() as errors:
+        service.update_application(user, app, None, intake.self_assessment_from_form(cs, request.form))
+        done(N_("The self-assessment has been saved."))
+        return redirect(url_for("applicant.assessment", application_id=app.id), 303)
+    posted = {leaf.id: request.form.get(f"self_assessment.{leaf.id}") for leaf in cs.leaves}
+    return assessment_page(app, errors, posted)

@@ -1,0 +1,68 @@
+"""The audit log in words: a label for every action the services record, and the changes of an
+event's summary as (what, before, after) rows — for the audit-log page and an application's history.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext
+
+from evaluator.messages import N_
+
+ACTION_LABELS = {
+    "application.created": N_("Application started"),
+    "application.updated": N_("Application changed"),
+    "application.submitted": N_("Application submitted"),
+    "application.withdrawn": N_("Application withdrawn"),
+    "application.imported": N_("Application imported"),
+    "material.uploaded": N_("Material uploaded"),
+    "material.deleted": N_("Material deleted"),
+    "round.created": N_("Round created"),
+    "round.transition": N_("Round moved to its next phase"),
+    "organisation.created": N_("Organisation registered"),
+    "user.created": N_("Account created"),
+    "user.activated": N_("Account activated"),
+    "user.deactivated": N_("Account deactivated"),
+    "user.password_changed": N_("Password changed"),
+    "user.password_reset": N_("Password reset by the office"),
+    "auth.signed_in": N_("Signed in"),
+    "auth.signed_out": N_("Signed out"),
+    "auth.token_issued": N_("API token issued"),
+    "auth.token_revoked": N_("API token revoked"),
+    "demo.loaded": N_("Demo data loaded"),
+}
+SUMMARY_LABELS = {
+    "status": N_("Status"),
+    "phase": N_("Phase"),
+    "filename": N_("File"),
+    "warnings": N_("Warnings"),
+}
+
+
+def action_label(action: str) -> str:
+    """An action in the reader's words (an action without a label is shown as it is recorded)."""
+    label = ACTION_LABELS.get(action)
+    return gettext(label) if label else action
+
+
+def is_change(value: Any) -> bool:
+    """Whether a summary value is a change ``{"before": …, "after": …}``."""
+    return isinstance(value, dict) and set(value) == {"before", "after"}
+
+
+def changes(summary: dict[str, Any] | None) -> list[tuple[str, Any, Any]]:
+    """An event's changes as (key, before, after): its top-level changes (``status``), then those
+    under ``changed`` (``figures.households``, ``self_assessment.A1``), in the recorded order."""
+    summary = summary or {}
+    rows = [(key, value["before"], value["after"]) for key, value in summary.items() if is_change(value)]
+    for key, value in (summary.get("changed") or {}).items():
+        if is_change(value):
+            rows.append((key, value["before"], value["after"]))
+    return rows
+
+
+def summary_label(key: str) -> str:
+    """A top-level summary key in the reader's words."""
+    label = SUMMARY_LABELS.get(key)
+    return gettext(label) if label else key
