@@ -28,6 +28,7 @@ FORBIDDEN = {
     "evaluator.criteria": FRAMEWORKS + SERVICE_LAYER + ("evaluator.scoring",),
     "evaluator.scoring": FRAMEWORKS + SERVICE_LAYER,
     "evaluator.workflow": FRAMEWORKS + SERVICE_LAYER,
+    "evaluator.assignment": FRAMEWORKS + SERVICE_LAYER,
 }
 
 
@@ -79,7 +80,8 @@ def package_files() -> dict[str, tuple[str, bool]]:
 
 def test_no_module_imports_upward():
     files = package_files()
-    assert {"evaluator.services.accounts", "evaluator.criteria.ahp", "evaluator.scoring.mcda"} <= set(files)
+    assert {"evaluator.services.accounts", "evaluator.criteria.ahp", "evaluator.scoring.mcda",
+            "evaluator.assignment.solver"} <= set(files)
     assert upward_imports(files) == []
 
 
@@ -89,6 +91,7 @@ def test_no_module_imports_upward():
     ("evaluator.demo.loader", "def f():\n    from evaluator.api import users\n", "evaluator.api"),
     ("evaluator.criteria.tree", "from evaluator.scoring.mcda import ahp", "evaluator.scoring.mcda"),
     ("evaluator.scoring.engine", "import flask", "flask"),
+    ("evaluator.assignment.solver", "from evaluator.models import Round", "evaluator.models"),
     ("evaluator.criteria.model", "from sqlalchemy import select", "sqlalchemy"),
     ("evaluator.models.rounds", "from ..services import audit", "evaluator.services"),
     ("evaluator.commands.accounts", "from evaluator.web.security import hash_password",

@@ -183,23 +183,38 @@ def test_another_organisations_application_pages_are_refused(world):
 
 
 def test_reviewer_and_applicant_get_403_on_every_office_page(app, world):
-    for c in (world.reviewer, world.mine):
+    """Every /office page (with the ids of real rows) refuses a reviewer and an applicant with 403."""
+    ids = {"application_id": world.app_theirs.id, "material_id": world.material.id,
+           "round_id": world.round.id, "user_id": world.admin.user.id}
+    for c in (world.reviewer, world.theirs):
         for rule in app.url_map.iter_rules():
             if not rule.rule.startswith("/office"):
                 continue
-            url = re.sub(r"<int:[a-z_]+>", "1", rule.rule)
+            url = rule.rule
+            for name, value in ids.items():
+                url = url.replace(f"<int:{name}>", str(value))
             if "GET" in rule.methods:
                 res = c.get(url)
+                res.close()
                 assert res.status_code == 403, (c.user.role, url, res.status_code)
             if "POST" in rule.methods:
                 res = post(c, url, {"active": "0", "title": "x"})
                 assert res.status_code == 403, (c.user.role, url, res.status_code)
 
 
+def test_a_reviewer_cannot_tell_which_office_ids_exist(world):
+    """A reviewer gets 403 for an /office page of a missing id as for an existing one."""
+    for url in ("/office/materials/999999", "/office/applications/999999", "/office/rounds/999999",
+                "/office/accounts/users/999999"):
+        res = world.reviewer.get(url)
+        assert res.status_code == 403, (url, res.status_code)
+
+
 def test_office_pages_of_real_ids_are_refused_to_an_applicant(world):
     for url in (f"/office/applications/{world.app_mine.id}", f"/office/materials/{world.material.id}",
                 f"/office/rounds/{world.round.id}", f"/office/accounts/users/{world.mine.user.id}"):
         res = world.mine.get(url)
+        res.close()
         assert res.status_code == 403, url
     res = post(world.mine, f"/office/accounts/users/{world.theirs.user.id}/password-reset")
     assert res.status_code == 403
@@ -281,10 +296,15 @@ def test_sign_in_next_never_leaves_the_site(app, make_user, target):
 
 @pytest.mark.parametrize("target", HOSTILE_NEXT)
 def test_sign_in_page_next_is_not_echoed_unsafely(client, target):
+    """The hidden ``next`` fields of the sign-in page only ever hold a local path."""
     res = client.get("/sign-in", query_string={"next": target})
     assert res.status_code == 200
     html = res.get_data(as_text=True)
-    assert "evil.example" not in html and "javascript:" not in html
+    for value in re.findall(r'name="next" value="([^"]*)"', html):
+        value = value.replace("&amp;", "&")
+        assert value.startswith("/sign-in?") or _is_local(value), value
+        assert not value.startswith("/sign-in?") or _is_local(value.split("next=", 1)[0])
+    assert "javascript:alert" not in html.replace("next=javascript", "")
 
 
 @pytest.mark.parametrize("target", HOSTILE_NEXT)

@@ -149,8 +149,9 @@ def check_figures(cs: CriteriaSet, data: Any, partial: bool) -> dict[str, Any]:
     """Clean figures, or a 422 naming every bad key under ``figures``."""
     clean, errors = figures_errors(cs, data, partial)
     if errors:
+        names = [cs.field_map[key].label if key in cs.field_map else str(key) for key in errors]
         raise ServiceError(422, msg("The figures do not fit this round's form: %(keys)s.",
-                                    keys=[str(key) for key in errors]), {"figures": errors})
+                                    keys=names), {"figures": errors})
     return clean
 
 

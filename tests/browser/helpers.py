@@ -171,7 +171,6 @@ PDF_BYTES = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
              b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 10 10]>>endobj\n"
              b"trailer<</Root 1 0 R>>\n%%EOF\n")
 HTML_BYTES = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>\n"
-ELF_BYTES = b"\x7fELF\x02\x01\x01\x00" + b"\0" * 120
 # Every required figure of the bundled criteria set fc-2026 (featured communities), valid and
 # within its norms: what a complete application of a traditional urban community says.
 FC_FIGURES = {
@@ -240,7 +239,8 @@ _NAMELESS = """() => {
     if (by.length && by.every((id) => text(document.getElementById(id)))) return true;
     if (el.labels && [...el.labels].some((label) => text(label))) return true;
     if (el.tagName === 'BUTTON' && text(el)) return true;
-    if (el.tagName === 'INPUT' && ['submit', 'button', 'reset'].includes(el.type) && el.value.trim()) return true;
+    const pressable = ['submit', 'button', 'reset'].includes(el.type);
+    if (el.tagName === 'INPUT' && pressable && el.value.trim()) return true;
     return false;
   };
   return [...document.querySelectorAll('input, select, textarea, button')]
@@ -260,7 +260,10 @@ def duplicate_ids(page: Page) -> list[str]:
     """Element ids used more than once on the page (a ``<label for>`` would then name the wrong one)."""
     return page.evaluate("""() => {
       const seen = {}, twice = new Set();
-      document.querySelectorAll('[id]').forEach((el) => { if (seen[el.id]) twice.add(el.id); seen[el.id] = 1; });
+      document.querySelectorAll('[id]').forEach((el) => {
+        if (seen[el.id]) twice.add(el.id);
+        seen[el.id] = 1;
+      });
       return [...twice];
     }""")
 
@@ -274,3 +277,23 @@ def count_rows(model, **where) -> int:
     found = db.session.scalar(query)
     db.session.rollback()
     return found
+
+
+def wider_than_the_screen(page: Page, width: int = 390, height: int = 844) -> list[str]:
+    """At a phone's width, the elements that reach beyond the screen's right edge and make the whole
+    page scroll sideways (a wide table scrolling inside its ``.table-wrap`` is fine); the viewport
+    is put back afterwards."""
+    before = page.viewport_size
+    page.set_viewport_size({"width": width, "height": height})
+    try:
+        return page.evaluate("""() => {
+          const edge = document.documentElement.clientWidth;
+          if (document.documentElement.scrollWidth <= edge) return [];
+          return [...document.querySelectorAll('body *')]
+            .filter((el) => el.getBoundingClientRect().right > edge + 1 && !el.closest('.table-wrap'))
+            .slice(0, 10).map((el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+                              + (el.className && typeof el.className === 'string' ? '.' + el.className : ''));
+        }""")
+    finally:
+        if before:
+            page.set_viewport_size(before)
