@@ -95,6 +95,11 @@ class Settings:
 
     MAX_UPLOAD_MB = 20
     MAX_UNZIPPED_MB = 100
+    # What one application's materials may come to: files, and megabytes together.
+    MAX_MATERIALS = 200
+    MAX_MATERIALS_MB = 1000
+    # Rows of one export of the applications table (each is built in memory).
+    EXPORT_MAX_ROWS = 50_000
     # Uploaded spreadsheets (batch import): rows below the header, columns, rows × columns.
     IMPORT_MAX_ROWS = 10_000
     IMPORT_MAX_COLUMNS = 200

@@ -55,6 +55,12 @@ def is_api_request(req: Request) -> bool:
     return req.path.startswith(API_PREFIX) or req.path == API_PREFIX.rstrip("/")
 
 
+def wants_json(req: Request) -> bool:
+    """Whether a page's script asked for JSON (``Accept: application/json``), e.g. the upload form's
+    progress bar: its refusals then come in the envelope too."""
+    return req.accept_mimetypes.best == "application/json"
+
+
 class ServiceError(Exception):
     """A refusal by a service, carried to the client in the error envelope."""
 
@@ -146,11 +152,11 @@ def sign_in_redirect():
 def error_response(status: int, message: str | None = None, errors: Any = None,
                    headers: list[tuple[str, str]] | None = None):
     """The error answer of this request's channel: the envelope for the API, else an HTML page."""
-    if is_api_request(request):
+    if is_api_request(request) or wants_json(request):
         return envelope(status, message, errors, headers)
     if status == 401 and "account.sign_in" in current_app.view_functions:
         return sign_in_redirect()
-    shown = message if status in (403, 404, 409, 412, 413, 422, 429) else None
+    shown = message if status in (400, 403, 404, 409, 412, 413, 422, 429) else None
     return error_page(status, headers, shown)
 
 
@@ -185,4 +191,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         log.exception("unhandled error")
+        from evaluator.extensions import db
+
+        # The page is rendered with the session (who is signed in): a failed transaction must not
+        # break the error page too.
+        db.session.rollback()
         return error_response(500, STATUS_MESSAGES[500])

@@ -28,3 +28,13 @@ def sign_in(client, username: str, password: str = PASSWORD):
 def post(client, url: str, data: dict | None = None, **kwargs):
     """POST a form with the signed-in client's CSRF token."""
     return client.post(url, data={**(data or {}), "csrf_token": client.csrf}, **kwargs)
+
+
+def versioned(row, data: dict | None = None) -> dict:
+    """Form data with the hidden ``version`` of the row as the database has it now (as a page
+    showing it would carry)."""
+    from evaluator.extensions import db
+
+    db.session.expire_all()
+    current = db.session.get(type(row), row.id)
+    return {**(data or {}), "version": str(current.version)}

@@ -12,7 +12,7 @@ from evaluator.extensions import db
 from evaluator.models import Application, AuditEvent
 from evaluator.models.base import utcnow
 from evaluator.services.rounds import create_round
-from tests.pages import post
+from tests.pages import post, versioned
 
 
 def fc_round(days=10, title="2026年省级特色社区", phase="open"):
@@ -96,8 +96,9 @@ def test_a_wrong_figure_is_refused_beside_the_field_keeping_the_entries(app, app
     c, rnd = applicant
     application = start(c, rnd)
     url = f"/applicant/applications/{application.id}"
-    res = post(c, url, {"figures.households_resident": "many", "figures.residents_resident": "300000",
-                        "figures.community_workers": "12", "figures.category": "market_town"})
+    res = post(c, url, versioned(application, {
+        "figures.households_resident": "many", "figures.residents_resident": "300000",
+        "figures.community_workers": "12", "figures.category": "market_town"}))
     page = res.get_data(as_text=True)
     assert res.status_code == 422
     assert 'id="figures-households_resident-errors"' in page and "Not a valid integer." in page
@@ -112,8 +113,9 @@ def test_fixing_the_figures_saves_them_and_warnings_show_beside_the_field(app, a
     c, rnd = applicant
     application = start(c, rnd)
     url = f"/applicant/applications/{application.id}"
-    res = post(c, url, {"figures.category": "traditional_urban", "figures.households_resident": "6,800",
-                        "figures.residents_resident": "19500", "figures.area_km2": "1.5"})
+    res = post(c, url, versioned(application, {
+        "figures.category": "traditional_urban", "figures.households_resident": "6,800",
+        "figures.residents_resident": "19500", "figures.area_km2": "1.5"}))
     assert res.status_code == 303
     db.session.expire_all()
     saved = db.session.get(Application, application.id)
@@ -124,11 +126,14 @@ def test_fixing_the_figures_saves_them_and_warnings_show_beside_the_field(app, a
     assert 'value="6800"' in page and "The draft has been saved." in page
     warnings = page.split('id="f-figures-households_resident-warnings"', 1)[1].split("</ul>", 1)[0]
     assert "outside the norm" in warnings
-    # a blank entry removes the figure
-    assert post(c, url, {"figures.category": "traditional_urban", "figures.households_resident": "6800",
-                         "figures.residents_resident": "19500"}).status_code == 303
+    # a blank entry removes the figure; one the form did not send stays
+    assert post(c, url, versioned(application, {"figures.area_km2": ""})).status_code == 303
     db.session.expire_all()
-    assert "area_km2" not in db.session.get(Application, application.id).figures
+    kept = db.session.get(Application, application.id).figures
+    assert "area_km2" not in kept and kept["households_resident"] == 6800
+    # a form read before the last save is refused, and says why
+    res = post(c, url, {"figures.area_km2": "2", "version": "1"})
+    assert res.status_code == 422 and "has changed since you read it" in res.get_data(as_text=True)
 
 
 def test_self_assessment_is_bounded_by_the_points(app, applicant):
@@ -138,14 +143,16 @@ def test_self_assessment_is_bounded_by_the_points(app, applicant):
     page = c.get(url).get_data(as_text=True)
     assert "Community party organisation" in page and "4 points" in page
     assert "Review of the uploaded materials" in page and "On-site inspection" in page
-    res = post(c, url, {"self_assessment.basic_party_work": "5", "self_assessment.basic_workers_ratio": "1"})
+    res = post(c, url, versioned(application, {"self_assessment.basic_party_work": "5",
+                                               "self_assessment.basic_workers_ratio": "1"}))
     page = res.get_data(as_text=True)
     assert res.status_code == 422
     assert 'id="self_assessment-basic_party_work-errors"' in page and "between 0 and 4" in page
     assert 'value="5"' in page
     db.session.expire_all()
     assert db.session.get(Application, application.id).self_assessment == {}
-    assert post(c, url, {"self_assessment.basic_party_work": "3.5"}).status_code == 303
+    res = post(c, url, versioned(application, {"self_assessment.basic_party_work": "3.5"}))
+    assert res.status_code == 303
     db.session.expire_all()
     assert db.session.get(Application, application.id).self_assessment == {"basic_party_work": 3.5}
     assert 'value="3.5"' in c.get(url).get_data(as_text=True)

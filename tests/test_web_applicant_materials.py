@@ -12,7 +12,7 @@ from sqlalchemy import select
 from evaluator.extensions import db
 from evaluator.models import Application, AuditEvent, Material
 from evaluator.services.rounds import round_criteria
-from tests.pages import post
+from tests.pages import post, versioned
 from tests.test_materials import PDF_BYTES
 from tests.test_web_applicant import complete_form, fc_round, start
 
@@ -113,7 +113,7 @@ def test_delete_works_while_a_draft_only(app, draft):
     assert db.session.get(Material, first.id) is None
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "material.deleted"))
     assert post(c, f"/applicant/applications/{application.id}",
-                complete_form(round_criteria(application.round))).status_code == 303
+                versioned(application, complete_form(round_criteria(application.round)))).status_code == 303
     assert post(c, f"/applicant/applications/{application.id}/submit").status_code == 303
     res = post(c, f"/applicant/materials/{second.id}/delete")
     assert res.status_code == 422 and "draft" in res.get_data(as_text=True)
@@ -136,7 +136,8 @@ def test_submit_is_refused_while_incomplete_then_succeeds_and_the_view_is_read_o
     db.session.expire_all()
     assert db.session.get(Application, application.id).status == "draft"
 
-    assert post(c, url, complete_form(round_criteria(application.round))).status_code == 303
+    res = post(c, url, versioned(application, complete_form(round_criteria(application.round))))
+    assert res.status_code == 303
     summary = c.get(f"{url}/submit").get_data(as_text=True)
     assert 'id="figures-complete"' in summary and 'id="submit-button" disabled' not in summary
     res = post(c, f"{url}/submit")
@@ -149,7 +150,7 @@ def test_submit_is_refused_while_incomplete_then_succeeds_and_the_view_is_read_o
     assert "Resident households" in view and "户" in view and 'id="submitted-at"' in view
     assert f'action="{url}/withdraw"' in view
     # the form no longer takes changes
-    res = post(c, url, {"figures.households_resident": "9"})
+    res = post(c, url, versioned(application, {"figures.households_resident": "9"}))
     assert res.status_code == 422
     db.session.expire_all()
     assert db.session.get(Application, application.id).figures == submitted.figures
@@ -160,7 +161,7 @@ def test_withdraw_a_submitted_application(app, draft):
     url = f"/applicant/applications/{application.id}"
     res = post(c, f"{url}/withdraw")  # a draft cannot be withdrawn
     assert res.status_code == 422
-    post(c, url, complete_form(round_criteria(application.round)))
+    post(c, url, versioned(application, complete_form(round_criteria(application.round))))
     post(c, f"{url}/submit")
     res = post(c, f"{url}/withdraw")
     assert res.status_code == 303

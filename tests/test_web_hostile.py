@@ -93,8 +93,8 @@ def test_a_token_in_the_query_string_is_not_accepted(app, world):
     url = f"/applicant/rounds/{world.round.id}/start"
     res = world.mine.post(f"{url}?csrf_token={world.mine.csrf}")
     assert res.status_code == 400
-    res = world.admin.post(f"/office/accounts/users/{world.mine.user.id}/active?csrf_token={world.admin.csrf}",
-                           data={"active": "0"})
+    url = f"/office/accounts/users/{world.mine.user.id}/active?csrf_token={world.admin.csrf}"
+    res = world.admin.post(url, data={"active": "0"})
     assert res.status_code == 400
     assert db.session.get(User, world.mine.user.id).active
 

@@ -161,7 +161,9 @@ def test_material_download_through_the_page_route(page_client, with_materials):
     assert "attachment" in res.headers["Content-Disposition"]
     res.close()
     assert page_client("applicant").get(f"/office/materials/{material.id}").status_code == 403
-    res = page_client("applicant", user=owner).get(f"/office/materials/{material.id}")
+    # an office page, also for the file's owner (who downloads it from the applicant's pages)
+    assert page_client("applicant", user=owner).get(f"/office/materials/{material.id}").status_code == 403
+    res = page_client("applicant", user=owner).get(f"/applicant/materials/{material.id}")
     assert res.status_code == 200 and res.get_data() == PDF
     res.close()
     assert page_client("admin").get("/office/materials/999999").status_code == 404

@@ -19,6 +19,10 @@ from evaluator.scoring.result import RoundResult
 from evaluator.scoring.reviews import Reviews, read_claims, read_reviews
 from evaluator.scoring.rules import bonus_matrix, grade_codes, veto_matrix
 
+_DENSE_PAIRS = 20_000_000
+"""Up to this many (application, reviewer) cells, reviews per application are counted in a dense
+table; beyond it, by sorting the pairs (less memory)."""
+
 
 def score_round(
     criteria: CriteriaSet,
@@ -152,8 +156,13 @@ def expert_scores(criteria: CriteriaSet, reviews: Reviews, n: int) -> tuple[dict
         final, _ = aggregate(calibrated, group, n * n_ind, agg.method, agg.trim_from)
         final = final.reshape(n, n_ind)
     if reviews.app.size:
-        pairs = np.unique(reviews.app * max(1, len(reviews.reviewer_ids)) + reviews.reviewer)
-        n_reviews = np.bincount(pairs // max(1, len(reviews.reviewer_ids)), minlength=n)
+        width = max(1, len(reviews.reviewer_ids))
+        keys = reviews.app * width + reviews.reviewer
+        if n * width <= _DENSE_PAIRS:  # a table of every (application, reviewer): no sort needed
+            seen = np.bincount(keys, minlength=n * width).reshape(n, width) > 0
+            n_reviews = seen.sum(axis=1)
+        else:
+            n_reviews = np.bincount(np.unique(keys) // width, minlength=n)
     else:
         n_reviews = np.zeros(n, dtype=np.int64)
     return {"raw": raw, "final": final}, n_reviews

@@ -23,13 +23,17 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import force_locale, gettext
 
 from evaluator.criteria.model import Field
+from evaluator.errors import ServiceError
 from evaluator.extensions import db
+from evaluator.messages import msg
 from evaluator.models import Application, Round, User
 from evaluator.models.base import as_aware
 from evaluator.services import applications
+from evaluator.services.paging import count_rows
 from evaluator.services.rounds import round_criteria
 from evaluator.workflow import STATUS_LABELS
 
@@ -104,6 +108,10 @@ def table(actor: User, rnd: Round, **filters: Any) -> tuple[list[str], list[list
     labels = [f.label for f in cs.fields]
     header = [*IDENTITY_HEADERS, *(field_header(f, labels.count(f.label) > 1) for f in cs.fields)]
     query = applications.list_query(actor, rnd, **filters)
+    most = int(current_app.config["EXPORT_MAX_ROWS"])
+    if count_rows(query) > most:
+        raise ServiceError(422, msg("An export holds at most %(count)s rows; narrow the filters (a city, a "
+                                    "county, a status) and export the parts.", count=most))
     rows: list[list[Any]] = []
     for k, app in enumerate(db.session.scalars(query), start=1):
         rows.append(row(k, app, cs.fields))

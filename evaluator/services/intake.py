@@ -393,12 +393,16 @@ def _form_value(f: Field, raw: Any) -> Any:
 def figures_from_form(cs: CriteriaSet, form: Any, prefix: str = "figures.") -> dict[str, Any]:
     """The figures of a submitted web form (``prefix + key`` → text), typed for ``check_figures``.
 
-    Every field of the round's form is read: one left blank (or absent, like a multi-choice with
-    nothing ticked) is None, which removes the figure from a draft.
+    Only the fields the form sent are read, so a form showing some fields never clears the others;
+    one sent blank is None, which removes the figure from a draft. (A multi-choice list sends
+    nothing when nothing is ticked: the page adds an empty entry of the same name, so that it counts
+    as sent.)
     """
     out: dict[str, Any] = {}
     for f in cs.fields:
         name = prefix + f.key
+        if name not in form:
+            continue
         raw = form.getlist(name) if f.type == "multi" else form.get(name)
         out[f.key] = _form_value(f, raw)
     return out

@@ -260,6 +260,7 @@ def upload(actor: User, application: Application, stream: Any, filename: str | N
     data = stream.read(limit_mb * MB + 1)
     if len(data) > limit_mb * MB:
         raise too_large
+    _check_room(application, len(data))
     kind = sniff(data, int(current_app.config["MAX_UNZIPPED_MB"]) * MB)
     sha256 = hashlib.sha256(data).hexdigest()
     name = display_filename(filename, kind)
@@ -273,6 +274,22 @@ def upload(actor: User, application: Application, stream: Any, filename: str | N
         "application_id": application.id, "filename": name, "size": len(data), "sha256": sha256,
         "content_type": kind.content_type, "indicator_id": indicator_id, "material_key": material_key})
     return material
+
+
+def _check_room(application: Application, size: int) -> None:
+    """422 when one more file of ``size`` bytes would pass the application's caps on the number of
+    files (``MAX_MATERIALS``) or their total size (``MAX_MATERIALS_MB``). Checked under the
+    application's lock, so parallel uploads cannot slip past together."""
+    count, total = db.session.execute(select(func.count(), func.coalesce(func.sum(Material.size), 0))
+                                      .where(Material.application_id == application.id)).one()
+    most, most_mb = int(current_app.config["MAX_MATERIALS"]), int(current_app.config["MAX_MATERIALS_MB"])
+    if count >= most:
+        raise ServiceError(422, msg("An application may hold at most %(count)s files; delete one you no "
+                                    "longer need first.", count=most), {"file": [msg("too many files")]})
+    if total + size > most_mb * MB:
+        raise ServiceError(422, msg("The application's files may take at most %(mb)s MB together; delete "
+                                    "one you no longer need first.", mb=most_mb),
+                           {"file": [msg("not enough room left")]})
 
 
 def delete(actor: User, material: Material, expected: Collection[str] | None = None) -> None:

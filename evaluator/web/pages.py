@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 from flask import abort, flash, render_template, request
@@ -20,7 +21,9 @@ from evaluator.extensions import db
 from evaluator.i18n import localise
 from evaluator.messages import N_, msg
 from evaluator.models import User
-from evaluator.services.policy import authorize
+from evaluator.services.policy import SIGN_IN_FIRST, authorize
+from evaluator.services.workflow import etag_of
+from evaluator.validation import MAX_ID, text_problem
 from evaluator.web.security import signed_in_user
 
 T = TypeVar("T")
@@ -70,12 +73,53 @@ def page_user(action: str, obj: Any = None) -> User:
     return authorize(signed_in_user(), action, obj)
 
 
-def get_or_404(model: type[T], ident: int) -> T:
-    """A row by id, or the 404 page."""
+MAX_PAGE = 10**6
+"""The highest page number a table accepts (beyond it: the last page)."""
+
+
+def get_or_404(model: type[T], ident: int | None) -> T:
+    """A row by id for a signed-in reader (anonymous readers go to sign in first, so they cannot
+    probe which ids exist), or the 404 page (also for an id no database integer can hold)."""
+    if signed_in_user() is None:
+        raise ServiceError(401, SIGN_IN_FIRST)
+    if ident is None or not 0 < ident <= MAX_ID:
+        abort(404)
     row = db.session.get(model, ident)
     if row is None:
         abort(404)
     return row
+
+
+def arg_id(name: str, source: Mapping[str, str] | None = None) -> int | None:
+    """An id from the query string (or ``source``): None when absent or blank; the 404 page for
+    anything but ASCII digits naming a database integer."""
+    raw = (request.args if source is None else source).get(name, "").strip()
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10) or not 0 < int(raw) <= MAX_ID:
+        abort(404)
+    return int(raw)
+
+
+def page_number() -> int:
+    """The table page asked for: 1 for anything but a whole number, at most ``MAX_PAGE``."""
+    raw = request.args.get("page", "")
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 7):
+        return 1
+    return min(max(1, int(raw)), MAX_PAGE)
+
+
+def arg_text(name: str, longest: int = 100, source: Mapping[str, str] | None = None) -> str | None:
+    """A search text from the query string (or ``source``), stripped; None when blank. Text with
+    control characters (a NUL byte, say) or longer than ``longest`` is refused (422) by the
+    service's text rule, naming the parameter."""
+    value = ((request.args if source is None else source).get(name) or "").strip()
+    problem = text_problem(value) if value else None
+    if problem is None and len(value) > longest:
+        problem = msg("This text has %(min)s to %(max)s characters.", min=1, max=longest)
+    if problem is not None:
+        raise ServiceError(422, msg(FORM_NOT_VALID), {name: [problem]})
+    return value or None
 
 
 def load_form(schema: Schema, data: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -106,6 +150,18 @@ def render_form(template: str, errors: FormErrors | None = None, **context: Any)
     """A page with a form; 422 when the form has errors, so nothing of the request is committed."""
     status = 422 if errors else 200
     return render_template(template, errors=errors or FormErrors(), **context), status
+
+
+def posted_version(field: str = "version") -> frozenset[str]:
+    """The ETag of the row version a form was filled in on (its hidden ``version`` field), for the
+    service's version check: a form that names no version is refused, never saved blindly over
+    someone else's change."""
+    raw = request.form.get(field, "")
+    if not (raw.isascii() and raw.isdigit() and 0 < len(raw) <= 9):
+        raise ServiceError(422, msg("The form does not say which version of the page it was filled in "
+                                    "on; reload the page and enter your changes again."),
+                           {field: [msg("missing or not a version number")]})
+    return frozenset({etag_of(SimpleNamespace(version=int(raw)))})
 
 
 def done(message: str, **params: Any) -> None:

@@ -11,7 +11,7 @@ from flask import Flask, g, redirect, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
-from evaluator.errors import error_page, is_api_request
+from evaluator.errors import error_response, is_api_request
 from evaluator.extensions import WRITE_METHODS
 from evaluator.i18n import LANGUAGES, language
 from evaluator.messages import msg
@@ -74,7 +74,7 @@ def register_shell(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_refused(exc: CSRFError):
-        return error_page(400, message=msg(
+        return error_response(400, msg(
             "The form was refused because its security token is missing or has expired (it protects "
             "you against forged requests from other sites). Go back, reload the page and send it again."))
 

@@ -50,7 +50,8 @@ document.addEventListener("DOMContentLoaded", function () {
           });
           fail(parts.filter(Boolean).join(" "));
         } else {
-          form.submit();  // an answer this script cannot read: let the page show it
+          // An answer this script cannot read: say so, never send the file a second time.
+          fail((form.getAttribute("data-network-error") || "") + " (HTTP " + xhr.status + ")");
         }
       };
       xhr.onerror = function () {

@@ -14,7 +14,15 @@ from evaluator.services import applications as service
 from evaluator.services import intake
 from evaluator.services.rounds import round_criteria
 from evaluator.web.applicant import bp, forms
-from evaluator.web.pages import FormErrors, done, form_errors, get_or_404, page_user, render_form
+from evaluator.web.pages import (
+    FormErrors,
+    done,
+    form_errors,
+    get_or_404,
+    page_user,
+    posted_version,
+    render_form,
+)
 
 
 def load(application_id: int, action: str) -> tuple[Any, Application]:
@@ -56,7 +64,8 @@ def save(application_id: int):
     user, app = load(application_id, "application.edit")
     cs = round_criteria(app.round)
     with form_errors() as errors:
-        service.update_application(user, app, intake.figures_from_form(cs, request.form), None)
+        service.update_application(user, app, intake.figures_from_form(cs, request.form), None,
+                                   posted_version())
         done(N_("The draft has been saved."))
         target = "applicant.submission" if request.form.get("next") == "submit" else "applicant.application"
         return redirect(url_for(target, application_id=app.id), 303)

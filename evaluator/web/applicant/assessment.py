@@ -13,7 +13,7 @@ from evaluator.services.rounds import round_criteria
 from evaluator.web.applicant import bp, forms
 from evaluator.web.applicant.applications import load
 from evaluator.web.formatting import show_number
-from evaluator.web.pages import FormErrors, done, form_errors, render_form
+from evaluator.web.pages import FormErrors, done, form_errors, posted_version, render_form
 
 
 def assessment_page(app: Application, errors: FormErrors | None = None, values: dict | None = None):
@@ -41,7 +41,8 @@ def save_assessment(application_id: int):
     user, app = load(application_id, "application.edit")
     cs = round_criteria(app.round)
     with form_errors() as errors:
-        service.update_application(user, app, None, intake.self_assessment_from_form(cs, request.form))
+        service.update_application(user, app, None, intake.self_assessment_from_form(cs, request.form),
+                                   posted_version())
         done(N_("The self-assessment has been saved."))
         return redirect(url_for("applicant.assessment", application_id=app.id), 303)
     posted = {leaf.id: request.form.get(f"self_assessment.{leaf.id}") for leaf in cs.leaves}

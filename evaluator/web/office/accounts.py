@@ -20,7 +20,17 @@ from evaluator.services import accounts
 from evaluator.services.paging import count_rows
 from evaluator.validation import QueryId
 from evaluator.web.office import bp
-from evaluator.web.pages import FormErrors, done, form_errors, get_or_404, load_form, page_user, render_form
+from evaluator.web.pages import (
+    FormErrors,
+    arg_text,
+    done,
+    form_errors,
+    get_or_404,
+    load_form,
+    page_number,
+    page_user,
+    render_form,
+)
 from evaluator.workflow import KIND_LABELS, ROLE_LABELS, OrgKind
 
 
@@ -34,11 +44,6 @@ PAGE_SIZE = 25
 NEW_ROLES = ("reviewer", "applicant")
 """Roles the page creates (administrators are made with ``flask create-admin`` or the API)."""
 MAX_CHOICES = 2000
-
-
-def _page_number() -> int:
-    page = request.args.get("page", 1, type=int)
-    return page if 0 < page < 10**6 else 1
 
 
 def _paged(query, page: int) -> tuple[list, int, int]:
@@ -58,8 +63,8 @@ def accounts_list():
     """Users (filtered by role, active and a search text) or organisations (searched by name)."""
     page_user("user.list")
     view = "organisations" if request.args.get("view") == "organisations" else "users"
-    page = _page_number()
-    context: dict[str, Any] = {"view": view, "page": page, "q": (request.args.get("q") or "").strip()[:100]}
+    page = page_number()
+    context: dict[str, Any] = {"view": view, "page": page, "q": arg_text("q") or ""}
     if view == "organisations":
         page_user("organisation.list")
         rows, total, pages = _paged(accounts.organisations_query(context["q"]), page)
@@ -84,7 +89,7 @@ def user_new():
     actor = page_user("user.create")
     values = _filled(request.form) if request.method == "POST" else {
         k: request.args[k] for k in ("role", "organisation_id") if request.args.get(k)}
-    search = (request.values.get("org_q") or "").strip()[:100] or None
+    search = arg_text("org_q", source=request.values)
     with form_errors() as errors:
         if request.method == "POST":
             data = {k: v for k, v in values.items() if k in UserSchema().fields and k != "active"}

@@ -21,7 +21,15 @@ from evaluator.web.applicant.forms import name_of
 from evaluator.web.downloads import export_response, material_response
 from evaluator.web.formatting import label
 from evaluator.web.office import bp
-from evaluator.web.pages import form_errors, get_or_404, load_form, page_user, render_form
+from evaluator.web.pages import (
+    arg_id,
+    form_errors,
+    get_or_404,
+    load_form,
+    page_number,
+    page_user,
+    render_form,
+)
 from evaluator.workflow import Status
 
 PAGE_SIZE = 50
@@ -35,7 +43,7 @@ def rounds_newest_first() -> list[Round]:
 
 def chosen_round(rounds: list[Round]) -> Round | None:
     """The round named by ``?round=``, else the newest open one, else the newest (None: no rounds)."""
-    wanted = request.args.get("round", type=int)
+    wanted = arg_id("round")
     if wanted is not None:
         return get_or_404(Round, wanted)
     return next((r for r in rounds if r.phase == "open"), rounds[0] if rounds else None)
@@ -54,12 +62,13 @@ def applications():
     rounds = rounds_newest_first()
     rnd = chosen_round(rounds)
     rows, total, filters, counts = [], 0, {}, {}
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_number()
     with form_errors() as errors:
         if rnd is not None:
             filters = read_filters()
             query = service.list_query(actor, rnd, **filters)
             total = count_rows(query)
+            page = min(page, max(1, math.ceil(total / PAGE_SIZE)))  # beyond the end: the last page
             rows = list(db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
             counts = service.material_counts([a.id for a in rows])
     cities, counties = service.region_choices(rnd) if rnd is not None else ([], [])
@@ -92,6 +101,7 @@ def applications_export():
 @bp.route("/materials/<int:material_id>")
 def material_download(material_id: int):
     """Download a material (the same rule and response as the API's download)."""
+    page_user("dashboard.view")  # an office page: the office's, before any id is looked up
     material = get_or_404(Material, material_id)
     page_user("material.download", material)
     return material_response(material)

@@ -15,6 +15,7 @@ from flask import request
 from flask_babel import gettext
 from sqlalchemy import select
 
+from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.i18n import localise
 from evaluator.messages import N_, msg
@@ -23,7 +24,7 @@ from evaluator.services import audit
 from evaluator.services.paging import count_rows
 from evaluator.web.audit_labels import ACTION_LABELS, action_label, changes, is_change, summary_label
 from evaluator.web.office import bp
-from evaluator.web.pages import FormErrors, page_user, render_form
+from evaluator.web.pages import FormErrors, arg_text, page_number, page_user, render_form
 
 PAGE_SIZE = 50
 BEIJING = timezone(timedelta(hours=8))
@@ -33,11 +34,11 @@ _HASH = re.compile(r"[0-9a-fA-F]{64}")
 
 
 def _text(name: str, longest: int, errors: FormErrors) -> str | None:
-    value = (request.args.get(name) or "").strip()
-    if len(value) > longest:
-        errors[name] = [msg("This text has %(min)s to %(max)s characters.", min=1, max=longest)]
+    try:
+        return arg_text(name, longest)
+    except ServiceError as exc:
+        errors.update(exc.errors or {})
         return None
-    return value or None
 
 
 def _day(name: str, errors: FormErrors) -> date | None:
@@ -78,7 +79,7 @@ def _anchor(errors: FormErrors) -> tuple[int, str] | None:
     ident, digest = request.args.get("anchor_id", "").strip(), request.args.get("anchor_hash", "").strip()
     if not ident and not digest:
         return None
-    if not ident.isdigit() or len(ident) > 10:
+    if not (ident.isascii() and ident.isdigit()) or len(ident) > 10:
         errors["anchor_id"] = [msg("Give the number of the anchor event.")]
     if not _HASH.fullmatch(digest):
         errors["anchor_hash"] = [msg("Must be 64 hexadecimal digits.")]
@@ -112,8 +113,7 @@ def audit_log():
         errors.message = str(localise(msg("Some entries need correcting: see the messages beside the "
                                           "fields.")))
     report = audit.verify_chain(anchor)
-    page = request.args.get("page", 1, type=int)
-    page = page if 0 < page < 10**6 else 1
+    page = page_number()
     total = count_rows(query)
     pages = max(1, -(-total // PAGE_SIZE))
     events = list(db.session.scalars(query.offset((min(page, pages) - 1) * PAGE_SIZE).limit(PAGE_SIZE)))

@@ -3,13 +3,12 @@ the applications per city as a table and a chart."""
 
 from __future__ import annotations
 
-from flask import request
 from flask_babel import gettext
 
 from evaluator.services import dashboard as service
 from evaluator.web.charts import bar_chart
 from evaluator.web.office import bp
-from evaluator.web.pages import page_user, render_form
+from evaluator.web.pages import arg_id, page_user, render_form
 
 ALWAYS_SHOWN = ("draft", "submitted", "withdrawn")
 
@@ -19,7 +18,7 @@ def dashboard():
     """The office's start page; ``?round=<id>`` limits the applications per city to one round."""
     page_user("dashboard.view")
     data = service.overview()
-    wanted = request.args.get("round", type=int)
+    wanted = arg_id("round")
     chosen = next((item["round"] for item in data["rounds"] if item["round"].id == wanted), None)
     cities = service.city_counts(chosen.id) if chosen else data["cities"]
     title = (gettext("Applications per city in the round %(title)s", title=chosen.title) if chosen

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import secrets
 import time
 from pathlib import Path
@@ -57,10 +58,14 @@ def _purge(folder: Path) -> None:
             continue
 
 
+_NAME = re.compile(r"[0-9a-f]{48}")
+"""A pending file's name: the 24 random bytes ``keep`` makes, in hex (never a path)."""
+
+
 def discard() -> None:
     """Forget this session's pending file and remove it."""
     entry = session.pop(SESSION_ENTRY, None)
-    if isinstance(entry, dict) and isinstance(entry.get("name"), str) and entry["name"].isalnum():
+    if isinstance(entry, dict) and _NAME.fullmatch(str(entry.get("name"))):
         (_folder() / (entry["name"] + _SUFFIX)).unlink(missing_ok=True)
 
 
@@ -89,7 +94,7 @@ def pending(user: User) -> dict | None:
 def take(user: User, rnd: Round, ident: str) -> bytes:
     """The checked file's content for the confirmation, or a refusal saying to check it again."""
     entry = session.get(SESSION_ENTRY)
-    if (not isinstance(entry, dict) or not isinstance(entry.get("name"), str)
+    if (not isinstance(entry, dict) or not _NAME.fullmatch(str(entry.get("name")))
             or not hmac.compare_digest(entry["name"], ident or "")
             or entry.get("user_id") != user.id or entry.get("round_id") != rnd.id):
         raise ServiceError(409, msg("No checked file is waiting for this import in your session. Upload "

@@ -20,9 +20,10 @@ from evaluator.i18n import localise
 from evaluator.messages import msg
 from evaluator.models import Round
 from evaluator.services import importer
+from evaluator.validation import MAX_ID
 from evaluator.web.downloads import FORMATS, template_download
 from evaluator.web.office import bp, import_pending
-from evaluator.web.pages import FormErrors, get_or_404, page_user, render_form
+from evaluator.web.pages import FormErrors, arg_id, get_or_404, page_user, render_form
 
 TEMPLATE = "office/imports/index.html"
 
@@ -61,8 +62,9 @@ def application_link(application_id: int | None) -> str | None:
 
 
 def _round_from_form(errors: FormErrors) -> Round | None:
-    raw = request.form.get("round_id", "")
-    rnd = db.session.get(Round, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    raw = request.form.get("round_id", "").strip()
+    ident = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 10 else 0
+    rnd = db.session.get(Round, ident) if 0 < ident <= MAX_ID else None
     if rnd is None:
         errors["round_id"] = [msg("Choose the round to import into.")]
     return rnd
@@ -97,7 +99,7 @@ def imports():
 def import_template():
     """A round's import template to fill in (XLSX, or CSV with ``format=csv``)."""
     page_user("application.template")
-    rnd = get_or_404(Round, request.args.get("round_id", 0, type=int))
+    rnd = get_or_404(Round, arg_id("round_id"))
     fmt = request.args.get("format", "xlsx")
     return template_download(rnd, fmt if fmt in FORMATS else "xlsx")
 
@@ -136,11 +138,13 @@ def import_confirm():
         errors.message = str(localise(msg("Choose the round to import into.")))
         return _page(errors)
     kept = import_pending.pending(actor) or {}
+    round_id = rnd.id  # read now: a refusal rolls back and expires the row
     try:
         data = import_pending.take(actor, rnd, request.form.get("pending", ""))
         result = importer.run_import(actor, rnd, data, dry_run=False)
     except ServiceError as exc:
+        db.session.rollback()
         import_pending.discard()
-        return _refused(exc, errors, selected=rnd.id)
+        return _refused(exc, errors, selected=round_id)
     import_pending.discard()
     return _page(imported=result, rnd=rnd, filename=kept.get("filename"), selected=rnd.id)

@@ -3,7 +3,6 @@ it while in preparation, and moving it to its next phase."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 from flask import redirect, request, url_for
@@ -14,10 +13,19 @@ from evaluator.extensions import db
 from evaluator.messages import N_
 from evaluator.models import Round
 from evaluator.services import rounds as service
-from evaluator.services.workflow import etag_of, move_round
+from evaluator.services.workflow import move_round
 from evaluator.web.office import bp
 from evaluator.web.office.round_forms import AdvanceForm, RoundForm, form_with_upload, local_input
-from evaluator.web.pages import FormErrors, done, form_errors, get_or_404, load_form, page_user, render_form
+from evaluator.web.pages import (
+    FormErrors,
+    done,
+    form_errors,
+    get_or_404,
+    load_form,
+    page_user,
+    posted_version,
+    render_form,
+)
 from evaluator.workflow import PHASE_GATES, Phase, next_phase
 
 # What entering each phase means, for the reader deciding to move a round on.
@@ -29,11 +37,6 @@ PHASE_MEANING = {
     Phase.NOTICE: N_("The ranked shortlist is published for public notice for the round's notice days."),
     Phase.FINAL: N_("The results become final; the round can no longer change."),
 }
-
-
-def _expected(version: int | None) -> frozenset[str] | None:
-    """The ETags a form's hidden version stands for (None: the form named no version)."""
-    return None if version is None else frozenset({etag_of(SimpleNamespace(version=version))})
 
 
 def _bundled_choices() -> list[tuple[str, str]]:
@@ -101,8 +104,8 @@ def round_edit(round_id: int):
             set_id, text = data.pop("criteria_id"), data.pop("criteria_yaml")
             if text is not None or (set_id is not None and set_id != rnd.criteria_id):
                 data["criteria"] = service.round_criteria_of(set_id, text)
-            expected = _expected(data.pop("version"))
-            rnd = service.update_round(actor, rnd, data, expected)
+            data.pop("version")
+            rnd = service.update_round(actor, rnd, data, posted_version())
             done(N_("Round '%(title)s' saved."), title=rnd.title)
             return redirect(url_for("office.round", round_id=rnd.id), 303)
     return render_form("office/rounds/form.html", errors, values=values, rnd=rnd,
@@ -116,7 +119,7 @@ def round_advance(round_id: int):
     actor = page_user("round.transition", rnd)
     with form_errors() as errors:
         data = load_form(AdvanceForm())
-        rnd = move_round(actor, rnd, data["to"], data["reason"], _expected(data["version"]))
+        rnd = move_round(actor, rnd, data["to"], data["reason"], posted_version())
         done(N_("The round is now in phase '%(phase)s'."), phase=rnd.phase)
         return redirect(url_for("office.round", round_id=rnd.id), 303)
     db.session.expire_all()
