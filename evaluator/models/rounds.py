@@ -25,7 +25,8 @@ class Round(Timestamped, Base):
     criteria_id: Mapped[str] = mapped_column(String(80))
     criteria_version: Mapped[str] = mapped_column(String(40))
     criteria_sha256: Mapped[str] = mapped_column(String(64))
-    criteria_content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Loaded only when read: the built set is kept per process under criteria_sha256 (round_criteria).
+    criteria_content: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     opens_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     submission_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     review_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

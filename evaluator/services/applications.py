@@ -223,15 +223,14 @@ def region_choices(rnd: Round) -> tuple[list[tuple[str, str]], list[tuple[str, s
     """The cities and the counties of the round's applicant organisations, as (code, name), by code.
 
     Kept per process under the round (its id and creation time: ids can come again after a database
-    is emptied) and its applications' count, highest id and latest creation time: applications are
+    is emptied) and its applications' count and highest id: applications are
     never deleted and an organisation's place never changes, so a new application is the only
     change, and it changes the key. (The regions are a distinct over every application of the
     round; the key is one aggregate over the round's rows.)
     """
-    count, last, newest = db.session.execute(
-        select(func.count(), func.coalesce(func.max(Application.id), 0), func.max(Application.created_at))
-        .where(Application.round_id == rnd.id)).one()
-    key = (rnd.id, str(rnd.created_at), count, last, str(newest))
+    count, last = db.session.execute(select(func.count(), func.coalesce(func.max(Application.id), 0))
+                                     .where(Application.round_id == rnd.id)).one()
+    key = (rnd.id, str(rnd.created_at), count, last)
     if key not in _REGIONS:
         rows = db.session.execute(select(Organisation.city_code, Organisation.city, Organisation.county_code,
                                          Organisation.county).join(Application).where(

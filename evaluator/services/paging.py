@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, literal, select
 
 from evaluator.extensions import db
 
 
 def count_rows(query: Select) -> int:
-    """How many rows a query yields (its ordering dropped: it does not change the count)."""
-    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    """How many rows a query yields. Its ordering is dropped and it selects a constant instead of its
+    columns (the same rows, and the database need not read them); a query with DISTINCT or GROUP
+    BY is counted as it is."""
+    if query._distinct or query._group_by_clauses:
+        inner = query.order_by(None)
+    else:
+        inner = query.with_only_columns(literal(1), maintain_column_froms=True).order_by(None)
+    return db.session.scalar(select(func.count()).select_from(inner.subquery()))
