@@ -8,11 +8,13 @@ from typing import Any, TypeVar
 
 from flask import Flask, request
 from flask_smorest import Api
+from sqlalchemy import Select
 from sqlalchemy.exc import IntegrityError
 
 from evaluator.errors import STATUS_MESSAGES, ServiceError, envelope
 from evaluator.extensions import db
 from evaluator.messages import N_, msg
+from evaluator.services.paging import count_rows
 from evaluator.services.policy import SIGN_IN_FIRST, check_caller
 from evaluator.services.workflow import etag_of
 from evaluator.web.security import signed_in_user
@@ -37,6 +39,13 @@ def get_or_404(model: type[T], ident: int, what: str) -> T:
         raise ServiceError(404, msg(_NOT_FOUND.get(what, N_("Nothing with the id %(id)s was found.")),
                                     id=ident))
     return row
+
+
+def page_of(query: Select, pagination_parameters: Any) -> list:
+    """One page of a list query's rows, with the total for the ``X-Pagination`` header."""
+    pagination_parameters.item_count = count_rows(query)
+    return db.session.scalars(query.offset(pagination_parameters.first_item)
+                              .limit(pagination_parameters.page_size)).all()
 
 
 def if_match() -> frozenset[str] | None:

@@ -9,17 +9,15 @@ from __future__ import annotations
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from evaluator.api import etag_header, get_or_404, guard, if_match
+from evaluator.api import etag_header, get_or_404, guard, if_match, page_of
 from evaluator.api.fields import UtcDateTime
 from evaluator.api.parsing import Blueprint
 from evaluator.api.rounds import get_round
 from evaluator.api.users import OrganisationSchema
-from evaluator.extensions import db
 from evaluator.i18n import localise
 from evaluator.models import Application
 from evaluator.services import applications as service
 from evaluator.services import exports, importer, intake
-from evaluator.services.paging import count_rows
 from evaluator.services.policy import authorize
 from evaluator.services.rounds import round_criteria
 from evaluator.web.downloads import XLSX, export_response, template_download
@@ -159,9 +157,7 @@ def list_applications(args, round_id: int, pagination_parameters):
     """The round's applications: all for admins, an applicant's own organisation's otherwise."""
     actor = authorize(signed_in_user(), "application.list")
     query = service.list_query(actor, get_round(round_id), **args)
-    pagination_parameters.item_count = count_rows(query)
-    return db.session.scalars(query.offset(pagination_parameters.first_item)
-                              .limit(pagination_parameters.page_size)).all()
+    return page_of(query, pagination_parameters)
 
 
 @blp.route("/rounds/<int:round_id>/applications/export", methods=["GET"])

@@ -6,15 +6,13 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validates_schema
 
-from evaluator.api import guard
+from evaluator.api import guard, page_of
 from evaluator.api.fields import UtcDateTime
 from evaluator.api.parsing import Blueprint
-from evaluator.extensions import db
 from evaluator.i18n import localise
 from evaluator.messages import N_, msg
 from evaluator.services import audit
 from evaluator.services.audit import verify_chain
-from evaluator.services.paging import count_rows
 from evaluator.services.policy import authorize
 from evaluator.validation import Pattern, QueryId, Text, Time
 from evaluator.web.security import signed_in_user
@@ -90,9 +88,7 @@ def list_events(args: dict, pagination_parameters):
     """Audit events, newest first, filtered by action, object, actor and time (admin)."""
     authorize(signed_in_user(), "audit.view")
     query = audit.events_query(**args)
-    pagination_parameters.item_count = count_rows(query)
-    return db.session.scalars(query.offset(pagination_parameters.first_item)
-                              .limit(pagination_parameters.page_size)).all()
+    return page_of(query, pagination_parameters)
 
 
 @blp.route("/audit/verify", methods=["GET"])

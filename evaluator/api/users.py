@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from evaluator.api import get_or_404, guard
+from evaluator.api import get_or_404, guard, page_of
 from evaluator.api.parsing import Blueprint
-from evaluator.extensions import db
 from evaluator.messages import N_
 from evaluator.models import User
 from evaluator.models.accounts import ROLES
@@ -19,7 +18,6 @@ from evaluator.services.accounts import (
     create_organisation,
     create_user,
 )
-from evaluator.services.paging import count_rows
 from evaluator.services.policy import authorize
 from evaluator.validation import Id, Pattern, Text
 from evaluator.web.security import signed_in_user
@@ -122,9 +120,7 @@ def list_users(args, pagination_parameters):
     """Accounts, by username, filtered by role, active and a search text (admin)."""
     authorize(signed_in_user(), "user.list")
     query = accounts.users_query(**args)
-    pagination_parameters.item_count = count_rows(query)
-    return db.session.scalars(query.offset(pagination_parameters.first_item)
-                              .limit(pagination_parameters.page_size)).all()
+    return page_of(query, pagination_parameters)
 
 
 @blp.route("/users/me", methods=["GET"])
@@ -193,6 +189,4 @@ def list_organisations(args, pagination_parameters):
     """Organisations in id order, filtered by part of the name (admin); 100 a page by default."""
     authorize(signed_in_user(), "organisation.list")
     query = accounts.organisations_query(**args)
-    pagination_parameters.item_count = count_rows(query)
-    return db.session.scalars(query.offset(pagination_parameters.first_item)
-                              .limit(pagination_parameters.page_size)).all()
+    return page_of(query, pagination_parameters)
