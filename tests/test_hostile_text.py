@@ -13,12 +13,12 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 from werkzeug.http import parse_options_header
 
-from evaluator.api.downloads import content_disposition
 from evaluator.criteria import build_criteria
 from evaluator.extensions import db
 from evaluator.models import Application
 from evaluator.services.rounds import create_round
 from evaluator.validation import text_problem
+from evaluator.web.downloads import content_disposition
 
 PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
        b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
