@@ -46,6 +46,9 @@ class Status(StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
     WITHDRAWN = "withdrawn"
+    ENDORSED = "endorsed"  # the county office checked it and passed it to its city
+    RECOMMENDED = "recommended"  # the city office recommended it to the province, within its quota
+    DECLINED = "declined"  # the county or city office did not pass it on (with a reason)
     UNDER_REVIEW = "under_review"
     SCORED = "scored"
     SHORTLISTED = "shortlisted"
@@ -84,12 +87,61 @@ PHASE_LABELS = {
 }
 STATUS_LABELS = {
     Status.DRAFT: N_("Draft"), Status.SUBMITTED: N_("Submitted"), Status.WITHDRAWN: N_("Withdrawn"),
+    Status.ENDORSED: N_("Endorsed by the county"), Status.RECOMMENDED: N_("Recommended by the city"),
+    Status.DECLINED: N_("Not recommended"),
     Status.UNDER_REVIEW: N_("Under review"), Status.SCORED: N_("Scored"),
     Status.SHORTLISTED: N_("Shortlisted"), Status.NOT_SHORTLISTED: N_("Not shortlisted"),
     Status.RECOGNISED: N_("Recognised"), Status.REJECTED: N_("Rejected"),
 }
-ROLE_LABELS = {"admin": N_("Provincial office"), "reviewer": N_("Expert reviewer"),
-               "applicant": N_("Applicant")}
+
+
+class Role(StrEnum):
+    """Who an account is: the provincial office, an expert, an applicant, or a region office."""
+
+    ADMIN = "admin"
+    REVIEWER = "reviewer"
+    APPLICANT = "applicant"
+    COUNTY_OFFICE = "county_office"  # 区县民政局: scoped to one county code (home_region_code)
+    CITY_OFFICE = "city_office"  # 市州民政局: scoped to one city code (xxxx00)
+
+
+REGION_ROLES = {Role.COUNTY_OFFICE: "county", Role.CITY_OFFICE: "city"}
+"""The region offices and the level of the region code each is scoped to."""
+
+ROLE_LABELS = {Role.ADMIN: N_("Provincial office"), Role.REVIEWER: N_("Expert reviewer"),
+               Role.APPLICANT: N_("Applicant"), Role.COUNTY_OFFICE: N_("County civil-affairs office"),
+               Role.CITY_OFFICE: N_("City civil-affairs office")}
+
+
+class AssignmentKind(StrEnum):
+    """What an assignment asks of its reviewer: the materials review or the on-site inspection."""
+
+    MATERIALS = "materials"
+    ON_SITE = "on_site"  # 现场查看: the indicators checked on site, by an inspection group
+
+
+class AssignmentStatus(StrEnum):
+    """An assignment's statuses: active, recused by the reviewer, or removed by the office."""
+
+    ACTIVE = "active"
+    RECUSED = "recused"
+    REMOVED = "removed"
+
+
+class ReviewStatus(StrEnum):
+    """A review is a draft until its reviewer submits it."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+
+
+ASSIGNMENT_KIND_LABELS = {AssignmentKind.MATERIALS: N_("Materials review"),
+                          AssignmentKind.ON_SITE: N_("On-site inspection")}
+ASSIGNMENT_STATUS_LABELS = {AssignmentStatus.ACTIVE: N_("Active"), AssignmentStatus.RECUSED: N_("Recused"),
+                            AssignmentStatus.REMOVED: N_("Removed")}
+REVIEW_STATUS_LABELS = {ReviewStatus.DRAFT: N_("Draft"), ReviewStatus.SUBMITTED: N_("Submitted")}
+REVIEW_PHASES = (Phase.REVIEW,)
+"""Scores, recusals and assignment changes happen only while the round is in review."""
 
 
 def kind_for_zone(zone_type: str) -> OrgKind:
@@ -130,6 +182,20 @@ MOVES = {m.action: m for m in (
     Move("submit", "submitted", (Status.DRAFT,), Status.SUBMITTED, (Phase.OPEN,), True, True),
     Move("import", "imported", (None,), Status.SUBMITTED, (Phase.OPEN,), False, True),
     Move("withdraw", "withdrawn", (Status.SUBMITTED,), Status.WITHDRAWN, (Phase.OPEN,), False, False),
+    # 县级申报、市级把关: the region offices' acts, while the round is open (before or after the
+    # deadline). ``return`` sends it back to the applicant as a draft, with the office's reason.
+    Move("endorse", "endorsed", (Status.SUBMITTED,), Status.ENDORSED, (Phase.OPEN,), False, False),
+    Move("return", "returned", (Status.SUBMITTED, Status.ENDORSED), Status.DRAFT, (Phase.OPEN,), False,
+         False),
+    Move("decline", "declined", (Status.SUBMITTED, Status.ENDORSED), Status.DECLINED, (Phase.OPEN,), False,
+         False),
+    Move("recommend", "recommended", (Status.SUBMITTED, Status.ENDORSED), Status.RECOMMENDED,
+         (Phase.OPEN,), False, False),
+    Move("unrecommend", "unrecommended", (Status.RECOMMENDED,), Status.ENDORSED, (Phase.OPEN,), False,
+         False),
+    # Entering the review phase moves every application the round's steps let through.
+    Move("enter_review", "entered into review", (Status.SUBMITTED, Status.ENDORSED, Status.RECOMMENDED),
+         Status.UNDER_REVIEW, (Phase.OPEN,), False, False),
 )}
 """Every status change of an application. Edits (figures, materials) are allowed in ``EDITABLE``."""
 

@@ -12,6 +12,9 @@ from evaluator import create_app
 from evaluator.criteria import build_criteria
 from evaluator.extensions import db
 
+pytest_plugins = ["tests.fixtures.vetting", "tests.fixtures.assignments", "tests.fixtures.reviews",
+                  "tests.fixtures.results"]
+
 DATA = Path(__file__).parent / "data"
 MINI = yaml.safe_load((DATA / "mini.yaml").read_text(encoding="utf-8"))
 

@@ -43,9 +43,9 @@ def test_the_moves_table_is_consistent():
         assert move.action == name and move.target in Status and move.phases
         assert move.target not in move.sources
     assert EDITABLE.sources == (Status.DRAFT,)
-    # Only creation starts from nothing; nothing leads back to a draft.
+    # Only creation starts from nothing; only a region office's return leads back to a draft.
     assert {m.action for m in MOVES.values() if None in m.sources} == {"create", "import"}
-    assert all(m.target != Status.DRAFT or m.action == "create" for m in MOVES.values())
+    assert {m.action for m in MOVES.values() if m.target == Status.DRAFT} == {"create", "return"}
 
 
 @pytest.mark.parametrize(("table", "column", "value"), [

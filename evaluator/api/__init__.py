@@ -27,6 +27,8 @@ _NOT_FOUND = {
     "round": N_("No round %(id)s."),
     "application": N_("No application %(id)s."),
     "material": N_("No material %(id)s."),
+    "assignment": N_("No assignment %(id)s."),
+    "user": N_("No user %(id)s."),
 }
 
 
@@ -83,10 +85,24 @@ def guard(action: str) -> Callable[[F], F]:
 
 def register_blueprints(api: Api) -> None:
     """Register every resource's blueprint."""
-    from evaluator.api import applications, audit, auth, criteria, dashboard, materials, rounds, users
+    from evaluator.api import (
+        applications,
+        assignments,
+        audit,
+        auth,
+        criteria,
+        dashboard,
+        materials,
+        results,
+        reviews,
+        rounds,
+        users,
+        vetting,
+    )
     from evaluator.api.openapi import document_pagination_header
 
-    for module in (auth, users, criteria, rounds, applications, materials, audit, dashboard):
+    for module in (auth, users, criteria, rounds, applications, materials, vetting, assignments,
+                   reviews, results, audit, dashboard):
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.PREFIX}")
     document_pagination_header(api.spec)
 

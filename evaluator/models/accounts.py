@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String, false
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from evaluator.models.base import Base, Timestamped, one_of
-from evaluator.workflow import OrgKind
+from evaluator.workflow import REGION_ROLES, OrgKind, Role
 
-ROLES = ("admin", "reviewer", "applicant")
+ROLES = tuple(r.value for r in Role)
 
 
 class Organisation(Timestamped, Base):
@@ -37,7 +39,7 @@ class User(Timestamped, Base):
     """A person who signs in: an admin of the provincial office, a reviewer or an applicant."""
 
     __tablename__ = "user_account"
-    __table_args__ = (CheckConstraint("role IN ('admin', 'reviewer', 'applicant')", name="role"),)
+    __table_args__ = (one_of("role", Role, "role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
@@ -46,7 +48,10 @@ class User(Timestamped, Base):
     role: Mapped[str] = mapped_column(String(20))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     affiliation: Mapped[str | None] = mapped_column(String(200))
+    # A reviewer's home region (conflict rule); a region office's scope: its county or city code.
     home_region_code: Mapped[str | None] = mapped_column(String(12))
+    # A reviewer's expertise: ids of level-1 criteria sections (of any zone type's criteria).
+    expertise: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default="[]")
     active: Mapped[bool] = mapped_column(default=True)
     # The pages' language the user chose (zh or en); None: the browser's Accept-Language decides.
     language: Mapped[str | None] = mapped_column(String(5))
@@ -79,6 +84,18 @@ class User(Timestamped, Base):
     def is_admin(self) -> bool:
         """Whether this is the provincial office."""
         return self.role == "admin"
+
+    @property
+    def region_level(self) -> str | None:
+        """``county`` or ``city`` for a region office, else None."""
+        return REGION_ROLES.get(self.role)  # type: ignore[call-overload]
+
+    def in_region(self, county_code: str | None) -> bool:
+        """Whether a county code lies in this region office's scope (False for other roles)."""
+        scope, level = self.home_region_code or "", self.region_level
+        if level is None or not county_code or len(scope) != 6:
+            return False
+        return county_code[:6] == scope if level == "county" else county_code[:4] == scope[:4]
 
 
 class IssuedCredential:

@@ -28,6 +28,12 @@ class Application(Timestamped, Base):
     self_assessment: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Bonus items (ids of the criteria's items without a condition) the applicant claims; reviewers
+    # verify each claim.
+    bonus_claims: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default="[]")
+    # The region offices' word: why it was returned or declined, and the city's ranking.
+    office_note: Mapped[str | None] = mapped_column(String(2000))
+    city_rank: Mapped[int | None]
     # Bumped by every UPDATE; the ETag of the application's representation.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 

@@ -31,6 +31,9 @@ class Round(Timestamped, Base):
     submission_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     review_deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     notice_days: Mapped[int] = mapped_column(default=7)
+    # The review settings (region steps, quotas, panel size, conflict rules, blind mode, spread):
+    # validated by ``services.round_settings``; {} means every default.
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     # Bumped by every UPDATE; the ETag of the round's representation.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 

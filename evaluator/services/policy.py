@@ -44,6 +44,43 @@ def _applicant_with_organisation(user: User) -> bool:
     return user.role == "applicant" and user.organisation_id is not None
 
 
+def _region_office(user: User, obj: Any = None) -> bool:
+    return user.region_level is not None and user.active
+
+
+def _in_scope(user: User, app: Any) -> bool:
+    """A region office's application: in its region, and past the applicant's draft."""
+    return (_region_office(user) and app.status not in ("draft", "withdrawn")
+            and user.in_region(app.organisation.county_code))
+
+
+def _reviewer(user: User, obj: Any = None) -> bool:
+    return user.role == "reviewer"
+
+
+def _assigned(user: User, app: Any) -> bool:
+    """Whether the reviewer holds an active assignment for the application (asked of the database)."""
+    if user.role != "reviewer":
+        return False
+    from sqlalchemy import select
+
+    from evaluator.extensions import db
+    from evaluator.models import Assignment
+
+    found = db.session.execute(select(Assignment.id).where(
+        Assignment.application_id == app.id, Assignment.reviewer_id == user.id,
+        Assignment.status == "active").limit(1)).first()
+    return found is not None
+
+
+def _own_assignment(user: User, assignment: Any) -> bool:
+    return user.role == "reviewer" and assignment.reviewer_id == user.id
+
+
+def _sees_application(user: User, app: Any) -> bool:
+    return user.is_admin or _own_organisation(user, app) or _in_scope(user, app) or _assigned(user, app)
+
+
 RULES: dict[str, Rule] = {
     "account.view_self": Rule(_signed_in),
     "user.create": Rule(_admin),
@@ -61,7 +98,7 @@ RULES: dict[str, Rule] = {
     "round.view": Rule(_signed_in),
     "application.create": Rule(lambda u, o: _applicant_with_organisation(u)),
     "application.list": Rule(lambda u, o: u.is_admin or _applicant_with_organisation(u)),
-    "application.view": Rule(lambda u, o: u.is_admin or _own_organisation(u, o), on_object=True),
+    "application.view": Rule(_sees_application, on_object=True),
     "application.edit": Rule(_own_organisation, on_object=True),
     "application.submit": Rule(_own_organisation, on_object=True),
     "application.withdraw": Rule(_own_organisation, on_object=True),
@@ -69,11 +106,29 @@ RULES: dict[str, Rule] = {
     "application.template": Rule(_admin),
     "application.export": Rule(_admin),
     # Material rules take the application, except download and delete, which take the material.
-    "material.list": Rule(lambda u, o: u.is_admin or _own_organisation(u, o), on_object=True),
+    "material.list": Rule(_sees_application, on_object=True),
     "material.checklist": Rule(lambda u, o: u.is_admin or _own_organisation(u, o), on_object=True),
     "material.upload": Rule(_own_organisation, on_object=True),
-    "material.download": Rule(lambda u, o: u.is_admin or _own_organisation(u, o.application), on_object=True),
+    "material.download": Rule(lambda u, o: _sees_application(u, o.application), on_object=True),
     "material.delete": Rule(lambda u, o: _own_organisation(u, o.application), on_object=True),
+    # The region offices (县级申报、市级把关): rules on an application take the application.
+    "vetting.list": Rule(_region_office),
+    "vetting.act": Rule(_in_scope, on_object=True),
+    "round.settings": Rule(_admin),
+    # Assignments and reviews: the office assigns; a reviewer acts on their own assignments.
+    "assignment.auto": Rule(_admin),
+    "assignment.manage": Rule(_admin),
+    "assignment.list": Rule(lambda u, o: u.is_admin or _reviewer(u)),
+    "assignment.recuse": Rule(_own_assignment, on_object=True),
+    "conflict.declare": Rule(_reviewer),
+    "reviewer.profile": Rule(lambda u, o: u.is_admin or (_reviewer(u) and (o is None or o.id == u.id)),
+                             on_object=True),
+    "review.view": Rule(lambda u, o: u.is_admin or _own_assignment(u, o), on_object=True),
+    "review.save": Rule(_own_assignment, on_object=True),
+    # Results: computed and read by the office.
+    "results.compute": Rule(_admin),
+    "results.view": Rule(_admin),
+    "results.export": Rule(_admin),
     "audit.view": Rule(_admin),
     "audit.verify": Rule(_admin),
 }

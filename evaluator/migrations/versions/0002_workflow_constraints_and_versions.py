@@ -8,7 +8,13 @@ Create Date: 2026-12-02 02:00:00
 from alembic import op
 import sqlalchemy as sa
 
-from evaluator.workflow import OrgKind, Phase, Status, ZoneType
+# The vocabularies as they stood at this revision (later revisions widen them; a migration never
+# reads the live enumerations, which move on).
+OrgKind = ("county", "subdistrict", "community")
+Phase = ("draft", "open", "review", "scoring_closed", "notice", "final")
+Status = ("draft", "submitted", "withdrawn", "under_review", "scored", "shortlisted", "not_shortlisted",
+          "recognised", "rejected")
+ZoneType = ("community_governance_zone", "subdistrict_service_zone", "featured_community")
 
 
 # revision identifiers, used by Alembic.
@@ -19,7 +25,7 @@ depends_on = None
 
 
 def _one_of(column, values):
-    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 def upgrade():

@@ -1,0 +1,8 @@
+"""Reviewer assignment: automatic and manual, recusal, declared conflicts."""
+
+from __future__ import annotations
+
+from evaluator.api.parsing import Blueprint
+
+PREFIX = ""
+blp = Blueprint("assignments", __name__, description="Reviewer assignment: automatic and manual, recusal, declared conflicts.")

@@ -1,0 +1,8 @@
+"""Pages of the region offices (county and city civil-affairs offices): the queue of their region's
+applications, the check form, the city's ranking and quota."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("region", __name__, url_prefix="/region")

@@ -1,0 +1,8 @@
+"""Pages of an expert reviewer: the queue of assignments with progress, the scoring page, recusal
+and the profile (expertise, declared conflicts)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("reviewer", __name__, url_prefix="/reviewer")
