@@ -5,4 +5,4 @@ from __future__ import annotations
 from evaluator.api.parsing import Blueprint
 
 PREFIX = ""
-blp = Blueprint("results", __name__, description="Results: compute a snapshot with the engine, read it, export it.")
+blp = Blueprint("results", __name__, description=__doc__)

@@ -5,4 +5,4 @@ from __future__ import annotations
 from evaluator.api.parsing import Blueprint
 
 PREFIX = ""
-blp = Blueprint("reviews", __name__, description="Expert reviews: scores per indicator, comments, vetoes and bonus verification.")
+blp = Blueprint("reviews", __name__, description=__doc__)

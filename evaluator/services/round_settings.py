@@ -32,7 +32,7 @@ CITY_CODE = Pattern(r"^\d{4}00$", error="A city code is 6 digits ending in 00.")
 class QuotaSchema(Schema):
     """A city's quota: a number of applications, or a share of the city's applications."""
 
-    class Meta:
+    class Meta:  # noqa: D106
         unknown = RAISE
 
     kind = fields.String(required=True, validate=validate.OneOf(("number", "share")))
@@ -49,7 +49,7 @@ class QuotaSchema(Schema):
 class ConflictRulesSchema(Schema):
     """Which conflict rules apply to the round's assignments."""
 
-    class Meta:
+    class Meta:  # noqa: D106
         unknown = RAISE
 
     same_region = fields.Boolean()
@@ -61,7 +61,7 @@ class ConflictRulesSchema(Schema):
 class ReviewSettingsSchema(Schema):
     """The settings a round stores; every key is optional (a default applies)."""
 
-    class Meta:
+    class Meta:  # noqa: D106
         unknown = RAISE
 
     county_step = fields.Boolean()
