@@ -47,7 +47,8 @@ class ApplicationSchema(Schema):
     id = fields.Integer()
     round_id = fields.Integer()
     organisation = fields.Nested(OrganisationSchema)
-    status = fields.String(metadata={"description": "draft → submitted → withdrawn (later: review statuses)"})
+    status = fields.String(metadata={
+        "description": "draft → submitted → endorsed → recommended → under_review; or withdrawn, declined"})
     figures = fields.Dict(metadata=_FIGURES)
     self_assessment = fields.Dict(metadata=_SCORES)
     warnings = fields.Method("_warnings", metadata={
@@ -55,6 +56,12 @@ class ApplicationSchema(Schema):
         "description": "Figures that are legal but unusual, in the reader's language."})
     missing_required = fields.Method("_missing", metadata={
         "description": "Required fields not filled in yet (submit refuses while any are missing)."})
+    bonus_claims = fields.List(fields.String(), metadata={
+        "description": "Ids of the criteria's bonus items (those without a condition) the applicant claims."})
+    office_note = fields.String(allow_none=True, metadata={
+        "description": "The region office's reason when it returned or declined the application."})
+    city_rank = fields.Integer(allow_none=True, metadata={
+        "description": "The city office's rank of a recommended application (1 first)."})
     submitted_at = UtcDateTime(allow_none=True)
     created_at = UtcDateTime()
     updated_at = UtcDateTime()
@@ -79,6 +86,9 @@ class ApplicationPatchSchema(Schema):
 
     figures = fields.Dict(keys=fields.String(), metadata=_FIGURES)
     self_assessment = fields.Dict(keys=fields.String(), metadata=_SCORES)
+    bonus_claims = fields.List(fields.String(validate=validate.Length(max=80)),
+                               validate=validate.Length(max=200), metadata={
+        "description": "The whole list of claimed bonus item ids (replaces the one before)."})
 
 
 class ListArgsSchema(service.ListFilterSchema):
@@ -196,7 +206,7 @@ def patch(body, application_id: int):
     app = get_application(application_id)
     actor = authorize(signed_in_user(), "application.edit", app)
     app = service.update_application(actor, app, body.get("figures"), body.get("self_assessment"),
-                                     if_match())
+                                     if_match(), bonus_claims=body.get("bonus_claims"))
     return app, 200, etag_header(app)
 
 

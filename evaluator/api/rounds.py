@@ -13,6 +13,7 @@ from evaluator.criteria.loader import MAX_YAML_BYTES
 from evaluator.criteria.schema import ID_RE
 from evaluator.extensions import db
 from evaluator.models import Round
+from evaluator.services import round_settings
 from evaluator.services import rounds as service
 from evaluator.services.policy import authorize
 from evaluator.services.workflow import move_round
@@ -141,3 +142,29 @@ def post_transition(body, round_id: int):
     actor = authorize(signed_in_user(), "round.transition")
     rnd = move_round(actor, get_round(round_id), body["to"], body["reason"], if_match())
     return rnd, 200, etag_header(rnd)
+
+
+class RoundSettingsSchema(round_settings.ReviewSettingsSchema):
+    """A round's review settings: region steps and quotas, panels, conflict rules, blind mode,
+    disagreement spread (docs/vetting.md). A PATCH merges the keys given; GET shows every default."""
+
+
+@blp.route("/<int:round_id>/settings", methods=["GET"])
+@guard("round.settings")
+@blp.response(200, RoundSettingsSchema)
+def get_settings(round_id: int):
+    """The round's review settings with every default filled in (admin); the ETag is the round's."""
+    authorize(signed_in_user(), "round.settings")
+    rnd = get_round(round_id)
+    return round_settings.settings_of(rnd).as_dict(), 200, etag_header(rnd)
+
+
+@blp.route("/<int:round_id>/settings", methods=["PATCH"])
+@guard("round.settings")
+@blp.arguments(RoundSettingsSchema)
+@blp.response(200, RoundSettingsSchema)
+def patch_settings(body, round_id: int):
+    """Change the round's review settings before the review begins (admin; If-Match honoured; audited)."""
+    actor = authorize(signed_in_user(), "round.settings")
+    rnd = round_settings.update_settings(actor, get_round(round_id), body, if_match())
+    return round_settings.settings_of(rnd).as_dict(), 200, etag_header(rnd)

@@ -26,7 +26,7 @@ from evaluator.models.base import utcnow
 from evaluator.services import audit
 from evaluator.services.workflow import lock
 from evaluator.validation import text_problem
-from evaluator.workflow import OrgKind
+from evaluator.workflow import REGION_ROLES, OrgKind
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,80}$"
 """A username: 3 to 80 ASCII letters, digits, '_', '.' or '-'."""
@@ -116,7 +116,22 @@ def user_errors(data: dict[str, Any]) -> dict[str, list[str]]:
     region = data.get("home_region_code")
     if region is not None and not (isinstance(region, str) and re.fullmatch(REGION_CODE_PATTERN, region)):
         errors["home_region_code"] = [msg("A region code has 6, 9 or 12 digits.")]
+    elif data.get("role") in REGION_ROLES:
+        errors.update(office_region_errors(data["role"], region))
     return errors
+
+
+def office_region_errors(role: str, region: Any) -> dict[str, list[str]]:
+    """A region office's scope: a county office's county code (6 digits not ending in 00), a city
+    office's city code (6 digits ending in 00, not 0000)."""
+    code = region if isinstance(region, str) else ""
+    if role == "county_office" and not (_ASCII_DIGITS[6].fullmatch(code) and not code.endswith("00")):
+        return {"home_region_code": [msg("A county office's region is its county code: 6 digits not "
+                                         "ending in 00, e.g. 510107.")]}
+    if role == "city_office" and not re.fullmatch(r"[0-9]{2}(?!00)[0-9]{2}00", code):
+        return {"home_region_code": [msg("A city office's region is its city code: 6 digits ending in "
+                                         "00, e.g. 510100.")]}
+    return {}
 
 
 def create_user(actor: User | None, data: dict[str, Any], *, password_hash: str | None = None) -> User:

@@ -77,8 +77,10 @@ def create_application(actor: User, rnd: Round, figures: dict, self_assessment: 
 
 
 def update_application(actor: User, app: Application, figures: dict | None,
-                       self_assessment: dict | None, expected: Collection[str] | None = None) -> Application:
-    """Change a draft's figures and self-assessment (keys given replace, null removes).
+                       self_assessment: dict | None, expected: Collection[str] | None = None,
+                       bonus_claims: list | None = None) -> Application:
+    """Change a draft's figures and self-assessment (keys given replace, null removes), and its
+    bonus claims (given: the whole list).
 
     ``expected``: the ETags of the client's If-Match, if any (412 when stale).
     """
@@ -88,11 +90,15 @@ def update_application(actor: User, app: Application, figures: dict | None,
     new_figures = intake.merge(app.figures, intake.check_figures(cs, figures or {}, partial=True))
     new_scores = intake.merge(app.self_assessment,
                               intake.check_self_assessment(cs, self_assessment or {}))
+    before_claims = list(app.bonus_claims or [])
+    new_claims = before_claims if bonus_claims is None else intake.check_bonus_claims(cs, bonus_claims)
     changed = diff("figures", app.figures, new_figures) | diff("self_assessment", app.self_assessment,
                                                                new_scores)
+    if new_claims != before_claims:
+        changed["bonus_claims"] = {"before": before_claims, "after": new_claims}
     if not changed:
         return app
-    app.figures, app.self_assessment = new_figures, new_scores
+    app.figures, app.self_assessment, app.bonus_claims = new_figures, new_scores, new_claims
     app.warnings = intake.intake_warnings(cs, new_figures)
     db.session.flush()
     audit.record(actor, "application.updated", "application", app.id,

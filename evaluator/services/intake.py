@@ -192,6 +192,31 @@ def check_self_assessment(cs: CriteriaSet, data: Any) -> dict[str, Any]:
     return {k: (None if v is None else float(v)) for k, v in data.items()}
 
 
+def claimable_bonus(cs: CriteriaSet) -> list[Any]:
+    """The bonus items an applicant may claim: those without a condition on the figures."""
+    return [b for b in cs.bonus_items if b.when is None]
+
+
+def check_bonus_claims(cs: CriteriaSet, data: Any) -> list[str]:
+    """The claimed bonus item ids, in the criteria's order: each once, each claimable (no ``when``)."""
+    if not isinstance(data, list) or not all(isinstance(v, str) for v in data):
+        raise ServiceError(422, msg("The bonus claims are a list of bonus item ids."),
+                           {"bonus_claims": [msg("Not a list of ids.")]})
+    claimable = {b.id for b in claimable_bonus(cs)}
+    conditional = {b.id for b in cs.bonus_items} - claimable
+    errors: dict[str, list[str]] = {}
+    for k, value in enumerate(data):
+        if value in conditional:
+            errors[str(k)] = [msg("'%(id)s' is awarded by the figures; it cannot be claimed.", id=value[:80])]
+        elif value not in claimable:
+            errors[str(k)] = [msg("Unknown bonus item '%(id)s'.", id=value[:80])]
+        elif value in data[:k]:
+            errors[str(k)] = [msg("'%(id)s' is claimed twice.", id=value)]
+    if errors:
+        raise ServiceError(422, msg("The bonus claims have problems."), {"bonus_claims": errors})
+    return [b.id for b in cs.bonus_items if b.id in set(data)]
+
+
 def missing_required(cs: CriteriaSet, figures: dict[str, Any]) -> list[str]:
     """Keys of required fields not yet filled in (an empty text or choice list counts as missing)."""
     return [f.key for f in cs.fields if f.required and figures.get(f.key) in (None, "", [])]

@@ -16,8 +16,10 @@ from evaluator.web.formatting import show_number
 from evaluator.web.pages import FormErrors, done, form_errors, posted_version, render_form
 
 
-def assessment_page(app: Application, errors: FormErrors | None = None, values: dict | None = None):
-    """The self-assessment form (values: the posted ones after a refusal, else the stored scores)."""
+def assessment_page(app: Application, errors: FormErrors | None = None, values: dict | None = None,
+                    claims: list | None = None):
+    """The self-assessment form (values: the posted ones after a refusal, else the stored scores),
+    with the bonus items the applicant may claim (those without a condition on the figures)."""
     cs = round_criteria(app.round)
     stored = {k: forms.plain(v) for k, v in (app.self_assessment or {}).items() if v is not None}
     sections = [(section, [n for n in section.walk() if n.is_leaf]) for section in cs.indicators]
@@ -25,7 +27,8 @@ def assessment_page(app: Application, errors: FormErrors | None = None, values: 
                        sections=sections, values=values if values is not None else stored,
                        editable=forms.editable(app), name_of=forms.name_of, how_checked=forms.how_checked,
                        method_label=forms.method_label, materials={m.key: m for m in cs.materials},
-                       points=show_number, plain=forms.plain)
+                       points=show_number, plain=forms.plain, claimable=intake.claimable_bonus(cs),
+                       claims=claims if claims is not None else list(app.bonus_claims or []))
 
 
 @bp.route("/applications/<int:application_id>/self-assessment")
@@ -41,9 +44,10 @@ def save_assessment(application_id: int):
     user, app = load(application_id, "application.edit")
     cs = round_criteria(app.round)
     with form_errors() as errors:
+        claims = request.form.getlist("bonus_claims") if request.form.get("bonus_claims_shown") else None
         service.update_application(user, app, None, intake.self_assessment_from_form(cs, request.form),
-                                   posted_version())
+                                   posted_version(), bonus_claims=claims)
         done(N_("The self-assessment has been saved."))
         return redirect(url_for("applicant.assessment", application_id=app.id), 303)
     posted = {leaf.id: request.form.get(f"self_assessment.{leaf.id}") for leaf in cs.leaves}
-    return assessment_page(app, errors, posted)
+    return assessment_page(app, errors, posted, request.form.getlist("bonus_claims"))

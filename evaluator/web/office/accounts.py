@@ -41,7 +41,7 @@ class UserForm(UserSchema):
 
 
 PAGE_SIZE = 25
-NEW_ROLES = ("reviewer", "applicant")
+NEW_ROLES = ("reviewer", "applicant", "county_office", "city_office")
 """Roles the page creates (administrators are made with ``flask create-admin`` or the API)."""
 MAX_CHOICES = 2000
 
@@ -85,7 +85,8 @@ def _organisation_choices(search: str | None) -> list[tuple[int, str]]:
 
 @bp.route("/accounts/users/new", methods=["GET", "POST"])
 def user_new():
-    """Create a reviewer's or an applicant's account, with a chosen or a generated password."""
+    """Create a reviewer's, an applicant's or a region office's account, with a chosen or a generated
+    password (a region office's home region code is its county or city code)."""
     actor = page_user("user.create")
     values = _filled(request.form) if request.method == "POST" else {
         k: request.args[k] for k in ("role", "organisation_id") if request.args.get(k)}
@@ -100,6 +101,8 @@ def user_new():
             elif data.get("role") == "applicant":
                 data.pop("affiliation", None)
                 data.pop("home_region_code", None)
+            elif data.get("role") in ("county_office", "city_office"):
+                data.pop("organisation_id", None)
             generated = values.get("generate") == "1"
             if generated:
                 data["password"] = accounts.generate_password()

@@ -6,3 +6,5 @@ from __future__ import annotations
 from flask import Blueprint
 
 bp = Blueprint("region", __name__, url_prefix="/region")
+
+from evaluator.web.region import application, queue, ranking  # noqa: E402, F401 (register the views)

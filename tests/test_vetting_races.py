@@ -1,0 +1,69 @@
+"""The city's quota under concurrent rankings, through a real gunicorn with several workers: two
+offices (or two tabs) of one city never recommend more than the quota together."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import func, select
+
+from evaluator.extensions import db
+from evaluator.models import Application, AuditEvent
+from tests.live import gunicorn
+
+
+@pytest.fixture(scope="module")
+def server(_app, database_url, tmp_path_factory):
+    """Three gunicorn workers over the suite's database, for this module's tests."""
+    with gunicorn(database_url, tmp_path_factory.mktemp("live-materials"), workers=3) as live:
+        yield live
+
+
+def parallel(calls):
+    """Run the zero-argument callables at once; their results in order."""
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return [f.result(timeout=120) for f in [pool.submit(c) for c in calls]]
+
+
+def recommended() -> set[int]:
+    db.session.rollback()  # read what the server committed
+    return set(db.session.scalars(select(Application.id).where(Application.status == "recommended")))
+
+
+def test_concurrent_rankings_never_exceed_the_quota(server, app, make_round, make_office, make_application):
+    rnd = make_round()
+    rnd.settings = {"quota": {"kind": "number", "value": 2}}
+    db.session.commit()
+    apps = [make_application(rnd, "510107", status="endorsed") for _ in range(8)]
+    tabs = [make_office("city", "510100")[1] for _ in range(4)]  # four accounts of one city office
+    pairs = [[apps[2 * k].id, apps[2 * k + 1].id] for k in range(4)]
+    url = f"/api/v1/rounds/{rnd.id}/recommendations"
+    for _ in range(3):
+        replies = parallel([lambda p=p, h=h: server.request("PUT", url, {"application_ids": p}, h)
+                            for p, h in zip(pairs, tabs, strict=True)])
+        assert [r.status for r in replies] == [200] * 4, (replies, server.log())
+        chosen = recommended()
+        assert len(chosen) == 2 and sorted(chosen) in [sorted(p) for p in pairs], chosen
+        ranks = db.session.scalars(select(Application.city_rank).where(Application.id.in_(chosen)))
+        assert sorted(ranks) == [1, 2]
+    # each recommendation is audited once: the events of every move balance
+    db.session.rollback()
+    count = lambda action: db.session.scalar(select(func.count()).select_from(AuditEvent)  # noqa: E731
+                                             .where(AuditEvent.action == action))
+    assert count("application.recommended") - count("application.unrecommended") == 2
+
+
+def test_a_ranking_racing_an_over_quota_ranking(server, app, make_round, make_office, make_application):
+    rnd = make_round()
+    rnd.settings = {"quota": {"kind": "number", "value": 3}}
+    db.session.commit()
+    apps = [make_application(rnd, "510107", status="endorsed") for _ in range(6)]
+    first, second = make_office("city", "510100")[1], make_office("city", "510100")[1]
+    url = f"/api/v1/rounds/{rnd.id}/recommendations"
+    ids = [a.id for a in apps]
+    ok, too_many = parallel([
+        lambda: server.request("PUT", url, {"application_ids": ids[:3]}, first),
+        lambda: server.request("PUT", url, {"application_ids": ids[2:]}, second)])
+    assert ok.status == 200 and too_many.status == 409, server.log()
+    assert recommended() == set(ids[:3])
