@@ -89,7 +89,7 @@ def validate_assignment(problem: AssignmentProblem, application_ids: Iterable[Ha
     matrices = conflict_matrices(problem)
     seen: set[tuple[int, int]] = set()
     panel = Counter()
-    load = Counter()
+    load = Counter({j: int(v) for j, v in enumerate(problem.reviewer_loads) if v})
     for a, r in zip(apps, revs, strict=True):
         if a not in a_index or r not in r_index:
             violations.append(msg("Unknown pair: application %(app)s, reviewer %(rev)s.", app=a, rev=r))

@@ -36,12 +36,13 @@ def panel_masks(panel_member_masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 
 def greedy_plan(allowed: np.ndarray, masks: np.ndarray, per_row: int, cap: int, order: np.ndarray,
-                rank: np.ndarray) -> np.ndarray:
+                rank: np.ndarray, initial: np.ndarray | None = None) -> np.ndarray:
     """Rows in ``order`` each take reviewers below the cap, most new sections first, then the least
-    loaded, then the lowest ``rank``. Returns the (possibly incomplete) assigned matrix."""
+    loaded (counting ``initial`` loads), then the lowest ``rank``. Returns the (possibly incomplete)
+    assigned matrix."""
     n, m = allowed.shape
     assigned = np.zeros((n, m), bool)
-    loads = np.zeros(m, np.int64)
+    loads = np.zeros(m, np.int64) if initial is None else initial.astype(np.int64).copy()
     tiebreak = (m - 1 - rank).astype(np.int64)
     for a in order:
         covered = np.int64(0)

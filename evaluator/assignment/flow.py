@@ -41,14 +41,17 @@ def pair_costs(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, planned:
 
 
 def solve_flow(n: int, m: int, rows: np.ndarray, cols: np.ndarray, costs: np.ndarray, per_row: int,
-               cap: int, active: np.ndarray) -> FlowResult:
-    """Min-cost maximum flow giving each active row up to ``per_row`` columns, each column ≤ ``cap``."""
+               cap: int, active: np.ndarray, initial: np.ndarray | None = None) -> FlowResult:
+    """Min-cost maximum flow giving each active row up to ``per_row`` columns, each column ≤ ``cap``.
+
+    ``initial``: the load each column holds already; it uses up the column's cheapest units."""
     source, sink = 0, n + m + 1
     rows_active = np.flatnonzero(active)
     demand = per_row * rows_active.size
     keep = active[rows]
     rows, cols, costs = rows[keep], cols[keep], costs[keep]
-    base = min(cap, demand // m) if m else 0
+    held = np.zeros(m, np.int64) if initial is None else initial.astype(np.int64)
+    base = min(cap, (demand + int(held.sum())) // m) if m else 0
     tails = [np.zeros(rows_active.size, np.int32), (rows + 1).astype(np.int32)]
     heads = [(rows_active + 1).astype(np.int32), (cols + n + 1).astype(np.int32)]
     caps = [np.full(rows_active.size, per_row, np.int64), np.ones(rows.size, np.int64)]
@@ -57,12 +60,12 @@ def solve_flow(n: int, m: int, rows: np.ndarray, cols: np.ndarray, costs: np.nda
     if base > 0:
         tails.append(reviewers)
         heads.append(np.full(m, sink, np.int32))
-        caps.append(np.full(m, base, np.int64))
+        caps.append(np.maximum(base - held, 0))
         unit.append(np.zeros(m, np.int64))
     for k in range(1, cap - base + 1):
         tails.append(reviewers)
         heads.append(np.full(m, sink, np.int32))
-        caps.append(np.ones(m, np.int64))
+        caps.append((held < base + k).astype(np.int64))
         unit.append(np.full(m, BALANCE * k, np.int64))
     solver = min_cost_flow.SimpleMinCostFlow()
     solver.add_arcs_with_capacity_and_unit_cost(np.concatenate(tails), np.concatenate(heads),

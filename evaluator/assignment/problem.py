@@ -58,7 +58,10 @@ class AssignmentProblem:
     The per-application sequences are aligned with ``application_ids``, the per-reviewer ones with
     ``reviewer_ids``. ``conflicts`` are declared (application id, reviewer id) pairs. Expertise keys
     that are not among ``sections`` are ignored. ``max_load`` is each reviewer's cap; by default
-    ``ceil(applications × per_application / reviewers) + slack``.
+    ``ceil((applications × per_application + held) / reviewers) + slack``. ``reviewer_loads``: the
+    assignments each reviewer already holds (of earlier runs), counted against the cap; the pairs
+    already made are the caller's to forbid (as declared conflicts), so the problem is the remaining
+    need only.
     """
 
     application_ids: Sequence[Hashable]
@@ -75,6 +78,7 @@ class AssignmentProblem:
     slack: int = 1
     rules: ConflictRules = field(default_factory=ConflictRules)
     seed: int = 0
+    reviewer_loads: Sequence[int] = ()  # assignments each reviewer holds already (counted against the cap)
 
     def __post_init__(self):
         set_ = object.__setattr__
@@ -87,6 +91,7 @@ class AssignmentProblem:
         set_(self, "reviewer_regions", tuple(str(c).strip() for c in self.reviewer_regions))
         set_(self, "sections", tuple(str(s) for s in self.sections))
         set_(self, "conflicts", tuple((a, r) for a, r in self.conflicts))
+        set_(self, "reviewer_loads", tuple(self.reviewer_loads))
         errors = self._problems()
         if errors:
             raise ProblemError(errors)
@@ -99,7 +104,8 @@ class AssignmentProblem:
                 ("application_affiliations", len(self.application_affiliations), n),
                 ("reviewer_regions", len(self.reviewer_regions), m),
                 ("reviewer_affiliations", len(self.reviewer_affiliations), m),
-                ("reviewer_expertise", len(self.reviewer_expertise), m)):
+                ("reviewer_expertise", len(self.reviewer_expertise), m),
+                ("reviewer_loads", len(self.reviewer_loads), len(self.reviewer_loads) and m)):
             if size != expected:
                 errors.append(msg("%(name)s has %(size)s entries, %(expected)s expected.",
                                   name=name, size=size, expected=expected))
@@ -116,6 +122,8 @@ class AssignmentProblem:
             errors.append(msg("The maximum load must be a whole number of at least 0."))
         if not isinstance(self.slack, int) or self.slack < 0:
             errors.append(msg("The load slack must be a whole number of at least 0."))
+        if any(not isinstance(v, int) or isinstance(v, bool) or v < 0 for v in self.reviewer_loads):
+            errors.append(msg("The reviewers' current loads must be whole numbers of at least 0."))
         codes = [*self.application_counties, *self.reviewer_regions]
         bad = sorted({c for c in codes if len(c) < 6 or not c[:6].isdigit()})
         if bad:
@@ -134,7 +142,14 @@ class AssignmentProblem:
         m = len(self.reviewer_ids)
         if m == 0:
             return 0
-        return math.ceil(len(self.application_ids) * self.per_application / m) + self.slack
+        held = sum(self.reviewer_loads)
+        return math.ceil((len(self.application_ids) * self.per_application + held) / m) + self.slack
+
+    def initial_loads(self) -> np.ndarray:
+        """The assignments each reviewer holds already (zeros unless ``reviewer_loads`` is given)."""
+        if not self.reviewer_loads:
+            return np.zeros(len(self.reviewer_ids), np.int64)
+        return np.asarray(self.reviewer_loads, dtype=np.int64)
 
     def expertise_masks(self) -> np.ndarray:
         """Each reviewer's expertise among the sections, as bits of an int64 (bit i = section i)."""

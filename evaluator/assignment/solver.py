@@ -25,6 +25,7 @@ def assign(problem: AssignmentProblem, *, max_passes: int = 6) -> Assignment:
     n, m = len(problem.application_ids), len(problem.reviewer_ids)
     need, cap = problem.per_application, problem.cap
     rng = np.random.default_rng(problem.seed)
+    held = problem.initial_loads()
     matrices = conflict_matrices(problem)
     allowed = matrices.allowed
     masks = problem.expertise_masks()
@@ -35,8 +36,8 @@ def assign(problem: AssignmentProblem, *, max_passes: int = 6) -> Assignment:
     t = time.perf_counter()
     active = candidates >= need
     order_b = np.lexsort((rng.random(n), candidates))
-    plans = [greedy_plan(allowed & active[:, None], masks, need, cap, np.arange(n), np.arange(m)),
-             greedy_plan(allowed & active[:, None], masks, need, cap, order_b, rng.permutation(m))]
+    plans = [greedy_plan(allowed & active[:, None], masks, need, cap, np.arange(n), np.arange(m), held),
+             greedy_plan(allowed & active[:, None], masks, need, cap, order_b, rng.permutation(m), held)]
     plan = max(plans, key=lambda p: _plan_quality(p, masks, need))
     timings["plan"] = time.perf_counter() - t
 
@@ -44,7 +45,7 @@ def assign(problem: AssignmentProblem, *, max_passes: int = 6) -> Assignment:
     rows, cols = np.nonzero(allowed)
     weights = popcount(masks)
     costs = pair_costs(rows, cols, weights, plan[rows, cols], cap, len(problem.sections), rng)
-    flow = solve_flow(n, m, rows, cols, costs, need, cap, active)
+    flow = solve_flow(n, m, rows, cols, costs, need, cap, active, held)
     timings["flow"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -52,7 +53,7 @@ def assign(problem: AssignmentProblem, *, max_passes: int = 6) -> Assignment:
     full = flow.per_row == need
     keep = full[flow.rows]
     assigned[flow.rows[keep], flow.cols[keep]] = True
-    loads = assigned.sum(axis=0).astype(np.int64)
+    loads = assigned.sum(axis=0).astype(np.int64) + held
     short = np.flatnonzero(active & ~full)
     short = short[np.lexsort((rng.random(short.size), -candidates[short], -flow.per_row[short]))]
     for u in short:
@@ -69,7 +70,7 @@ def assign(problem: AssignmentProblem, *, max_passes: int = 6) -> Assignment:
     timings["coverage"] = time.perf_counter() - t
 
     uncovered = tuple(Uncovered(problem.application_ids[a], int(candidates[a]),
-                                _reason(problem, matrices, int(a), int(candidates[a]), cap))
+                                _reason(problem, matrices, int(a), int(candidates[a]), cap, held))
                       for a in np.flatnonzero(~full))
     covered = np.where(full, popcount(improver.cov), 0)
     n_sections = len(problem.sections)
@@ -82,7 +83,7 @@ def assign(problem: AssignmentProblem, *, max_passes: int = 6) -> Assignment:
     return Assignment(
         application_ids=app_ids[pr] if pr.size else app_ids[:0],
         reviewer_ids=rev_ids[pc] if pc.size else rev_ids[:0],
-        loads=assigned.sum(axis=0).astype(np.int64), cap=cap, uncovered=uncovered,
+        loads=assigned.sum(axis=0).astype(np.int64) + held, cap=cap, uncovered=uncovered,
         sections_covered=covered.astype(np.int64), coverable=popcount(coverable), coverage=share,
         overall_coverage=overall, fully_covered=int((full & (covered == n_sections)).sum()),
         objective=int(covered.sum()), flow_cost=flow.cost, max_flow=flow.value, status=status,
@@ -100,7 +101,7 @@ def _plan_quality(plan: np.ndarray, masks: np.ndarray, need: int) -> tuple[int, 
 
 
 def _reason(problem: AssignmentProblem, matrices: ConflictMatrices, a: int, candidates: int,
-            cap: int) -> Message:
+            cap: int, held: np.ndarray) -> Message:
     need, m, n = problem.per_application, len(problem.reviewer_ids), len(problem.application_ids)
     if candidates < need:
         region, affiliation, declared = matrices.reasons(a)
@@ -110,7 +111,7 @@ def _reason(problem: AssignmentProblem, matrices: ConflictMatrices, a: int, cand
                    "%(affiliation)s share an affiliation and %(declared)s declared a conflict.",
                    candidates=candidates, need=need, others=m - candidates, region=region, level=level,
                    affiliation=affiliation, declared=declared)
-    if m * cap < n * need:
+    if m * cap - int(held.sum()) < n * need:
         return msg("Not enough reviewer capacity: %(capacity)s assignments (%(reviewers)s reviewers × "
                    "at most %(cap)s) for %(needed)s needed (%(applications)s applications × %(need)s).",
                    capacity=m * cap, reviewers=m, cap=cap, needed=n * need, applications=n, need=need)
