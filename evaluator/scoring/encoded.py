@@ -66,7 +66,9 @@ class EncodedReviews:
     reviewer's integer id; ``indicator``: the position of an expert leaf in ``criteria.leaves``,
     or -1 for a row that only raises a flag; ``score``: float64 in [0, the leaf's points] (NaN on
     a flag-only row); ``flag`` (optional): the position of a veto flag in :func:`flag_names`,
-    -1 for none. A reviewer raising two flags on one application gives two rows.
+    -1 for none. A reviewer raising two flags on one application gives two rows. ``scope``
+    (optional, with ``scopes`` given to :func:`score_encoded`): the row's reviewing group, a
+    position in ``scopes`` (e.g. 0 = the materials panel, 1 = the on-site inspection group).
     """
 
     app: np.ndarray
@@ -74,6 +76,7 @@ class EncodedReviews:
     indicator: np.ndarray
     score: np.ndarray
     flag: np.ndarray | None = None
+    scope: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -95,15 +98,21 @@ def score_encoded(
     reviews: EncodedReviews | None = None,
     claims: EncodedClaims | None = None,
     reviewers: np.ndarray | None = None,
+    scopes: np.ndarray | None = None,
 ) -> RoundResult:
     """Check encoded inputs, build the engine's tables from them and score the round.
 
-    ``reviewers``, when given, is the roster (integer ids) every score must come from. Raises
+    ``reviewers``, when given, is the roster (integer ids) every score must come from.
+    ``scopes``, when given, is a bool matrix (groups × expert indicators): the indicators each
+    reviewing group scores; every score row then names its group (``EncodedReviews.scope``), a
+    review is complete when it scores every indicator of its group, and an application is complete
+    when each group that scores something has ``min_reviews`` reviewers on it. Raises
     :class:`InputError` listing every problem of the three inputs. Application ids appear in the
     result as decimal text (``"17"``), exactly as :func:`score_round` would show them, so
     explanations, exports and the ``id`` tie-break behave the same way on both paths.
     """
-    figures, parsed_reviews, claimed = read_encoded(criteria, applications, reviews, claims, reviewers)
+    figures, parsed_reviews, claimed = read_encoded(criteria, applications, reviews, claims, reviewers,
+                                                    scopes)
     return score_parsed(criteria, figures, parsed_reviews, claimed)
 
 
@@ -113,6 +122,7 @@ def read_encoded(
     reviews: EncodedReviews | None = None,
     claims: EncodedClaims | None = None,
     reviewers: np.ndarray | None = None,
+    scopes: np.ndarray | None = None,
 ) -> tuple[FigureTable, Reviews, np.ndarray]:
     """Check the encoded inputs; return what :func:`score_parsed` takes or raise ``InputError``."""
     app_problems, score_problems = Problems("applications"), Problems("scores")
@@ -124,7 +134,7 @@ def read_encoded(
         text_ids = ids.astype(str).astype(object)
         figures = _figures(criteria, applications, ids, text_ids, app_problems)
         lookup = _Lookup(ids)
-        reviewed = _reviews(criteria, reviews, lookup, text_ids, reviewers, score_problems)
+        reviewed = _reviews(criteria, reviews, lookup, text_ids, reviewers, score_problems, scopes)
         claimed = _claims(criteria, claims, lookup, claim_problems)
     everything = app_problems.items + score_problems.items + claim_problems.items
     omitted = app_problems.omitted + score_problems.omitted + claim_problems.omitted
@@ -414,7 +424,8 @@ def _text(f: Field, value: Any, present: bool, missing: np.ndarray, problems: Pr
 
 
 def _reviews(criteria: CriteriaSet, rv: EncodedReviews | None, lookup: _Lookup, text_ids: np.ndarray,
-             roster: np.ndarray | None, problems: Problems) -> Reviews | None:
+             roster: np.ndarray | None, problems: Problems, scopes: np.ndarray | None = None
+             ) -> Reviews | None:
     """Check the score rows and encode them as the engine's :class:`Reviews` (None if bad).
 
     Each check is first made on the whole column at once (a min, a max, an ``all``); the rows
@@ -517,6 +528,18 @@ def _reviews(criteria: CriteriaSet, rv: EncodedReviews | None, lookup: _Lookup, 
             _each(problems, wrong, lambda i: msg("unknown veto flag '%(flag)s' (known: none)",
                                                  flag=str(flag[i])), column="flag", application_id=app_id)
 
+    scope = group_of = None
+    if scopes is not None:
+        checked = _scope_arrays(problems, rv, scopes, m, n_ind)
+        if checked is None:
+            return None
+        scope, group_of = checked
+        with np.errstate(invalid="ignore"):
+            outside = (ind_code >= 0) & ~group_of[scope, np.maximum(ind_code, 0)]
+        _each(problems, outside, lambda i: msg("'%(id)s' is not scored by the reviewing group of this row",
+                                               id=leaves[ind[i]].id),
+              column="indicator_id", application_id=app_id)
+
     # The rows that count: a known application, a reviewer on the roster, an expert indicator.
     keep_all = bool(known_app and on_roster is True and all_expert)
     keep = np.ones(m, dtype=bool) if keep_all else (app_code >= 0) & on_roster & (ind_code >= 0)
@@ -524,13 +547,21 @@ def _reviews(criteria: CriteriaSet, rv: EncodedReviews | None, lookup: _Lookup, 
                        max(1, rev_index.size), rev, app_id)
     refuse = criteria.aggregation.partial_reviews == "error"
     notes: list[str] = []
-    if partial and refuse:  # rare: the table reader's own checks and messages, sorts and all
-        _partial(criteria, problems, app_code, rev_code, ind_code, keep, text_ids, rev_index)
-    if problems.items or problems.omitted:
-        return None
-    if partial:  # dropped, with a note each
-        notes = _partial(criteria, problems, app_code, rev_code, ind_code, keep, text_ids, rev_index)
+    if scope is not None and group_of is not None:  # completeness per reviewing group
+        if not (problems.items or problems.omitted):
+            notes = _scoped_partial(criteria, problems, app_code, rev_code, ind_code, scope, group_of, keep,
+                                    text_ids, rev_index)
+        if problems.items or problems.omitted:
+            return None
         keep_all = bool(keep.all())
+    else:
+        if partial and refuse:  # rare: the table reader's own checks and messages, sorts and all
+            _partial(criteria, problems, app_code, rev_code, ind_code, keep, text_ids, rev_index)
+        if problems.items or problems.omitted:
+            return None
+        if partial:  # dropped, with a note each
+            notes = _partial(criteria, problems, app_code, rev_code, ind_code, keep, text_ids, rev_index)
+            keep_all = bool(keep.all())
     flag_rows = np.flatnonzero(flag >= 0)
     names = np.array(flags, dtype=object)
     if keep_all:
@@ -541,7 +572,68 @@ def _reviews(criteria: CriteriaSet, rv: EncodedReviews | None, lookup: _Lookup, 
         app=app_kept, indicator=ind_kept, reviewer=rev_kept, score=score_kept, reviewer_ids=rev_index,
         flag_app=app_code[flag_rows], flag_reviewer=rev_code[flag_rows],
         flag_name=names[flag[flag_rows]] if flag_rows.size else np.array([], dtype=object), notes=notes,
+        scope=None if scope is None else (scope if keep_all else scope[keep]), scopes=group_of,
     )
+
+
+def _scope_arrays(problems: Problems, rv: EncodedReviews, scopes: Any, m: int, n_ind: int
+                  ) -> tuple[np.ndarray, np.ndarray] | None:
+    """(each row's group as int64, the groups × indicators bool matrix), or None (reported)."""
+    groups = _array(problems, "scopes", scopes, "b", (np.shape(scopes)[0] if np.ndim(scopes) == 2 else -1,
+                                                     n_ind), msg("Not a valid boolean."))
+    if groups is None:
+        return None
+    if rv.scope is None:
+        problems.add(column="scope", message=msg("every score row needs its reviewing group"))
+        return None
+    scope = _array(problems, "scope", rv.scope, "iu", (m,), _not_integer())
+    if scope is None:
+        return None
+    scope = scope.astype(np.int64, copy=False)
+    if m and (scope.min() < 0 or scope.max() >= groups.shape[0]):
+        _each(problems, (scope < 0) | (scope >= groups.shape[0]),
+              lambda i: msg("unknown reviewing group '%(group)s'", group=str(scope[i])), column="scope")
+        return None
+    return scope, groups
+
+
+def _scoped_partial(criteria: CriteriaSet, problems: Problems, app_code: np.ndarray, rev_code: np.ndarray,
+                    ind_code: np.ndarray, scope: np.ndarray, groups: np.ndarray, keep: np.ndarray,
+                    text_ids: np.ndarray, rev_index: np.ndarray) -> list[str]:
+    """Reviewers who scored only part of their group's indicators of an application: refused, or
+    dropped for that application (``partial_reviews: drop``, with a note each)."""
+    rows = np.flatnonzero(keep)
+    if rows.size == 0:
+        return []
+    n_rev, n_groups = max(1, rev_index.size), groups.shape[0]
+    full_key = (app_code.astype(np.int64) * n_rev + rev_code) * n_groups + scope
+    uniq, counts = np.unique(full_key[rows], return_counts=True)
+    partial = uniq[counts < groups.sum(axis=1)[uniq % n_groups]]
+    if partial.size == 0:
+        return []
+    refuse = criteria.aggregation.partial_reviews == "error"
+    experts = [leaf.id for leaf in criteria.expert_leaves]
+    notes: list[str] = []
+    for p in partial:
+        if refuse and problems.full:
+            problems.omitted += 1
+            continue
+        pair, g = divmod(int(p), n_groups)
+        a, r = divmod(pair, n_rev)
+        scored = set(ind_code[rows][full_key[rows] == p].tolist())
+        wanted = np.flatnonzero(groups[g])
+        lacking = [experts[k] for k in wanted if k not in scored]
+        message = msg("reviewer %(reviewer)s scored %(scored)s of %(total)s expert indicators of "
+                      "%(application)s; missing: %(missing)s", reviewer=str(rev_index[r]),
+                      scored=len(scored), total=int(wanted.size), application=str(text_ids[a]),
+                      missing=lacking)
+        if refuse:
+            problems.add(application_id=str(text_ids[a]), column="indicator_id", message=message)
+        else:
+            notes.append(msg("%(problem)s — this reviewer's scores for it were dropped", problem=message))
+    if not refuse:
+        keep &= ~np.isin(full_key, partial)
+    return notes
 
 
 def _pair_counts(pair: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:

@@ -19,6 +19,10 @@ from evaluator.scoring.result import RoundResult
 from evaluator.scoring.reviews import Reviews, read_claims, read_reviews
 from evaluator.scoring.rules import bonus_matrix, grade_codes, veto_matrix
 
+ENGINE_VERSION = "1.1"
+"""The engine's version, stored with every results snapshot; raise it whenever a change to the
+engine can change a result computed from the same inputs."""
+
 _DENSE_PAIRS = 20_000_000
 """Up to this many (application, reviewer) cells, reviews per application are counted in a dense
 table; beyond it, by sorting the pairs (less memory)."""
@@ -64,6 +68,8 @@ def score_parsed(
     raw, n_reviews = expert_scores(criteria, reviews, n)
     complete = n_reviews >= criteria.aggregation.min_reviews if criteria.expert_leaves else (
         np.ones(n, dtype=bool))
+    if reviews.scopes is not None:
+        complete &= groups_complete(reviews, n, criteria.aggregation.min_reviews)
     final = raw["final"]
     for k, leaf in enumerate(criteria.expert_leaves):
         leaf_points[:, leaf_pos[leaf.id]] = np.where(complete, final[:, k], np.nan)
@@ -166,3 +172,16 @@ def expert_scores(criteria: CriteriaSet, reviews: Reviews, n: int) -> tuple[dict
     else:
         n_reviews = np.zeros(n, dtype=np.int64)
     return {"raw": raw, "final": final}, n_reviews
+
+
+def groups_complete(reviews: Reviews, n: int, min_reviews: int) -> np.ndarray:
+    """Per application: whether every reviewing group that scores something has ``min_reviews``
+    different reviewers on it (reviews with groups, from the encoded inputs)."""
+    assert reviews.scopes is not None and reviews.scope is not None
+    complete = np.ones(n, dtype=bool)
+    width = max(1, len(reviews.reviewer_ids))
+    for g in np.flatnonzero(reviews.scopes.any(axis=1)):
+        mine = reviews.scope == g
+        pairs = np.unique(reviews.app[mine] * width + reviews.reviewer[mine])
+        complete &= np.bincount(pairs // width, minlength=n) >= min_reviews
+    return complete

@@ -28,6 +28,10 @@ class Reviews:
     flag_reviewer: np.ndarray
     flag_name: np.ndarray
     notes: list[str] = field(default_factory=list)
+    # Reviewing groups (encoded inputs only): each score's group and the groups × indicators matrix
+    # of what each group scores; None: one panel scores every expert indicator.
+    scope: np.ndarray | None = None
+    scopes: np.ndarray | None = None
 
     @classmethod
     def empty(cls) -> Reviews:

@@ -1,0 +1,145 @@
+"""Results through the API equal the engine's and the per-application reference's on the same data."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from evaluator.extensions import db
+from evaluator.models import ApplicationResult, AuditEvent, ResultSnapshot
+from evaluator.scoring.encoded import EncodedApplications, EncodedClaims, EncodedReviews, score_encoded
+from evaluator.services.results_inputs import read_round
+from tests.reference import reference_round
+
+
+def compute(client, headers, rnd):
+    response = client.post(f"/api/v1/rounds/{rnd.id}/results/compute", headers=headers)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def all_lines(client, headers, rnd, **query):
+    response = client.get(
+        f"/api/v1/rounds/{rnd.id}/results", headers=headers, query_string={"page_size": 100, **query}
+    )
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def close(a, b):
+    if (
+        a is None
+        or b is None
+        or (isinstance(a, float) and math.isnan(a))
+        or (isinstance(b, float) and math.isnan(b))
+    ):
+        return (a is None or a != a) and (b is None or b != b)
+    return abs(a - b) <= 1e-9
+
+
+@pytest.mark.parametrize("calibration", [None, "zscore"])
+def test_results_equal_engine_and_reference(client, admin, make_scored_round, calibration):
+    sr = make_scored_round(n_apps=12, n_reviewers=7, per_app=5, seed=3, short=(2, 7), calibration=calibration)
+    snapshot = compute(client, admin, sr.rnd)
+    assert snapshot["counts"]["incomplete"] == 2
+    lines = {line["application_id"]: line for line in all_lines(client, admin, sr.rnd)}
+    assert len(lines) == 12
+
+    # The engine called directly on arrays built independently from the fixture's own records.
+    cs = sr.criteria
+    inputs = read_round(sr.rnd, cs, False)
+    expected = score_encoded(cs, inputs.applications, inputs.reviews, inputs.claims)
+    leaf_pos = {leaf.id: j for j, leaf in enumerate(cs.leaves)}
+    mine = [s for s in sr.ref_scores if s["indicator_id"]]
+    flags = [s for s in sr.ref_scores if not s["indicator_id"]]
+    direct = EncodedReviews(
+        app=np.array([int(s["application_id"]) for s in mine + flags]),
+        reviewer=np.array([int(s["reviewer_id"]) for s in mine + flags]),
+        indicator=np.array([leaf_pos[s["indicator_id"]] for s in mine] + [-1] * len(flags)),
+        score=np.array([s["score"] for s in mine] + [np.nan] * len(flags)),
+        flag=np.array([-1] * len(mine) + [0] * len(flags)),
+    )
+    items = [b.id for b in cs.bonus_items]
+    claims = EncodedClaims(
+        app=np.array([int(a) for a, _ in sr.ref_claims], dtype=np.int64),
+        item=np.array([items.index(b) for _, b in sr.ref_claims], dtype=np.int64),
+    )
+    again = score_encoded(
+        cs,
+        EncodedApplications(
+            inputs.ids,
+            inputs.applications.columns,
+            inputs.applications.missing,
+            inputs.applications.submitted_at,
+        ),
+        direct,
+        claims,
+    )
+    np.testing.assert_allclose(again.total, expected.total, atol=1e-9, equal_nan=True)
+    np.testing.assert_array_equal(again.rank, expected.rank)
+
+    reference = reference_round(cs, sr.ref_apps, sr.ref_scores, sr.ref_claims)
+    uncalibrated = replace(cs, aggregation=replace(cs.aggregation, calibration="none"))
+    plain = reference_round(uncalibrated, sr.ref_apps, sr.ref_scores, sr.ref_claims)
+    for i, aid in enumerate(expected.ids):
+        line = lines[int(aid)]
+        ref = reference[aid]
+        assert close(line["total"], float(expected.total[i])), aid
+        assert line["rank"] == (int(expected.rank[i]) or None)
+        assert line["status"] == expected.status[i]
+        assert line["n_reviews"] == ref["n_reviews"]
+        if calibration is None:
+            assert close(line["total"], ref["total"]), aid
+            assert line["grade"] == (ref["grade"] if ref["complete"] or ref["vetoed"] else None)
+            for s in cs.indicators:
+                assert close(line["sections"][s.id], ref["sections"][s.id])
+        else:
+            assert close(line["total"], ref["total"]), aid  # the reference calibrates too
+            assert close(line["raw_total"], plain[aid]["total"]), aid  # and without calibration
+        breakdown = client.get(f"/api/v1/applications/{aid}/result", headers=admin).get_json()
+        for entry in breakdown["indicators"]:
+            assert close(entry["points"], ref["leaf_points"][entry["indicator_id"]]), (aid, entry)
+        assert sorted(v["id"] for v in breakdown["vetoes"]) == ref["vetoes"]
+        assert close(breakdown["bonus"], ref["bonus"])
+    ranked = [line for line in all_lines(client, admin, sr.rnd) if line["rank"]]
+    assert [line["rank"] for line in ranked] == list(range(1, len(ranked) + 1))
+
+
+def test_incomplete_listed_not_ranked(client, admin, make_scored_round):
+    sr = make_scored_round(n_apps=6, short=(1, 4))
+    compute(client, admin, sr.rnd)
+    lines = all_lines(client, admin, sr.rnd, status="incomplete")
+    short = {sr.apps[1].id, sr.apps[4].id}
+    assert lines and {line["application_id"] for line in lines} <= short  # a vetoed one shows as vetoed
+    assert all(line["rank"] is None and line["total"] is None and line["grade"] is None for line in lines)
+    everything = all_lines(client, admin, sr.rnd)
+    by_id = {line["application_id"]: line for line in everything}
+    assert all(by_id[a]["rank"] is None and by_id[a]["status"] in ("incomplete", "vetoed") for a in short)
+    assert everything[-1]["status"] == "incomplete"
+    assert all(line["n_reviews"] == 2 for line in lines)
+
+
+def test_snapshot_hashes_and_audit(client, admin, make_scored_round):
+    sr = make_scored_round(n_apps=5)
+    first = compute(client, admin, sr.rnd)
+    second = compute(client, admin, sr.rnd)
+    assert first["input_sha256"] == second["input_sha256"] and len(first["input_sha256"]) == 64
+    assert first["criteria_sha256"] == sr.rnd.criteria_sha256
+    assert first["engine_version"]
+    assert second["id"] > first["id"]
+    assert db.session.query(ResultSnapshot).count() == 2
+    assert db.session.query(ApplicationResult).count() == 10
+    events = db.session.query(AuditEvent).filter_by(action="results.computed").all()
+    assert len(events) == 2 and events[-1].summary["input_sha256"] == second["input_sha256"]
+    # A changed score changes the input hash.
+    from evaluator.models import Review
+
+    review = db.session.query(Review).filter_by(status="submitted").first()
+    values = np.frombuffer(review.scores, dtype="<f8").copy()
+    values[0] = 0.0 if values[0] else 1.0
+    review.scores = values.tobytes()
+    db.session.commit()
+    assert compute(client, admin, sr.rnd)["input_sha256"] != first["input_sha256"]
