@@ -36,8 +36,10 @@ def _aware(value: datetime) -> datetime:
 def test_load_creates_open_rounds_with_applications_that_score(runner):
     res = runner.invoke(args=["demo", "load"])
     assert res.exit_code == 0, res.output
-    rounds = db.session.scalars(select(Round).order_by(Round.id)).all()
+    every = db.session.scalars(select(Round).order_by(Round.id)).all()
+    rounds = [r for r in every if r.phase == "open"]
     assert sorted(r.criteria_id for r in rounds) == ["cgz-2026", "fc-2026", "ssz-2026"]
+    assert [r.phase for r in every if r not in rounds] == ["scoring_closed"]
     now = datetime.now(UTC)
     vetoed = missing = 0
     for rnd in rounds:
@@ -79,13 +81,46 @@ def test_load_creates_open_rounds_with_applications_that_score(runner):
     assert len({o.community_code for o in orgs if o.community_code}) == 31
 
     reviewers = db.session.scalars(select(User).where(User.role == "reviewer")).all()
-    assert len(reviewers) >= 5 and all(r.affiliation and r.home_region_code for r in reviewers)
+    assert len(reviewers) >= 10
+    assert all(r.affiliation and r.home_region_code and r.expertise for r in reviewers)
+    offices = db.session.scalars(select(User).where(User.role.in_(("county_office", "city_office")))).all()
+    counties = {c.county_code for c in COUNTIES}
+    assert {u.home_region_code for u in offices if u.role == "county_office"} == counties
+    assert {u.home_region_code for u in offices if u.role == "city_office"} == {
+        c.city_code for c in COUNTIES}
     applicants = db.session.scalars(select(User).where(User.role == "applicant")).all()
     assert len({u.organisation_id for u in applicants}) == len(applicants) == 91
     report = verify_chain()
     assert report.ok and report.events == _count(AuditEvent)
     actions = db.session.scalars(select(AuditEvent.action)).all()
-    assert actions.count("round.transition") == 3 and actions.count("application.created") == 90
+    # three rounds opened; the scored one opened, entered review and closed scoring
+    assert actions.count("round.transition") == 6 and actions.count("application.created") == 120
+
+
+def test_the_scored_round_went_through_the_whole_procedure(runner):
+    from evaluator.models import ApplicationResult, Assignment, ResultSnapshot, Review
+
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    rnd = db.session.scalars(select(Round).where(Round.phase == "scoring_closed")).one()
+    apps = db.session.scalars(select(Application).where(Application.round_id == rnd.id)).all()
+    statuses = {a.status for a in apps}
+    assert "under_review" in statuses and statuses <= {"under_review", "endorsed"}
+    reviewed = [a for a in apps if a.status == "under_review"]
+    assert all(a.city_rank for a in reviewed)  # every one of them was recommended by its city
+    panels = db.session.scalars(select(Assignment).where(Assignment.round_id == rnd.id)).all()
+    assert len(panels) == 5 * len(reviewed)
+    for row in panels:  # no reviewer scores an application of their own county
+        assert row.reviewer.home_region_code[:6] != row.application.organisation.county_code
+    reviews = db.session.scalars(select(Review).where(Review.round_id == rnd.id)).all()
+    assert len(reviews) == len(panels) and {r.status for r in reviews} == {"submitted"}
+    snapshot = db.session.scalars(select(ResultSnapshot).where(ResultSnapshot.round_id == rnd.id)).one()
+    assert snapshot.criteria_sha256 == rnd.criteria_sha256
+    lines = db.session.scalars(select(ApplicationResult)
+                               .where(ApplicationResult.snapshot_id == snapshot.id)).all()
+    assert len(lines) == len(reviewed)
+    assert {line.status for line in lines} >= {"ranked", "vetoed"}
+    ranks = sorted(line.rank for line in lines if line.rank)
+    assert ranks == list(range(1, len(ranks) + 1))
 
 
 def test_demo_admin_logs_in_with_the_printed_password(runner, client):
@@ -97,7 +132,7 @@ def test_demo_admin_logs_in_with_the_printed_password(runner, client):
     headers = {"Authorization": f"Bearer {token.json['token']}"}
     assert client.get("/api/v1/users/me", headers=headers).json["role"] == "admin"
     listed = client.get("/api/v1/rounds", headers=headers).json
-    assert len(listed) == 3 and {r["phase"] for r in listed} == {"open"}
+    assert len(listed) == 4 and sorted(r["phase"] for r in listed) == ["open"] * 3 + ["scoring_closed"]
     tour = client.post("/api/v1/auth/token", json={"username": "applicant",
                                                    "password": PASSWORDS["applicant"]})
     assert tour.status_code == 201 and tour.json["role"] == "applicant"
@@ -119,7 +154,7 @@ def test_loading_twice_is_refused_and_reset_reloads(runner):
     assert _counts() == before  # the same demo again, the audit log restarted with it
     assert db.session.scalars(select(AuditEvent.action)).all().count("demo.loaded") == 1
     assert verify_chain().ok
-    assert _count(Round) == 3 and _count(Application) == 12
+    assert _count(Round) == 4 and _count(Application) == 16
 
 
 def test_bad_options_write_nothing(runner):

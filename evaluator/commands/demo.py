@@ -32,7 +32,8 @@ cli = AppGroup("demo", help="Demo commands.")
               help="Load only into an empty database; otherwise keep what is there and exit 0.")
 @with_appcontext
 def load_cmd(applicants: int, seed: int, reset: bool, if_empty: bool) -> None:
-    """Load demo accounts, organisations, one open round per zone type and their applications.
+    """Load demo accounts, organisations, one open round per zone type and their applications, and
+    last year's featured-community round, already scored.
 
     Everything is written in one transaction. A database that already holds data is refused
     (exit 1, nothing changed) unless --reset empties it first, or --if-empty says to keep it.
@@ -76,15 +77,19 @@ def load_cmd(applicants: int, seed: int, reset: bool, if_empty: bool) -> None:
     apps = summary.applications
     counts = {"seed": seed, "rounds": len(summary.rounds), "applications": sum(apps.values()),
               "submitted": apps["submitted"], "draft": apps["draft"],
+              "open": sum(1 for r in summary.rounds if r.phase == "open"),
+              "vetted": sum(apps.values()) - apps["submitted"] - apps["draft"],
               "organisations": summary.organisations, "accounts": summary.users}
     if reset:
-        loaded = msg("Emptied the database and loaded the demo (seed %(seed)s): %(rounds)s open rounds, "
-                     "%(applications)s applications (%(submitted)s submitted, %(draft)s draft), "
-                     "%(organisations)s organisations, %(accounts)s accounts.", **counts)
+        loaded = msg("Emptied the database and loaded the demo (seed %(seed)s): %(rounds)s rounds (%(open)s "
+                     "open, the others scored), %(applications)s applications (%(submitted)s submitted, "
+                     "%(draft)s draft, %(vetted)s vetted or reviewed), %(organisations)s organisations, "
+                     "%(accounts)s accounts.", **counts)
     else:
-        loaded = msg("Loaded the demo (seed %(seed)s): %(rounds)s open rounds, %(applications)s "
-                     "applications (%(submitted)s submitted, %(draft)s draft), %(organisations)s "
-                     "organisations, %(accounts)s accounts.", **counts)
+        loaded = msg("Loaded the demo (seed %(seed)s): %(rounds)s rounds (%(open)s open, the others "
+                     "scored), %(applications)s applications (%(submitted)s submitted, %(draft)s draft, "
+                     "%(vetted)s vetted or reviewed), %(organisations)s organisations, %(accounts)s "
+                     "accounts.", **counts)
     click.echo(localise(loaded))
     for rnd in summary.rounds:
         click.echo("  " + localise(msg(

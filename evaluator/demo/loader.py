@@ -6,7 +6,10 @@ organisations each — real Sichuan cities, counties and subdistricts from
 :func:`evaluator.demo.round.demo_round` (the same seeded data ``flask demo score`` ranks, edge
 cases included). Applications go through :func:`evaluator.services.applications.create_application`
 (figures validated, intake warnings, audit); submissions are back-dated into the weeks since the
-round opened. Like every service it only flushes: the ``demo load`` command commits once.
+round opened. Besides them: the expert roster with expertise and the region offices
+(:mod:`evaluator.demo.people`), and last year's featured-community round already through review and
+scored (:mod:`evaluator.demo.scored`). Like every service it only flushes: the ``demo load``
+command commits once.
 
 The demo passwords are fixed and public (printed and documented). They exist for trying the
 service on one machine and must never be used anywhere else.
@@ -26,8 +29,10 @@ from sqlalchemy import func, select
 
 from evaluator.criteria import CriteriaSet, load_criteria
 from evaluator.criteria.model import Field
+from evaluator.demo.people import REVIEWERS, city_offices, county_offices
 from evaluator.demo.regions import COUNTIES
 from evaluator.demo.round import demo_round
+from evaluator.demo.scored import scored_round
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.messages import Message, msg
@@ -44,19 +49,13 @@ PASSWORDS = {
     "admin": "demo-admin-2026",
     "reviewer": "demo-reviewer-2026",
     "applicant": "demo-applicant-2026",
+    "county_office": "demo-office-2026",
+    "city_office": "demo-office-2026",
 }
 """The fixed demo passwords, one per role. For the demo only; never use them elsewhere."""
 
 CRITERIA = ("cgz-2026", "ssz-2026", "fc-2026")
 """The bundled criteria sets, one round each."""
-
-REVIEWERS = (  # username, name, affiliation, home region (county code)
-    ("reviewer1", "李明远", "四川大学公共管理学院", "510107"),
-    ("reviewer2", "王晓芸", "西南财经大学社会发展研究院", "510115"),
-    ("reviewer3", "张建国", "四川省社会科学院社会学研究所", "510105"),
-    ("reviewer4", "陈丽华", "绵阳市民政局基层政权建设和社区治理科", "510703"),
-    ("reviewer5", "刘思源", "宜宾市民政局", "511502"),
-)
 
 # Applications left in draft (by position in the round), away from the planted edge cases.
 DRAFTS = (13, 26, 29)
@@ -207,16 +206,23 @@ def load_demo(applicants: int = 30, seed: int = 2026, criteria_folder: Path | No
     now = (now or utcnow()).replace(minute=0, second=0, microsecond=0)
     opened = now - timedelta(days=30)
     summary = DemoSummary()
-    hashes = {role: hash_password(pw) for role, pw in PASSWORDS.items()}  # one argon2 hash per role
+    hashes = {pw: hash_password(pw) for pw in set(PASSWORDS.values())}  # one argon2 hash per password
+    hashes = {role: hashes[pw] for role, pw in PASSWORDS.items()}
 
     admin = _user(None, summary, hashes, username="admin", role="admin",
                   display_name="四川省民政厅基层政权建设和社区治理处", affiliation="四川省民政厅")
-    for username, name, affiliation, region in REVIEWERS:
-        _user(admin, summary, hashes, username=username, display_name=f"{name}（评审专家）",
-              role="reviewer", affiliation=affiliation, home_region_code=region)
+    for username, name, affiliation, region, expertise in REVIEWERS:
+        reviewer = _user(admin, summary, hashes, username=username, display_name=f"{name}（评审专家）",
+                         role="reviewer", affiliation=affiliation, home_region_code=region)
+        reviewer.expertise = list(expertise)
+    for role, offices in (("city_office", city_offices()), ("county_office", county_offices())):
+        for username, name, code in offices:
+            _user(admin, summary, hashes, username=username, display_name=name, role=role,
+                  affiliation=name, home_region_code=code)
 
     taken: set[str] = set()
     seq: Counter = Counter()
+    entries: dict[str, list[tuple[User, Organisation, dict]]] = {}
     for cs in sets:
         zone_name, kind = ZONE_NAMES[ZoneType(cs.zone_type)], kind_for_zone(cs.zone_type)
         rnd = create_round(admin, f"{now.year}年度四川省{zone_name}评审（演示）", cs,
@@ -234,10 +240,17 @@ def load_demo(applicants: int = 30, seed: int = 2026, criteria_folder: Path | No
             user = _user(admin, summary, hashes, username=username,
                          display_name=f"{org.name}申报账号", role="applicant", organisation_id=org.id)
             app = create_application(user, rnd, figures_of(cs, row), {})
+            entries.setdefault(cs.id, []).append((user, org, figures_of(cs, row)))
             if i not in DRAFTS:
                 offset = pd.Timestamp(row["submitted_at"]) - pd.Timestamp("2026-04-01 00:00")
                 _submit(user, app, cs, opened + offset.to_pytimedelta())
             summary.applications[app.status] += 1
+
+    featured = next(cs for cs in sets if cs.zone_type == ZoneType.FEATURED_COMMUNITY)
+    scored = scored_round(admin, featured, entries[featured.id], now, seed, _submit)
+    summary.rounds.append(scored)
+    summary.applications.update(a.status for a in db.session.scalars(
+        select(Application).where(Application.round_id == scored.id)))
 
     tour_sub = next(s for s in _COUNTY[TOUR["county_code"]].subdistricts if s[1] == TOUR["subdistrict"])
     tour = _organisation(admin, summary, "community", _unique(TOUR["name"], taken),
@@ -265,7 +278,11 @@ def demo_logins(summary: DemoSummary | None = None) -> list[tuple[str, str, Mess
                    "loaded)")
     return [
         ("admin", PASSWORDS["admin"], msg("provincial office (admin)")),
-        ("reviewer1 … reviewer5", PASSWORDS["reviewer"], msg("expert reviewers")),
+        ("reviewer1 … reviewer12", PASSWORDS["reviewer"], msg("expert reviewers")),
+        ("city-510100 …", PASSWORDS["city_office"],
+         msg("city civil-affairs offices, one per city (510100: Chengdu)")),
+        ("county-510107 …", PASSWORDS["county_office"],
+         msg("county civil-affairs offices, one per county (510107: Wuhou district)")),
         ("applicant", PASSWORDS["applicant"], tour),
         ("cgz-001 … / ssz-001 … / fc-001 …", PASSWORDS["applicant"],
          msg("one applicant account per demo organisation")),
