@@ -54,6 +54,15 @@ def _app(database_url, tmp_path_factory):
     return app
 
 
+@pytest.fixture(scope="session")
+def live_workers(_app, database_url, tmp_path_factory):
+    """Three gunicorn workers over the suite's database, started once for the race tests."""
+    from tests.live import gunicorn
+
+    with gunicorn(database_url, tmp_path_factory.mktemp("live-workers"), workers=3) as live:
+        yield live
+
+
 @pytest.fixture
 def app(_app):
     """The app, with every table emptied after each test."""

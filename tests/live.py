@@ -15,7 +15,8 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "live-test-secret-key-0123456789abcdefghijklmnop"
+
+
+def parallel(calls: list[Callable[[], Any]], timeout: float = 180) -> list[Any]:
+    """Run the zero-argument callables at once (one thread each); their results in order."""
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return [f.result(timeout=timeout) for f in [pool.submit(c) for c in calls]]
 
 
 def free_port() -> int:

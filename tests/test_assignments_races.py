@@ -8,15 +8,13 @@ from sqlalchemy import func, select
 
 from evaluator.extensions import db
 from evaluator.models import Assignment, AuditEvent
-from tests.live import gunicorn
-from tests.test_races import parallel
+from tests.live import parallel
 
 
-@pytest.fixture(scope="module")
-def server(_app, database_url, tmp_path_factory):
-    """Three gunicorn workers over the suite's database."""
-    with gunicorn(database_url, tmp_path_factory.mktemp("live-assign"), workers=3) as live:
-        yield live
+@pytest.fixture
+def server(live_workers):
+    """The suite's three gunicorn workers."""
+    return live_workers
 
 
 def test_two_auto_runs_do_not_double_assign(server, admin, review_round, make_reviewer):

@@ -7,8 +7,6 @@ the counts are small and fixed.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 from sqlalchemy import func, select
 
@@ -16,17 +14,16 @@ from evaluator.criteria import load_criteria
 from evaluator.extensions import db
 from evaluator.models import Application, AuditEvent, Material, Round
 from evaluator.services.workflow import etag_of
-from tests.live import gunicorn
+from tests.live import parallel
 
 PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
        b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
 
 
-@pytest.fixture(scope="module")
-def server(_app, database_url, tmp_path_factory):
-    """Three gunicorn workers over the suite's database, for this module's tests."""
-    with gunicorn(database_url, tmp_path_factory.mktemp("live-materials"), workers=3) as live:
-        yield live
+@pytest.fixture
+def server(live_workers):
+    """The suite's three gunicorn workers."""
+    return live_workers
 
 
 @pytest.fixture
@@ -42,11 +39,6 @@ def draft(make_draft, make_user):
     _, application = make_draft(organisation=user.organisation)
     return application, headers
 
-
-def parallel(calls):
-    """Run the zero-argument callables at once; their results in order."""
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return [f.result(timeout=120) for f in [pool.submit(c) for c in calls]]
 
 
 def events(action: str, object_id) -> int:

@@ -3,27 +3,19 @@ offices (or two tabs) of one city never recommend more than the quota together."
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 from sqlalchemy import func, select
 
 from evaluator.extensions import db
 from evaluator.models import Application, AuditEvent
-from tests.live import gunicorn
+from tests.live import parallel
 
 
-@pytest.fixture(scope="module")
-def server(_app, database_url, tmp_path_factory):
-    """Three gunicorn workers over the suite's database, for this module's tests."""
-    with gunicorn(database_url, tmp_path_factory.mktemp("live-materials"), workers=3) as live:
-        yield live
+@pytest.fixture
+def server(live_workers):
+    """The suite's three gunicorn workers."""
+    return live_workers
 
-
-def parallel(calls):
-    """Run the zero-argument callables at once; their results in order."""
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return [f.result(timeout=120) for f in [pool.submit(c) for c in calls]]
 
 
 def recommended() -> set[int]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import urllib.error
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -16,7 +15,7 @@ from sqlalchemy import func, select
 from evaluator.extensions import db
 from evaluator.models import Application, AuditEvent, Round
 from evaluator.models.base import utcnow
-from tests.live import gunicorn
+from tests.live import gunicorn, parallel
 from tests.pages import PASSWORD
 from tests.test_import import csv_bytes, row
 
@@ -73,10 +72,6 @@ def signed_in(live, username):
     assert status == 302, live.log()
     return b
 
-
-def parallel(calls):
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return [f.result(timeout=180) for f in [pool.submit(c) for c in calls]]
 
 
 def test_two_confirms_of_one_checked_import_at_once_import_once(server, make_user, make_round):
