@@ -267,3 +267,84 @@ def test_audit_endpoints_are_documented(client):
     assert "/api/v1/audit/verify" in doc["paths"]
     docs = client.get("/api/v1/docs")
     assert docs.status_code == 200 and docs.mimetype == "text/html"
+
+
+def _actions() -> list[str]:
+    return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+
+
+def test_events_are_written_in_the_order_recorded_when_their_transaction_commits(app):
+    from evaluator.services import audit
+
+    first = audit.record(None, "test.first", "test", 1)
+    audit.record(None, "test.second", "test", 2, {"n": 2})
+    assert first.id is None and first.hash == ""  # not in the log before the commit
+    db.session.commit()
+    assert _actions() == ["test.first", "test.second"]
+    rows = db.session.execute(select(AuditEvent.prev_hash, AuditEvent.hash, AuditEvent.at)
+                              .order_by(AuditEvent.id)).all()
+    assert rows[0].prev_hash == GENESIS and rows[1].prev_hash == rows[0].hash
+    assert rows[0].at <= rows[1].at
+    assert verify_chain().ok
+
+
+def test_a_transaction_reads_the_events_it_recorded(app):
+    from evaluator.services import audit
+
+    audit.record(None, "test.read", "test", 1)
+    assert [e.action for e in db.session.scalars(audit.events_query(object_type="test"))] == ["test.read"]
+    report = verify_chain()
+    assert report.ok and report.events == 1
+    audit.record(None, "test.after", "test", 2)  # chains onto the event already written
+    db.session.commit()
+    assert _actions() == ["test.read", "test.after"] and verify_chain().ok
+
+
+def test_a_rollback_drops_the_events_recorded_and_only_those(app):
+    from evaluator.services import audit
+
+    audit.record(None, "test.gone", "test", 1)
+    db.session.rollback()
+    kept = audit.record(None, "test.kept", "test", 2)
+    with pytest.raises(RuntimeError), db.session.begin_nested():
+        audit.record(None, "test.dropped", "test", 3)
+        raise RuntimeError
+    with pytest.raises(RuntimeError), db.session.begin_nested():
+        audit.record(None, "test.written_then_dropped", "test", 4)
+        assert verify_chain().events == 2, _actions()  # the read writes kept and this one
+        raise RuntimeError
+    with db.session.begin_nested():
+        audit.record(None, "test.released", "test", 5)
+    audit.record(None, "test.last", "test", 6)
+    db.session.commit()
+    assert _actions() == ["test.kept", "test.released", "test.last"] and verify_chain().ok
+    assert db.session.get(AuditEvent, kept.id).action == "test.kept"
+
+
+def test_thousands_of_events_of_one_transaction_form_one_chain(app):
+    from evaluator.services import audit
+
+    for k in range(2000):
+        audit.record(None, "test.batch", "test", k, {"k": k})
+    db.session.commit()
+    ids = list(db.session.scalars(select(AuditEvent.object_id).order_by(AuditEvent.id)))
+    assert ids == [str(k) for k in range(2000)]
+    assert verify_chain().ok
+
+
+def test_the_log_is_locked_only_while_a_transaction_writes_it(app):
+    """A transaction that recorded an event does not hold the log's lock until it commits: another
+    one may append meanwhile, and the first then chains onto it."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite holds the write lock of the whole database for a writing request")
+    from evaluator.services import audit
+
+    audit.record(None, "test.waiting", "test", 1)
+    with db.engine.connect() as other:
+        assert other.scalar(text("SELECT pg_try_advisory_xact_lock(7301)")) is True
+        other.rollback()
+    with app.app_context():  # another request, with a session of its own
+        audit.record(None, "test.overtaking", "test", 2)
+        db.session.commit()
+    db.session.commit()
+    assert _actions() == ["test.overtaking", "test.waiting"] and verify_chain().ok

@@ -6,21 +6,39 @@ import io
 
 import pytest
 
+from evaluator.extensions import db
+from evaluator.models import Application, Assignment
 from evaluator.services import policy
 from evaluator.services.policy import RULES, Rule, allowed, authorize
 
-ROLES = ("admin", "reviewer", "applicant", "outsider", "anonymous")
+ROLES = ("admin", "reviewer", "applicant", "outsider", "county", "city", "far_county", "anonymous")
 PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
        b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
 MINI_YAML = "id: draft\n"
 
 OK = "ok"  # allowed: the request got past authorisation (any answer but 401, 403 or 5xx)
-ADMIN_ONLY = {"admin": OK, "reviewer": 403, "applicant": 403, "outsider": 403, "anonymous": 401}
-SIGNED_IN = {"admin": OK, "reviewer": OK, "applicant": OK, "outsider": OK, "anonymous": 401}
-OWNER_ONLY = {"admin": 403, "reviewer": 403, "applicant": OK, "outsider": 403, "anonymous": 401}
-OWNER_OR_ADMIN = {"admin": OK, "reviewer": 403, "applicant": OK, "outsider": 403, "anonymous": 401}
-APPLICANTS_OR_ADMIN = {"admin": OK, "reviewer": 403, "applicant": OK, "outsider": OK, "anonymous": 401}
-APPLICANTS = {"admin": 403, "reviewer": 403, "applicant": OK, "outsider": OK, "anonymous": 401}
+
+
+def expect(allowed_roles: str = "", **others) -> dict:
+    """Expected answers per role: OK for the roles named, 401 for anonymous, else 403 (or as given)."""
+    out = {role: OK if role in allowed_roles.split() else 403 for role in ROLES}
+    out["anonymous"] = 401
+    return out | others
+
+
+ADMIN_ONLY = expect("admin")
+SIGNED_IN = expect("admin reviewer applicant outsider county city far_county")
+OWNER_ONLY = expect("applicant")
+OWNER_OR_ADMIN = expect("admin applicant")
+APPLICANTS_OR_ADMIN = expect("admin applicant outsider")
+APPLICANTS = expect("applicant outsider")
+REGION_OFFICES = expect("county city far_county")
+# the submitted application: its region's offices and its assigned reviewer see it
+SEES_SUBMITTED = expect("admin reviewer county city")
+REVIEWERS_OR_ADMIN = expect("admin reviewer")
+ASSIGNED_REVIEWER = expect("reviewer")
+# a county office acts on its county's applications: one outside its region is not found (404)
+COUNTY_ACTS = expect("county", far_county=404)
 
 
 def pdf_upload():
@@ -67,6 +85,27 @@ MATRIX = [
     ("round.edit", "PATCH", "/rounds/{round}", {"json": {"title": "改名后的批次"}}, ADMIN_ONLY),
     ("dashboard.view", "GET", "/dashboard", {}, ADMIN_ONLY),
     ("application.export", "GET", "/rounds/{round}/applications/export", {}, ADMIN_ONLY),
+    ("application.view", "GET", "/applications/{submitted}", {}, SEES_SUBMITTED),
+    ("material.list", "GET", "/applications/{submitted}/materials", {}, SEES_SUBMITTED),
+    ("vetting.list", "GET", "/rounds/{round}/vetting", {}, REGION_OFFICES),
+    ("round.settings", "GET", "/rounds/{round}/settings", {}, ADMIN_ONLY),
+    ("round.settings", "PATCH", "/rounds/{round}/settings", {"json": {"blind": True}}, ADMIN_ONLY),
+    ("assignment.manage", "GET", "/rounds/{round}/assignments", {}, ADMIN_ONLY),
+    ("assignment.list", "GET", "/assignments?mine=1", {}, REVIEWERS_OR_ADMIN),
+    ("review.view", "GET", "/assignments/{assignment}/review", {}, REVIEWERS_OR_ADMIN),
+    ("review.view", "GET", "/assignments/{assignment}/sheet", {}, REVIEWERS_OR_ADMIN),
+    ("review.save", "PUT", "/assignments/{assignment}/review",
+     {"json": {"scores": {}}, "headers": {"If-Match": '"v0"'}}, ASSIGNED_REVIEWER),
+    ("reviewer.profile", "GET", "/users/{reviewer}/expertise", {}, REVIEWERS_OR_ADMIN),
+    ("conflict.declare", "POST", "/applications/{submitted}/conflicts", {"json": {"reason": "亲属"}},
+     expect("reviewer")),
+    ("results.view", "GET", "/rounds/{round}/results", {}, ADMIN_ONLY),
+    ("results.export", "GET", "/rounds/{round}/results/export", {}, ADMIN_ONLY),
+    ("results.compute", "POST", "/rounds/{round}/results/compute", {}, ADMIN_ONLY),
+    ("assignment.auto", "POST", "/rounds/{round}/assignments/auto", {"json": {"seed": 1}}, ADMIN_ONLY),
+    ("assignment.recuse", "POST", "/assignments/{assignment}/recuse", {"json": {"reason": "回避"}},
+     ASSIGNED_REVIEWER),
+    ("vetting.act", "POST", "/applications/{submitted}/endorse", {"json": {"note": "同意"}}, COUNTY_ACTS),
     # Last, as they change what the rows above look at.
     ("material.delete", "DELETE", "/materials/{material}", {}, OWNER_ONLY),
     ("application.submit", "POST", "/applications/{application}/submit", {}, OWNER_ONLY),
@@ -92,12 +131,23 @@ def world(app, client, make_org, make_user, make_draft, monkeypatch, tmp_path):
     rnd, application = make_draft(organisation=org, actor=admin_user)
     _, owner = make_user("applicant", organisation=org)
     _, outsider = make_user("applicant")
-    _, reviewer = make_user("reviewer")
+    reviewer_user, reviewer = make_user("reviewer", home_region_code="510302")
+    _, county = make_user("county_office", home_region_code="510107")
+    _, city = make_user("city_office", home_region_code="510100")
+    _, far_county = make_user("county_office", home_region_code="510302")
     res = client.post(f"/api/v1/applications/{application.id}/materials", headers=owner, **pdf_upload())
     assert res.status_code == 201, res.json
-    return {"ids": {"round": rnd.id, "application": application.id, "material": res.json["id"]},
-            "headers": {"admin": admin, "reviewer": reviewer, "applicant": owner,
-                        "outsider": outsider, "anonymous": {}}}
+    # A second organisation of the same county has submitted; the reviewer is assigned to it.
+    submitted = Application(round_id=rnd.id, organisation_id=make_org().id, status="submitted", figures={})
+    db.session.add(submitted)
+    db.session.flush()
+    assignment = Assignment(round_id=rnd.id, application_id=submitted.id, reviewer_id=reviewer_user.id)
+    db.session.add(assignment)
+    db.session.commit()
+    return {"ids": {"round": rnd.id, "application": application.id, "material": res.json["id"],
+                    "submitted": submitted.id, "assignment": assignment.id, "reviewer": reviewer_user.id},
+            "headers": {"admin": admin, "reviewer": reviewer, "applicant": owner, "outsider": outsider,
+                        "county": county, "city": city, "far_county": far_county, "anonymous": {}}}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -106,8 +156,9 @@ def test_every_rule_against_every_role(client, world, role):
     wrong = []
     for rule, method, path, kwargs, expected in MATRIX:
         url = "/api/v1" + path.format(**world["ids"])
-        res = client.open(url, method=method, headers=world["headers"][role],
-                          **(kwargs() if callable(kwargs) else kwargs))
+        kwargs = dict(kwargs() if callable(kwargs) else kwargs)
+        headers = {**world["headers"][role], **kwargs.pop("headers", {})}
+        res = client.open(url, method=method, headers=headers, **kwargs)
         res.get_data()
         res.close()  # a download streams its file
         if expected[role] == OK:
@@ -118,8 +169,12 @@ def test_every_rule_against_every_role(client, world, role):
     assert wrong == []
 
 
+# Rules asked only by pages (tested in the page tests): a material inside the scoring page.
+PAGE_ONLY = {"material.inline"}
+
+
 def test_the_matrix_covers_every_rule():
-    assert {rule for rule, *_ in MATRIX} == set(RULES)
+    assert {rule for rule, *_ in MATRIX} | PAGE_ONLY == set(RULES)
 
 
 def test_actions_have_rules_of_their_own():

@@ -132,14 +132,15 @@ def test_method_override_headers_change_nothing(world, header):
 def test_no_get_route_of_the_pages_changes_anything(app, world):
     """Every GET of every page (ids of the world's rows), as each role: no row, no audit event."""
     ids = {"application_id": world.app_mine.id, "material_id": world.material.id,
-           "round_id": world.round.id, "user_id": world.mine.user.id}
+           "round_id": world.round.id, "user_id": world.mine.user.id,
+           "assignment_id": 1}
     urls = []
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith(("/api", "/static")) or "GET" not in rule.methods:
             continue
         url = rule.rule
         for name, value in ids.items():
-            url = url.replace(f"<int:{name}>", str(value))
+            url = url.replace(f"<int:{name}>", str(value)).replace("<act>", "endorse")
         urls.append(url)
     before = counts()
     for c in (world.admin, world.mine, world.theirs, world.reviewer):
@@ -185,14 +186,15 @@ def test_another_organisations_application_pages_are_refused(world):
 def test_reviewer_and_applicant_get_403_on_every_office_page(app, world):
     """Every /office page (with the ids of real rows) refuses a reviewer and an applicant with 403."""
     ids = {"application_id": world.app_theirs.id, "material_id": world.material.id,
-           "round_id": world.round.id, "user_id": world.admin.user.id}
+           "round_id": world.round.id, "user_id": world.admin.user.id,
+           "assignment_id": 1}
     for c in (world.reviewer, world.theirs):
         for rule in app.url_map.iter_rules():
             if not rule.rule.startswith("/office"):
                 continue
             url = rule.rule
             for name, value in ids.items():
-                url = url.replace(f"<int:{name}>", str(value))
+                url = url.replace(f"<int:{name}>", str(value)).replace("<act>", "endorse")
             if "GET" in rule.methods:
                 res = c.get(url)
                 res.close()
@@ -230,8 +232,9 @@ def test_anonymous_readers_are_sent_to_sign_in_and_see_no_data(app, client, worl
             continue
         url = rule.rule
         for name, value in {"application_id": world.app_mine.id, "material_id": world.material.id,
-                            "round_id": world.round.id, "user_id": world.mine.user.id}.items():
-            url = url.replace(f"<int:{name}>", str(value))
+                            "round_id": world.round.id, "user_id": world.mine.user.id,
+           "assignment_id": 1}.items():
+            url = url.replace(f"<int:{name}>", str(value)).replace("<act>", "endorse")
         if "GET" in rule.methods:
             res = client.get(url)
             assert res.status_code == 302, (url, res.status_code)

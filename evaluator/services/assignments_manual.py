@@ -133,10 +133,12 @@ def _submitted(assignment: Assignment) -> bool:
 
 
 def _lock_assignment(assignment: Assignment) -> Assignment:
-    lock_round_for_assignment(db.session.get(Round, assignment.round_id))
+    # The assignment before the round, the order a review save takes them (it holds the assignment
+    # while it read-locks the round): so a removal or recusal never deadlocks with a save.
     fresh = lock(Assignment, assignment.id)
     if fresh is None:
         raise ServiceError(404, msg("No assignment %(id)s.", id=assignment.id))
+    lock_round_for_assignment(db.session.get(Round, fresh.round_id))
     if fresh.status != ACTIVE:
         raise ServiceError(409, msg("This assignment is %(status)s already.", status=fresh.status))
     return fresh

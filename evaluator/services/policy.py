@@ -73,12 +73,25 @@ def _assigned(user: User, app: Any) -> bool:
     return found is not None
 
 
+def _blind(app: Any) -> bool:
+    from evaluator.services.round_settings import settings_of
+
+    return settings_of(app.round).blind
+
+
+def _assigned_in_the_open(user: User, app: Any) -> bool:
+    """An assigned reviewer, in a round that is not blind: in a blind round reviewers read the
+    application only through their review sheet and its inline materials, which hide who applied."""
+    return _assigned(user, app) and not _blind(app)
+
+
 def _own_assignment(user: User, assignment: Any) -> bool:
     return user.role == "reviewer" and assignment.reviewer_id == user.id
 
 
 def _sees_application(user: User, app: Any) -> bool:
-    return user.is_admin or _own_organisation(user, app) or _in_scope(user, app) or _assigned(user, app)
+    return (user.is_admin or _own_organisation(user, app) or _in_scope(user, app)
+            or _assigned_in_the_open(user, app))
 
 
 RULES: dict[str, Rule] = {
@@ -111,6 +124,8 @@ RULES: dict[str, Rule] = {
     "material.upload": Rule(_own_organisation, on_object=True),
     "material.download": Rule(lambda u, o: _sees_application(u, o.application), on_object=True),
     "material.delete": Rule(lambda u, o: _own_organisation(u, o.application), on_object=True),
+    # A material shown inside the scoring page: its assigned reviewers, blind round or not.
+    "material.inline": Rule(lambda u, o: _assigned(u, o.application), on_object=True),
     # The region offices (县级申报、市级把关): rules on an application take the application.
     "vetting.list": Rule(_region_office),
     "vetting.act": Rule(_in_scope, on_object=True),
@@ -123,7 +138,9 @@ RULES: dict[str, Rule] = {
     "conflict.declare": Rule(_reviewer),
     "reviewer.profile": Rule(lambda u, o: u.is_admin or (_reviewer(u) and (o is None or o.id == u.id)),
                              on_object=True),
-    "review.view": Rule(lambda u, o: u.is_admin or _own_assignment(u, o), on_object=True),
+    # A reviewer who recused or was removed no longer reads the application through the assignment.
+    "review.view": Rule(lambda u, o: u.is_admin or (_own_assignment(u, o) and o.status == "active"),
+                        on_object=True),
     "review.save": Rule(_own_assignment, on_object=True),
     # Results: computed and read by the office.
     "results.compute": Rule(_admin),

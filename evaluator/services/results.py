@@ -37,7 +37,7 @@ from evaluator.services.results_inputs import input_sha256, read_round
 from evaluator.services.round_settings import settings_of
 from evaluator.services.rounds import round_criteria
 from evaluator.services.workflow import lock
-from evaluator.validation import Pattern
+from evaluator.validation import Pattern, Text
 from evaluator.workflow import Phase
 
 COMPUTE_PHASES = (Phase.REVIEW, Phase.SCORING_CLOSED)
@@ -61,7 +61,7 @@ class ResultFilterSchema(Schema):
     city_code = fields.String(
         load_default=None, validate=Pattern(r"^\d{6}$", error="A city code is 6 digits.")
     )
-    grade = fields.String(load_default=None, validate=validate.Length(max=40))
+    grade = Text(load_default=None, max_length=40)  # no control characters: PostgreSQL refuses NUL
     status = fields.String(load_default=None, validate=validate.OneOf(STATUS_CODES))
     disagreement = fields.Boolean(load_default=None)
     sort = fields.String(load_default="rank", validate=validate.OneOf(tuple(SORTS)))

@@ -29,6 +29,24 @@ MAX_CITY_QUOTAS = 300
 CITY_CODE = Pattern(r"^\d{4}00$", error="A city code is 6 digits ending in 00.")
 
 
+class StrictBoolean(fields.Boolean):
+    """JSON true or false only: not 1, "yes" or "no" (a setting is never guessed from text)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class StrictFloat(fields.Float):
+    """A JSON number only: not a boolean, not text."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float | None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class QuotaSchema(Schema):
     """A city's quota: a number of applications, or a share of the city's applications."""
 
@@ -36,7 +54,7 @@ class QuotaSchema(Schema):
         unknown = RAISE
 
     kind = fields.String(required=True, validate=validate.OneOf(("number", "share")))
-    value = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=0, max=100000))
+    value = StrictFloat(required=True, allow_nan=False, validate=validate.Range(min=0, max=100000))
 
     @validates_schema
     def _share_at_most_one(self, data, **kwargs):
@@ -52,10 +70,10 @@ class ConflictRulesSchema(Schema):
     class Meta:  # noqa: D106
         unknown = RAISE
 
-    same_region = fields.Boolean()
+    same_region = StrictBoolean()
     region_level = fields.String(validate=validate.OneOf(("county", "city")))
-    same_affiliation = fields.Boolean()
-    declared = fields.Boolean()
+    same_affiliation = StrictBoolean()
+    declared = StrictBoolean()
 
 
 class ReviewSettingsSchema(Schema):
@@ -64,18 +82,18 @@ class ReviewSettingsSchema(Schema):
     class Meta:  # noqa: D106
         unknown = RAISE
 
-    county_step = fields.Boolean()
-    city_step = fields.Boolean()
+    county_step = StrictBoolean()
+    city_step = StrictBoolean()
     quota = fields.Nested(QuotaSchema)
     city_quotas = fields.Dict(keys=fields.String(validate=CITY_CODE), values=fields.Nested(QuotaSchema),
                               validate=validate.Length(max=MAX_CITY_QUOTAS))
     reviewers_per_application = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_PANEL))
     max_load = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=100000))
     conflicts = fields.Nested(ConflictRulesSchema)
-    on_site_group = fields.Boolean()
+    on_site_group = StrictBoolean()
     inspectors_per_application = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_PANEL))
-    blind = fields.Boolean()
-    disagreement_spread = fields.Float(allow_nan=False, validate=validate.Range(min=0, max=1))
+    blind = StrictBoolean()
+    disagreement_spread = StrictFloat(allow_nan=False, validate=validate.Range(min=0, max=1))
 
 
 @dataclass(frozen=True)
@@ -144,9 +162,12 @@ def _build(data: Mapping[str, Any]) -> ReviewSettings:
     return ReviewSettings(**values)
 
 
+_STORED = ReviewSettingsSchema(unknown=EXCLUDE)
+
+
 def settings_of(rnd: Round) -> ReviewSettings:
     """The round's settings, defaults filled in (stored settings were validated when saved)."""
-    stored = ReviewSettingsSchema(unknown=EXCLUDE).load(rnd.settings or {})
+    stored = _STORED.load(rnd.settings or {})
     return _build(stored)
 
 

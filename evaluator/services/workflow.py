@@ -86,6 +86,21 @@ def lock(model: type[T], ident: int, *, shared: bool = False) -> T | None:
     return db.session.get(model, ident, populate_existing=True)
 
 
+def lock_load(model: type[T], ident: int, *, shared: bool = False, options: tuple = ()) -> T | None:
+    """Like ``lock``, in one statement: the row locked and loaded together, refreshing a copy in
+    the session (no row-version comparison: a 2.0 ``select`` does not make one).
+
+    ``options``: loader options, e.g. ``joinedload(Assignment.application)`` to bring a related row
+    in the same statement. On PostgreSQL only ``model``'s row is locked (``FOR UPDATE OF``) and
+    the related row is read as of the statement's start, before any wait for the lock: join only
+    rows that the lock does not protect anyway (a plain read after the lock is no safer for them).
+    """
+    query = (select(model).where(model.id == ident).options(*options)
+             .with_for_update(read=shared, of=model if options else None)
+             .execution_options(populate_existing=True))
+    return db.session.scalars(query).unique().first()
+
+
 def etag_of(row: Application | Round) -> str:
     """The entity tag of a row's current version (quoted in the ETag header)."""
     return f"v{row.version}"
@@ -107,10 +122,12 @@ def lock_application(app: Application, expected: Collection[str] | None = None) 
 
     ``expected`` holds the ETags of an If-Match header: a stale one is refused with 412.
     """
+    # Round first, then application: the order every move takes (a region office's act locks the
+    # round, then its applications), so that two of them never wait on each other.
+    lock(Round, app.round_id, shared=True)
     fresh = lock(Application, app.id)
     if fresh is None:
         raise ServiceError(404, msg("No application %(id)s.", id=app.id))
-    lock(Round, fresh.round_id, shared=True)
     check_version(fresh, expected, "application")
     return fresh
 
@@ -183,6 +200,10 @@ def move_round(actor: User, rnd: Round, to: str, reason: str | None = None,
                     if gate == "review_deadline" else
                     N_("'%(phase)s' opens after the submission deadline (%(deadline)s)."))
         raise ServiceError(409, msg(template, phase=to, deadline=as_aware(deadline).isoformat()))
+    if to == Phase.REVIEW:
+        from evaluator.services.vetting_quota import enter_review  # the region steps' outcome
+
+        enter_review(actor, rnd)
     before = rnd.phase
     rnd.phase = to
     db.session.flush()

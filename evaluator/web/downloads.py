@@ -67,9 +67,15 @@ def content_disposition(filename: str, default: str, disposition: str = "attachm
     return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def material_response(material: Material) -> Response:
+INLINE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
+
+
+def material_response(material: Material, inline: bool = False, filename: str | None = None) -> Response:
     """The material's content streamed from storage as an attachment (the caller has authorised it).
 
+    ``inline``: a PDF or an image is shown in the browser (``Content-Disposition: inline``) and may
+    be framed by the service's own pages (``frame-ancestors 'self'``), still sandboxed and never
+    sniffed; other types stay attachments. ``filename`` replaces the stored name (blind review).
     A blob missing from storage is logged and refused with 500: the office must restore it.
     """
     try:
@@ -81,10 +87,17 @@ def material_response(material: Material) -> Response:
     response = Response(wrap_file(request.environ, stream), mimetype=material.content_type,
                         direct_passthrough=True)
     response.content_length = material.size
-    response.headers["Content-Disposition"] = content_disposition(material.filename,
-                                                                  f"material-{material.id}")
+    shown = inline and material.content_type in INLINE_TYPES
+    response.headers["Content-Disposition"] = content_disposition(
+        filename or material.filename, f"material-{material.id}", "inline" if shown else "attachment")
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    if shown:
+        response.headers["Content-Security-Policy"] = ("default-src 'none'; img-src 'self'; "
+                                                       "style-src 'unsafe-inline'; sandbox; "
+                                                       "frame-ancestors 'self'")
+        response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    else:
+        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["ETag"] = f'"{material.sha256}"'
     return response

@@ -12,7 +12,9 @@ _LINKS = {
     "admin": (
         ("office.dashboard", N_("Dashboard"), ("office.dashboard",)),
         ("office.rounds", N_("Rounds"), ("office.rounds", "office.round", "office.round_new",
-                                         "office.round_edit")),
+                                         "office.round_edit", "office.round_settings",
+                                         "office.assignments", "office.assignment", "office.results",
+                                         "office.result")),
         ("office.applications", N_("Applications"), ("office.applications", "office.application")),
         ("office.imports", N_("Batch import"), ("office.imports",)),
         ("office.accounts", N_("Accounts"), ("office.accounts", "office.user", "office.user_new",
@@ -20,7 +22,13 @@ _LINKS = {
         ("office.audit", N_("Audit log"), ("office.audit",)),
     ),
     "applicant": (("applicant.home", N_("My applications"), ("applicant.home",)),),
-    "reviewer": (("public.reviewer_home", N_("My reviews"), ("public.reviewer_home",)),),
+    "county_office": (("region.queue", N_("Applications of my region"),
+                       ("region.queue", "region.application")),),
+    "city_office": (("region.queue", N_("Applications of my region"), ("region.queue", "region.application")),
+                    ("region.ranking", N_("Ranking and quota"), ("region.ranking",))),
+    "reviewer": (("public.reviewer_home", N_("My reviews"), ("public.reviewer_home", "reviewer.queue",
+                                                          "reviewer.score", "reviewer.recuse")),
+                 ("reviewer.profile_page", N_("My expertise and conflicts"), ("reviewer.profile",))),
 }
 
 

@@ -7,7 +7,7 @@ from flask import Blueprint, redirect, url_for
 from flask_login import current_user
 
 from evaluator.web.navigation import home_endpoint
-from evaluator.web.pages import page_user, render_form
+from evaluator.web.pages import page_user
 
 bp = Blueprint("public", __name__)
 
@@ -22,8 +22,10 @@ def index():
 
 @bp.route("/reviewer")
 def reviewer_home():
-    """A reviewer's home: their profile; the assignments come with expert review."""
+    """A reviewer's home: the queue of their assignments (the page of ``reviewer.queue``)."""
     user = page_user("account.view_self")
     if user.role != "reviewer":
         return redirect(url_for(home_endpoint(user.role)))
-    return render_form("public/reviewer_home.html", reviewer=user)
+    from evaluator.web.reviewer.queue import queue
+
+    return queue()

@@ -6,3 +6,10 @@ from __future__ import annotations
 from flask import Blueprint
 
 bp = Blueprint("reviewer", __name__, url_prefix="/reviewer")
+
+from evaluator.web.reviewer import (  # noqa: E402, F401 (register the views)
+    profile,
+    queue,
+    recusal,
+    scoring,
+)
