@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -15,10 +15,15 @@ from evaluator.services.rounds import create_round
 from tests.pages import post, versioned
 
 
+BEIJING = timedelta(hours=8)
+
+
 def fc_round(days=10, title="2026年省级特色社区", phase="open"):
-    """An open featured-community round whose submission deadline is ``days`` away."""
-    rnd = create_round(None, title, load_criteria("fc-2026"),
-                       submission_deadline=utcnow() + timedelta(days=days, hours=1))
+    """An open featured-community round whose submission deadline is noon (Beijing time) ``days``
+    calendar days from today in Beijing — ``days`` days left whatever the hour the test runs at."""
+    today = (utcnow() + BEIJING).date()
+    noon = datetime.combine(today + timedelta(days=days), time(12), tzinfo=UTC) - BEIJING
+    rnd = create_round(None, title, load_criteria("fc-2026"), submission_deadline=noon)
     rnd.phase = phase
     db.session.commit()
     return rnd
