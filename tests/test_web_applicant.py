@@ -14,7 +14,6 @@ from evaluator.models.base import utcnow
 from evaluator.services.rounds import create_round
 from tests.pages import post, versioned
 
-
 BEIJING = timedelta(hours=8)
 
 
