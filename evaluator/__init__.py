@@ -65,16 +65,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     register_security(app)
 
-    from evaluator.api import register_blueprints, register_commit, register_docs_assets
-    from evaluator.api.parsing import register_request_parsing
+    from evaluator.features import load_models, register_api, register_pages
+    from evaluator.web.api import register_commit, register_docs_assets
+    from evaluator.web.parsing import register_request_parsing
 
+    load_models()
     register_request_parsing(app)
-    register_blueprints(api)
+    register_api(api)
     register_commit(app)
     register_docs_assets(app)
     register_error_handlers(app)
-    from evaluator.web import register_web
-
-    register_web(app)
+    register_pages(app)
     register_cli(app)
     return app

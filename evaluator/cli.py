@@ -215,12 +215,13 @@ def demo_score_cmd(applicants: int, top: int, seed: int) -> None:
 
 def register_cli(app: Flask) -> None:
     """Attach the command groups to the app."""
-    from evaluator.commands import accounts, audit, demo
+    from evaluator.demo import commands as demo
+    from evaluator.features import command_modules
 
     app.cli.add_command(criteria_cli)
     demo_cli.add_command(demo.load_cmd)
     app.cli.add_command(demo_cli)
     app.cli.add_command(score_cmd)
-    for module in (accounts, audit, demo):
+    for module in (*command_modules(), demo):
         for command in module.cli.commands.values():
             app.cli.add_command(command)

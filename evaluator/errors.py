@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from evaluator.i18n import localise
 from evaluator.messages import N_, msg
+from evaluator.web.headers import PAGE_HEADERS  # an error page may skip the after-request hooks
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +136,6 @@ def error_page(status: int, headers: list[tuple[str, str]] | None = None, messag
     for name, value in headers or ():
         if name.lower() != "content-type":
             response.headers[name] = value
-    from evaluator.web.shell import PAGE_HEADERS  # here too: an error may skip the after-request hooks
 
     response.headers.update(PAGE_HEADERS)
     return response

@@ -15,7 +15,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
-from evaluator.models.base import Base
+from evaluator.core.db import Base
 from evaluator.web import ratelimits  # noqa: F401 (registers the sqlite:// rate-limit storage)
 
 db = SQLAlchemy(model_class=Base)

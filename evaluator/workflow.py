@@ -1,7 +1,7 @@
 """The procedure's vocabulary and rules: zone types, organisation kinds, round phases, application
 statuses, and the one table of moves between them.
 
-Pure data: no Flask, no database. ``services/workflow.py`` carries a move out (locks, checks, audit).
+Pure data: no Flask, no database. ``applications/transitions.py`` carries a move out (locks, checks, audit).
 The database enforces the same vocabularies with CHECK constraints (migration 0002).
 """
 

@@ -70,11 +70,13 @@ def seed(n_apps: int, n_reviewers: int, per: int, rng_seed: int) -> tuple[int, s
     """The round, its applications, reviewers and declared conflicts; returns (round id, token)."""
     from sqlalchemy import insert, select, text
 
+    from evaluator.accounts.models import Organisation, User
+    from evaluator.applications.models import Application
+    from evaluator.assignments.models import ConflictDeclaration
+    from evaluator.core.db import utcnow
     from evaluator.criteria import load_criteria
     from evaluator.extensions import db
-    from evaluator.models import Application, ConflictDeclaration, Organisation, User
-    from evaluator.models.base import utcnow
-    from evaluator.services.rounds import create_round, round_criteria
+    from evaluator.rounds.service import create_round, round_criteria
     from evaluator.web.security import issue_token
 
     rng = np.random.default_rng(rng_seed)
@@ -174,8 +176,8 @@ def main() -> None:
     from sqlalchemy import func, select
 
     from evaluator import create_app
+    from evaluator.assignments.models import Assignment
     from evaluator.extensions import db
-    from evaluator.models import Assignment
 
     tmp = tempfile.mkdtemp()
     app = create_app(

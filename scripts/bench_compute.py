@@ -84,9 +84,12 @@ def seed(cs: Any, er: bd.ExpertRound, per: int) -> tuple[Any, Any]:
     """Write the round with bulk inserts; return (round, admin)."""
     from sqlalchemy import insert, select
 
+    from evaluator.accounts.models import Organisation, User
+    from evaluator.applications.models import Application
+    from evaluator.assignments.models import Assignment
     from evaluator.extensions import db
-    from evaluator.models import Application, Assignment, Organisation, Review, User
-    from evaluator.services.rounds import create_round
+    from evaluator.reviews.models import Review
+    from evaluator.rounds.service import create_round
 
     admin = User(username="bench-admin", display_name="基准管理员", password_hash="-", role="admin")
     db.session.add(admin)
@@ -196,8 +199,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     """Seed, then time the read alone and compute end to end."""
     from evaluator.criteria import build_criteria
     from evaluator.extensions import db
-    from evaluator.services import results
-    from evaluator.services.results_inputs import read_round
+    from evaluator.results import service as results
+    from evaluator.results.inputs import read_round
 
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='bench-compute-')}/bench.db"
     app = make_app(url, args.reset)

@@ -92,8 +92,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     from evaluator.criteria import build_criteria
     from evaluator.extensions import db
+    from evaluator.results.inputs import read_round
     from evaluator.scoring.encoded import score_encoded
-    from evaluator.services.results_inputs import read_round
     from tests.reference import reference_round
 
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='bench-encdb-')}/bench.db"

@@ -54,11 +54,12 @@ def main() -> None:
     from sqlalchemy import select
 
     from evaluator import create_app
+    from evaluator.accounts.models import User
+    from evaluator.applications import importer
     from evaluator.demo.loader import load_demo
     from evaluator.extensions import db
-    from evaluator.models import Round, User
-    from evaluator.services import importer
-    from evaluator.services.rounds import round_criteria
+    from evaluator.rounds.models import Round
+    from evaluator.rounds.service import round_criteria
 
     tmp = tempfile.mkdtemp()
     app = create_app({"TESTING": True, "SECRET_KEY": "bench", "MATERIALS_DIR": tmp,

@@ -33,15 +33,17 @@ def seed(rows: int) -> tuple[int, int]:
     round's id and the id of an applicant draft in the round of the largest criteria set."""
     from sqlalchemy import insert, select, text
 
+    from evaluator.accounts.models import Organisation, User
+    from evaluator.accounts.service import create_user, hash_password
+    from evaluator.applications import intake
+    from evaluator.applications.models import Application
+    from evaluator.core.db import utcnow
     from evaluator.demo.loader import figures_of, load_demo
     from evaluator.demo.regions import COUNTIES
     from evaluator.demo.round import demo_round
     from evaluator.extensions import db
-    from evaluator.models import Application, Organisation, Round, User
-    from evaluator.models.base import utcnow
-    from evaluator.services import intake
-    from evaluator.services.accounts import create_user, hash_password
-    from evaluator.services.rounds import round_criteria
+    from evaluator.rounds.models import Round
+    from evaluator.rounds.service import round_criteria
 
     load_demo(applicants=3)
     db.session.commit()

@@ -41,11 +41,12 @@ def seed(database_url: str, clients: int, materials: str) -> tuple[list[tuple[st
     from flask_migrate import upgrade
 
     from evaluator import create_app
+    from evaluator.accounts.models import Organisation
+    from evaluator.applications.models import Application
+    from evaluator.assignments.models import Assignment
     from evaluator.criteria import load_criteria
     from evaluator.extensions import db
-    from evaluator.models import Application, Organisation
-    from evaluator.models.assignments import Assignment
-    from evaluator.services.rounds import create_round
+    from evaluator.rounds.service import create_round
     from evaluator.web.security import hash_password, issue_token
     from tests.browser.helpers import FC_FIGURES
     from tests.live import SECRET
@@ -57,7 +58,7 @@ def seed(database_url: str, clients: int, materials: str) -> tuple[list[tuple[st
         db.session.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
         db.session.commit()
         upgrade()
-        from evaluator.models import User
+        from evaluator.accounts.models import User
 
         rnd = create_round(None, "评审保存基准", load_criteria("fc-2026"))
         rnd.phase = "review"

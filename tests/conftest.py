@@ -112,7 +112,7 @@ def make_criteria():
 @pytest.fixture
 def make_org(app):
     """Create an organisation; returns a callable taking overrides."""
-    from evaluator.models import Organisation
+    from evaluator.accounts.models import Organisation
 
     counter = iter(range(1, 10_000))
 
@@ -132,7 +132,7 @@ def make_org(app):
 @pytest.fixture
 def make_user(app, make_org):
     """Create a user and a bearer token; returns (user, headers)."""
-    from evaluator.models import User
+    from evaluator.accounts.models import User
     from evaluator.web.security import hash_password, issue_token
 
     counter = iter(range(1, 10_000))
@@ -156,7 +156,7 @@ def make_user(app, make_org):
 @pytest.fixture
 def make_round(app, mini_raw):
     """Create a round (default: the mini criteria, phase open), committed; returns a callable."""
-    from evaluator.services.rounds import create_round
+    from evaluator.rounds.service import create_round
 
     def make(phase="open", criteria=None, title="2026年测试批次", **deadlines):
         rnd = create_round(None, title, criteria or build_criteria(mini_raw, "test"), **deadlines)
@@ -177,9 +177,9 @@ def admin(make_user):
 def make_draft(app, make_org):
     """An open round of a bundled criteria set and an organisation's empty draft in it, committed;
     returns a callable giving (round, application)."""
+    from evaluator.applications.models import Application
     from evaluator.criteria import load_criteria
-    from evaluator.models import Application
-    from evaluator.services.rounds import create_round
+    from evaluator.rounds.service import create_round
 
     def make(organisation=None, criteria="fc-2026", title="2026年省级特色社区", actor=None):
         rnd = create_round(actor, title, load_criteria(criteria))

@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from evaluator.applications.models import Application
+from evaluator.audit.models import AuditEvent
 from evaluator.criteria import load_criteria
 from evaluator.extensions import db
-from evaluator.models import Application, AuditEvent
 
 FULL = {"category": "urban", "households": 2000, "residents": 6000, "satisfaction": 92.5,
         "incident": False}

@@ -163,7 +163,7 @@ def test_unexpected_errors_are_a_500_without_details_and_roll_back(client, admin
                                                                    nothing_written):
     import logging
 
-    import evaluator.services.accounts as users
+    import evaluator.accounts.service as users
 
     # Running the migrations (conftest) applies alembic.ini's logging set-up, which disables the
     # loggers that exist at that moment; this one must report the error.
@@ -232,7 +232,7 @@ def test_a_uniqueness_race_lost_at_insert_is_a_409_not_a_500(client, admin, monk
     def lose(*args, **kwargs):
         raise IntegrityError("INSERT …", {}, Exception("duplicate key value violates unique constraint"))
 
-    monkeypatch.setattr("evaluator.api.users.create_organisation", lose)
+    monkeypatch.setattr("evaluator.accounts.api.users.create_organisation", lose)
     res = client.post("/api/v1/organisations", headers=admin, json={
         "name": "武侯区玉林街道", "kind": "subdistrict", "city": "成都市", "city_code": "510100",
         "county": "武侯区", "county_code": "510107", "subdistrict": "玉林街道",

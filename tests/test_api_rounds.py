@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from evaluator.audit.models import AuditEvent
 from evaluator.extensions import db
-from evaluator.models import AuditEvent, Round
+from evaluator.rounds.models import Round
 
 
 def test_login_issues_a_token_that_works(client, make_user):

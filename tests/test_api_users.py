@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from evaluator.accounts.models import User
+from evaluator.audit.models import AuditEvent
 from evaluator.extensions import db
-from evaluator.models import AuditEvent, User
 
 GOOD_ORG = {"name": "玉林社区", "kind": "community", "city": "成都市", "city_code": "510100",
             "county": "武侯区", "county_code": "510107", "subdistrict": "玉林街道",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from evaluator.assignments.models import Assignment, ConflictDeclaration
+from evaluator.audit.models import AuditEvent
 from evaluator.extensions import db
-from evaluator.models import Assignment, AuditEvent, ConflictDeclaration
 
 AUTO = "/api/v1/rounds/{}/assignments/auto"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from evaluator.assignments.models import Assignment
 from evaluator.extensions import db
-from evaluator.models import Assignment
 
 
 def setup(client, admin, review_round, make_reviewer):

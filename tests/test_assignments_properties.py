@@ -7,10 +7,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from evaluator.accounts.models import Organisation, User
+from evaluator.applications.models import Application
+from evaluator.assignments.manual import recuse
+from evaluator.assignments.models import Assignment, ConflictDeclaration
+from evaluator.assignments.service import auto_assign
 from evaluator.extensions import db
-from evaluator.models import Application, Assignment, ConflictDeclaration, Organisation, User
-from evaluator.services.assignments import auto_assign
-from evaluator.services.assignments_manual import recuse
 
 COUNTIES = ["510104", "510107", "510302", "510303", "511102"]
 

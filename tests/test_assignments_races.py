@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from evaluator.assignments.models import Assignment
+from evaluator.audit.models import AuditEvent
 from evaluator.extensions import db
-from evaluator.models import Assignment, AuditEvent
 from tests.live import parallel
 
 

@@ -8,9 +8,9 @@ import json
 import pytest
 from sqlalchemy import JSON, bindparam, select, text
 
+from evaluator.audit.models import AuditEvent
+from evaluator.audit.service import GENESIS, event_hash, verify_chain
 from evaluator.extensions import db
-from evaluator.models import AuditEvent
-from evaluator.services.audit import GENESIS, event_hash, verify_chain
 
 
 @pytest.fixture
@@ -274,7 +274,7 @@ def _actions() -> list[str]:
 
 
 def test_events_are_written_in_the_order_recorded_when_their_transaction_commits(app):
-    from evaluator.services import audit
+    from evaluator.audit import service as audit
 
     first = audit.record(None, "test.first", "test", 1)
     audit.record(None, "test.second", "test", 2, {"n": 2})
@@ -289,7 +289,7 @@ def test_events_are_written_in_the_order_recorded_when_their_transaction_commits
 
 
 def test_a_transaction_reads_the_events_it_recorded(app):
-    from evaluator.services import audit
+    from evaluator.audit import service as audit
 
     audit.record(None, "test.read", "test", 1)
     assert [e.action for e in db.session.scalars(audit.events_query(object_type="test"))] == ["test.read"]
@@ -301,7 +301,7 @@ def test_a_transaction_reads_the_events_it_recorded(app):
 
 
 def test_a_rollback_drops_the_events_recorded_and_only_those(app):
-    from evaluator.services import audit
+    from evaluator.audit import service as audit
 
     audit.record(None, "test.gone", "test", 1)
     db.session.rollback()
@@ -322,7 +322,7 @@ def test_a_rollback_drops_the_events_recorded_and_only_those(app):
 
 
 def test_thousands_of_events_of_one_transaction_form_one_chain(app):
-    from evaluator.services import audit
+    from evaluator.audit import service as audit
 
     for k in range(2000):
         audit.record(None, "test.batch", "test", k, {"k": k})
@@ -337,7 +337,7 @@ def test_the_log_is_locked_only_while_a_transaction_writes_it(app):
     one may append meanwhile, and the first then chains onto it."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite holds the write lock of the whole database for a writing request")
-    from evaluator.services import audit
+    from evaluator.audit import service as audit
 
     audit.record(None, "test.waiting", "test", 1)
     with db.engine.connect() as other:

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, text
 
+from evaluator.accounts.models import ApiToken, User
+from evaluator.audit.models import AuditEvent
+from evaluator.core.db import utcnow
 from evaluator.extensions import db
-from evaluator.models import ApiToken, AuditEvent, User
-from evaluator.models.base import utcnow
 
 PASSWORD = "correct horse battery"  # the make_user fixture's password
 WRONG = {"code": 401, "status": "Unauthorized", "message": "Wrong username or password."}

@@ -9,7 +9,7 @@ from flask_babel import refresh
 from werkzeug.exceptions import MethodNotAllowed
 
 from evaluator.errors import cap_errors
-from evaluator.web.shell import PAGE_CSP
+from evaluator.web.headers import PAGE_CSP
 
 
 def assert_html_page(res, code: int, chinese: bool = True):

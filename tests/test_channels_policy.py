@@ -6,10 +6,11 @@ import io
 
 import pytest
 
+from evaluator.accounts.policy import RULES, Rule, allowed, authorize
+from evaluator.applications.models import Application
+from evaluator.assignments.models import Assignment
+from evaluator.accounts import policy
 from evaluator.extensions import db
-from evaluator.models import Application, Assignment
-from evaluator.services import policy
-from evaluator.services.policy import RULES, Rule, allowed, authorize
 
 ROLES = ("admin", "reviewer", "applicant", "outsider", "county", "city", "far_county", "anonymous")
 PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"

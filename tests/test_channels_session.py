@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from evaluator.accounts.models import User
+from evaluator.audit.models import AuditEvent
 from evaluator.extensions import db
-from evaluator.models import AuditEvent, User
 
 NEW_USER = {"username": "intruder", "password": "a long password", "display_name": "x", "role": "admin"}
 
@@ -14,7 +15,7 @@ NEW_USER = {"username": "intruder", "password": "a long password", "display_name
 def session_cookie(app, user_id: int) -> str:
     """A session cookie signed with the app's own key, as the sign-in page writes it: the user's id
     and the token of a live server-side session."""
-    from evaluator.services.sessions import start_session
+    from evaluator.accounts.sessions import start_session
 
     token = start_session(db.session.get(User, user_id), 1)
     db.session.commit()

@@ -15,8 +15,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from evaluator.applications.models import Application
 from evaluator.extensions import db
-from evaluator.models import Application
 from evaluator.web.security import issue_token
 
 EXAMPLES = 4

@@ -6,10 +6,10 @@ import io
 import re
 from datetime import UTC, datetime
 
+from evaluator.applications.models import Application
 from evaluator.criteria import load_criteria
 from evaluator.extensions import db
-from evaluator.models import Application
-from evaluator.services.rounds import create_round
+from evaluator.rounds.service import create_round
 
 UTC_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00")
 PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"

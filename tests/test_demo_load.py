@@ -8,14 +8,17 @@ from datetime import UTC, datetime
 import pandas as pd
 from sqlalchemy import func, select
 
-from evaluator.api.users import check_region
+from evaluator.accounts.service import check_region
+from evaluator.accounts.models import Organisation, User
+from evaluator.applications.models import Application
+from evaluator.audit.models import AuditEvent
+from evaluator.audit.service import verify_chain
 from evaluator.demo.loader import PASSWORDS
 from evaluator.demo.regions import COUNTIES
 from evaluator.extensions import db
-from evaluator.models import Application, AuditEvent, Organisation, Round, User
+from evaluator.rounds.models import Round
+from evaluator.rounds.service import round_criteria
 from evaluator.scoring.engine import score_round
-from evaluator.services.audit import verify_chain
-from evaluator.services.rounds import round_criteria
 
 KINDS = {"community_governance_zone": "county", "subdistrict_service_zone": "subdistrict",
          "featured_community": "community"}
@@ -98,7 +101,9 @@ def test_load_creates_open_rounds_with_applications_that_score(runner):
 
 
 def test_the_scored_round_went_through_the_whole_procedure(runner):
-    from evaluator.models import ApplicationResult, Assignment, ResultSnapshot, Review
+    from evaluator.assignments.models import Assignment
+    from evaluator.results.models import ApplicationResult, ResultSnapshot
+    from evaluator.reviews.models import Review
 
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     rnd = db.session.scalars(select(Round).where(Round.phase == "scoring_closed")).one()

@@ -9,9 +9,9 @@ import openpyxl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from evaluator.applications.models import Application
 from evaluator.extensions import db
-from evaluator.models import Application
-from evaluator.services.exports import is_formula_like, neutralise, to_csv, to_xlsx
+from evaluator.spreadsheets.export import is_formula_like, neutralise, to_csv, to_xlsx
 
 HEADER = ["序号", "单位名称", "所属市州", "区县", "街道", "状态", "提交时间", "社区类型", "户数", "常住人口"]
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from evaluator.applications import intake
 from evaluator.criteria import build_criteria
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
-from evaluator.services import intake
 
 SIGN_IN = "/api/v1/auth/token"
 ORG = {"name": "玉林社区", "kind": "subdistrict", "city": "成都市", "city_code": "510100",

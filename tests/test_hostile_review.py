@@ -12,9 +12,10 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from evaluator.applications.models import Application
+from evaluator.audit.models import AuditEvent
 from evaluator.extensions import db
-from evaluator.models import Application, AuditEvent
-from evaluator.models.reviews import Review
+from evaluator.reviews.models import Review
 from tests.pages import post
 
 SCRIPT = "<script>alert(1)</script>"
@@ -59,7 +60,7 @@ def test_an_office_never_reaches_another_regions_application(client, page_client
 
 
 def test_materials_of_another_region_are_not_downloaded(client, page_client, vetting_world, make_user):
-    from evaluator.services.materials import upload
+    from evaluator.materials.service import upload
 
     w = vetting_world
     app = db.session.get(Application, w.apps.fucheng.id)
@@ -274,7 +275,7 @@ def test_a_reviewer_never_reads_another_reviewers_review_or_an_unassigned_applic
 
 
 def test_saves_outside_review_or_on_a_recused_assignment_are_conflicts(client, make_review_case):
-    from evaluator.models.assignments import Assignment
+    from evaluator.assignments.models import Assignment
 
     case = make_review_case(reviewers=2)
     row = db.session.get(Assignment, case.assignment(0, 1).id)
@@ -502,7 +503,7 @@ def _number(cell: str) -> bool:
 
 
 def test_radar_chart_escapes_hostile_labels():
-    from evaluator.web.radar import radar_chart
+    from evaluator.results.pages.radar import radar_chart
 
     svg = str(radar_chart([SCRIPT, '"><g onload="x', "&amp;"], [0.5, float("nan"), 2.0], [None, 0.1, -1],
                           '</title><script>1</script>', series=(SCRIPT, '" onmouseover="x')))
@@ -537,7 +538,7 @@ def test_results_paging_and_sort_abuse(client, page_client, make_scored_round, a
 
 
 def test_a_recused_reviewer_no_longer_reads_the_sheet_or_the_review(client, make_review_case):
-    from evaluator.models.assignments import Assignment
+    from evaluator.assignments.models import Assignment
 
     case = make_review_case()
     row = db.session.get(Assignment, case.assignment().id)

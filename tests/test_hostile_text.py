@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 from werkzeug.http import parse_options_header
 
+from evaluator.applications.models import Application
 from evaluator.criteria import build_criteria
 from evaluator.extensions import db
-from evaluator.models import Application
-from evaluator.services.rounds import create_round
+from evaluator.rounds.service import create_round
 from evaluator.validation import text_problem
 from evaluator.web.downloads import content_disposition
 

@@ -140,8 +140,8 @@ def test_field_errors_follow_the_same_language(app, make_user):
 def test_a_broken_chain_is_explained_in_the_readers_language(app, make_user):
     from sqlalchemy import text
 
+    from evaluator.audit import service as audit
     from evaluator.extensions import db
-    from evaluator.services import audit
 
     client = app.test_client()
     _, admin = make_user("admin")

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from flask_babel import refresh
 
+from evaluator.accounts.service import check_region, user_errors
+from evaluator.applications.intake import check_self_assessment, figures_errors
 from evaluator.config import InsecureSettingError, check_secret_key, in_language
 from evaluator.criteria import build_criteria
 from evaluator.messages import Message, msg
-from evaluator.services.accounts import check_region, user_errors
-from evaluator.services.intake import check_self_assessment, figures_errors
 
 
 def test_a_missing_row_is_named_in_the_readers_language(client, make_user):

@@ -11,10 +11,12 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from evaluator.accounts.models import Organisation
+from evaluator.applications.models import Application
+from evaluator.audit.models import AuditEvent
 from evaluator.criteria import build_criteria
 from evaluator.extensions import db
-from evaluator.models import Application, AuditEvent, Organisation
-from evaluator.services.rounds import create_round
+from evaluator.rounds.service import create_round
 
 HEADERS = ["申报单位名称", "市（州）", "市（州）代码", "县（市、区）", "县（市、区）代码", "街道（乡镇）",
            "街道（乡镇）代码", "社区类型", "户数", "常住人口", "满意度", "重大事故", "基本公共服务"]

@@ -9,7 +9,7 @@ import yaml
 from sqlalchemy import func, select
 
 from evaluator.extensions import db
-from evaluator.models import Round
+from evaluator.rounds.models import Round
 from tests.test_limits_criteria import billion_laughs
 
 MINI = Path(__file__).parent / "data" / "mini.yaml"

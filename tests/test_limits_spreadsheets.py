@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
+from evaluator.applications.models import Application
 from evaluator.extensions import db
-from evaluator.models import Application
 from evaluator.spreadsheets import SpreadsheetError, TableLimits, read_spreadsheet
 from evaluator.tables import read_table
 

@@ -17,11 +17,12 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from evaluator.applications.models import Material
+from evaluator.audit.models import AuditEvent
 from evaluator.criteria import load_criteria
 from evaluator.extensions import db
-from evaluator.models import AuditEvent, Material
-from evaluator.services import materials as service
-from evaluator.services.materials import DOCX, JPEG, PDF, PNG, XLSX, display_filename
+from evaluator.materials import service
+from evaluator.materials.service import DOCX, JPEG, PDF, PNG, XLSX, display_filename
 from evaluator.storage import LocalStorage, get_storage
 
 MB = 1024 * 1024

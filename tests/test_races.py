@@ -10,10 +10,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from evaluator.applications.models import Application, Material
+from evaluator.audit.models import AuditEvent
+from evaluator.core.versions import etag_of
 from evaluator.criteria import load_criteria
 from evaluator.extensions import db
-from evaluator.models import Application, AuditEvent, Material, Round
-from evaluator.services.workflow import etag_of
+from evaluator.rounds.models import Round
 from tests.live import parallel
 
 PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -82,8 +84,8 @@ def test_parallel_patches_of_one_application_all_survive(server, draft):
 
 def test_a_submit_racing_a_blanking_patch_never_commits_an_incomplete_form(server, app, fc_round,
                                                                            make_user):
-    from evaluator.services.intake import missing_required
-    from evaluator.services.rounds import round_criteria
+    from evaluator.applications.intake import missing_required
+    from evaluator.rounds.service import round_criteria
 
     cs = round_criteria(fc_round)
     required = [f.key for f in cs.fields if f.required]

@@ -8,10 +8,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from evaluator.audit.models import AuditEvent
 from evaluator.extensions import db
-from evaluator.models import ApplicationResult, AuditEvent, ResultSnapshot
+from evaluator.results.inputs import read_round
+from evaluator.results.models import ApplicationResult, ResultSnapshot
 from evaluator.scoring.encoded import EncodedApplications, EncodedClaims, EncodedReviews, score_encoded
-from evaluator.services.results_inputs import read_round
 from tests.reference import reference_round
 
 
@@ -135,7 +136,7 @@ def test_snapshot_hashes_and_audit(client, admin, make_scored_round):
     events = db.session.query(AuditEvent).filter_by(action="results.computed").all()
     assert len(events) == 2 and events[-1].summary["input_sha256"] == second["input_sha256"]
     # A changed score changes the input hash.
-    from evaluator.models import Review
+    from evaluator.reviews.models import Review
 
     review = db.session.query(Review).filter_by(status="submitted").first()
     values = np.frombuffer(review.scores, dtype="<f8").copy()

@@ -91,7 +91,7 @@ def test_withdrawn_and_declined_are_left_out(client, admin, make_scored_round):
 
 
 def test_unscorable_data_is_refused_with_every_problem(client, admin, make_scored_round):
-    from evaluator.models import Review
+    from evaluator.reviews.models import Review
 
     sr = make_scored_round(n_apps=3)
     review = db.session.query(Review).filter_by(status="submitted").first()

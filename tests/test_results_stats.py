@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from evaluator.assignments.models import Assignment
 from evaluator.extensions import db
-from evaluator.models import Assignment, Review
+from evaluator.reviews.models import Review
 from tests.test_results_api import compute
 
 
@@ -92,7 +93,7 @@ def test_reviewer_statistics_show_a_lenient_reviewer(client, admin, make_scored_
 def test_distribution_and_medians_in_the_summary(client, admin, make_scored_round):
     sr = make_scored_round(n_apps=8)
     compute(client, admin, sr.rnd)
-    from evaluator.services import results
+    from evaluator.results import service as results
 
     snapshot = results.latest(sr.rnd)
     hist = snapshot.summary["distribution"]

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
+from evaluator.audit.models import AuditEvent
 from evaluator.extensions import db
-from evaluator.models import AuditEvent
-from evaluator.models.reviews import Review
+from evaluator.reviews.models import Review
 
 FULL = {"scores": {"plan_quality": 8, "onsite": 5.5, "novelty": 3},
         "comments": {"plan_quality": "方案完整", "": "总体较好"},
@@ -269,7 +269,7 @@ def test_the_sheet_lists_the_scope_with_guidance_bounds_and_evidence(client, cas
 
 
 def test_blind_mode_hides_the_applicants_identity(client, make_review_case, admin):
-    from evaluator.models import Material
+    from evaluator.applications.models import Material
 
     case = make_review_case(settings={"blind": True})
     application = case.applications[0]
@@ -308,7 +308,7 @@ def test_outside_blind_mode_the_assigned_reviewer_reads_the_application(client, 
 
 
 def test_a_blind_rounds_reviewer_downloads_through_the_assignment(client, make_review_case, app):
-    from evaluator.models import Material
+    from evaluator.applications.models import Material
     from evaluator.storage import get_storage
 
     case = make_review_case(settings={"blind": True})

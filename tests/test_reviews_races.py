@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
+from evaluator.audit.models import AuditEvent
 from evaluator.extensions import db
-from evaluator.models import AuditEvent
-from evaluator.models.reviews import Review
+from evaluator.reviews.models import Review
 from tests.live import parallel
 
 

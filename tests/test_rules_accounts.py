@@ -6,16 +6,17 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from evaluator.errors import ServiceError
-from evaluator.extensions import db
-from evaluator.models import ApiToken, AuditEvent, Organisation, User
-from evaluator.services.accounts import (
+from evaluator.accounts.models import ApiToken, Organisation, User
+from evaluator.accounts.service import (
     check_password,
     check_region,
     create_organisation,
     create_user,
     revoke_token,
 )
+from evaluator.audit.models import AuditEvent
+from evaluator.errors import ServiceError
+from evaluator.extensions import db
 from evaluator.web.security import issue_token
 
 ORG = {"name": "玉林北路社区", "kind": "community", "city": "成都市", "city_code": "510100",

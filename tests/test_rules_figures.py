@@ -20,10 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from evaluator.applications import intake
+from evaluator.applications.importer import Plan, table_figures
 from evaluator.criteria import build_criteria, load_criteria
 from evaluator.criteria.model import CriteriaSet, Field
-from evaluator.services import intake
-from evaluator.services.importer import Plan, table_figures
 from evaluator.spreadsheets import cell_text
 from tests.conftest import MINI
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from evaluator.applications.models import Application
+from evaluator.audit.models import AuditEvent
 from evaluator.extensions import db
-from evaluator.models import Application, AuditEvent
-from evaluator.services import vetting
-from evaluator.services.vetting_quota import enter_review, quota_status, recommend
-from evaluator.services.workflow import move_round
+from evaluator.rounds.phases import move_round
+from evaluator.vetting import service as vetting
+from evaluator.vetting.quota import enter_review, quota_status, recommend
 
 
 def status_of(app):
@@ -92,7 +93,7 @@ def test_enter_review_needs_an_open_round(vetting_world):
 
 def test_enter_review_of_many_applications_is_one_statement(make_round, make_org, make_user):
     """Thousands of applications move in one UPDATE with one audit event (no event each)."""
-    from evaluator.models import Organisation
+    from evaluator.accounts.models import Organisation
 
     rnd = make_round()
     rnd.settings = {"county_step": False, "city_step": False}

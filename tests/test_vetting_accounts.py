@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from evaluator.accounts.models import User
 from evaluator.extensions import db
-from evaluator.models import User
 from tests.pages import post
 
 

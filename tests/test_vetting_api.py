@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from evaluator.applications.models import Application
+from evaluator.audit.models import AuditEvent
 from evaluator.extensions import db
-from evaluator.models import Application, AuditEvent, RegionCheck
+from evaluator.vetting.models import RegionCheck
 
 
 def status_of(app):

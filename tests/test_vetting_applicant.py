@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from evaluator.applications.models import Application
 from evaluator.extensions import db
-from evaluator.models import Application
 from tests.pages import post, versioned
 
 
@@ -68,7 +68,7 @@ def test_bonus_claims_on_the_self_assessment_page(page_client, applicant_draft):
 
 def test_the_applicant_reads_the_offices_reason(page_client, client, make_office, make_user):
     from evaluator.criteria import load_criteria
-    from evaluator.services.rounds import create_round
+    from evaluator.rounds.service import create_round
 
     rnd = create_round(None, "退回测试", load_criteria("fc-2026"))
     rnd.phase = "open"

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from evaluator.applications.models import Application
+from evaluator.audit.models import AuditEvent
 from evaluator.extensions import db
-from evaluator.models import Application, AuditEvent
 from tests.live import parallel
 
 

@@ -8,11 +8,12 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from evaluator.accounts import service as accounts
+from evaluator.accounts.models import ApiToken, User, WebSession
+from evaluator.accounts.pages.account import safe_next
+from evaluator.audit.models import AuditEvent
 from evaluator.extensions import db
-from evaluator.models import ApiToken, AuditEvent, User, WebSession
-from evaluator.services import accounts
-from evaluator.web.account import safe_next
-from evaluator.web.shell import PAGE_CSP
+from evaluator.web.headers import PAGE_CSP
 from tests.pages import PASSWORD, csrf_token, post, sign_in
 
 

@@ -8,8 +8,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from evaluator.accounts.models import Organisation, User
+from evaluator.audit.models import AuditEvent
 from evaluator.extensions import db
-from evaluator.models import AuditEvent, Organisation, User
 from tests.pages import PASSWORD, csrf_token, post, sign_in
 
 GOOD_ORG = {"name": "玉林北路社区", "kind": "community", "city": "成都市", "city_code": "510100",

@@ -7,11 +7,12 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
+from evaluator.applications.models import Application
+from evaluator.audit.models import AuditEvent
+from evaluator.core.db import utcnow
 from evaluator.criteria import load_criteria
 from evaluator.extensions import db
-from evaluator.models import Application, AuditEvent
-from evaluator.models.base import utcnow
-from evaluator.services.rounds import create_round
+from evaluator.rounds.service import create_round
 from tests.pages import post, versioned
 
 BEIJING = timedelta(hours=8)

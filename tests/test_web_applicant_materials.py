@@ -9,9 +9,10 @@ import io
 import pytest
 from sqlalchemy import select
 
+from evaluator.applications.models import Application, Material
+from evaluator.audit.models import AuditEvent
 from evaluator.extensions import db
-from evaluator.models import Application, AuditEvent, Material
-from evaluator.services.rounds import round_criteria
+from evaluator.rounds.service import round_criteria
 from tests.pages import post, versioned
 from tests.test_materials import PDF_BYTES
 from tests.test_web_applicant import complete_form, fc_round, start

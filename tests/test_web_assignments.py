@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from evaluator.assignments.models import Assignment, ConflictDeclaration
 from evaluator.extensions import db
-from evaluator.models import Assignment, ConflictDeclaration
 from tests.pages import post
 
 

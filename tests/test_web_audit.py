@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import JSON, bindparam, select, text
 
+from evaluator.audit import service as audit
+from evaluator.audit.models import AuditEvent
 from evaluator.extensions import db
-from evaluator.models import AuditEvent
-from evaluator.services import audit
 from tests.pages import post
 
 

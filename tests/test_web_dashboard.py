@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from evaluator.applications.models import Application
 from evaluator.extensions import db
-from evaluator.models import Application
 from evaluator.web.charts import bar_chart
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -8,8 +8,8 @@ import pytest
 from flask import g
 from flask_babel import refresh
 
-from evaluator.models.base import utcnow
-from evaluator.web.formatting import days_left, label, query_with, show_date, show_datetime, show_number
+from evaluator.core.db import utcnow
+from evaluator.formatting import days_left, label, query_with, show_date, show_datetime, show_number
 from evaluator.workflow import PHASE_LABELS, STATUS_LABELS, Phase, Status
 
 

@@ -11,8 +11,11 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import func, select
 
+from evaluator.accounts.models import User, WebSession
+from evaluator.applications.models import Application, Material
+from evaluator.audit.models import AuditEvent
 from evaluator.extensions import db
-from evaluator.models import Application, AuditEvent, Material, Round, User, WebSession
+from evaluator.rounds.models import Round
 from tests.pages import PASSWORD, csrf_token, post, sign_in
 from tests.test_materials import PDF_BYTES
 from tests.test_web_applicant import fc_round, start

@@ -15,8 +15,11 @@ import yaml
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from evaluator.accounts.models import Organisation, User
+from evaluator.applications.models import Application, Material
+from evaluator.audit.models import AuditEvent
 from evaluator.extensions import db
-from evaluator.models import Application, AuditEvent, Material, Organisation, Round, User
+from evaluator.rounds.models import Round
 from tests.pages import post, versioned
 from tests.test_materials import PDF_BYTES, bomb_docx
 from tests.test_web_hostile import page_post_rules
@@ -83,7 +86,7 @@ def mini_with_labels(label: str) -> bytes:
 def hostile(app, page_client, make_org, make_round):
     """A populated database full of hostile text: organisations, accounts, a round, an application
     with a hostile text figure and material, audit events about all of them."""
-    from evaluator.services.rounds import round_criteria
+    from evaluator.rounds.service import round_criteria
 
     admin = page_client("admin")
     res = post(admin, "/office/rounds/new", {"title": "2026年恶意批次", "criteria_yaml": (
@@ -576,7 +579,7 @@ def test_a_round_edit_without_a_version_is_refused(page_client, make_round):
 def test_advancing_a_phase_twice_moves_once(page_client, make_round):
     from datetime import timedelta
 
-    from evaluator.models.base import utcnow
+    from evaluator.core.db import utcnow
 
     rnd = make_round(phase="draft", title="2026年推进批次", submission_deadline=utcnow() + timedelta(days=5))
     a, b = page_client("admin"), page_client("admin")

@@ -12,9 +12,11 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import func, select
 
+from evaluator.applications.models import Application
+from evaluator.audit.models import AuditEvent
+from evaluator.core.db import utcnow
 from evaluator.extensions import db
-from evaluator.models import Application, AuditEvent, Round
-from evaluator.models.base import utcnow
+from evaluator.rounds.models import Round
 from tests.live import gunicorn, parallel
 from tests.pages import PASSWORD
 from tests.test_import import csv_bytes, row

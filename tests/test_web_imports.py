@@ -10,8 +10,10 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from evaluator.accounts.models import Organisation
+from evaluator.applications.models import Application
+from evaluator.audit.models import AuditEvent
 from evaluator.extensions import db
-from evaluator.models import Application, AuditEvent, Organisation
 from tests.pages import post
 from tests.test_import import HEADERS, csv_bytes, row, xlsx_bytes
 

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from werkzeug.datastructures import FileStorage
 
+from evaluator.applications.models import Application
+from evaluator.applications.service import update_application
 from evaluator.extensions import db
-from evaluator.models import Application
-from evaluator.services import materials
-from evaluator.services.applications import update_application
+from evaluator.materials import service as materials
 
 PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
        b"trailer<</Root 1 0 R>>\n%%EOF\n")

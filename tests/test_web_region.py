@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from evaluator.applications.models import Application
 from evaluator.extensions import db
-from evaluator.models import Application
 from tests.pages import post
 
 
@@ -130,7 +130,7 @@ def test_region_pages_in_chinese(page_client, vetting_world):
 
 
 def test_a_material_downloads_for_its_office_only(page_client, vetting_world):
-    from evaluator.models import Material
+    from evaluator.applications.models import Material
 
     w = vetting_world
     m = Material(application_id=w.apps.wuhou1.id, filename="a.pdf", content_type="application/pdf", size=3,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from evaluator.audit.models import AuditEvent
 from evaluator.extensions import db
-from evaluator.models import AuditEvent, Round
-from evaluator.services.round_settings import settings_of
+from evaluator.rounds.models import Round
+from evaluator.rounds.settings import settings_of
 from tests.pages import post, versioned
 
 FULL = {"county_step": "1", "quota.kind": "number", "quota.value": "4", "city_quotas": "510700 share 0.4",

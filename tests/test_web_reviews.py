@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from evaluator.applications.models import Material
 from evaluator.extensions import db
-from evaluator.models import Material
-from evaluator.models.reviews import Review
+from evaluator.reviews.models import Review
 from tests.pages import post
 
 PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -138,10 +138,10 @@ def test_outside_the_review_phase_the_page_is_read_only(page_client, make_review
 
 
 def _material(case, filename, content, content_type, key="plan"):
-    from evaluator.services.materials import upload
+    from evaluator.materials.service import upload
 
     application = case.applications[0]
-    from evaluator.models import Organisation, User
+    from evaluator.accounts.models import Organisation, User
 
     org = db.session.get(Organisation, application.organisation_id)
     owner = User(username=f"owner{application.id}{filename[:3]}", display_name="x", password_hash="x",

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from evaluator.audit.models import AuditEvent
+from evaluator.core.db import as_aware
 from evaluator.criteria import load_criteria
 from evaluator.extensions import db
-from evaluator.models import AuditEvent, Round
-from evaluator.models.base import as_aware
+from evaluator.rounds.models import Round
 from tests.pages import post
 
 MINI = Path(__file__).parent / "data" / "mini.yaml"

@@ -6,11 +6,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from evaluator.applications.models import Application
+from evaluator.applications.transitions import move_application
+from evaluator.audit.models import AuditEvent
 from evaluator.criteria import load_criteria
 from evaluator.extensions import db
-from evaluator.models import Application, AuditEvent
-from evaluator.services.rounds import create_round
-from evaluator.services.workflow import move_application, move_round
+from evaluator.rounds.phases import move_round
+from evaluator.rounds.service import create_round
 from evaluator.workflow import (
     EDITABLE,
     MOVES,
@@ -85,7 +87,7 @@ def test_a_move_changes_the_status_and_logs_it_once(app, make_user):
 
 
 def test_a_deleted_material_id_is_never_given_out_again(app, make_user, make_draft):
-    from evaluator.models import Material
+    from evaluator.applications.models import Material
 
     _, application = make_draft()
     user, _ = make_user("applicant", organisation=application.organisation)

@@ -1,6 +1,6 @@
 """What one figure's value may be, by field type: the rule both ways of handing figures in share.
 
-Figures arrive as JSON (the API, checked in ``services/intake.py``) or as spreadsheet cells (the
+Figures arrive as JSON (the API, checked in ``applications/intake.py``) or as spreadsheet cells (the
 import and the command line, read by ``scoring/cells.py`` and ``scoring/figures.py``). The two differ
 only in how a value is spelled — a cell is text, so ``1e3`` spells a number and 是/否 a yes/no — and
 otherwise apply the rules here:

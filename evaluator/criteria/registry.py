@@ -68,15 +68,11 @@ def register(method: Method) -> Method:
 
 def get_method(name: str) -> Method | None:
     """The registered method of this name, or None."""
-    from evaluator.criteria import methods, norms  # noqa: F401  (registers the built-in methods)
-
     return REGISTRY.get(name)
 
 
 def known_methods() -> list[str]:
     """Names of all registered methods."""
-    from evaluator.criteria import methods, norms  # noqa: F401
-
     return sorted(REGISTRY)
 
 

@@ -4,7 +4,7 @@ One open round per zone type (the bundled criteria sets frozen in), with ``appli
 organisations each — real Sichuan cities, counties and subdistricts from
 :mod:`evaluator.demo.regions` — and their applications, figures from
 :func:`evaluator.demo.round.demo_round` (the same seeded data ``flask demo score`` ranks, edge
-cases included). Applications go through :func:`evaluator.services.applications.create_application`
+cases included). Applications go through :func:`evaluator.applications.service.create_application`
 (figures validated, intake warnings, audit); submissions are back-dated into the weeks since the
 round opened. Besides them: the expert roster with expertise and the region offices
 (:mod:`evaluator.demo.people`), and last year's featured-community round already through review and
@@ -27,6 +27,14 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import func, select
 
+from evaluator.accounts.models import Organisation, User
+from evaluator.accounts.service import create_organisation, create_user, hash_password
+from evaluator.applications import intake
+from evaluator.applications.models import Application
+from evaluator.applications.service import create_application
+from evaluator.applications.transitions import move_application
+from evaluator.audit import service as audit
+from evaluator.core.db import utcnow
 from evaluator.criteria import CriteriaSet, load_criteria
 from evaluator.criteria.model import Field
 from evaluator.demo.people import REVIEWERS, city_offices, county_offices
@@ -36,13 +44,9 @@ from evaluator.demo.scored import scored_round
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.messages import Message, msg
-from evaluator.models import Application, Organisation, Round, User
-from evaluator.models.base import utcnow
-from evaluator.services import audit, intake
-from evaluator.services.accounts import create_organisation, create_user, hash_password
-from evaluator.services.applications import create_application
-from evaluator.services.rounds import create_round
-from evaluator.services.workflow import move_application, move_round
+from evaluator.rounds.models import Round
+from evaluator.rounds.phases import move_round
+from evaluator.rounds.service import create_round
 from evaluator.workflow import ZONE_NAMES, OrgKind, Phase, ZoneType, kind_for_zone
 
 PASSWORDS = {
@@ -169,7 +173,7 @@ def _organisation(actor: User, summary: DemoSummary, kind: str, name: str, count
 
 
 def _submit(user: User, app: Application, cs: CriteriaSet, at: datetime) -> None:
-    """Submit a demo draft at a time in the past (``services.applications.submit`` uses now)."""
+    """Submit a demo draft at a time in the past (``applications.service.submit`` uses now)."""
     _, errors = intake.figures_errors(cs, app.figures, partial=False)
     if errors:
         raise DemoLoadError(msg("demo figures of application %(id)s do not fit %(criteria)s: %(errors)s",

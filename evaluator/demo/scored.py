@@ -19,19 +19,23 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select
 
+from evaluator.accounts.models import Organisation, User
+from evaluator.applications.models import Application
+from evaluator.applications.service import create_application
+from evaluator.assignments.models import Assignment
+from evaluator.assignments.service import auto_assign
 from evaluator.criteria import CriteriaSet
 from evaluator.criteria.scope import expert_scope
 from evaluator.extensions import db
-from evaluator.models import Application, Assignment, Organisation, Round, User
+from evaluator.results.service import compute
+from evaluator.reviews.service import save_review
+from evaluator.rounds.models import Round
+from evaluator.rounds.phases import move_round
+from evaluator.rounds.service import create_round
+from evaluator.rounds.settings import settings_of
 from evaluator.scoring.encoded import flag_names
-from evaluator.services import vetting, vetting_quota
-from evaluator.services.applications import create_application
-from evaluator.services.assignments import auto_assign
-from evaluator.services.results import compute
-from evaluator.services.reviews import save_review
-from evaluator.services.round_settings import settings_of
-from evaluator.services.rounds import create_round
-from evaluator.services.workflow import move_round
+from evaluator.vetting import quota as vetting_quota
+from evaluator.vetting import service as vetting
 from evaluator.workflow import ZONE_NAMES, AssignmentStatus, Phase, ZoneType
 
 VETO_AT = 3  # the application (by position) one reviewer flags for falsified materials

@@ -27,7 +27,7 @@ from evaluator.scoring.engine import score_parsed
 from evaluator.scoring.errors import MAX_REPORTED, InputError, Problems
 from evaluator.scoring.figures import FigureTable
 from evaluator.scoring.result import RoundResult
-from evaluator.scoring.reviews import Reviews, _partial, _repeated
+from evaluator.scoring.reviews import Reviews, partial_notes, repeated_keys
 
 NO_TIME = np.iinfo(np.int64).max  # FigureTable's submitted_at where there is none
 EARLIEST, LATEST = np.datetime64("1678-01-01"), np.datetime64("2262-01-01")  # datetime64[ns] range
@@ -556,11 +556,11 @@ def _reviews(criteria: CriteriaSet, rv: EncodedReviews | None, lookup: _Lookup, 
         keep_all = bool(keep.all())
     else:
         if partial and refuse:  # rare: the table reader's own checks and messages, sorts and all
-            _partial(criteria, problems, app_code, rev_code, ind_code, keep, text_ids, rev_index)
+            partial_notes(criteria, problems, app_code, rev_code, ind_code, keep, text_ids, rev_index)
         if problems.items or problems.omitted:
             return None
         if partial:  # dropped, with a note each
-            notes = _partial(criteria, problems, app_code, rev_code, ind_code, keep, text_ids, rev_index)
+            notes = partial_notes(criteria, problems, app_code, rev_code, ind_code, keep, text_ids, rev_index)
             keep_all = bool(keep.all())
     flag_rows = np.flatnonzero(flag >= 0)
     names = np.array(flags, dtype=object)
@@ -674,7 +674,7 @@ def _repeats(criteria: CriteriaSet, problems: Problems, app_code: np.ndarray, re
         full_key[rows] = key
         leaves = criteria.leaves
         expert_leaf = [j for j, leaf in enumerate(leaves) if leaf.method == "expert"]
-        for i in _repeated(full_key, keep, counts.size * n_ind):
+        for i in repeated_keys(full_key, keep, counts.size * n_ind):
             if problems.full:
                 problems.omitted += 1
                 continue

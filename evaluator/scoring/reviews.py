@@ -109,12 +109,12 @@ def read_reviews(
     keep = valid_ind & (app_code >= 0) & on_roster
     n_rev, n_ind = max(1, len(rev_index)), max(1, len(experts))
     key = (app_code.astype(np.int64) * n_rev + rev_code) * n_ind + ind_code
-    for i in _repeated(key, keep, len(app_ids) * n_rev * n_ind):
+    for i in repeated_keys(key, keep, len(app_ids) * n_rev * n_ind):
         problems.cell(i, "indicator_id", msg("%(reviewer)s scored %(indicator)s of %(application)s more "
                                              "than once", reviewer=revs.text(i), indicator=inds.text(i),
                                              application=apps.text(i)))
     flag_rows, flag_names = _flags(criteria, flags, problems)
-    notes = _partial(criteria, problems, app_code, rev_code, ind_code, keep, app_ids, rev_index)
+    notes = partial_notes(criteria, problems, app_code, rev_code, ind_code, keep, app_ids, rev_index)
     problems.raise_if_any()
     return Reviews(
         app=app_code[keep].astype(np.int64), indicator=ind_code[keep].astype(np.int64),
@@ -124,7 +124,7 @@ def read_reviews(
     )
 
 
-def _repeated(key: np.ndarray, keep: np.ndarray, key_space: int) -> np.ndarray:
+def repeated_keys(key: np.ndarray, keep: np.ndarray, key_space: int) -> np.ndarray:
     """Rows (among ``keep``) whose key an earlier kept row already has."""
     if key_space <= 64 * max(1, key.size):  # counting is cheaper than hashing
         counts = np.bincount(key[keep], minlength=key_space)
@@ -155,7 +155,7 @@ def _flags(
     return np.array(rows, dtype=np.int64), np.array(names, dtype=object)
 
 
-def _partial(
+def partial_notes(
     criteria: CriteriaSet,
     problems: Problems,
     app_code: np.ndarray,

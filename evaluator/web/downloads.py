@@ -17,6 +17,7 @@ import io
 import logging
 import re
 import unicodedata
+from typing import Protocol
 from urllib.parse import quote
 
 from flask import Response, current_app, request, send_file
@@ -24,9 +25,7 @@ from werkzeug.wsgi import wrap_file
 
 from evaluator.errors import ServiceError
 from evaluator.messages import msg
-from evaluator.models import Material, Round
-from evaluator.services import intake
-from evaluator.services.exports import Export
+from evaluator.spreadsheets.export import Export
 from evaluator.storage import BlobMissingError, get_storage
 
 _PLAIN = re.compile(r"[A-Za-z0-9 !#$&'()+,\-.;=@\[\]^_`{}~]+")
@@ -67,10 +66,20 @@ def content_disposition(filename: str, default: str, disposition: str = "attachm
     return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
+class StoredFile(Protocol):
+    """What a download of a stored file needs to know of it (a material is one)."""
+
+    id: int
+    sha256: str
+    content_type: str
+    size: int
+    filename: str
+
+
 INLINE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
 
 
-def material_response(material: Material, inline: bool = False, filename: str | None = None) -> Response:
+def material_response(material: StoredFile, inline: bool = False, filename: str | None = None) -> Response:
     """The material's content streamed from storage as an attachment (the caller has authorised it).
 
     ``inline``: a PDF or an image is shown in the browser (``Content-Disposition: inline``) and may
@@ -104,26 +113,9 @@ def material_response(material: Material, inline: bool = False, filename: str | 
 
 
 def export_response(result: Export) -> Response:
-    """A finished export (``services.exports``) as a download with its Chinese file name."""
+    """A finished export (``applications.exports``) as a download with its Chinese file name."""
     response = send_file(io.BytesIO(result.data), mimetype=result.mimetype)
     response.headers["Content-Disposition"] = content_disposition(result.filename, result.fallback)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMATS = ("xlsx", "csv")
-
-
-def template_download(rnd: Round, fmt: str) -> Response:
-    """The round's import template as an attachment: ``fmt`` is 'xlsx' or 'csv'."""
-    name = re.sub(r'[\\/:*?"<>|\s]+', "_", rnd.title)[:80] or f"round-{rnd.id}"
-    if fmt == "csv":
-        data, mimetype = intake.template_csv(rnd), "text/csv"  # charset=utf-8 is added
-    else:
-        data, mimetype = intake.template(rnd), XLSX
-    response = send_file(io.BytesIO(data), mimetype=mimetype)
-    response.headers["Content-Disposition"] = content_disposition(
-        f"{name}-申报导入模板.{fmt}", f"round-{rnd.id}-template")
     return response

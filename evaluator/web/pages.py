@@ -16,13 +16,13 @@ from typing import Any, TypeVar
 from flask import abort, flash, render_template, request
 from marshmallow import Schema, ValidationError
 
+from evaluator.accounts.models import User
+from evaluator.accounts.policy import SIGN_IN_FIRST, authorize
+from evaluator.core.versions import etag_of
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.i18n import localise
 from evaluator.messages import N_, msg
-from evaluator.models import User
-from evaluator.services.policy import SIGN_IN_FIRST, authorize
-from evaluator.services.workflow import etag_of
 from evaluator.validation import MAX_ID, text_problem
 from evaluator.web.security import signed_in_user
 

@@ -1,7 +1,7 @@
 """Passwords (argon2), bearer tokens (stored as SHA-256, with expiry and revocation), and who calls.
 
 The two channels authenticate apart: the API (``/api/…``) by bearer token only, the web pages by
-the session cookie, which names a server-side session (``services.sessions``) that sign-out revokes.
+the session cookie, which names a server-side session (``accounts.sessions``) that sign-out revokes.
 A session cookie never signs anyone in to the API, however validly signed.
 """
 
@@ -14,17 +14,18 @@ from flask import Flask, Request, current_app, g, request, session
 from flask_login import current_user
 from sqlalchemy import select
 
+from evaluator.accounts.models import ApiToken, User
+from evaluator.accounts.service import check_password, hash_password
+from evaluator.accounts.tokens import token_digest
+from evaluator.core.db import as_aware, utcnow
 from evaluator.errors import is_api_request
 from evaluator.extensions import db, limiter, login
-from evaluator.models import ApiToken, User
-from evaluator.models.base import as_aware, utcnow
-from evaluator.services.accounts import check_password, hash_password, token_digest
 
 __all__ = ["SESSION_KEY", "bearer_token", "check_password", "hash_password", "issue_token",
            "register_security", "sign_in_limit", "signed_in_user", "token_digest", "user_for_token"]
 
 SESSION_KEY = "sid"
-"""Where the session cookie keeps the token of its server-side session (``services.sessions``)."""
+"""Where the session cookie keeps the token of its server-side session (``accounts.sessions``)."""
 
 sign_in_limit = limiter.shared_limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], scope="sign-in")
 """The one budget of sign-in attempts per address, shared by the API's token endpoint and the page."""
@@ -97,6 +98,6 @@ def register_security(app: Flask) -> None:
         token = session.get(SESSION_KEY)
         if not isinstance(token, str) or len(token) > 100:
             return None
-        from evaluator.services.sessions import session_user
+        from evaluator.accounts.sessions import session_user
 
         return session_user(token, ident)

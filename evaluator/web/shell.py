@@ -11,27 +11,16 @@ from flask import Flask, g, redirect, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
+from evaluator.web.headers import PAGE_HEADERS
 from evaluator.errors import error_response, is_api_request
 from evaluator.extensions import WRITE_METHODS
+from evaluator.formatting import register_formatting
 from evaluator.i18n import LANGUAGES, language
 from evaluator.messages import msg
-from evaluator.web.formatting import register_formatting
 from evaluator.web.navigation import navigation
 
 csrf = CSRFProtect()
 
-# Pages: only the service's own files; no inline script or style, no frames, forms post home only.
-PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-            "base-uri 'none'; object-src 'none'")
-PAGE_HEADERS = {
-    "Content-Security-Policy": PAGE_CSP,
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
-    "Cross-Origin-Opener-Policy": "same-origin",
-}
 # Pages a user who must change their password may still open.
 _BEFORE_NEW_PASSWORD = frozenset({"account.password", "account.sign_out", "account.language", "static"})
 

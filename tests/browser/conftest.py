@@ -186,7 +186,7 @@ def make_account(app):
     a new organisation of its own. The ``app`` fixture empties every table after the test."""
     from flask import url_for
 
-    from evaluator.services import accounts
+    from evaluator.accounts import service as accounts
     from evaluator.web.navigation import home_endpoint
 
     counter = iter(range(1, 10_000))

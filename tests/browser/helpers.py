@@ -197,7 +197,7 @@ def open_round(title: str, criteria: str = "fc-2026", phase: str = "open", **dea
     """A round of a bundled criteria set made through the services, put in ``phase`` and committed
     (for the live server to see); returns its id."""
     from evaluator.criteria import load_criteria
-    from evaluator.services.rounds import create_round
+    from evaluator.rounds.service import create_round
 
     rnd = create_round(None, title, load_criteria(criteria), **deadlines)
     rnd.phase = phase
@@ -210,8 +210,9 @@ def open_round(title: str, criteria: str = "fc-2026", phase: str = "open", **dea
 def application_of(account: Account, round_id: int, figures: dict | None = None, submit: bool = False) -> int:
     """The account's organisation's application in the round, made (and submitted when asked)
     through the services as the account's user, and committed; returns its id."""
-    from evaluator.models import Round, User
-    from evaluator.services import applications
+    from evaluator.accounts.models import User
+    from evaluator.applications import service as applications
+    from evaluator.rounds.models import Round
 
     user = db.session.get(User, account.id)
     app = applications.create_application(user, db.session.get(Round, round_id), figures or {}, {})

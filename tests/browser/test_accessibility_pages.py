@@ -119,8 +119,8 @@ def test_the_applicant_pages(page, make_account, axe, tmp_path):
 
 def bad_import(round_id: int, path) -> None:
     """A CSV from the round's template whose one row has words where numbers belong."""
-    from evaluator.models import Round
-    from evaluator.services.intake import template_csv
+    from evaluator.applications.intake import template_csv
+    from evaluator.rounds.models import Round
 
     header, hints = list(csv.reader(io.StringIO(template_csv(db.session.get(Round, round_id))
                                                 .decode("utf-8-sig"))))

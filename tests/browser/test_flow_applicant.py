@@ -13,8 +13,9 @@ from types import SimpleNamespace
 import pytest
 from playwright.sync_api import expect
 
+from evaluator.accounts.models import Organisation
+from evaluator.applications.models import Application, Material
 from evaluator.criteria import load_criteria
-from evaluator.models import Application, Material, Organisation
 from tests.browser.helpers import (
     FC_FIGURES,
     HTML_BYTES,

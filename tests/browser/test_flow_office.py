@@ -16,9 +16,12 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
+from evaluator.accounts.models import Organisation
+from evaluator.applications.exports import IDENTITY_HEADERS
+from evaluator.applications.models import Application
+from evaluator.audit.models import AuditEvent
 from evaluator.criteria import load_criteria
-from evaluator.models import Application, AuditEvent, Organisation, Round
-from evaluator.services.exports import IDENTITY_HEADERS
+from evaluator.rounds.models import Round
 from tests.browser.helpers import (
     FC_FIGURES,
     accept_dialogs,

@@ -12,10 +12,14 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from evaluator.applications.models import Application
+from evaluator.assignments.models import Assignment
+from evaluator.core.db import utcnow
 from evaluator.criteria import load_criteria
 from evaluator.extensions import db
-from evaluator.models import Application, ApplicationResult, Assignment, Review, Round
-from evaluator.models.base import utcnow
+from evaluator.results.models import ApplicationResult
+from evaluator.reviews.models import Review
+from evaluator.rounds.models import Round
 from tests.browser.helpers import (
     FC_FIGURES,
     accept_dialogs,

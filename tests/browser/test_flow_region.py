@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from evaluator.applications.models import Application
 from evaluator.extensions import db
-from evaluator.models import Application, Round
+from evaluator.rounds.models import Round
 from tests.browser.helpers import FC_FIGURES, application_of, fresh, open_round, path_of, signed_in
 
 pytestmark = pytest.mark.browser

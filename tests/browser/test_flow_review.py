@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from evaluator.criteria import load_criteria
-from evaluator.models.reviews import Review
+from evaluator.reviews.models import Review
 from tests.browser.helpers import FC_FIGURES, fresh, signed_in
 from tests.pages import PASSWORD
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from evaluator.models import User
+from evaluator.accounts.models import User
 from tests.browser.helpers import fresh, path_of, sign_out, signed_in, switch_language
 
 pytestmark = pytest.mark.browser

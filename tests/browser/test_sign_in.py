@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from evaluator.models import WebSession
+from evaluator.accounts.models import WebSession
 from tests.browser.helpers import PASSWORD, fresh, path_of, sign_out, signed_in
 
 pytestmark = pytest.mark.browser

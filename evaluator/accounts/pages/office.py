@@ -1,0 +1,175 @@
+"""Accounts pages: the lists of organisations and users, creating accounts and organisations, and
+one user's page (deactivate or activate, reset the password).
+
+Every change is a ``accounts.service`` call, as in the API, and writes its audit event. A new
+password (generated at creation or by a reset) is shown once, in the answer to the form itself,
+never in a URL or a cookie; pages of signed-in users are never cached (``Cache-Control: no-store``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import redirect, render_template, request, url_for
+
+from evaluator.accounts import service as accounts
+from evaluator.accounts.models import Organisation, User
+from evaluator.accounts.schemas import OrganisationSchema, UserSchema
+from evaluator.core.paging import count_rows
+from evaluator.extensions import db
+from evaluator.messages import N_
+from evaluator.validation import QueryId
+from evaluator.web.blueprints import office as bp
+from evaluator.web.pages import (
+    FormErrors,
+    arg_text,
+    done,
+    form_errors,
+    get_or_404,
+    load_form,
+    page_number,
+    page_user,
+    render_form,
+)
+from evaluator.workflow import KIND_LABELS, ROLE_LABELS, OrgKind
+
+
+class UserForm(UserSchema):
+    """The account form: the API's account schema, with the organisation's id sent as form text."""
+
+    organisation_id = QueryId(load_default=None)
+
+
+PAGE_SIZE = 25
+NEW_ROLES = ("reviewer", "applicant", "county_office", "city_office")
+"""Roles the page creates (administrators are made with ``flask create-admin`` or the API)."""
+MAX_CHOICES = 2000
+
+
+def _paged(query, page: int) -> tuple[list, int, int]:
+    total = count_rows(query)
+    pages = max(1, -(-total // PAGE_SIZE))
+    rows = list(db.session.scalars(query.offset((min(page, pages) - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+    return rows, total, pages
+
+
+def _filled(source: Any) -> dict[str, str]:
+    """A form's non-empty entries, trimmed (an empty optional field is no value)."""
+    return {k: v.strip() for k, v in source.items() if k != "csrf_token" and isinstance(v, str) and v.strip()}
+
+
+@bp.route("/accounts", endpoint="accounts")
+def accounts_list():
+    """Users (filtered by role, active and a search text) or organisations (searched by name)."""
+    page_user("user.list")
+    view = "organisations" if request.args.get("view") == "organisations" else "users"
+    page = page_number()
+    context: dict[str, Any] = {"view": view, "page": page, "q": arg_text("q") or ""}
+    if view == "organisations":
+        page_user("organisation.list")
+        rows, total, pages = _paged(accounts.organisations_query(context["q"]), page)
+        context["user_counts"] = accounts.user_counts([o.id for o in rows])
+    else:
+        role = request.args.get("role") if request.args.get("role") in ROLE_LABELS else None
+        active = {"yes": True, "no": False}.get(request.args.get("active", ""))
+        rows, total, pages = _paged(accounts.users_query(role, active, context["q"]), page)
+        context.update(role=role, active=request.args.get("active", ""))
+    return render_form("accounts/index.html", rows=rows, total=total, pages=pages,
+                       roles=list(ROLE_LABELS), **context)
+
+
+def _organisation_choices(search: str | None) -> list[tuple[int, str]]:
+    query = accounts.organisations_query(search).order_by(None).order_by(Organisation.name)
+    return [(o.id, f"{o.name}（{o.county}）") for o in db.session.scalars(query.limit(MAX_CHOICES))]
+
+
+@bp.route("/accounts/users/new", methods=["GET", "POST"])
+def user_new():
+    """Create a reviewer's, an applicant's or a region office's account, with a chosen or a generated
+    password (a region office's home region code is its county or city code)."""
+    actor = page_user("user.create")
+    values = _filled(request.form) if request.method == "POST" else {
+        k: request.args[k] for k in ("role", "organisation_id") if request.args.get(k)}
+    search = arg_text("org_q", source=request.values)
+    with form_errors() as errors:
+        if request.method == "POST":
+            data = {k: v for k, v in values.items() if k in UserSchema().fields and k != "active"}
+            if data.get("role") not in NEW_ROLES:
+                data.pop("role", None)
+            if data.get("role") == "reviewer":
+                data.pop("organisation_id", None)
+            elif data.get("role") == "applicant":
+                data.pop("affiliation", None)
+                data.pop("home_region_code", None)
+            elif data.get("role") in ("county_office", "city_office"):
+                data.pop("organisation_id", None)
+            generated = values.get("generate") == "1"
+            if generated:
+                data["password"] = accounts.generate_password()
+            user = accounts.create_user(actor, load_form(UserForm(), data))
+            if generated:
+                return _show_password(user, data["password"], created=True)
+            done(N_("The account %(username)s was created."), username=user.username)
+            return redirect(url_for("office.user", user_id=user.id))
+    return render_form("accounts/user_new.html", errors, values=values, search=search or "",
+                       roles=[(r, ROLE_LABELS[r]) for r in NEW_ROLES],
+                       organisations=_organisation_choices(search), max_choices=MAX_CHOICES,
+                       min_password=accounts.PASSWORD_LENGTH[0])
+
+
+@bp.route("/accounts/organisations/new", methods=["GET", "POST"])
+def organisation_new():
+    """Register an applicant organisation with its place and administrative codes."""
+    actor = page_user("organisation.create")
+    values = _filled(request.form) if request.method == "POST" else {}
+    with form_errors() as errors:
+        if request.method == "POST":
+            org = accounts.create_organisation(actor, load_form(OrganisationSchema(), values))
+            done(N_("The organisation %(name)s was registered."), name=org.name)
+            return redirect(url_for("office.user_new", role="applicant", organisation_id=org.id))
+    return render_form("accounts/organisation_new.html", errors, values=values,
+                       kinds=[(str(k), KIND_LABELS[k]) for k in OrgKind])
+
+
+def _user_page(user: User, errors: FormErrors | None = None):
+    organisation = db.session.get(Organisation, user.organisation_id) if user.organisation_id else None
+    return render_form("accounts/user.html", errors, user=user, organisation=organisation)
+
+
+@bp.route("/accounts/users/<int:user_id>")
+def user(user_id: int):
+    """One account: its details and what the office may do with it."""
+    page_user("user.list")
+    return _user_page(get_or_404(User, user_id))
+
+
+@bp.route("/accounts/users/<int:user_id>/active", methods=["POST"])
+def user_active(user_id: int):
+    """Deactivate (its sessions and tokens end at once) or activate an account."""
+    actor = page_user("user.update")
+    target = get_or_404(User, user_id)
+    with form_errors() as errors:
+        active = request.form.get("active") == "1"
+        accounts.set_active(actor, target, active)
+        done(N_("The account %(username)s can sign in again.") if active else
+             N_("The account %(username)s is deactivated: it can no longer sign in."),
+             username=target.username)
+        return redirect(url_for("office.user", user_id=target.id))
+    return _user_page(target, errors)
+
+
+@bp.route("/accounts/users/<int:user_id>/password-reset", methods=["POST"])
+def user_password_reset(user_id: int):
+    """Set a new random password, shown once on the answer; the user must change it at sign-in."""
+    actor = page_user("user.reset_password")
+    target = get_or_404(User, user_id)
+    password = accounts.reset_password(actor, target)
+    return _show_password(target, password, created=False)
+
+
+def _show_password(user: User, password: str, created: bool):
+    """The page showing a new password once: not cached, not in the URL, not in a cookie."""
+    response = render_template("accounts/password_shown.html", user=user, password=password,
+                               created=created)
+    return response, 200, {"Cache-Control": "no-store", "Pragma": "no-cache"}
+

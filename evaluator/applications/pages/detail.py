@@ -1,0 +1,86 @@
+"""One application as the office sees it: organisation and region, status, figures under the
+criteria's groups with their intake warnings beside them, self-assessment, materials with their
+downloads and checksums, the evidence checklist, and the history from the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import render_template
+from flask_babel import gettext
+from sqlalchemy import select
+
+from evaluator.accounts.models import User
+from evaluator.applications import service
+from evaluator.applications.display import field_groups, figure_text, name_of, warnings_by_field
+from evaluator.applications.models import Application, Material
+from evaluator.audit.labels import action_label, changes, summary_label
+from evaluator.audit.models import AuditEvent
+from evaluator.criteria.model import CriteriaSet
+from evaluator.extensions import db
+from evaluator.formatting import label
+from evaluator.materials.service import checklist
+from evaluator.rounds.service import round_criteria
+from evaluator.web.blueprints import office as bp
+from evaluator.web.pages import get_or_404, page_user
+
+
+def change_rows(cs: CriteriaSet, event: AuditEvent) -> list[tuple[str, str, str]]:
+    """An event's changes in words: (what, before, after), figures and scores by their names."""
+    fields_ = cs.field_map
+    indicators = {leaf.id: leaf for leaf in cs.leaves}
+    rows = []
+    for key, before, after in changes(event.summary):
+        prefix, _, name = key.partition(".")
+        if prefix == "figures" and name in fields_:
+            f = fields_[name]
+            rows.append((name_of(f), figure_text(f, before), figure_text(f, after)))
+        elif prefix == "self_assessment" and name in indicators:
+            rows.append((name_of(indicators[name]), _plain(before), _plain(after)))
+        elif key == "status":
+            rows.append((summary_label(key), label("status", before) if before else "—",
+                         label("status", after) if after else "—"))
+        else:
+            rows.append((summary_label(key), _plain(before), _plain(after)))
+    if event.object_type == "material":
+        filename = (event.summary or {}).get("filename") or "—"
+        deleted = event.action == "material.deleted"
+        rows.append((summary_label("filename"), filename if deleted else "—", "—" if deleted else filename))
+    return rows
+
+
+def _plain(value: Any) -> str:
+    """A recorded value as text ('—' for none)."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    return str(value)
+
+
+def history(app: Application, cs: CriteriaSet) -> list[dict[str, Any]]:
+    """The application's audit events and its materials' events, newest first, in words."""
+    events = list(db.session.scalars(service.history_query(app)))
+    actor_ids = {e.actor_id for e in events if e.actor_id is not None}
+    names = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(actor_ids))).all()
+                 ) if actor_ids else {}
+    return [{"id": e.id, "at": e.at, "actor": names.get(e.actor_id), "action": action_label(e.action),
+             "changes": change_rows(cs, e)} for e in events]
+
+
+@bp.route("/applications/<int:application_id>")
+def application(application_id: int):
+    """One application: what it says, what it brought, what happened to it."""
+    page_user("dashboard.view")
+    app = get_or_404(Application, application_id)
+    page_user("application.view", app)
+    cs = round_criteria(app.round)
+    materials = list(db.session.scalars(select(Material).where(Material.application_id == app.id)
+                                        .order_by(Material.id)))
+    scores = app.self_assessment or {}
+    assessed = [(leaf, scores[leaf.id]) for leaf in cs.leaves if leaf.id in scores]
+    return render_template(
+        "applications/detail.html", app=app, org=app.organisation, rnd=app.round, cs=cs,
+        groups=field_groups(cs), figures=app.figures or {}, warnings=warnings_by_field(cs, app.figures or {}),
+        figure_text=figure_text, name_of=name_of, assessed=assessed, materials=materials,
+        leaves={leaf.id: leaf for leaf in cs.leaves}, evidence=checklist(app), history=history(app, cs))

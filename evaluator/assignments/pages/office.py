@@ -1,0 +1,268 @@
+"""The office's assignment pages for a round: the panels of its applications (50 a page), the
+reviewers' loads, the automatic run with its report, and one application's panel with the reviewers
+its conflict rules exclude, the manual add (with an override reason) and removals."""
+
+from __future__ import annotations
+
+import math
+
+from flask import abort, redirect, request, url_for
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from evaluator.accounts.models import User
+from evaluator.applications.models import Application
+from evaluator.assignments import conflicts, manual, profile, service
+from evaluator.assignments.models import Assignment
+from evaluator.core.paging import count_rows
+from evaluator.extensions import db
+from evaluator.i18n import localise
+from evaluator.messages import N_
+from evaluator.rounds.models import Round
+from evaluator.rounds.settings import settings_of
+from evaluator.validation import MAX_ID, Text
+from evaluator.web.blueprints import office as bp
+from evaluator.web.pages import (
+    FormErrors,
+    done,
+    form_errors,
+    get_or_404,
+    load_form,
+    page_number,
+    page_user,
+    render_form,
+)
+from evaluator.workflow import ASSIGNMENT_STATUS_LABELS, REVIEW_PHASES, AssignmentKind, Status
+
+PAGE_SIZE = 50
+
+
+class AutoForm(Schema):
+    """The automatic run's form."""
+
+    seed = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_ID))
+    kind = fields.String(load_default="materials", validate=validate.OneOf([k.value for k in AssignmentKind]))
+
+
+class AddForm(Schema):
+    """The manual add's form."""
+
+    reviewer_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
+    kind = fields.String(load_default="materials", validate=validate.OneOf([k.value for k in AssignmentKind]))
+    override_reason = Text(load_default=None, max_length=1000)
+
+
+class ReasonForm(Schema):
+    """A removal's reason."""
+
+    reason = Text(required=True, min_length=1, max_length=1000)
+
+
+def _overview(rnd: Round, errors: FormErrors | None = None, report: dict | None = None):
+    kind = (
+        request.values.get("kind") if request.values.get("kind") in ("materials", "on_site") else "materials"
+    )
+    query = (
+        select(Application)
+        .where(Application.round_id == rnd.id, Application.status == Status.UNDER_REVIEW.value)
+        .order_by(Application.id)
+    )
+    total = count_rows(query)
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(page_number(), pages)
+    apps = list(db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+    panels: dict[int, list[Assignment]] = {a.id: [] for a in apps}
+    if apps:
+        for row in db.session.scalars(
+            select(Assignment)
+            .where(
+                Assignment.application_id.in_(list(panels)),
+                Assignment.kind == kind,
+                Assignment.status == "active",
+            )
+            .order_by(Assignment.id)
+        ):
+            panels[row.application_id].append(row)
+    loads = service.reviewer_loads(rnd, kind)
+    reviewers = list(
+        db.session.scalars(
+            select(User)
+            .where(User.role == "reviewer", User.active.is_(True))
+            .order_by(User.display_name, User.id)
+        )
+    )
+    settings = settings_of(rnd)
+    cap = conflicts.round_cap(rnd, kind)
+    return render_form(
+        "assignments/overview.html",
+        errors,
+        rnd=rnd,
+        apps=apps,
+        panels=panels,
+        page=page,
+        pages=pages,
+        total=total,
+        kind=kind,
+        loads=loads,
+        reviewers=reviewers,
+        cap=cap,
+        need=service.panel_size(settings, kind),
+        settings=settings,
+        report=report,
+        in_review=rnd.phase in REVIEW_PHASES,
+    )
+
+
+@bp.route("/rounds/<int:round_id>/assignments")
+def assignments(round_id: int):
+    """The round's panels (50 applications a page), the reviewers' loads and the automatic run."""
+    page_user("assignment.manage")
+    return _overview(get_or_404(Round, round_id))
+
+
+@bp.route("/rounds/<int:round_id>/assignments/auto", methods=["POST"])
+def assignments_auto(round_id: int):
+    """Run the automatic assignment and show its report (coverage, what could not be covered)."""
+    actor = page_user("assignment.auto")
+    rnd = get_or_404(Round, round_id)
+    report = None
+    with form_errors() as errors:
+        data = load_form(AutoForm())
+        report = service.auto_assign(actor, rnd, seed=data["seed"], kind=data["kind"])
+        for item in report["uncovered"]:
+            item["reason"] = localise(item["reason"])
+    if errors:
+        return _overview(rnd, errors)
+    return _overview(db.session.get(Round, round_id), None, report)
+
+
+def _panel_page(rnd: Round, application: Application, errors: FormErrors | None = None, form=None):
+    kind = (
+        (form or request.values).get("kind")
+        if (form or request.values).get("kind") in ("materials", "on_site")
+        else "materials"
+    )
+    rows = list(
+        db.session.scalars(
+            select(Assignment)
+            .where(Assignment.application_id == application.id, Assignment.kind == kind)
+            .order_by(Assignment.id)
+        )
+    )
+    excluded = (
+        conflicts.application_conflicts(rnd, application.id) if application.status == "under_review" else {}
+    )
+    loads = service.reviewer_loads(rnd, kind)
+    on_panel = {r.reviewer_id for r in rows if r.status == "active"}
+    reviewers = [
+        u
+        for u in db.session.scalars(
+            select(User)
+            .where(User.role == "reviewer", User.active.is_(True))
+            .order_by(User.display_name, User.id)
+        )
+        if u.id not in on_panel
+    ]
+    return render_form(
+        "assignments/panel.html",
+        errors,
+        rnd=rnd,
+        app=application,
+        rows=rows,
+        kind=kind,
+        excluded=excluded,
+        loads=loads,
+        reviewers=reviewers,
+        form=form or {},
+        rule_labels=conflicts.RULE_LABELS,
+        status_labels=ASSIGNMENT_STATUS_LABELS,
+        in_review=rnd.phase in REVIEW_PHASES,
+        need=service.panel_size(settings_of(rnd), kind),
+    )
+
+
+def _application(rnd: Round, application_id: int) -> Application:
+    application = get_or_404(Application, application_id)
+    if application.round_id != rnd.id:
+        abort(404)
+    return application
+
+
+@bp.route("/rounds/<int:round_id>/assignments/applications/<int:application_id>")
+def assignment_panel(round_id: int, application_id: int):
+    """One application's panel: who is on it, who was, who its conflict rules exclude and why."""
+    page_user("assignment.manage")
+    rnd = get_or_404(Round, round_id)
+    return _panel_page(rnd, _application(rnd, application_id))
+
+
+@bp.route("/rounds/<int:round_id>/assignments/applications/<int:application_id>/add", methods=["POST"])
+def assignment_add(round_id: int, application_id: int):
+    """Put a reviewer on the panel; a conflict is shown and needs an override reason."""
+    actor = page_user("assignment.manage")
+    rnd = get_or_404(Round, round_id)
+    application = _application(rnd, application_id)
+    with form_errors() as errors:
+        data = load_form(AddForm())
+        manual.add(
+            actor,
+            rnd,
+            application,
+            db.session.get(User, data["reviewer_id"]),
+            kind=data["kind"],
+            override_reason=data["override_reason"],
+        )
+    if errors:
+        return _panel_page(rnd, application, errors, request.form)
+    done(N_("The reviewer was added to the panel."))
+    return redirect(
+        url_for("office.assignment_panel", round_id=rnd.id, application_id=application.id, kind=data["kind"])
+    )
+
+
+@bp.route("/assignments/<int:assignment_id>/remove", methods=["POST"])
+def assignment_remove(assignment_id: int):
+    """Take a reviewer off a panel, with a reason."""
+    actor = page_user("assignment.manage")
+    row = get_or_404(Assignment, assignment_id)
+    rnd, application = db.session.get(Round, row.round_id), row.application
+    with form_errors() as errors:
+        data = load_form(ReasonForm())
+        manual.remove(actor, row, data["reason"])
+    if errors:
+        return _panel_page(rnd, application, errors, {"kind": row.kind})
+    done(N_("The reviewer was removed from the panel."))
+    return redirect(
+        url_for("office.assignment_panel", round_id=rnd.id, application_id=application.id, kind=row.kind)
+    )
+
+
+@bp.route("/assignments/reviewers/<int:user_id>", methods=["GET", "POST"])
+def assignment_reviewer(user_id: int):
+    """A reviewer's expertise and affiliation, kept by the office, with their declared conflicts."""
+    actor = page_user("assignment.manage")
+    user = get_or_404(User, user_id)
+    page_user("reviewer.profile", user)
+    if user.role != "reviewer":
+        abort(404)
+    errors = None
+    if request.method == "POST":
+        with form_errors() as errors:
+            profile.set_profile(
+                actor,
+                user,
+                request.form.getlist("expertise"),
+                affiliation=request.form.get("affiliation", ""),
+            )
+        if not errors:
+            done(N_("The reviewer's profile was saved."))
+            return redirect(url_for("office.assignment_reviewer", user_id=user.id))
+    return render_form(
+        "assignments/reviewer.html",
+        errors,
+        user=user,
+        sections=profile.round_sections(),
+        chosen=set(user.expertise or []),
+        conflicts=profile.declared_conflicts(user),
+        form=request.form,
+    )

@@ -1,0 +1,95 @@
+"""What the assignment pages and the automatic run's report read: loads, section coverage of the
+panels as they are, and the filtered list of assignments."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+from sqlalchemy import func, select
+
+from evaluator.assignments.data import ACTIVE, Roster, load_roster, section_ids
+from evaluator.assignments.models import Assignment
+from evaluator.extensions import db
+from evaluator.rounds.models import Round
+
+
+def coverage_report(rnd: Round, kind: str, per_application: int, roster: Roster | None = None) -> dict:
+    """Loads and section coverage of the round's active panels of a kind, as they are now.
+
+    Coverage counts the applications with a full panel (``staffed``): overall, the covered
+    (application, section) pairs over all of them; ``fully_covered``, those with an expert of every
+    section; per section, the share of staffed applications with an expert of it on the panel.
+    """
+    roster = roster or load_roster(rnd)
+    sections = section_ids(rnd)
+    index = {s: i for i, s in enumerate(sections)}
+    masks = {r: sum(1 << index[s] for s in e) for r, e in zip(roster.ids, roster.expertise, strict=True)}
+    rows = db.session.execute(
+        select(Assignment.application_id, Assignment.reviewer_id).where(
+            Assignment.round_id == rnd.id, Assignment.kind == kind, Assignment.status == ACTIVE
+        )
+    )
+    cover: dict[int, int] = defaultdict(int)
+    size: dict[int, int] = defaultdict(int)
+    load: dict[int, int] = dict.fromkeys(roster.ids, 0)
+    for app_id, rev_id in rows:
+        cover[app_id] |= masks.get(rev_id, 0)
+        size[app_id] += 1
+        load[rev_id] = load.get(rev_id, 0) + 1
+    staffed = [a for a, n in size.items() if n >= per_application]
+    bits = np.array([cover[a] for a in staffed], np.int64)
+    per_section = []
+    for s, i in index.items():
+        hit = int(((bits >> i) & 1).sum()) if bits.size else 0
+        per_section.append({"section": s, "covered": hit, "share": hit / len(staffed) if staffed else 0.0})
+    covered_pairs = sum(p["covered"] for p in per_section)
+    full = (1 << len(sections)) - 1
+    values = list(load.values())
+    return {
+        "staffed": len(staffed),
+        "loads": {
+            "min": min(values) if values else 0,
+            "max": max(values) if values else 0,
+            "mean": round(sum(values) / len(values), 3) if values else 0.0,
+        },
+        "coverage": {
+            "overall": covered_pairs / (len(staffed) * len(sections)) if staffed and sections else 0.0,
+            "fully_covered": int(sum(1 for b in bits.tolist() if b & full == full)),
+            "per_section": per_section,
+        },
+    }
+
+
+def reviewer_loads(rnd: Round, kind: str | None = None) -> dict[int, int]:
+    """Each reviewer's number of active assignments in the round (of a kind, or of every kind)."""
+    query = (
+        select(Assignment.reviewer_id, func.count())
+        .where(Assignment.round_id == rnd.id, Assignment.status == ACTIVE)
+        .group_by(Assignment.reviewer_id)
+    )
+    if kind:
+        query = query.where(Assignment.kind == kind)
+    return {r: n for r, n in db.session.execute(query)}
+
+
+def assignments_query(
+    rnd: Round | None = None,
+    *,
+    reviewer_id: int | None = None,
+    application_id: int | None = None,
+    status: str | None = None,
+    kind: str | None = None,
+):
+    """The assignments, filtered, in a stable order (application, then id)."""
+    query = select(Assignment).order_by(Assignment.application_id, Assignment.id)
+    for column, value in (
+        (Assignment.round_id, rnd.id if rnd else None),
+        (Assignment.reviewer_id, reviewer_id),
+        (Assignment.application_id, application_id),
+        (Assignment.status, status),
+        (Assignment.kind, kind),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    return query

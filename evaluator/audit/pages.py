@@ -1,0 +1,129 @@
+"""The audit-log page: whether the hash chain is intact, then the events newest first, 50 a page,
+filtered by action, object, actor and dates (days in Beijing time).
+
+The events come from ``audit.service.events_query`` and the verdict from
+``audit.service.verify_chain``, as in the API (``GET /api/v1/audit``, ``/audit/verify``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from flask import request
+from flask_babel import gettext
+from sqlalchemy import select
+
+from evaluator.accounts.models import User
+from evaluator.audit import service as audit
+from evaluator.audit.labels import ACTION_LABELS, action_label, changes, is_change, summary_label
+from evaluator.core.paging import count_rows
+from evaluator.errors import ServiceError
+from evaluator.extensions import db
+from evaluator.i18n import localise
+from evaluator.messages import N_, msg
+from evaluator.web.blueprints import office as bp
+from evaluator.web.pages import FormErrors, arg_text, page_number, page_user, render_form
+
+PAGE_SIZE = 50
+BEIJING = timezone(timedelta(hours=8))
+OBJECT_TYPES = {"application": N_("Application"), "material": N_("Material"), "round": N_("Round"),
+                "organisation": N_("Organisation"), "user": N_("Account"), "demo": N_("Demo data")}
+_HASH = re.compile(r"[0-9a-fA-F]{64}")
+
+
+def _text(name: str, longest: int, errors: FormErrors) -> str | None:
+    try:
+        return arg_text(name, longest)
+    except ServiceError as exc:
+        errors.update(exc.errors or {})
+        return None
+
+
+def _day(name: str, errors: FormErrors) -> date | None:
+    value = (request.args.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        day = None
+    if day is None or not 2000 <= day.year <= 2200:
+        errors[name] = [msg("Give a date such as 2026-03-01.")]
+        return None
+    return day
+
+
+def _actor(errors: FormErrors) -> int | None:
+    value = _text("actor", 80, errors)
+    if value is None:
+        return None
+    ident = db.session.scalar(select(User.id).where(User.username == value))
+    if ident is None:
+        errors["actor"] = [msg("No account has this username.")]
+        return -1  # matches nothing
+    return ident
+
+
+def filters(errors: FormErrors) -> dict[str, Any]:
+    """The page's filters as ``events_query`` arguments; problems go into ``errors`` by field."""
+    since, until = _day("since", errors), _day("until", errors)
+    return {"action": _text("action", 80, errors), "object_type": _text("object_type", 40, errors),
+            "object_id": _text("object_id", 80, errors), "actor_id": _actor(errors),
+            "since": datetime.combine(since, time(), BEIJING) if since else None,
+            "until": datetime.combine(until + timedelta(days=1), time(), BEIJING) if until else None}
+
+
+def _anchor(errors: FormErrors) -> tuple[int, str] | None:
+    ident, digest = request.args.get("anchor_id", "").strip(), request.args.get("anchor_hash", "").strip()
+    if not ident and not digest:
+        return None
+    if not (ident.isascii() and ident.isdigit()) or len(ident) > 10:
+        errors["anchor_id"] = [msg("Give the number of the anchor event.")]
+    if not _HASH.fullmatch(digest):
+        errors["anchor_hash"] = [msg("Must be 64 hexadecimal digits.")]
+    return None if "anchor_id" in errors or "anchor_hash" in errors else (int(ident), digest)
+
+
+def _short(value: Any, longest: int = 60) -> str:
+    text = "—" if value is None else str(value)
+    return text if len(text) <= longest else text[:longest - 1] + "…"
+
+
+def summary_text(summary: dict[str, Any] | None) -> list[str]:
+    """An event's summary as short lines: each change as 'what: before → after', then the rest."""
+    lines = [f"{summary_label(k)}: {_short(before)} → {_short(after)}"
+             for k, before, after in changes(summary)]
+    for key, value in (summary or {}).items():
+        if key != "changed" and not is_change(value):
+            lines.append(f"{summary_label(key)}: {_short(value)}")
+    return lines[:12]
+
+
+@bp.route("/audit", endpoint="audit")
+def audit_log():
+    """The audit log with the chain's verdict at the top."""
+    page_user("audit.view")
+    page_user("audit.verify")
+    errors = FormErrors()
+    query = audit.events_query(**filters(errors))
+    anchor = _anchor(errors)
+    if errors:
+        errors.message = str(localise(msg("Some entries need correcting: see the messages beside the "
+                                          "fields.")))
+    report = audit.verify_chain(anchor)
+    page = page_number()
+    total = count_rows(query)
+    pages = max(1, -(-total // PAGE_SIZE))
+    events = list(db.session.scalars(query.offset((min(page, pages) - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+    actor_ids = {e.actor_id for e in events if e.actor_id is not None}
+    actors = ({u.id: u for u in db.session.scalars(select(User).where(User.id.in_(actor_ids)))}
+              if actor_ids else {})
+    return render_form("audit/index.html", errors, report=report, events=events, actors=actors,
+                       page=min(page, pages), pages=pages, total=total, action_label=action_label,
+                       summary_text=summary_text,
+                       object_choices=[(t, gettext(n)) for t, n in OBJECT_TYPES.items()],
+                       object_label=lambda t: gettext(OBJECT_TYPES[t]) if t in OBJECT_TYPES else t,
+                       actions=[(a, action_label(a)) for a in ACTION_LABELS], args=request.args)
+

@@ -1,1 +1,0 @@
-"""Command-line commands of the service shell (database, accounts, audit, demo data)."""

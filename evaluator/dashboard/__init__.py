@@ -1,0 +1,1 @@
+"""Dashboard: the office's overview of rounds, phases, deadlines and counts per city."""

@@ -1,0 +1,118 @@
+"""How the pages show values: dates the Chinese way (2026年12月1日), times in Beijing time, numbers
+with thousands separators, and the labels of the workflow's vocabularies — in the reader's language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from typing import Any
+
+from babel import Locale, dates, numbers
+from flask import Flask, has_request_context, request
+from flask_babel import get_locale, get_timezone, get_translations, gettext
+
+from evaluator.core.db import as_aware, utcnow
+from evaluator.i18n import language, localise
+from evaluator.workflow import KIND_LABELS, PHASE_LABELS, ROLE_LABELS, STATUS_LABELS, ZONE_LABELS
+
+# Babel's patterns: zh 2026年12月1日 14:30, en 1 Dec 2026, 14:30.
+_DATE = {"zh": "y年M月d日", "en": "d MMM y"}
+_DATETIME = {"zh": "y年M月d日 HH:mm", "en": "d MMM y, HH:mm"}
+
+
+@dataclass(frozen=True)
+class _Reader:
+    """What formatting needs of the reader, looked up once per request (a table page formats
+    hundreds of values; asking Flask-Babel each time costs more than rendering the row)."""
+
+    language: str
+    locale: Locale
+    zone: tzinfo
+    translations: Any
+
+
+def _reader() -> _Reader:
+    if has_request_context():
+        cached = request.environ.get(_READER)
+        if cached is not None:  # the language is settled before a page renders
+            return cached
+    reader = _Reader(language(), get_locale() or Locale.parse("zh"), get_timezone(), get_translations())
+    if has_request_context():
+        request.environ[_READER] = reader
+    return reader
+
+
+_READER = "evaluator.formatting.reader"
+
+
+def _local(value: datetime, zone: tzinfo) -> datetime:
+    return as_aware(value).astimezone(zone)
+
+
+def show_date(value: date | datetime | None) -> str:
+    """A date (or the local date of a time) in the reader's language; '—' for none."""
+    if value is None:
+        return "—"
+    reader = _reader()
+    if isinstance(value, datetime):
+        value = _local(value, reader.zone).date()
+    return dates.format_date(value, _DATE[reader.language], locale=reader.locale)
+
+
+def show_datetime(value: datetime | None) -> str:
+    """A stored (UTC) time shown in Beijing time, in the reader's language; '—' for none."""
+    if value is None:
+        return "—"
+    reader = _reader()
+    return dates.format_datetime(_local(value, reader.zone), _DATETIME[reader.language],
+                                 locale=reader.locale)
+
+
+def show_number(value: Any, digits: int | None = None) -> str:
+    """A number with thousands separators (and at most ``digits`` decimals); '—' for none."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    pattern = None if digits is None else ("#,##0." + "#" * digits if digits else "#,##0")
+    return numbers.format_decimal(value, format=pattern, locale=_reader().locale)
+
+
+def days_left(deadline: datetime | None) -> int | None:
+    """Whole days until a deadline (0 on its last day, negative once passed); None for none."""
+    if deadline is None:
+        return None
+    zone = _reader().zone
+    return (_local(deadline, zone).date() - _local(utcnow(), zone).date()).days
+
+
+def label(vocabulary: str, value: Any) -> str:
+    """The reader's word for a value of one of the workflow's vocabularies."""
+    table = {"zone": ZONE_LABELS, "kind": KIND_LABELS, "phase": PHASE_LABELS, "status": STATUS_LABELS,
+             "role": ROLE_LABELS}[vocabulary]
+    text = table.get(value)
+    return _reader().translations.gettext(text) if text else str(value)
+
+
+def query_with(args: Any, **changes: Any) -> str:
+    """A query string: the request's arguments with some changed (``None`` removes one)."""
+    from urllib.parse import urlencode
+
+    pairs = [(k, v) for k, v in (args.items(multi=True) if hasattr(args, "items") else args)
+             if k not in changes]
+    pairs += [(k, v) for k, v in changes.items() if v is not None and v != ""]
+    return urlencode(pairs)
+
+
+def register_formatting(app: Flask) -> None:
+    """Make the formatting functions filters of every template."""
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
+    app.add_template_filter(query_with, "query_with")
+    app.add_template_filter(show_date, "date")
+    app.add_template_filter(show_datetime, "datetime")
+    app.add_template_filter(show_number, "number")
+    app.add_template_filter(localise, "localise")
+    app.add_template_global(days_left)
+    app.add_template_global(label)

@@ -1,0 +1,221 @@
+"""The office's results pages: a round's results table (filters, order, compute, exports, the score
+distribution), one application's breakdown with its radar chart, reviewer statistics and the list
+of disagreements. Every figure comes from the round's newest snapshot (``results.service``)."""
+
+from __future__ import annotations
+
+import math
+
+from flask import abort, redirect, request, url_for
+
+from evaluator.accounts.models import Organisation
+from evaluator.applications.models import Application
+from evaluator.core.paging import count_rows
+from evaluator.extensions import db
+from evaluator.messages import N_, msg
+from evaluator.results import breakdown as breakdowns
+from evaluator.results import exports as results_exports
+from evaluator.results import service
+from evaluator.results.pages.radar import radar_chart
+from evaluator.rounds.models import Round
+from evaluator.rounds.service import round_criteria
+from evaluator.web.blueprints import office as bp
+from evaluator.web.charts import bar_chart
+from evaluator.web.downloads import export_response
+from evaluator.web.pages import done, form_errors, get_or_404, load_form, page_number, page_user, render_form
+
+PAGE_SIZE = 50
+FILTERS = ("city_code", "grade", "status", "disagreement")
+
+
+def _filters() -> tuple[dict, str]:
+    """The query string's filters and order (a ServiceError(422) naming a bad one) and the sort key
+    as the sortable headers write it (``total`` or ``-total``)."""
+    raw = {k: v for k, v in request.args.items() if k in FILTERS and v != ""}
+    sort = request.args.get("sort", "rank")
+    raw["sort"], raw["descending"] = sort.removeprefix("-"), str(sort.startswith("-")).lower()
+    return load_form(service.ResultFilterSchema(), raw), sort
+
+
+def _histogram(snapshot) -> object:
+    hist = snapshot.summary.get("distribution") or {"edges": [], "counts": []}
+    edges = hist["edges"]
+    labels = [f"{edges[k]:g}–{edges[k + 1]:g}" for k in range(len(hist["counts"]))]
+    keep = [k for k, c in enumerate(hist["counts"]) if c] or []
+    if keep:  # from the first to the last bin holding a total
+        labels, counts = labels[keep[0] : keep[-1] + 1], hist["counts"][keep[0] : keep[-1] + 1]
+    else:
+        labels, counts = [], []
+    return bar_chart(
+        labels,
+        counts,
+        str(msg("Distribution of the ranked applications' totals")),
+        css_class="chart-bars chart-histogram",
+    )
+
+
+@bp.route("/rounds/<int:round_id>/results")
+def results(round_id: int):
+    """The newest snapshot's results table: filters, sortable columns, 50 a page, compute, exports."""
+    page_user("results.view")  # before the lookup: ids are not probed
+    rnd = get_or_404(Round, round_id)
+    snapshot = service.latest(rnd)
+    cs = round_criteria(rnd)
+    rows, total, page, sort, info, chart = [], 0, page_number(), "rank", None, None
+    with form_errors() as errors:
+        if snapshot is not None:
+            filters, sort = _filters()
+            query = service.lines_query(snapshot, **filters)
+            total = count_rows(query)
+            page = min(page, max(1, math.ceil(total / PAGE_SIZE)))
+            rows = db.session.execute(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    if snapshot is not None:
+        info, chart = breakdowns.snapshot_info(snapshot), _histogram(snapshot)
+    cities = db.session.execute(
+        db.select(Organisation.city_code, Organisation.city)
+        .join(Application)
+        .where(Application.round_id == rnd.id)
+        .distinct()
+        .order_by(Organisation.city_code)
+    ).all()
+    return render_form(
+        "results/table.html",
+        errors,
+        rnd=rnd,
+        cs=cs,
+        snapshot=snapshot,
+        info=info,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, math.ceil(total / PAGE_SIZE)),
+        first=(page - 1) * PAGE_SIZE,
+        sort=sort,
+        chart=chart,
+        can_compute=rnd.phase in service.COMPUTE_PHASES,
+        cities=[(c, n) for c, n in cities],
+        grades=[(g.code, g.label) for g in cs.grades],
+        statuses=[(s, _status_label(s)) for s in service.STATUS_CODES],
+        grade_names={g.code: g.label for g in cs.grades},
+    )
+
+
+STATUS_NAMES = {"ranked": N_("Ranked"), "vetoed": N_("Vetoed"), "incomplete": N_("Incomplete")}
+
+
+def _status_label(status: str) -> str:
+    return str(msg(STATUS_NAMES.get(status, status)))
+
+
+@bp.route("/rounds/<int:round_id>/results/compute", methods=["POST"])
+def results_compute(round_id: int):
+    """Compute the round's results now (a snapshot), then show the table."""
+    actor = page_user("results.compute")  # before the lookup: ids are not probed
+    rnd = get_or_404(Round, round_id)
+    with form_errors() as errors:
+        snapshot = service.compute(actor, rnd)
+        done(N_("Results computed: snapshot %(id)s."), id=snapshot.id)
+        return redirect(url_for("office.results", round_id=rnd.id), 303)
+    db.session.expire_all()
+    return render_form(
+        "results/table.html",
+        errors,
+        rnd=db.session.get(Round, round_id),
+        cs=round_criteria(rnd),
+        snapshot=None,
+        info=None,
+        rows=[],
+        total=0,
+        page=1,
+        pages=1,
+        first=0,
+        sort="rank",
+        chart=None,
+        can_compute=True,
+        cities=[],
+        grades=[],
+        statuses=[],
+        grade_names={},
+    )
+
+
+@bp.route("/rounds/<int:round_id>/results/applications/<int:application_id>")
+def result_breakdown(round_id: int, application_id: int):
+    """One application's breakdown: indicators raw and calibrated, sections on a radar chart."""
+    page_user("results.view")  # before the lookup: ids are not probed
+    rnd = get_or_404(Round, round_id)
+    app = get_or_404(Application, application_id)
+    if app.round_id != rnd.id:
+        abort(404)
+    detail = breakdowns.breakdown(app)
+    sections = detail["sections"]
+    chart = radar_chart(
+        [s["name"] for s in sections],
+        [s["share"] for s in sections],
+        [s["median_share"] for s in sections],
+        str(msg("Sections as a share of their points, against the round's median")),
+        series=(app.organisation.name, str(msg("Round median"))),
+    )
+    names = {s.id: s.name for s in round_criteria(rnd).indicators}
+    return render_form(
+        "results/breakdown.html",
+        None,
+        rnd=rnd,
+        app=app,
+        detail=detail,
+        chart=chart,
+        section_names=names,
+        status_name=_status_label(detail["status"]),
+    )
+
+
+@bp.route("/rounds/<int:round_id>/results/reviewers")
+def result_reviewers(round_id: int):
+    """Each reviewer's scoring against the panel and what calibration did to it."""
+    page_user("results.view")  # before the lookup: ids are not probed
+    rnd = get_or_404(Round, round_id)
+    snapshot = service.latest_or_404(rnd)
+    return render_form(
+        "results/reviewers.html",
+        None,
+        rnd=rnd,
+        info=breakdowns.snapshot_info(snapshot),
+        stats=breakdowns.reviewers(snapshot),
+    )
+
+
+@bp.route("/rounds/<int:round_id>/results/disagreements")
+def result_disagreements(round_id: int):
+    """The indicators whose reviewers disagree beyond the round's spread, scores side by side."""
+    page_user("results.view")  # before the lookup: ids are not probed
+    rnd = get_or_404(Round, round_id)
+    snapshot = service.latest_or_404(rnd)
+    items = breakdowns.disagreements(snapshot)
+    page = page_number()
+    pages = max(1, math.ceil(len(items) / PAGE_SIZE))
+    page = min(page, pages)
+    return render_form(
+        "results/disagreements.html",
+        None,
+        rnd=rnd,
+        info=breakdowns.snapshot_info(snapshot),
+        items=items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        total=len(items),
+        page=page,
+        pages=pages,
+        listed=snapshot.summary.get("disagreement_count", len(items)),
+        spread=snapshot.settings.get("disagreement_spread"),
+    )
+
+
+@bp.route("/rounds/<int:round_id>/results/export")
+def results_export(round_id: int):
+    """The results table (``detail=summary``) or every score (``detail=scores``) as XLSX or CSV."""
+    page_user("results.export")  # before the lookup: ids are not probed
+    rnd = get_or_404(Round, round_id)
+    fmt = request.args.get("format", "xlsx")
+    detail = request.args.get("detail", "summary")
+    if fmt not in ("xlsx", "csv") or detail not in ("summary", "scores"):
+        abort(404)
+    filters, _ = _filters()
+    return export_response(results_exports.export(rnd, fmt, detail, **filters))

@@ -1,0 +1,1 @@
+"""Rounds: a year's recognition round with its frozen criteria set, deadlines, phases and review settings."""

@@ -1,0 +1,48 @@
+"""Move a round through its phases: lock it, check the version, the order and the deadline that
+gates the phase, let the region steps decide who enters review, and audit the move."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from evaluator.accounts.models import User
+from evaluator.audit import service as audit
+from evaluator.core.db import as_aware, utcnow
+from evaluator.core.locking import lock
+from evaluator.core.versions import check_version
+from evaluator.errors import ServiceError
+from evaluator.extensions import db
+from evaluator.messages import N_, msg
+from evaluator.rounds.models import Round
+from evaluator.workflow import PHASE_GATES, Phase, next_phase
+
+
+def move_round(actor: User, rnd: Round, to: str, reason: str | None = None,
+               expected: Collection[str] | None = None) -> Round:
+    """Move a round one phase forward, once the deadline that gates it has passed (flushes, audits)."""
+    fresh = lock(Round, rnd.id)
+    if fresh is None:
+        raise ServiceError(404, msg("No round %(id)s.", id=rnd.id))
+    rnd = fresh
+    check_version(rnd, expected, "round")
+    expected = next_phase(rnd.phase)
+    if to != expected:
+        raise ServiceError(409, msg("A round in '%(phase)s' can only move to '%(next)s'.", phase=rnd.phase,
+                                    next=expected) if expected else msg("This round is final."))
+    gate = PHASE_GATES.get(Phase(to))
+    deadline = getattr(rnd, gate) if gate else None
+    if deadline is not None and utcnow() < as_aware(deadline):
+        template = (N_("'%(phase)s' opens after the review deadline (%(deadline)s).")
+                    if gate == "review_deadline" else
+                    N_("'%(phase)s' opens after the submission deadline (%(deadline)s)."))
+        raise ServiceError(409, msg(template, phase=to, deadline=as_aware(deadline).isoformat()))
+    if to == Phase.REVIEW:
+        from evaluator.vetting.quota import enter_review  # the region steps' outcome
+
+        enter_review(actor, rnd)
+    before = rnd.phase
+    rnd.phase = to
+    db.session.flush()
+    summary = {"from": before, "to": to} | ({"reason": reason} if reason else {})
+    audit.record(actor, "round.transition", "round", rnd.id, summary)
+    return rnd

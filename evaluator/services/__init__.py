@@ -1,1 +1,0 @@
-"""Operations on the database. Services flush; the request or command commits once."""

@@ -1,0 +1,112 @@
+"""One application as its region office sees it — figures, self-assessment, materials, the evidence
+checklist and the offices' acts so far — with the forms of the office's acts: the county endorses,
+returns or declines; the city records its check, returns or declines (it recommends on the ranking
+page). Every act is the service's (``vetting.service``), as in the API."""
+
+from __future__ import annotations
+
+from flask import abort, redirect, request, url_for
+from flask_babel import gettext
+from marshmallow import Schema, fields
+from sqlalchemy import select
+
+from evaluator.applications.display import field_groups, figure_text, name_of, warnings_by_field
+from evaluator.applications.models import Application, Material
+from evaluator.extensions import db
+from evaluator.materials.service import checklist
+from evaluator.messages import N_
+from evaluator.rounds.service import round_criteria
+from evaluator.vetting import service as vetting
+from evaluator.web.blueprints import region as bp
+from evaluator.web.downloads import material_response
+from evaluator.web.pages import FormErrors, done, form_errors, get_or_404, load_form, page_user, render_form
+from evaluator.workflow import Status
+
+ACTS = {"county": ("endorse", "return", "decline"), "city": ("check", "return", "decline")}
+ACT_LABELS = {"endorse": N_("Endorsed"), "return": N_("Returned for correction"), "decline": N_("Declined"),
+              "check": N_("Checked"), "recommend": N_("Recommended"),
+              "unrecommend": N_("Taken off the ranking")}
+ACTIONABLE = (Status.SUBMITTED.value, Status.ENDORSED.value, Status.RECOMMENDED.value)
+DONE = {"endorse": N_("The application was endorsed and passed on to the city office."),
+        "return": N_("The application was returned to the applicant for correction."),
+        "decline": N_("The application was declined."),
+        "check": N_("Your check was recorded.")}
+
+
+class ActForm(Schema):
+    """An act's form: a reason or note, and the check's result."""
+
+    reason = fields.String(load_default=None)
+    note = fields.String(load_default=None)
+    passed = fields.String(load_default=None)
+
+
+def scoped_application(application_id: int) -> Application:
+    """The application if it is in the office's scope; the 404 page otherwise (ids are not probed)."""
+    actor = page_user("vetting.list")
+    app = get_or_404(Application, application_id)
+    if not vetting.in_scope(actor, app):
+        abort(404)
+    return app
+
+
+def render_application(app: Application, errors: FormErrors | None = None, act: str | None = None):
+    """The application's page, with an act's form errors (422) or without (200)."""
+    actor = page_user("vetting.list")
+    cs = round_criteria(app.round)
+    materials = list(db.session.scalars(select(Material).where(Material.application_id == app.id)
+                                        .order_by(Material.id)))
+    scores = app.self_assessment or {}
+    bonus = {b.id: b for b in cs.bonus_items}
+    return render_form(
+        "vetting/application.html", errors, app=app, org=app.organisation, rnd=app.round, cs=cs,
+        groups=field_groups(cs), figures=app.figures or {}, warnings=warnings_by_field(cs, app.figures or {}),
+        figure_text=figure_text, name_of=name_of, materials=materials, evidence=checklist(app),
+        assessed=[(leaf, scores[leaf.id]) for leaf in cs.leaves if leaf.id in scores],
+        leaves={leaf.id: leaf for leaf in cs.leaves}, checks=vetting.checks_of(app),
+        claims=[bonus[b] for b in (app.bonus_claims or []) if b in bonus],
+        act_labels={k: gettext(v) for k, v in ACT_LABELS.items()},
+        acts=ACTS.get(actor.region_level or "", ()), level=actor.region_level, act=act,
+        values=request.form if errors else {},
+        actionable=app.status in ACTIONABLE and app.round.phase == "open")
+
+
+@bp.route("/applications/<int:application_id>")
+def application(application_id: int):
+    """The check form: what the application says and brought, and what the offices did with it."""
+    return render_application(scoped_application(application_id))
+
+
+@bp.route("/applications/<int:application_id>/<act>", methods=["POST"])
+def application_act(application_id: int, act: str):
+    """Carry out an act (endorse, return, decline, check); its refusal is shown on the page."""
+    actor = page_user("vetting.list")
+    app = scoped_application(application_id)
+    if act not in ACTS.get(actor.region_level or "", ()):
+        abort(404)
+    with form_errors() as errors:
+        data = load_form(ActForm())
+        if act == "endorse":
+            vetting.endorse(actor, app, data["note"])
+        elif act == "return":
+            vetting.return_application(actor, app, data["reason"])
+        elif act == "decline":
+            vetting.decline(actor, app, data["reason"])
+        else:
+            vetting.check(actor, app, data["passed"] == "1", data["note"])
+        done(DONE[act])
+        back = url_for("region.queue", round=app.round_id)
+        return redirect(back if act != "check" else url_for("region.application", application_id=app.id))
+    db.session.expire_all()
+    return render_application(db.session.get(Application, application_id), errors, act)
+
+
+@bp.route("/materials/<int:material_id>")
+def material_download(material_id: int):
+    """Download a material of an application in the office's scope (the API's rule and response)."""
+    page_user("vetting.list")
+    material = get_or_404(Material, material_id)
+    if not vetting.in_scope(page_user("vetting.list"), material.application):
+        abort(404)
+    page_user("material.download", material)
+    return material_response(material, inline=request.args.get("inline") == "1")

@@ -1,0 +1,63 @@
+"""The region office's queue: its region's applications of a round at its step, filtered by status,
+with the count in each status (and, for a city office, its quota)."""
+
+from __future__ import annotations
+
+import math
+
+from flask import request
+from sqlalchemy import select
+
+from evaluator.core.paging import count_rows
+from evaluator.extensions import db
+from evaluator.formatting import label
+from evaluator.rounds.models import Round
+from evaluator.vetting import service as vetting
+from evaluator.vetting.quota import quota_status
+from evaluator.web.blueprints import region as bp
+from evaluator.web.pages import arg_id, arg_text, form_errors, get_or_404, page_number, page_user, render_form
+from evaluator.workflow import Status
+
+PAGE_SIZE = 50
+QUEUE_STATUSES = (Status.SUBMITTED, Status.ENDORSED, Status.RECOMMENDED, Status.DECLINED, Status.UNDER_REVIEW)
+
+
+def region_rounds() -> list[Round]:
+    """The rounds an office may work in (past preparation), the newest first."""
+    return list(db.session.scalars(select(Round).where(Round.phase != "draft").order_by(Round.id.desc())))
+
+
+def chosen_round(rounds: list[Round]) -> Round | None:
+    """The round named by ``?round=``, else the newest open one, else the newest (None: no rounds)."""
+    wanted = arg_id("round")
+    if wanted is not None:
+        rnd = get_or_404(Round, wanted)
+        return rnd if rnd.phase != "draft" else None
+    return next((r for r in rounds if r.phase == "open"), rounds[0] if rounds else None)
+
+
+@bp.route("/")
+def queue():
+    """The office's queue in the chosen round: 50 a page, a status filter, counts per status."""
+    actor = page_user("vetting.list")
+    rounds = region_rounds()
+    rnd = chosen_round(rounds)
+    rows, total, counts, quota = [], 0, {}, None
+    page = page_number()
+    status = request.args.get("status") or None
+    if status not in {s.value for s in Status}:
+        status = None
+    with form_errors() as errors:
+        q = arg_text("q")
+        if rnd is not None:
+            query = vetting.queue_query(actor, rnd, status=status, q=q)
+            total = count_rows(query)
+            page = min(page, max(1, math.ceil(total / PAGE_SIZE)))
+            rows = list(db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+            counts = vetting.status_counts(actor, rnd)
+            if actor.region_level == "city":
+                quota = quota_status(actor, rnd)
+    return render_form("vetting/queue.html", errors, rounds=rounds, rnd=rnd, rows=rows, total=total, page=page,
+                       pages=max(1, math.ceil(total / PAGE_SIZE)), counts=counts, quota=quota,
+                       status=status or "", q=request.args.get("q", ""), level=actor.region_level,
+                       statuses=[(s.value, label("status", s.value)) for s in QUEUE_STATUSES])

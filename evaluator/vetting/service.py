@@ -1,0 +1,256 @@
+"""The region offices' part of a round (县级申报、市级把关): each office's queue, the county's
+endorsement and the city's check, return and decline — each act a RegionCheck row and an audit event.
+
+Scope: a county office (``county_office``) acts on the applications of subdistricts and communities
+in its county; a city office (``city_office``) on the applications of its city that reached it —
+endorsed by their county, or submitted when the round's county step is off or the applicant is
+itself a county (a county applying for a zone goes straight to its city). An id outside the
+office's scope is answered 404, so ids cannot be probed. The city's ranking within its quota and
+the passage into review are in ``vetting.quota``.
+
+Every act locks the round first, then the application (``lock``): the acts of one round are
+serialised, so the quota is counted on the state that is committed (see vetting_quota).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, false, func, or_, select, true
+from sqlalchemy.orm import selectinload
+
+from evaluator.accounts.models import Organisation, User
+from evaluator.accounts.policy import NOT_ALLOWED, allowed
+from evaluator.applications.models import Application
+from evaluator.applications.transitions import check_move, lock_application, move_application
+from evaluator.audit import service as audit
+from evaluator.core.locking import lock
+from evaluator.errors import ServiceError
+from evaluator.extensions import db
+from evaluator.messages import N_, msg
+from evaluator.rounds.models import Round
+from evaluator.rounds.settings import ReviewSettings, settings_of
+from evaluator.validation import text_problem
+from evaluator.vetting.models import RegionCheck
+from evaluator.workflow import OrgKind, Status
+
+MAX_NOTE = 2000
+LATER = (Status.UNDER_REVIEW, Status.SCORED, Status.SHORTLISTED, Status.NOT_SHORTLISTED,
+         Status.RECOGNISED, Status.REJECTED)
+"""Statuses after the region steps: such an application reached the province."""
+
+_STEP_OFF = {
+    "county": N_("The county step is switched off in round '%(title)s': the county office does not "
+                 "act in it."),
+    "city": N_("The city step is switched off in round '%(title)s': the city office does not act in it."),
+}
+_NOT_AT_COUNTY = N_("This application does not pass through its county office (a county applies "
+                    "straight to its city).")
+_NOT_AT_CITY = N_("This application has not reached the city office yet: its county office must "
+                  "endorse it first.")
+_ONLY_COUNTY = N_("Only a county office endorses applications.")
+_ONLY_CITY = N_("Only a city office checks and recommends applications.")
+
+
+# ------------------------------------------------------------------------------------------ scope
+
+def scope_condition(actor: User) -> Any:
+    """The SQL condition on Organisation of the actor's region (nothing for other roles)."""
+    return region_condition(actor.region_level, actor.home_region_code or "")
+
+
+def region_condition(level: str | None, scope: str) -> Any:
+    """The SQL condition on Organisation of a county (its code) or a city (xxxx00) region."""
+    if level is None or len(scope) != 6:
+        return false()
+    if level == "county":
+        return Organisation.county_code == scope
+    return func.substr(Organisation.county_code, 1, 4) == scope[:4]
+
+
+def county_passes(settings: ReviewSettings) -> Any:
+    """The SQL condition of a submitted application that skips the county (goes to the city)."""
+    return true() if not settings.county_step else Organisation.kind == OrgKind.COUNTY.value
+
+
+def city_declined() -> Any:
+    """The SQL condition of an application declined by its city office (a city decline is final)."""
+    return exists().where(RegionCheck.application_id == Application.id, RegionCheck.level == "city",
+                          RegionCheck.action == "decline")
+
+
+def reached_city(settings: ReviewSettings) -> Any:
+    """The SQL condition of an application that reached its city office (the quota counts these)."""
+    return or_(Application.status.in_([Status.ENDORSED.value, Status.RECOMMENDED.value,
+                                       *(s.value for s in LATER)]),
+               and_(Application.status == Status.SUBMITTED.value, county_passes(settings)),
+               and_(Application.status == Status.DECLINED.value, city_declined()))
+
+
+def at_county(settings: ReviewSettings) -> Any:
+    """The SQL condition of an application the county office deals with (past the draft)."""
+    if not settings.county_step:
+        return false()
+    return and_(Organisation.kind != OrgKind.COUNTY.value,
+                Application.status.notin_([Status.DRAFT.value, Status.WITHDRAWN.value]))
+
+
+def queue_query(actor: User, rnd: Round, status: str | None = None, county_code: str | None = None,
+                q: str | None = None) -> Select:
+    """The office's queue in a round: the applications of its region at its step, by status then id.
+
+    A county office: its county's subdistricts and communities, past the draft (none when the
+    round's county step is off). A city office: its city's applications that reached it.
+    """
+    settings = settings_of(rnd)
+    step = at_county(settings) if actor.region_level == "county" else reached_city(settings)
+    query = (select(Application).join(Organisation, Application.organisation_id == Organisation.id)
+             .where(Application.round_id == rnd.id, scope_condition(actor), step))
+    if status:
+        query = query.where(Application.status == status)
+    if county_code:
+        query = query.where(Organisation.county_code == county_code)
+    if q:
+        query = query.where(Organisation.name.icontains(q.strip(), autoescape=True))
+    order = func.coalesce(Application.city_rank, 10**9)
+    return query.options(selectinload(Application.organisation)).order_by(order, Application.id)
+
+
+def status_counts(actor: User, rnd: Round) -> dict[str, int]:
+    """How many applications of the office's queue are in each status."""
+    query = queue_query(actor, rnd).order_by(None)
+    rows = db.session.execute(query.with_only_columns(Application.status, func.count())
+                              .group_by(Application.status)).all()
+    return {status: n for status, n in rows}
+
+
+def in_scope(actor: User, app: Application | None) -> bool:
+    """Whether the application is in the office's region and past the applicant's draft."""
+    return app is not None and allowed(actor, "vetting.act", app)
+
+
+def find(actor: User, application_id: int) -> Application:
+    """An application of the office's scope, or 404 (the same answer as for an id that is not there)."""
+    app = db.session.get(Application, application_id)
+    if not in_scope(actor, app):
+        raise ServiceError(404, msg("No application %(id)s.", id=application_id))
+    return app
+
+
+def checks_of(app: Application) -> list[RegionCheck]:
+    """The region offices' acts on an application, oldest first."""
+    return list(db.session.scalars(select(RegionCheck).where(RegionCheck.application_id == app.id)
+                                   .options(selectinload(RegionCheck.user)).order_by(RegionCheck.id)))
+
+
+# ------------------------------------------------------------------------------------------- acts
+
+def clean_note(note: Any, required: bool, field: str = "reason") -> str | None:
+    """The note stripped; 422 naming the field when a required one is blank, too long or not text."""
+    text = note.strip() if isinstance(note, str) else ""
+    if not text:
+        if required:
+            raise ServiceError(422, msg("Give a reason: the applicant reads it."),
+                               {field: [msg("A reason is required.")]})
+        return None
+    problem = text_problem(text, multiline=True)
+    if problem is None and len(text) > MAX_NOTE:
+        problem = msg("This text has %(min)s to %(max)s characters.", min=1, max=MAX_NOTE)
+    if problem is not None:
+        raise ServiceError(422, msg("The reason is not valid: see the field."), {field: [problem]})
+    return text
+
+
+def lock_for_act(actor: User, app: Application, level: str) -> tuple[Application, ReviewSettings]:
+    """The application locked for an act at ``level``, the round locked first (acts serialise)."""
+    if actor.region_level != level:
+        raise ServiceError(403, msg(_ONLY_COUNTY if level == "county" else _ONLY_CITY))
+    if lock(Round, app.round_id) is None:
+        raise ServiceError(404, msg("No round %(id)s.", id=app.round_id))
+    fresh = lock_application(app)
+    if not in_scope(actor, fresh):
+        raise ServiceError(404, msg("No application %(id)s.", id=app.id))
+    settings = settings_of(fresh.round)
+    if not getattr(settings, f"{level}_step"):
+        raise ServiceError(409, msg(_STEP_OFF[level], title=fresh.round.title))
+    return fresh, settings
+
+
+def check_at_level(app: Application, settings: ReviewSettings, level: str) -> None:
+    """409 unless the application is at the office's step (the county's or the city's)."""
+    direct = not settings.county_step or app.organisation.kind == OrgKind.COUNTY.value
+    if level == "county" and app.organisation.kind == OrgKind.COUNTY.value:
+        raise ServiceError(409, msg(_NOT_AT_COUNTY))
+    if level == "city" and app.status == Status.SUBMITTED.value and not direct:
+        raise ServiceError(409, msg(_NOT_AT_CITY))
+
+
+def record_check(actor: User, app: Application, level: str, action: str, note: str | None = None,
+                 passed: bool | None = None) -> RegionCheck:
+    """Add the act's RegionCheck row (flushes)."""
+    row = RegionCheck(application_id=app.id, level=level, action=action, passed=passed, note=note,
+                      checked_by=actor.id)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def endorse(actor: User, app: Application, note: Any = None) -> Application:
+    """The county office passes a submitted application on to its city (an optional note)."""
+    app, settings = lock_for_act(actor, app, "county")
+    check_at_level(app, settings, "county")
+    text = clean_note(note, required=False, field="note")
+    check_move("endorse", app, app.round)
+    record_check(actor, app, "county", "endorse", text)
+    return move_application(actor, app, "endorse", level="county", note=text)
+
+
+def _send_back(actor: User, app: Application, action: str, reason: Any) -> Application:
+    """Return (to the applicant, as a draft) or decline, with the reason the applicant reads."""
+    level = actor.region_level or ""
+    app, settings = lock_for_act(actor, app, level)
+    check_at_level(app, settings, level)
+    if level == "county" and app.status != Status.SUBMITTED.value:
+        check_move("endorse", app, app.round)  # the county acts only before it endorsed
+    text = clean_note(reason, required=True)
+    check_move(action, app, app.round)
+    record_check(actor, app, level, action, text)
+    app.office_note = text
+    app.city_rank = None
+    return move_application(actor, app, action, level=level, reason=text)
+
+
+def return_application(actor: User, app: Application, reason: Any) -> Application:
+    """Send the application back to the applicant for correction (a draft again), with a reason."""
+    return _send_back(actor, app, "return", reason)
+
+
+def decline(actor: User, app: Application, reason: Any) -> Application:
+    """Do not pass the application on (final in this round), with a reason."""
+    return _send_back(actor, app, "decline", reason)
+
+
+def check(actor: User, app: Application, passed: bool, note: Any = None) -> RegionCheck:
+    """The city office records its check of an application that reached it: passed or not, a note."""
+    app, settings = lock_for_act(actor, app, "city")
+    check_at_level(app, settings, "city")
+    # While it can still be recommended (or unrecommended): the same refusals as those acts.
+    check_move("unrecommend" if app.status == Status.RECOMMENDED.value else "recommend", app, app.round)
+    text = clean_note(note, required=not passed, field="note")
+    row = record_check(actor, app, "city", "check", text, passed=bool(passed))
+    audit.record(actor, "application.checked", "application", app.id,
+                 {"level": "city", "passed": bool(passed), "note": text})
+    return row
+
+
+def last_check(app: Application) -> RegionCheck | None:
+    """The city's latest check of the application, if any."""
+    return db.session.scalar(select(RegionCheck).where(
+        RegionCheck.application_id == app.id, RegionCheck.level == "city", RegionCheck.action == "check")
+        .order_by(RegionCheck.id.desc()).limit(1))
+
+
+def refuse_other_level(actor: User) -> None:
+    """403 for anyone but a region office (the rule vetting.list says the same)."""
+    if actor.region_level is None:
+        raise ServiceError(403, NOT_ALLOWED)
