@@ -84,13 +84,6 @@ def new_round_errors(data: Mapping[str, Any]) -> dict[str, list]:
             **deadline_errors(*(data.get(k) for k in DEADLINES))}
 
 
-def check_new_round(data: Mapping[str, Any]) -> None:
-    """422 naming the fields, unless the new round's input is consistent (``new_round_errors``)."""
-    errors = new_round_errors(data)
-    if errors:
-        raise ServiceError(422, msg(NOT_IN_ORDER), errors)
-
-
 def round_criteria_of(set_id: str | None, text: str | None) -> CriteriaSet:
     """The criteria set a round freezes in: a bundled set by id, or an uploaded file's text.
 
