@@ -178,7 +178,7 @@ def update_round(actor: User, rnd: Round, changes: Mapping[str, Any],
     return rnd
 
 
-_FROZEN: dict[str, CriteriaSet] = {}  # by content hash: a round's criteria never change
+_FROZEN: dict[str, CriteriaSet] = {}  # by the content's hash, written with the content
 _FROZEN_MAX = 64
 
 
