@@ -56,7 +56,6 @@ class Settings:
 
     # Must be set (EVALUATOR_SECRET_KEY, at least 32 characters) to serve outside testing and debug.
     SECRET_KEY = DEFAULT_SECRET_KEY
-    JSON_AS_ASCII = False
     # Messages and pages in Chinese unless a request asks for English (Accept-Language; later a
     # signed-in user's choice); commands speak LANGUAGE. Times are shown in Beijing time.
     LANGUAGE = "zh"

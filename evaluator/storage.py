@@ -14,7 +14,6 @@ never reach a path or an object key. ``get_storage(app)`` picks the backend from
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import re
 import tempfile
@@ -274,15 +273,3 @@ def get_storage(app: Flask) -> Storage:
                                   backend=repr(backend)))
     app.extensions["evaluator.storage"] = (settings, storage)
     return storage
-
-
-def stream_sha256(data: Data) -> str:
-    """The SHA-256 of bytes or of a seekable stream (which is rewound afterwards)."""
-    if isinstance(data, bytes | bytearray | memoryview):
-        return hashlib.sha256(data).hexdigest()
-    digest = hashlib.sha256()
-    start = data.tell()
-    for chunk in _chunks(data):
-        digest.update(chunk)
-    data.seek(start, io.SEEK_SET)
-    return digest.hexdigest()

@@ -172,7 +172,7 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
+    import bench_data as bd
     from sqlalchemy import func, select
 
     from evaluator import create_app
@@ -190,10 +190,7 @@ def main() -> None:
         }
     )
     with app.app_context():
-        db.drop_all()
-        db.session.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
-        db.session.commit()
-        upgrade()
+        bd.migrate_afresh()
         t = time.perf_counter()
         round_id, token = seed(args.applications, args.reviewers, args.per, args.seed)
         dialect = db.engine.dialect.name

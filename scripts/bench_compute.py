@@ -41,7 +41,6 @@ import bench_data as bd  # noqa: E402
 
 def make_app(url: str, reset: bool):
     """The Flask app on ``url`` with the migrated schema (an empty database, or reset first)."""
-    from flask_migrate import upgrade
     from sqlalchemy import inspect
 
     from evaluator import create_app
@@ -59,11 +58,7 @@ def make_app(url: str, reset: bool):
         tables = inspect(db.engine).get_table_names()
         if tables and not reset:
             raise SystemExit(f"{url} is not empty ({len(tables)} tables); pass --reset to drop them")
-        if tables:
-            db.drop_all()
-            db.session.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
-            db.session.commit()
-        upgrade()
+        bd.migrate_afresh()
     return app
 
 

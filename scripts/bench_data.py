@@ -1,4 +1,5 @@
-"""Seeded synthetic criteria sets and rounds for ``scripts/bench_scoring.py``.
+"""Seeded synthetic criteria sets and rounds for ``scripts/bench_scoring.py``, and the schema
+reset the benchmarks on a database share.
 
 Everything is built in code: criteria sets as plain dicts (what ``build_criteria`` takes after
 YAML parsing), applications and score tables as pandas DataFrames shaped like a spreadsheet
@@ -502,3 +503,19 @@ def monitoring_units(n: int, seed: int = 2, p_missing: float = 0.02,
 def frame_bytes(*frames: pd.DataFrame | None) -> int:
     """Deep memory of the input DataFrames (strings included)."""
     return int(sum(f.memory_usage(deep=True).sum() for f in frames if f is not None))
+
+
+# --------------------------------------------------------------------------- the database
+
+
+def migrate_afresh() -> None:
+    """Drop every table of the app's database and the migrations' own, then build the schema by the
+    migrations (within an app context)."""
+    from flask_migrate import upgrade
+
+    from evaluator.extensions import db
+
+    db.drop_all()
+    db.session.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
+    db.session.commit()
+    upgrade()

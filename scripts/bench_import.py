@@ -50,7 +50,7 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
+    import bench_data as bd
     from sqlalchemy import select
 
     from evaluator import create_app
@@ -65,10 +65,7 @@ def main() -> None:
     app = create_app({"TESTING": True, "SECRET_KEY": "bench", "MATERIALS_DIR": tmp,
                       "DATABASE_URL": args.database_url or f"sqlite:///{tmp}/bench.db"})
     with app.app_context():
-        db.drop_all()
-        db.session.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
-        db.session.commit()
-        upgrade()
+        bd.migrate_afresh()
         load_demo(applicants=3)
         db.session.commit()
         rnd = db.session.scalar(select(Round).where(Round.zone_type == "featured_community"))

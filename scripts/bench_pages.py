@@ -141,7 +141,7 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
+    import bench_data as bd
 
     from evaluator import create_app
     from evaluator.extensions import db
@@ -151,10 +151,7 @@ def main() -> None:
                       "DATABASE_URL": args.database_url or f"sqlite:///{tmp}/bench.db",
                       "LOGIN_RATE_LIMIT": "1000 per minute"})
     with app.app_context():
-        db.drop_all()
-        db.session.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
-        db.session.commit()
-        upgrade()
+        bd.migrate_afresh()
         started = time.perf_counter()
         round_id, draft_id = seed(args.applications)
         print(f"{args.applications} applications seeded on {db.engine.dialect.name} "

@@ -38,7 +38,7 @@ PER_CLIENT = 5
 def seed(database_url: str, clients: int, materials: str) -> tuple[list[tuple[str, list[int]]], list[str]]:
     """The schema and the data; returns (bearer token, assignment ids) per client, and the ids of
     the expert indicators."""
-    from flask_migrate import upgrade
+    import bench_data as bd
 
     from evaluator import create_app
     from evaluator.accounts.models import Organisation
@@ -54,10 +54,7 @@ def seed(database_url: str, clients: int, materials: str) -> tuple[list[tuple[st
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": SECRET, "MATERIALS_DIR": materials})
     out = []
     with app.app_context():
-        db.drop_all()
-        db.session.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
-        db.session.commit()
-        upgrade()
+        bd.migrate_afresh()
         from evaluator.accounts.models import User
 
         rnd = create_round(None, "评审保存基准", load_criteria("fc-2026"))

@@ -212,7 +212,7 @@ def test_allowed_imports_pass():
         ("evaluator.reviews.api", "from evaluator.reviews.service import save_review"),
         ("evaluator.reviews.pages.scoring", "from evaluator.assignments.service import active_reviewers"),
         ("evaluator.reviews.service", "from evaluator.rounds.models import Round"),
-        ("evaluator.reviews.service", "from evaluator.core.settings import setting"),
+        ("evaluator.reviews.service", "from evaluator.core.settings import number"),
         ("evaluator.results.inputs", "from evaluator.scoring.engine import score_round"),
         ("evaluator.demo.loader", "from evaluator.applications.service import create_application"),
         ("evaluator.scoring.mcda", "from evaluator.criteria.ahp import ahp"),

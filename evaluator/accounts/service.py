@@ -8,7 +8,6 @@ command commits.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from typing import Any

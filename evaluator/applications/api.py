@@ -105,7 +105,8 @@ def get_application(application_id: int) -> Application:
 def post_application(body, round_id: int):
     """Start the signed-in applicant organisation's application (one per round, while open)."""
     actor = authorize(signed_in_user(), "application.create")
-    return service.create_application(actor, get_or_404(Round, round_id, "round"), body["figures"], body["self_assessment"])
+    return service.create_application(actor, get_or_404(Round, round_id, "round"), body["figures"],
+                                      body["self_assessment"])
 
 
 @blp.route("/rounds/<int:round_id>/applications", methods=["GET"])

@@ -38,7 +38,7 @@ from evaluator.rounds.service import round_criteria
 from evaluator.scoring.cells import blank_cells
 from evaluator.scoring.errors import MAX_REPORTED, InputError
 from evaluator.scoring.figures import column_for, parse_times, read_figures
-from evaluator.spreadsheets import MB, SpreadsheetError, TableLimits, detect, read_spreadsheet
+from evaluator.spreadsheets import MB, SpreadsheetError, TableLimits, read_spreadsheet
 from evaluator.validation import text_problem
 from evaluator.workflow import KIND_NAMES, MOVES, kind_for_zone
 
@@ -59,14 +59,6 @@ def upload_limits() -> TableLimits:
                        max_columns=int(config["IMPORT_MAX_COLUMNS"]),
                        max_cells=int(config["IMPORT_MAX_CELLS"]),
                        max_texts=int(config["IMPORT_MAX_TEXTS"]))
-
-
-def sniff(data: bytes) -> str:
-    """'xlsx' or 'csv', decided by the content; anything else is refused with a reason."""
-    try:
-        return detect(data)
-    except SpreadsheetError as exc:
-        raise _refuse(str(exc)) from None
 
 
 def read_upload(data: bytes) -> pd.DataFrame:

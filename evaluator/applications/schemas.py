@@ -14,7 +14,8 @@ from evaluator.validation import UtcDateTime
 FIGURES_DOC = {"description": "Field key → value, as the round's criteria `fields` define them (int/float: "
             "a JSON number within min..max; bool: true/false; enum: a choice value; multi: a list of "
             "choice values; text). Partial while a draft; null removes a figure."}
-SCORES_DOC = {"description": "Indicator id → self-assessed score, 0..the indicator's points; null removes it."}
+SCORES_DOC = {"description": "Indicator id → self-assessed score, 0..the indicator's points; null removes "
+              "it."}
 
 
 class WarningSchema(Schema):

@@ -225,32 +225,12 @@ def material_counts(application_ids: Collection[int]) -> dict[int, int]:
     return {app_id: n for app_id, n in rows}
 
 
-_REGIONS: dict[tuple, tuple[list, list]] = {}
-_REGIONS_MAX = 64
-
-
 def region_choices(rnd: Round) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """The cities and the counties of the round's applicant organisations, as (code, name), by code.
-
-    Kept per process under the round (its id and creation time: ids can come again after a database
-    is emptied) and its applications' count and highest id: applications are
-    never deleted and an organisation's place never changes, so a new application is the only
-    change, and it changes the key. (The regions are a distinct over every application of the
-    round; the key is one aggregate over the round's rows.)
-    """
-    count, last = db.session.execute(select(func.count(), func.coalesce(func.max(Application.id), 0))
-                                     .where(Application.round_id == rnd.id)).one()
-    key = (rnd.id, str(rnd.created_at), count, last)
-    if key not in _REGIONS:
-        rows = db.session.execute(select(Organisation.city_code, Organisation.city, Organisation.county_code,
-                                         Organisation.county).join(Application).where(
-            Application.round_id == rnd.id).distinct()).all()
-        if len(_REGIONS) >= _REGIONS_MAX:
-            _REGIONS.pop(next(iter(_REGIONS)))
-        _REGIONS[key] = (sorted({(r.city_code, r.city) for r in rows}),
-                         sorted({(r.county_code, r.county) for r in rows}))
-    cities, counties = _REGIONS[key]
-    return list(cities), list(counties)
+    """The cities and the counties of the round's applicant organisations, as (code, name), by code."""
+    rows = db.session.execute(select(Organisation.city_code, Organisation.city, Organisation.county_code,
+                                     Organisation.county).join(Application).where(
+        Application.round_id == rnd.id).distinct()).all()
+    return sorted({(r.city_code, r.city) for r in rows}), sorted({(r.county_code, r.county) for r in rows})
 
 
 def history_query(app: Application) -> Select:

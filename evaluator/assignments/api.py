@@ -225,7 +225,8 @@ def post_auto(body, round_id: int):
 def list_round(args, round_id: int, pagination_parameters):
     """The round's assignments, filtered (admin)."""
     authorize(signed_in_user(), "assignment.manage")
-    return page_of(service.assignments_query(get_or_404(Round, round_id, "round"), **args), pagination_parameters)
+    rnd = get_or_404(Round, round_id, "round")
+    return page_of(service.assignments_query(rnd, **args), pagination_parameters)
 
 
 @blp.route("/rounds/<int:round_id>/assignments", methods=["POST"])

@@ -147,17 +147,15 @@ def _lock_assignment(assignment: Assignment) -> Assignment:
     return fresh
 
 
-def remove(actor: User, assignment: Assignment, reason: str | None) -> Assignment:
-    """The office takes a reviewer off a panel, with a reason (status ``removed``). A submitted
-    review of it no longer counts in the results."""
-    text = required_reason(reason)
-    row = _lock_assignment(assignment)
-    voided = _submitted(row)
-    row.status, row.end_reason = AssignmentStatus.REMOVED.value, text
+def _end(actor: User, row: Assignment, status: AssignmentStatus, reason: str, action: str,
+         **details: Any) -> None:
+    """End a locked active assignment with a reason (``removed`` or ``recused``), audited as ``action``
+    with ``details`` after the assignment's own facts."""
+    row.status, row.end_reason = status.value, reason
     db.session.flush()
     audit.record(
         actor,
-        "assignment.remove",
+        action,
         "assignment",
         row.id,
         {
@@ -165,10 +163,18 @@ def remove(actor: User, assignment: Assignment, reason: str | None) -> Assignmen
             "application_id": row.application_id,
             "reviewer_id": row.reviewer_id,
             "kind": row.kind,
-            "reason": text,
-            "review_voided": voided,
+            "reason": reason,
+            **details,
         },
     )
+
+
+def remove(actor: User, assignment: Assignment, reason: str | None) -> Assignment:
+    """The office takes a reviewer off a panel, with a reason (status ``removed``). A submitted
+    review of it no longer counts in the results."""
+    text = required_reason(reason)
+    row = _lock_assignment(assignment)
+    _end(actor, row, AssignmentStatus.REMOVED, text, "assignment.remove", review_voided=_submitted(row))
     return row
 
 
@@ -181,21 +187,7 @@ def recuse(actor: User, assignment: Assignment, reason: str | None) -> dict[str,
         raise ServiceError(
             409, msg("You submitted this review already: ask the office to remove the assignment instead.")
         )
-    row.status, row.end_reason = AssignmentStatus.RECUSED.value, text
-    db.session.flush()
-    audit.record(
-        actor,
-        "assignment.recuse",
-        "assignment",
-        row.id,
-        {
-            "round_id": row.round_id,
-            "application_id": row.application_id,
-            "reviewer_id": row.reviewer_id,
-            "kind": row.kind,
-            "reason": text,
-        },
-    )
+    _end(actor, row, AssignmentStatus.RECUSED, text, "assignment.recuse")
     replacement, why = reassign(actor, row)
     return {"assignment": row, "replacement": replacement, "no_replacement_reason": why}
 

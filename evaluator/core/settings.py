@@ -10,11 +10,6 @@ from flask import current_app
 from evaluator.storage import Storage, get_storage
 
 
-def setting(name: str) -> Any:
-    """The configured value of a setting (``evaluator.config.Settings`` documents each)."""
-    return current_app.config[name]
-
-
 def setting_or(name: str, default: Any) -> Any:
     """A setting that may be absent, or ``default``."""
     return current_app.config.get(name, default)

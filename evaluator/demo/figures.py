@@ -62,10 +62,6 @@ def _share(key: str, lo: float, hi: float) -> Rule:
     return lambda rng, q, ctx: int(_population(ctx) * rng.uniform(lo, hi))
 
 
-def _per_community(lo: float, hi: float) -> Rule:
-    return lambda rng, q, ctx: int(ctx.get("communities", 1) * (lo + (hi - lo) * q))
-
-
 def _money(lo: float, hi: float) -> Rule:
     return lambda rng, q, ctx: float(round((lo + (hi - lo) * q) * rng.uniform(0.8, 1.2), -2))
 

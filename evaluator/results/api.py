@@ -12,9 +12,9 @@ from evaluator.results import breakdown as breakdowns
 from evaluator.results import exports as results_exports
 from evaluator.results import service
 from evaluator.rounds.models import Round
+from evaluator.spreadsheets.export import XLSX
 from evaluator.validation import UtcDateTime
 from evaluator.web.api import get_or_404, guard
-from evaluator.spreadsheets.export import XLSX
 from evaluator.web.downloads import export_response
 from evaluator.web.parsing import Blueprint
 from evaluator.web.security import signed_in_user

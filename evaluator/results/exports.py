@@ -21,14 +21,14 @@ from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.messages import msg
 from evaluator.results import service as results
-from evaluator.results.inputs import reviewed_applications
+from evaluator.results.inputs import counted_reviews
 from evaluator.results.models import ResultSnapshot
 from evaluator.reviews.models import Review
 from evaluator.rounds.models import Round
 from evaluator.rounds.service import round_criteria
 from evaluator.scoring.result import STATUS_LABELS
 from evaluator.spreadsheets.export import FORMATS, Export, to_csv, to_xlsx
-from evaluator.workflow import AssignmentKind, AssignmentStatus, ReviewStatus
+from evaluator.workflow import AssignmentKind
 
 SUMMARY_HEAD = ("序号", "单位名称", "所属市州", "区县")
 SUMMARY_TAIL = ("总分", "未校准总分", "等次", "排名", "状态", "评审数", "意见分歧")
@@ -117,12 +117,7 @@ def scores_table(rnd: Round) -> tuple[list[str], list[list[Any]]]:
         .join(Application, Assignment.application_id == Application.id)
         .join(Organisation, Application.organisation_id == Organisation.id)
         .join(User, Assignment.reviewer_id == User.id)
-        .where(
-            Review.round_id == rnd.id,
-            Review.status == ReviewStatus.SUBMITTED.value,
-            Assignment.status == AssignmentStatus.ACTIVE.value,
-            Assignment.application_id.in_(reviewed_applications(rnd)),
-        )
+        .where(*counted_reviews(rnd))
         .order_by(Application.id, User.display_name, Assignment.kind)
     ).all()
     _limit(len(found) * max(1, len(experts)))

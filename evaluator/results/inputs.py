@@ -25,7 +25,7 @@ from datetime import UTC
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Text, cast, select
+from sqlalchemy import ColumnElement, Text, cast, select
 
 from evaluator.applications.models import Application
 from evaluator.assignments.models import Assignment
@@ -164,6 +164,17 @@ def fetch_rows(statement: Any) -> list[tuple]:
         return cursor.fetchall()
 
 
+def counted_reviews(rnd: Round) -> tuple[ColumnElement[bool], ...]:
+    """The conditions of the round's reviews that count (a query joining each review's assignment):
+    submitted, of an assignment still active, of an application in review or later."""
+    return (
+        Review.round_id == rnd.id,
+        Review.status == ReviewStatus.SUBMITTED.value,
+        Assignment.status == AssignmentStatus.ACTIVE.value,
+        Assignment.application_id.in_(reviewed_applications(rnd)),
+    )
+
+
 def _reviews(
     rnd: Round, cs: CriteriaSet, ids: np.ndarray, on_site_group: bool
 ) -> tuple[EncodedReviews, np.ndarray, list[tuple[int, dict]]]:
@@ -182,12 +193,7 @@ def _reviews(
             Review.id,
         )
         .join(Assignment, Review.assignment_id == Assignment.id)
-        .where(
-            Review.round_id == rnd.id,
-            Review.status == ReviewStatus.SUBMITTED.value,
-            Assignment.status == AssignmentStatus.ACTIVE.value,
-            Assignment.application_id.in_(reviewed_applications(rnd)),
-        )
+        .where(*counted_reviews(rnd))
     )
     m = len(rows)
     app = np.fromiter((r[0] for r in rows), dtype=np.int64, count=m)

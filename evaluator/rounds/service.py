@@ -84,13 +84,6 @@ def new_round_errors(data: Mapping[str, Any]) -> dict[str, list]:
             **deadline_errors(*(data.get(k) for k in DEADLINES))}
 
 
-def check_new_round(data: Mapping[str, Any]) -> None:
-    """422 naming the fields, unless the new round's input is consistent (``new_round_errors``)."""
-    errors = new_round_errors(data)
-    if errors:
-        raise ServiceError(422, msg(NOT_IN_ORDER), errors)
-
-
 def round_criteria_of(set_id: str | None, text: str | None) -> CriteriaSet:
     """The criteria set a round freezes in: a bundled set by id, or an uploaded file's text.
 
@@ -185,7 +178,7 @@ def update_round(actor: User, rnd: Round, changes: Mapping[str, Any],
     return rnd
 
 
-_FROZEN: dict[str, CriteriaSet] = {}  # by content hash: a round's criteria never change
+_FROZEN: dict[str, CriteriaSet] = {}  # by the content's hash, written with the content
 _FROZEN_MAX = 64
 
 

@@ -18,8 +18,6 @@ from evaluator.messages import msg
 from evaluator.scoring.cells import blank_cells, parse_bool, parse_enum, parse_multi, parse_number
 from evaluator.scoring.errors import MAX_REPORTED, InputError, Problems
 
-META_COLUMNS = ("id", "name", "submitted_at")
-
 
 @dataclass
 class FigureTable:
@@ -155,13 +153,3 @@ def read_figures(criteria: CriteriaSet, df: pd.DataFrame) -> FigureTable:
         table.missing_[f.key] = blank
     problems.raise_if_any()
     return table
-
-
-def unknown_columns(criteria: CriteriaSet, df: pd.DataFrame) -> list[str]:
-    """Columns that match no field and no known meta column (worth a warning, not an error)."""
-    known = set(META_COLUMNS)
-    for f in criteria.fields:
-        col = column_for(f, df.columns)
-        if col is not None:
-            known.add(col)
-    return [str(c) for c in df.columns if c not in known]

@@ -97,7 +97,8 @@ def _actor():
 def queue(args, round_id: int, pagination_parameters):
     """The office's queue: its region's applications at its step (a city's by rank, then id)."""
     actor = _actor()
-    return page_of(service.queue_query(actor, get_or_404(Round, round_id, "round"), **args), pagination_parameters)
+    rnd = get_or_404(Round, round_id, "round")
+    return page_of(service.queue_query(actor, rnd, **args), pagination_parameters)
 
 
 @blp.route("/rounds/<int:round_id>/quota", methods=["GET"])
@@ -127,7 +128,8 @@ def put_ranking(body, round_id: int):
     """Recommend the listed applications in this order (city office; within the quota). Applications
     recommended before and not listed go back to endorsed; an empty list withdraws every one."""
     actor = _actor()
-    return quota.recommend(actor, get_or_404(Round, round_id, "round"), quota.city_of(actor), body["application_ids"])
+    rnd = get_or_404(Round, round_id, "round")
+    return quota.recommend(actor, rnd, quota.city_of(actor), body["application_ids"])
 
 
 def _application(application_id: int):

@@ -20,7 +20,7 @@ from sqlalchemy import Select, and_, exists, false, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from evaluator.accounts.models import Organisation, User
-from evaluator.accounts.policy import NOT_ALLOWED, allowed
+from evaluator.accounts.policy import allowed
 from evaluator.applications.models import Application
 from evaluator.applications.transitions import check_move, lock_application, move_application
 from evaluator.audit import service as audit
@@ -248,9 +248,3 @@ def last_check(app: Application) -> RegionCheck | None:
     return db.session.scalar(select(RegionCheck).where(
         RegionCheck.application_id == app.id, RegionCheck.level == "city", RegionCheck.action == "check")
         .order_by(RegionCheck.id.desc()).limit(1))
-
-
-def refuse_other_level(actor: User) -> None:
-    """403 for anyone but a region office (the rule vetting.list says the same)."""
-    if actor.region_level is None:
-        raise ServiceError(403, NOT_ALLOWED)

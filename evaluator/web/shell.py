@@ -11,12 +11,12 @@ from flask import Flask, g, redirect, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
-from evaluator.web.headers import PAGE_HEADERS
 from evaluator.errors import error_response, is_api_request
 from evaluator.extensions import WRITE_METHODS
 from evaluator.formatting import register_formatting
 from evaluator.i18n import LANGUAGES, language
 from evaluator.messages import msg
+from evaluator.web.headers import PAGE_HEADERS
 from evaluator.web.navigation import navigation
 
 csrf = CSRFProtect()
