@@ -68,11 +68,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from evaluator.features import load_models, register_api, register_pages
     from evaluator.web.api import register_commit, register_docs_assets
     from evaluator.web.parsing import register_request_parsing
+    from evaluator.web.retry import register_retry
 
     load_models()
     register_request_parsing(app)
     register_api(api)
     register_commit(app)
+    register_retry(app)
     register_docs_assets(app)
     register_error_handlers(app)
     register_pages(app)

@@ -156,7 +156,7 @@ def error_response(status: int, message: str | None = None, errors: Any = None,
         return envelope(status, message, errors, headers)
     if status == 401 and "account.sign_in" in current_app.view_functions:
         return sign_in_redirect()
-    shown = message if status in (400, 403, 404, 409, 412, 413, 422, 429) else None
+    shown = message if status in (400, 403, 404, 409, 412, 413, 422, 429, 503) else None
     return error_page(status, headers, shown)
 
 

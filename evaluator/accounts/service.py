@@ -20,7 +20,7 @@ from evaluator.accounts.models import ROLES, ApiToken, Organisation, User
 from evaluator.accounts.tokens import token_digest
 from evaluator.audit import service as audit
 from evaluator.core.db import utcnow
-from evaluator.core.locking import lock
+from evaluator.core.locking import lock_token, lock_user
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.messages import msg
@@ -188,7 +188,7 @@ def revoke_token(user: User, token: str) -> ApiToken:
     """
     record = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
     if record is not None:
-        record = lock(ApiToken, record.id)
+        record = lock_token(record.id)
     if record is None or record.user_id != user.id or record.revoked_at is not None:
         raise ServiceError(401, msg("This token is not valid."))
     record.revoked_at = utcnow()
@@ -216,7 +216,7 @@ def change_password(user: User, current: str, new: str) -> User:
         errors["new_password"] = [msg("The new password must differ from the current one.")]
     if errors:
         raise ServiceError(422, msg("The password was not changed."), errors)
-    user = lock(User, user.id)
+    user = lock_user(user.id)
     user.password_hash = hash_password(new)
     user.must_change_password = False
     _revoke_credentials(user)
@@ -233,7 +233,7 @@ def reset_password(actor: User, user: User) -> str:
     """The office sets a new random password for a user, who must change it at the next sign-in;
     the user's sessions and tokens are revoked. Returns the new password, to hand over (flushes)."""
     password = generate_password()
-    user = lock(User, user.id)
+    user = lock_user(user.id)
     user.password_hash = hash_password(password)
     user.must_change_password = True
     _revoke_credentials(user)
@@ -247,7 +247,7 @@ def set_active(actor: User, user: User, active: bool) -> User:
     if not active and actor.id == user.id:
         raise ServiceError(422, msg("You cannot deactivate your own account."),
                            {"active": [msg("not for your own account")]})
-    user = lock(User, user.id)
+    user = lock_user(user.id)
     if user.active == active:
         return user
     user.active = active

@@ -13,8 +13,8 @@ from typing import Any
 from evaluator.accounts.models import User
 from evaluator.applications.models import Application
 from evaluator.audit import service as audit
+from evaluator.core import locking
 from evaluator.core.db import as_aware, utcnow
-from evaluator.core.locking import lock
 from evaluator.core.versions import check_version
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
@@ -76,10 +76,8 @@ def lock_application(app: Application, expected: Collection[str] | None = None) 
 
     ``expected`` holds the ETags of an If-Match header: a stale one is refused with 412.
     """
-    # Round first, then application: the order every move takes (a region office's act locks the
-    # round, then its applications), so that two of them never wait on each other.
-    lock(Round, app.round_id, shared=True)
-    fresh = lock(Application, app.id)
+    locking.lock_round(app.round_id, shared=True)  # first: the order of evaluator.core.locking
+    fresh = locking.lock_application(app.id)
     if fresh is None:
         raise ServiceError(404, msg("No application %(id)s.", id=app.id))
     check_version(fresh, expected, "application")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from evaluator.accounts.models import Organisation, User
 from evaluator.applications.models import Application
 from evaluator.assignment import ConflictRules
-from evaluator.core.locking import lock
+from evaluator.core.locking import lock_round
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.messages import msg
@@ -149,7 +149,7 @@ def check_kind(settings: ReviewSettings, kind: str) -> None:
 
 def lock_round_for_assignment(rnd: Round) -> Round:
     """The round locked (FOR UPDATE) for a change of its assignments, checked to be in review."""
-    fresh = lock(Round, rnd.id)
+    fresh = lock_round(rnd.id)
     if fresh is None:
         raise ServiceError(404, msg("No round %(id)s.", id=rnd.id))
     check_review_phase(fresh)

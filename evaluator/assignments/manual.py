@@ -31,7 +31,7 @@ from evaluator.assignments.data import (
 )
 from evaluator.assignments.models import Assignment
 from evaluator.audit import service as audit
-from evaluator.core.locking import lock
+from evaluator.core.locking import lock_assignment
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.messages import msg
@@ -136,12 +136,10 @@ def _submitted(assignment: Assignment) -> bool:
 
 
 def _lock_assignment(assignment: Assignment) -> Assignment:
-    # The assignment before the round, the order a review save takes them (it holds the assignment
-    # while it read-locks the round): so a removal or recusal never deadlocks with a save.
-    fresh = lock(Assignment, assignment.id)
+    lock_round_for_assignment(db.session.get(Round, assignment.round_id))  # first (core.locking)
+    fresh = lock_assignment(assignment.id)
     if fresh is None:
         raise ServiceError(404, msg("No assignment %(id)s.", id=assignment.id))
-    lock_round_for_assignment(db.session.get(Round, fresh.round_id))
     if fresh.status != ACTIVE:
         raise ServiceError(409, msg("This assignment is %(status)s already.", status=fresh.status))
     return fresh

@@ -13,7 +13,7 @@ from evaluator.applications.models import Application
 from evaluator.assignments.data import ACTIVE, required_reason
 from evaluator.assignments.models import Assignment, ConflictDeclaration
 from evaluator.audit import service as audit
-from evaluator.core.locking import lock
+from evaluator.core.locking import lock_round
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.messages import msg
@@ -146,7 +146,7 @@ def declare_conflict(actor: User, application: Application, reason: str | None) 
     """A reviewer declares a conflict of interest with an application (while its round is open or in
     review); the automatic assignment then never puts them on it. Declared twice: the first stays."""
     text = required_reason(reason)
-    rnd = lock(Round, application.round_id, shared=True)
+    rnd = lock_round(application.round_id, shared=True)
     if rnd is None or rnd.phase not in DECLARE_PHASES or application.status not in DECLARABLE:
         raise ServiceError(
             409,

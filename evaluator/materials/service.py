@@ -27,7 +27,7 @@ from evaluator.applications.transitions import check_editable, lock_application
 from evaluator.archives import ArchiveRefusedError, check_members
 from evaluator.audit import service as audit
 from evaluator.core.db import utcnow
-from evaluator.core.locking import lock
+from evaluator.core.locking import lock_material
 from evaluator.core.settings import number, storage
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
@@ -303,13 +303,13 @@ def delete(actor: User, material: Material, expected: Collection[str] | None = N
     refers to the same SHA-256 (identical uploads share one blob).
     """
     material_id = material.id
-    material = lock(Material, material_id)
+    application = lock_application(material.application)  # the round and the application first
+    material = lock_material(material_id)
     if material is None:  # deleted by a request that committed while this one waited
         raise ServiceError(404, msg("No material %(id)s.", id=material_id))
     if expected is not None and material.sha256 not in expected:
         raise ServiceError(412, msg("The material is not the file you named (If-Match); reload the list "
                                     "and try again."))
-    application = lock_application(material.application)
     check_editable(application, "changed")
     summary = {"application_id": application.id, "filename": material.filename, "size": material.size,
                "sha256": material.sha256, "indicator_id": material.indicator_id,

@@ -26,7 +26,7 @@ from sqlalchemy import asc, case, desc, insert, select
 from evaluator.accounts.models import Organisation, User
 from evaluator.applications.models import Application
 from evaluator.audit import service as audit
-from evaluator.core.locking import lock
+from evaluator.core.locking import lock_round
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.messages import msg
@@ -75,7 +75,7 @@ class ResultFilterSchema(Schema):
 def compute(actor: User, rnd: Round) -> ResultSnapshot:
     """Score the round now and store a snapshot (flushes, audits); 409 outside review/scoring_closed,
     422 when the inputs are refused (every problem listed)."""
-    fresh = lock(Round, rnd.id)
+    fresh = lock_round(rnd.id)
     if fresh is None:
         raise ServiceError(404, msg("No round %(id)s.", id=rnd.id))
     if fresh.phase not in COMPUTE_PHASES:

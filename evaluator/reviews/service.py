@@ -7,10 +7,11 @@ with the round's ``expert_leaves`` (NaN: not scored), as the engine reads it. An
 only the indicators of its scope (``criteria.scope.expert_scope``): the materials panel, or the
 on-site group when the round has one.
 
-Concurrency: a save names the version it was made on (``v0`` before the first save); the
-assignment row is locked for the read-modify-write, and a stale version is refused with 409 and
-changes nothing. Saves happen only while the round is in review and the assignment is active; a
-submitted review may be changed, or reopened as a draft, until the review phase ends.
+Concurrency: a save names the version it was made on (``v0`` before the first save); the round
+is read-locked, then the assignment row locked for the read-modify-write (the order of
+``evaluator.core.locking``), and a stale version is refused with 409 and changes nothing. Saves
+happen only while the round is in review and the assignment is active; a submitted review may be
+changed, or reopened as a draft, until the review phase ends.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from evaluator.applications.models import Application
 from evaluator.assignments.models import Assignment
 from evaluator.audit import service as audit
 from evaluator.core.db import utcnow
-from evaluator.core.locking import lock_load
+from evaluator.core.locking import lock_assignment, lock_round
 from evaluator.criteria.model import CriteriaSet, Indicator
 from evaluator.criteria.scope import expert_scope
 from evaluator.errors import ServiceError
@@ -293,22 +294,21 @@ def save_review_scoped(actor: User, assignment: Assignment, data: Any,
                        expected: Collection[str] | None) -> tuple[Review, Scope]:
     """``save_review``, also returning the assignment's scope as read under the locks (for the
     reply, without reading the round again)."""
+    # The round read-locked (no phase change meanwhile), then the assignment: the order of
+    # evaluator.core.locking, which the office's changes of assignments take too.
+    rnd = lock_round(assignment.round_id, shared=True)
+    if rnd is None:
+        raise ServiceError(404, msg("No round %(id)s.", id=assignment.round_id))
     # The application comes with the assignment: only its bonus claims are read, which the
     # assignment's lock does not protect either way.
-    fresh = lock_load(Assignment, assignment.id, options=(
+    fresh = lock_assignment(assignment.id, options=(
         joinedload(Assignment.application).load_only(Application.bonus_claims),))
     if fresh is None:
         raise ServiceError(404, msg("No assignment %(id)s.", id=assignment.id))
-    # The round read-locked (no phase change meanwhile) and the review read in one statement. The
-    # review is read only now that the assignment is locked, which every save of it takes first:
-    # so it is the committed one, and stays so until this transaction ends.
-    row = db.session.execute(
-        db.select(Round, Review).outerjoin(Review, Review.assignment_id == fresh.id)
-        .where(Round.id == fresh.round_id).with_for_update(read=True, of=Round)
-        .execution_options(populate_existing=True)).first()
-    if row is None:
-        raise ServiceError(404, msg("No round %(id)s.", id=fresh.round_id))
-    rnd, review = row
+    # The review is read only now that the assignment is locked, which every save of it takes
+    # first: so it is the committed one, and stays so until this transaction ends.
+    review = db.session.scalar(db.select(Review).where(Review.assignment_id == fresh.id)
+                               .execution_options(populate_existing=True))
     check_version(review, expected)
     check_open(fresh, rnd)
     scope = scope_of(fresh, rnd)

@@ -8,7 +8,7 @@ from collections.abc import Collection
 from evaluator.accounts.models import User
 from evaluator.audit import service as audit
 from evaluator.core.db import as_aware, utcnow
-from evaluator.core.locking import lock
+from evaluator.core.locking import lock_round
 from evaluator.core.versions import check_version
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
@@ -20,7 +20,7 @@ from evaluator.workflow import PHASE_GATES, Phase, next_phase
 def move_round(actor: User, rnd: Round, to: str, reason: str | None = None,
                expected: Collection[str] | None = None) -> Round:
     """Move a round one phase forward, once the deadline that gates it has passed (flushes, audits)."""
-    fresh = lock(Round, rnd.id)
+    fresh = lock_round(rnd.id)
     if fresh is None:
         raise ServiceError(404, msg("No round %(id)s.", id=rnd.id))
     rnd = fresh

@@ -16,7 +16,7 @@ from typing import Any
 from evaluator.accounts.models import User
 from evaluator.audit import service as audit
 from evaluator.core.db import as_aware
-from evaluator.core.locking import lock
+from evaluator.core.locking import lock_round
 from evaluator.core.settings import setting_or
 from evaluator.core.versions import check_version
 from evaluator.criteria import CriteriaError, CriteriaSet, build_criteria, list_criteria
@@ -149,7 +149,7 @@ def update_round(actor: User, rnd: Round, changes: Mapping[str, Any],
     version a form was read at: 412 when stale); 409 outside draft; 422 when the dates end up out
     of order. Keys left out stay as they are; a deadline given as None is removed.
     """
-    fresh = lock(Round, rnd.id)
+    fresh = lock_round(rnd.id)
     if fresh is None:
         raise ServiceError(404, msg("No round %(id)s.", id=rnd.id))
     rnd = fresh

@@ -17,7 +17,7 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validat
 
 from evaluator.accounts.models import User
 from evaluator.audit import service as audit
-from evaluator.core.locking import lock
+from evaluator.core.locking import lock_round
 from evaluator.core.versions import check_version
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
@@ -190,7 +190,7 @@ def update_settings(actor: User, rnd: Round, changes: Mapping[str, Any],
     Only before the review begins; a stale If-Match is refused with 412.
     """
     checked = validate_settings(changes)
-    fresh = lock(Round, rnd.id)
+    fresh = lock_round(rnd.id)
     if fresh is None:
         raise ServiceError(404, msg("No round %(id)s.", id=rnd.id))
     check_version(fresh, expected, "round")

@@ -24,7 +24,7 @@ from evaluator.applications.models import Application
 from evaluator.applications.transitions import check_move, check_round_allows, move_application
 from evaluator.audit import service as audit
 from evaluator.core.db import utcnow
-from evaluator.core.locking import lock
+from evaluator.core.locking import lock_round
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.messages import msg
@@ -83,7 +83,7 @@ def recommend(actor: User, rnd: Round, city_code: str, application_ids: Sequence
     if len(ids) > MAX_RANKING:
         raise ServiceError(422, msg("A ranking lists at most %(max)s applications.", max=MAX_RANKING),
                            {"application_ids": [msg("Too many.")]})
-    fresh = lock(Round, rnd.id)
+    fresh = lock_round(rnd.id)
     if fresh is None:
         raise ServiceError(404, msg("No round %(id)s.", id=rnd.id))
     check_round_allows(MOVES["recommend"], fresh, "recommended")
@@ -147,7 +147,7 @@ def unrecommend(actor: User, app: Application) -> Application:
     """Take an application off the city's ranking (back to endorsed); the ranks after it move up."""
     if actor.region_level != "city":
         raise ServiceError(403, msg("Only a city office checks and recommends applications."))
-    rnd = lock(Round, app.round_id)
+    rnd = lock_round(app.round_id)
     app = _unrecommend(actor, app)
     for rank, other in enumerate(_recommended(actor, rnd), start=1):
         if other.city_rank != rank:

@@ -8,8 +8,9 @@ itself a county (a county applying for a zone goes straight to its city). An id 
 office's scope is answered 404, so ids cannot be probed. The city's ranking within its quota and
 the passage into review are in ``vetting.quota``.
 
-Every act locks the round first, then the application (``lock``): the acts of one round are
-serialised, so the quota is counted on the state that is committed (see vetting_quota).
+Every act locks the round first, then the application (the order of ``evaluator.core.locking``): the
+acts of one round are serialised, so the quota is counted on the state that is committed (see
+vetting_quota).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from evaluator.accounts.policy import allowed
 from evaluator.applications.models import Application
 from evaluator.applications.transitions import check_move, lock_application, move_application
 from evaluator.audit import service as audit
-from evaluator.core.locking import lock
+from evaluator.core.locking import lock_round
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.messages import N_, msg
@@ -165,7 +166,7 @@ def lock_for_act(actor: User, app: Application, level: str) -> tuple[Application
     """The application locked for an act at ``level``, the round locked first (acts serialise)."""
     if actor.region_level != level:
         raise ServiceError(403, msg(_ONLY_COUNTY if level == "county" else _ONLY_CITY))
-    if lock(Round, app.round_id) is None:
+    if lock_round(app.round_id) is None:
         raise ServiceError(404, msg("No round %(id)s.", id=app.round_id))
     fresh = lock_application(app)
     if not in_scope(actor, fresh):

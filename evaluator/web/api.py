@@ -84,7 +84,8 @@ def guard(action: str) -> Callable[[F], F]:
 
 
 def register_commit(app: Flask) -> None:
-    """One commit per request, at the boundary: services only flush."""
+    """One commit per request, at the boundary: services only flush. A deadlock or serialization
+    failure here has the request run again (``web.retry``)."""
 
     @app.after_request
     def _commit(response):
