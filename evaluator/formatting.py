@@ -14,7 +14,34 @@ from flask_babel import get_locale, get_timezone, get_translations, gettext
 
 from evaluator.core.db import as_aware, utcnow
 from evaluator.i18n import language, localise
-from evaluator.workflow import KIND_LABELS, PHASE_LABELS, ROLE_LABELS, STATUS_LABELS, ZONE_LABELS
+from evaluator.workflow import (
+    ASSIGNMENT_KIND_LABELS,
+    ASSIGNMENT_SOURCE_LABELS,
+    KIND_LABELS,
+    PHASE_LABELS,
+    REGION_ACT_LABELS,
+    REGION_LEVEL_LABELS,
+    RESULT_STATUS_LABELS,
+    ROLE_LABELS,
+    STATUS_LABELS,
+    ZONE_LABELS,
+    AssignmentKind,
+    AssignmentSource,
+    AssignmentStatus,
+    OrgKind,
+    Phase,
+    RegionAct,
+    RegionLevel,
+    ResultStatus,
+    ReviewStatus,
+    Role,
+    Status,
+    ZoneType,
+)
+
+VOCABULARIES = (ZoneType, OrgKind, Phase, Status, Role, RegionLevel, RegionAct, AssignmentKind,
+                AssignmentStatus, AssignmentSource, ReviewStatus, ResultStatus)
+"""The workflow's vocabularies, which templates compare with by name (``rnd.phase == Phase.OPEN``)."""
 
 # Babel's patterns: zh 2026年12月1日 14:30, en 1 Dec 2026, 14:30.
 _DATE = {"zh": "y年M月d日", "en": "d MMM y"}
@@ -90,7 +117,9 @@ def days_left(deadline: datetime | None) -> int | None:
 def label(vocabulary: str, value: Any) -> str:
     """The reader's word for a value of one of the workflow's vocabularies."""
     table = {"zone": ZONE_LABELS, "kind": KIND_LABELS, "phase": PHASE_LABELS, "status": STATUS_LABELS,
-             "role": ROLE_LABELS}[vocabulary]
+             "role": ROLE_LABELS, "level": REGION_LEVEL_LABELS, "act": REGION_ACT_LABELS,
+             "assignment_kind": ASSIGNMENT_KIND_LABELS, "source": ASSIGNMENT_SOURCE_LABELS,
+             "result": RESULT_STATUS_LABELS}[vocabulary]
     text = table.get(value)
     return _reader().translations.gettext(text) if text else str(value)
 
@@ -116,3 +145,4 @@ def register_formatting(app: Flask) -> None:
     app.add_template_filter(localise, "localise")
     app.add_template_global(days_left)
     app.add_template_global(label)
+    app.jinja_env.globals.update({v.__name__: v for v in VOCABULARIES})

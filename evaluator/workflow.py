@@ -1,8 +1,9 @@
 """The procedure's vocabulary and rules: zone types, organisation kinds, round phases, application
-statuses, and the one table of moves between them.
+statuses, roles and region offices with their acts, assignments, reviews and results, the labels of
+each, and the one table of moves between application statuses.
 
 Pure data: no Flask, no database. ``applications/transitions.py`` carries a move out (locks, checks, audit).
-The database enforces the same vocabularies with CHECK constraints (migration 0002).
+The database enforces the same vocabularies with CHECK constraints (migrations 0002, 0004 and 0005).
 """
 
 from __future__ import annotations
@@ -105,12 +106,36 @@ class Role(StrEnum):
     CITY_OFFICE = "city_office"  # 市州民政局: scoped to one city code (xxxx00)
 
 
-REGION_ROLES = {Role.COUNTY_OFFICE: "county", Role.CITY_OFFICE: "city"}
+class RegionLevel(StrEnum):
+    """The level of a region office: a county (its county code) or a city (its city code, xxxx00)."""
+
+    COUNTY = "county"
+    CITY = "city"
+
+
+class RegionAct(StrEnum):
+    """What a region office did with an application (one ``RegionCheck`` row per act)."""
+
+    ENDORSE = "endorse"  # the county passes it on to its city
+    RETURN = "return"  # back to the applicant as a draft, with a reason
+    DECLINE = "decline"  # not passed on, with a reason
+    CHECK = "check"  # the city's check: passed or not, with a note
+    RECOMMEND = "recommend"  # the city recommends it to the province, within its quota
+    UNRECOMMEND = "unrecommend"  # the city takes it off its ranking
+
+
+REGION_ROLES = {Role.COUNTY_OFFICE: RegionLevel.COUNTY, Role.CITY_OFFICE: RegionLevel.CITY}
 """The region offices and the level of the region code each is scoped to."""
 
 ROLE_LABELS = {Role.ADMIN: N_("Provincial office"), Role.REVIEWER: N_("Expert reviewer"),
                Role.APPLICANT: N_("Applicant"), Role.COUNTY_OFFICE: N_("County civil-affairs office"),
                Role.CITY_OFFICE: N_("City civil-affairs office")}
+REGION_LEVEL_LABELS = {RegionLevel.COUNTY: N_("county"), RegionLevel.CITY: N_("city")}
+REGION_ACT_LABELS = {
+    RegionAct.ENDORSE: N_("Endorsed"), RegionAct.RETURN: N_("Returned for correction"),
+    RegionAct.DECLINE: N_("Declined"), RegionAct.CHECK: N_("Checked"), RegionAct.RECOMMEND: N_("Recommended"),
+    RegionAct.UNRECOMMEND: N_("Taken off the ranking"),
+}
 
 
 class AssignmentKind(StrEnum):
@@ -128,6 +153,14 @@ class AssignmentStatus(StrEnum):
     REMOVED = "removed"
 
 
+class AssignmentSource(StrEnum):
+    """How a reviewer came onto a panel: the office's automatic assignment (or a replacement it
+    found), or the office's choice by hand."""
+
+    AUTO = "auto"
+    MANUAL = "manual"
+
+
 class ReviewStatus(StrEnum):
     """A review is a draft until its reviewer submits it."""
 
@@ -135,11 +168,22 @@ class ReviewStatus(StrEnum):
     SUBMITTED = "submitted"
 
 
+class ResultStatus(StrEnum):
+    """An application's line in a round's results: ranked, vetoed, or incomplete (too few reviews)."""
+
+    RANKED = "ranked"
+    VETOED = "vetoed"
+    INCOMPLETE = "incomplete"
+
+
 ASSIGNMENT_KIND_LABELS = {AssignmentKind.MATERIALS: N_("Materials review"),
                           AssignmentKind.ON_SITE: N_("On-site inspection")}
 ASSIGNMENT_STATUS_LABELS = {AssignmentStatus.ACTIVE: N_("Active"), AssignmentStatus.RECUSED: N_("Recused"),
                             AssignmentStatus.REMOVED: N_("Removed")}
+ASSIGNMENT_SOURCE_LABELS = {AssignmentSource.AUTO: N_("Automatic"), AssignmentSource.MANUAL: N_("Manual")}
 REVIEW_STATUS_LABELS = {ReviewStatus.DRAFT: N_("Draft"), ReviewStatus.SUBMITTED: N_("Submitted")}
+RESULT_STATUS_LABELS = {ResultStatus.RANKED: N_("Ranked"), ResultStatus.VETOED: N_("Vetoed"),
+                        ResultStatus.INCOMPLETE: N_("Incomplete")}
 REVIEW_PHASES = (Phase.REVIEW,)
 """Scores, recusals and assignment changes happen only while the round is in review."""
 

@@ -6,10 +6,10 @@ import io
 
 import pytest
 
+from evaluator.accounts import policy
 from evaluator.accounts.policy import RULES, Rule, allowed, authorize
 from evaluator.applications.models import Application
 from evaluator.assignments.models import Assignment
-from evaluator.accounts import policy
 from evaluator.extensions import db
 
 ROLES = ("admin", "reviewer", "applicant", "outsider", "county", "city", "far_county", "anonymous")

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pandas as pd
 from sqlalchemy import func, select
 
-from evaluator.accounts.service import check_region
 from evaluator.accounts.models import Organisation, User
+from evaluator.accounts.service import check_region
 from evaluator.applications.models import Application
 from evaluator.audit.models import AuditEvent
 from evaluator.audit.service import verify_chain

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from flask_migrate import Migrate, downgrade, upgrade
-from sqlalchemy import inspect, text
+from sqlalchemy import CheckConstraint, inspect, text
+from sqlalchemy.exc import IntegrityError
 
 import evaluator
 from evaluator.extensions import db
@@ -42,6 +44,21 @@ def test_the_database_is_at_the_head(app):
 def test_migrated_schema_matches_the_models(app):
     with db.engine.connect() as connection:
         assert _differences(connection) == []
+
+
+def _vocabularies(checks) -> dict[str, set[str]]:
+    """CHECK constraints by name → the quoted values they list (PostgreSQL rewrites the text)."""
+    return {c["name"]: set(re.findall(r"'([^']*)'", c["sqltext"])) for c in checks}
+
+
+def test_the_migrated_checks_are_the_models(app):
+    """Alembic's comparison leaves CHECK constraints out: every table has exactly the models' checks,
+    and each keeps its column to the same vocabulary as the model's (the live enumeration)."""
+    found = inspect(db.engine)
+    for table in db.metadata.sorted_tables:
+        declared = _vocabularies({"name": c.name, "sqltext": str(c.sqltext)} for c in table.constraints
+                                 if isinstance(c, CheckConstraint))
+        assert _vocabularies(found.get_check_constraints(table.name)) == declared, table.name
 
 
 def test_every_model_table_exists(app):
@@ -84,3 +101,65 @@ def test_upgrade_downgrade_upgrade_on_an_empty_database(app, scratch_app):
         upgrade()
         with db.engine.connect() as connection:
             assert _differences(connection) == []
+
+
+AT = "2026-12-01 08:00:00+00:00"
+ROWS_AT_0004 = (  # a row in each table 0005 constrains, and the rows they refer to and that refer to them
+    ("organisation", {"id": 1, "name": "测试社区", "kind": "community", "city": "成都市",
+                      "city_code": "510100", "county": "武侯区", "county_code": "510107", "created_at": AT,
+                      "updated_at": AT}),
+    ("user_account", {"id": 1, "username": "reviewer1", "display_name": "专家", "password_hash": "-",
+                      "role": "reviewer", "active": True, "expertise": "[]", "created_at": AT,
+                      "updated_at": AT}),
+    ("round", {"id": 1, "title": "2026年", "zone_type": "featured_community", "phase": "review",
+               "criteria_id": "fc-2026", "criteria_version": "1", "criteria_sha256": "0" * 64,
+               "criteria_content": "{}", "notice_days": 7, "created_at": AT, "updated_at": AT}),
+    ("application", {"id": 1, "round_id": 1, "organisation_id": 1, "status": "under_review", "figures": "{}",
+                     "self_assessment": "{}", "warnings": "[]", "created_at": AT, "updated_at": AT}),
+    ("region_check", {"id": 1, "application_id": 1, "level": "city", "action": "recommend", "checked_by": 1,
+                      "created_at": AT}),
+    ("assignment", {"id": 1, "round_id": 1, "application_id": 1, "reviewer_id": 1, "kind": "materials",
+                    "status": "active", "source": "manual", "created_at": AT, "updated_at": AT}),
+    ("review", {"id": 1, "assignment_id": 1, "round_id": 1, "status": "draft", "scores": b"",
+                "comments": "{}", "vetoes": "[]", "bonus_verified": "{}", "created_at": AT,
+                "updated_at": AT}),
+    ("result_snapshot", {"id": 1, "round_id": 1, "engine_version": "1", "criteria_sha256": "0" * 64,
+                         "input_sha256": "0" * 64, "settings": "{}", "summary": "{}", "arrays": b"",
+                         "created_at": AT}),
+    ("application_result", {"id": 1, "snapshot_id": 1, "application_id": 1, "position": 0, "status": "vetoed",
+                            "recognised": False, "n_reviews": 0, "disagreement": False, "sections": "{}"}),
+)
+CHECKED_AT_0005 = (("region_check", "action"), ("assignment", "source"), ("application_result", "status"))
+
+
+def _counts() -> dict[str, int]:
+    return {table: db.session.scalar(text(f'SELECT count(*) FROM "{table}"')) for table, _ in ROWS_AT_0004}
+
+
+def _refused(table: str, column: str) -> bool:
+    """Whether the database refuses a value outside the column's vocabulary."""
+    try:
+        with db.session.begin_nested():
+            db.session.execute(text(f'UPDATE "{table}" SET {column} = :v'), {"v": "bogus"})
+    except IntegrityError:
+        return True
+    finally:
+        db.session.rollback()
+    return False
+
+
+def test_the_vocabulary_checks_of_0005_keep_the_rows_there_both_ways(app, scratch_app):
+    with scratch_app.app_context():
+        upgrade(revision="0004")
+        for table, row in ROWS_AT_0004:
+            db.session.execute(text(f'INSERT INTO "{table}" ({", ".join(row)}) '
+                                    f'VALUES ({", ".join(f":{k}" for k in row)})'), row)
+        db.session.commit()
+        assert not any(_refused(table, column) for table, column in CHECKED_AT_0005)
+        upgrade()
+        assert _counts() == dict.fromkeys(_counts(), 1)
+        assert all(_refused(table, column) for table, column in CHECKED_AT_0005)
+        downgrade(revision="0004")
+        assert _counts() == dict.fromkeys(_counts(), 1)
+        assert not any(_refused(table, column) for table, column in CHECKED_AT_0005)
+        db.session.remove()

@@ -204,12 +204,12 @@ def test_the_office_reads_any_review_but_cannot_score(client, case, admin):
     assert put(client, case.assignment(), FULL, admin, "v1").status_code == 403
 
 
-def test_a_stale_version_is_a_conflict_and_changes_nothing(client, case):
+def test_a_stale_version_is_a_failed_precondition_and_changes_nothing(client, case):
     h = case.headers()
     assert put(client, case.assignment(), {"scores": {"novelty": 1}}, h).status_code == 200
     res = put(client, case.assignment(), {"scores": {"novelty": 4}}, h, "v0")
-    assert res.status_code == 409
-    assert "version" in res.get_json()["errors"]
+    assert res.status_code == 412
+    assert res.get_json()["errors"] == {"If-Match": ['the current ETag is "v1"']}
     assert client.get(url(case.assignment()), headers=h).get_json()["scores"] == {"novelty": 1}
     assert put(client, case.assignment(), {"scores": {"novelty": 4}}, h, None).status_code == 428
     res = client.put(url(case.assignment()), json={"scores": {"novelty": 4}}, headers={**h, "If-Match": "*"})

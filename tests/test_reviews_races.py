@@ -1,6 +1,6 @@
 """Concurrent review saves through a real gunicorn with several workers: two reviewers of one
 application at once both keep their scores; one reviewer in two tabs — of two saves made on the
-same version exactly one wins, the other gets 409 and changes nothing, and nothing acknowledged is
+same version exactly one wins, the other gets 412 and changes nothing, and nothing acknowledged is
 lost. Runs on the suite's database; every request goes to 127.0.0.1 with a timeout."""
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def test_two_reviewers_score_the_same_application_at_once(server, make_review_ca
         assert np.frombuffer(review.scores, "<f8")[2] == r + 1 and review.version == 1
 
 
-def test_one_reviewer_in_two_tabs_the_stale_save_is_a_conflict(server, make_review_case):
+def test_one_reviewer_in_two_tabs_the_stale_save_is_refused(server, make_review_case):
     case = make_review_case()
     url = f"/api/v1/assignments/{case.assignment().id}/review"
     h = case.headers()
@@ -56,10 +56,10 @@ def test_one_reviewer_in_two_tabs_the_stale_save_is_a_conflict(server, make_revi
         tabs = parallel([lambda s=s, v=version: server.request(
             "PUT", url, {"scores": {"novelty": s, "onsite": s}}, {**h, "If-Match": v}) for s in values])
         statuses = sorted(t.status for t in tabs)
-        assert statuses == [200, 409], (round_, [(t.status, t.headers.get("ETag"), t.body) for t in tabs])
+        assert statuses == [200, 412], (round_, [(t.status, t.headers.get("ETag"), t.body) for t in tabs])
         winner = next(t for t in tabs if t.status == 200)
-        loser = next(t for t in tabs if t.status == 409)
-        assert "version" in loser.body["errors"]
+        loser = next(t for t in tabs if t.status == 412)
+        assert "If-Match" in loser.body["errors"]
         review = committed(case.assignment().id)
         assert review.version == round_ + 2
         assert np.frombuffer(review.scores, "<f8")[2] == winner.body["scores"]["novelty"]

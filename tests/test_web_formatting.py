@@ -56,6 +56,22 @@ def test_the_same_values_in_english(reader):
         ctx.pop()
 
 
+def test_the_offices_assignments_and_results_vocabularies_read_in_chinese(reader):
+    ctx = reader("zh")
+    try:
+        assert label("level", "county") == "县（市、区）" and label("act", "unrecommend") == "撤回推荐"
+        assert label("assignment_kind", "on_site") == "实地核查" and label("source", "manual") == "人工"
+        assert label("result", "vetoed") == "一票否决" and label("act", "no-such-act") == "no-such-act"
+    finally:
+        ctx.pop()
+
+
+def test_templates_compare_with_the_vocabularies_by_name(app):
+    template = app.jinja_env.from_string(
+        "{{ phase == Phase.OPEN }} {{ RegionAct.CHECK in acts }} {{ source == AssignmentSource.AUTO }}")
+    assert template.render(phase="open", acts=("check", "return"), source="manual") == "True True False"
+
+
 def test_every_phase_and_status_has_a_label():
     assert set(PHASE_LABELS) == set(Phase) and set(STATUS_LABELS) == set(Status)
 

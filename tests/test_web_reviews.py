@@ -105,7 +105,7 @@ def test_a_stale_form_is_refused_and_the_input_kept(page_client, make_review_cas
     assert post(c, page_url(case.assignment()), {"scores.novelty": "4"}).status_code == 422  # no version
 
 
-def test_autosave_answers_json_and_409_on_a_stale_version(page_client, make_review_case):
+def test_autosave_answers_json_and_412_on_a_stale_version(page_client, make_review_case):
     case = make_review_case()
     c = reviewer_client(page_client, case)
     url = page_url(case.assignment()) + "/autosave"
@@ -113,7 +113,7 @@ def test_autosave_answers_json_and_409_on_a_stale_version(page_client, make_revi
     assert res.status_code == 200 and res.get_json() == {**res.get_json(), "version": 1, "scored": 1,
                                                          "total": 3, "status": "draft"}
     res = c.post(url, data={"scores.novelty": "3", "version": "0"}, headers={"X-CSRFToken": c.csrf})
-    assert res.status_code == 409 and "saved elsewhere" in res.get_json()["message"]
+    assert res.status_code == 412 and "saved elsewhere" in res.get_json()["message"]
     res = c.post(url, data={"scores.novelty": "30", "version": "1"}, headers={"X-CSRFToken": c.csrf})
     assert res.status_code == 422 and "scores.novelty" in res.get_json()["errors"]
     assert c.post(url, data={"scores.novelty": "3", "version": "1"}).status_code == 400  # no CSRF token

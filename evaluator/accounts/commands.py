@@ -10,6 +10,7 @@ from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.i18n import localise
 from evaluator.messages import msg
+from evaluator.workflow import Role
 
 cli = AppGroup("accounts", help="User accounts.")
 
@@ -22,7 +23,7 @@ cli = AppGroup("accounts", help="User accounts.")
                    "the command line stays in the shell's history).")
 def create_admin(username: str, display_name: str | None, password: str) -> None:
     """Create an administrator account of the provincial office (audited, actor: the command line)."""
-    values = {"username": username, "password": password, "role": "admin",
+    values = {"username": username, "password": password, "role": Role.ADMIN.value,
               "display_name": display_name or username}
     try:
         user = create_user(None, values)

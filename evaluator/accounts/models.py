@@ -9,7 +9,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from evaluator.core.db import Base, Timestamped, one_of
-from evaluator.workflow import REGION_ROLES, OrgKind, Role
+from evaluator.workflow import REGION_ROLES, OrgKind, RegionLevel, Role
 
 ROLES = tuple(r.value for r in Role)
 
@@ -82,10 +82,10 @@ class User(Timestamped, Base):
     @property
     def is_admin(self) -> bool:
         """Whether this is the provincial office."""
-        return self.role == "admin"
+        return self.role == Role.ADMIN
 
     @property
-    def region_level(self) -> str | None:
+    def region_level(self) -> RegionLevel | None:
         """``county`` or ``city`` for a region office, else None."""
         return REGION_ROLES.get(self.role)  # type: ignore[call-overload]
 
@@ -94,7 +94,7 @@ class User(Timestamped, Base):
         scope, level = self.home_region_code or "", self.region_level
         if level is None or not county_code or len(scope) != 6:
             return False
-        return county_code[:6] == scope if level == "county" else county_code[:4] == scope[:4]
+        return county_code[:6] == scope if level == RegionLevel.COUNTY else county_code[:4] == scope[:4]
 
 
 class IssuedCredential:

@@ -14,6 +14,7 @@ from typing import Any
 
 from evaluator.accounts.models import User
 from evaluator.errors import STATUS_MESSAGES, ServiceError
+from evaluator.workflow import AssignmentStatus, Role, Status
 
 SIGN_IN_FIRST = STATUS_MESSAGES[401]
 NOT_ALLOWED = STATUS_MESSAGES[403]
@@ -41,7 +42,7 @@ def _signed_in(user: User, obj: Any) -> bool:
 
 
 def _applicant_with_organisation(user: User) -> bool:
-    return user.role == "applicant" and user.organisation_id is not None
+    return user.role == Role.APPLICANT and user.organisation_id is not None
 
 
 def _region_office(user: User, obj: Any = None) -> bool:
@@ -50,17 +51,17 @@ def _region_office(user: User, obj: Any = None) -> bool:
 
 def _in_scope(user: User, app: Any) -> bool:
     """A region office's application: in its region, and past the applicant's draft."""
-    return (_region_office(user) and app.status not in ("draft", "withdrawn")
+    return (_region_office(user) and app.status not in (Status.DRAFT, Status.WITHDRAWN)
             and user.in_region(app.organisation.county_code))
 
 
 def _reviewer(user: User, obj: Any = None) -> bool:
-    return user.role == "reviewer"
+    return user.role == Role.REVIEWER
 
 
 def _assigned(user: User, app: Any) -> bool:
     """Whether the reviewer holds an active assignment for the application (asked of the database)."""
-    if user.role != "reviewer":
+    if user.role != Role.REVIEWER:
         return False
     from sqlalchemy import select
 
@@ -69,7 +70,7 @@ def _assigned(user: User, app: Any) -> bool:
 
     found = db.session.execute(select(Assignment.id).where(
         Assignment.application_id == app.id, Assignment.reviewer_id == user.id,
-        Assignment.status == "active").limit(1)).first()
+        Assignment.status == AssignmentStatus.ACTIVE.value).limit(1)).first()
     return found is not None
 
 
@@ -86,7 +87,7 @@ def _assigned_in_the_open(user: User, app: Any) -> bool:
 
 
 def _own_assignment(user: User, assignment: Any) -> bool:
-    return user.role == "reviewer" and assignment.reviewer_id == user.id
+    return user.role == Role.REVIEWER and assignment.reviewer_id == user.id
 
 
 def _sees_application(user: User, app: Any) -> bool:
@@ -139,7 +140,8 @@ RULES: dict[str, Rule] = {
     "reviewer.profile": Rule(lambda u, o: u.is_admin or (_reviewer(u) and (o is None or o.id == u.id)),
                              on_object=True),
     # A reviewer who recused or was removed no longer reads the application through the assignment.
-    "review.view": Rule(lambda u, o: u.is_admin or (_own_assignment(u, o) and o.status == "active"),
+    "review.view": Rule(lambda u, o: u.is_admin or (_own_assignment(u, o)
+                                                     and o.status == AssignmentStatus.ACTIVE),
                         on_object=True),
     "review.save": Rule(_own_assignment, on_object=True),
     # Results: computed and read by the office.

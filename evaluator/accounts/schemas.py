@@ -13,6 +13,7 @@ from evaluator.accounts.service import (
 )
 from evaluator.messages import N_
 from evaluator.validation import Id, Pattern, Text
+from evaluator.workflow import OrgKind
 
 
 class OrganisationSchema(Schema):
@@ -20,7 +21,7 @@ class OrganisationSchema(Schema):
 
     id = fields.Integer(dump_only=True)
     name = Text(required=True, min_length=2, max_length=200)
-    kind = fields.String(required=True, validate=validate.OneOf(("county", "subdistrict", "community")))
+    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in OrgKind]))
     city = Text(required=True, min_length=2, max_length=100)
     city_code = Text(required=True, max_length=6)
     county = Text(required=True, min_length=2, max_length=100)

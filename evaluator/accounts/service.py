@@ -25,7 +25,7 @@ from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.messages import msg
 from evaluator.validation import text_problem
-from evaluator.workflow import REGION_ROLES, OrgKind
+from evaluator.workflow import REGION_ROLES, OrgKind, Role
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,80}$"
 """A username: 3 to 80 ASCII letters, digits, '_', '.' or '-'."""
@@ -119,10 +119,10 @@ def office_region_errors(role: str, region: Any) -> dict[str, list[str]]:
     """A region office's scope: a county office's county code (6 digits not ending in 00), a city
     office's city code (6 digits ending in 00, not 0000)."""
     code = region if isinstance(region, str) else ""
-    if role == "county_office" and not (_ASCII_DIGITS[6].fullmatch(code) and not code.endswith("00")):
+    if role == Role.COUNTY_OFFICE and not (_ASCII_DIGITS[6].fullmatch(code) and not code.endswith("00")):
         return {"home_region_code": [msg("A county office's region is its county code: 6 digits not "
                                          "ending in 00, e.g. 510107.")]}
-    if role == "city_office" and not re.fullmatch(r"[0-9]{2}(?!00)[0-9]{2}00", code):
+    if role == Role.CITY_OFFICE and not re.fullmatch(r"[0-9]{2}(?!00)[0-9]{2}00", code):
         return {"home_region_code": [msg("A city office's region is its city code: 6 digits ending in "
                                          "00, e.g. 510100.")]}
     return {}
@@ -145,7 +145,7 @@ def create_user(actor: User | None, data: dict[str, Any], *, password_hash: str 
     if db.session.scalar(select(User.id).where(User.username == values["username"])) is not None:
         raise ServiceError(409, msg("This username is taken."), {"username": [msg("already exists")]})
     organisation_id = values.get("organisation_id")
-    if values["role"] == "applicant" and organisation_id is None:
+    if values["role"] == Role.APPLICANT and organisation_id is None:
         raise ServiceError(422, msg("An applicant belongs to an organisation."),
                            {"organisation_id": [msg("required for applicants")]})
     if organisation_id is not None and db.session.get(Organisation, organisation_id) is None:

@@ -40,7 +40,7 @@ from evaluator.scoring.errors import MAX_REPORTED, InputError
 from evaluator.scoring.figures import column_for, parse_times, read_figures
 from evaluator.spreadsheets import MB, SpreadsheetError, TableLimits, read_spreadsheet
 from evaluator.validation import text_problem
-from evaluator.workflow import KIND_NAMES, MOVES, kind_for_zone
+from evaluator.workflow import KIND_NAMES, MOVES, OrgKind, kind_for_zone
 
 MAX_ROWS = 5000
 ALIASES = {"提交时间": "submitted_at"}
@@ -265,7 +265,7 @@ def _new_organisation(name: str, kind: str, region: dict[str, str], row: int, na
                       plan: Plan) -> dict[str, Any]:
     """The organisation a row creates, with every missing or bad region cell reported."""
     needed = ["city", "city_code", "county", "county_code"]
-    if kind in ("subdistrict", "community"):
+    if kind in (OrgKind.SUBDISTRICT, OrgKind.COMMUNITY):
         needed += ["subdistrict", "subdistrict_code"]
     header = {k: names.get(k, h) for k, h, _ in IDENTITY}
     before = len(plan.problems)

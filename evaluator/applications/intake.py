@@ -38,7 +38,7 @@ from evaluator.rounds.models import Round
 from evaluator.rounds.service import round_criteria
 from evaluator.spreadsheets.export import FORMATS, Export
 from evaluator.validation import Text
-from evaluator.workflow import kind_for_zone
+from evaluator.workflow import OrgKind, kind_for_zone
 
 HINT_MARK = "【说明】"
 # Identity columns: key, Chinese header, explanation; the kinds of applicant that need them.
@@ -52,7 +52,7 @@ IDENTITY = (
     ("subdistrict_code", "街道（乡镇）代码", "9位区划代码，以县级代码开头"),
     ("community_code", "社区（村）代码", "12位区划代码，可不填"),
 )
-KIND_COLUMNS = {"county": 5, "subdistrict": 7, "community": 8}
+KIND_COLUMNS = {OrgKind.COUNTY: 5, OrgKind.SUBDISTRICT: 7, OrgKind.COMMUNITY: 8}
 
 
 class _Number(fields.Float):

@@ -23,7 +23,7 @@ class Application(Timestamped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="draft")
+    status: Mapped[str] = mapped_column(String(20), default=Status.DRAFT.value)
     figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     self_assessment: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

@@ -28,7 +28,7 @@ from evaluator.messages import N_, msg
 from evaluator.rounds.models import Round
 from evaluator.rounds.service import round_criteria
 from evaluator.validation import Pattern, Text
-from evaluator.workflow import KIND_NAMES, Status, kind_for_zone
+from evaluator.workflow import KIND_NAMES, Phase, Status, kind_for_zone
 
 
 def require_kind(rnd: Round, org: Organisation) -> None:
@@ -244,7 +244,7 @@ def history_query(app: Application) -> Select:
 def open_rounds_for(org: Organisation) -> list[Round]:
     """The rounds open for applications whose zone type is for this kind of organisation, the
     nearest submission deadline first (rounds without a deadline last)."""
-    rounds = db.session.scalars(select(Round).where(Round.phase == "open").order_by(Round.id)).all()
+    rounds = db.session.scalars(select(Round).where(Round.phase == Phase.OPEN.value).order_by(Round.id)).all()
     mine = [r for r in rounds if kind_for_zone(r.zone_type) == org.kind]
     return sorted(mine, key=lambda r: (r.submission_deadline is None, r.submission_deadline or 0, r.id))
 

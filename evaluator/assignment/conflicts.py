@@ -9,13 +9,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from evaluator.messages import Message, msg
+from evaluator.workflow import RegionLevel
 
 from .problem import AssignmentProblem, ConflictRules
 
 
 def region_key(code: str, level: str) -> str:
     """The part of a region code the same-region rule compares: county ``xxxxxx`` or city ``xxxx00``."""
-    return code[:6] if level == "county" else code[:4] + "00"
+    return code[:6] if level == RegionLevel.COUNTY else code[:4] + "00"
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 
 from evaluator.messages import Message, msg
+from evaluator.workflow import RegionLevel
 
 MAX_SECTIONS = 62  # expertise is held as bits of an int64
 
@@ -25,12 +25,12 @@ class ConflictRules:
     """
 
     same_region: bool = True
-    region_level: Literal["county", "city"] = "county"
+    region_level: RegionLevel = RegionLevel.COUNTY
     same_affiliation: bool = True
     declared: bool = True
 
     def __post_init__(self):
-        if self.region_level not in ("county", "city"):
+        if self.region_level not in tuple(RegionLevel):
             raise ValueError(msg("Unknown region level %(level)s: use county or city.",
                                  level=self.region_level))
 

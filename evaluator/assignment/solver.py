@@ -7,6 +7,7 @@ import time
 import numpy as np
 
 from evaluator.messages import Message, msg
+from evaluator.workflow import REGION_LEVEL_LABELS, RegionLevel
 
 from .conflicts import ConflictMatrices, conflict_matrices
 from .coverage import Improver, coverable_masks, greedy_plan, popcount
@@ -105,7 +106,7 @@ def _reason(problem: AssignmentProblem, matrices: ConflictMatrices, a: int, cand
     need, m, n = problem.per_application, len(problem.reviewer_ids), len(problem.application_ids)
     if candidates < need:
         region, affiliation, declared = matrices.reasons(a)
-        level = msg("county") if problem.rules.region_level == "county" else msg("city")
+        level = msg(REGION_LEVEL_LABELS[RegionLevel(problem.rules.region_level)])
         return msg("Only %(candidates)s reviewers have no conflict with this application and %(need)s are "
                    "needed: of the roster's other %(others)s, %(region)s are from the same %(level)s, "
                    "%(affiliation)s share an affiliation and %(declared)s declared a conflict.",

@@ -16,7 +16,7 @@ from evaluator.validation import MAX_ID, Id, Text, UtcDateTime
 from evaluator.web.api import get_or_404, guard, page_of
 from evaluator.web.parsing import Blueprint
 from evaluator.web.security import signed_in_user
-from evaluator.workflow import AssignmentKind, AssignmentStatus
+from evaluator.workflow import AssignmentKind, AssignmentSource, AssignmentStatus
 
 PREFIX = ""
 blp = Blueprint("assignments", __name__, description=__doc__)
@@ -38,7 +38,7 @@ class AutoAssignSchema(Schema):
         load_default=None, strict=True, validate=validate.Range(min=1, max=MAX_PANEL)
     )
     max_load = fields.Integer(load_default=None, strict=True, validate=validate.Range(min=1, max=100000))
-    kind = fields.String(load_default="materials", validate=validate.OneOf(KINDS))
+    kind = fields.String(load_default=AssignmentKind.MATERIALS.value, validate=validate.OneOf(KINDS))
 
 
 class AssignmentSectionSchema(Schema):
@@ -105,7 +105,7 @@ class AssignmentSchema(Schema):
     reviewer_name = fields.Function(lambda a: a.reviewer.display_name)
     kind = fields.String()
     status = fields.String()
-    source = fields.String(metadata={"description": "auto or manual"})
+    source = fields.String(metadata={"description": " or ".join(AssignmentSource)})
     override_reason = fields.String(allow_none=True)
     end_reason = fields.String(allow_none=True)
     created_at = UtcDateTime()
@@ -135,7 +135,7 @@ class ManualAssignmentSchema(Schema):
 
     application_id = Id(required=True)
     reviewer_id = Id(required=True)
-    kind = fields.String(load_default="materials", validate=validate.OneOf(KINDS))
+    kind = fields.String(load_default=AssignmentKind.MATERIALS.value, validate=validate.OneOf(KINDS))
     override_reason = Text(
         load_default=None,
         max_length=1000,

@@ -22,7 +22,7 @@ from evaluator.extensions import db
 from evaluator.messages import N_, msg
 from evaluator.rounds.models import Round
 from evaluator.rounds.settings import settings_of
-from evaluator.workflow import AssignmentStatus, Status
+from evaluator.workflow import AssignmentStatus, Role, Status
 
 RULE_LABELS = {
     "region": N_("same region"),
@@ -130,7 +130,8 @@ def round_cap(rnd: Round, kind: str) -> int:
     )
     reviewers = (
         db.session.scalar(
-            select(func.count()).select_from(User).where(User.role == "reviewer", User.active.is_(True))
+            select(func.count()).select_from(User)
+            .where(User.role == Role.REVIEWER.value, User.active.is_(True))
         )
         or 0
     )

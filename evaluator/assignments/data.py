@@ -18,7 +18,7 @@ from evaluator.messages import msg
 from evaluator.rounds.models import Round
 from evaluator.rounds.service import round_criteria
 from evaluator.rounds.settings import ReviewSettings
-from evaluator.workflow import REVIEW_PHASES, AssignmentKind, AssignmentStatus, Status
+from evaluator.workflow import REVIEW_PHASES, AssignmentKind, AssignmentStatus, OrgKind, Role, Status
 
 ACTIVE = AssignmentStatus.ACTIVE.value
 NO_REGION = "000000"  # a reviewer without a home region: no application's county starts with 0000
@@ -49,7 +49,7 @@ def application_keys(name: str, kind: str, county_code: str) -> set[str]:
     """An application's affiliation keys: its organisation's name and, for a county applying
     itself, its civil-affairs bureau (``bureau:<county code>``)."""
     keys = {name}
-    if kind == "county":
+    if kind == OrgKind.COUNTY:
         keys.add(f"bureau:{county_code}")
     return keys
 
@@ -89,7 +89,7 @@ def load_roster(rnd: Round) -> Roster:
     out = Roster()
     query = (
         select(User.id, User.home_region_code, User.affiliation, User.expertise, User.display_name)
-        .where(User.role == "reviewer", User.active.is_(True))
+        .where(User.role == Role.REVIEWER.value, User.active.is_(True))
         .order_by(User.id)
     )
     for uid, region, affiliation, expertise, name in db.session.execute(query):

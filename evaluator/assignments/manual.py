@@ -38,7 +38,7 @@ from evaluator.messages import msg
 from evaluator.reviews.models import Review
 from evaluator.rounds.models import Round
 from evaluator.rounds.settings import settings_of
-from evaluator.workflow import AssignmentStatus, ReviewStatus, Status
+from evaluator.workflow import AssignmentKind, AssignmentSource, AssignmentStatus, ReviewStatus, Role, Status
 
 
 def _application_in_review(rnd: Round, application: Application) -> None:
@@ -51,7 +51,7 @@ def _application_in_review(rnd: Round, application: Application) -> None:
 
 
 def _reviewer(user: User | None) -> User:
-    if user is None or user.role != "reviewer" or not user.active:
+    if user is None or user.role != Role.REVIEWER or not user.active:
         raise ServiceError(
             422, msg("Choose an active reviewer."), {"reviewer_id": [msg("not an active reviewer")]}
         )
@@ -64,7 +64,7 @@ def add(
     application: Application,
     reviewer: User | None,
     *,
-    kind: str = "materials",
+    kind: str = AssignmentKind.MATERIALS.value,
     override_reason: str | None = None,
 ) -> Assignment:
     """The office puts a reviewer on an application's panel. A broken rule (conflict, recusal, full
@@ -98,13 +98,14 @@ def add(
             reviewer_id=reviewer.id,
             kind=kind,
             status=ACTIVE,
-            source="manual",
+            source=AssignmentSource.MANUAL.value,
             created_by=actor.id,
         )
         db.session.add(row)
     else:  # a removed or recused reviewer put back: the same row, active again
         row = existing
-        row.status, row.source, row.created_by, row.end_reason = ACTIVE, "manual", actor.id, None
+        row.status, row.created_by, row.end_reason = ACTIVE, actor.id, None
+        row.source = AssignmentSource.MANUAL.value
     row.override_reason = reason if broken else None
     db.session.flush()
     audit.record(
@@ -237,7 +238,7 @@ def reassign(actor: User, ended: Assignment) -> tuple[Assignment | None, str | N
         reviewer_id=chosen,
         kind=kind,
         status=ACTIVE,
-        source="auto",
+        source=AssignmentSource.AUTO.value,
         created_by=actor.id,
     )
     db.session.add(row)

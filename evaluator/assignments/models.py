@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from evaluator.accounts.models import User
 from evaluator.applications.models import Application
 from evaluator.core.db import Base, Timestamped, one_of, utcnow
-from evaluator.workflow import AssignmentKind, AssignmentStatus
+from evaluator.workflow import AssignmentKind, AssignmentSource, AssignmentStatus
 
 
 class Assignment(Timestamped, Base):
@@ -25,6 +25,7 @@ class Assignment(Timestamped, Base):
         UniqueConstraint("application_id", "reviewer_id", "kind"),
         one_of("kind", AssignmentKind, "kind"),
         one_of("status", AssignmentStatus, "status"),
+        one_of("source", AssignmentSource, "source"),
         Index("ix_assignment_round_id_status", "round_id", "status"),
         Index("ix_assignment_reviewer_id_status", "reviewer_id", "status"),
     )
@@ -35,7 +36,7 @@ class Assignment(Timestamped, Base):
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     kind: Mapped[str] = mapped_column(String(20), default=AssignmentKind.MATERIALS.value)
     status: Mapped[str] = mapped_column(String(20), default=AssignmentStatus.ACTIVE.value)
-    source: Mapped[str] = mapped_column(String(20), default="auto")  # auto | manual
+    source: Mapped[str] = mapped_column(String(20), default=AssignmentSource.AUTO.value)
     # Why the office assigned despite a conflict rule (None: no rule was overridden).
     override_reason: Mapped[str | None] = mapped_column(String(1000))
     # Why the reviewer recused or the office removed the assignment.

@@ -19,7 +19,7 @@ from evaluator.extensions import db
 from evaluator.messages import msg
 from evaluator.rounds.models import Round
 from evaluator.rounds.service import round_criteria
-from evaluator.workflow import Phase, Status
+from evaluator.workflow import Phase, Role, Status
 
 PROFILE_PHASES = (Phase.OPEN.value, Phase.REVIEW.value)
 MAX_EXPERTISE = 62
@@ -65,7 +65,7 @@ def set_profile(
 ) -> User:
     """Change a reviewer's expertise (and, by the office only, their affiliation); audited with the
     before and after. Unknown section ids are refused, naming them."""
-    if user.role != "reviewer":
+    if user.role != Role.REVIEWER:
         raise ServiceError(409, msg("Only a reviewer has expertise."), {"user_id": [msg("not a reviewer")]})
     before = {"expertise": list(user.expertise or []), "affiliation": user.affiliation}
     if expertise is not None:

@@ -39,6 +39,7 @@ from evaluator.core.db import utcnow
 from evaluator.extensions import db
 from evaluator.rounds.models import Round
 from evaluator.rounds.settings import ReviewSettings, settings_of
+from evaluator.workflow import AssignmentKind, AssignmentSource
 
 __all__ = [
     "Applications",
@@ -77,7 +78,7 @@ def auto_assign(
     rnd: Round,
     *,
     seed: int = 0,
-    kind: str = "materials",
+    kind: str = AssignmentKind.MATERIALS.value,
     per_application: int | None = None,
     max_load: int | None = None,
 ) -> dict[str, Any]:
@@ -211,7 +212,7 @@ def _insert(rnd: Round, actor: User, kind: str, app_ids: list[int], rev_ids: lis
             "reviewer_id": r,
             "kind": kind,
             "status": ACTIVE,
-            "source": "auto",
+            "source": AssignmentSource.AUTO.value,
             "created_by": actor.id,
             "version": 1,
             "created_at": now,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from evaluator.criteria.model import CriteriaSet
+from evaluator.workflow import AssignmentKind
 
 ON_SITE = "on_site"
 
@@ -22,6 +23,7 @@ def on_site_mask(criteria: CriteriaSet) -> np.ndarray:
 def expert_scope(criteria: CriteriaSet, kind: str, on_site_group: bool) -> np.ndarray:
     """Per expert indicator: whether an assignment of ``kind`` (materials | on_site) scores it."""
     on_site = on_site_mask(criteria)
+    materials = kind == AssignmentKind.MATERIALS
     if not on_site_group:
-        return np.ones(on_site.shape, dtype=bool) if kind == "materials" else np.zeros(on_site.shape, bool)
-    return ~on_site if kind == "materials" else on_site
+        return np.ones(on_site.shape, dtype=bool) if materials else np.zeros(on_site.shape, bool)
+    return ~on_site if materials else on_site

@@ -9,8 +9,9 @@ from evaluator.dashboard import service
 from evaluator.web.blueprints import office as bp
 from evaluator.web.charts import bar_chart
 from evaluator.web.pages import arg_id, page_user, render_form
+from evaluator.workflow import Status
 
-ALWAYS_SHOWN = ("draft", "submitted", "withdrawn")
+ALWAYS_SHOWN = (Status.DRAFT, Status.SUBMITTED, Status.WITHDRAWN)
 
 
 @bp.route("/")

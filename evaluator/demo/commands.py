@@ -18,6 +18,7 @@ from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.i18n import localise
 from evaluator.messages import msg
+from evaluator.workflow import Phase
 
 cli = AppGroup("demo", help="Demo commands.")
 
@@ -77,7 +78,7 @@ def load_cmd(applicants: int, seed: int, reset: bool, if_empty: bool) -> None:
     apps = summary.applications
     counts = {"seed": seed, "rounds": len(summary.rounds), "applications": sum(apps.values()),
               "submitted": apps["submitted"], "draft": apps["draft"],
-              "open": sum(1 for r in summary.rounds if r.phase == "open"),
+              "open": sum(1 for r in summary.rounds if r.phase == Phase.OPEN),
               "vetted": sum(apps.values()) - apps["submitted"] - apps["draft"],
               "organisations": summary.organisations, "accounts": summary.users}
     if reset:

@@ -160,7 +160,7 @@ def _organisation(actor: User, summary: DemoSummary, kind: str, name: str, count
     }
     if sub is not None:
         values["subdistrict_code"], values["subdistrict"] = sub
-    if kind == "community":  # a residents' committee code below its subdistrict (001–199)
+    if kind == OrgKind.COMMUNITY:  # a residents' committee code below its subdistrict (001–199)
         seq[values["subdistrict_code"]] += 1
         values["community_code"] = f"{values['subdistrict_code']}{seq[values['subdistrict_code']]:03d}"
     try:
@@ -257,7 +257,7 @@ def load_demo(applicants: int = 30, seed: int = 2026, criteria_folder: Path | No
         select(Application).where(Application.round_id == scored.id)))
 
     tour_sub = next(s for s in _COUNTY[TOUR["county_code"]].subdistricts if s[1] == TOUR["subdistrict"])
-    tour = _organisation(admin, summary, "community", _unique(TOUR["name"], taken),
+    tour = _organisation(admin, summary, OrgKind.COMMUNITY.value, _unique(TOUR["name"], taken),
                          TOUR["county_code"], tour_sub, seq)
     _user(admin, summary, hashes, username=TOUR["username"], display_name=f"{tour.name}申报账号",
           role="applicant", organisation_id=tour.id)

@@ -10,6 +10,7 @@ from evaluator.criteria.model import CriteriaSet
 from evaluator.demo.round import demo_round
 from evaluator.scoring.engine import score_round
 from evaluator.text import pad
+from evaluator.workflow import ResultStatus
 
 Echo = Callable[[str], None]
 
@@ -41,9 +42,9 @@ def print_demo(sets: Sequence[CriteriaSet], applicants: int, top: int, seed: int
         for _, row in table[table["rank"].notna()].sort_values("rank").head(top).iterrows():
             echo(_line([str(row["rank"]), row["name"], _num(row["total"]), _num(row["base"]),
                         _num(row["bonus"]), row["grade_label"], f"{row['percentile']:.0f}"]))
-        for _, row in table[table["status"] == "vetoed"].iterrows():
+        for _, row in table[table["status"] == ResultStatus.VETOED.value].iterrows():
             echo(f"  ✗ {row['name']}：一票否决（{row['veto_reasons']}）")
-        for _, row in table[table["status"] == "incomplete"].iterrows():
+        for _, row in table[table["status"] == ResultStatus.INCOMPLETE.value].iterrows():
             echo(f"  … {row['name']}：仅 {row['n_reviews']} 位专家评分，"
                  f"少于 {cs.aggregation.min_reviews} 位，暂不计入")
         for _, row in table[table["missing_figures"] != ""].iterrows():

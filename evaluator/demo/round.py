@@ -16,6 +16,7 @@ import pandas as pd
 from evaluator.criteria.model import CriteriaSet
 from evaluator.demo.figures import figure
 from evaluator.demo.regions import COUNTIES
+from evaluator.workflow import ZoneType
 
 COMMUNITY_STEMS = (
     "玉林", "红星", "新华", "和平", "光华", "锦城", "桂溪", "芳草", "望江", "双楠", "金沙", "府河",
@@ -24,9 +25,9 @@ COMMUNITY_STEMS = (
 )
 # Scale of an applicant by zone type: residents, area (km²), communities.
 SCALE = {
-    "community_governance_zone": (700_000, 900.0, 220),
-    "subdistrict_service_zone": (80_000, 25.0, 12),
-    "featured_community": (9_000, 2.0, 1),
+    ZoneType.COMMUNITY_GOVERNANCE_ZONE: (700_000, 900.0, 220),
+    ZoneType.SUBDISTRICT_SERVICE_ZONE: (80_000, 25.0, 12),
+    ZoneType.FEATURED_COMMUNITY: (9_000, 2.0, 1),
 }
 REVIEWERS = tuple(f"专家{k:02d}" for k in range(1, 10))
 
@@ -46,10 +47,10 @@ PLACES = tuple((county, sub) for county in COUNTIES for sub in county.subdistric
 
 def _applicant(cs: CriteriaSet, i: int, order: np.ndarray, rng: np.random.Generator) -> dict:
     """Identity of applicant ``i``: a distinct real place, with its codes."""
-    if cs.zone_type == "community_governance_zone":
+    if cs.zone_type == ZoneType.COMMUNITY_GOVERNANCE_ZONE:
         county = COUNTIES[order[i % len(order)]]
         name, code, sub = f"{county.city}{county.county}", None, None
-    elif cs.zone_type == "subdistrict_service_zone":
+    elif cs.zone_type == ZoneType.SUBDISTRICT_SERVICE_ZONE:
         county, (code, sub) = PLACES[order[i % len(order)]]
         name = f"{county.county}{sub}"
     else:
@@ -68,7 +69,7 @@ def demo_round(cs: CriteriaSet, applicants: int = 30, seed: int = 2026) -> DemoR
     rng = np.random.default_rng([seed, sum(map(ord, cs.id))])
     size, area, communities = SCALE[cs.zone_type]
     quality = np.clip(rng.beta(5, 2, size=applicants), 0.05, 0.99)
-    places = len(COUNTIES) if cs.zone_type == "community_governance_zone" else len(PLACES)
+    places = len(COUNTIES) if cs.zone_type == ZoneType.COMMUNITY_GOVERNANCE_ZONE else len(PLACES)
     order = rng.permutation(places)
     rows = []
     for i in range(applicants):

@@ -36,7 +36,7 @@ from evaluator.rounds.settings import settings_of
 from evaluator.scoring.encoded import flag_names
 from evaluator.vetting import quota as vetting_quota
 from evaluator.vetting import service as vetting
-from evaluator.workflow import ZONE_NAMES, AssignmentStatus, Phase, ZoneType
+from evaluator.workflow import ZONE_NAMES, AssignmentStatus, Phase, Role, ZoneType
 
 VETO_AT = 3  # the application (by position) one reviewer flags for falsified materials
 CLAIMS_AT = (1, 4)  # applications claiming a bonus item that reviewers verify
@@ -70,12 +70,12 @@ def scored_round(admin: User, cs: CriteriaSet, entries: Sequence[tuple[User, Org
 
     by_city: dict[str, list[Application]] = defaultdict(list)
     for app in apps:
-        vetting.endorse(_office("county_office", app.organisation.county_code), app,
+        vetting.endorse(_office(Role.COUNTY_OFFICE.value, app.organisation.county_code), app,
                         "材料齐全，经区县民政局初审同意推荐。")
         by_city[app.organisation.city_code].append(app)
     settings = settings_of(rnd)
     for city_code, city_apps in sorted(by_city.items()):
-        office = _office("city_office", city_code)
+        office = _office(Role.CITY_OFFICE.value, city_code)
         limit = settings.quota_for(city_code).limit(len(city_apps))
         ranked = sorted(city_apps, key=lambda a: a.submitted_at)
         for app in ranked:

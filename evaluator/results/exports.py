@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from evaluator.accounts.models import Organisation, User
@@ -26,9 +27,8 @@ from evaluator.results.models import ResultSnapshot
 from evaluator.reviews.models import Review
 from evaluator.rounds.models import Round
 from evaluator.rounds.service import round_criteria
-from evaluator.scoring.result import STATUS_LABELS
 from evaluator.spreadsheets.export import FORMATS, Export, to_csv, to_xlsx
-from evaluator.workflow import AssignmentKind
+from evaluator.workflow import RESULT_STATUS_LABELS, AssignmentKind
 
 SUMMARY_HEAD = ("序号", "单位名称", "所属市州", "区县")
 SUMMARY_TAIL = ("总分", "未校准总分", "等次", "排名", "状态", "评审数", "意见分歧")
@@ -70,6 +70,8 @@ def summary_table(rnd: Round, snapshot: ResultSnapshot, **filters: Any) -> tuple
     cs = round_criteria(rnd)
     header = [*SUMMARY_HEAD, *(s.name for s in cs.indicators), *SUMMARY_TAIL]
     grades = {g.code: g.label for g in cs.grades}
+    with force_locale("zh"):  # the export is in Chinese whatever the reader's language
+        statuses = {s: gettext(label) for s, label in RESULT_STATUS_LABELS.items()}
     rows: list[list[Any]] = []
     lines = db.session.execute(results.lines_query(snapshot, **filters)).all()
     _limit(len(lines))
@@ -86,7 +88,7 @@ def summary_table(rnd: Round, snapshot: ResultSnapshot, **filters: Any) -> tuple
                 _round(line.raw_total),
                 grades.get(line.grade or "", ""),
                 line.rank,
-                STATUS_LABELS.get(line.status, line.status),
+                statuses.get(line.status, line.status),
                 line.n_reviews,
                 "是" if line.disagreement else "否",
             ]

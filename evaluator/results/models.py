@@ -9,7 +9,8 @@ from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, LargeBinary, St
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from evaluator.applications.models import Application
-from evaluator.core.db import Base, utcnow
+from evaluator.core.db import Base, one_of, utcnow
+from evaluator.workflow import ResultStatus
 
 
 class ResultSnapshot(Base):
@@ -39,13 +40,14 @@ class ApplicationResult(Base):
     """One application's line in a snapshot: what the results table lists, filters and sorts."""
 
     __tablename__ = "application_result"
-    __table_args__ = (Index("ix_application_result_snapshot_id_rank", "snapshot_id", "rank"),)
+    __table_args__ = (Index("ix_application_result_snapshot_id_rank", "snapshot_id", "rank"),
+                      one_of("status", ResultStatus, "status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     snapshot_id: Mapped[int] = mapped_column(ForeignKey("result_snapshot.id", ondelete="CASCADE"))
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
     position: Mapped[int]  # row in the snapshot's arrays
-    status: Mapped[str] = mapped_column(String(20))  # ranked | vetoed | incomplete
+    status: Mapped[str] = mapped_column(String(20))  # a ResultStatus
     rank: Mapped[int | None]
     total: Mapped[float | None] = mapped_column(Float)
     base: Mapped[float | None] = mapped_column(Float)

@@ -42,13 +42,13 @@ from evaluator.scoring.errors import InputError
 from evaluator.scoring.result import RoundResult
 from evaluator.scoring.sensitivity import weight_sensitivity
 from evaluator.validation import Pattern, Text
-from evaluator.workflow import Phase
+from evaluator.workflow import Phase, ResultStatus
 
 COMPUTE_PHASES = (Phase.REVIEW, Phase.SCORING_CLOSED)
 """Phases in which results may be (re)computed."""
 STABILITY = {"perturbation": 0.10, "draws": 100, "top_k": 10, "seed": 0}
 """Rank stability: the leaf weights drawn ±10 %, 100 draws, a fixed seed."""
-STATUS_CODES = ("ranked", "vetoed", "incomplete")
+STATUS_CODES = tuple(s.value for s in ResultStatus)
 SORTS = {
     "rank": None,
     "total": ApplicationResult.total,
@@ -330,7 +330,8 @@ def lines_query(
     direction = desc if descending else asc
     column = SORTS.get(sort)
     order = [
-        case((ApplicationResult.status == "ranked", 0), (ApplicationResult.status == "vetoed", 1), else_=2)
+        case((ApplicationResult.status == ResultStatus.RANKED.value, 0),
+             (ApplicationResult.status == ResultStatus.VETOED.value, 1), else_=2)
     ]
     if column is None:
         order.append(direction(ApplicationResult.rank))

@@ -2,7 +2,7 @@
 
 A reviewer reads and writes only the reviews of their own assignments; the office may read any.
 ``PUT`` replaces the whole review and needs ``If-Match`` with the ETag the client read (``"v0"``
-before the first save); a stale ETag is refused with 409 Conflict and nothing is changed.
+before the first save); a stale ETag is refused with 412 Precondition Failed and nothing is changed.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from marshmallow import Schema, fields
 from evaluator.accounts.policy import authorize
 from evaluator.applications.models import Material
 from evaluator.assignments.models import Assignment
+from evaluator.core.versions import version_of
 from evaluator.errors import ServiceError
 from evaluator.materials import service as materials_service
 from evaluator.messages import msg
@@ -22,7 +23,7 @@ from evaluator.reviews import service
 from evaluator.reviews import sheet as reviews_sheet
 from evaluator.reviews.models import Review
 from evaluator.validation import UtcDateTime
-from evaluator.web.api import get_or_404, guard, if_match
+from evaluator.web.api import etag_header, get_or_404, guard, if_match
 from evaluator.web.downloads import material_response
 from evaluator.web.parsing import Blueprint
 from evaluator.web.security import signed_in_user
@@ -182,7 +183,7 @@ def review_data(assignment: Assignment, review: Review | None,
     scored, total = service.progress(review, scope)
     return {
         "assignment_id": assignment.id, "review_id": None if review is None else review.id,
-        "version": service.version_of(review),
+        "version": version_of(review),
         "status": "not_started" if review is None else review.status,
         "scores": service.scores_by_id(review, scope.criteria),
         "comments": {} if review is None else review.comments or {},
@@ -194,10 +195,6 @@ def review_data(assignment: Assignment, review: Review | None,
     }
 
 
-def _etag(review: Review | None) -> dict[str, str]:
-    return {"ETag": f'"{service.etag(review)}"'}
-
-
 @blp.route("/assignments/<int:assignment_id>/review", methods=["GET"])
 @guard("assignment.list")
 @blp.response(200, ReviewSchema)
@@ -206,7 +203,7 @@ def get_review(assignment_id: int):
     assignment = get_or_404(Assignment, assignment_id, "assignment")
     authorize(signed_in_user(), "review.view", assignment)
     review = service.review_of(assignment)
-    return review_data(assignment, review), 200, _etag(review)
+    return review_data(assignment, review), 200, etag_header(review)
 
 
 @blp.route("/assignments/<int:assignment_id>/review", methods=["PUT"])
@@ -215,7 +212,9 @@ def get_review(assignment_id: int):
     "schema": service.ReviewInputSchema}}})
 @blp.response(200, ReviewSchema)
 @blp.alt_response(409, response="DEFAULT_ERROR",
-                  description="A stale If-Match, the round not in review, or the assignment not active")
+                  description="The round not in review, or the assignment not active")
+@blp.alt_response(412, response="DEFAULT_ERROR",
+                  description="A stale If-Match: the review was saved since it was read (nothing changed)")
 @blp.alt_response(428, response="DEFAULT_ERROR", description="No If-Match header")
 def put_review(assignment_id: int):
     """Replace the review of one's own assignment (while the round is in review).
@@ -233,7 +232,7 @@ def put_review(assignment_id: int):
                                     "the first save), so that no other save is overwritten."),
                            {"If-Match": [msg("missing")]})
     review, scope = service.save_review_scoped(actor, assignment, request.get_json(), if_match())
-    return review_data(assignment, review, scope), 200, _etag(review)
+    return review_data(assignment, review, scope), 200, etag_header(review)
 
 
 @blp.route("/assignments/<int:assignment_id>/sheet", methods=["GET"])

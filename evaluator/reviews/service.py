@@ -9,9 +9,10 @@ on-site group when the round has one.
 
 Concurrency: a save names the version it was made on (``v0`` before the first save); the round
 is read-locked, then the assignment row locked for the read-modify-write (the order of
-``evaluator.core.locking``), and a stale version is refused with 409 and changes nothing. Saves
-happen only while the round is in review and the assignment is active; a submitted review may be
-changed, or reopened as a draft, until the review phase ends.
+``evaluator.core.locking``), and a stale version is refused with 412 (the shared rule,
+``core.versions``) and changes nothing. Saves happen only while the round is in review and the
+assignment is active; a submitted review may be changed, or reopened as a draft, until the review
+phase ends.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from evaluator.assignments.models import Assignment
 from evaluator.audit import service as audit
 from evaluator.core.db import utcnow
 from evaluator.core.locking import lock_assignment, lock_round
+from evaluator.core.versions import check_version
 from evaluator.criteria.model import CriteriaSet, Indicator
 from evaluator.criteria.scope import expert_scope
 from evaluator.errors import ServiceError
@@ -155,16 +157,6 @@ def review_of(assignment: Assignment) -> Review | None:
     return db.session.scalar(db.select(Review).where(Review.assignment_id == assignment.id))
 
 
-def version_of(review: Review | None) -> int:
-    """The review's version; 0 before its first save."""
-    return 0 if review is None else review.version
-
-
-def etag(review: Review | None) -> str:
-    """The entity tag of the review's version (``v0`` before the first save)."""
-    return f"v{version_of(review)}"
-
-
 def score_array(review: Review | None, n: int) -> np.ndarray:
     """The review's scores aligned with the expert indicators (NaN: not scored)."""
     if review is None or not review.scores:
@@ -183,15 +175,6 @@ def progress(review: Review | None, scope: Scope) -> tuple[int, int]:
     """(indicators scored, indicators in scope)."""
     values = score_array(review, len(scope.criteria.expert_leaves))
     return int(np.count_nonzero(~np.isnan(values) & scope.mask)), len(scope.leaves)
-
-
-def check_version(review: Review | None, expected: Collection[str] | None) -> None:
-    """409 when the version the client read is not the review's current one (None: no check)."""
-    if expected is not None and etag(review) not in expected:
-        raise ServiceError(409, msg("The review has been saved elsewhere since you read it (it is now "
-                                    "version %(version)s); your input was not saved. Reload the review "
-                                    "and enter your changes again.", version=version_of(review)),
-                           {"version": [msg('the current version is "%(etag)s"', etag=etag(review))]})
 
 
 def validate_review(data: Any, scope: Scope) -> dict[str, Any]:
@@ -281,7 +264,7 @@ def check_open(assignment: Assignment, rnd: Round) -> None:
 def save_review(actor: User, assignment: Assignment, data: Any,
                 expected: Collection[str] | None) -> Review:
     """Replace the assignment's review with ``data`` (flushes; audits the changes with before and
-    after). ``expected`` holds the version tags the client read (``{"v3"}``); a stale one is 409.
+    after). ``expected`` holds the version tags the client read (``{"v3"}``); a stale one is 412.
 
     ``data``: ``scores`` (indicator id → number or null), ``comments`` (indicator id or "" for the
     overall comment → text), ``vetoes`` ([{flag, reason}]), ``bonus_verified`` (claimed item id →
@@ -309,7 +292,7 @@ def save_review_scoped(actor: User, assignment: Assignment, data: Any,
     # first: so it is the committed one, and stays so until this transaction ends.
     review = db.session.scalar(db.select(Review).where(Review.assignment_id == fresh.id)
                                .execution_options(populate_existing=True))
-    check_version(review, expected)
+    check_version(review, expected, "review")
     check_open(fresh, rnd)
     scope = scope_of(fresh, rnd)
     checked = validate_review(data, scope)

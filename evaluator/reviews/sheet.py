@@ -26,14 +26,14 @@ from evaluator.reviews.models import Review
 from evaluator.reviews.service import Scope, progress, scope_of
 from evaluator.rounds.models import Round
 from evaluator.rounds.settings import settings_of
-from evaluator.workflow import AssignmentStatus
+from evaluator.workflow import AssignmentStatus, Role
 
 INLINE_TYPES = ("application/pdf", "image/jpeg", "image/png")
 
 
 def is_blind_for(actor: User, rnd: Round) -> bool:
     """Whether the applicant's identity is hidden from this reader in this round."""
-    return actor.role == "reviewer" and settings_of(rnd).blind
+    return actor.role == Role.REVIEWER and settings_of(rnd).blind
 
 
 def identity(actor: User, app: Application) -> dict[str, Any]:

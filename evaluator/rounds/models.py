@@ -21,7 +21,7 @@ class Round(Timestamped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     zone_type: Mapped[str] = mapped_column(String(40))
-    phase: Mapped[str] = mapped_column(String(20), default="draft")
+    phase: Mapped[str] = mapped_column(String(20), default=Phase.DRAFT.value)
     criteria_id: Mapped[str] = mapped_column(String(80))
     criteria_version: Mapped[str] = mapped_column(String(40))
     criteria_sha256: Mapped[str] = mapped_column(String(64))

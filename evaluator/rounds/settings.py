@@ -24,7 +24,7 @@ from evaluator.extensions import db
 from evaluator.messages import msg
 from evaluator.rounds.models import Round
 from evaluator.validation import Pattern
-from evaluator.workflow import Phase
+from evaluator.workflow import Phase, RegionLevel
 
 MAX_PANEL = 25
 MAX_CITY_QUOTAS = 300
@@ -73,7 +73,7 @@ class ConflictRulesSchema(Schema):
         unknown = RAISE
 
     same_region = StrictBoolean()
-    region_level = fields.String(validate=validate.OneOf(("county", "city")))
+    region_level = fields.String(validate=validate.OneOf([lv.value for lv in RegionLevel]))
     same_affiliation = StrictBoolean()
     declared = StrictBoolean()
 
@@ -117,7 +117,7 @@ class ConflictSettings:
     """The conflict rules (as ``evaluator.assignment.ConflictRules`` takes them)."""
 
     same_region: bool = True
-    region_level: str = "county"
+    region_level: str = RegionLevel.COUNTY.value
     same_affiliation: bool = True
     declared: bool = True
 

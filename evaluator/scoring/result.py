@@ -14,8 +14,7 @@ from evaluator.criteria.registry import get_method
 from evaluator.messages import msg
 from evaluator.scoring.figures import FigureTable
 from evaluator.scoring.reviews import Reviews
-
-STATUS_LABELS = {"ranked": "参与排名", "vetoed": "一票否决", "incomplete": "评审未完成"}
+from evaluator.workflow import ResultStatus
 
 
 @dataclass(eq=False)
@@ -55,9 +54,9 @@ class RoundResult:
     @cached_property
     def status(self) -> np.ndarray:
         """``vetoed``, ``incomplete`` (too few reviews) or ``ranked`` per application."""
-        out = np.full(len(self.ids), "ranked", dtype=object)
-        out[~self.complete] = "incomplete"
-        out[self.vetoed] = "vetoed"
+        out = np.full(len(self.ids), ResultStatus.RANKED.value, dtype=object)
+        out[~self.complete] = ResultStatus.INCOMPLETE.value
+        out[self.vetoed] = ResultStatus.VETOED.value
         return out
 
     def _joined(self, matrix: np.ndarray, names: list[str]) -> np.ndarray:

@@ -13,7 +13,7 @@ from evaluator.vetting import quota, service
 from evaluator.web.api import etag_header, get_or_404, guard, page_of
 from evaluator.web.parsing import Blueprint
 from evaluator.web.security import signed_in_user
-from evaluator.workflow import Status
+from evaluator.workflow import RegionAct, RegionLevel, Status
 
 PREFIX = ""
 blp = Blueprint("vetting", __name__, description="The region offices (县级申报、市级把关): the county "
@@ -55,9 +55,8 @@ class RegionCheckSchema(Schema):
 
     id = fields.Integer()
     application_id = fields.Integer()
-    level = fields.String(metadata={"description": "county or city"})
-    action = fields.String(metadata={
-        "description": "endorse, return, decline, check, recommend, unrecommend"})
+    level = fields.String(metadata={"description": " or ".join(RegionLevel)})
+    action = fields.String(metadata={"description": ", ".join(RegionAct)})
     passed = fields.Boolean(allow_none=True)
     note = fields.String(allow_none=True)
     checked_by = fields.Integer()

@@ -9,8 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from evaluator.accounts.models import User
 from evaluator.core.db import Base, one_of, utcnow
-
-LEVELS = ("county", "city")
+from evaluator.workflow import RegionAct, RegionLevel
 
 
 class RegionCheck(Base):
@@ -18,7 +17,7 @@ class RegionCheck(Base):
     recommended or unrecommended, with its note. History: a later act adds a row."""
 
     __tablename__ = "region_check"
-    __table_args__ = (one_of("level", LEVELS, "level"),)
+    __table_args__ = (one_of("level", RegionLevel, "level"), one_of("action", RegionAct, "action"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)

@@ -39,7 +39,7 @@ from evaluator.vetting.service import (
     region_condition,
     scope_condition,
 )
-from evaluator.workflow import MOVES, OrgKind, Status
+from evaluator.workflow import MOVES, OrgKind, RegionAct, RegionLevel, Status
 
 MAX_RANKING = 10_000
 
@@ -57,7 +57,7 @@ def quota_status(actor: User, rnd: Round) -> dict[str, Any]:
     quota = settings.quota_for(city)
     base = (select(func.count()).select_from(Application)
             .join(Organisation, Application.organisation_id == Organisation.id)
-            .where(Application.round_id == rnd.id, region_condition("city", city)))
+            .where(Application.round_id == rnd.id, region_condition(RegionLevel.CITY, city)))
     reached = db.session.scalar(base.where(reached_city(settings))) or 0
     used = db.session.scalar(base.where(Application.status == Status.RECOMMENDED.value)) or 0
     limit = quota.limit(reached)
@@ -72,7 +72,7 @@ def recommend(actor: User, rnd: Round, city_code: str, application_ids: Sequence
     404 for an id outside the office's scope; 409 for an application that cannot be recommended
     (wrong status or phase, not past its county) and for a list longer than the quota.
     """
-    if actor.region_level != "city":
+    if actor.region_level != RegionLevel.CITY:
         raise ServiceError(403, msg("Only a city office checks and recommends applications."))
     if city_code != actor.home_region_code:
         raise ServiceError(404, msg("No city %(code)s in your region.", code=city_code))
@@ -104,8 +104,8 @@ def recommend(actor: User, rnd: Round, city_code: str, application_ids: Sequence
         chosen.append(app)
     done = []
     for rank, app in enumerate(chosen, start=1):
-        app, settings = lock_for_act(actor, app, "city")
-        check_at_level(app, settings, "city")
+        app, settings = lock_for_act(actor, app, RegionLevel.CITY)
+        check_at_level(app, settings, RegionLevel.CITY)
         if app.status == Status.RECOMMENDED.value:
             if app.city_rank != rank:
                 before, app.city_rank = app.city_rank, rank
@@ -115,8 +115,8 @@ def recommend(actor: User, rnd: Round, city_code: str, application_ids: Sequence
         else:
             check_move("recommend", app, app.round)
             app.city_rank = rank
-            record_check(actor, app, "city", "recommend", None)
-            move_application(actor, app, "recommend", level="city", city_rank=rank)
+            record_check(actor, app, RegionLevel.CITY, RegionAct.RECOMMEND, None)
+            move_application(actor, app, "recommend", level=RegionLevel.CITY.value, city_rank=rank)
         done.append(app)
     kept = {a.id for a in done}
     for app in _recommended(actor, fresh):
@@ -135,17 +135,17 @@ def _recommended(actor: User, rnd: Round) -> list[Application]:
 
 
 def _unrecommend(actor: User, app: Application) -> Application:
-    app, _ = lock_for_act(actor, app, "city")
+    app, _ = lock_for_act(actor, app, RegionLevel.CITY)
     check_move("unrecommend", app, app.round)
     before, app.city_rank = app.city_rank, None
-    record_check(actor, app, "city", "unrecommend", None)
-    return move_application(actor, app, "unrecommend", level="city", city_rank={"before": before,
-                                                                                 "after": None})
+    record_check(actor, app, RegionLevel.CITY, RegionAct.UNRECOMMEND, None)
+    return move_application(actor, app, "unrecommend", level=RegionLevel.CITY.value,
+                            city_rank={"before": before, "after": None})
 
 
 def unrecommend(actor: User, app: Application) -> Application:
     """Take an application off the city's ranking (back to endorsed); the ranks after it move up."""
-    if actor.region_level != "city":
+    if actor.region_level != RegionLevel.CITY:
         raise ServiceError(403, msg("Only a city office checks and recommends applications."))
     rnd = lock_round(app.round_id)
     app = _unrecommend(actor, app)

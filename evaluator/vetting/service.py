@@ -33,7 +33,7 @@ from evaluator.rounds.models import Round
 from evaluator.rounds.settings import ReviewSettings, settings_of
 from evaluator.validation import text_problem
 from evaluator.vetting.models import RegionCheck
-from evaluator.workflow import OrgKind, Status
+from evaluator.workflow import OrgKind, RegionAct, RegionLevel, Status
 
 MAX_NOTE = 2000
 LATER = (Status.UNDER_REVIEW, Status.SCORED, Status.SHORTLISTED, Status.NOT_SHORTLISTED,
@@ -41,9 +41,10 @@ LATER = (Status.UNDER_REVIEW, Status.SCORED, Status.SHORTLISTED, Status.NOT_SHOR
 """Statuses after the region steps: such an application reached the province."""
 
 _STEP_OFF = {
-    "county": N_("The county step is switched off in round '%(title)s': the county office does not "
+    RegionLevel.COUNTY: N_("The county step is switched off in round '%(title)s': the county office does not "
                  "act in it."),
-    "city": N_("The city step is switched off in round '%(title)s': the city office does not act in it."),
+    RegionLevel.CITY: N_("The city step is switched off in round '%(title)s': the city office does not act "
+                         "in it."),
 }
 _NOT_AT_COUNTY = N_("This application does not pass through its county office (a county applies "
                     "straight to its city).")
@@ -64,7 +65,7 @@ def region_condition(level: str | None, scope: str) -> Any:
     """The SQL condition on Organisation of a county (its code) or a city (xxxx00) region."""
     if level is None or len(scope) != 6:
         return false()
-    if level == "county":
+    if level == RegionLevel.COUNTY:
         return Organisation.county_code == scope
     return func.substr(Organisation.county_code, 1, 4) == scope[:4]
 
@@ -76,8 +77,9 @@ def county_passes(settings: ReviewSettings) -> Any:
 
 def city_declined() -> Any:
     """The SQL condition of an application declined by its city office (a city decline is final)."""
-    return exists().where(RegionCheck.application_id == Application.id, RegionCheck.level == "city",
-                          RegionCheck.action == "decline")
+    return exists().where(RegionCheck.application_id == Application.id,
+                          RegionCheck.level == RegionLevel.CITY.value,
+                          RegionCheck.action == RegionAct.DECLINE.value)
 
 
 def reached_city(settings: ReviewSettings) -> Any:
@@ -104,7 +106,7 @@ def queue_query(actor: User, rnd: Round, status: str | None = None, county_code:
     round's county step is off). A city office: its city's applications that reached it.
     """
     settings = settings_of(rnd)
-    step = at_county(settings) if actor.region_level == "county" else reached_city(settings)
+    step = at_county(settings) if actor.region_level == RegionLevel.COUNTY else reached_city(settings)
     query = (select(Application).join(Organisation, Application.organisation_id == Organisation.id)
              .where(Application.round_id == rnd.id, scope_condition(actor), step))
     if status:
@@ -165,7 +167,7 @@ def clean_note(note: Any, required: bool, field: str = "reason") -> str | None:
 def lock_for_act(actor: User, app: Application, level: str) -> tuple[Application, ReviewSettings]:
     """The application locked for an act at ``level``, the round locked first (acts serialise)."""
     if actor.region_level != level:
-        raise ServiceError(403, msg(_ONLY_COUNTY if level == "county" else _ONLY_CITY))
+        raise ServiceError(403, msg(_ONLY_COUNTY if level == RegionLevel.COUNTY else _ONLY_CITY))
     if lock_round(app.round_id) is None:
         raise ServiceError(404, msg("No round %(id)s.", id=app.round_id))
     fresh = lock_application(app)
@@ -180,17 +182,17 @@ def lock_for_act(actor: User, app: Application, level: str) -> tuple[Application
 def check_at_level(app: Application, settings: ReviewSettings, level: str) -> None:
     """409 unless the application is at the office's step (the county's or the city's)."""
     direct = not settings.county_step or app.organisation.kind == OrgKind.COUNTY.value
-    if level == "county" and app.organisation.kind == OrgKind.COUNTY.value:
+    if level == RegionLevel.COUNTY and app.organisation.kind == OrgKind.COUNTY.value:
         raise ServiceError(409, msg(_NOT_AT_COUNTY))
-    if level == "city" and app.status == Status.SUBMITTED.value and not direct:
+    if level == RegionLevel.CITY and app.status == Status.SUBMITTED.value and not direct:
         raise ServiceError(409, msg(_NOT_AT_CITY))
 
 
 def record_check(actor: User, app: Application, level: str, action: str, note: str | None = None,
                  passed: bool | None = None) -> RegionCheck:
-    """Add the act's RegionCheck row (flushes)."""
-    row = RegionCheck(application_id=app.id, level=level, action=action, passed=passed, note=note,
-                      checked_by=actor.id)
+    """Add the act's RegionCheck row (flushes); ``level`` a RegionLevel, ``action`` a RegionAct."""
+    row = RegionCheck(application_id=app.id, level=RegionLevel(level).value, action=RegionAct(action).value,
+                      passed=passed, note=note, checked_by=actor.id)
     db.session.add(row)
     db.session.flush()
     return row
@@ -198,12 +200,12 @@ def record_check(actor: User, app: Application, level: str, action: str, note: s
 
 def endorse(actor: User, app: Application, note: Any = None) -> Application:
     """The county office passes a submitted application on to its city (an optional note)."""
-    app, settings = lock_for_act(actor, app, "county")
-    check_at_level(app, settings, "county")
+    app, settings = lock_for_act(actor, app, RegionLevel.COUNTY)
+    check_at_level(app, settings, RegionLevel.COUNTY)
     text = clean_note(note, required=False, field="note")
     check_move("endorse", app, app.round)
-    record_check(actor, app, "county", "endorse", text)
-    return move_application(actor, app, "endorse", level="county", note=text)
+    record_check(actor, app, RegionLevel.COUNTY, RegionAct.ENDORSE, text)
+    return move_application(actor, app, "endorse", level=RegionLevel.COUNTY.value, note=text)
 
 
 def _send_back(actor: User, app: Application, action: str, reason: Any) -> Application:
@@ -211,7 +213,7 @@ def _send_back(actor: User, app: Application, action: str, reason: Any) -> Appli
     level = actor.region_level or ""
     app, settings = lock_for_act(actor, app, level)
     check_at_level(app, settings, level)
-    if level == "county" and app.status != Status.SUBMITTED.value:
+    if level == RegionLevel.COUNTY and app.status != Status.SUBMITTED.value:
         check_move("endorse", app, app.round)  # the county acts only before it endorsed
     text = clean_note(reason, required=True)
     check_move(action, app, app.round)
@@ -223,29 +225,30 @@ def _send_back(actor: User, app: Application, action: str, reason: Any) -> Appli
 
 def return_application(actor: User, app: Application, reason: Any) -> Application:
     """Send the application back to the applicant for correction (a draft again), with a reason."""
-    return _send_back(actor, app, "return", reason)
+    return _send_back(actor, app, RegionAct.RETURN, reason)
 
 
 def decline(actor: User, app: Application, reason: Any) -> Application:
     """Do not pass the application on (final in this round), with a reason."""
-    return _send_back(actor, app, "decline", reason)
+    return _send_back(actor, app, RegionAct.DECLINE, reason)
 
 
 def check(actor: User, app: Application, passed: bool, note: Any = None) -> RegionCheck:
     """The city office records its check of an application that reached it: passed or not, a note."""
-    app, settings = lock_for_act(actor, app, "city")
-    check_at_level(app, settings, "city")
+    app, settings = lock_for_act(actor, app, RegionLevel.CITY)
+    check_at_level(app, settings, RegionLevel.CITY)
     # While it can still be recommended (or unrecommended): the same refusals as those acts.
     check_move("unrecommend" if app.status == Status.RECOMMENDED.value else "recommend", app, app.round)
     text = clean_note(note, required=not passed, field="note")
-    row = record_check(actor, app, "city", "check", text, passed=bool(passed))
+    row = record_check(actor, app, RegionLevel.CITY, RegionAct.CHECK, text, passed=bool(passed))
     audit.record(actor, "application.checked", "application", app.id,
-                 {"level": "city", "passed": bool(passed), "note": text})
+                 {"level": RegionLevel.CITY.value, "passed": bool(passed), "note": text})
     return row
 
 
 def last_check(app: Application) -> RegionCheck | None:
     """The city's latest check of the application, if any."""
     return db.session.scalar(select(RegionCheck).where(
-        RegionCheck.application_id == app.id, RegionCheck.level == "city", RegionCheck.action == "check")
+        RegionCheck.application_id == app.id, RegionCheck.level == RegionLevel.CITY.value,
+        RegionCheck.action == RegionAct.CHECK.value)
         .order_by(RegionCheck.id.desc()).limit(1))

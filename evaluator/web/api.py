@@ -65,7 +65,8 @@ def if_match() -> frozenset[str] | None:
 
 
 def etag_header(row) -> dict[str, str]:
-    """The ETag header of a versioned row (an application or a round)."""
+    """The ETag header of a versioned row (an application, a round, a review: ``"v0"`` before its
+    first save)."""
     return {"ETag": f'"{etag_of(row)}"'}
 
 

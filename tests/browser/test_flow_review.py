@@ -72,3 +72,38 @@ def test_a_reviewer_scores_with_the_keyboard_only(page, make_review_case, axe):
     assert review.status == "submitted"
     assert review.comments.get("") == "材料齐全，特色突出"
     axe(page)
+
+
+def test_a_stale_version_stops_the_autosave_and_keeps_the_input(page, make_review_case):
+    """The review was saved elsewhere (another tab) since the page read it: the autosave's 412 is
+    said on the page, autosave stops (no further saves over the other one), the input stays."""
+    from sqlalchemy import update
+
+    from evaluator.extensions import db
+
+    case = make_review_case(criteria="fc-2026", figures=FC_FIGURES, bonus_claims=())
+    assignment_id = case.assignment().id
+    score = f"#score-{CS.expert_leaves[0].id}"
+    signed_in(page, case.reviewers[0][0].username, PASSWORD)
+    page.goto(f"/reviewer/assignments/{assignment_id}")
+    page.fill(score, "1")
+    expect(page.locator("#autosave-status.ok")).to_be_visible(timeout=10_000)
+    db.session.rollback()  # a fresh transaction, after the page's save
+    db.session.execute(update(Review).where(Review.assignment_id == assignment_id)
+                       .values(version=Review.version + 1))
+    db.session.commit()
+
+    page.watch.allow(r"/autosave answered 412$")
+    page.watch.allow(r"/autosave: Failed to load resource: .* status of 412")
+    saves: list[str] = []
+    page.on("request", lambda r: saves.append(r.url) if r.url.endswith("/autosave") else None)
+    with page.expect_response(lambda r: r.url.endswith("/autosave")) as sent:
+        page.fill(score, "2")
+    assert sent.value.status == 412
+    expect(page.locator("#autosave-status.error")).to_contain_text("已在别处保存")
+    page.fill(score, "3")
+    page.keyboard.press("Control+s")
+    page.wait_for_timeout(2_000)
+    assert len(saves) == 1  # stopped: the page never saves over the other tab's version
+    expect(page.locator(score)).to_have_value("3")
+    assert committed_review(assignment_id).version == 2

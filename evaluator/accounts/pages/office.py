@@ -31,7 +31,7 @@ from evaluator.web.pages import (
     page_user,
     render_form,
 )
-from evaluator.workflow import KIND_LABELS, ROLE_LABELS, OrgKind
+from evaluator.workflow import KIND_LABELS, REGION_ROLES, ROLE_LABELS, OrgKind, Role
 
 
 class UserForm(UserSchema):
@@ -41,7 +41,7 @@ class UserForm(UserSchema):
 
 
 PAGE_SIZE = 25
-NEW_ROLES = ("reviewer", "applicant", "county_office", "city_office")
+NEW_ROLES = (Role.REVIEWER, Role.APPLICANT, Role.COUNTY_OFFICE, Role.CITY_OFFICE)
 """Roles the page creates (administrators are made with ``flask create-admin`` or the API)."""
 MAX_CHOICES = 2000
 
@@ -96,12 +96,12 @@ def user_new():
             data = {k: v for k, v in values.items() if k in UserSchema().fields and k != "active"}
             if data.get("role") not in NEW_ROLES:
                 data.pop("role", None)
-            if data.get("role") == "reviewer":
+            if data.get("role") == Role.REVIEWER:
                 data.pop("organisation_id", None)
-            elif data.get("role") == "applicant":
+            elif data.get("role") == Role.APPLICANT:
                 data.pop("affiliation", None)
                 data.pop("home_region_code", None)
-            elif data.get("role") in ("county_office", "city_office"):
+            elif data.get("role") in REGION_ROLES:
                 data.pop("organisation_id", None)
             generated = values.get("generate") == "1"
             if generated:

@@ -23,6 +23,7 @@ from evaluator.web.pages import (
     posted_version,
     render_form,
 )
+from evaluator.workflow import Phase, Status
 
 
 def load(application_id: int, action: str) -> tuple[Any, Application]:
@@ -48,7 +49,7 @@ def view_page(app: Application, errors: FormErrors | None = None):
     return render_form("applications/view.html", errors, application=app, rnd=app.round, cs=cs,
                        groups=forms.field_groups(cs), figure_text=forms.figure_text, name_of=forms.name_of,
                        materials=materials, warnings=forms.warnings_by_field(cs, app.figures or {}),
-                       can_withdraw=app.status == "submitted" and app.round.phase == "open")
+                       can_withdraw=app.status == Status.SUBMITTED and app.round.phase == Phase.OPEN)
 
 
 @bp.route("/applications/<int:application_id>")

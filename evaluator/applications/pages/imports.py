@@ -25,6 +25,7 @@ from evaluator.validation import MAX_ID
 from evaluator.web.blueprints import office as bp
 from evaluator.web.downloads import export_response
 from evaluator.web.pages import FormErrors, arg_id, get_or_404, page_user, render_form
+from evaluator.workflow import Phase
 
 FORMATS = ("xlsx", "csv")
 """The import template's formats, as the page offers them."""
@@ -32,7 +33,7 @@ TEMPLATE = "applications/import.html"
 
 
 def _open_rounds() -> list[Round]:
-    return list(db.session.scalars(select(Round).where(Round.phase == "open").order_by(Round.id)))
+    return list(db.session.scalars(select(Round).where(Round.phase == Phase.OPEN.value).order_by(Round.id)))
 
 
 def _limits() -> dict[str, int]:

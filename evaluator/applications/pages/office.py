@@ -30,7 +30,7 @@ from evaluator.web.pages import (
     page_user,
     render_form,
 )
-from evaluator.workflow import Status
+from evaluator.workflow import Phase, Status
 
 PAGE_SIZE = 50
 FILTERS = ("status", "city_code", "county_code", "category", "q", "sort")
@@ -46,7 +46,7 @@ def chosen_round(rounds: list[Round]) -> Round | None:
     wanted = arg_id("round")
     if wanted is not None:
         return get_or_404(Round, wanted)
-    return next((r for r in rounds if r.phase == "open"), rounds[0] if rounds else None)
+    return next((r for r in rounds if r.phase == Phase.OPEN), rounds[0] if rounds else None)
 
 
 def read_filters() -> dict:

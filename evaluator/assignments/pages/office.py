@@ -32,7 +32,14 @@ from evaluator.web.pages import (
     page_user,
     render_form,
 )
-from evaluator.workflow import ASSIGNMENT_STATUS_LABELS, REVIEW_PHASES, AssignmentKind, Status
+from evaluator.workflow import (
+    ASSIGNMENT_STATUS_LABELS,
+    REVIEW_PHASES,
+    AssignmentKind,
+    AssignmentStatus,
+    Role,
+    Status,
+)
 
 PAGE_SIZE = 50
 
@@ -41,14 +48,16 @@ class AutoForm(Schema):
     """The automatic run's form."""
 
     seed = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_ID))
-    kind = fields.String(load_default="materials", validate=validate.OneOf([k.value for k in AssignmentKind]))
+    kind = fields.String(load_default=AssignmentKind.MATERIALS.value,
+                         validate=validate.OneOf([k.value for k in AssignmentKind]))
 
 
 class AddForm(Schema):
     """The manual add's form."""
 
     reviewer_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
-    kind = fields.String(load_default="materials", validate=validate.OneOf([k.value for k in AssignmentKind]))
+    kind = fields.String(load_default=AssignmentKind.MATERIALS.value,
+                         validate=validate.OneOf([k.value for k in AssignmentKind]))
     override_reason = Text(load_default=None, max_length=1000)
 
 
@@ -60,7 +69,8 @@ class ReasonForm(Schema):
 
 def _overview(rnd: Round, errors: FormErrors | None = None, report: dict | None = None):
     kind = (
-        request.values.get("kind") if request.values.get("kind") in ("materials", "on_site") else "materials"
+        request.values.get("kind") if request.values.get("kind") in tuple(AssignmentKind)
+        else AssignmentKind.MATERIALS.value
     )
     query = (
         select(Application)
@@ -78,7 +88,7 @@ def _overview(rnd: Round, errors: FormErrors | None = None, report: dict | None 
             .where(
                 Assignment.application_id.in_(list(panels)),
                 Assignment.kind == kind,
-                Assignment.status == "active",
+                Assignment.status == AssignmentStatus.ACTIVE.value,
             )
             .order_by(Assignment.id)
         ):
@@ -87,7 +97,7 @@ def _overview(rnd: Round, errors: FormErrors | None = None, report: dict | None 
     reviewers = list(
         db.session.scalars(
             select(User)
-            .where(User.role == "reviewer", User.active.is_(True))
+            .where(User.role == Role.REVIEWER.value, User.active.is_(True))
             .order_by(User.display_name, User.id)
         )
     )
@@ -139,8 +149,8 @@ def assignments_auto(round_id: int):
 def _panel_page(rnd: Round, application: Application, errors: FormErrors | None = None, form=None):
     kind = (
         (form or request.values).get("kind")
-        if (form or request.values).get("kind") in ("materials", "on_site")
-        else "materials"
+        if (form or request.values).get("kind") in tuple(AssignmentKind)
+        else AssignmentKind.MATERIALS.value
     )
     rows = list(
         db.session.scalars(
@@ -150,15 +160,17 @@ def _panel_page(rnd: Round, application: Application, errors: FormErrors | None 
         )
     )
     excluded = (
-        conflicts.application_conflicts(rnd, application.id) if application.status == "under_review" else {}
+        conflicts.application_conflicts(rnd, application.id)
+        if application.status == Status.UNDER_REVIEW
+        else {}
     )
     loads = service.reviewer_loads(rnd, kind)
-    on_panel = {r.reviewer_id for r in rows if r.status == "active"}
+    on_panel = {r.reviewer_id for r in rows if r.status == AssignmentStatus.ACTIVE}
     reviewers = [
         u
         for u in db.session.scalars(
             select(User)
-            .where(User.role == "reviewer", User.active.is_(True))
+            .where(User.role == Role.REVIEWER.value, User.active.is_(True))
             .order_by(User.display_name, User.id)
         )
         if u.id not in on_panel
@@ -243,7 +255,7 @@ def assignment_reviewer(user_id: int):
     actor = page_user("assignment.manage")
     user = get_or_404(User, user_id)
     page_user("reviewer.profile", user)
-    if user.role != "reviewer":
+    if user.role != Role.REVIEWER:
         abort(404)
     errors = None
     if request.method == "POST":

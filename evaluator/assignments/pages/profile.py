@@ -18,6 +18,7 @@ from evaluator.rounds.settings import settings_of
 from evaluator.validation import MAX_ID, Text
 from evaluator.web.blueprints import reviewer as bp
 from evaluator.web.pages import FormErrors, done, form_errors, load_form, page_user, render_form
+from evaluator.workflow import AssignmentStatus
 
 
 class ConflictForm(Schema):
@@ -34,7 +35,7 @@ def declarable(rnd: Round, user) -> list[tuple[int, str, str]]:
     query = select(Assignment.application_id).where(Assignment.reviewer_id == user.id,
                                                     Assignment.round_id == rnd.id)
     if not settings_of(rnd).blind:
-        query = query.where(Assignment.status == "active")
+        query = query.where(Assignment.status == AssignmentStatus.ACTIVE.value)
     assigned = set(db.session.scalars(query))
     return [row for row in profile.declarable_applications(rnd, user) if row[0] not in assigned]
 

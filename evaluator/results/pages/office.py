@@ -12,6 +12,7 @@ from evaluator.accounts.models import Organisation
 from evaluator.applications.models import Application
 from evaluator.core.paging import count_rows
 from evaluator.extensions import db
+from evaluator.formatting import label
 from evaluator.messages import N_, msg
 from evaluator.results import breakdown as breakdowns
 from evaluator.results import exports as results_exports
@@ -95,16 +96,9 @@ def results(round_id: int):
         can_compute=rnd.phase in service.COMPUTE_PHASES,
         cities=[(c, n) for c, n in cities],
         grades=[(g.code, g.label) for g in cs.grades],
-        statuses=[(s, _status_label(s)) for s in service.STATUS_CODES],
+        statuses=[(s, label("result", s)) for s in service.STATUS_CODES],
         grade_names={g.code: g.label for g in cs.grades},
     )
-
-
-STATUS_NAMES = {"ranked": N_("Ranked"), "vetoed": N_("Vetoed"), "incomplete": N_("Incomplete")}
-
-
-def _status_label(status: str) -> str:
-    return str(msg(STATUS_NAMES.get(status, status)))
 
 
 @bp.route("/rounds/<int:round_id>/results/compute", methods=["POST"])
@@ -165,7 +159,7 @@ def result_breakdown(round_id: int, application_id: int):
         detail=detail,
         chart=chart,
         section_names=names,
-        status_name=_status_label(detail["status"]),
+        status_name=label("result", detail["status"]),
     )
 
 

@@ -10,6 +10,7 @@ from evaluator.web.blueprints import public
 from evaluator.web.blueprints import reviewer as bp
 from evaluator.web.navigation import home_endpoint
 from evaluator.web.pages import page_user, render_form
+from evaluator.workflow import Role
 
 
 @bp.route("/assignments")
@@ -24,6 +25,6 @@ def queue():
 def reviewer_home():
     """A reviewer's home: the queue of their assignments (the page of ``reviewer.queue``)."""
     user = page_user("account.view_self")
-    if user.role != "reviewer":
+    if user.role != Role.REVIEWER:
         return redirect(url_for(home_endpoint(user.role)))
     return queue()

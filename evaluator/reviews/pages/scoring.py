@@ -4,7 +4,7 @@ comments, veto flags with reasons, bonus verification, save as draft and submit.
 
 Without JavaScript it is a plain form (POST, then a redirect). With it, ``static/js/review.js``
 saves drafts automatically through ``…/autosave`` (the same service, the same version check: a
-stale version is a 409 and the reviewer's input stays in the page).
+stale version is a 412 and the reviewer's input stays in the page).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from evaluator.accounts.policy import allowed
 from evaluator.applications.display import figure_text
 from evaluator.applications.models import Material
 from evaluator.assignments.models import Assignment
+from evaluator.core.versions import version_of
 from evaluator.errors import ServiceError, envelope
 from evaluator.extensions import db
 from evaluator.i18n import localise
@@ -133,7 +134,7 @@ def _render(actor, assignment: Assignment, errors: FormErrors | None = None,
 
     return render_form("reviews/score.html", errors, assignment=assignment, sheet=sheet, review=review,
                        sections=sections, values=values if values is not None else values_of(review, scope),
-                       version=version if version is not None else service.version_of(review),
+                       version=version if version is not None else version_of(review),
                        scored=scored, total=total, editable=editable, recuse=recuse,
                        submitted=review is not None and review.status == ReviewStatus.SUBMITTED,
                        check_label=check_label, figure_value=figure_value)
@@ -170,7 +171,7 @@ def score_post(assignment_id: int):
 
 @bp.route("/assignments/<int:assignment_id>/autosave", methods=["POST"])
 def autosave(assignment_id: int):
-    """Save the form as it is (JSON answer): the review keeps its status; 409 on a stale version."""
+    """Save the form as it is (JSON answer): the review keeps its status; 412 on a stale version."""
     try:
         actor, assignment = _assignment(assignment_id, "review.save")
         scope = service.scope_of(assignment)

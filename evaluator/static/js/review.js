@@ -1,7 +1,7 @@
 /* The scoring page: drafts saved automatically (the page's own form, its CSRF token and the version
    it was read at), Enter moves to the next indicator, Ctrl+S (or Cmd+S) saves at once. A stale
-   version (409) is reported and nothing of the reviewer's input is touched. The page works
-   without this script: the form posts as it is. */
+   version (412) or a review that can no longer change (409) is reported, autosave stops, and nothing
+   of the reviewer's input is touched. The page works without this script: the form posts as it is. */
 (function () {
   "use strict";
   var form = document.getElementById("review-form");
@@ -39,7 +39,7 @@
           if (progress) { progress.textContent = r.data.scored + " / " + r.data.total; }
           say(form.getAttribute("data-saved"), "ok");
         } else {
-          if (r.code === 409 || r.code === 403 || r.code === 400) { stopped = true; }
+          if (r.code === 412 || r.code === 409 || r.code === 403 || r.code === 400) { stopped = true; }
           say(r.data.message || form.getAttribute("data-failed"), "error");
         }
         if (dirty && !stopped) { later(); }

@@ -6,7 +6,6 @@ page). Every act is the service's (``vetting.service``), as in the API."""
 from __future__ import annotations
 
 from flask import abort, redirect, request, url_for
-from flask_babel import gettext
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
@@ -20,17 +19,15 @@ from evaluator.vetting import service as vetting
 from evaluator.web.blueprints import region as bp
 from evaluator.web.downloads import material_response
 from evaluator.web.pages import FormErrors, done, form_errors, get_or_404, load_form, page_user, render_form
-from evaluator.workflow import Status
+from evaluator.workflow import Phase, RegionAct, RegionLevel, Status
 
-ACTS = {"county": ("endorse", "return", "decline"), "city": ("check", "return", "decline")}
-ACT_LABELS = {"endorse": N_("Endorsed"), "return": N_("Returned for correction"), "decline": N_("Declined"),
-              "check": N_("Checked"), "recommend": N_("Recommended"),
-              "unrecommend": N_("Taken off the ranking")}
+ACTS = {RegionLevel.COUNTY: (RegionAct.ENDORSE, RegionAct.RETURN, RegionAct.DECLINE),
+        RegionLevel.CITY: (RegionAct.CHECK, RegionAct.RETURN, RegionAct.DECLINE)}
 ACTIONABLE = (Status.SUBMITTED.value, Status.ENDORSED.value, Status.RECOMMENDED.value)
-DONE = {"endorse": N_("The application was endorsed and passed on to the city office."),
-        "return": N_("The application was returned to the applicant for correction."),
-        "decline": N_("The application was declined."),
-        "check": N_("Your check was recorded.")}
+DONE = {RegionAct.ENDORSE: N_("The application was endorsed and passed on to the city office."),
+        RegionAct.RETURN: N_("The application was returned to the applicant for correction."),
+        RegionAct.DECLINE: N_("The application was declined."),
+        RegionAct.CHECK: N_("Your check was recorded.")}
 
 
 class ActForm(Schema):
@@ -65,10 +62,9 @@ def render_application(app: Application, errors: FormErrors | None = None, act: 
         assessed=[(leaf, scores[leaf.id]) for leaf in cs.leaves if leaf.id in scores],
         leaves={leaf.id: leaf for leaf in cs.leaves}, checks=vetting.checks_of(app),
         claims=[bonus[b] for b in (app.bonus_claims or []) if b in bonus],
-        act_labels={k: gettext(v) for k, v in ACT_LABELS.items()},
         acts=ACTS.get(actor.region_level or "", ()), level=actor.region_level, act=act,
         values=request.form if errors else {},
-        actionable=app.status in ACTIONABLE and app.round.phase == "open")
+        actionable=app.status in ACTIONABLE and app.round.phase == Phase.OPEN)
 
 
 @bp.route("/applications/<int:application_id>")
@@ -86,17 +82,18 @@ def application_act(application_id: int, act: str):
         abort(404)
     with form_errors() as errors:
         data = load_form(ActForm())
-        if act == "endorse":
+        if act == RegionAct.ENDORSE:
             vetting.endorse(actor, app, data["note"])
-        elif act == "return":
+        elif act == RegionAct.RETURN:
             vetting.return_application(actor, app, data["reason"])
-        elif act == "decline":
+        elif act == RegionAct.DECLINE:
             vetting.decline(actor, app, data["reason"])
         else:
             vetting.check(actor, app, data["passed"] == "1", data["note"])
         done(DONE[act])
         back = url_for("region.queue", round=app.round_id)
-        return redirect(back if act != "check" else url_for("region.application", application_id=app.id))
+        return redirect(back if act != RegionAct.CHECK
+                        else url_for("region.application", application_id=app.id))
     db.session.expire_all()
     return render_application(db.session.get(Application, application_id), errors, act)
 

@@ -16,7 +16,7 @@ from evaluator.vetting import service as vetting
 from evaluator.vetting.quota import quota_status
 from evaluator.web.blueprints import region as bp
 from evaluator.web.pages import arg_id, arg_text, form_errors, get_or_404, page_number, page_user, render_form
-from evaluator.workflow import Status
+from evaluator.workflow import Phase, RegionLevel, Status
 
 PAGE_SIZE = 50
 QUEUE_STATUSES = (Status.SUBMITTED, Status.ENDORSED, Status.RECOMMENDED, Status.DECLINED, Status.UNDER_REVIEW)
@@ -24,7 +24,8 @@ QUEUE_STATUSES = (Status.SUBMITTED, Status.ENDORSED, Status.RECOMMENDED, Status.
 
 def region_rounds() -> list[Round]:
     """The rounds an office may work in (past preparation), the newest first."""
-    return list(db.session.scalars(select(Round).where(Round.phase != "draft").order_by(Round.id.desc())))
+    return list(db.session.scalars(select(Round).where(Round.phase != Phase.DRAFT.value)
+                                   .order_by(Round.id.desc())))
 
 
 def chosen_round(rounds: list[Round]) -> Round | None:
@@ -32,8 +33,8 @@ def chosen_round(rounds: list[Round]) -> Round | None:
     wanted = arg_id("round")
     if wanted is not None:
         rnd = get_or_404(Round, wanted)
-        return rnd if rnd.phase != "draft" else None
-    return next((r for r in rounds if r.phase == "open"), rounds[0] if rounds else None)
+        return rnd if rnd.phase != Phase.DRAFT else None
+    return next((r for r in rounds if r.phase == Phase.OPEN), rounds[0] if rounds else None)
 
 
 @bp.route("/")
@@ -55,7 +56,7 @@ def queue():
             page = min(page, max(1, math.ceil(total / PAGE_SIZE)))
             rows = list(db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
             counts = vetting.status_counts(actor, rnd)
-            if actor.region_level == "city":
+            if actor.region_level == RegionLevel.CITY:
                 quota = quota_status(actor, rnd)
     return render_form("vetting/queue.html", errors, rounds=rounds, rnd=rnd, rows=rows, total=total, page=page,
                        pages=max(1, math.ceil(total / PAGE_SIZE)), counts=counts, quota=quota,

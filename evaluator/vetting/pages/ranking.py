@@ -16,7 +16,7 @@ from evaluator.vetting.pages.queue import chosen_round, region_rounds
 from evaluator.vetting.quota import city_of, quota_status, recommend
 from evaluator.web.blueprints import region as bp
 from evaluator.web.pages import FormErrors, arg_id, done, form_errors, get_or_404, page_user, render_form
-from evaluator.workflow import Status
+from evaluator.workflow import RegionLevel, Status
 
 RANKABLE = (Status.SUBMITTED.value, Status.ENDORSED.value, Status.RECOMMENDED.value)
 MAX_ROWS = 2000
@@ -61,7 +61,7 @@ def _render(actor, rounds, rnd, errors: FormErrors | None = None):
 def ranking():
     """The city's ranking and quota in the chosen round; the form saves the ranking."""
     actor = page_user("vetting.list")
-    if actor.region_level != "city":
+    if actor.region_level != RegionLevel.CITY:
         abort(403)
     rounds = region_rounds()
     rnd = chosen_round(rounds)
