@@ -32,12 +32,9 @@ from evaluator.rounds.models import Round
 from evaluator.rounds.settings import ReviewSettings, settings_of
 from evaluator.validation import text_problem
 from evaluator.vetting.models import RegionCheck
-from evaluator.workflow import OrgKind, Status
+from evaluator.workflow import REVIEWED_STATUSES, OrgKind, Status
 
 MAX_NOTE = 2000
-LATER = (Status.UNDER_REVIEW, Status.SCORED, Status.SHORTLISTED, Status.NOT_SHORTLISTED,
-         Status.RECOGNISED, Status.REJECTED)
-"""Statuses after the region steps: such an application reached the province."""
 
 _STEP_OFF = {
     "county": N_("The county step is switched off in round '%(title)s': the county office does not "
@@ -82,7 +79,7 @@ def city_declined() -> Any:
 def reached_city(settings: ReviewSettings) -> Any:
     """The SQL condition of an application that reached its city office (the quota counts these)."""
     return or_(Application.status.in_([Status.ENDORSED.value, Status.RECOMMENDED.value,
-                                       *(s.value for s in LATER)]),
+                                       *(s.value for s in REVIEWED_STATUSES)]),
                and_(Application.status == Status.SUBMITTED.value, county_passes(settings)),
                and_(Application.status == Status.DECLINED.value, city_declined()))
 
