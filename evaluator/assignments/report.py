@@ -32,11 +32,10 @@ def coverage_report(rnd: Round, kind: str, per_application: int, roster: Roster 
     )
     cover: dict[int, int] = defaultdict(int)
     size: dict[int, int] = defaultdict(int)
-    load: dict[int, int] = dict.fromkeys(roster.ids, 0)
     for app_id, rev_id in rows:
         cover[app_id] |= masks.get(rev_id, 0)
         size[app_id] += 1
-        load[rev_id] = load.get(rev_id, 0) + 1
+    load = dict.fromkeys(roster.ids, 0) | reviewer_loads(rnd, kind)
     staffed = [a for a, n in size.items() if n >= per_application]
     bits = np.array([cover[a] for a in staffed], np.int64)
     per_section = []
@@ -61,8 +60,9 @@ def coverage_report(rnd: Round, kind: str, per_application: int, roster: Roster 
     }
 
 
-def reviewer_loads(rnd: Round, kind: str | None = None) -> dict[int, int]:
-    """Each reviewer's number of active assignments in the round (of a kind, or of every kind)."""
+def reviewer_loads(rnd: Round, kind: str | None = None, reviewer_id: int | None = None) -> dict[int, int]:
+    """Each reviewer's load: the number of active assignments in the round (of a kind, or of every
+    kind), by reviewer id (absent: none); only one reviewer's with ``reviewer_id``."""
     query = (
         select(Assignment.reviewer_id, func.count())
         .where(Assignment.round_id == rnd.id, Assignment.status == ACTIVE)
@@ -70,6 +70,8 @@ def reviewer_loads(rnd: Round, kind: str | None = None) -> dict[int, int]:
     )
     if kind:
         query = query.where(Assignment.kind == kind)
+    if reviewer_id is not None:
+        query = query.where(Assignment.reviewer_id == reviewer_id)
     return {r: n for r, n in db.session.execute(query)}
 
 

@@ -23,6 +23,7 @@ from evaluator.assignments.data import (
     ACTIVE,
     Applications,
     Roster,
+    active_reviewers,
     check_kind,
     default_cap,
     load_applications,
@@ -43,6 +44,7 @@ from evaluator.rounds.settings import ReviewSettings, settings_of
 __all__ = [
     "Applications",
     "Roster",
+    "active_reviewers",
     "assignments_query",
     "auto_assign",
     "check_kind",
@@ -54,10 +56,9 @@ __all__ = [
 ]
 
 
-def _pairs(rnd: Round, kind: str) -> tuple[dict[int, int], dict[int, list[int]], set[tuple[int, int]]]:
-    """(active panel size by application, active reviewers' loads, every existing pair) of a kind."""
+def _pairs(rnd: Round, kind: str) -> tuple[dict[int, int], set[tuple[int, int]]]:
+    """(active panel size by application, every existing pair) of a kind."""
     panel: dict[int, int] = defaultdict(int)
-    loads: dict[int, int] = defaultdict(int)
     taken: set[tuple[int, int]] = set()
     rows = db.session.execute(
         select(Assignment.application_id, Assignment.reviewer_id, Assignment.status).where(
@@ -68,8 +69,7 @@ def _pairs(rnd: Round, kind: str) -> tuple[dict[int, int], dict[int, list[int]],
         taken.add((app_id, rev_id))
         if status == ACTIVE:
             panel[app_id] += 1
-            loads[rev_id] += 1
-    return panel, loads, taken  # type: ignore[return-value]
+    return panel, taken
 
 
 def auto_assign(
@@ -88,7 +88,8 @@ def auto_assign(
     check_kind(settings, kind)
     need_r = per_application or panel_size(settings, kind)
     apps, roster = load_applications(rnd), load_roster(rnd)
-    panel, loads, taken = _pairs(rnd, kind)
+    panel, taken = _pairs(rnd, kind)
+    loads = reviewer_loads(rnd, kind)
     cap = max_load or settings.max_load or default_cap(len(apps.ids), need_r, len(roster.ids))
     declared = _declared(rnd, settings)
     held = np.array([loads.get(r, 0) for r in roster.ids], np.int64)
