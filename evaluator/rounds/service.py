@@ -84,9 +84,10 @@ def new_round_errors(data: Mapping[str, Any]) -> dict[str, list]:
             **deadline_errors(*(data.get(k) for k in DEADLINES))}
 
 
-def check_new_round(data: Mapping[str, Any]) -> None:
-    """422 naming the fields, unless the new round's input is consistent (``new_round_errors``)."""
-    errors = new_round_errors(data)
+def check_deadlines(dates: Mapping[str, Any]) -> None:
+    """422 naming the fields, unless a round's opening, submission and review deadlines (``DEADLINES``;
+    absent: not set) are in order (``deadline_errors``)."""
+    errors = deadline_errors(*(dates.get(k) for k in DEADLINES))
     if errors:
         raise ServiceError(422, msg(NOT_IN_ORDER), errors)
 
@@ -126,7 +127,9 @@ def _criteria_columns(cs: CriteriaSet) -> dict[str, Any]:
 
 
 def create_round(actor: User, title: str, cs: CriteriaSet, **deadlines: datetime | int | None) -> Round:
-    """A new round in draft, with the criteria set's content and hash stored in it."""
+    """A new round in draft, with the criteria set's content and hash stored in it; 422 when its dates
+    are not in order (``check_deadlines``)."""
+    check_deadlines(deadlines)
     rnd = Round(title=title, phase=Phase.DRAFT, **_criteria_columns(cs),
                 **{k: v for k, v in deadlines.items() if v is not None})
     db.session.add(rnd)
@@ -168,9 +171,7 @@ def update_round(actor: User, rnd: Round, changes: Mapping[str, Any],
         after.pop("title", None)
     if after.get("notice_days") is None:
         after.pop("notice_days", None)
-    errors = deadline_errors(*(after.get(k, getattr(rnd, k)) for k in DEADLINES))
-    if errors:
-        raise ServiceError(422, msg(NOT_IN_ORDER), errors)
+    check_deadlines({k: after.get(k, getattr(rnd, k)) for k in DEADLINES})
     cs = changes.get("criteria")
     if cs is not None and cs.sha256 != rnd.criteria_sha256:
         after.update(_criteria_columns(cs))
