@@ -37,7 +37,7 @@ from evaluator.web.pages import (
     posted_version,
     render_form,
 )
-from evaluator.workflow import REVIEW_PHASES, AssignmentStatus, ReviewStatus
+from evaluator.workflow import ReviewStatus
 
 CHECKS = {"materials": N_("materials"), "on_site": N_("on site"), "data": N_("the figures"),
           "survey": N_("survey")}
@@ -122,8 +122,7 @@ def _render(actor, assignment: Assignment, errors: FormErrors | None = None,
             sections.append((row["section"], []))
         sections[-1][1].append(row)
     scored, total = service.progress(review, scope)
-    editable = (allowed(actor, "review.save", assignment) and rnd.phase in REVIEW_PHASES
-                and assignment.status == AssignmentStatus.ACTIVE)
+    editable = allowed(actor, "review.save", assignment) and service.closed_reason(assignment, rnd) is None
     recuse = "reviewer.recuse" in current_app.view_functions and editable
     fields_ = scope.criteria.field_map
 
