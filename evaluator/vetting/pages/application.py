@@ -20,13 +20,10 @@ from evaluator.vetting import service as vetting
 from evaluator.web.blueprints import region as bp
 from evaluator.web.downloads import material_response
 from evaluator.web.pages import FormErrors, done, form_errors, get_or_404, load_form, page_user, render_form
-from evaluator.workflow import Status
 
-ACTS = {"county": ("endorse", "return", "decline"), "city": ("check", "return", "decline")}
 ACT_LABELS = {"endorse": N_("Endorsed"), "return": N_("Returned for correction"), "decline": N_("Declined"),
               "check": N_("Checked"), "recommend": N_("Recommended"),
               "unrecommend": N_("Taken off the ranking")}
-ACTIONABLE = (Status.SUBMITTED.value, Status.ENDORSED.value, Status.RECOMMENDED.value)
 DONE = {"endorse": N_("The application was endorsed and passed on to the city office."),
         "return": N_("The application was returned to the applicant for correction."),
         "decline": N_("The application was declined."),
@@ -51,7 +48,8 @@ def scoped_application(application_id: int) -> Application:
 
 
 def render_application(app: Application, errors: FormErrors | None = None, act: str | None = None):
-    """The application's page, with an act's form errors (422) or without (200)."""
+    """The application's page, with an act's form errors (422) or without (200): the forms of the acts
+    the office may take now (``vetting.allowed_acts``)."""
     actor = page_user("vetting.list")
     cs = round_criteria(app.round)
     materials = list(db.session.scalars(select(Material).where(Material.application_id == app.id)
@@ -66,9 +64,8 @@ def render_application(app: Application, errors: FormErrors | None = None, act: 
         leaves={leaf.id: leaf for leaf in cs.leaves}, checks=vetting.checks_of(app),
         claims=[bonus[b] for b in (app.bonus_claims or []) if b in bonus],
         act_labels={k: gettext(v) for k, v in ACT_LABELS.items()},
-        acts=ACTS.get(actor.region_level or "", ()), level=actor.region_level, act=act,
-        values=request.form if errors else {},
-        actionable=app.status in ACTIONABLE and app.round.phase == "open")
+        acts=vetting.allowed_acts(actor, app), level=actor.region_level, act=act,
+        values=request.form if errors else {})
 
 
 @bp.route("/applications/<int:application_id>")
@@ -82,7 +79,7 @@ def application_act(application_id: int, act: str):
     """Carry out an act (endorse, return, decline, check); its refusal is shown on the page."""
     actor = page_user("vetting.list")
     app = scoped_application(application_id)
-    if act not in ACTS.get(actor.region_level or "", ()):
+    if act not in vetting.ACTS.get(actor.region_level or "", ()):
         abort(404)
     with form_errors() as errors:
         data = load_form(ActForm())
