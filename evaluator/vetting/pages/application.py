@@ -8,14 +8,11 @@ from __future__ import annotations
 from flask import abort, redirect, request, url_for
 from flask_babel import gettext
 from marshmallow import Schema, fields
-from sqlalchemy import select
 
-from evaluator.applications.display import field_groups, figure_text, name_of, warnings_by_field
+from evaluator.applications.display import office_view
 from evaluator.applications.models import Application, Material
 from evaluator.extensions import db
-from evaluator.materials.service import checklist
 from evaluator.messages import N_
-from evaluator.rounds.service import round_criteria
 from evaluator.vetting import service as vetting
 from evaluator.web.blueprints import region as bp
 from evaluator.web.downloads import material_response
@@ -51,21 +48,10 @@ def render_application(app: Application, errors: FormErrors | None = None, act: 
     """The application's page, with an act's form errors (422) or without (200): the forms of the acts
     the office may take now (``vetting.allowed_acts``)."""
     actor = page_user("vetting.list")
-    cs = round_criteria(app.round)
-    materials = list(db.session.scalars(select(Material).where(Material.application_id == app.id)
-                                        .order_by(Material.id)))
-    scores = app.self_assessment or {}
-    bonus = {b.id: b for b in cs.bonus_items}
     return render_form(
-        "vetting/application.html", errors, app=app, org=app.organisation, rnd=app.round, cs=cs,
-        groups=field_groups(cs), figures=app.figures or {}, warnings=warnings_by_field(cs, app.figures or {}),
-        figure_text=figure_text, name_of=name_of, materials=materials, evidence=checklist(app),
-        assessed=[(leaf, scores[leaf.id]) for leaf in cs.leaves if leaf.id in scores],
-        leaves={leaf.id: leaf for leaf in cs.leaves}, checks=vetting.checks_of(app),
-        claims=[bonus[b] for b in (app.bonus_claims or []) if b in bonus],
-        act_labels={k: gettext(v) for k, v in ACT_LABELS.items()},
-        acts=vetting.allowed_acts(actor, app), level=actor.region_level, act=act,
-        values=request.form if errors else {})
+        "vetting/application.html", errors, **office_view(app), checks=vetting.checks_of(app),
+        act_labels={k: gettext(v) for k, v in ACT_LABELS.items()}, acts=vetting.allowed_acts(actor, app),
+        level=actor.region_level, act=act, values=request.form if errors else {})
 
 
 @bp.route("/applications/<int:application_id>")
