@@ -34,7 +34,13 @@ from evaluator.assignments.data import (
     section_ids,
 )
 from evaluator.assignments.models import Assignment, ConflictDeclaration
-from evaluator.assignments.report import assignments_query, coverage_report, reviewer_loads
+from evaluator.assignments.report import (
+    active_panels,
+    assignments_query,
+    coverage_report,
+    in_review_query,
+    reviewer_loads,
+)
 from evaluator.audit import service as audit
 from evaluator.core.db import utcnow
 from evaluator.extensions import db
@@ -44,11 +50,13 @@ from evaluator.rounds.settings import ReviewSettings, settings_of
 __all__ = [
     "Applications",
     "Roster",
+    "active_panels",
     "active_reviewers",
     "assignments_query",
     "auto_assign",
     "check_kind",
     "coverage_report",
+    "in_review_query",
     "load_applications",
     "load_roster",
     "panel_size",

@@ -13,6 +13,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from evaluator.accounts.models import User
 from evaluator.audit import service as audit
 from evaluator.core.db import as_aware
@@ -184,6 +186,24 @@ def update_round(actor: User, rnd: Round, changes: Mapping[str, Any],
     db.session.flush()
     audit.record(actor, "round.updated", "round", rnd.id, {"changed": changed})
     return rnd
+
+
+def rounds_newest_first(past_preparation: bool = False) -> list[Round]:
+    """Every round (or only those past preparation), the newest first."""
+    query = select(Round).order_by(Round.id.desc())
+    if past_preparation:
+        query = query.where(Round.phase != Phase.DRAFT.value)
+    return list(db.session.scalars(query))
+
+
+def open_rounds() -> list[Round]:
+    """The rounds open for applications, the oldest first."""
+    return list(db.session.scalars(select(Round).where(Round.phase == Phase.OPEN.value).order_by(Round.id)))
+
+
+def find_round(ident: int) -> Round | None:
+    """A round by id (None: there is none)."""
+    return db.session.get(Round, ident)
 
 
 _FROZEN: dict[str, CriteriaSet] = {}  # by content hash: a round's criteria never change

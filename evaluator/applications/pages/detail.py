@@ -8,16 +8,14 @@ from typing import Any
 
 from flask import render_template
 from flask_babel import gettext
-from sqlalchemy import select
 
-from evaluator.accounts.models import User
+from evaluator.accounts.service import users_by_id
 from evaluator.applications import service
 from evaluator.applications.display import figure_text, name_of, office_view
 from evaluator.applications.models import Application
 from evaluator.audit.labels import action_label, changes, summary_label
 from evaluator.audit.models import AuditEvent
 from evaluator.criteria.model import CriteriaSet
-from evaluator.extensions import db
 from evaluator.formatting import label
 from evaluator.web.blueprints import office as bp
 from evaluator.web.pages import get_or_404, page_user
@@ -58,10 +56,9 @@ def _plain(value: Any) -> str:
 
 def history(app: Application, cs: CriteriaSet) -> list[dict[str, Any]]:
     """The application's audit events and its materials' events, newest first, in words."""
-    events = list(db.session.scalars(service.history_query(app)))
-    actor_ids = {e.actor_id for e in events if e.actor_id is not None}
-    names = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(actor_ids))).all()
-                 ) if actor_ids else {}
+    events = service.history_events(app)
+    actors = users_by_id({e.actor_id for e in events if e.actor_id is not None})
+    names = {ident: user.display_name for ident, user in actors.items()}
     return [{"id": e.id, "at": e.at, "actor": names.get(e.actor_id), "action": action_label(e.action),
              "changes": change_rows(cs, e)} for e in events]
 

@@ -20,7 +20,6 @@ from evaluator.applications.display import figure_text
 from evaluator.applications.models import Material
 from evaluator.assignments.models import Assignment
 from evaluator.errors import ServiceError, envelope
-from evaluator.extensions import db
 from evaluator.i18n import localise
 from evaluator.messages import N_
 from evaluator.reviews import service
@@ -29,6 +28,7 @@ from evaluator.web.blueprints import reviewer as bp
 from evaluator.web.downloads import material_response
 from evaluator.web.pages import (
     FormErrors,
+    discard_writes,
     done,
     flatten,
     form_errors,
@@ -162,9 +162,8 @@ def score_post(assignment_id: int):
     errors.update(fields_)
     posted = {k: v for k, v in request.form.items() if k not in ("csrf_token", "version", "action")}
     posted.setdefault("overall_comment", "")
-    db.session.expire_all()
-    return _render(actor, db.session.get(Assignment, assignment.id), errors, posted,
-                   request.form.get("version", ""))
+    # The refusal rolled back: the assignment and its review are read again.
+    return _render(actor, assignment, errors, posted, request.form.get("version", ""))
 
 
 @bp.route("/assignments/<int:assignment_id>/autosave", methods=["POST"])
@@ -186,7 +185,7 @@ def autosave(assignment_id: int):
         return jsonify({"version": review.version, "status": review.status, "scored": scored,
                         "total": total, "saved_at": saved})
     except ServiceError as exc:
-        db.session.rollback()
+        discard_writes()
         return envelope(exc.status, str(localise(exc.message)), localise(exc.errors))
 
 

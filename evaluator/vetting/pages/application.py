@@ -11,7 +11,6 @@ from marshmallow import Schema, fields
 
 from evaluator.applications.display import office_view
 from evaluator.applications.models import Application, Material
-from evaluator.extensions import db
 from evaluator.messages import N_
 from evaluator.vetting import service as vetting
 from evaluator.web.blueprints import region as bp
@@ -80,8 +79,7 @@ def application_act(application_id: int, act: str):
         done(DONE[act])
         back = url_for("region.queue", round=app.round_id)
         return redirect(back if act != "check" else url_for("region.application", application_id=app.id))
-    db.session.expire_all()
-    return render_application(db.session.get(Application, application_id), errors, act)
+    return render_application(app, errors, act)  # the refusal rolled back: the rows are read again
 
 
 @bp.route("/materials/<int:material_id>")

@@ -7,7 +7,6 @@ from __future__ import annotations
 from flask import abort, redirect, request, url_for
 
 from evaluator.errors import ServiceError
-from evaluator.extensions import db
 from evaluator.messages import N_, msg
 from evaluator.rounds.models import Round
 from evaluator.vetting import service as vetting
@@ -69,6 +68,5 @@ def ranking():
             recommend(actor, rnd, city_of(actor), ids)
             done(N_("The ranking was saved: %(n)s applications recommended."), n=len(ids))
             return redirect(url_for("region.ranking", round=rnd.id))
-        db.session.expire_all()
-        return _render(actor, rounds, db.session.get(Round, rnd.id), errors)
+        return _render(actor, rounds, rnd, errors)  # the refusal rolled back: the rows are read again
     return _render(actor, rounds, rnd)
