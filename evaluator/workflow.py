@@ -58,6 +58,12 @@ class Status(StrEnum):
     REJECTED = "rejected"
 
 
+REVIEWED_STATUSES = (Status.UNDER_REVIEW, Status.SCORED, Status.SHORTLISTED, Status.NOT_SHORTLISTED,
+                     Status.RECOGNISED, Status.REJECTED)
+"""The statuses of an application that reached the provincial review: in review and later, past the
+region steps. A round's results cover these."""
+
+
 ZONE_NAMES = {
     ZoneType.COMMUNITY_GOVERNANCE_ZONE: "社区治理服务创新实验区",
     ZoneType.SUBDISTRICT_SERVICE_ZONE: "街道服务管理创新实验区",

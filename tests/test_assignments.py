@@ -238,3 +238,27 @@ def test_no_reviewers_and_no_applications(client, admin, review_round, make_roun
     empty = make_round("review")
     report = client.post(AUTO.format(empty.id), json={}, headers=admin).get_json()
     assert report["status"] == "complete" and report["applications"] == 0
+
+
+
+def test_one_roster_and_one_load_for_the_run_the_pages_and_the_manual_add(
+    client, admin, review_round, make_reviewer
+):
+    from evaluator.assignments import conflicts, service
+
+    rnd, _ = review_round(4, settings={"reviewers_per_application": 2})
+    b, a, gone = (make_reviewer(region="513401")[0] for _ in range(3))
+    b.display_name, a.display_name, gone.display_name, gone.active = "Beta", "Alpha", "Gamma", False
+    db.session.commit()
+    # The active reviewers by name (the pages' choice), by id (the solver's roster), counted (the cap).
+    assert [u.id for u in service.active_reviewers()] == sorted([a.id, b.id], key=lambda i: i != a.id)
+    assert service.load_roster(rnd).ids == sorted([a.id, b.id])
+    assert conflicts.round_cap(rnd, "materials") == 5  # ceil(4 applications × 2 / 2 reviewers) + 1
+    assert client.post(AUTO.format(rnd.id), json={"seed": 1}, headers=admin).status_code == 200
+    # One load: the run's report, the pages, the manual add's cap check.
+    assert service.reviewer_loads(rnd, "materials") == {a.id: 4, b.id: 4}
+    assert service.reviewer_loads(rnd, "on_site") == {}
+    assert service.reviewer_loads(rnd, "materials", b.id) == {b.id: 4}
+    assert conflicts.active_load(rnd, b.id, "materials") == 4
+    assert conflicts.active_load(rnd, gone.id, "materials") == 0
+    assert service.coverage_report(rnd, "materials", 2)["loads"] == {"min": 4, "max": 4, "mean": 4.0}

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import yaml
 from sqlalchemy import func, select
 
+from evaluator.criteria import load_criteria
+from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.rounds.models import Round
+from evaluator.rounds.service import create_round
 from tests.test_limits_criteria import billion_laughs
 
 MINI = Path(__file__).parent / "data" / "mini.yaml"
@@ -82,6 +86,23 @@ def test_deadlines_out_of_order_are_refused_naming_the_field(client, admin, time
     assert res.status_code == 422
     assert list(res.json["errors"]["json"]) == [field]
     assert rounds() == 0
+
+
+@pytest.mark.parametrize(("times", "field"), [
+    ({"submission_deadline": datetime(2026, 6, 30, 10, tzinfo=UTC),
+      "review_deadline": datetime(2026, 6, 1, 10, tzinfo=UTC)}, "review_deadline"),
+    ({"opens_at": datetime(2026, 7, 1, tzinfo=UTC), "submission_deadline": datetime(2026, 6, 30, tzinfo=UTC)},
+     "opens_at"),
+])
+def test_the_service_refuses_deadlines_out_of_order(app, times, field):
+    with pytest.raises(ServiceError) as refused:
+        create_round(None, "2026年测试轮次", load_criteria("fc-2026"), notice_days=7, **times)
+    assert refused.value.status == 422 and list(refused.value.errors) == [field]
+    assert rounds() == 0
+    rnd = create_round(None, "2026年测试轮次", load_criteria("fc-2026"),
+                       opens_at=datetime(2026, 5, 1, tzinfo=UTC), submission_deadline=None,
+                       review_deadline=datetime(2026, 5, 1, tzinfo=UTC))
+    assert rnd.id is not None and rounds() == 1
 
 
 def test_deadlines_in_order_or_equal_are_accepted(client, admin):

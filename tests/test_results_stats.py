@@ -6,6 +6,7 @@ import numpy as np
 
 from evaluator.assignments.models import Assignment
 from evaluator.extensions import db
+from evaluator.results.stats import disagrees
 from evaluator.reviews.models import Review
 from tests.test_results_api import compute
 
@@ -70,6 +71,13 @@ def test_spread_at_the_threshold_is_not_disagreement(client, admin, make_scored_
     set_scores(sr, value)
     compute(client, admin, sr.rnd)
     assert client.get(f"/api/v1/rounds/{sr.rnd.id}/results/disagreements", headers=admin).get_json() == []
+
+
+def test_one_rule_says_where_reviewers_disagree():
+    spread = np.array([[0.0, 3.0, 3.0 + 1e-6], [np.nan, 10.0, 2.9]])
+    points = np.array([10.0, 10.0, 10.0])
+    assert disagrees(spread, 0.3, points).tolist() == [[False, False, True], [False, True, False]]
+    assert not disagrees(np.nan, 0.3, 10.0) and not disagrees(3.0, 0.3, 10) and disagrees(3.01, 0.3, 10)
 
 
 def test_reviewer_statistics_show_a_lenient_reviewer(client, admin, make_scored_round):

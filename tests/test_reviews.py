@@ -334,3 +334,22 @@ def test_a_blind_rounds_reviewer_downloads_through_the_assignment(client, make_r
     res = client.get(f"/api/v1/assignments/{other.assignment().id}/materials/{material.id}",
                      headers=other.headers())
     assert res.status_code == 404
+
+
+def test_the_review_closes_with_the_round_or_the_assignment():
+    from types import SimpleNamespace
+
+    from evaluator.errors import ServiceError
+    from evaluator.reviews.service import check_open, closed_reason
+
+    in_review = SimpleNamespace(phase="review", title="评审")
+    closed = SimpleNamespace(phase="notice", title="评审")
+    active, recused = SimpleNamespace(status="active"), SimpleNamespace(status="recused")
+    assert closed_reason(active, in_review) is None
+    check_open(active, in_review)
+    assert "scores change only while it is in review" in closed_reason(active, closed)
+    assert "recused" in closed_reason(recused, in_review)
+    for assignment, rnd in ((active, closed), (recused, in_review)):
+        with pytest.raises(ServiceError) as refused:
+            check_open(assignment, rnd)
+        assert refused.value.status == 409 and refused.value.message == closed_reason(assignment, rnd)

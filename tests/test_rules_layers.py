@@ -5,6 +5,8 @@
 - A feature (``evaluator.<feature>``) has a service side (its models and service modules), an API
   (``<feature>.api``) and pages (``<feature>.pages``). The service side imports no API, no pages and
   none of the web plumbing; the API never imports pages and pages never import an API.
+- Pages run no SQL of their own: they import neither SQLAlchemy nor the database handle
+  (``evaluator.extensions.db``) and ask their services (a row by id: ``web.pages.get_or_404``).
 - A feature uses another only through its service side and its public names; no module imports
   another module's ``_private`` name.
 - The plumbing (``evaluator.core``, ``evaluator.web`` and the top-level modules) knows no feature but
@@ -29,14 +31,17 @@ ENGINES = ("evaluator.criteria", "evaluator.scoring", "evaluator.assignment", "e
 FRAMEWORKS = ("flask", "flask_sqlalchemy", "flask_migrate", "flask_smorest", "flask_login", "flask_limiter",
               "flask_babel", "flask_wtf", "sqlalchemy", "alembic", "werkzeug")
 FEATURE_PACKAGES = tuple(f"evaluator.{name}" for name in FEATURES)
-PLUMBING = ("evaluator.core", "evaluator.web", "evaluator.errors", "evaluator.extensions", "evaluator.messages",
-            "evaluator.i18n", "evaluator.validation", "evaluator.text", "evaluator.storage", "evaluator.tables",
-            "evaluator.archives", "evaluator.config", "evaluator.spreadsheets")
+PLUMBING = ("evaluator.core", "evaluator.web", "evaluator.errors", "evaluator.extensions",
+            "evaluator.messages", "evaluator.i18n", "evaluator.validation", "evaluator.text",
+            "evaluator.storage", "evaluator.tables", "evaluator.archives", "evaluator.config",
+            "evaluator.spreadsheets")
 PURE_SHARED = ("evaluator.messages", "evaluator.validation", "evaluator.text")
 """Plumbing modules the engines may use: they import no framework and no database."""
 IDENTITY = "evaluator.accounts"
 """The one feature the plumbing may use (its service side): who calls and what they may do."""
 SETTINGS = "evaluator.core.settings"
+SQL = ("sqlalchemy", "flask_sqlalchemy", "evaluator.extensions.db")
+"""What a pages module never imports: it asks its services for rows."""
 # The places that wire features together, above them all.
 WIRING = ("evaluator.features", "evaluator.cli", "evaluator.demo")
 
@@ -51,7 +56,8 @@ def type_only(tree: ast.AST) -> set[int]:
     """The ids of the import nodes under ``if TYPE_CHECKING:`` (for annotations only, never run)."""
     skipped: set[int] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.If) and getattr(node.test, "id", getattr(node.test, "attr", None)) == "TYPE_CHECKING":
+        if isinstance(node, ast.If) and getattr(node.test, "id",
+                                                getattr(node.test, "attr", None)) == "TYPE_CHECKING":
             skipped.update(id(n) for stmt in node.body for n in ast.walk(stmt))
     return skipped
 
@@ -124,7 +130,8 @@ def offences(module: str, source: str, is_package: bool = False) -> list[str]:
             if any(within(module, p) for p in PURE_SHARED) and (
                     any(within(target, f) for f in FRAMEWORKS) or within(target, "evaluator.extensions")):
                 found.append(f"{where} (a module the engines use is pure)")
-            if (other and (other != IDENTITY or side_of(full) != "service")) or any(within(full, w) for w in WIRING):
+            if (other and (other != IDENTITY or side_of(full) != "service")) or any(
+                    within(full, w) for w in WIRING):
                 found.append(f"{where} (the plumbing knows no feature)")
             if within(module, "evaluator.core") and within(full, "evaluator.web"):
                 found.append(f"{where} (the core is below the web plumbing)")
@@ -139,6 +146,8 @@ def offences(module: str, source: str, is_package: bool = False) -> list[str]:
                 found.append(f"{where} (the API never imports pages)")
             elif side == "pages" and (other_side == "api" or within(full, "evaluator.web.api")):
                 found.append(f"{where} (pages never import an API)")
+            if side == "pages" and any(within(full, s) for s in SQL):
+                found.append(f"{where} (pages run no SQL of their own)")
             if other and other != feature and other_side != "service":
                 found.append(f"{where} (another feature only through its services)")
         elif within(module, "evaluator.demo") and other and side_of(full) in ("api", "pages"):
@@ -177,11 +186,17 @@ def test_every_feature_has_its_parts():
     ("evaluator.reviews.service", "from evaluator.reviews.api import blp", "a service imports no API"),
     ("evaluator.reviews.service", "from evaluator.web.security import signed_in_user",
      "a service imports no API, pages or web plumbing"),
-    ("evaluator.reviews.api", "from evaluator.reviews.pages.scoring import score", "the API never imports pages"),
+    ("evaluator.reviews.api", "from evaluator.reviews.pages.scoring import score",
+     "the API never imports pages"),
     ("evaluator.reviews.api", "from evaluator.web.pages import load_form", "the API never imports pages"),
     ("evaluator.vetting.pages.queue", "from evaluator.vetting import api", "pages never import an API"),
     ("evaluator.vetting.pages.queue", "def f():\n    from evaluator.web.api import guard\n",
      "pages never import an API"),
+    ("evaluator.vetting.pages.queue", "from sqlalchemy import select", "pages run no SQL of their own"),
+    ("evaluator.audit.pages", "from evaluator.extensions import db", "pages run no SQL of their own"),
+    ("evaluator.results.pages.office", "def f():\n    import sqlalchemy.orm\n",
+     "pages run no SQL of their own"),
+    ("evaluator.reviews.pages.scoring", "import evaluator.extensions.db", "pages run no SQL of their own"),
     ("evaluator.vetting.quota", "from evaluator.vetting.service import _locked", "a private name"),
     ("evaluator.scoring.engine", "import flask", "an engine is pure"),
     ("evaluator.assignment.solver", "from evaluator.rounds.models import Round", "an engine is pure"),
@@ -189,10 +204,12 @@ def test_every_feature_has_its_parts():
     ("evaluator.core.locking", "from evaluator.vetting.quota import enter_review",
      "the plumbing knows no feature"),
     ("evaluator.errors", "from evaluator.web.headers import PAGE_HEADERS", ""),
-    ("evaluator.scoring.engine", "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import flask\n", ""),
+    ("evaluator.scoring.engine",
+     "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import flask\n", ""),
     ("evaluator.web.security", "from evaluator.reviews.service import save_review",
      "the plumbing knows no feature"),
-    ("evaluator.web.pages", "from evaluator.accounts.pages.office import users", "the plumbing knows no feature"),
+    ("evaluator.web.pages", "from evaluator.accounts.pages.office import users",
+     "the plumbing knows no feature"),
     ("evaluator.validation", "from flask import request", "a module the engines use is pure"),
     ("evaluator.demo.loader", "def f():\n    from evaluator.accounts.api import users\n",
      "the demo goes through the services"),
@@ -211,6 +228,9 @@ def test_allowed_imports_pass():
     for module, source in [
         ("evaluator.reviews.api", "from evaluator.reviews.service import save_review"),
         ("evaluator.reviews.pages.scoring", "from evaluator.assignments.service import active_reviewers"),
+        ("evaluator.vetting.pages.queue", "from evaluator.core.paging import page_rows"),
+        ("evaluator.accounts.pages.account", "from evaluator.extensions import limiter"),
+        ("evaluator.vetting.service", "from sqlalchemy import select"),
         ("evaluator.reviews.service", "from evaluator.rounds.models import Round"),
         ("evaluator.reviews.service", "from evaluator.core.settings import number"),
         ("evaluator.results.inputs", "from evaluator.scoring.engine import score_round"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Collection
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -274,6 +275,23 @@ def _revoke_credentials(user: User) -> None:
     db.session.flush()
 
 
+def user_by_username(username: str) -> User | None:
+    """The account of a username (None: there is none)."""
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def find_user(ident: int) -> User | None:
+    """An account by id (None: there is none)."""
+    return db.session.get(User, ident)
+
+
+def users_by_id(ids: Collection[int]) -> dict[int, User]:
+    """The accounts with these ids, by id (one query; none for no ids)."""
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(list(ids))))}
+
+
 def users_query(role: str | None = None, active: bool | None = None, q: str | None = None) -> Select:
     """Accounts matching the filters, in username order (the API's list and the accounts page).
 
@@ -298,6 +316,13 @@ def organisations_query(q: str | None = None) -> Select:
     if q and q.strip():
         query = query.where(Organisation.name.icontains(q.strip(), autoescape=True))
     return query.order_by(Organisation.id)
+
+
+def organisation_choices(q: str | None, limit: int) -> list[Organisation]:
+    """At most ``limit`` organisations whose name holds ``q`` (all without it), by name: the choice
+    of an applicant account's organisation."""
+    query = organisations_query(q).order_by(None).order_by(Organisation.name)
+    return list(db.session.scalars(query.limit(limit)))
 
 
 def user_counts(organisation_ids: list[int]) -> dict[int, int]:

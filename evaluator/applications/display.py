@@ -1,6 +1,7 @@
 """How an application's figures are shown and edited on the pages of every feature: fields grouped by
 the indicator section that uses them, each field's control, the reader's name of a criteria item, the
-words for how an indicator is checked, the figures as a form shows them, warnings by field."""
+words for how an indicator is checked, the figures as a form shows them, warnings by field, and the
+whole application as the offices read it (``office_view``)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from evaluator.applications.transitions import check_editable
 from evaluator.criteria.model import CriteriaSet, Field, Indicator
 from evaluator.errors import ServiceError
 from evaluator.i18n import language, localise
+from evaluator.materials.service import checklist, materials_of
 from evaluator.messages import N_
+from evaluator.rounds.service import round_criteria
 
 CHECK_LABELS = {
     "materials": N_("Review of the uploaded materials"),
@@ -161,3 +164,18 @@ def editable(app: Application) -> bool:
     except ServiceError:
         return False
     return True
+
+
+def office_view(app: Application) -> dict[str, Any]:
+    """An application as the provincial and the region offices read it, the context of the template
+    ``applications/_application.html``: its organisation and round, the figures under the criteria's
+    groups with their intake warnings, the self-assessment and the bonus items claimed, the
+    materials (by upload) and the evidence checklist."""
+    cs = round_criteria(app.round)
+    figures, scores, bonus = app.figures or {}, app.self_assessment or {}, cs.bonus_map
+    return {"app": app, "org": app.organisation, "rnd": app.round, "cs": cs, "groups": field_groups(cs),
+            "figures": figures, "warnings": warnings_by_field(cs, figures), "figure_text": figure_text,
+            "name_of": name_of, "leaves": {leaf.id: leaf for leaf in cs.leaves},
+            "assessed": [(leaf, scores[leaf.id]) for leaf in cs.leaves if leaf.id in scores],
+            "claims": [bonus[b] for b in (app.bonus_claims or []) if b in bonus],
+            "materials": materials_of(app), "evidence": checklist(app)}

@@ -26,9 +26,9 @@ from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.messages import N_, msg
 from evaluator.rounds.models import Round
-from evaluator.rounds.service import round_criteria
+from evaluator.rounds.service import open_rounds, round_criteria
 from evaluator.validation import Pattern, Text
-from evaluator.workflow import KIND_NAMES, Phase, Status, kind_for_zone
+from evaluator.workflow import KIND_NAMES, Status, kind_for_zone
 
 
 def require_kind(rnd: Round, org: Organisation) -> None:
@@ -44,6 +44,11 @@ def diff(prefix: str, before: dict[str, Any], after: dict[str, Any]) -> dict[str
     """What changed between two mappings, as ``{"prefix.key": {"before": …, "after": …}}``."""
     return {f"{prefix}.{k}": {"before": before.get(k), "after": after.get(k)}
             for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)}
+
+
+def find_application(ident: int) -> Application | None:
+    """An application by id (None: there is none)."""
+    return db.session.get(Application, ident)
 
 
 def existing_application(rnd: Round, org_id: int) -> Application | None:
@@ -233,19 +238,19 @@ def region_choices(rnd: Round) -> tuple[list[tuple[str, str]], list[tuple[str, s
     return sorted({(r.city_code, r.city) for r in rows}), sorted({(r.county_code, r.county) for r in rows})
 
 
-def history_query(app: Application) -> Select:
+def history_events(app: Application) -> list[AuditEvent]:
     """The audit events of an application and of its materials (also deleted ones), newest first."""
     own = and_(AuditEvent.object_type == "application", AuditEvent.object_id == str(app.id))
     materials = and_(AuditEvent.object_type == "material",
                      AuditEvent.summary["application_id"].as_integer() == app.id)
-    return select(AuditEvent).where(or_(own, materials)).order_by(AuditEvent.id.desc())
+    query = select(AuditEvent).where(or_(own, materials)).order_by(AuditEvent.id.desc())
+    return list(db.session.scalars(query))
 
 
 def open_rounds_for(org: Organisation) -> list[Round]:
     """The rounds open for applications whose zone type is for this kind of organisation, the
     nearest submission deadline first (rounds without a deadline last)."""
-    rounds = db.session.scalars(select(Round).where(Round.phase == Phase.OPEN.value).order_by(Round.id)).all()
-    mine = [r for r in rounds if kind_for_zone(r.zone_type) == org.kind]
+    mine = [r for r in open_rounds() if kind_for_zone(r.zone_type) == org.kind]
     return sorted(mine, key=lambda r: (r.submission_deadline is None, r.submission_deadline or 0, r.id))
 
 

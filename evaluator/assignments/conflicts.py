@@ -10,6 +10,7 @@ from evaluator.applications.models import Application
 from evaluator.assignment import AssignmentProblem, conflict_matrices
 from evaluator.assignments.data import (
     ACTIVE,
+    active_reviewers_query,
     default_cap,
     load_applications,
     load_roster,
@@ -18,11 +19,13 @@ from evaluator.assignments.data import (
     section_ids,
 )
 from evaluator.assignments.models import Assignment, ConflictDeclaration
+from evaluator.assignments.report import reviewer_loads
+from evaluator.core.paging import count_rows
 from evaluator.extensions import db
 from evaluator.messages import N_, msg
 from evaluator.rounds.models import Round
 from evaluator.rounds.settings import settings_of
-from evaluator.workflow import AssignmentStatus, Role, Status
+from evaluator.workflow import AssignmentStatus, Status
 
 RULE_LABELS = {
     "region": N_("same region"),
@@ -88,20 +91,8 @@ def application_conflicts(rnd: Round, application_id: int) -> dict[int, list[str
 
 
 def active_load(rnd: Round, reviewer_id: int, kind: str) -> int:
-    """A reviewer's active assignments of a kind in the round."""
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Assignment)
-            .where(
-                Assignment.round_id == rnd.id,
-                Assignment.reviewer_id == reviewer_id,
-                Assignment.kind == kind,
-                Assignment.status == ACTIVE,
-            )
-        )
-        or 0
-    )
+    """A reviewer's active assignments of a kind in the round (``reviewer_loads``)."""
+    return reviewer_loads(rnd, kind, reviewer_id).get(reviewer_id, 0)
 
 
 def panel_rows(application_id: int, kind: str) -> list[Assignment]:
@@ -128,13 +119,7 @@ def round_cap(rnd: Round, kind: str) -> int:
         )
         or 0
     )
-    reviewers = (
-        db.session.scalar(
-            select(func.count()).select_from(User)
-            .where(User.role == Role.REVIEWER.value, User.active.is_(True))
-        )
-        or 0
-    )
+    reviewers = count_rows(active_reviewers_query())
     return default_cap(apps, panel_size(settings, kind), reviewers)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from evaluator.accounts.models import Organisation, User
 from evaluator.applications.models import Application
@@ -83,13 +83,24 @@ def load_applications(rnd: Round, ids: list[int] | None = None) -> Applications:
     return out
 
 
+def active_reviewers_query() -> Select:
+    """The select of the reviewers who may be assigned: the accounts of role reviewer still active."""
+    return select(User).where(User.role == Role.REVIEWER.value, User.active.is_(True))
+
+
+def active_reviewers() -> list[User]:
+    """The active reviewers by name (then id), as the office's pages offer them."""
+    return list(db.session.scalars(active_reviewers_query().order_by(User.display_name, User.id)))
+
+
 def load_roster(rnd: Round) -> Roster:
     """The active reviewers with their expertise restricted to the round's sections, by id."""
     sections = set(section_ids(rnd))
     out = Roster()
     query = (
-        select(User.id, User.home_region_code, User.affiliation, User.expertise, User.display_name)
-        .where(User.role == Role.REVIEWER.value, User.active.is_(True))
+        active_reviewers_query()
+        .with_only_columns(User.id, User.home_region_code, User.affiliation, User.expertise,
+                           User.display_name)
         .order_by(User.id)
     )
     for uid, region, affiliation, expertise, name in db.session.execute(query):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from evaluator.accounts.models import User
 from evaluator.applications.models import Application
@@ -30,6 +30,7 @@ from evaluator.assignments.data import (
     required_reason,
 )
 from evaluator.assignments.models import Assignment
+from evaluator.assignments.report import reviewer_loads
 from evaluator.audit import service as audit
 from evaluator.core.locking import lock_assignment
 from evaluator.errors import ServiceError
@@ -202,13 +203,7 @@ def reassign(actor: User, ended: Assignment) -> tuple[Assignment | None, str | N
         return None, None
     excluded = set(application_conflicts(rnd, ended.application_id)) | {a.reviewer_id for a in panel}
     roster = load_roster(rnd)
-    loads = dict(
-        db.session.execute(
-            select(Assignment.reviewer_id, func.count())
-            .where(Assignment.round_id == rnd.id, Assignment.kind == kind, Assignment.status == ACTIVE)
-            .group_by(Assignment.reviewer_id)
-        ).all()
-    )
+    loads = reviewer_loads(rnd, kind)
     cap = round_cap(rnd, kind)
     expertise = dict(zip(roster.ids, roster.expertise, strict=True))
     have = set().union(*(expertise.get(a.reviewer_id, set()) for a in panel if a.status == ACTIVE))

@@ -19,6 +19,7 @@ from evaluator.extensions import db
 from evaluator.messages import msg
 from evaluator.rounds.models import Round
 from evaluator.rounds.service import round_criteria
+from evaluator.rounds.settings import settings_of
 from evaluator.workflow import Phase, Role, Status
 
 PROFILE_PHASES = (Phase.OPEN.value, Phase.REVIEW.value)
@@ -131,6 +132,19 @@ def declarable_applications(rnd: Round, user: User) -> list[tuple[int, str, str]
         .order_by(Organisation.name)
     )
     return [(i, n, c) for i, n, c in rows if i not in declared]
+
+
+def conflict_choices(rnd: Round, user: User) -> list[tuple[int, str, str]]:
+    """The round's applications the reviewer may pick to declare a conflict with (of the
+    ``declarable_applications``). Never one they are assigned to (they recuse from it instead); in a
+    blind round never one they ever were, so the list does not pair the application they score
+    (shown by its id only) with its name."""
+    query = select(Assignment.application_id).where(Assignment.reviewer_id == user.id,
+                                                    Assignment.round_id == rnd.id)
+    if not settings_of(rnd).blind:
+        query = query.where(Assignment.status == ACTIVE)
+    assigned = set(db.session.scalars(query))
+    return [row for row in declarable_applications(rnd, user) if row[0] not in assigned]
 
 
 DECLARE_PHASES = (Phase.OPEN.value, Phase.REVIEW.value)

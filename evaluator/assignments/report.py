@@ -1,17 +1,20 @@
 """What the assignment pages and the automatic run's report read: loads, section coverage of the
-panels as they are, and the filtered list of assignments."""
+panels as they are, the applications to staff with their panels, and the filtered list of
+assignments."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
+from evaluator.applications.models import Application
 from evaluator.assignments.data import ACTIVE, Roster, load_roster, section_ids
 from evaluator.assignments.models import Assignment
 from evaluator.extensions import db
 from evaluator.rounds.models import Round
+from evaluator.workflow import Status
 
 
 def coverage_report(rnd: Round, kind: str, per_application: int, roster: Roster | None = None) -> dict:
@@ -32,11 +35,10 @@ def coverage_report(rnd: Round, kind: str, per_application: int, roster: Roster 
     )
     cover: dict[int, int] = defaultdict(int)
     size: dict[int, int] = defaultdict(int)
-    load: dict[int, int] = dict.fromkeys(roster.ids, 0)
     for app_id, rev_id in rows:
         cover[app_id] |= masks.get(rev_id, 0)
         size[app_id] += 1
-        load[rev_id] = load.get(rev_id, 0) + 1
+    load = dict.fromkeys(roster.ids, 0) | reviewer_loads(rnd, kind)
     staffed = [a for a, n in size.items() if n >= per_application]
     bits = np.array([cover[a] for a in staffed], np.int64)
     per_section = []
@@ -61,8 +63,9 @@ def coverage_report(rnd: Round, kind: str, per_application: int, roster: Roster 
     }
 
 
-def reviewer_loads(rnd: Round, kind: str | None = None) -> dict[int, int]:
-    """Each reviewer's number of active assignments in the round (of a kind, or of every kind)."""
+def reviewer_loads(rnd: Round, kind: str | None = None, reviewer_id: int | None = None) -> dict[int, int]:
+    """Each reviewer's load: the number of active assignments in the round (of a kind, or of every
+    kind), by reviewer id (absent: none); only one reviewer's with ``reviewer_id``."""
     query = (
         select(Assignment.reviewer_id, func.count())
         .where(Assignment.round_id == rnd.id, Assignment.status == ACTIVE)
@@ -70,7 +73,28 @@ def reviewer_loads(rnd: Round, kind: str | None = None) -> dict[int, int]:
     )
     if kind:
         query = query.where(Assignment.kind == kind)
+    if reviewer_id is not None:
+        query = query.where(Assignment.reviewer_id == reviewer_id)
     return {r: n for r, n in db.session.execute(query)}
+
+
+def in_review_query(rnd: Round) -> Select:
+    """The round's applications under review, by id: those panels are made for."""
+    return (select(Application)
+            .where(Application.round_id == rnd.id, Application.status == Status.UNDER_REVIEW.value)
+            .order_by(Application.id))
+
+
+def active_panels(application_ids: list[int], kind: str) -> dict[int, list[Assignment]]:
+    """The active assignments of a kind of each application, by application id (in id order)."""
+    panels: dict[int, list[Assignment]] = {a: [] for a in application_ids}
+    if application_ids:
+        query = select(Assignment).where(
+            Assignment.application_id.in_(list(panels)), Assignment.kind == kind, Assignment.status == ACTIVE
+        )
+        for row in db.session.scalars(query.order_by(Assignment.id)):
+            panels[row.application_id].append(row)
+    return panels
 
 
 def assignments_query(

@@ -23,6 +23,7 @@ from evaluator.assignments.data import (
     ACTIVE,
     Applications,
     Roster,
+    active_reviewers,
     check_kind,
     default_cap,
     load_applications,
@@ -33,7 +34,13 @@ from evaluator.assignments.data import (
     section_ids,
 )
 from evaluator.assignments.models import Assignment, ConflictDeclaration
-from evaluator.assignments.report import assignments_query, coverage_report, reviewer_loads
+from evaluator.assignments.report import (
+    active_panels,
+    assignments_query,
+    coverage_report,
+    in_review_query,
+    reviewer_loads,
+)
 from evaluator.audit import service as audit
 from evaluator.core.db import utcnow
 from evaluator.extensions import db
@@ -44,10 +51,13 @@ from evaluator.workflow import AssignmentKind, AssignmentSource
 __all__ = [
     "Applications",
     "Roster",
+    "active_panels",
+    "active_reviewers",
     "assignments_query",
     "auto_assign",
     "check_kind",
     "coverage_report",
+    "in_review_query",
     "load_applications",
     "load_roster",
     "panel_size",
@@ -55,10 +65,9 @@ __all__ = [
 ]
 
 
-def _pairs(rnd: Round, kind: str) -> tuple[dict[int, int], dict[int, list[int]], set[tuple[int, int]]]:
-    """(active panel size by application, active reviewers' loads, every existing pair) of a kind."""
+def _pairs(rnd: Round, kind: str) -> tuple[dict[int, int], set[tuple[int, int]]]:
+    """(active panel size by application, every existing pair) of a kind."""
     panel: dict[int, int] = defaultdict(int)
-    loads: dict[int, int] = defaultdict(int)
     taken: set[tuple[int, int]] = set()
     rows = db.session.execute(
         select(Assignment.application_id, Assignment.reviewer_id, Assignment.status).where(
@@ -69,8 +78,7 @@ def _pairs(rnd: Round, kind: str) -> tuple[dict[int, int], dict[int, list[int]],
         taken.add((app_id, rev_id))
         if status == ACTIVE:
             panel[app_id] += 1
-            loads[rev_id] += 1
-    return panel, loads, taken  # type: ignore[return-value]
+    return panel, taken
 
 
 def auto_assign(
@@ -89,7 +97,8 @@ def auto_assign(
     check_kind(settings, kind)
     need_r = per_application or panel_size(settings, kind)
     apps, roster = load_applications(rnd), load_roster(rnd)
-    panel, loads, taken = _pairs(rnd, kind)
+    panel, taken = _pairs(rnd, kind)
+    loads = reviewer_loads(rnd, kind)
     cap = max_load or settings.max_load or default_cap(len(apps.ids), need_r, len(roster.ids))
     declared = _declared(rnd, settings)
     held = np.array([loads.get(r, 0) for r in roster.ids], np.int64)

@@ -13,14 +13,12 @@ from typing import Any
 
 from flask import request
 from flask_babel import gettext
-from sqlalchemy import select
 
-from evaluator.accounts.models import User
+from evaluator.accounts.service import user_by_username, users_by_id
 from evaluator.audit import service as audit
 from evaluator.audit.labels import ACTION_LABELS, action_label, changes, is_change, summary_label
-from evaluator.core.paging import count_rows
+from evaluator.core.paging import page_rows
 from evaluator.errors import ServiceError
-from evaluator.extensions import db
 from evaluator.i18n import localise
 from evaluator.messages import N_, msg
 from evaluator.web.blueprints import office as bp
@@ -59,11 +57,11 @@ def _actor(errors: FormErrors) -> int | None:
     value = _text("actor", 80, errors)
     if value is None:
         return None
-    ident = db.session.scalar(select(User.id).where(User.username == value))
-    if ident is None:
+    user = user_by_username(value)
+    if user is None:
         errors["actor"] = [msg("No account has this username.")]
         return -1  # matches nothing
-    return ident
+    return user.id
 
 
 def filters(errors: FormErrors) -> dict[str, Any]:
@@ -113,15 +111,10 @@ def audit_log():
         errors.message = str(localise(msg("Some entries need correcting: see the messages beside the "
                                           "fields.")))
     report = audit.verify_chain(anchor)
-    page = page_number()
-    total = count_rows(query)
-    pages = max(1, -(-total // PAGE_SIZE))
-    events = list(db.session.scalars(query.offset((min(page, pages) - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
-    actor_ids = {e.actor_id for e in events if e.actor_id is not None}
-    actors = ({u.id: u for u in db.session.scalars(select(User).where(User.id.in_(actor_ids)))}
-              if actor_ids else {})
-    return render_form("audit/index.html", errors, report=report, events=events, actors=actors,
-                       page=min(page, pages), pages=pages, total=total, action_label=action_label,
+    events, total, page = page_rows(query, page_number(), PAGE_SIZE)
+    actors = users_by_id({e.actor_id for e in events if e.actor_id is not None})
+    return render_form("audit/index.html", errors, report=report, events=events, actors=actors, page=page,
+                       pages=max(1, -(-total // PAGE_SIZE)), total=total, action_label=action_label,
                        summary_text=summary_text,
                        object_choices=[(t, gettext(n)) for t, n in OBJECT_TYPES.items()],
                        object_label=lambda t: gettext(OBJECT_TYPES[t]) if t in OBJECT_TYPES else t,

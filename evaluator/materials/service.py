@@ -347,6 +347,12 @@ def _file_entry(material: Material) -> dict[str, Any]:
     return {"id": material.id, "filename": material.filename, "indicator_id": material.indicator_id}
 
 
+def materials_of(application: Application) -> list[Material]:
+    """An application's materials, in the order they were uploaded."""
+    return list(db.session.scalars(select(Material).where(Material.application_id == application.id)
+                                   .order_by(Material.id)))
+
+
 def checklist(application: Application) -> dict[str, Any]:
     """For every leaf indicator: its required material kinds, which are present (and in which files).
 
@@ -355,8 +361,7 @@ def checklist(application: Application) -> dict[str, Any]:
     """
     cs = round_criteria(application.round)
     names = {m.key: m for m in cs.materials}
-    materials = db.session.scalars(select(Material).where(Material.application_id == application.id)
-                                   .order_by(Material.id)).all()
+    materials = materials_of(application)
     indicators: list[dict[str, Any]] = []
     missing: list[dict[str, Any]] = []
     required = present = 0

@@ -15,8 +15,10 @@ from evaluator.extensions import db
 from evaluator.messages import msg
 from evaluator.results.models import ResultSnapshot
 from evaluator.results.service import arrays_of, compared, latest_or_404, line_of, num
+from evaluator.results.stats import disagrees
 from evaluator.rounds.models import Round
 from evaluator.rounds.service import round_criteria
+from evaluator.rounds.settings import ReviewSettings
 
 
 def snapshot_info(snapshot: ResultSnapshot) -> dict[str, Any]:
@@ -51,7 +53,7 @@ def breakdown(app: Application) -> dict[str, Any]:
     cal_leaf, raw_leaf = compared(a, snapshot.summary, "leaf_points")
     cal_sec, raw_sec = compared(a, snapshot.summary, "sections")
     cal_total, raw_total = compared(a, snapshot.summary, "total")
-    spread = float(snapshot.settings.get("disagreement_spread", 0.3))
+    spread = float(snapshot.settings.get("disagreement_spread", ReviewSettings.disagreement_spread))
     total = a["total"][i]
     expert_of = {leaf.id: k for k, leaf in enumerate(cs.expert_leaves)}
     indicators = []
@@ -72,7 +74,7 @@ def breakdown(app: Application) -> dict[str, Any]:
                 "uncalibrated_points": num(raw_leaf[i, j]),
                 "contribution": num(points / total) if total and not np.isnan(total) else None,
                 "spread": num(gap),
-                "disagreement": bool(k is not None and gap > spread * leaf.points + 1e-9),
+                "disagreement": bool(k is not None and disagrees(gap, spread, leaf.points)),
             }
         )
     medians = snapshot.summary.get("section_medians") or [None] * len(cs.indicators)

@@ -7,7 +7,7 @@ into one buffer and read with ``np.frombuffer``.
 
 What counts:
 
-- applications whose status is ``under_review`` or a later one (``REVIEWED_STATUSES``);
+- applications whose status is ``under_review`` or a later one (``workflow.REVIEWED_STATUSES``);
 - reviews ``submitted`` of assignments still ``active``; with the round's on-site group, a
   materials review gives the indicators not checked on site and an inspection the ones checked
   on site (``criteria.scope.expert_scope``), a value outside the reviewer's scope is ignored;
@@ -38,17 +38,8 @@ from evaluator.messages import msg
 from evaluator.reviews.models import Review
 from evaluator.rounds.models import Round
 from evaluator.scoring.encoded import EncodedApplications, EncodedClaims, EncodedReviews, flag_names
-from evaluator.workflow import AssignmentKind, AssignmentStatus, ReviewStatus, Status
+from evaluator.workflow import REVIEWED_STATUSES, AssignmentKind, AssignmentStatus, ReviewStatus
 
-REVIEWED_STATUSES = (
-    Status.UNDER_REVIEW,
-    Status.SCORED,
-    Status.SHORTLISTED,
-    Status.NOT_SHORTLISTED,
-    Status.RECOGNISED,
-    Status.REJECTED,
-)
-"""The statuses of the applications a round's results cover (in review and later)."""
 KINDS = (AssignmentKind.MATERIALS.value, AssignmentKind.ON_SITE.value)
 """Reviewing groups by position: ``EncodedReviews.scope`` indexes this."""
 

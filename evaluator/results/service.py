@@ -117,7 +117,8 @@ def compute(actor: User, rnd: Round) -> ResultSnapshot:
         "section_medians": results_stats.section_medians(result),
         "reviewers": results_stats.reviewer_stats(result, agg.calibration_min_scores),
         "disagreements": disagreeing,
-        "disagreement_count": int(np.count_nonzero(gap > settings.disagreement_spread * _maxima(cs) + 1e-9)),
+        "disagreement_count": int(np.count_nonzero(
+            results_stats.disagrees(gap, settings.disagreement_spread, _maxima(cs)))),
         "stability": STABILITY,
     }
     snapshot = ResultSnapshot(

@@ -34,6 +34,14 @@ def _maxima(result: RoundResult) -> np.ndarray:
     return np.array([leaf.points for leaf in result.criteria.expert_leaves], dtype=float)
 
 
+def disagrees(spread: np.ndarray | float, share: float, points: np.ndarray | float) -> np.ndarray:
+    """Where reviewers disagree: their highest and lowest scores of an indicator (``spread``) differ
+    by more than ``share`` (the round's ``disagreement_spread``) of its points; a spread without
+    scores (NaN) never does. The one rule of the results' flags, list and count."""
+    with np.errstate(invalid="ignore"):
+        return np.greater(spread, share * np.asarray(points, dtype=float) + TOLERANCE)
+
+
 def spreads(result: RoundResult) -> np.ndarray:
     """Per application and expert indicator: highest minus lowest score (NaN without scores)."""
     rv = result.reviews
@@ -57,8 +65,7 @@ def disagreements(result: RoundResult, spread: float) -> tuple[np.ndarray, np.nd
     """
     gap = spreads(result)
     maxima = _maxima(result)
-    with np.errstate(invalid="ignore"):
-        flagged = gap > spread * maxima[None, :] + TOLERANCE
+    flagged = disagrees(gap, spread, maxima[None, :])
     app_flag = flagged.any(axis=1) if flagged.size else np.zeros(len(result.ids), dtype=bool)
     items: list[dict] = []
     where = np.argwhere(flagged)[:MAX_LISTED]

@@ -38,7 +38,7 @@ from evaluator.criteria.model import CriteriaSet, Indicator
 from evaluator.criteria.scope import expert_scope
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
-from evaluator.messages import msg
+from evaluator.messages import Message, msg
 from evaluator.reviews.models import Review
 from evaluator.rounds.models import Round
 from evaluator.rounds.service import round_criteria
@@ -251,14 +251,23 @@ def _changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, A
             for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)}
 
 
-def check_open(assignment: Assignment, rnd: Round) -> None:
-    """409 unless the round is in review and the assignment is active."""
+def closed_reason(assignment: Assignment, rnd: Round) -> Message | None:
+    """Why the assignment's review can no longer change — the round is not in review, or the
+    assignment is no longer active — or None while it may (the one rule of the API and the page)."""
     if rnd.phase not in REVIEW_PHASES:
-        raise ServiceError(409, msg("Round '%(title)s' is in phase '%(phase)s': scores change only "
-                                    "while it is in review.", title=rnd.title, phase=rnd.phase))
+        return msg("Round '%(title)s' is in phase '%(phase)s': scores change only while it is in review.",
+                   title=rnd.title, phase=rnd.phase)
     if assignment.status != AssignmentStatus.ACTIVE:
-        raise ServiceError(409, msg("This assignment is %(status)s: its review can no longer change.",
-                                    status=assignment.status))
+        return msg("This assignment is %(status)s: its review can no longer change.",
+                   status=assignment.status)
+    return None
+
+
+def check_open(assignment: Assignment, rnd: Round) -> None:
+    """409 unless the review may still change (``closed_reason``)."""
+    reason = closed_reason(assignment, rnd)
+    if reason is not None:
+        raise ServiceError(409, reason)
 
 
 def save_review(actor: User, assignment: Assignment, data: Any,

@@ -13,6 +13,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from evaluator.accounts.models import User
 from evaluator.audit import service as audit
 from evaluator.core.db import as_aware
@@ -84,6 +86,14 @@ def new_round_errors(data: Mapping[str, Any]) -> dict[str, list]:
             **deadline_errors(*(data.get(k) for k in DEADLINES))}
 
 
+def check_deadlines(dates: Mapping[str, Any]) -> None:
+    """422 naming the fields, unless a round's opening, submission and review deadlines (``DEADLINES``;
+    absent: not set) are in order (``deadline_errors``)."""
+    errors = deadline_errors(*(dates.get(k) for k in DEADLINES))
+    if errors:
+        raise ServiceError(422, msg(NOT_IN_ORDER), errors)
+
+
 def round_criteria_of(set_id: str | None, text: str | None) -> CriteriaSet:
     """The criteria set a round freezes in: a bundled set by id, or an uploaded file's text.
 
@@ -119,7 +129,9 @@ def _criteria_columns(cs: CriteriaSet) -> dict[str, Any]:
 
 
 def create_round(actor: User, title: str, cs: CriteriaSet, **deadlines: datetime | int | None) -> Round:
-    """A new round in draft, with the criteria set's content and hash stored in it."""
+    """A new round in draft, with the criteria set's content and hash stored in it; 422 when its dates
+    are not in order (``check_deadlines``)."""
+    check_deadlines(deadlines)
     rnd = Round(title=title, phase=Phase.DRAFT, **_criteria_columns(cs),
                 **{k: v for k, v in deadlines.items() if v is not None})
     db.session.add(rnd)
@@ -161,9 +173,7 @@ def update_round(actor: User, rnd: Round, changes: Mapping[str, Any],
         after.pop("title", None)
     if after.get("notice_days") is None:
         after.pop("notice_days", None)
-    errors = deadline_errors(*(after.get(k, getattr(rnd, k)) for k in DEADLINES))
-    if errors:
-        raise ServiceError(422, msg(NOT_IN_ORDER), errors)
+    check_deadlines({k: after.get(k, getattr(rnd, k)) for k in DEADLINES})
     cs = changes.get("criteria")
     if cs is not None and cs.sha256 != rnd.criteria_sha256:
         after.update(_criteria_columns(cs))
@@ -176,6 +186,24 @@ def update_round(actor: User, rnd: Round, changes: Mapping[str, Any],
     db.session.flush()
     audit.record(actor, "round.updated", "round", rnd.id, {"changed": changed})
     return rnd
+
+
+def rounds_newest_first(past_preparation: bool = False) -> list[Round]:
+    """Every round (or only those past preparation), the newest first."""
+    query = select(Round).order_by(Round.id.desc())
+    if past_preparation:
+        query = query.where(Round.phase != Phase.DRAFT.value)
+    return list(db.session.scalars(query))
+
+
+def open_rounds() -> list[Round]:
+    """The rounds open for applications, the oldest first."""
+    return list(db.session.scalars(select(Round).where(Round.phase == Phase.OPEN.value).order_by(Round.id)))
+
+
+def find_round(ident: int) -> Round | None:
+    """A round by id (None: there is none)."""
+    return db.session.get(Round, ident)
 
 
 _FROZEN: dict[str, CriteriaSet] = {}  # by the content's hash, written with the content

@@ -34,6 +34,7 @@ from evaluator.vetting.service import (
     check_at_level,
     in_scope,
     lock_for_act,
+    queue_query,
     reached_city,
     record_check,
     region_condition,
@@ -42,6 +43,8 @@ from evaluator.vetting.service import (
 from evaluator.workflow import MOVES, OrgKind, RegionAct, RegionLevel, Status
 
 MAX_RANKING = 10_000
+RANKABLE = tuple(dict.fromkeys(s for move in ("recommend", "unrecommend") for s in MOVES[move].sources))
+"""The statuses of an application the city may rank: recommend it, or take it off its ranking."""
 
 
 def city_of(actor: User) -> str:
@@ -64,6 +67,13 @@ def quota_status(actor: User, rnd: Round) -> dict[str, Any]:
     return {"round_id": rnd.id, "city_code": city, "kind": quota.kind, "value": quota.value,
             "applications": reached, "limit": limit, "used": used, "remaining": max(0, limit - used),
             "city_step": settings.city_step, "county_step": settings.county_step}
+
+
+def rankable(actor: User, rnd: Round, limit: int = MAX_RANKING) -> list[Application]:
+    """The city's applications that may be ranked (``RANKABLE``), recommended (by rank) first, then
+    the others; at most ``limit``."""
+    query = queue_query(actor, rnd).where(Application.status.in_([s.value for s in RANKABLE]))
+    return list(db.session.scalars(query.limit(limit)))
 
 
 def recommend(actor: User, rnd: Round, city_code: str, application_ids: Sequence[int]) -> list[Application]:

@@ -33,12 +33,12 @@ from evaluator.rounds.models import Round
 from evaluator.rounds.settings import ReviewSettings, settings_of
 from evaluator.validation import text_problem
 from evaluator.vetting.models import RegionCheck
-from evaluator.workflow import OrgKind, RegionAct, RegionLevel, Status
+from evaluator.workflow import REVIEWED_STATUSES, OrgKind, RegionAct, RegionLevel, Status
 
 MAX_NOTE = 2000
-LATER = (Status.UNDER_REVIEW, Status.SCORED, Status.SHORTLISTED, Status.NOT_SHORTLISTED,
-         Status.RECOGNISED, Status.REJECTED)
-"""Statuses after the region steps: such an application reached the province."""
+ACTS = {RegionLevel.COUNTY: (RegionAct.ENDORSE, RegionAct.RETURN, RegionAct.DECLINE),
+        RegionLevel.CITY: (RegionAct.CHECK, RegionAct.RETURN, RegionAct.DECLINE)}
+"""Each level's acts on one application (the city also ranks them: ``vetting.quota``)."""
 
 _STEP_OFF = {
     RegionLevel.COUNTY: N_("The county step is switched off in round '%(title)s': the county office does not "
@@ -85,7 +85,7 @@ def city_declined() -> Any:
 def reached_city(settings: ReviewSettings) -> Any:
     """The SQL condition of an application that reached its city office (the quota counts these)."""
     return or_(Application.status.in_([Status.ENDORSED.value, Status.RECOMMENDED.value,
-                                       *(s.value for s in LATER)]),
+                                       *(s.value for s in REVIEWED_STATUSES)]),
                and_(Application.status == Status.SUBMITTED.value, county_passes(settings)),
                and_(Application.status == Status.DECLINED.value, city_declined()))
 
@@ -188,6 +188,41 @@ def check_at_level(app: Application, settings: ReviewSettings, level: str) -> No
         raise ServiceError(409, msg(_NOT_AT_CITY))
 
 
+def act_moves(level: str, act: str, status: str) -> tuple[str, ...]:
+    """The procedure's moves (``workflow.MOVES``) an act needs allowed on an application in this
+    status, in the order the act checks them: the act's own move; for the city's check, recommending
+    (or taking off the ranking) — it checks while the application can still be ranked; for a county's
+    return or decline, endorsing too — the county acts only before it endorsed."""
+    if act == RegionAct.CHECK:
+        return ("unrecommend" if status == Status.RECOMMENDED.value else "recommend",)
+    if level == RegionLevel.COUNTY and act != RegionAct.ENDORSE and status != Status.SUBMITTED.value:
+        return ("endorse", act)
+    return (act,)
+
+
+def allowed_acts(actor: User, app: Application, settings: ReviewSettings | None = None) -> tuple[str, ...]:
+    """The acts the office may take on the application now: those its acts would not refuse (the
+    application in its scope, its level's step on, the application at its step, the moves the act
+    needs allowed by the round's phase and the status). The pages offer these."""
+    level = actor.region_level or ""
+    settings = settings or settings_of(app.round)
+    if level not in ACTS or not in_scope(actor, app) or not getattr(settings, f"{level}_step"):
+        return ()
+    try:
+        check_at_level(app, settings, level)
+    except ServiceError:
+        return ()
+    allowed_now = []
+    for act in ACTS[level]:
+        try:
+            for move in act_moves(level, act, app.status):
+                check_move(move, app, app.round)
+        except ServiceError:
+            continue
+        allowed_now.append(act)
+    return tuple(allowed_now)
+
+
 def record_check(actor: User, app: Application, level: str, action: str, note: str | None = None,
                  passed: bool | None = None) -> RegionCheck:
     """Add the act's RegionCheck row (flushes); ``level`` a RegionLevel, ``action`` a RegionAct."""
@@ -203,7 +238,8 @@ def endorse(actor: User, app: Application, note: Any = None) -> Application:
     app, settings = lock_for_act(actor, app, RegionLevel.COUNTY)
     check_at_level(app, settings, RegionLevel.COUNTY)
     text = clean_note(note, required=False, field="note")
-    check_move("endorse", app, app.round)
+    for move in act_moves(RegionLevel.COUNTY, RegionAct.ENDORSE, app.status):
+        check_move(move, app, app.round)
     record_check(actor, app, RegionLevel.COUNTY, RegionAct.ENDORSE, text)
     return move_application(actor, app, "endorse", level=RegionLevel.COUNTY.value, note=text)
 
@@ -213,10 +249,11 @@ def _send_back(actor: User, app: Application, action: str, reason: Any) -> Appli
     level = actor.region_level or ""
     app, settings = lock_for_act(actor, app, level)
     check_at_level(app, settings, level)
-    if level == RegionLevel.COUNTY and app.status != Status.SUBMITTED.value:
-        check_move("endorse", app, app.round)  # the county acts only before it endorsed
+    *before, last = act_moves(level, action, app.status)
+    for move in before:  # the county acts only before it endorsed: refused before the reason is read
+        check_move(move, app, app.round)
     text = clean_note(reason, required=True)
-    check_move(action, app, app.round)
+    check_move(last, app, app.round)
     record_check(actor, app, level, action, text)
     app.office_note = text
     app.city_rank = None
@@ -238,7 +275,8 @@ def check(actor: User, app: Application, passed: bool, note: Any = None) -> Regi
     app, settings = lock_for_act(actor, app, RegionLevel.CITY)
     check_at_level(app, settings, RegionLevel.CITY)
     # While it can still be recommended (or unrecommended): the same refusals as those acts.
-    check_move("unrecommend" if app.status == Status.RECOMMENDED.value else "recommend", app, app.round)
+    for move in act_moves(RegionLevel.CITY, RegionAct.CHECK, app.status):
+        check_move(move, app, app.round)
     text = clean_note(note, required=not passed, field="note")
     row = record_check(actor, app, RegionLevel.CITY, RegionAct.CHECK, text, passed=bool(passed))
     audit.record(actor, "application.checked", "application", app.id,

@@ -132,16 +132,29 @@ def load_form(schema: Schema, data: Mapping[str, Any] | None = None) -> dict[str
         raise ServiceError(422, msg(FORM_NOT_VALID), exc.messages) from None
 
 
+def discard_writes() -> None:
+    """Roll back what the request wrote so far (nothing of it is committed); every row is read again
+    from the database when next used."""
+    db.session.rollback()
+
+
+def refused(exc: ServiceError) -> None:
+    """A service's refusal caught by a page: raised again when it is the channel's error page (5xx,
+    401, 403, 404), else what the request wrote so far is rolled back (``discard_writes``)."""
+    if exc.status >= 500 or exc.status in (401, 403, 404):
+        raise exc
+    discard_writes()
+
+
 @contextmanager
 def form_errors() -> Iterator[FormErrors]:
-    """Collect a service's refusal (4xx) inside the block as form errors instead of an error page."""
+    """Collect a service's refusal (4xx) inside the block as form errors instead of an error page.
+    The request's writes are rolled back: the page shows the rows as the database has them."""
     errors = FormErrors()
     try:
         yield errors
     except ServiceError as exc:
-        if exc.status >= 500 or exc.status in (401, 403, 404):
-            raise
-        db.session.rollback()
+        refused(exc)
         errors.update(flatten(exc.errors or {}))
         errors.message = str(localise(exc.message))
 

@@ -5,13 +5,10 @@ from __future__ import annotations
 from flask import request
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
 
-from evaluator.accounts.models import User
-from evaluator.accounts.service import revoke_token
+from evaluator.accounts.service import revoke_token, user_by_username
 from evaluator.audit import service as audit
 from evaluator.errors import ServiceError
-from evaluator.extensions import db
 from evaluator.messages import msg
 from evaluator.validation import Text, UtcDateTime
 from evaluator.web.parsing import Blueprint
@@ -42,7 +39,7 @@ class TokenSchema(Schema):
 @blp.response(201, TokenSchema)
 def login(body):
     """Exchange a username and password for a bearer token."""
-    user = db.session.scalar(select(User).where(User.username == body["username"]))
+    user = user_by_username(body["username"])
     if not check_password(user, body["password"]) or not user.active:
         raise ServiceError(401, msg("Wrong username or password."))
     token, record = issue_token(user)

@@ -12,14 +12,11 @@ from urllib.parse import urlsplit
 from flask import current_app, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
 
 from evaluator.accounts import service as accounts
 from evaluator.accounts import sessions
-from evaluator.accounts.models import User
 from evaluator.accounts.service import PASSWORD_LENGTH
 from evaluator.errors import ServiceError
-from evaluator.extensions import db
 from evaluator.i18n import LANGUAGES
 from evaluator.messages import msg
 from evaluator.validation import Text
@@ -70,7 +67,7 @@ def sign_in_post():
     """Check the credentials and start a new session."""
     with form_errors() as errors:
         data = load_form(SignInSchema())
-        user = db.session.scalar(select(User).where(User.username == data["username"]))
+        user = accounts.user_by_username(data["username"])
         if not accounts.check_password(user, data["password"]) or not user.active:
             raise ServiceError(422, msg("Wrong username or password."))
         token = sessions.start_session(user, int(current_app.config["SESSION_HOURS"]))

@@ -13,10 +13,9 @@ from typing import Any
 from flask import redirect, render_template, request, url_for
 
 from evaluator.accounts import service as accounts
-from evaluator.accounts.models import Organisation, User
+from evaluator.accounts.models import User
 from evaluator.accounts.schemas import OrganisationSchema, UserSchema
-from evaluator.core.paging import count_rows
-from evaluator.extensions import db
+from evaluator.core.paging import page_rows
 from evaluator.messages import N_
 from evaluator.validation import QueryId
 from evaluator.web.blueprints import office as bp
@@ -47,10 +46,8 @@ MAX_CHOICES = 2000
 
 
 def _paged(query, page: int) -> tuple[list, int, int]:
-    total = count_rows(query)
-    pages = max(1, -(-total // PAGE_SIZE))
-    rows = list(db.session.scalars(query.offset((min(page, pages) - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
-    return rows, total, pages
+    rows, total, _ = page_rows(query, page, PAGE_SIZE)
+    return rows, total, max(1, -(-total // PAGE_SIZE))
 
 
 def _filled(source: Any) -> dict[str, str]:
@@ -79,8 +76,7 @@ def accounts_list():
 
 
 def _organisation_choices(search: str | None) -> list[tuple[int, str]]:
-    query = accounts.organisations_query(search).order_by(None).order_by(Organisation.name)
-    return [(o.id, f"{o.name}（{o.county}）") for o in db.session.scalars(query.limit(MAX_CHOICES))]
+    return [(o.id, f"{o.name}（{o.county}）") for o in accounts.organisation_choices(search, MAX_CHOICES)]
 
 
 @bp.route("/accounts/users/new", methods=["GET", "POST"])
@@ -132,8 +128,7 @@ def organisation_new():
 
 
 def _user_page(user: User, errors: FormErrors | None = None):
-    organisation = db.session.get(Organisation, user.organisation_id) if user.organisation_id else None
-    return render_form("accounts/user.html", errors, user=user, organisation=organisation)
+    return render_form("accounts/user.html", errors, user=user, organisation=user.organisation)
 
 
 @bp.route("/accounts/users/<int:user_id>")

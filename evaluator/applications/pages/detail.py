@@ -8,19 +8,15 @@ from typing import Any
 
 from flask import render_template
 from flask_babel import gettext
-from sqlalchemy import select
 
-from evaluator.accounts.models import User
+from evaluator.accounts.service import users_by_id
 from evaluator.applications import service
-from evaluator.applications.display import field_groups, figure_text, name_of, warnings_by_field
-from evaluator.applications.models import Application, Material
+from evaluator.applications.display import figure_text, name_of, office_view
+from evaluator.applications.models import Application
 from evaluator.audit.labels import action_label, changes, summary_label
 from evaluator.audit.models import AuditEvent
 from evaluator.criteria.model import CriteriaSet
-from evaluator.extensions import db
 from evaluator.formatting import label
-from evaluator.materials.service import checklist
-from evaluator.rounds.service import round_criteria
 from evaluator.web.blueprints import office as bp
 from evaluator.web.pages import get_or_404, page_user
 
@@ -60,10 +56,9 @@ def _plain(value: Any) -> str:
 
 def history(app: Application, cs: CriteriaSet) -> list[dict[str, Any]]:
     """The application's audit events and its materials' events, newest first, in words."""
-    events = list(db.session.scalars(service.history_query(app)))
-    actor_ids = {e.actor_id for e in events if e.actor_id is not None}
-    names = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(actor_ids))).all()
-                 ) if actor_ids else {}
+    events = service.history_events(app)
+    actors = users_by_id({e.actor_id for e in events if e.actor_id is not None})
+    names = {ident: user.display_name for ident, user in actors.items()}
     return [{"id": e.id, "at": e.at, "actor": names.get(e.actor_id), "action": action_label(e.action),
              "changes": change_rows(cs, e)} for e in events]
 
@@ -74,13 +69,5 @@ def application(application_id: int):
     page_user("dashboard.view")
     app = get_or_404(Application, application_id)
     page_user("application.view", app)
-    cs = round_criteria(app.round)
-    materials = list(db.session.scalars(select(Material).where(Material.application_id == app.id)
-                                        .order_by(Material.id)))
-    scores = app.self_assessment or {}
-    assessed = [(leaf, scores[leaf.id]) for leaf in cs.leaves if leaf.id in scores]
-    return render_template(
-        "applications/detail.html", app=app, org=app.organisation, rnd=app.round, cs=cs,
-        groups=field_groups(cs), figures=app.figures or {}, warnings=warnings_by_field(cs, app.figures or {}),
-        figure_text=figure_text, name_of=name_of, assessed=assessed, materials=materials,
-        leaves={leaf.id: leaf for leaf in cs.leaves}, evidence=checklist(app), history=history(app, cs))
+    shown = office_view(app)
+    return render_template("applications/detail.html", **shown, history=history(app, shown["cs"]))

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from flask import redirect, url_for
 
-from evaluator.accounts.models import Organisation
 from evaluator.applications import service
-from evaluator.extensions import db
 from evaluator.messages import N_
 from evaluator.rounds.models import Round
 from evaluator.web.blueprints import applicant as bp
@@ -15,7 +13,7 @@ from evaluator.web.pages import done, form_errors, get_or_404, page_user, render
 
 def _home(errors=None):
     user = page_user("application.create")
-    org = db.session.get(Organisation, user.organisation_id)
+    org = user.organisation
     mine = service.organisation_applications(org.id)
     by_round = {a.round_id: a for a in mine}
     return render_form("applications/home.html", errors, organisation=org,

@@ -11,29 +11,31 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, request, url_for
-from sqlalchemy import select
 from werkzeug.routing import BuildError
 
 from evaluator.applications import importer, intake
 from evaluator.applications.pages import import_pending
 from evaluator.errors import ServiceError
-from evaluator.extensions import db
 from evaluator.i18n import localise
 from evaluator.messages import msg
 from evaluator.rounds.models import Round
+from evaluator.rounds.service import find_round, open_rounds
 from evaluator.validation import MAX_ID
 from evaluator.web.blueprints import office as bp
 from evaluator.web.downloads import export_response
-from evaluator.web.pages import FormErrors, arg_id, get_or_404, page_user, render_form
-from evaluator.workflow import Phase
+from evaluator.web.pages import (
+    FormErrors,
+    arg_id,
+    discard_writes,
+    get_or_404,
+    page_user,
+    refused,
+    render_form,
+)
 
 FORMATS = ("xlsx", "csv")
 """The import template's formats, as the page offers them."""
 TEMPLATE = "applications/import.html"
-
-
-def _open_rounds() -> list[Round]:
-    return list(db.session.scalars(select(Round).where(Round.phase == Phase.OPEN.value).order_by(Round.id)))
 
 
 def _limits() -> dict[str, int]:
@@ -68,14 +70,14 @@ def application_link(application_id: int | None) -> str | None:
 def _round_from_form(errors: FormErrors) -> Round | None:
     raw = request.form.get("round_id", "").strip()
     ident = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 10 else 0
-    rnd = db.session.get(Round, ident) if 0 < ident <= MAX_ID else None
+    rnd = find_round(ident) if 0 < ident <= MAX_ID else None
     if rnd is None:
         errors["round_id"] = [msg("Choose the round to import into.")]
     return rnd
 
 
 def _page(errors: FormErrors | None = None, **context: Any):
-    rounds = _open_rounds()
+    rounds = open_rounds()
     context.setdefault("selected", request.values.get("round_id", type=int)
                        or (rounds[0].id if len(rounds) == 1 else None))
     return render_form(TEMPLATE, errors, rounds=rounds, limits=_limits(), formats=FORMATS,
@@ -85,9 +87,7 @@ def _page(errors: FormErrors | None = None, **context: Any):
 
 
 def _refused(exc: ServiceError, errors: FormErrors, **context: Any):
-    if exc.status >= 500 or exc.status in (401, 403, 404):
-        raise exc
-    db.session.rollback()
+    refused(exc)
     errors.message = str(localise(exc.message))
     return _page(errors, problems=problem_rows(exc.errors), **context)
 
@@ -147,7 +147,7 @@ def import_confirm():
         data = import_pending.take(actor, rnd, request.form.get("pending", ""))
         result = importer.run_import(actor, rnd, data, dry_run=False)
     except ServiceError as exc:
-        db.session.rollback()
+        discard_writes()
         import_pending.discard()
         return _refused(exc, errors, selected=round_id)
     import_pending.discard()

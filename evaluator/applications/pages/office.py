@@ -10,15 +10,14 @@ from __future__ import annotations
 import math
 
 from flask import abort, request
-from sqlalchemy import select
 
 from evaluator.applications import exports, service
 from evaluator.applications.display import name_of
 from evaluator.applications.models import Material
-from evaluator.core.paging import count_rows
-from evaluator.extensions import db
+from evaluator.core.paging import page_rows
 from evaluator.formatting import label
 from evaluator.rounds.models import Round
+from evaluator.rounds.service import rounds_newest_first
 from evaluator.web.blueprints import office as bp
 from evaluator.web.downloads import export_response, material_response
 from evaluator.web.pages import (
@@ -34,11 +33,6 @@ from evaluator.workflow import Phase, Status
 
 PAGE_SIZE = 50
 FILTERS = ("status", "city_code", "county_code", "category", "q", "sort")
-
-
-def rounds_newest_first() -> list[Round]:
-    """Every round, the newest first (the round select)."""
-    return list(db.session.scalars(select(Round).order_by(Round.id.desc())))
 
 
 def chosen_round(rounds: list[Round]) -> Round | None:
@@ -66,10 +60,7 @@ def applications():
     with form_errors() as errors:
         if rnd is not None:
             filters = read_filters()
-            query = service.list_query(actor, rnd, **filters)
-            total = count_rows(query)
-            page = min(page, max(1, math.ceil(total / PAGE_SIZE)))  # beyond the end: the last page
-            rows = list(db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+            rows, total, page = page_rows(service.list_query(actor, rnd, **filters), page, PAGE_SIZE)
             counts = service.material_counts([a.id for a in rows])
     cities, counties = service.region_choices(rnd) if rnd is not None else ([], [])
     category = service.category_field(rnd) if rnd is not None else None

@@ -8,17 +8,17 @@ import math
 
 from flask import abort, redirect, request, url_for
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
 
 from evaluator.accounts.models import User
+from evaluator.accounts.service import find_user
 from evaluator.applications.models import Application
 from evaluator.assignments import conflicts, manual, profile, service
 from evaluator.assignments.models import Assignment
-from evaluator.core.paging import count_rows
-from evaluator.extensions import db
+from evaluator.core.paging import page_rows
 from evaluator.i18n import localise
 from evaluator.messages import N_
 from evaluator.rounds.models import Round
+from evaluator.rounds.service import find_round
 from evaluator.rounds.settings import settings_of
 from evaluator.validation import MAX_ID, Text
 from evaluator.web.blueprints import office as bp
@@ -72,35 +72,11 @@ def _overview(rnd: Round, errors: FormErrors | None = None, report: dict | None 
         request.values.get("kind") if request.values.get("kind") in tuple(AssignmentKind)
         else AssignmentKind.MATERIALS.value
     )
-    query = (
-        select(Application)
-        .where(Application.round_id == rnd.id, Application.status == Status.UNDER_REVIEW.value)
-        .order_by(Application.id)
-    )
-    total = count_rows(query)
+    apps, total, page = page_rows(service.in_review_query(rnd), page_number(), PAGE_SIZE)
     pages = max(1, math.ceil(total / PAGE_SIZE))
-    page = min(page_number(), pages)
-    apps = list(db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
-    panels: dict[int, list[Assignment]] = {a.id: [] for a in apps}
-    if apps:
-        for row in db.session.scalars(
-            select(Assignment)
-            .where(
-                Assignment.application_id.in_(list(panels)),
-                Assignment.kind == kind,
-                Assignment.status == AssignmentStatus.ACTIVE.value,
-            )
-            .order_by(Assignment.id)
-        ):
-            panels[row.application_id].append(row)
+    panels = service.active_panels([a.id for a in apps], kind)
     loads = service.reviewer_loads(rnd, kind)
-    reviewers = list(
-        db.session.scalars(
-            select(User)
-            .where(User.role == Role.REVIEWER.value, User.active.is_(True))
-            .order_by(User.display_name, User.id)
-        )
-    )
+    reviewers = service.active_reviewers()
     settings = settings_of(rnd)
     cap = conflicts.round_cap(rnd, kind)
     return render_form(
@@ -143,7 +119,7 @@ def assignments_auto(round_id: int):
             item["reason"] = localise(item["reason"])
     if errors:
         return _overview(rnd, errors)
-    return _overview(db.session.get(Round, round_id), None, report)
+    return _overview(rnd, None, report)
 
 
 def _panel_page(rnd: Round, application: Application, errors: FormErrors | None = None, form=None):
@@ -152,13 +128,7 @@ def _panel_page(rnd: Round, application: Application, errors: FormErrors | None 
         if (form or request.values).get("kind") in tuple(AssignmentKind)
         else AssignmentKind.MATERIALS.value
     )
-    rows = list(
-        db.session.scalars(
-            select(Assignment)
-            .where(Assignment.application_id == application.id, Assignment.kind == kind)
-            .order_by(Assignment.id)
-        )
-    )
+    rows = conflicts.panel_rows(application.id, kind)
     excluded = (
         conflicts.application_conflicts(rnd, application.id)
         if application.status == Status.UNDER_REVIEW
@@ -166,15 +136,7 @@ def _panel_page(rnd: Round, application: Application, errors: FormErrors | None 
     )
     loads = service.reviewer_loads(rnd, kind)
     on_panel = {r.reviewer_id for r in rows if r.status == AssignmentStatus.ACTIVE}
-    reviewers = [
-        u
-        for u in db.session.scalars(
-            select(User)
-            .where(User.role == Role.REVIEWER.value, User.active.is_(True))
-            .order_by(User.display_name, User.id)
-        )
-        if u.id not in on_panel
-    ]
+    reviewers = [u for u in service.active_reviewers() if u.id not in on_panel]
     return render_form(
         "assignments/panel.html",
         errors,
@@ -220,7 +182,7 @@ def assignment_add(round_id: int, application_id: int):
             actor,
             rnd,
             application,
-            db.session.get(User, data["reviewer_id"]),
+            find_user(data["reviewer_id"]),
             kind=data["kind"],
             override_reason=data["override_reason"],
         )
@@ -237,7 +199,7 @@ def assignment_remove(assignment_id: int):
     """Take a reviewer off a panel, with a reason."""
     actor = page_user("assignment.manage")
     row = get_or_404(Assignment, assignment_id)
-    rnd, application = db.session.get(Round, row.round_id), row.application
+    rnd, application = find_round(row.round_id), row.application
     with form_errors() as errors:
         data = load_form(ReasonForm())
         manual.remove(actor, row, data["reason"])

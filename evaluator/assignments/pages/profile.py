@@ -5,20 +5,14 @@ from __future__ import annotations
 
 from flask import redirect, request, url_for
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
 
-from evaluator.applications.models import Application
+from evaluator.applications.service import find_application
 from evaluator.assignments import profile
-from evaluator.assignments.models import Assignment
 from evaluator.errors import ServiceError
-from evaluator.extensions import db
 from evaluator.messages import N_, msg
-from evaluator.rounds.models import Round
-from evaluator.rounds.settings import settings_of
 from evaluator.validation import MAX_ID, Text
 from evaluator.web.blueprints import reviewer as bp
 from evaluator.web.pages import FormErrors, done, form_errors, load_form, page_user, render_form
-from evaluator.workflow import AssignmentStatus
 
 
 class ConflictForm(Schema):
@@ -28,21 +22,9 @@ class ConflictForm(Schema):
     reason = Text(required=True, min_length=1, max_length=1000)
 
 
-def declarable(rnd: Round, user) -> list[tuple[int, str, str]]:
-    """The round's applications the reviewer may pick to declare a conflict with. Never one they
-    are assigned to (they recuse from it instead); in a blind round never one they ever were, so
-    the list does not pair the application they score (shown by its id only) with its name."""
-    query = select(Assignment.application_id).where(Assignment.reviewer_id == user.id,
-                                                    Assignment.round_id == rnd.id)
-    if not settings_of(rnd).blind:
-        query = query.where(Assignment.status == AssignmentStatus.ACTIVE.value)
-    assigned = set(db.session.scalars(query))
-    return [row for row in profile.declarable_applications(rnd, user) if row[0] not in assigned]
-
-
 def _page(user, errors: FormErrors | None = None):
     rounds = profile.profile_rounds()
-    choices = {r.id: declarable(r, user) for r in rounds}
+    choices = {r.id: profile.conflict_choices(r, user) for r in rounds}
     return render_form(
         "assignments/profile.html",
         errors,
@@ -83,9 +65,8 @@ def profile_conflict():
     user = page_user("conflict.declare")
     with form_errors() as errors:
         data = load_form(ConflictForm())
-        application = db.session.get(Application, data["application_id"])
-        rnd = db.session.get(Round, application.round_id) if application else None
-        if application is None or rnd is None:
+        application = find_application(data["application_id"])
+        if application is None:
             raise ServiceError(422, msg("Choose an application."), {"application_id": [msg("unknown")]})
         profile.declare_conflict(user, application, data["reason"])
     if errors:

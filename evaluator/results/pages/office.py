@@ -8,10 +8,9 @@ import math
 
 from flask import abort, redirect, request, url_for
 
-from evaluator.accounts.models import Organisation
 from evaluator.applications.models import Application
-from evaluator.core.paging import count_rows
-from evaluator.extensions import db
+from evaluator.applications.service import region_choices
+from evaluator.core.paging import page_rows
 from evaluator.formatting import label
 from evaluator.messages import N_, msg
 from evaluator.results import breakdown as breakdowns
@@ -67,18 +66,10 @@ def results(round_id: int):
         if snapshot is not None:
             filters, sort = _filters()
             query = service.lines_query(snapshot, **filters)
-            total = count_rows(query)
-            page = min(page, max(1, math.ceil(total / PAGE_SIZE)))
-            rows = db.session.execute(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+            rows, total, page = page_rows(query, page, PAGE_SIZE, rows=True)
     if snapshot is not None:
         info, chart = breakdowns.snapshot_info(snapshot), _histogram(snapshot)
-    cities = db.session.execute(
-        db.select(Organisation.city_code, Organisation.city)
-        .join(Application)
-        .where(Application.round_id == rnd.id)
-        .distinct()
-        .order_by(Organisation.city_code)
-    ).all()
+    cities, _ = region_choices(rnd)
     return render_form(
         "results/table.html",
         errors,
@@ -94,7 +85,7 @@ def results(round_id: int):
         sort=sort,
         chart=chart,
         can_compute=rnd.phase in service.COMPUTE_PHASES,
-        cities=[(c, n) for c, n in cities],
+        cities=cities,
         grades=[(g.code, g.label) for g in cs.grades],
         statuses=[(s, label("result", s)) for s in service.STATUS_CODES],
         grade_names={g.code: g.label for g in cs.grades},
@@ -110,11 +101,10 @@ def results_compute(round_id: int):
         snapshot = service.compute(actor, rnd)
         done(N_("Results computed: snapshot %(id)s."), id=snapshot.id)
         return redirect(url_for("office.results", round_id=rnd.id), 303)
-    db.session.expire_all()
-    return render_form(
+    return render_form(  # the refusal rolled back: the round is read again
         "results/table.html",
         errors,
-        rnd=db.session.get(Round, round_id),
+        rnd=rnd,
         cs=round_criteria(rnd),
         snapshot=None,
         info=None,

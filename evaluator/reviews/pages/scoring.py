@@ -21,7 +21,6 @@ from evaluator.applications.models import Material
 from evaluator.assignments.models import Assignment
 from evaluator.core.versions import version_of
 from evaluator.errors import ServiceError, envelope
-from evaluator.extensions import db
 from evaluator.i18n import localise
 from evaluator.messages import N_
 from evaluator.reviews import service
@@ -30,6 +29,7 @@ from evaluator.web.blueprints import reviewer as bp
 from evaluator.web.downloads import material_response
 from evaluator.web.pages import (
     FormErrors,
+    discard_writes,
     done,
     flatten,
     form_errors,
@@ -38,7 +38,7 @@ from evaluator.web.pages import (
     posted_version,
     render_form,
 )
-from evaluator.workflow import REVIEW_PHASES, AssignmentStatus, ReviewStatus
+from evaluator.workflow import ReviewStatus
 
 CHECKS = {"materials": N_("materials"), "on_site": N_("on site"), "data": N_("the figures"),
           "survey": N_("survey")}
@@ -123,8 +123,7 @@ def _render(actor, assignment: Assignment, errors: FormErrors | None = None,
             sections.append((row["section"], []))
         sections[-1][1].append(row)
     scored, total = service.progress(review, scope)
-    editable = (allowed(actor, "review.save", assignment) and rnd.phase in REVIEW_PHASES
-                and assignment.status == AssignmentStatus.ACTIVE)
+    editable = allowed(actor, "review.save", assignment) and service.closed_reason(assignment, rnd) is None
     recuse = "reviewer.recuse" in current_app.view_functions and editable
     fields_ = scope.criteria.field_map
 
@@ -164,9 +163,8 @@ def score_post(assignment_id: int):
     errors.update(fields_)
     posted = {k: v for k, v in request.form.items() if k not in ("csrf_token", "version", "action")}
     posted.setdefault("overall_comment", "")
-    db.session.expire_all()
-    return _render(actor, db.session.get(Assignment, assignment.id), errors, posted,
-                   request.form.get("version", ""))
+    # The refusal rolled back: the assignment and its review are read again.
+    return _render(actor, assignment, errors, posted, request.form.get("version", ""))
 
 
 @bp.route("/assignments/<int:assignment_id>/autosave", methods=["POST"])
@@ -188,7 +186,7 @@ def autosave(assignment_id: int):
         return jsonify({"version": review.version, "status": review.status, "scored": scored,
                         "total": total, "saved_at": saved})
     except ServiceError as exc:
-        db.session.rollback()
+        discard_writes()
         return envelope(exc.status, str(localise(exc.message)), localise(exc.errors))
 
 

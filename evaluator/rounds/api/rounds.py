@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
-from sqlalchemy import select
 
 from evaluator.accounts.policy import authorize
 from evaluator.criteria.catalog import MAX_ID_LENGTH
 from evaluator.criteria.loader import MAX_YAML_BYTES
 from evaluator.criteria.schema import ID_RE
-from evaluator.extensions import db
 from evaluator.rounds import service
 from evaluator.rounds import settings as round_settings
 from evaluator.rounds.models import Round
@@ -105,7 +103,7 @@ def post_round(body):
 def list_rounds():
     """All rounds, newest first."""
     authorize(signed_in_user(), "round.view")
-    return db.session.scalars(select(Round).order_by(Round.id.desc())).all()
+    return service.rounds_newest_first()
 
 
 @blp.route("/<int:round_id>", methods=["GET"])

@@ -6,10 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import redirect, request, url_for
-from sqlalchemy import select
 
 from evaluator.criteria.overview import tree
-from evaluator.extensions import db
 from evaluator.messages import N_
 from evaluator.rounds import service
 from evaluator.rounds.models import Round
@@ -52,8 +50,7 @@ def _round_values(rnd: Round) -> dict[str, Any]:
 def rounds():
     """Every round, newest first."""
     page_user("round.edit")
-    found = db.session.scalars(select(Round).order_by(Round.id.desc())).all()
-    return render_form("rounds/list.html", rounds=found)
+    return render_form("rounds/list.html", rounds=service.rounds_newest_first())
 
 
 def _round_page(rnd: Round, errors: FormErrors | None = None, values: dict | None = None):
@@ -122,6 +119,5 @@ def round_advance(round_id: int):
         rnd = move_round(actor, rnd, data["to"], data["reason"], posted_version())
         done(N_("The round is now in phase '%(phase)s'."), phase=rnd.phase)
         return redirect(url_for("office.round", round_id=rnd.id), 303)
-    db.session.expire_all()
-    return _round_page(db.session.get(Round, round_id), errors,
-                       {k: v for k, v in request.form.items() if k != "csrf_token"})
+    # The refusal rolled back: the round is read again.
+    return _round_page(rnd, errors, {k: v for k, v in request.form.items() if k != "csrf_token"})

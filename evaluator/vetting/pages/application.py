@@ -7,23 +7,16 @@ from __future__ import annotations
 
 from flask import abort, redirect, request, url_for
 from marshmallow import Schema, fields
-from sqlalchemy import select
 
-from evaluator.applications.display import field_groups, figure_text, name_of, warnings_by_field
+from evaluator.applications.display import office_view
 from evaluator.applications.models import Application, Material
-from evaluator.extensions import db
-from evaluator.materials.service import checklist
 from evaluator.messages import N_
-from evaluator.rounds.service import round_criteria
 from evaluator.vetting import service as vetting
 from evaluator.web.blueprints import region as bp
 from evaluator.web.downloads import material_response
 from evaluator.web.pages import FormErrors, done, form_errors, get_or_404, load_form, page_user, render_form
-from evaluator.workflow import Phase, RegionAct, RegionLevel, Status
+from evaluator.workflow import RegionAct
 
-ACTS = {RegionLevel.COUNTY: (RegionAct.ENDORSE, RegionAct.RETURN, RegionAct.DECLINE),
-        RegionLevel.CITY: (RegionAct.CHECK, RegionAct.RETURN, RegionAct.DECLINE)}
-ACTIONABLE = (Status.SUBMITTED.value, Status.ENDORSED.value, Status.RECOMMENDED.value)
 DONE = {RegionAct.ENDORSE: N_("The application was endorsed and passed on to the city office."),
         RegionAct.RETURN: N_("The application was returned to the applicant for correction."),
         RegionAct.DECLINE: N_("The application was declined."),
@@ -48,23 +41,13 @@ def scoped_application(application_id: int) -> Application:
 
 
 def render_application(app: Application, errors: FormErrors | None = None, act: str | None = None):
-    """The application's page, with an act's form errors (422) or without (200)."""
+    """The application's page, with an act's form errors (422) or without (200): the forms of the acts
+    the office may take now (``vetting.allowed_acts``)."""
     actor = page_user("vetting.list")
-    cs = round_criteria(app.round)
-    materials = list(db.session.scalars(select(Material).where(Material.application_id == app.id)
-                                        .order_by(Material.id)))
-    scores = app.self_assessment or {}
-    bonus = {b.id: b for b in cs.bonus_items}
     return render_form(
-        "vetting/application.html", errors, app=app, org=app.organisation, rnd=app.round, cs=cs,
-        groups=field_groups(cs), figures=app.figures or {}, warnings=warnings_by_field(cs, app.figures or {}),
-        figure_text=figure_text, name_of=name_of, materials=materials, evidence=checklist(app),
-        assessed=[(leaf, scores[leaf.id]) for leaf in cs.leaves if leaf.id in scores],
-        leaves={leaf.id: leaf for leaf in cs.leaves}, checks=vetting.checks_of(app),
-        claims=[bonus[b] for b in (app.bonus_claims or []) if b in bonus],
-        acts=ACTS.get(actor.region_level or "", ()), level=actor.region_level, act=act,
-        values=request.form if errors else {},
-        actionable=app.status in ACTIONABLE and app.round.phase == Phase.OPEN)
+        "vetting/application.html", errors, **office_view(app), checks=vetting.checks_of(app),
+        acts=vetting.allowed_acts(actor, app),
+        level=actor.region_level, act=act, values=request.form if errors else {})
 
 
 @bp.route("/applications/<int:application_id>")
@@ -78,7 +61,7 @@ def application_act(application_id: int, act: str):
     """Carry out an act (endorse, return, decline, check); its refusal is shown on the page."""
     actor = page_user("vetting.list")
     app = scoped_application(application_id)
-    if act not in ACTS.get(actor.region_level or "", ()):
+    if act not in vetting.ACTS.get(actor.region_level or "", ()):
         abort(404)
     with form_errors() as errors:
         data = load_form(ActForm())
@@ -92,10 +75,8 @@ def application_act(application_id: int, act: str):
             vetting.check(actor, app, data["passed"] == "1", data["note"])
         done(DONE[act])
         back = url_for("region.queue", round=app.round_id)
-        return redirect(back if act != RegionAct.CHECK
-                        else url_for("region.application", application_id=app.id))
-    db.session.expire_all()
-    return render_application(db.session.get(Application, application_id), errors, act)
+        return redirect(back if act != RegionAct.CHECK else url_for("region.application", application_id=app.id))
+    return render_application(app, errors, act)  # the refusal rolled back: the rows are read again
 
 
 @bp.route("/materials/<int:material_id>")

@@ -6,12 +6,11 @@ from __future__ import annotations
 import math
 
 from flask import request
-from sqlalchemy import select
 
-from evaluator.core.paging import count_rows
-from evaluator.extensions import db
+from evaluator.core.paging import page_rows
 from evaluator.formatting import label
 from evaluator.rounds.models import Round
+from evaluator.rounds.service import rounds_newest_first
 from evaluator.vetting import service as vetting
 from evaluator.vetting.quota import quota_status
 from evaluator.web.blueprints import region as bp
@@ -24,8 +23,7 @@ QUEUE_STATUSES = (Status.SUBMITTED, Status.ENDORSED, Status.RECOMMENDED, Status.
 
 def region_rounds() -> list[Round]:
     """The rounds an office may work in (past preparation), the newest first."""
-    return list(db.session.scalars(select(Round).where(Round.phase != Phase.DRAFT.value)
-                                   .order_by(Round.id.desc())))
+    return rounds_newest_first(past_preparation=True)
 
 
 def chosen_round(rounds: list[Round]) -> Round | None:
@@ -52,13 +50,11 @@ def queue():
         q = arg_text("q")
         if rnd is not None:
             query = vetting.queue_query(actor, rnd, status=status, q=q)
-            total = count_rows(query)
-            page = min(page, max(1, math.ceil(total / PAGE_SIZE)))
-            rows = list(db.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+            rows, total, page = page_rows(query, page, PAGE_SIZE)
             counts = vetting.status_counts(actor, rnd)
             if actor.region_level == RegionLevel.CITY:
                 quota = quota_status(actor, rnd)
-    return render_form("vetting/queue.html", errors, rounds=rounds, rnd=rnd, rows=rows, total=total, page=page,
-                       pages=max(1, math.ceil(total / PAGE_SIZE)), counts=counts, quota=quota,
+    return render_form("vetting/queue.html", errors, rounds=rounds, rnd=rnd, rows=rows, total=total,
+                       page=page, pages=max(1, math.ceil(total / PAGE_SIZE)), counts=counts, quota=quota,
                        status=status or "", q=request.args.get("q", ""), level=actor.region_level,
                        statuses=[(s.value, label("status", s.value)) for s in QUEUE_STATUSES])

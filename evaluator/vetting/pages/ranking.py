@@ -6,26 +6,23 @@ from __future__ import annotations
 
 from flask import abort, redirect, request, url_for
 
-from evaluator.applications.models import Application
 from evaluator.errors import ServiceError
-from evaluator.extensions import db
 from evaluator.messages import N_, msg
 from evaluator.rounds.models import Round
 from evaluator.vetting import service as vetting
 from evaluator.vetting.pages.queue import chosen_round, region_rounds
-from evaluator.vetting.quota import city_of, quota_status, recommend
+from evaluator.vetting.quota import city_of, quota_status, rankable, recommend
 from evaluator.web.blueprints import region as bp
 from evaluator.web.pages import FormErrors, arg_id, done, form_errors, get_or_404, page_user, render_form
-from evaluator.workflow import RegionLevel, Status
+from evaluator.workflow import RegionLevel
 
-RANKABLE = (Status.SUBMITTED.value, Status.ENDORSED.value, Status.RECOMMENDED.value)
 MAX_ROWS = 2000
 
 
 def candidates(actor, rnd: Round) -> list:
-    """The city's applications that may be ranked: recommended (by rank) first, then the others."""
-    query = vetting.queue_query(actor, rnd).where(Application.status.in_(RANKABLE))
-    return list(db.session.scalars(query.limit(MAX_ROWS)))
+    """The city's applications that may be ranked (``vetting.quota.rankable``): recommended (by rank)
+    first, then the others."""
+    return rankable(actor, rnd, MAX_ROWS)
 
 
 def posted_ranking(rows: list) -> list[int]:
@@ -72,6 +69,5 @@ def ranking():
             recommend(actor, rnd, city_of(actor), ids)
             done(N_("The ranking was saved: %(n)s applications recommended."), n=len(ids))
             return redirect(url_for("region.ranking", round=rnd.id))
-        db.session.expire_all()
-        return _render(actor, rounds, db.session.get(Round, rnd.id), errors)
+        return _render(actor, rounds, rnd, errors)  # the refusal rolled back: the rows are read again
     return _render(actor, rounds, rnd)
