@@ -30,6 +30,17 @@ def find_node(raw: dict, node_id: str) -> dict:
     raise KeyError(node_id)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing():
+    """Passwords hashed at minimal argon2 cost for the whole session (tests/hashing.py): the
+    production cost is checked once, in tests/test_password_hashing.py."""
+    from tests.hashing import restore_hashing, use_cheap_hashing
+
+    previous = use_cheap_hashing()
+    yield
+    restore_hashing(previous)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     """EVALUATOR_TEST_DATABASE_URL (PostgreSQL in CI) or a fresh SQLite file."""

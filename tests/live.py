@@ -94,7 +94,8 @@ class Live:
 @contextmanager
 def gunicorn(database_url: str, materials: Path, workers: int = 3,
              env: dict[str, str] | None = None) -> Iterator[Live]:
-    """Serve ``wsgi:app`` with ``workers`` processes over the given database until the block ends."""
+    """Serve ``wsgi:app`` with ``workers`` processes over the given database until the block ends
+    (through ``tests.live_app``: passwords hashed at the suite's minimal cost)."""
     port = free_port()
     environment = {**os.environ, "EVALUATOR_DATABASE_URL": database_url,
                    "EVALUATOR_SECRET_KEY": SECRET, "EVALUATOR_MATERIALS_DIR": str(materials),
@@ -103,7 +104,7 @@ def gunicorn(database_url: str, materials: Path, workers: int = 3,
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-             "--timeout", "60", "--graceful-timeout", "5", "wsgi:app"],
+             "--timeout", "60", "--graceful-timeout", "5", "tests.live_app:app"],
             cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=log)
         live = Live(f"http://127.0.0.1:{port}", log)
         try:

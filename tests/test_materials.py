@@ -141,15 +141,6 @@ def fc_2026():
     return load_criteria("fc-2026")
 
 
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch):
-    """These accounts never sign in with a password: hash at minimal argon2 cost to keep tests fast."""
-    from argon2 import PasswordHasher
-
-    monkeypatch.setattr("evaluator.web.security.hash_password",
-                        PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash)
-
-
 def fetch(client, url, headers=None):
     """GET a download, read it whole and close it (the file stays open until the response closes)."""
     res = client.get(url, headers=headers or {})
