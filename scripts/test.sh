@@ -1,17 +1,26 @@
 #!/usr/bin/env bash
-# README's second command: set up with the test tools, run the linter, then the whole test suite
-# twice: on SQLite (always) and on PostgreSQL (when a server answers on 127.0.0.1:5432).
+# README's second command: set up with the test tools, run the linter, then the test suite twice:
+# the whole suite on SQLite (always), then the tests that use the database (marked db by
+# tests/conftest.py) on PostgreSQL (when a server answers on 127.0.0.1:5432); the tests that use no
+# database (marked pure) run once. Each pass runs on every core (pytest-xdist, whole modules per
+# worker, one database per worker: <database>_gw0, <database>_gw1, ...).
 #
 # Usage: scripts/test.sh [pytest arguments]      e.g. scripts/test.sh -x -k demo
 # Environment:
-#   EVALUATOR_TEST_PG_URL  superuser URL of the PostgreSQL server (default postgresql://postgres@127.0.0.1:5432)
-#   EVALUATOR_TEST_PG_DB   the database created afresh for the run (default evaluator_test_ci)
-#   CI=true                PostgreSQL is required: no server, or one that refuses us, is an error
+#   EVALUATOR_TEST_PG_URL   superuser URL of the PostgreSQL server (default postgresql://postgres@127.0.0.1:5432)
+#   EVALUATOR_TEST_PG_DB    the database created afresh for the run, and the prefix of the workers' ones
+#                           (default evaluator_test_ci)
+#   EVALUATOR_TEST_WORKERS  pytest-xdist workers (default auto: one per core; 0 runs in one process)
+#   CI=true                 PostgreSQL is required: no server, or one that refuses us, is an error
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pg_url="${EVALUATOR_TEST_PG_URL:-postgresql://postgres@127.0.0.1:5432}"
 pg_db="${EVALUATOR_TEST_PG_DB:-evaluator_test_ci}"
+workers="${EVALUATOR_TEST_WORKERS:-auto}"
+# Let Python keep the compiled modules (and pytest its rewritten test modules) in __pycache__:
+# every worker, live server and subprocess of the suite would compile them all again otherwise.
+unset PYTHONDONTWRITEBYTECODE
 in_ci=""
 case "${CI:-}" in true|1|yes) in_ci=1 ;; esac
 
@@ -26,7 +35,7 @@ run_pytest() {  # run_pytest LABEL [ENV=VALUE...] -- ARGS...: pytest; "no tests 
   while [ "$1" != "--" ]; do env+=("$1"); shift; done
   shift
   local rc=0
-  env -u EVALUATOR_TEST_DATABASE_URL "${env[@]}" .venv/bin/python -m pytest "$@" || rc=$?
+  env -u EVALUATOR_TEST_DATABASE_URL "${env[@]}" .venv/bin/python -m pytest "${parallel[@]}" "$@" || rc=$?
   if [ "$rc" -eq 5 ]; then
     echo "pytest on $label collected no tests: that counts as a failure" >&2
   elif [ "$rc" -ne 0 ]; then
@@ -35,13 +44,18 @@ run_pytest() {  # run_pytest LABEL [ENV=VALUE...] -- ARGS...: pytest; "no tests 
   return "$rc"
 }
 
-echo "== pytest on SQLite"
+parallel=()
+if [ "$workers" != "0" ]; then
+  parallel=(-n "$workers" --dist loadscope)
+fi
+
+echo "== pytest on SQLite (every test)"
 run_pytest SQLite -- "$@"
 
 # Is a PostgreSQL server there, and may we create a database on it? Prints the reason if not.
 pg_status=0
 pg_reason="$(.venv/bin/python - "$pg_url" "$pg_db" <<'PY'
-import socket, sys
+import re, socket, sys
 from urllib.parse import urlsplit
 
 import psycopg
@@ -56,8 +70,14 @@ except OSError as exc:
     sys.exit(3)
 try:
     with psycopg.connect(url + "/postgres", autocommit=True, connect_timeout=10) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        # The workers' databases of an earlier run (tests/conftest.py makes them anew when missing).
+        workers = [row[0] for row in conn.execute(
+            "SELECT datname FROM pg_database WHERE datname ~ %s", ["^" + re.escape(name) + "_gw[0-9]+$"])]
+        for db in [name, *workers]:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        # A test database need not survive a crash: commits do not wait for the disk.
+        conn.execute(sql.SQL("ALTER DATABASE {} SET synchronous_commit = off").format(sql.Identifier(name)))
 except psycopg.Error as exc:
     print(f"the server at {parts.hostname}:{parts.port or 5432} refused: {str(exc).strip()}")
     sys.exit(4)
@@ -76,6 +96,12 @@ if [ "$pg_status" -ne 0 ]; then
 fi
 
 test_url="postgresql+psycopg://${pg_url#*://}/${pg_db}"
-echo "== pytest on PostgreSQL (fresh database ${pg_db})"
-run_pytest PostgreSQL "EVALUATOR_TEST_DATABASE_URL=${test_url}" -- "$@"
+echo "== pytest on PostgreSQL (the tests that use the database; fresh database ${pg_db})"
+pg_rc=0
+run_pytest PostgreSQL "EVALUATOR_TEST_DATABASE_URL=${test_url}" -- --only-db "$@" || pg_rc=$?
+if [ "$pg_rc" -eq 5 ] && [ "$#" -gt 0 ]; then
+  echo "== None of the tests selected uses the database: nothing more to run on PostgreSQL"
+  exit 0
+fi
+[ "$pg_rc" -eq 0 ] || exit "$pg_rc"
 echo "== All tests passed on SQLite and on PostgreSQL"

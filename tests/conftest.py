@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,57 @@ pytest_plugins = ["tests.fixtures.vetting", "tests.fixtures.assignments", "tests
                   "tests.fixtures.results"]
 
 DATA = Path(__file__).parent / "data"
+NUMBERS = itertools.count(10_000)
+"""The numbers in the names make_org and make_user give: unique in the session (a world written back
+by tests/worlds.py keeps the names it was built with), all of five digits (they sort as made)."""
 MINI = yaml.safe_load((DATA / "mini.yaml").read_text(encoding="utf-8"))
+
+
+DB_FIXTURES = {"database_url"}
+"""Fixtures that reach the test database: every test depending on one, even through others (``app``,
+``client``, ``make_user``, the live servers…), is marked ``db`` and runs on each database; the rest
+are marked ``pure`` and run once (scripts/test.sh: all on SQLite, then ``--only-db`` on PostgreSQL)."""
+SERVER_FIXTURES = {"live_workers", "live_server"}
+"""Fixtures that start a gunicorn: their tests are marked ``slow``, like the browser tests."""
+
+
+def pytest_addoption(parser):
+    parser.addoption("--only-db", action="store_true",
+                     help="run only the tests that use the test database (marked db); scripts/test.sh "
+                          "runs the others once, in its first pass")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark each test ``db`` or ``pure`` by the fixtures it depends on, and ``slow`` when it needs a
+    live server or a browser; with ``--only-db`` keep only the ``db`` ones."""
+    selected, deselected = [], []
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        uses_db = bool(names & DB_FIXTURES)
+        item.add_marker(pytest.mark.db if uses_db else pytest.mark.pure)
+        if names & SERVER_FIXTURES or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
+        (selected if uses_db or not config.getoption("only_db") else deselected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """With ``--dist loadscope`` (scripts/test.sh), each xdist worker takes whole modules, so that
+    module fixtures and worlds (tests/worlds.py) are built once, and all of tests/browser goes to one
+    worker: one Chromium and one live server for the browser tests."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "tests/browser/" if module.startswith("tests/browser/") else module
+
+    return ModuleScheduling(config, log)
 
 
 def find_node(raw: dict, node_id: str) -> dict:
@@ -30,11 +82,55 @@ def find_node(raw: dict, node_id: str) -> dict:
     raise KeyError(node_id)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing():
+    """Passwords hashed at minimal argon2 cost for the whole session (tests/hashing.py): the
+    production cost is checked once, in tests/test_password_hashing.py."""
+    from tests.hashing import restore_hashing, use_cheap_hashing
+
+    previous = use_cheap_hashing()
+    yield
+    restore_hashing(previous)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
-    """EVALUATOR_TEST_DATABASE_URL (PostgreSQL in CI) or a fresh SQLite file."""
-    return os.environ.get("EVALUATOR_TEST_DATABASE_URL") or (
-        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}")
+    """EVALUATOR_TEST_DATABASE_URL (PostgreSQL in CI) or a fresh SQLite file; one database per
+    pytest-xdist worker. The SQLite file is in memory-backed /dev/shm where there is one: nothing
+    of the test database needs to survive a crash, and every commit to a file on disk waits for
+    its flush (about 10 ms here, tens of thousands of times in a run)."""
+    url = os.environ.get("EVALUATOR_TEST_DATABASE_URL")
+    if url:
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        yield worker_database(url, worker) if worker else url
+        return
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        with tempfile.TemporaryDirectory(prefix="evaluator-test-db-", dir=shm) as folder:
+            yield f"sqlite:///{Path(folder) / 'test.db'}"
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def worker_database(url: str, worker: str) -> str:
+    """The database of one xdist worker: the URL's database name with ``_<worker>`` appended (e.g.
+    ``evaluator_test_ci_gw0``), created on the same server if it is missing. Its commits do not
+    wait for the disk (``synchronous_commit`` off: what they show is the same, only a crash of the
+    server could lose the last ones)."""
+    from sqlalchemy import create_engine, make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    server = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as connection:
+            if connection.scalar(db.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                 {"name": name}) is None:
+                connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+                connection.exec_driver_sql(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+    finally:
+        server.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -77,6 +173,14 @@ def app(_app):
     limiter.reset()
 
 
+@pytest.fixture(scope="module")
+def worlds(tmp_path_factory):
+    """The worlds of this module, built once and written back for each test (tests/worlds.py)."""
+    from tests.worlds import Worlds
+
+    return Worlds(tmp_path_factory.mktemp("worlds"))
+
+
 @pytest.fixture
 def client(app):
     """A test client that reads English (the tests assert the source texts); the service's default
@@ -114,10 +218,8 @@ def make_org(app):
     """Create an organisation; returns a callable taking overrides."""
     from evaluator.accounts.models import Organisation
 
-    counter = iter(range(1, 10_000))
-
     def make(**overrides):
-        k = next(counter)
+        k = next(NUMBERS)
         org = Organisation(**{
             "name": f"测试社区{k}", "kind": "community", "city": "成都市", "city_code": "510100",
             "county": "武侯区", "county_code": "510107", "subdistrict": "玉林街道",
@@ -135,12 +237,10 @@ def make_user(app, make_org):
     from evaluator.accounts.models import User
     from evaluator.web.security import hash_password, issue_token
 
-    counter = iter(range(1, 10_000))
-
     def make(role="applicant", organisation=None, **overrides):
         if role == "applicant" and organisation is None:
             organisation = make_org()
-        k = next(counter)
+        k = next(NUMBERS)
         user = User(username=f"{role}{k}", display_name=f"{role} {k}",
                     password_hash=hash_password("correct horse battery"), role=role,
                     organisation_id=organisation.id if organisation else None, **overrides)

@@ -115,14 +115,6 @@ MATRIX = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch):
-    from argon2 import PasswordHasher
-
-    monkeypatch.setattr("evaluator.web.security.hash_password",
-                        PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash)
-
-
 @pytest.fixture
 def world(app, client, make_org, make_user, make_draft, monkeypatch, tmp_path):
     """An open fc-2026 round with a draft application holding one material, and a user per role."""

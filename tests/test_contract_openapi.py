@@ -106,10 +106,6 @@ def ids(callers, client):
 @pytest.fixture
 def callers(app, make_org, make_user, make_draft, monkeypatch, tmp_path):
     """An admin, an applicant (with a draft in an open round) and an anonymous caller (None)."""
-    from argon2 import PasswordHasher
-
-    monkeypatch.setattr("evaluator.web.security.hash_password",
-                        PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash)
     monkeypatch.setitem(app.config, "MATERIALS_DIR", str(tmp_path / "materials"))
     admin_user, _ = make_user("admin")
     org = make_org()

@@ -142,15 +142,6 @@ def fc_2026():
     return load_criteria("fc-2026")
 
 
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch):
-    """These accounts never sign in with a password: hash at minimal argon2 cost to keep tests fast."""
-    from argon2 import PasswordHasher
-
-    monkeypatch.setattr("evaluator.web.security.hash_password",
-                        PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash)
-
-
 def fetch(client, url, headers=None):
     """GET a download, read it whole and close it (the file stays open until the response closes)."""
     res = client.get(url, headers=headers or {})
@@ -160,27 +151,32 @@ def fetch(client, url, headers=None):
 
 
 @pytest.fixture
-def world(app, make_org, make_user, make_draft, monkeypatch, tmp_path):
+def world(app, make_org, make_user, make_draft, monkeypatch, tmp_path, worlds):
     """An open fc-2026 round, a draft application, its applicant, another applicant, an admin.
 
-    Each test gets its own empty materials folder.
+    Each test gets its own empty materials folder. Built once for the module, written back for each
+    test (tests/worlds.py).
     """
     monkeypatch.setitem(app.config, "MATERIALS_DIR", str(tmp_path / "materials"))
-    admin_user, admin = make_user("admin")
-    org = make_org()
-    rnd, application = make_draft(organisation=org, actor=admin_user)
-    owner_user, owner = make_user("applicant", organisation=org)
-    _, other = make_user("applicant")
-    _, reviewer = make_user("reviewer")
 
-    class World:
-        pass
+    def build():
+        admin_user, admin = make_user("admin")
+        org = make_org()
+        rnd, application = make_draft(organisation=org, actor=admin_user)
+        owner_user, owner = make_user("applicant", organisation=org)
+        _, other = make_user("applicant")
+        _, reviewer = make_user("reviewer")
 
-    w = World()
-    w.round, w.application, w.owner_user = rnd, application, owner_user
-    w.owner, w.other, w.admin, w.reviewer = owner, other, admin, reviewer
-    w.url = f"/api/v1/applications/{application.id}/materials"
-    return w
+        class World:
+            pass
+
+        w = World()
+        w.round, w.application, w.owner_user = rnd, application, owner_user
+        w.owner, w.other, w.admin, w.reviewer = owner, other, admin, reviewer
+        w.url = f"/api/v1/applications/{application.id}/materials"
+        return w
+
+    return worlds.reuse("world", build)
 
 
 def upload(client, world, data: bytes, filename: str = "材料.pdf", headers=None, **form):

@@ -19,9 +19,9 @@ from evaluator.storage import (
     StorageError,
     get_storage,
 )
-from tests.test_materials import _cheap_password_hashing, docx_bytes, fetch, png_bytes, upload, world
+from tests.test_materials import docx_bytes, fetch, png_bytes, upload, world
 
-__all__ = ["_cheap_password_hashing", "world"]  # fixtures shared with test_materials
+__all__ = ["world"]  # a fixture shared with test_materials
 
 DATA = b"%PDF-1.7\n" + "四川省社区治理".encode() * 100
 SHA = hashlib.sha256(DATA).hexdigest()

@@ -15,14 +15,6 @@ from evaluator.web.charts import bar_chart
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch):
-    from argon2 import PasswordHasher
-
-    monkeypatch.setattr("evaluator.web.security.hash_password",
-                        PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash)
-
-
 @pytest.fixture
 def world(make_round, make_org):
     """A round with three applications from 成都市 (two submitted) and one from 绵阳市."""

@@ -34,33 +34,37 @@ def page_post_rules(app) -> list[str]:
 
 
 @pytest.fixture
-def world(app, page_client, make_org, tmp_path, monkeypatch):
+def world(app, page_client, make_org, tmp_path, monkeypatch, worlds):
     """Two organisations with a draft each and a material in the first; clients for both applicants,
-    an admin and a reviewer."""
+    an admin and a reviewer. Built once for the module, written back for each test (tests/worlds.py)."""
     monkeypatch.setitem(app.config, "MATERIALS_DIR", str(tmp_path / "materials"))
-    rnd = fc_round()
-    mine = page_client("applicant")
-    theirs = page_client("applicant")
-    app_mine = start(mine, rnd)
-    res = post(mine, f"/applicant/applications/{app_mine.id}/materials",
-               {"file": (io.BytesIO(PDF_BYTES), "mine.pdf"), "material_key": "party_building"},
-               content_type="multipart/form-data")
-    assert res.status_code == 303, res.get_data(as_text=True)[:2000]
-    assert post(theirs, f"/applicant/rounds/{rnd.id}/start").status_code == 303
-    app_theirs = db.session.scalar(select(Application).where(
-        Application.organisation_id == theirs.user.organisation_id))
-    assert app_theirs.id != app_mine.id
-    material = db.session.scalar(select(Material))
 
-    class World:
-        pass
+    def build():
+        rnd = fc_round()
+        mine = page_client("applicant")
+        theirs = page_client("applicant")
+        app_mine = start(mine, rnd)
+        res = post(mine, f"/applicant/applications/{app_mine.id}/materials",
+                   {"file": (io.BytesIO(PDF_BYTES), "mine.pdf"), "material_key": "party_building"},
+                   content_type="multipart/form-data")
+        assert res.status_code == 303, res.get_data(as_text=True)[:2000]
+        assert post(theirs, f"/applicant/rounds/{rnd.id}/start").status_code == 303
+        app_theirs = db.session.scalar(select(Application).where(
+            Application.organisation_id == theirs.user.organisation_id))
+        assert app_theirs.id != app_mine.id
+        material = db.session.scalar(select(Material))
 
-    w = World()
-    w.round, w.mine, w.theirs, w.app_mine, w.app_theirs, w.material = (
-        rnd, mine, theirs, app_mine, app_theirs, material)
-    w.admin = page_client("admin")
-    w.reviewer = page_client("reviewer")
-    return w
+        class World:
+            pass
+
+        w = World()
+        w.round, w.mine, w.theirs, w.app_mine, w.app_theirs, w.material = (
+            rnd, mine, theirs, app_mine, app_theirs, material)
+        w.admin = page_client("admin")
+        w.reviewer = page_client("reviewer")
+        return w
+
+    return worlds.reuse("world", build, folders=["MATERIALS_DIR"])
 
 
 def counts():

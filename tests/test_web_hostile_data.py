@@ -83,46 +83,51 @@ def mini_with_labels(label: str) -> bytes:
 
 
 @pytest.fixture
-def hostile(app, page_client, make_org, make_round):
+def hostile(app, page_client, make_org, make_round, worlds):
     """A populated database full of hostile text: organisations, accounts, a round, an application
-    with a hostile text figure and material, audit events about all of them."""
+    with a hostile text figure and material, audit events about all of them. Built once for the
+    module, written back for each test (tests/worlds.py)."""
     from evaluator.rounds.service import round_criteria
 
-    admin = page_client("admin")
-    res = post(admin, "/office/rounds/new", {"title": "2026年恶意批次", "criteria_yaml": (
-        io.BytesIO(mini_with_labels(XSS)), "x.yaml"), "notice_days": "7"}, content_type="multipart/form-data")
-    assert res.status_code in (303, 422), res.status_code
-    labelled = db.session.scalar(select(Round).where(Round.title == "2026年恶意批次"))
-    rnd = make_round(title=XSS[:100])
-    org = make_org(name=XSS[:150], city=XSS[:40], county=XSS[:40], subdistrict=XSS[:40])
-    applicant = page_client("applicant", organisation=org)
-    u = db.session.get(User, applicant.user.id)
-    u.display_name, u.affiliation = XSS[:80], XSS[:100]
-    db.session.commit()
-    res = post(applicant, f"/applicant/rounds/{rnd.id}/start")
-    assert res.status_code == 303, res.get_data(as_text=True)[:2000]
-    application = db.session.scalar(select(Application).where(Application.organisation_id == org.id))
-    cs = round_criteria(rnd)
-    form = {"figures.category": "urban", "figures.households": "10", "figures.residents": "20",
-            "figures.satisfaction": "90", "figures.incident": "no", "figures.theme": XSS}
-    assert [f for f in cs.fields if f.key == "theme"]
-    res = post(applicant, f"/applicant/applications/{application.id}", versioned(application, form))
-    assert res.status_code in (303, 422), res.status_code
-    res = post(applicant, f"/applicant/applications/{application.id}/materials",
-               {"file": (io.BytesIO(PDF_BYTES), XSS + ".pdf")}, content_type="multipart/form-data")
-    assert res.status_code == 303, res.get_data(as_text=True)[:2000]
-    material = db.session.scalar(select(Material).where(Material.application_id == application.id))
+    def build():
+        admin = page_client("admin")
+        res = post(admin, "/office/rounds/new", {"title": "2026年恶意批次", "criteria_yaml": (
+            io.BytesIO(mini_with_labels(XSS)), "x.yaml"), "notice_days": "7"},
+            content_type="multipart/form-data")
+        assert res.status_code in (303, 422), res.status_code
+        labelled = db.session.scalar(select(Round).where(Round.title == "2026年恶意批次"))
+        rnd = make_round(title=XSS[:100])
+        org = make_org(name=XSS[:150], city=XSS[:40], county=XSS[:40], subdistrict=XSS[:40])
+        applicant = page_client("applicant", organisation=org)
+        u = db.session.get(User, applicant.user.id)
+        u.display_name, u.affiliation = XSS[:80], XSS[:100]
+        db.session.commit()
+        res = post(applicant, f"/applicant/rounds/{rnd.id}/start")
+        assert res.status_code == 303, res.get_data(as_text=True)[:2000]
+        application = db.session.scalar(select(Application).where(Application.organisation_id == org.id))
+        cs = round_criteria(rnd)
+        form = {"figures.category": "urban", "figures.households": "10", "figures.residents": "20",
+                "figures.satisfaction": "90", "figures.incident": "no", "figures.theme": XSS}
+        assert [f for f in cs.fields if f.key == "theme"]
+        res = post(applicant, f"/applicant/applications/{application.id}", versioned(application, form))
+        assert res.status_code in (303, 422), res.status_code
+        res = post(applicant, f"/applicant/applications/{application.id}/materials",
+                   {"file": (io.BytesIO(PDF_BYTES), XSS + ".pdf")}, content_type="multipart/form-data")
+        assert res.status_code == 303, res.get_data(as_text=True)[:2000]
+        material = db.session.scalar(select(Material).where(Material.application_id == application.id))
 
-    class H:
-        pass
+        class H:
+            pass
 
-    h = H()
-    h.admin, h.applicant, h.round, h.labelled, h.org, h.application, h.material = (
-        admin, applicant, rnd, labelled, org, application, material)
-    h.reviewer = page_client("reviewer")
-    db.session.get(User, h.reviewer.user.id).display_name = XSS[:80]
-    db.session.commit()
-    return h
+        h = H()
+        h.admin, h.applicant, h.round, h.labelled, h.org, h.application, h.material = (
+            admin, applicant, rnd, labelled, org, application, material)
+        h.reviewer = page_client("reviewer")
+        db.session.get(User, h.reviewer.user.id).display_name = XSS[:80]
+        db.session.commit()
+        return h
+
+    return worlds.reuse("hostile", build, folders=["MATERIALS_DIR", "IMPORT_PENDING_DIR"])
 
 
 def every_get_url(app, h) -> list[str]:

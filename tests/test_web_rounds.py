@@ -22,14 +22,6 @@ from tests.pages import post
 MINI = Path(__file__).parent / "data" / "mini.yaml"
 
 
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(monkeypatch):
-    from argon2 import PasswordHasher
-
-    monkeypatch.setattr("evaluator.web.security.hash_password",
-                        PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash)
-
-
 def _rounds() -> int:
     return db.session.scalar(select(func.count()).select_from(Round))
 
