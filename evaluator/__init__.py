@@ -44,8 +44,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     # Only the code that builds the app may relax the secret-key check (tests, debugging); a
     # TESTING or DEBUG inherited from the environment by a server never does.
-    settle(app.config, app.instance_path,
-           exempt=bool(config and (config.get("TESTING") or config.get("DEBUG"))))
+    settle(
+        app.config, app.instance_path, exempt=bool(config and (config.get("TESTING") or config.get("DEBUG")))
+    )
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_UPLOAD_MB"]) * 1024 * 1024 + 64 * 1024
 
@@ -56,7 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from evaluator.web.security import register_security
 
     if app.config["DATABASE_URL"].startswith("sqlite:///"):
-        Path(app.config["DATABASE_URL"][len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        Path(app.config["DATABASE_URL"][len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     login.init_app(app)

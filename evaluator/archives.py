@@ -33,10 +33,21 @@ class ArchiveRefusedError(ValueError):
 def check_member_name(name: str) -> None:
     """Refuse an absolute, drive-letter, backslash, ``..`` or control-character member name."""
     parts = name.split("/")
-    if (not name or name.startswith("/") or "\\" in name or _DRIVE.match(name) or ".." in parts
-            or any(unicodedata.category(c) == "Cc" for c in name)):
-        raise ArchiveRefusedError(msg("the archive has an unsafe member name %(name)s (absolute or "
-                                      "path-traversal paths are not accepted).", name=repr(name[:80])))
+    if (
+        not name
+        or name.startswith("/")
+        or "\\" in name
+        or _DRIVE.match(name)
+        or ".." in parts
+        or any(unicodedata.category(c) == "Cc" for c in name)
+    ):
+        raise ArchiveRefusedError(
+            msg(
+                "the archive has an unsafe member name %(name)s (absolute or "
+                "path-traversal paths are not accepted).",
+                name=repr(name[:80]),
+            )
+        )
 
 
 def check_members(archive: zipfile.ZipFile, max_unzipped: int) -> set[str]:
@@ -58,15 +69,21 @@ def check_members(archive: zipfile.ZipFile, max_unzipped: int) -> set[str]:
             raise ArchiveRefusedError(msg("the archive names %(name)s twice.", name=repr(info.filename[:80])))
         names.add(info.filename)
         if info.flag_bits & 0x1:
-            raise ArchiveRefusedError(msg("the archive has encrypted entries; upload the file without a "
-                                          "password."))
+            raise ArchiveRefusedError(
+                msg("the archive has encrypted entries; upload the file without a password.")
+            )
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise ArchiveRefusedError(msg("the archive uses a compression method Office files do not use."))
         total += info.file_size
         if total > max_unzipped:
-            raise ArchiveRefusedError(msg("it expands to more than %(mb)s MB when unzipped (a zip bomb?).",
-                                          mb=max_unzipped // MB))
+            raise ArchiveRefusedError(
+                msg("it expands to more than %(mb)s MB when unzipped (a zip bomb?).", mb=max_unzipped // MB)
+            )
         if info.file_size > ZIP_RATIO_GRACE and info.file_size > ZIP_MAX_RATIO * max(info.compress_size, 1):
-            raise ArchiveRefusedError(msg("an entry compresses more than %(ratio)s:1, far beyond any real "
-                                          "document (a zip bomb?).", ratio=ZIP_MAX_RATIO))
+            raise ArchiveRefusedError(
+                msg(
+                    "an entry compresses more than %(ratio)s:1, far beyond any real document (a zip bomb?).",
+                    ratio=ZIP_MAX_RATIO,
+                )
+            )
     return names

@@ -37,8 +37,11 @@ def _fail(lines: list[str]) -> None:
 
 def _problem_lines(exc: CriteriaError, indent: str = "  ") -> list[str]:
     """Every problem of an invalid criteria set as ``path: problem``, in the reader's language."""
-    return [f"{indent}{path}: {localise(message)}" for path, messages in exc.errors.items()
-            for message in messages]
+    return [
+        f"{indent}{path}: {localise(message)}"
+        for path, messages in exc.errors.items()
+        for message in messages
+    ]
 
 
 def _problem_count(exc: CriteriaError, source: str | None = None) -> str:
@@ -68,11 +71,25 @@ def validate_cmd(files: tuple[str, ...]) -> None:
             for line in _problem_lines(exc, "    "):
                 click.echo(line)
             continue
-        click.echo("✓ " + localise(msg(
-            "%(file)s: %(id)s %(version)s %(title)s — %(sections)s sections, %(indicators)s indicators "
-            "(%(expert)s expert), %(fields)s fields, sha256 %(sha256)s", file=file, id=cs.id,
-            version=cs.version, title=cs.title, sections=len(cs.indicators), indicators=len(cs.leaves),
-            expert=len(cs.expert_leaves), fields=len(cs.fields), sha256=cs.sha256[:12])))
+        click.echo(
+            "✓ "
+            + localise(
+                msg(
+                    "%(file)s: %(id)s %(version)s %(title)s — %(sections)s sections, "
+                    "%(indicators)s indicators "
+                    "(%(expert)s expert), %(fields)s fields, sha256 %(sha256)s",
+                    file=file,
+                    id=cs.id,
+                    version=cs.version,
+                    title=cs.title,
+                    sections=len(cs.indicators),
+                    indicators=len(cs.leaves),
+                    expert=len(cs.expert_leaves),
+                    fields=len(cs.fields),
+                    sha256=cs.sha256[:12],
+                )
+            )
+        )
     if bad:
         sys.exit(1)
 
@@ -93,8 +110,7 @@ def list_cmd() -> None:
 def show_cmd(ref: str) -> None:
     """Show a set's tree with effective points, weights, methods and AHP consistency."""
     cs = _criteria_or_fail(ref)
-    click.echo(f"{cs.title} ({cs.title_en}) — {cs.id} {cs.version}, {cs.zone_type}, "
-               f"scale {cs.scale:g}")
+    click.echo(f"{cs.title} ({cs.title_en}) — {cs.id} {cs.version}, {cs.zone_type}, scale {cs.scale:g}")
     if cs.root_ahp:
         click.echo(_ahp_line(cs.root_ahp, "  sections"))
     click.echo(f"{pad('indicator', 60)} {'points':>8} {'weight':>8}  how")
@@ -110,31 +126,48 @@ def show_cmd(ref: str) -> None:
         click.echo(localise(msg("vetoes: %(items)s", items=[v.reason for v in cs.vetoes])))
     if cs.bonus_items:
         items = [f"{b.name} +{b.points:g}" for b in cs.bonus_items]
-        click.echo(localise(msg("bonus (cap %(cap)s): %(items)s", cap=format(cs.bonus_cap, "g"),
-                                items=items)))
+        click.echo(
+            localise(msg("bonus (cap %(cap)s): %(items)s", cap=format(cs.bonus_cap, "g"), items=items))
+        )
     grades = [f"{g.label} ≥{g.min_total:g}" if g.min_total is not None else g.label for g in cs.grades]
     click.echo(localise(msg("grades: %(items)s", items=grades)))
     agg = cs.aggregation
-    click.echo(localise(msg(
-        "experts: %(method)s (trim from %(trim_from)s), at least %(min_reviews)s reviews, calibration "
-        "%(calibration)s; ranking %(ranking)s, tie-break %(tie_break)s", method=agg.method,
-        trim_from=agg.trim_from, min_reviews=agg.min_reviews, calibration=agg.calibration,
-        ranking=cs.ranking.method, tie_break=" > ".join(cs.ranking.tie_break))))
+    click.echo(
+        localise(
+            msg(
+                "experts: %(method)s (trim from %(trim_from)s), at least %(min_reviews)s reviews, "
+                "calibration "
+                "%(calibration)s; ranking %(ranking)s, tie-break %(tie_break)s",
+                method=agg.method,
+                trim_from=agg.trim_from,
+                min_reviews=agg.min_reviews,
+                calibration=agg.calibration,
+                ranking=cs.ranking.method,
+                tie_break=" > ".join(cs.ranking.tie_break),
+            )
+        )
+    )
 
 
 def _ahp_line(info, indent: str) -> str:
     weights = ", ".join(f"{w:.4f}" for w in info.weights)
-    return (f"{indent}AHP weights [{weights}] λmax={info.lambda_max:.4f} CI={info.ci:.4f} "
-            f"CR={info.cr:.4f} ({info.ri_table})")
+    return (
+        f"{indent}AHP weights [{weights}] λmax={info.lambda_max:.4f} CI={info.ci:.4f} "
+        f"CR={info.cr:.4f} ({info.ri_table})"
+    )
 
 
 def table_limits() -> TableLimits:
     """The limits of a table the command line reads, from the settings (TABLE_MAX_*)."""
     config = current_app.config
     size = int(config["TABLE_MAX_MB"]) * MB
-    return TableLimits(max_bytes=size, max_unzipped=size, max_rows=int(config["TABLE_MAX_ROWS"]),
-                       max_columns=int(config["TABLE_MAX_COLUMNS"]),
-                       max_cells=int(config["TABLE_MAX_CELLS"]))
+    return TableLimits(
+        max_bytes=size,
+        max_unzipped=size,
+        max_rows=int(config["TABLE_MAX_ROWS"]),
+        max_columns=int(config["TABLE_MAX_COLUMNS"]),
+        max_cells=int(config["TABLE_MAX_CELLS"]),
+    )
 
 
 def _read(path: str | None) -> pd.DataFrame | None:
@@ -149,51 +182,94 @@ def _read(path: str | None) -> pd.DataFrame | None:
 
 @click.command("score")
 @click.option("--criteria", "ref", required=True, help="Criteria set id or YAML file.")
-@click.option("--applications", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="Applications: CSV or XLSX with an id column and one column per field.")
-@click.option("--scores", type=click.Path(exists=True, dir_okay=False),
-              help="Expert scores: application_id, reviewer_id, indicator_id, score[, flag].")
-@click.option("--bonus", type=click.Path(exists=True, dir_okay=False),
-              help="Bonus claims: application_id, bonus_id.")
-@click.option("--output", required=True, type=click.Path(dir_okay=False),
-              help="Results file: .csv (results only) or .xlsx (results, contributions, notes).")
-@click.option("--sensitivity", "draws", type=int, default=0,
-              help="Monte Carlo draws of ±10 % weight perturbation (0 = off).")
+@click.option(
+    "--applications",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Applications: CSV or XLSX with an id column and one column per field.",
+)
+@click.option(
+    "--scores",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Expert scores: application_id, reviewer_id, indicator_id, score[, flag].",
+)
+@click.option(
+    "--bonus", type=click.Path(exists=True, dir_okay=False), help="Bonus claims: application_id, bonus_id."
+)
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Results file: .csv (results only) or .xlsx (results, contributions, notes).",
+)
+@click.option(
+    "--sensitivity",
+    "draws",
+    type=int,
+    default=0,
+    help="Monte Carlo draws of ±10 % weight perturbation (0 = off).",
+)
 @click.option("--top-k", type=int, default=10, help="Top K for the sensitivity summary.")
 @with_appcontext
-def score_cmd(ref: str, applications: str, scores: str | None, bonus: str | None, output: str,
-              draws: int, top_k: int) -> None:
+def score_cmd(
+    ref: str, applications: str, scores: str | None, bonus: str | None, output: str, draws: int, top_k: int
+) -> None:
     """Score a round from files and write the ranked results."""
     cs = _criteria_or_fail(ref)
     try:
         result = score_round(cs, _read(applications), _read(scores), _read(bonus))
     except InputError as exc:
-        _fail([msg("%(count)s problem(s) in the input; nothing was written:",
-                   count=len(exc.errors) + exc.omitted)]
-              + [f"  {format_problem({**p, 'message': localise(p['message'])})}" for p in exc.errors]
-              + (["  " + localise(msg("… and %(count)s more", count=exc.omitted))] if exc.omitted else []))
-    sheets = {"results": result.table(), "contributions": result.contributions().set_index(
-        ["application_id", "indicator_id"])}
+        _fail(
+            [
+                msg(
+                    "%(count)s problem(s) in the input; nothing was written:",
+                    count=len(exc.errors) + exc.omitted,
+                )
+            ]
+            + [f"  {format_problem({**p, 'message': localise(p['message'])})}" for p in exc.errors]
+            + (["  " + localise(msg("… and %(count)s more", count=exc.omitted))] if exc.omitted else [])
+        )
+    sheets = {
+        "results": result.table(),
+        "contributions": result.contributions().set_index(["application_id", "indicator_id"]),
+    }
     notes = [*result.notes]
     if draws:
         sens = weight_sensitivity(result, draws=draws, top_k=top_k)
         sheets["sensitivity"] = sens.table
-        notes.append(localise(msg("sensitivity: %(draws)s draws, ±10 %% weights, top %(top_k)s, seed 0",
-                                  draws=draws, top_k=top_k)))
+        notes.append(
+            localise(
+                msg(
+                    "sensitivity: %(draws)s draws, ±10 %% weights, top %(top_k)s, seed 0",
+                    draws=draws,
+                    top_k=top_k,
+                )
+            )
+        )
     sheets["notes"] = pd.DataFrame({"note": notes or ["—"]})
     try:
         written = write_tables(output, sheets)
     except TableError as exc:
         _fail([str(exc)])
     except OSError as exc:
-        _fail([msg("%(file)s: cannot be written (%(problem)s)", file=output,
-                   problem=str(exc.strerror or exc))])
+        _fail(
+            [msg("%(file)s: cannot be written (%(problem)s)", file=output, problem=str(exc.strerror or exc))]
+        )
     ranked = int((result.rank > 0).sum())
-    click.echo(localise(msg(
-        "%(id)s: %(applications)s applications, %(ranked)s ranked, %(vetoed)s vetoed, %(incomplete)s "
-        "incomplete → %(files)s", id=cs.id, applications=len(result.ids), ranked=ranked,
-        vetoed=int(result.vetoed.sum()), incomplete=int((~result.complete).sum()),
-        files=", ".join(str(p) for p in written))))
+    click.echo(
+        localise(
+            msg(
+                "%(id)s: %(applications)s applications, %(ranked)s ranked, %(vetoed)s vetoed, %(incomplete)s "
+                "incomplete → %(files)s",
+                id=cs.id,
+                applications=len(result.ids),
+                ranked=ranked,
+                vetoed=int(result.vetoed.sum()),
+                incomplete=int((~result.complete).sum()),
+                files=", ".join(str(p) for p in written),
+            )
+        )
+    )
     for note in result.notes:
         click.echo(localise(msg("note: %(note)s", note=note)))
 

@@ -136,12 +136,16 @@ def check_secret_key(config: MutableMapping[str, Any]) -> None:
     key = "" if key is None else str(key)
     weak = len(set(key.strip())) < MIN_SECRET_KEY_VARIETY  # e.g. 40 spaces, or "aaaa…"
     if key == DEFAULT_SECRET_KEY or len(key.strip()) < MIN_SECRET_KEY_LENGTH or weak:
-        raise InsecureSettingError(msg(
-            "The secret key is the public default, shorter than %(min)s characters or made of too few "
-            "different characters, so anyone could forge sessions. Set EVALUATOR_SECRET_KEY to a long "
-            "random value, made with: %(command)s (scripts/start.sh keeps one in instance/secret_key).",
-            min=MIN_SECRET_KEY_LENGTH, command=MAKE_SECRET_KEY),
-            str(config.get("LANGUAGE") or Settings.LANGUAGE))
+        raise InsecureSettingError(
+            msg(
+                "The secret key is the public default, shorter than %(min)s characters or made of too few "
+                "different characters, so anyone could forge sessions. Set EVALUATOR_SECRET_KEY to a long "
+                "random value, made with: %(command)s (scripts/start.sh keeps one in instance/secret_key).",
+                min=MIN_SECRET_KEY_LENGTH,
+                command=MAKE_SECRET_KEY,
+            ),
+            str(config.get("LANGUAGE") or Settings.LANGUAGE),
+        )
 
 
 def settle(config: MutableMapping[str, Any], instance_path: str | Path, exempt: bool = False) -> None:
@@ -159,9 +163,13 @@ def settle(config: MutableMapping[str, Any], instance_path: str | Path, exempt: 
     config["TLS"] = tls if isinstance(tls, bool) else str(tls).strip().lower() in ("1", "true", "yes", "on")
     config["SESSION_COOKIE_SECURE"] = config["TLS"]
     config["PERMANENT_SESSION_LIFETIME"] = timedelta(
-        hours=int(config.get("SESSION_HOURS", Settings.SESSION_HOURS)))
+        hours=int(config.get("SESSION_HOURS", Settings.SESSION_HOURS))
+    )
     if not (exempt or _command_line_task()):
         check_secret_key(config)
     if not config.get("RATELIMIT_STORAGE_URI"):
-        config["RATELIMIT_STORAGE_URI"] = ("memory://" if exempt and config.get("TESTING")
-                                           else f"sqlite:///{Path(instance_path) / 'ratelimits.db'}")
+        config["RATELIMIT_STORAGE_URI"] = (
+            "memory://"
+            if exempt and config.get("TESTING")
+            else f"sqlite:///{Path(instance_path) / 'ratelimits.db'}"
+        )

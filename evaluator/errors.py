@@ -27,10 +27,19 @@ API_PREFIX = "/api/"
 
 # The page's heading (translated); statuses not listed fall back to the standard phrase.
 PAGE_TITLES = {
-    400: N_("Bad request"), 401: N_("Please sign in"), 403: N_("Access denied"), 404: N_("Page not found"),
-    405: N_("Method not allowed"), 409: N_("Conflict"), 412: N_("Changed in the meantime"),
-    413: N_("Upload too large"), 415: N_("Unsupported content type"), 422: N_("Cannot be processed"),
-    429: N_("Too many requests"), 500: N_("Internal server error"), 503: N_("Service unavailable"),
+    400: N_("Bad request"),
+    401: N_("Please sign in"),
+    403: N_("Access denied"),
+    404: N_("Page not found"),
+    405: N_("Method not allowed"),
+    409: N_("Conflict"),
+    412: N_("Changed in the meantime"),
+    413: N_("Upload too large"),
+    415: N_("Unsupported content type"),
+    422: N_("Cannot be processed"),
+    429: N_("Too many requests"),
+    500: N_("Internal server error"),
+    503: N_("Service unavailable"),
 }
 
 
@@ -105,8 +114,9 @@ def omitted_note(count: int) -> str:
     return msg("%(count)s more entries were left out.", count=count)
 
 
-def envelope(status: int, message: str | None = None, errors: Any = None,
-             headers: list[tuple[str, str]] | None = None):
+def envelope(
+    status: int, message: str | None = None, errors: Any = None, headers: list[tuple[str, str]] | None = None
+):
     """A JSON error response in the service's one envelope, its echo of the input capped."""
     max_entries = int(current_app.config.get("ERROR_MAX_ENTRIES", 100))
     max_chars = int(current_app.config.get("ERROR_MAX_CHARS", 500))
@@ -129,9 +139,13 @@ def error_page(status: int, headers: list[tuple[str, str]] | None = None, messag
     """An HTML error page in the pages' layout and the reader's language (no script)."""
     phrase = HTTPStatus(status).phrase
     title = PAGE_TITLES.get(status)
-    html = render_template("errors/error.html", code=status, phrase=phrase,
-                           title=localise(title) if title else phrase,
-                           message=localise(message) if message else None)
+    html = render_template(
+        "errors/error.html",
+        code=status,
+        phrase=phrase,
+        title=localise(title) if title else phrase,
+        message=localise(message) if message else None,
+    )
     response = current_app.response_class(html, status=status, mimetype="text/html")
     for name, value in headers or ():
         if name.lower() != "content-type":
@@ -149,8 +163,9 @@ def sign_in_redirect():
     return redirect(url_for("account.sign_in", next=target.rstrip("?") if target else None))
 
 
-def error_response(status: int, message: str | None = None, errors: Any = None,
-                   headers: list[tuple[str, str]] | None = None):
+def error_response(
+    status: int, message: str | None = None, errors: Any = None, headers: list[tuple[str, str]] | None = None
+):
     """The error answer of this request's channel: the envelope for the API, else an HTML page."""
     if is_api_request(request) or wants_json(request):
         return envelope(status, message, errors, headers)
@@ -172,8 +187,9 @@ def register_error_handlers(app: Flask) -> None:
         data = getattr(exc, "data", None) or {}
         message = data.get("message") or STATUS_MESSAGES.get(exc.code or 500)
         if exc.code == 413:
-            message = msg("The upload is larger than the %(limit)s MB limit.",
-                          limit=app.config["MAX_UPLOAD_MB"])
+            message = msg(
+                "The upload is larger than the %(limit)s MB limit.", limit=app.config["MAX_UPLOAD_MB"]
+            )
         elif exc.code == 429:  # Flask-Limiter: the description is the limit, e.g. "10 per 1 minute"
             message = msg("Too many requests (limit: %(limit)s); try again later.", limit=exc.description)
         errors = data.get("errors") or data.get("messages")  # webargs puts them in "messages"

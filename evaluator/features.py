@@ -14,8 +14,18 @@ from types import ModuleType
 from flask import Flask
 from flask_smorest import Api
 
-FEATURES = ("accounts", "rounds", "applications", "materials", "vetting", "assignments", "reviews",
-            "results", "audit", "dashboard")
+FEATURES = (
+    "accounts",
+    "rounds",
+    "applications",
+    "materials",
+    "vetting",
+    "assignments",
+    "reviews",
+    "results",
+    "audit",
+    "dashboard",
+)
 
 
 def _parts(name: str) -> Iterator[ModuleType]:

@@ -39,8 +39,20 @@ from evaluator.workflow import (
     ZoneType,
 )
 
-VOCABULARIES = (ZoneType, OrgKind, Phase, Status, Role, RegionLevel, RegionAct, AssignmentKind,
-                AssignmentStatus, AssignmentSource, ReviewStatus, ResultStatus)
+VOCABULARIES = (
+    ZoneType,
+    OrgKind,
+    Phase,
+    Status,
+    Role,
+    RegionLevel,
+    RegionAct,
+    AssignmentKind,
+    AssignmentStatus,
+    AssignmentSource,
+    ReviewStatus,
+    ResultStatus,
+)
 """The workflow's vocabularies, which templates compare with by name (``rnd.phase == Phase.OPEN``)."""
 
 # Babel's patterns: zh 2026年12月1日 14:30, en 1 Dec 2026, 14:30.
@@ -92,8 +104,7 @@ def show_datetime(value: datetime | None) -> str:
     if value is None:
         return "—"
     reader = _reader()
-    return dates.format_datetime(_local(value, reader.zone), _DATETIME[reader.language],
-                                 locale=reader.locale)
+    return dates.format_datetime(_local(value, reader.zone), _DATETIME[reader.language], locale=reader.locale)
 
 
 def show_number(value: Any, digits: int | None = None) -> str:
@@ -116,10 +127,18 @@ def days_left(deadline: datetime | None) -> int | None:
 
 def label(vocabulary: str, value: Any) -> str:
     """The reader's word for a value of one of the workflow's vocabularies."""
-    table = {"zone": ZONE_LABELS, "kind": KIND_LABELS, "phase": PHASE_LABELS, "status": STATUS_LABELS,
-             "role": ROLE_LABELS, "level": REGION_LEVEL_LABELS, "act": REGION_ACT_LABELS,
-             "assignment_kind": ASSIGNMENT_KIND_LABELS, "source": ASSIGNMENT_SOURCE_LABELS,
-             "result": RESULT_STATUS_LABELS}[vocabulary]
+    table = {
+        "zone": ZONE_LABELS,
+        "kind": KIND_LABELS,
+        "phase": PHASE_LABELS,
+        "status": STATUS_LABELS,
+        "role": ROLE_LABELS,
+        "level": REGION_LEVEL_LABELS,
+        "act": REGION_ACT_LABELS,
+        "assignment_kind": ASSIGNMENT_KIND_LABELS,
+        "source": ASSIGNMENT_SOURCE_LABELS,
+        "result": RESULT_STATUS_LABELS,
+    }[vocabulary]
     text = table.get(value)
     return _reader().translations.gettext(text) if text else str(value)
 
@@ -128,8 +147,9 @@ def query_with(args: Any, **changes: Any) -> str:
     """A query string: the request's arguments with some changed (``None`` removes one)."""
     from urllib.parse import urlencode
 
-    pairs = [(k, v) for k, v in (args.items(multi=True) if hasattr(args, "items") else args)
-             if k not in changes]
+    pairs = [
+        (k, v) for k, v in (args.items(multi=True) if hasattr(args, "items") else args) if k not in changes
+    ]
     pairs += [(k, v) for k, v in changes.items() if v is not None and v != ""]
     return urlencode(pairs)
 

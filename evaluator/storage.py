@@ -142,8 +142,9 @@ class LocalStorage(Storage):
 class S3Storage(Storage):
     """Blobs as objects in an S3-compatible bucket, one object per SHA-256."""
 
-    def __init__(self, bucket: str, endpoint_url: str | None = None, region: str | None = None,
-                 client: Any = None):
+    def __init__(
+        self, bucket: str, endpoint_url: str | None = None, region: str | None = None, client: Any = None
+    ):
         self.bucket = bucket
         self.endpoint_url = endpoint_url or None
         self.region = region or None
@@ -161,7 +162,8 @@ class S3Storage(Storage):
             # Path-style addressing for custom endpoints (MinIO, Ceph, moto ...): no DNS per bucket.
             config = Config(s3={"addressing_style": "path"}) if self.endpoint_url else None
             self._client = boto3.session.Session().client(
-                "s3", endpoint_url=self.endpoint_url, region_name=self.region, config=config)
+                "s3", endpoint_url=self.endpoint_url, region_name=self.region, config=config
+            )
         return self._client
 
     def _ensure_bucket(self) -> None:
@@ -200,8 +202,9 @@ class S3Storage(Storage):
         actual = hashlib.sha256(body).hexdigest()
         if actual != sha256:
             raise BlobIntegrityError(f"content hashes to {actual}, not {sha256}")
-        self.client.put_object(Bucket=self.bucket, Key=sha256, Body=body,
-                               ContentType="application/octet-stream")
+        self.client.put_object(
+            Bucket=self.bucket, Key=sha256, Body=body, ContentType="application/octet-stream"
+        )
         return sha256
 
     def open(self, key: str) -> IO[bytes]:
@@ -249,8 +252,13 @@ class S3Storage(Storage):
 
 def _settings(app: Flask) -> tuple[str, ...]:
     c = app.config
-    return (str(c.get("STORAGE_BACKEND", "local")).lower(), str(c.get("MATERIALS_DIR", "")),
-            str(c.get("S3_BUCKET", "")), str(c.get("S3_ENDPOINT_URL") or ""), str(c.get("S3_REGION") or ""))
+    return (
+        str(c.get("STORAGE_BACKEND", "local")).lower(),
+        str(c.get("MATERIALS_DIR", "")),
+        str(c.get("S3_BUCKET", "")),
+        str(c.get("S3_ENDPOINT_URL") or ""),
+        str(c.get("S3_REGION") or ""),
+    )
 
 
 def get_storage(app: Flask) -> Storage:
@@ -269,7 +277,8 @@ def get_storage(app: Flask) -> Storage:
             raise StorageError(msg("S3_BUCKET is empty; set it when STORAGE_BACKEND is 's3'."))
         storage = S3Storage(bucket, endpoint or None, region or None)
     else:
-        raise StorageError(msg("Unknown STORAGE_BACKEND %(backend)s: use 'local' or 's3'.",
-                                  backend=repr(backend)))
+        raise StorageError(
+            msg("Unknown STORAGE_BACKEND %(backend)s: use 'local' or 's3'.", backend=repr(backend))
+        )
     app.extensions["evaluator.storage"] = (settings, storage)
     return storage

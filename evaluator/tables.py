@@ -50,12 +50,18 @@ def read_table(path: str | Path, limits: TableLimits = COMMAND_LINE_LIMITS) -> p
     try:
         size = path.stat().st_size
         if size > limits.max_bytes:
-            raise TableError(msg("%(file)s: the file is larger than the limit of %(mb)s MB.", file=path.name,
-                                 mb=limits.max_bytes // MB))
+            raise TableError(
+                msg(
+                    "%(file)s: the file is larger than the limit of %(mb)s MB.",
+                    file=path.name,
+                    mb=limits.max_bytes // MB,
+                )
+            )
         df = read_spreadsheet(path.read_bytes(), limits, skip_blank_rows=True)
     except OSError as exc:
-        raise TableError(msg("%(file)s: cannot be read (%(problem)s)", file=path.name,
-                             problem=str(exc.strerror or exc))) from None
+        raise TableError(
+            msg("%(file)s: cannot be read (%(problem)s)", file=path.name, problem=str(exc.strerror or exc))
+        ) from None
     except SpreadsheetError as exc:
         raise TableError(msg("%(file)s: %(problem)s", file=path.name, problem=str(exc))) from None
     df.columns = [HEADER_ALIASES.get(str(c).strip(), str(c).strip()) for c in df.columns]

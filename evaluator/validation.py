@@ -38,13 +38,16 @@ def text_problem(value: str, multiline: bool = False) -> str | None:
     code = ord(match.group())
     name = "U+" + format(code, "04X")
     if 0xD800 <= code <= 0xDFFF:
-        return msg("Must not contain a lone surrogate (%(code)s); send valid Unicode text.",
-                   code=name)
+        return msg("Must not contain a lone surrogate (%(code)s); send valid Unicode text.", code=name)
     if multiline:
-        return msg("Must not contain the control character %(code)s; only tab and line breaks are "
-                   "allowed.", code=name)
-    return msg("Must not contain the control character %(code)s (single-line text: no tabs or line "
-               "breaks).", code=name)
+        return msg(
+            "Must not contain the control character %(code)s; only tab and line breaks are allowed.",
+            code=name,
+        )
+    return msg(
+        "Must not contain the control character %(code)s (single-line text: no tabs or line breaks).",
+        code=name,
+    )
 
 
 def check_text(value: str, multiline: bool = False) -> str:
@@ -78,8 +81,9 @@ class Text(fields.String):
     ``multiline=True`` allows tab, line feed and carriage return (free text such as a text figure).
     """
 
-    def __init__(self, *, max_length: int, min_length: int | None = None, multiline: bool = False,
-                 **kwargs: Any):
+    def __init__(
+        self, *, max_length: int, min_length: int | None = None, multiline: bool = False, **kwargs: Any
+    ):
         self.multiline = multiline
         rules = [validate.Length(min=min_length, max=max_length)]
         extra = kwargs.pop("validate", None)
@@ -115,8 +119,11 @@ class Time(fields.AwareDateTime):
             raise ValidationError(msg("Not a valid datetime."))
         moment = super()._deserialize(value, attr, data, **kwargs)
         if not MIN_YEAR <= moment.year <= MAX_YEAR:
-            raise ValidationError(msg("A time must lie between the years %(first)s and %(last)s.",
-                                      first=MIN_YEAR, last=MAX_YEAR))
+            raise ValidationError(
+                msg(
+                    "A time must lie between the years %(first)s and %(last)s.", first=MIN_YEAR, last=MAX_YEAR
+                )
+            )
         # In UTC from here on: SQLite keeps no offset, so a +08:00 time stored as it is would be
         # read back as if its Beijing wall-clock time were UTC.
         return moment.astimezone(UTC)
@@ -125,6 +132,7 @@ class Time(fields.AwareDateTime):
 # ``UtcDateTime`` is the one field for a time in a response: always ISO 8601 in UTC with its offset
 # (``2026-05-01T08:00:00+00:00``), whichever database the value came from. SQLite hands back naive
 # datetimes (stored as UTC), PostgreSQL aware ones in the session's zone; both come out the same.
+
 
 def to_utc(value: datetime) -> datetime:
     """A stored time as an aware UTC datetime (a naive value is taken as UTC)."""

@@ -58,8 +58,14 @@ class Status(StrEnum):
     REJECTED = "rejected"
 
 
-REVIEWED_STATUSES = (Status.UNDER_REVIEW, Status.SCORED, Status.SHORTLISTED, Status.NOT_SHORTLISTED,
-                     Status.RECOGNISED, Status.REJECTED)
+REVIEWED_STATUSES = (
+    Status.UNDER_REVIEW,
+    Status.SCORED,
+    Status.SHORTLISTED,
+    Status.NOT_SHORTLISTED,
+    Status.RECOGNISED,
+    Status.REJECTED,
+)
 """The statuses of an application that reached the provincial review: in review and later, past the
 region steps. A round's results cover these."""
 
@@ -75,8 +81,11 @@ ZONE_KIND = {
     ZoneType.FEATURED_COMMUNITY: OrgKind.COMMUNITY,
 }
 """Which kind of organisation applies in a round of each zone type."""
-KIND_NAMES = {OrgKind.COUNTY: "县（市、区）", OrgKind.SUBDISTRICT: "街道（乡镇）",
-              OrgKind.COMMUNITY: "社区（村）"}
+KIND_NAMES = {
+    OrgKind.COUNTY: "县（市、区）",
+    OrgKind.SUBDISTRICT: "街道（乡镇）",
+    OrgKind.COMMUNITY: "社区（村）",
+}
 
 
 # What people read for each value (English; the catalogs translate them).
@@ -85,20 +94,32 @@ ZONE_LABELS = {
     ZoneType.SUBDISTRICT_SERVICE_ZONE: N_("Subdistrict service innovation zone"),
     ZoneType.FEATURED_COMMUNITY: N_("Featured community"),
 }
-KIND_LABELS = {OrgKind.COUNTY: N_("County or district"), OrgKind.SUBDISTRICT: N_("Subdistrict or township"),
-               OrgKind.COMMUNITY: N_("Community or village")}
+KIND_LABELS = {
+    OrgKind.COUNTY: N_("County or district"),
+    OrgKind.SUBDISTRICT: N_("Subdistrict or township"),
+    OrgKind.COMMUNITY: N_("Community or village"),
+}
 PHASE_LABELS = {
-    Phase.DRAFT: N_("In preparation"), Phase.OPEN: N_("Open for applications"),
-    Phase.REVIEW: N_("Expert review"), Phase.SCORING_CLOSED: N_("Scoring closed"),
-    Phase.NOTICE: N_("Public notice"), Phase.FINAL: N_("Final"),
+    Phase.DRAFT: N_("In preparation"),
+    Phase.OPEN: N_("Open for applications"),
+    Phase.REVIEW: N_("Expert review"),
+    Phase.SCORING_CLOSED: N_("Scoring closed"),
+    Phase.NOTICE: N_("Public notice"),
+    Phase.FINAL: N_("Final"),
 }
 STATUS_LABELS = {
-    Status.DRAFT: N_("Draft"), Status.SUBMITTED: N_("Submitted"), Status.WITHDRAWN: N_("Withdrawn"),
-    Status.ENDORSED: N_("Endorsed by the county"), Status.RECOMMENDED: N_("Recommended by the city"),
+    Status.DRAFT: N_("Draft"),
+    Status.SUBMITTED: N_("Submitted"),
+    Status.WITHDRAWN: N_("Withdrawn"),
+    Status.ENDORSED: N_("Endorsed by the county"),
+    Status.RECOMMENDED: N_("Recommended by the city"),
     Status.DECLINED: N_("Not recommended"),
-    Status.UNDER_REVIEW: N_("Under review"), Status.SCORED: N_("Scored"),
-    Status.SHORTLISTED: N_("Shortlisted"), Status.NOT_SHORTLISTED: N_("Not shortlisted"),
-    Status.RECOGNISED: N_("Recognised"), Status.REJECTED: N_("Rejected"),
+    Status.UNDER_REVIEW: N_("Under review"),
+    Status.SCORED: N_("Scored"),
+    Status.SHORTLISTED: N_("Shortlisted"),
+    Status.NOT_SHORTLISTED: N_("Not shortlisted"),
+    Status.RECOGNISED: N_("Recognised"),
+    Status.REJECTED: N_("Rejected"),
 }
 
 
@@ -133,13 +154,20 @@ class RegionAct(StrEnum):
 REGION_ROLES = {Role.COUNTY_OFFICE: RegionLevel.COUNTY, Role.CITY_OFFICE: RegionLevel.CITY}
 """The region offices and the level of the region code each is scoped to."""
 
-ROLE_LABELS = {Role.ADMIN: N_("Provincial office"), Role.REVIEWER: N_("Expert reviewer"),
-               Role.APPLICANT: N_("Applicant"), Role.COUNTY_OFFICE: N_("County civil-affairs office"),
-               Role.CITY_OFFICE: N_("City civil-affairs office")}
+ROLE_LABELS = {
+    Role.ADMIN: N_("Provincial office"),
+    Role.REVIEWER: N_("Expert reviewer"),
+    Role.APPLICANT: N_("Applicant"),
+    Role.COUNTY_OFFICE: N_("County civil-affairs office"),
+    Role.CITY_OFFICE: N_("City civil-affairs office"),
+}
 REGION_LEVEL_LABELS = {RegionLevel.COUNTY: N_("county"), RegionLevel.CITY: N_("city")}
 REGION_ACT_LABELS = {
-    RegionAct.ENDORSE: N_("Endorsed"), RegionAct.RETURN: N_("Returned for correction"),
-    RegionAct.DECLINE: N_("Declined"), RegionAct.CHECK: N_("Checked"), RegionAct.RECOMMEND: N_("Recommended"),
+    RegionAct.ENDORSE: N_("Endorsed"),
+    RegionAct.RETURN: N_("Returned for correction"),
+    RegionAct.DECLINE: N_("Declined"),
+    RegionAct.CHECK: N_("Checked"),
+    RegionAct.RECOMMEND: N_("Recommended"),
     RegionAct.UNRECOMMEND: N_("Taken off the ranking"),
 }
 
@@ -182,14 +210,22 @@ class ResultStatus(StrEnum):
     INCOMPLETE = "incomplete"
 
 
-ASSIGNMENT_KIND_LABELS = {AssignmentKind.MATERIALS: N_("Materials review"),
-                          AssignmentKind.ON_SITE: N_("On-site inspection")}
-ASSIGNMENT_STATUS_LABELS = {AssignmentStatus.ACTIVE: N_("Active"), AssignmentStatus.RECUSED: N_("Recused"),
-                            AssignmentStatus.REMOVED: N_("Removed")}
+ASSIGNMENT_KIND_LABELS = {
+    AssignmentKind.MATERIALS: N_("Materials review"),
+    AssignmentKind.ON_SITE: N_("On-site inspection"),
+}
+ASSIGNMENT_STATUS_LABELS = {
+    AssignmentStatus.ACTIVE: N_("Active"),
+    AssignmentStatus.RECUSED: N_("Recused"),
+    AssignmentStatus.REMOVED: N_("Removed"),
+}
 ASSIGNMENT_SOURCE_LABELS = {AssignmentSource.AUTO: N_("Automatic"), AssignmentSource.MANUAL: N_("Manual")}
 REVIEW_STATUS_LABELS = {ReviewStatus.DRAFT: N_("Draft"), ReviewStatus.SUBMITTED: N_("Submitted")}
-RESULT_STATUS_LABELS = {ResultStatus.RANKED: N_("Ranked"), ResultStatus.VETOED: N_("Vetoed"),
-                        ResultStatus.INCOMPLETE: N_("Incomplete")}
+RESULT_STATUS_LABELS = {
+    ResultStatus.RANKED: N_("Ranked"),
+    ResultStatus.VETOED: N_("Vetoed"),
+    ResultStatus.INCOMPLETE: N_("Incomplete"),
+}
 REVIEW_PHASES = (Phase.REVIEW,)
 """Scores, recusals and assignment changes happen only while the round is in review."""
 
@@ -214,6 +250,7 @@ def next_phase(phase: str) -> Phase | None:
 
 # ----------------------------------------------------------------------------------- applications
 
+
 @dataclass(frozen=True)
 class Move:
     """One action on an application: the statuses it starts from, where it leads, and when."""
@@ -227,26 +264,64 @@ class Move:
     complete: bool  # whether every required figure must be present
 
 
-MOVES = {m.action: m for m in (
-    Move("create", "created", (None,), Status.DRAFT, (Phase.OPEN,), True, False),
-    Move("submit", "submitted", (Status.DRAFT,), Status.SUBMITTED, (Phase.OPEN,), True, True),
-    Move("import", "imported", (None,), Status.SUBMITTED, (Phase.OPEN,), False, True),
-    Move("withdraw", "withdrawn", (Status.SUBMITTED,), Status.WITHDRAWN, (Phase.OPEN,), False, False),
-    # 县级申报、市级把关: the region offices' acts, while the round is open (before or after the
-    # deadline). ``return`` sends it back to the applicant as a draft, with the office's reason.
-    Move("endorse", "endorsed", (Status.SUBMITTED,), Status.ENDORSED, (Phase.OPEN,), False, False),
-    Move("return", "returned", (Status.SUBMITTED, Status.ENDORSED), Status.DRAFT, (Phase.OPEN,), False,
-         False),
-    Move("decline", "declined", (Status.SUBMITTED, Status.ENDORSED), Status.DECLINED, (Phase.OPEN,), False,
-         False),
-    Move("recommend", "recommended", (Status.SUBMITTED, Status.ENDORSED), Status.RECOMMENDED,
-         (Phase.OPEN,), False, False),
-    Move("unrecommend", "unrecommended", (Status.RECOMMENDED,), Status.ENDORSED, (Phase.OPEN,), False,
-         False),
-    # Entering the review phase moves every application the round's steps let through.
-    Move("enter_review", "entered into review", (Status.SUBMITTED, Status.ENDORSED, Status.RECOMMENDED),
-         Status.UNDER_REVIEW, (Phase.OPEN,), False, False),
-)}
+MOVES = {
+    m.action: m
+    for m in (
+        Move("create", "created", (None,), Status.DRAFT, (Phase.OPEN,), True, False),
+        Move("submit", "submitted", (Status.DRAFT,), Status.SUBMITTED, (Phase.OPEN,), True, True),
+        Move("import", "imported", (None,), Status.SUBMITTED, (Phase.OPEN,), False, True),
+        Move("withdraw", "withdrawn", (Status.SUBMITTED,), Status.WITHDRAWN, (Phase.OPEN,), False, False),
+        # 县级申报、市级把关: the region offices' acts, while the round is open (before or after the
+        # deadline). ``return`` sends it back to the applicant as a draft, with the office's reason.
+        Move("endorse", "endorsed", (Status.SUBMITTED,), Status.ENDORSED, (Phase.OPEN,), False, False),
+        Move(
+            "return",
+            "returned",
+            (Status.SUBMITTED, Status.ENDORSED),
+            Status.DRAFT,
+            (Phase.OPEN,),
+            False,
+            False,
+        ),
+        Move(
+            "decline",
+            "declined",
+            (Status.SUBMITTED, Status.ENDORSED),
+            Status.DECLINED,
+            (Phase.OPEN,),
+            False,
+            False,
+        ),
+        Move(
+            "recommend",
+            "recommended",
+            (Status.SUBMITTED, Status.ENDORSED),
+            Status.RECOMMENDED,
+            (Phase.OPEN,),
+            False,
+            False,
+        ),
+        Move(
+            "unrecommend",
+            "unrecommended",
+            (Status.RECOMMENDED,),
+            Status.ENDORSED,
+            (Phase.OPEN,),
+            False,
+            False,
+        ),
+        # Entering the review phase moves every application the round's steps let through.
+        Move(
+            "enter_review",
+            "entered into review",
+            (Status.SUBMITTED, Status.ENDORSED, Status.RECOMMENDED),
+            Status.UNDER_REVIEW,
+            (Phase.OPEN,),
+            False,
+            False,
+        ),
+    )
+}
 """Every status change of an application. Edits (figures, materials) are allowed in ``EDITABLE``."""
 
 EDITABLE = Move("edit", "edited", (Status.DRAFT,), Status.DRAFT, (Phase.OPEN,), True, False)

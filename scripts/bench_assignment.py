@@ -33,11 +33,44 @@ from evaluator.assignment import (  # noqa: E402
     validate_assignment,
 )
 
-CITIES = ("5101", "5103", "5104", "5105", "5106", "5107", "5108", "5109", "5110", "5111", "5113",
-          "5114", "5115", "5116", "5117", "5118", "5119", "5120", "5132", "5133", "5134")
+CITIES = (
+    "5101",
+    "5103",
+    "5104",
+    "5105",
+    "5106",
+    "5107",
+    "5108",
+    "5109",
+    "5110",
+    "5111",
+    "5113",
+    "5114",
+    "5115",
+    "5116",
+    "5117",
+    "5118",
+    "5119",
+    "5120",
+    "5132",
+    "5133",
+    "5134",
+)
 SECTIONS = ("S1", "S2", "S3", "S4", "S5", "S6", "S7")
-UNIVERSITY_CITIES = ("5101", "5101", "5101", "5101", "5101", "5107", "5113", "5111", "5115", "5118",
-                     "5103", "5105")
+UNIVERSITY_CITIES = (
+    "5101",
+    "5101",
+    "5101",
+    "5101",
+    "5101",
+    "5107",
+    "5113",
+    "5111",
+    "5115",
+    "5118",
+    "5103",
+    "5105",
+)
 
 
 def counties(rng: np.random.Generator) -> list[str]:
@@ -73,16 +106,28 @@ def make_round(applications: int, reviewers: int, per: int, seed: int, level: st
             c = str(rng.choice(county_list))
             rev_region.append(c + "001")
             rev_aff.append({f"bureau-{c}"})
-    expertise = [set(rng.choice(SECTIONS, size=int(rng.integers(1, 4)), replace=False).tolist())
-                 for _ in range(reviewers)]
+    expertise = [
+        set(rng.choice(SECTIONS, size=int(rng.integers(1, 4)), replace=False).tolist())
+        for _ in range(reviewers)
+    ]
     app_ids = [f"app-{i:05d}" for i in range(applications)]
     rev_ids = [f"rev-{j:03d}" for j in range(reviewers)]
     pairs = rng.random((applications, reviewers)) < 0.002
     conflicts = [(app_ids[a], rev_ids[r]) for a, r in zip(*np.nonzero(pairs), strict=True)]
-    return dict(application_ids=app_ids, application_counties=app_county.tolist(),
-                application_affiliations=app_aff, reviewer_ids=rev_ids, reviewer_regions=rev_region,
-                reviewer_affiliations=rev_aff, reviewer_expertise=expertise, sections=SECTIONS,
-                conflicts=conflicts, per_application=per, rules=ConflictRules(region_level=level), seed=seed)
+    return dict(
+        application_ids=app_ids,
+        application_counties=app_county.tolist(),
+        application_affiliations=app_aff,
+        reviewer_ids=rev_ids,
+        reviewer_regions=rev_region,
+        reviewer_affiliations=rev_aff,
+        reviewer_expertise=expertise,
+        sections=SECTIONS,
+        conflicts=conflicts,
+        per_application=per,
+        rules=ConflictRules(region_level=level),
+        seed=seed,
+    )
 
 
 def main() -> None:
@@ -102,19 +147,34 @@ def main() -> None:
     t2 = time.perf_counter()
     result = assign(problem)
     t3 = time.perf_counter()
-    violations = validate_assignment(problem, result.application_ids, result.reviewer_ids,
-                                     incomplete=[u.application_id for u in result.uncovered])
+    violations = validate_assignment(
+        problem,
+        result.application_ids,
+        result.reviewer_ids,
+        incomplete=[u.application_id for u in result.uncovered],
+    )
     t4 = time.perf_counter()
     loads = result.loads
     figures = {
-        "applications": args.applications, "reviewers": args.reviewers, "per_application": args.per,
-        "declared_conflicts": len(inputs["conflicts"]), "cap": result.cap,
-        "generate_s": round(t1 - t0, 3), "build_s": round(t2 - t1, 3), "solve_s": round(t3 - t2, 3),
-        "total_s": round(t3 - t1, 3), "validate_s": round(t4 - t3, 3),
+        "applications": args.applications,
+        "reviewers": args.reviewers,
+        "per_application": args.per,
+        "declared_conflicts": len(inputs["conflicts"]),
+        "cap": result.cap,
+        "generate_s": round(t1 - t0, 3),
+        "build_s": round(t2 - t1, 3),
+        "solve_s": round(t3 - t2, 3),
+        "total_s": round(t3 - t1, 3),
+        "validate_s": round(t4 - t3, 3),
         "phases_s": {k: round(v, 3) for k, v in result.timings.items()},
-        "status": result.status, "solver_status": result.solver_status, "pairs": result.n_pairs,
-        "uncovered": len(result.uncovered), "overall_coverage": round(result.overall_coverage, 4),
-        "fully_covered": result.fully_covered, "max_load": int(loads.max()), "min_load": int(loads.min()),
+        "status": result.status,
+        "solver_status": result.solver_status,
+        "pairs": result.n_pairs,
+        "uncovered": len(result.uncovered),
+        "overall_coverage": round(result.overall_coverage, 4),
+        "fully_covered": result.fully_covered,
+        "max_load": int(loads.max()),
+        "min_load": int(loads.min()),
         "violations": len(violations),
     }
     for key, value in figures.items():

@@ -16,10 +16,22 @@ import numpy as np
 import pandas as pd
 
 GRADES = [
-    {"code": "excellent", "label": "优秀", "label_en": "Excellent", "min_total": 90,
-     "min_section_share": 0.6, "recognised": True},
-    {"code": "recognisable", "label": "达标", "label_en": "Recognisable", "min_total": 80,
-     "min_section_share": 0.6, "recognised": True},
+    {
+        "code": "excellent",
+        "label": "优秀",
+        "label_en": "Excellent",
+        "min_total": 90,
+        "min_section_share": 0.6,
+        "recognised": True,
+    },
+    {
+        "code": "recognisable",
+        "label": "达标",
+        "label_en": "Recognisable",
+        "min_total": 80,
+        "min_section_share": 0.6,
+        "recognised": True,
+    },
     {"code": "qualified", "label": "合格", "label_en": "Qualified", "min_total": 70},
     {"code": "failed", "label": "不合格", "label_en": "Failed"},
 ]
@@ -34,10 +46,10 @@ MATERIALS = [
 # --------------------------------------------------------------------------- field helpers
 
 
-def num(key: str, kind: str = "float", required: bool = False, lo: float | None = 0,
-        hi: float | None = None) -> dict[str, Any]:
-    f: dict[str, Any] = {"key": key, "label": f"{key}数", "label_en": key, "type": kind,
-                         "required": required}
+def num(
+    key: str, kind: str = "float", required: bool = False, lo: float | None = 0, hi: float | None = None
+) -> dict[str, Any]:
+    f: dict[str, Any] = {"key": key, "label": f"{key}数", "label_en": key, "type": kind, "required": required}
     if lo is not None:
         f["min"] = lo
     if hi is not None:
@@ -51,31 +63,56 @@ def flag(key: str, required: bool = False) -> dict[str, Any]:
 
 def choice_field(key: str, kind: str, values: list[str], required: bool = False) -> dict[str, Any]:
     return {
-        "key": key, "label": f"{key}类", "label_en": key, "type": kind, "required": required,
+        "key": key,
+        "label": f"{key}类",
+        "label_en": key,
+        "type": kind,
+        "required": required,
         "choices": [{"value": v, "label": f"{v}项", "label_en": f"{v} item"} for v in values],
     }
 
 
-def leaf(leaf_id: str, points: float, method: str, params: dict[str, Any] | None = None,
-         check: str = "data") -> dict[str, Any]:
-    node: dict[str, Any] = {"id": leaf_id, "name": f"指标{leaf_id}", "name_en": f"Indicator {leaf_id}",
-                            "points": points, "method": method, "check": [check]}
+def leaf(
+    leaf_id: str, points: float, method: str, params: dict[str, Any] | None = None, check: str = "data"
+) -> dict[str, Any]:
+    node: dict[str, Any] = {
+        "id": leaf_id,
+        "name": f"指标{leaf_id}",
+        "name_en": f"Indicator {leaf_id}",
+        "points": points,
+        "method": method,
+        "check": [check],
+    }
     if params is not None:
         node["params"] = params
     return node
 
 
 def section(sid: str, points: float, children: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"id": sid, "name": f"部分{sid}", "name_en": f"Section {sid}", "points": points,
-            "children": children}
-
-
-def criteria_shell(set_id: str, fields: list[dict[str, Any]], indicators: list[dict[str, Any]],
-                   **extra: Any) -> dict[str, Any]:
     return {
-        "id": set_id, "version": "bench", "title": "基准测试指标", "title_en": "Benchmark criteria",
-        "zone_type": "community_governance_zone", "scale": 100, "fields": fields,
-        "materials": MATERIALS, "indicators": indicators, "grades": GRADES, **extra,
+        "id": sid,
+        "name": f"部分{sid}",
+        "name_en": f"Section {sid}",
+        "points": points,
+        "children": children,
+    }
+
+
+def criteria_shell(
+    set_id: str, fields: list[dict[str, Any]], indicators: list[dict[str, Any]], **extra: Any
+) -> dict[str, Any]:
+    return {
+        "id": set_id,
+        "version": "bench",
+        "title": "基准测试指标",
+        "title_en": "Benchmark criteria",
+        "zone_type": "community_governance_zone",
+        "scale": 100,
+        "fields": fields,
+        "materials": MATERIALS,
+        "indicators": indicators,
+        "grades": GRADES,
+        **extra,
     }
 
 
@@ -96,12 +133,14 @@ def _choices(rng: np.random.Generator, values: list[str], n: int, p_missing: flo
     return out
 
 
-def _multi(rng: np.random.Generator, values: list[str], n: int, p_tick: float,
-           p_missing: float) -> np.ndarray:
+def _multi(
+    rng: np.random.Generator, values: list[str], n: int, p_tick: float, p_missing: float
+) -> np.ndarray:
     """``a;b`` cells; an application with nothing ticked (or a missing cell) is empty."""
     k = len(values)
-    combos = np.array([";".join(v for b, v in enumerate(values) if m >> b & 1) or None
-                       for m in range(1 << k)], dtype=object)
+    combos = np.array(
+        [";".join(v for b, v in enumerate(values) if m >> b & 1) or None for m in range(1 << k)], dtype=object
+    )
     mask = ((rng.random((n, k)) < p_tick) * (1 << np.arange(k))).sum(axis=1)
     out = combos[mask]
     out[rng.random(n) < p_missing] = None
@@ -156,8 +195,9 @@ def expert_criteria(calibration: str = "zscore") -> dict[str, Any]:
         num("fund"),
         flag("platform"),
         flag("grid_system"),
-        choice_field("services", "multi",
-                     ["employment", "elderly", "health", "culture", "childcare", "legal"]),
+        choice_field(
+            "services", "multi", ["employment", "elderly", "health", "culture", "childcare", "legal"]
+        ),
         num("online_rate", hi=100),
         num("online_rate_prev", hi=100),
         num("participation_rate", hi=100),
@@ -168,29 +208,84 @@ def expert_criteria(calibration: str = "zscore") -> dict[str, Any]:
         {"key": "theme", "label": "主题", "label_en": "Theme", "type": "text"},
     ]
     autos = [
-        [leaf("a_grid", 2, "boolean", {"field": "grid_system"}, "on_site"),
-         leaf("a_services", 2, "count_of", {"field": "services", "full_at": 4})],
-        [leaf("a_size", 4, "range", {"field": "households", "by": "category", "norms": {
-            "urban": {"lo": 1500, "hi": 4000, "below": 1000, "above": 2000},
-            "rural": {"lo": 300, "hi": 1500, "below": 200, "above": 1000},
-            "relocation": None,
-            "mixed": {"lo": 800, "hi": 3000, "below": 500, "above": 1500}}}),
-         leaf("a_staffing", 4, "ratio", {"numerator": "workers", "denominator": "residents",
-                                         "per": 10000, "target": 18})],
-        [leaf("a_fund", 4, "threshold", {"field": "fund", "steps": [
-            {"min": 50000, "points": 2}, {"min": 100000, "points": 4}]}, "materials"),
-         leaf("a_participation", 4, "improvement", {
-             "current": "participation_rate", "previous": "participation_rate_prev",
-             "level_target": 60, "gain_target": 10})],
-        [leaf("a_platform", 3, "boolean", {"field": "platform"}, "on_site"),
-         leaf("a_online", 3, "range", {"field": "online_rate", "lo": 60, "hi": None, "below": 30}),
-         leaf("a_complaints", 2, "threshold", {"field": "complaints", "steps": [
-             {"max": 50, "points": 1}, {"max": 10, "points": 2}]})],
-        [leaf("a_online_gain", 2, "improvement", {
-            "current": "online_rate", "previous": "online_rate_prev", "level_target": 80,
-            "gain_target": 10, "level_weight": 0.3, "gain_weight": 0.7}),
-         leaf("a_volunteers", 2, "ratio", {"numerator": "volunteers", "denominator": "households",
-                                           "per": 100, "target": 5})],
+        [
+            leaf("a_grid", 2, "boolean", {"field": "grid_system"}, "on_site"),
+            leaf("a_services", 2, "count_of", {"field": "services", "full_at": 4}),
+        ],
+        [
+            leaf(
+                "a_size",
+                4,
+                "range",
+                {
+                    "field": "households",
+                    "by": "category",
+                    "norms": {
+                        "urban": {"lo": 1500, "hi": 4000, "below": 1000, "above": 2000},
+                        "rural": {"lo": 300, "hi": 1500, "below": 200, "above": 1000},
+                        "relocation": None,
+                        "mixed": {"lo": 800, "hi": 3000, "below": 500, "above": 1500},
+                    },
+                },
+            ),
+            leaf(
+                "a_staffing",
+                4,
+                "ratio",
+                {"numerator": "workers", "denominator": "residents", "per": 10000, "target": 18},
+            ),
+        ],
+        [
+            leaf(
+                "a_fund",
+                4,
+                "threshold",
+                {"field": "fund", "steps": [{"min": 50000, "points": 2}, {"min": 100000, "points": 4}]},
+                "materials",
+            ),
+            leaf(
+                "a_participation",
+                4,
+                "improvement",
+                {
+                    "current": "participation_rate",
+                    "previous": "participation_rate_prev",
+                    "level_target": 60,
+                    "gain_target": 10,
+                },
+            ),
+        ],
+        [
+            leaf("a_platform", 3, "boolean", {"field": "platform"}, "on_site"),
+            leaf("a_online", 3, "range", {"field": "online_rate", "lo": 60, "hi": None, "below": 30}),
+            leaf(
+                "a_complaints",
+                2,
+                "threshold",
+                {"field": "complaints", "steps": [{"max": 50, "points": 1}, {"max": 10, "points": 2}]},
+            ),
+        ],
+        [
+            leaf(
+                "a_online_gain",
+                2,
+                "improvement",
+                {
+                    "current": "online_rate",
+                    "previous": "online_rate_prev",
+                    "level_target": 80,
+                    "gain_target": 10,
+                    "level_weight": 0.3,
+                    "gain_weight": 0.7,
+                },
+            ),
+            leaf(
+                "a_volunteers",
+                2,
+                "ratio",
+                {"numerator": "volunteers", "denominator": "households", "per": 100, "target": 5},
+            ),
+        ],
     ]
     sections = []
     k = 0
@@ -203,21 +298,39 @@ def expert_criteria(calibration: str = "zscore") -> dict[str, Any]:
             experts.append(node)
         sections.append(section(f"s{s + 1}", 20, experts + auto))
     return criteria_shell(
-        "bench_expert", fields, sections,
+        "bench_expert",
+        fields,
+        sections,
         vetoes=[
-            {"id": "falsified", "reason": "材料造假", "reason_en": "Falsified materials",
-             "flag": "falsified_materials", "min_flags": 2},
-            {"id": "unhappy", "reason": "满意度低于70%", "reason_en": "Satisfaction below 70%",
-             "when": {"field": "satisfaction", "op": "lt", "value": 70}},
+            {
+                "id": "falsified",
+                "reason": "材料造假",
+                "reason_en": "Falsified materials",
+                "flag": "falsified_materials",
+                "min_flags": 2,
+            },
+            {
+                "id": "unhappy",
+                "reason": "满意度低于70%",
+                "reason_en": "Satisfaction below 70%",
+                "when": {"field": "satisfaction", "op": "lt", "value": 70},
+            },
         ],
-        bonus={"cap": 6, "items": [
-            {"id": "national", "name": "国家级表彰", "name_en": "National honour", "points": 5,
-             "when": {"field": "national_honours", "op": "ge", "value": 1}},
-            {"id": "meeting", "name": "现场会", "name_en": "Working meeting", "points": 4},
-            {"id": "innovation", "name": "创新案例", "name_en": "Innovation case", "points": 3},
-        ]},
-        aggregation={"method": "trimmed_mean", "trim_from": 5, "min_reviews": 3,
-                     "calibration": calibration},
+        bonus={
+            "cap": 6,
+            "items": [
+                {
+                    "id": "national",
+                    "name": "国家级表彰",
+                    "name_en": "National honour",
+                    "points": 5,
+                    "when": {"field": "national_honours", "op": "ge", "value": 1},
+                },
+                {"id": "meeting", "name": "现场会", "name_en": "Working meeting", "points": 4},
+                {"id": "innovation", "name": "创新案例", "name_en": "Innovation case", "points": 3},
+            ],
+        },
+        aggregation={"method": "trimmed_mean", "trim_from": 5, "min_reviews": 3, "calibration": calibration},
     )
 
 
@@ -245,16 +358,19 @@ class ExpertRound:
         take = np.arange(self.n) if subset is None else np.sort(subset)
         rows = np.isin(self.s_app, take) if subset is not None else slice(None)
         apps = pd.DataFrame({k: v[take] for k, v in self.apps.items()})
-        scores = pd.DataFrame({
-            "application_id": self.app_ids[self.s_app[rows]],
-            "reviewer_id": self.reviewer_ids[self.s_rev[rows]],
-            "indicator_id": self.indicator_ids[self.s_ind[rows]],
-            "score": self.s_score[rows],
-            "flag": self.s_flag[rows],
-        })
+        scores = pd.DataFrame(
+            {
+                "application_id": self.app_ids[self.s_app[rows]],
+                "reviewer_id": self.reviewer_ids[self.s_rev[rows]],
+                "indicator_id": self.indicator_ids[self.s_ind[rows]],
+                "score": self.s_score[rows],
+                "flag": self.s_flag[rows],
+            }
+        )
         keep = set(self.app_ids[take])
-        claims = pd.DataFrame([c for c in self.claims if c[0] in keep],
-                              columns=["application_id", "bonus_id"])
+        claims = pd.DataFrame(
+            [c for c in self.claims if c[0] in keep], columns=["application_id", "bonus_id"]
+        )
         return apps, scores, claims
 
     def records(self, subset: np.ndarray) -> tuple[list[dict], list[dict], set[tuple[str, str]]]:
@@ -271,10 +387,16 @@ class ExpertRound:
                 app["services"] = app["services"].split(";")
             apps.append(app)
         rows = np.flatnonzero(np.isin(self.s_app, take))
-        scores = [{"application_id": self.app_ids[self.s_app[r]],
-                   "reviewer_id": self.reviewer_ids[self.s_rev[r]],
-                   "indicator_id": self.indicator_ids[self.s_ind[r]],
-                   "score": float(self.s_score[r]), "flag": self.s_flag[r]} for r in rows]
+        scores = [
+            {
+                "application_id": self.app_ids[self.s_app[r]],
+                "reviewer_id": self.reviewer_ids[self.s_rev[r]],
+                "indicator_id": self.indicator_ids[self.s_ind[r]],
+                "score": float(self.s_score[r]),
+                "flag": self.s_flag[r],
+            }
+            for r in rows
+        ]
         keep = set(self.app_ids[take])
         return apps, scores, {c for c in self.claims if c[0] in keep}
 
@@ -295,8 +417,9 @@ def expert_round(n_apps: int = 5000, per_app: int = 7, pool: int = 35, seed: int
         "fund": _with_missing(rng, np.round(rng.uniform(0, 300000, n), -2), 0.03),
         "platform": _bools(rng, n, 0.7, 0.03),
         "grid_system": _bools(rng, n, 0.8, 0.0),
-        "services": _multi(rng, ["employment", "elderly", "health", "culture", "childcare", "legal"],
-                           n, 0.5, 0.03),
+        "services": _multi(
+            rng, ["employment", "elderly", "health", "culture", "childcare", "legal"], n, 0.5, 0.03
+        ),
         "online_rate": _with_missing(rng, np.round(rng.uniform(20, 100, n), 1), 0.03),
         "online_rate_prev": _with_missing(rng, np.round(rng.uniform(10, 95, n), 1), 0.03),
         "participation_rate": _with_missing(rng, np.round(rng.uniform(10, 90, n), 1), 0.03),
@@ -325,15 +448,16 @@ def expert_round(n_apps: int = 5000, per_app: int = 7, pool: int = 35, seed: int
     # reviewers' flags (vetoed: min_flags 2), 3% one reviewer's flag (not enough).
     s_flag = np.full(s_app.size, None, dtype=object)
     picked = rng.permutation(n)
-    two, one = picked[: n // 50], picked[n // 50: n // 50 + 3 * n // 100]
+    two, one = picked[: n // 50], picked[n // 50 : n // 50 + 3 * n // 100]
     for a, k in [(a, 2) for a in two] + [(a, 1) for a in one]:
         for j in range(k):
             s_flag[(a * per_app + j) * EXPERT_LEAVES] = "falsified_materials"
 
     claims = [(app_ids[i], "meeting") for i in np.flatnonzero(rng.random(n) < 0.10)]
     claims += [(app_ids[i], "innovation") for i in np.flatnonzero(rng.random(n) < 0.05)]
-    return ExpertRound(apps, app_ids, reviewer_ids, indicator_ids, s_app, s_rev, s_ind,
-                       s_score, s_flag, claims)
+    return ExpertRound(
+        apps, app_ids, reviewer_ids, indicator_ids, s_app, s_rev, s_ind, s_score, s_flag, claims
+    )
 
 
 # --------------------------------------------------------------------------- case 2: monitoring
@@ -383,24 +507,46 @@ NUMBERS = {  # key: (kind, required, low, high, upper bound of the field or None
 
 def _templates(f: float, pts: float) -> list[tuple[str, dict[str, Any]]]:
     """34 auto-leaf specs; ``f`` scales the targets (for a second round of variants)."""
+
     def steps(field: str, bounds: list[float], key: str = "min") -> dict[str, Any]:
         k = len(bounds)
-        return {"field": field, "steps": [{key: b * f, "points": pts * (i + 1) / k}
-                                          for i, b in enumerate(bounds)]}
+        return {
+            "field": field,
+            "steps": [{key: b * f, "points": pts * (i + 1) / k} for i, b in enumerate(bounds)],
+        }
 
     def band(lo, hi, below, above):
         return {"lo": lo, "hi": hi, "below": below, "above": above}
 
     return [
-        ("range", {"field": "households", "by": "category", "norms": {
-            "urban": band(1500 * f, 4000 * f, 1000, 2000), "rural": band(300 * f, 1500 * f, 200, 1000),
-            "relocation": None, "mixed": band(800 * f, 3000 * f, 500, 1500)}}),
+        (
+            "range",
+            {
+                "field": "households",
+                "by": "category",
+                "norms": {
+                    "urban": band(1500 * f, 4000 * f, 1000, 2000),
+                    "rural": band(300 * f, 1500 * f, 200, 1000),
+                    "relocation": None,
+                    "mixed": band(800 * f, 3000 * f, 500, 1500),
+                },
+            },
+        ),
         ("range", {"field": "area_km2", **band(0.5 * f, 3 * f, 0.4, 2)}),
         ("range", {"field": "satisfaction", **band(min(85 * f, 99), None, 15, 0)}),
         ("range", {"field": "green_rate", **band(30 * f, None, 20, 0)}),
-        ("range", {"field": "residents", "by": "region_type", "norms": {
-            "plain": band(3000 * f, 15000 * f, 2000, 8000), "hill": band(1500 * f, 9000 * f, 1000, 5000),
-            "plateau": None}}),
+        (
+            "range",
+            {
+                "field": "residents",
+                "by": "region_type",
+                "norms": {
+                    "plain": band(3000 * f, 15000 * f, 2000, 8000),
+                    "hill": band(1500 * f, 9000 * f, 1000, 5000),
+                    "plateau": None,
+                },
+            },
+        ),
         ("range", {"field": "meetings", **band(4 * f, 24 * f, 4, 0)}),
         ("threshold", steps("fund", [50000, 100000])),
         ("threshold", steps("events", [6, 12, 24])),
@@ -409,8 +555,10 @@ def _templates(f: float, pts: float) -> list[tuple[str, dict[str, Any]]]:
         ("threshold", steps("meetings", [4, 12])),
         ("ratio", {"numerator": "workers", "denominator": "residents", "per": 10000, "target": 18 * f}),
         ("ratio", {"numerator": "volunteers", "denominator": "residents", "per": 100, "target": 5 * f}),
-        ("ratio", {"numerator": "complaints_resolved", "denominator": "complaints",
-                   "target": min(0.95 * f, 1.0)}),
+        (
+            "ratio",
+            {"numerator": "complaints_resolved", "denominator": "complaints", "target": min(0.95 * f, 1.0)},
+        ),
         ("ratio", {"numerator": "elderly_served", "denominator": "elderly", "target": 0.8 * f}),
         ("ratio", {"numerator": "children_served", "denominator": "children", "target": 0.7 * f}),
         ("ratio", {"numerator": "fund", "denominator": "households", "target": 50 * f}),
@@ -425,18 +573,62 @@ def _templates(f: float, pts: float) -> list[tuple[str, dict[str, Any]]]:
         ("count_of", {"field": "activities", "full_at": 3}),
         ("count_of", {"field": "channels"}),
         ("count_of", {"field": "partners", "full_at": 2}),
-        ("improvement", {"current": "online_rate", "previous": "online_rate_prev",
-                         "level_target": 80 * f, "gain_target": 10 * f}),
-        ("improvement", {"current": "participation_rate", "previous": "participation_rate_prev",
-                         "level_target": 60 * f, "gain_target": 10 * f}),
-        ("improvement", {"current": "satisfaction", "previous": "satisfaction_prev",
-                         "level_target": min(90 * f, 100), "gain_target": 5 * f}),
-        ("improvement", {"current": "events", "previous": "events_prev", "level_target": 24 * f,
-                         "gain_target": 6 * f, "level_weight": 0.5, "gain_weight": 0.5}),
-        ("improvement", {"current": "green_rate", "previous": "green_rate_prev",
-                         "level_target": 40 * f, "gain_target": 5 * f}),
-        ("improvement", {"current": "fund", "previous": "fund_prev", "level_target": 150000 * f,
-                         "gain_target": 30000 * f}),
+        (
+            "improvement",
+            {
+                "current": "online_rate",
+                "previous": "online_rate_prev",
+                "level_target": 80 * f,
+                "gain_target": 10 * f,
+            },
+        ),
+        (
+            "improvement",
+            {
+                "current": "participation_rate",
+                "previous": "participation_rate_prev",
+                "level_target": 60 * f,
+                "gain_target": 10 * f,
+            },
+        ),
+        (
+            "improvement",
+            {
+                "current": "satisfaction",
+                "previous": "satisfaction_prev",
+                "level_target": min(90 * f, 100),
+                "gain_target": 5 * f,
+            },
+        ),
+        (
+            "improvement",
+            {
+                "current": "events",
+                "previous": "events_prev",
+                "level_target": 24 * f,
+                "gain_target": 6 * f,
+                "level_weight": 0.5,
+                "gain_weight": 0.5,
+            },
+        ),
+        (
+            "improvement",
+            {
+                "current": "green_rate",
+                "previous": "green_rate_prev",
+                "level_target": 40 * f,
+                "gain_target": 5 * f,
+            },
+        ),
+        (
+            "improvement",
+            {
+                "current": "fund",
+                "previous": "fund_prev",
+                "level_target": 150000 * f,
+                "gain_target": 30000 * f,
+            },
+        ),
     ]
 
 
@@ -465,24 +657,48 @@ def monitoring_criteria(n_leaves: int = 60, n_sections: int = 5) -> dict[str, An
             children.append(leaf(f"m{j + 1:02d}", pts, method, params))
         sections.append(section(f"s{s + 1}", sec_points, children))
     return criteria_shell(
-        "bench_monitoring", monitoring_fields(), sections,
+        "bench_monitoring",
+        monitoring_fields(),
+        sections,
         vetoes=[
-            {"id": "unhappy", "reason": "满意度低于60%", "reason_en": "Satisfaction below 60%",
-             "when": {"field": "satisfaction", "op": "lt", "value": 60}},
-            {"id": "incident", "reason": "重大事故", "reason_en": "Major incident",
-             "when": {"field": "incident", "op": "eq", "value": True}},
+            {
+                "id": "unhappy",
+                "reason": "满意度低于60%",
+                "reason_en": "Satisfaction below 60%",
+                "when": {"field": "satisfaction", "op": "lt", "value": 60},
+            },
+            {
+                "id": "incident",
+                "reason": "重大事故",
+                "reason_en": "Major incident",
+                "when": {"field": "incident", "op": "eq", "value": True},
+            },
         ],
-        bonus={"cap": 5, "items": [
-            {"id": "many_meetings", "name": "议事会频繁", "name_en": "Frequent meetings", "points": 3,
-             "when": {"field": "meetings", "op": "ge", "value": 24}},
-            {"id": "platform", "name": "智慧平台", "name_en": "Platform", "points": 2,
-             "when": {"field": "platform", "op": "eq", "value": True}},
-        ]},
+        bonus={
+            "cap": 5,
+            "items": [
+                {
+                    "id": "many_meetings",
+                    "name": "议事会频繁",
+                    "name_en": "Frequent meetings",
+                    "points": 3,
+                    "when": {"field": "meetings", "op": "ge", "value": 24},
+                },
+                {
+                    "id": "platform",
+                    "name": "智慧平台",
+                    "name_en": "Platform",
+                    "points": 2,
+                    "when": {"field": "platform", "op": "eq", "value": True},
+                },
+            ],
+        },
     )
 
 
-def monitoring_units(n: int, seed: int = 2, p_missing: float = 0.02,
-                     with_submitted_at: bool = True) -> pd.DataFrame:
+def monitoring_units(
+    n: int, seed: int = 2, p_missing: float = 0.02, with_submitted_at: bool = True
+) -> pd.DataFrame:
     """``n`` units with every monitoring field; optional figures are empty with ``p_missing``."""
     rng = np.random.default_rng(seed)
     cols: dict[str, Any] = {"id": np.char.add("U", np.arange(n).astype("U7")).astype(object)}

@@ -75,28 +75,36 @@ def encode(cs: Any, er: bd.ExpertRound) -> tuple[EncodedApplications, EncodedRev
             ticks = np.zeros((n, len(f.choices)), dtype=bool)
             code = {c: k for k, c in enumerate(f.choice_values)}
             for i, cell in enumerate(raw):
-                for item in (cell.split(";") if cell else ()):
+                for item in cell.split(";") if cell else ():
                     ticks[i, code[item]] = True
             columns[f.key] = ticks
         else:
             columns[f.key] = np.asarray(raw, dtype=object)
-    stamps = np.array([np.datetime64(v.replace(" ", "T")) if v else np.datetime64("NaT") for v in
-                       er.apps["submitted_at"]], dtype="datetime64[ns]")
-    apps = EncodedApplications(ids=ID_BASE + np.arange(n, dtype=np.int64), columns=columns,
-                               missing=missing, submitted_at=stamps)
+    stamps = np.array(
+        [np.datetime64(v.replace(" ", "T")) if v else np.datetime64("NaT") for v in er.apps["submitted_at"]],
+        dtype="datetime64[ns]",
+    )
+    apps = EncodedApplications(
+        ids=ID_BASE + np.arange(n, dtype=np.int64), columns=columns, missing=missing, submitted_at=stamps
+    )
     leaf_pos = {leaf.id: j for j, leaf in enumerate(cs.leaves)}
     expert_leaf = np.array([leaf_pos[i] for i in er.indicator_ids], dtype=np.int64)
     flags = {name: k for k, name in enumerate(flag_names(cs))}
     reviews = EncodedReviews(
-        app=ID_BASE + er.s_app.astype(np.int64), reviewer=er.s_rev.astype(np.int64),
-        indicator=expert_leaf[er.s_ind], score=er.s_score.astype(np.float64),
-        flag=np.fromiter((flags.get(v, -1) if v else -1 for v in er.s_flag), dtype=np.int64,
-                         count=er.s_flag.size),
+        app=ID_BASE + er.s_app.astype(np.int64),
+        reviewer=er.s_rev.astype(np.int64),
+        indicator=expert_leaf[er.s_ind],
+        score=er.s_score.astype(np.float64),
+        flag=np.fromiter(
+            (flags.get(v, -1) if v else -1 for v in er.s_flag), dtype=np.int64, count=er.s_flag.size
+        ),
     )
     position = {aid: i for i, aid in enumerate(er.app_ids)}
     item = {b.id: k for k, b in enumerate(cs.bonus_items)}
-    claims = EncodedClaims(app=np.array([ID_BASE + position[a] for a, _ in er.claims], dtype=np.int64),
-                           item=np.array([item[b] for _, b in er.claims], dtype=np.int64))
+    claims = EncodedClaims(
+        app=np.array([ID_BASE + position[a] for a, _ in er.claims], dtype=np.int64),
+        item=np.array([item[b] for _, b in er.claims], dtype=np.int64),
+    )
     return apps, reviews, claims
 
 
@@ -122,15 +130,24 @@ def max_diff(a: Any, b: Any) -> float:
         both = ~np.isnan(x)
         if both.any():
             worst = max(worst, float(np.abs(x[both] - y[both]).max()))
-    for name in ("missing_figure", "bonus_awarded", "vetoes", "vetoed", "complete", "n_reviews", "grade",
-                 "rank"):
+    for name in (
+        "missing_figure",
+        "bonus_awarded",
+        "vetoes",
+        "vetoed",
+        "complete",
+        "n_reviews",
+        "grade",
+        "rank",
+    ):
         if not np.array_equal(getattr(a, name), getattr(b, name)):
             return float("inf")
     return worst
 
 
-def against_reference(result: Any, reference: dict[str, dict], text_to_id: dict[str, str], cs: Any
-                      ) -> tuple[float, int]:
+def against_reference(
+    result: Any, reference: dict[str, dict], text_to_id: dict[str, str], cs: Any
+) -> tuple[float, int]:
     """Max |Δ| of every leaf, section, base, bonus and total; count of differing vetoes/grades/reviews."""
     table = result.table()
     worst, mismatches = 0.0, 0
@@ -149,8 +166,11 @@ def against_reference(result: Any, reference: dict[str, dict], text_to_id: dict[
         values += [diff(row[k], ref[k]) for k in ("base", "bonus", "total")]
         worst = max(worst, *values)
         grade = None if row["grade"] is None or row["grade"] != row["grade"] else row["grade"]
-        mismatches += (bool(row["vetoed"]) != ref["vetoed"]) + (grade != ref["grade"]) + (
-            int(row["n_reviews"]) != ref["n_reviews"])
+        mismatches += (
+            (bool(row["vetoed"]) != ref["vetoed"])
+            + (grade != ref["grade"])
+            + (int(row["n_reviews"]) != ref["n_reviews"])
+        )
     return worst, mismatches
 
 
@@ -165,20 +185,28 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     subset = np.random.default_rng(3).choice(n, size=k, replace=False)
     ref_apps, ref_scores, ref_claims = er.records(subset)
     rows = encoded[1].app.size
-    print(f"{n:,} applications, {rows:,} score rows ({len(cs.expert_leaves)} expert + "
-          f"{len(cs.auto_leaves)} auto leaves), {encoded[2].app.size:,} bonus claims; calibration "
-          f"{cs.aggregation.calibration}; load average {os.getloadavg()[0]:.2f}", flush=True)
+    print(
+        f"{n:,} applications, {rows:,} score rows ({len(cs.expert_leaves)} expert + "
+        f"{len(cs.auto_leaves)} auto leaves), {encoded[2].app.size:,} bonus claims; calibration "
+        f"{cs.aggregation.calibration}; load average {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
 
     enc_t, enc_result = best_of(lambda: score_encoded(cs, *encoded), args.repeats)
     print("score_encoded (arrays -> RoundResult): " + ", ".join(f"{t:.3f}" for t in enc_t) + " s", flush=True)
     chk_t, parsed_enc = best_of(lambda: read_encoded(cs, *encoded), args.repeats)
-    print("  of which read_encoded (checks + building the engine's tables): "
-          + ", ".join(f"{t:.3f}" for t in chk_t) + " s", flush=True)
+    print(
+        "  of which read_encoded (checks + building the engine's tables): "
+        + ", ".join(f"{t:.3f}" for t in chk_t)
+        + " s",
+        flush=True,
+    )
     par_t, _ = best_of(lambda: score_parsed(cs, *parsed_enc), args.repeats)
     print("  score_parsed alone: " + ", ".join(f"{t:.3f}" for t in par_t) + " s", flush=True)
     rnd_t, rnd_result = best_of(lambda: score_round(cs, *frames), args.repeats)
-    print("score_round (DataFrames -> RoundResult): " + ", ".join(f"{t:.3f}" for t in rnd_t) + " s",
-          flush=True)
+    print(
+        "score_round (DataFrames -> RoundResult): " + ", ".join(f"{t:.3f}" for t in rnd_t) + " s", flush=True
+    )
     ref_t, reference = best_of(lambda: reference_round(cs, ref_apps, ref_scores, ref_claims), args.repeats)
     print(f"reference_round, {k} applications: " + ", ".join(f"{t:.3f}" for t in ref_t) + " s", flush=True)
     read_inputs(cs, *frames, None)  # (warm; score_round was timed above)
@@ -192,13 +220,23 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     d_ref, mism = against_reference(enc_result, reference, text_to_id, cs)
     same_ids = np.array_equal(enc_result.ids, np.array([str(ID_BASE + i) for i in range(n)], dtype=object))
     report = {
-        "n_apps": n, "score_rows": int(rows), "subsample": k, "quick": args.quick,
-        "score_encoded_s": enc_t, "read_encoded_s": chk_t, "score_parsed_s": par_t, "score_round_s": rnd_t,
-        "reference_subsample_s": ref_t, "reference_per_app_ms": per_app * 1e3,
-        "reference_extrapolated_s": extrapolated, "speedup_encoded": ratio,
+        "n_apps": n,
+        "score_rows": int(rows),
+        "subsample": k,
+        "quick": args.quick,
+        "score_encoded_s": enc_t,
+        "read_encoded_s": chk_t,
+        "score_parsed_s": par_t,
+        "score_round_s": rnd_t,
+        "reference_subsample_s": ref_t,
+        "reference_per_app_ms": per_app * 1e3,
+        "reference_extrapolated_s": extrapolated,
+        "speedup_encoded": ratio,
         "speedup_score_round": ratio_round,
-        "max_abs_diff_vs_score_round": d_round, "max_abs_diff_vs_reference": d_ref,
-        "mismatches_vs_reference": mism, "ids_as_text": bool(same_ids),
+        "max_abs_diff_vs_score_round": d_round,
+        "max_abs_diff_vs_reference": d_ref,
+        "mismatches_vs_reference": mism,
+        "ids_as_text": bool(same_ids),
         "loadavg_end": os.getloadavg(),
     }
     ok_time = ratio >= 50
@@ -206,14 +244,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     verdict = "n/a (quick)" if args.quick else ("HIT" if ok_time else "MISS")
     print()
     print(f"reference {per_app * 1e3:.2f} ms/application x {n:,} = {extrapolated:,.2f} s")
-    print(f"{verdict:>11}  score_encoded end to end {min(enc_t):.3f} s: {ratio:,.1f}x the reference "
-          "(target >= 50x)")
+    print(
+        f"{verdict:>11}  score_encoded end to end {min(enc_t):.3f} s: {ratio:,.1f}x the reference "
+        "(target >= 50x)"
+    )
     print(f"{'info':>11}  score_round end to end {min(rnd_t):.3f} s: {ratio_round:,.1f}x the reference")
     print(f"{'info':>11}  read_encoded {min(chk_t):.3f} s + score_parsed {min(par_t):.3f} s")
-    print(f"{'HIT' if d_round <= 1e-9 else 'MISS':>11}  score_encoded = score_round, whole round: "
-          f"max |Δ| {d_round:.1e} (vetoes, grades, ranks, reviews identical unless inf)")
-    print(f"{'HIT' if d_ref <= 1e-9 and mism == 0 else 'MISS':>11}  score_encoded = reference on the "
-          f"{k} applications: max |Δ| {d_ref:.1e}, {mism} vetoes/grades/reviewer counts differing")
+    print(
+        f"{'HIT' if d_round <= 1e-9 else 'MISS':>11}  score_encoded = score_round, whole round: "
+        f"max |Δ| {d_round:.1e} (vetoes, grades, ranks, reviews identical unless inf)"
+    )
+    print(
+        f"{'HIT' if d_ref <= 1e-9 and mism == 0 else 'MISS':>11}  score_encoded = reference on the "
+        f"{k} applications: max |Δ| {d_ref:.1e}, {mism} vetoes/grades/reviewer counts differing"
+    )
     report["ok"] = bool(ok_eq and (ok_time or args.quick))
     if args.profile:
         import cProfile
@@ -237,8 +281,12 @@ def main(argv: list[str] | None = None) -> int:
     report = run(args)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
-    equal = (report["max_abs_diff_vs_score_round"] <= 1e-9 and report["max_abs_diff_vs_reference"] <= 1e-9
-             and report["mismatches_vs_reference"] == 0 and report["ids_as_text"])
+    equal = (
+        report["max_abs_diff_vs_score_round"] <= 1e-9
+        and report["max_abs_diff_vs_reference"] <= 1e-9
+        and report["mismatches_vs_reference"] == 0
+        and report["ids_as_text"]
+    )
     return 0 if equal else 1
 
 

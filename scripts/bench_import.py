@@ -32,14 +32,18 @@ def build_csv(cs, rows: int) -> bytes:
     keys = [f.key for f in cs.fields]
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["name", "city", "city_code", "county", "county_code", "subdistrict",
-                     "subdistrict_code", *keys])
+    writer.writerow(
+        ["name", "city", "city_code", "county", "county_code", "subdistrict", "subdistrict_code", *keys]
+    )
     for i in range(rows):
         figures = figures_of(cs, demo.iloc[i % len(demo)])
-        cells = ["|".join(v) if isinstance(v, list) else ("是" if v is True else "否" if v is False else v)
-                 for v in (figures.get(k, "") for k in keys)]
-        writer.writerow([f"测试社区{i:05d}", "成都市", "510100", "武侯区", "510107", "玉林街道", "510107001",
-                         *cells])
+        cells = [
+            "|".join(v) if isinstance(v, list) else ("是" if v is True else "否" if v is False else v)
+            for v in (figures.get(k, "") for k in keys)
+        ]
+        writer.writerow(
+            [f"测试社区{i:05d}", "成都市", "510100", "武侯区", "510107", "玉林街道", "510107001", *cells]
+        )
     return out.getvalue().encode("utf-8")
 
 
@@ -62,8 +66,14 @@ def main() -> None:
     from evaluator.rounds.service import round_criteria
 
     tmp = tempfile.mkdtemp()
-    app = create_app({"TESTING": True, "SECRET_KEY": "bench", "MATERIALS_DIR": tmp,
-                      "DATABASE_URL": args.database_url or f"sqlite:///{tmp}/bench.db"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "bench",
+            "MATERIALS_DIR": tmp,
+            "DATABASE_URL": args.database_url or f"sqlite:///{tmp}/bench.db",
+        }
+    )
     with app.app_context():
         bd.migrate_afresh()
         load_demo(applicants=3)
@@ -79,8 +89,10 @@ def main() -> None:
                 if not dry_run:
                     db.session.commit()
                 took = time.perf_counter() - start
-                print(f"{'dry run' if dry_run else 'import '}: {result['applications']} applications, "
-                      f"{result['organisations_created']} new organisations, {took:.2f} s")
+                print(
+                    f"{'dry run' if dry_run else 'import '}: {result['applications']} applications, "
+                    f"{result['organisations_created']} new organisations, {took:.2f} s"
+                )
 
 
 if __name__ == "__main__":

@@ -61,22 +61,34 @@ def seed(database_url: str, clients: int, materials: str) -> tuple[list[tuple[st
         rnd.phase = "review"
         password = hash_password("bench password 2026")
         for c in range(clients):
-            reviewer = User(username=f"bench-reviewer-{c}", display_name=f"专家{c}", password_hash=password,
-                            role="reviewer")
+            reviewer = User(
+                username=f"bench-reviewer-{c}",
+                display_name=f"专家{c}",
+                password_hash=password,
+                role="reviewer",
+            )
             db.session.add(reviewer)
             db.session.flush()
             ids = []
             for k in range(PER_CLIENT):
-                org = Organisation(name=f"基准社区{c:03d}-{k}", kind="community", city="成都市",
-                                   city_code="510100", county="武侯区", county_code="510107")
+                org = Organisation(
+                    name=f"基准社区{c:03d}-{k}",
+                    kind="community",
+                    city="成都市",
+                    city_code="510100",
+                    county="武侯区",
+                    county_code="510107",
+                )
                 db.session.add(org)
                 db.session.flush()
-                application = Application(round_id=rnd.id, organisation_id=org.id, status="under_review",
-                                          figures=dict(FC_FIGURES))
+                application = Application(
+                    round_id=rnd.id, organisation_id=org.id, status="under_review", figures=dict(FC_FIGURES)
+                )
                 db.session.add(application)
                 db.session.flush()
-                assignment = Assignment(round_id=rnd.id, application_id=application.id,
-                                        reviewer_id=reviewer.id)
+                assignment = Assignment(
+                    round_id=rnd.id, application_id=application.id, reviewer_id=reviewer.id
+                )
                 db.session.add(assignment)
                 db.session.flush()
                 ids.append(assignment.id)
@@ -87,8 +99,17 @@ def seed(database_url: str, clients: int, materials: str) -> tuple[list[tuple[st
     return out, leaves
 
 
-def client(base: str, token: str, ids: list[int], leaves: list[str], stop: threading.Event,
-           budget: list[int], lock: threading.Lock, times: list[float], failures: list[str]) -> None:
+def client(
+    base: str,
+    token: str,
+    ids: list[int],
+    leaves: list[str],
+    stop: threading.Event,
+    budget: list[int],
+    lock: threading.Lock,
+    times: list[float],
+    failures: list[str],
+) -> None:
     """Save this client's reviews in turn until the budget is spent or the time is up."""
     versions = dict.fromkeys(ids, 0)
     scores = {i: {} for i in ids}
@@ -101,10 +122,16 @@ def client(base: str, token: str, ids: list[int], leaves: list[str], stop: threa
         aid = ids[n % len(ids)]
         scores[aid][leaves[n % len(leaves)]] = float((n // len(ids)) % 2)
         body = json.dumps({"scores": scores[aid], "comments": {"": f"第{n}次保存"}}).encode()
-        req = urllib.request.Request(f"{base}/api/v1/assignments/{aid}/review", data=body, method="PUT",
-                                     headers={"Authorization": f"Bearer {token}",
-                                              "Content-Type": "application/json",
-                                              "If-Match": f'"v{versions[aid]}"'})
+        req = urllib.request.Request(
+            f"{base}/api/v1/assignments/{aid}/review",
+            data=body,
+            method="PUT",
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Content-Type": "application/json",
+                "If-Match": f'"v{versions[aid]}"',
+            },
+        )
         start = time.perf_counter()
         try:
             with urllib.request.urlopen(req, timeout=30) as res:
@@ -142,9 +169,12 @@ def main() -> None:
             stop, lock, budget = threading.Event(), threading.Lock(), [args.requests]
             times: list[float] = []
             failures: list[str] = []
-            threads = [threading.Thread(target=client, args=(live.base, token, ids, leaves, stop, budget,
-                                                             lock, times, failures))
-                       for token, ids in plan]
+            threads = [
+                threading.Thread(
+                    target=client, args=(live.base, token, ids, leaves, stop, budget, lock, times, failures)
+                )
+                for token, ids in plan
+            ]
             print("load average (1, 5, 15 min) at the start:", " ".join(_loadavg()[:3]))
             started = time.perf_counter()
             for t in threads:
@@ -161,9 +191,11 @@ def main() -> None:
     p50 = statistics.median(ordered) * 1000 if ordered else float("nan")
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000 if ordered else float("nan")
     kind = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
-    print(f"review saves ({kind}, gunicorn {args.workers} workers, {args.clients} clients): {done} saves "
-          f"in {elapsed:.1f} s = {rps:.0f}/s (target ≥ {TARGET_RPS:.0f}/s); p50 {p50:.1f} ms, "
-          f"p99 {p99:.1f} ms (target ≤ {TARGET_P99_MS:.0f} ms); failures {len(failures)}")
+    print(
+        f"review saves ({kind}, gunicorn {args.workers} workers, {args.clients} clients): {done} saves "
+        f"in {elapsed:.1f} s = {rps:.0f}/s (target ≥ {TARGET_RPS:.0f}/s); p50 {p50:.1f} ms, "
+        f"p99 {p99:.1f} ms (target ≤ {TARGET_P99_MS:.0f} ms); failures {len(failures)}"
+    )
     if failures:
         print("first failures:", failures[:3])
     print("load average (1, 5, 15 min) at the end:", " ".join(_loadavg()[:3]))

@@ -144,8 +144,12 @@ class Timing:
 
     def text(self, scale: float = 1.0, unit: str = "s") -> str:
         """``wall (cpu)`` per call: a CPU time well below the wall time means a busy machine."""
-        return ", ".join(f"{w * scale:.3f} (cpu {c * scale:.3f})"
-                         for w, c in zip(self.walls, self.cpus, strict=True)) + f" {unit}"
+        return (
+            ", ".join(
+                f"{w * scale:.3f} (cpu {c * scale:.3f})" for w, c in zip(self.walls, self.cpus, strict=True)
+            )
+            + f" {unit}"
+        )
 
 
 def best_of(fn: Callable[[], Any], repeats: int) -> Timing:
@@ -191,8 +195,15 @@ class Case:
         self.notes: list[str] = []
         self.memory = Memory()
 
-    def row(self, metric: str, value: float, unit: str, target: str | None = None,
-            ok: bool | None = None, timing: bool = True) -> None:
+    def row(
+        self,
+        metric: str,
+        value: float,
+        unit: str,
+        target: str | None = None,
+        ok: bool | None = None,
+        timing: bool = True,
+    ) -> None:
         """A table row; time and memory targets are not judged in a quick run."""
         if target is None:
             result = "info"
@@ -200,17 +211,31 @@ class Case:
             result = "n/a (quick)"
         else:
             result = "HIT" if ok else "MISS"
-        self.rows.append({"case": self.name, "metric": metric, "value": value, "unit": unit,
-                          "measured": fmt_value(value, unit), "target": target or "—",
-                          "result": result})
+        self.rows.append(
+            {
+                "case": self.name,
+                "metric": metric,
+                "value": value,
+                "unit": unit,
+                "measured": fmt_value(value, unit),
+                "target": target or "—",
+                "result": result,
+            }
+        )
 
     def say(self, text: str) -> None:
         print(f"[{self.name}] {text}", flush=True)
 
     def result(self) -> dict[str, Any]:
-        return {"case": self.name, "quick": self.quick, "repeats": self.repeats,
-                "rows": self.rows, "details": self.details, "notes": self.notes,
-                "memory": self.memory.report()}
+        return {
+            "case": self.name,
+            "quick": self.quick,
+            "repeats": self.repeats,
+            "rows": self.rows,
+            "details": self.details,
+            "notes": self.notes,
+            "memory": self.memory.report(),
+        }
 
 
 def fmt_value(value: float, unit: str) -> str:
@@ -232,15 +257,20 @@ def fmt_value(value: float, unit: str) -> str:
 
 
 def data_text(m: dict[str, Any]) -> str:
-    return (f"inputs: RSS +{m['data_rss_growth'] / MB:,.0f} MB while building, "
-            f"pandas deep size {m['data_bytes'] / MB:,.0f} MB")
+    return (
+        f"inputs: RSS +{m['data_rss_growth'] / MB:,.0f} MB while building, "
+        f"pandas deep size {m['data_bytes'] / MB:,.0f} MB"
+    )
 
 
 def memory_row(case: Case, label: str = "peak RSS") -> None:
     m = case.memory.report()
-    case.row(f"{label} of the process (+{m['calls_increase'] / MB:,.0f} MB during the timed calls "
-             f"over {m['data_rss'] / MB:,.0f} MB after the data was built; {data_text(m)})",
-             m["process_peak"], "MB")
+    case.row(
+        f"{label} of the process (+{m['calls_increase'] / MB:,.0f} MB during the timed calls "
+        f"over {m['data_rss'] / MB:,.0f} MB after the data was built; {data_text(m)})",
+        m["process_peak"],
+        "MB",
+    )
 
 
 # --------------------------------------------------------------------------- cases
@@ -257,9 +287,11 @@ def case_expert_round(case: Case) -> None:
     er = bd.expert_round(n)
     apps, scores, claims = er.frames()
     case.memory.data_built(bd.frame_bytes(apps, scores, claims))
-    case.say(f"{n:,} applications, {len(scores):,} score rows "
-             f"({len(cs.expert_leaves)} expert + {len(cs.auto_leaves)} auto leaves), "
-             f"{len(claims):,} bonus claims; calibration {cs.aggregation.calibration}")
+    case.say(
+        f"{n:,} applications, {len(scores):,} score rows "
+        f"({len(cs.expert_leaves)} expert + {len(cs.auto_leaves)} auto leaves), "
+        f"{len(claims):,} bonus claims; calibration {cs.aggregation.calibration}"
+    )
 
     run = best_of(lambda: score_round(cs, apps, scores, claims), case.repeats)
     best, result = run.best, run.out
@@ -270,14 +302,25 @@ def case_expert_round(case: Case) -> None:
     case.memory.mark("table")
     case.say("result.table(): " + trun.text())
     status = table["status"].value_counts().to_dict()
-    case.details.update(n_apps=n, score_rows=len(scores), times=run.walls, cpu_times=run.cpus,
-                        table_times=trun.walls,
-                        status=status, grades=table["grade"].value_counts().to_dict(),
-                        input_dtypes={c: str(t) for c, t in scores.dtypes.items()})
+    case.details.update(
+        n_apps=n,
+        score_rows=len(scores),
+        times=run.walls,
+        cpu_times=run.cpus,
+        table_times=trun.walls,
+        status=status,
+        grades=table["grade"].value_counts().to_dict(),
+        input_dtypes={c: str(t) for c, t in scores.dtypes.items()},
+    )
     case.say(f"status {status}")
-    case.row(f"score_round, {n:,} apps × 40 expert × 7 reviewers ({len(scores):,} score rows) "
-             "+ 11 auto leaves, zscore, trimmed mean, vetoes, bonus, grades, rank", best, "s",
-             "≤ 1 s", best <= 1.0)
+    case.row(
+        f"score_round, {n:,} apps × 40 expert × 7 reviewers ({len(scores):,} score rows) "
+        "+ 11 auto leaves, zscore, trimmed mean, vetoes, bonus, grades, rank",
+        best,
+        "s",
+        "≤ 1 s",
+        best <= 1.0,
+    )
     case.row("result.table() of that round", tbest, "s")
     memory_row(case)
     if case.profile:
@@ -297,23 +340,42 @@ def case_monitoring(case: Case) -> None:
     methods: dict[str, int] = {}
     for leaf in cs.leaves:
         methods[leaf.method] = methods.get(leaf.method, 0) + 1
-    case.say(f"{n:,} units × {len(cs.leaves)} auto leaves {methods} over {len(cs.fields)} fields; "
-             f"input {units.shape}, {bd.frame_bytes(units) / MB:,.0f} MB")
+    case.say(
+        f"{n:,} units × {len(cs.leaves)} auto leaves {methods} over {len(cs.fields)} fields; "
+        f"input {units.shape}, {bd.frame_bytes(units) / MB:,.0f} MB"
+    )
 
     run = best_of(lambda: score_round(cs, units), case.repeats)
     best, result = run.best, run.out
     case.memory.mark("score_round")
     case.say("score_round: " + run.text())
     ranked = int((result.rank > 0).sum())
-    case.details.update(n_units=n, times=run.walls, cpu_times=run.cpus, ranked=ranked, methods=methods,
-                        vetoed=int(result.vetoed.sum()), mean_total=float(result.total.mean()))
+    case.details.update(
+        n_units=n,
+        times=run.walls,
+        cpu_times=run.cpus,
+        ranked=ranked,
+        methods=methods,
+        vetoed=int(result.vetoed.sum()),
+        mean_total=float(result.total.mean()),
+    )
     m = case.memory.report()
     case.row(f"score_round, {n:,} units × 60 auto leaves over 40 fields", best, "s", "≤ 3 s", best <= 3.0)
-    case.row(f"peak RSS increase during score_round over the RSS after the data was built "
-             f"({m['data_rss'] / MB:,.0f} MB; {data_text(m)})",
-             m["calls_increase"], "GB", "≤ 2 GB", m["calls_increase"] <= 2 * GB)
-    case.row("peak RSS of the process (total, baseline + data + score_round)",
-             m["process_peak"], "GB", "≤ 2 GB", m["process_peak"] <= 2 * GB)
+    case.row(
+        f"peak RSS increase during score_round over the RSS after the data was built "
+        f"({m['data_rss'] / MB:,.0f} MB; {data_text(m)})",
+        m["calls_increase"],
+        "GB",
+        "≤ 2 GB",
+        m["calls_increase"] <= 2 * GB,
+    )
+    case.row(
+        "peak RSS of the process (total, baseline + data + score_round)",
+        m["process_peak"],
+        "GB",
+        "≤ 2 GB",
+        m["process_peak"] <= 2 * GB,
+    )
     if case.profile:
         case.details["profile"] = profile_call("score_round", lambda: score_round(cs, units))
 
@@ -352,8 +414,12 @@ def _compare(result: Any, reference: dict[str, dict], cs: Any, with_rank: bool) 
         if with_rank:
             rank = None if pd.isna(row["rank"]) else int(row["rank"])
             mismatches["rank"] += rank != ref["rank"]
-    return {"max_abs_diff_total": worst_total, "max_abs_diff_any": worst, "mismatches": mismatches,
-            "apps": len(reference)}
+    return {
+        "max_abs_diff_total": worst_total,
+        "max_abs_diff_any": worst,
+        "mismatches": mismatches,
+        "apps": len(reference),
+    }
 
 
 def case_reference(case: Case) -> None:
@@ -421,33 +487,68 @@ def case_reference(case: Case) -> None:
     case.say(f"equality A (zscore, subsample as its own round): {eq_a}")
     case.say(f"equality B (none, engine whole round vs reference subsample): {eq_b}")
     case.details.update(
-        n_apps=n, subsample=k, subsample_score_rows=len(scores),
-        engine_zscore_times=eng_z.walls, engine_none_times=eng_n.walls,
-        reference_zscore_times=ref_z_run.walls, reference_none_times=ref_n_run.walls,
-        reference_zscore_per_app=t_ref_z / k, reference_none_per_app=t_ref_n / k,
-        reference_zscore_extrapolated=extrap_z, reference_none_extrapolated=extrap_n,
-        equality_a=eq_a, equality_b=eq_b,
+        n_apps=n,
+        subsample=k,
+        subsample_score_rows=len(scores),
+        engine_zscore_times=eng_z.walls,
+        engine_none_times=eng_n.walls,
+        reference_zscore_times=ref_z_run.walls,
+        reference_none_times=ref_n_run.walls,
+        reference_zscore_per_app=t_ref_z / k,
+        reference_none_per_app=t_ref_n / k,
+        reference_zscore_extrapolated=extrap_z,
+        reference_none_extrapolated=extrap_n,
+        equality_a=eq_a,
+        equality_b=eq_b,
     )
     ok_a = eq_a["max_abs_diff_any"] <= 1e-9 and not any(eq_a["mismatches"].values())
     ok_b = eq_b["max_abs_diff_any"] <= 1e-9 and not any(eq_b["mismatches"].values())
-    case.row(f"speed-up, zscore (as case 1): reference {t_ref_z / k * 1e3:.1f} ms/app × {n:,} = "
-             f"{extrap_z:,.0f} s vs engine {t_eng_z:.3f} s", speed_z, "x", "≥ 50×", speed_z >= 50)
-    case.row(f"speed-up, calibration none: reference {t_ref_n / k * 1e3:.1f} ms/app × {n:,} = "
-             f"{extrap_n:,.1f} s vs engine {t_eng_n:.3f} s", speed_n, "x", "≥ 50×", speed_n >= 50)
-    case.row(f"speed-up, calibration none, scoring only (both sides given parsed inputs): "
-             f"reference {extrap_n:,.1f} s vs engine score_parsed {eng_p.best:.3f} s",
-             extrap_n / eng_p.best, "x")
-    case.row(f"equality A, zscore, {k}-app subsample as its own round: max |Δ| over leaves, "
-             f"sections, base, bonus, total (vetoes/grades/ranks differing: "
-             f"{sum(eq_a['mismatches'].values())})", eq_a["max_abs_diff_any"], "abs", "≤ 1e-9",
-             ok_a, timing=False)
-    case.row(f"equality B, calibration none, engine on all {n:,} vs reference on the subsample: "
-             f"max |Δ| (vetoes/grades differing: {sum(eq_b['mismatches'].values())})",
-             eq_b["max_abs_diff_any"], "abs", "≤ 1e-9", ok_b, timing=False)
+    case.row(
+        f"speed-up, zscore (as case 1): reference {t_ref_z / k * 1e3:.1f} ms/app × {n:,} = "
+        f"{extrap_z:,.0f} s vs engine {t_eng_z:.3f} s",
+        speed_z,
+        "x",
+        "≥ 50×",
+        speed_z >= 50,
+    )
+    case.row(
+        f"speed-up, calibration none: reference {t_ref_n / k * 1e3:.1f} ms/app × {n:,} = "
+        f"{extrap_n:,.1f} s vs engine {t_eng_n:.3f} s",
+        speed_n,
+        "x",
+        "≥ 50×",
+        speed_n >= 50,
+    )
+    case.row(
+        f"speed-up, calibration none, scoring only (both sides given parsed inputs): "
+        f"reference {extrap_n:,.1f} s vs engine score_parsed {eng_p.best:.3f} s",
+        extrap_n / eng_p.best,
+        "x",
+    )
+    case.row(
+        f"equality A, zscore, {k}-app subsample as its own round: max |Δ| over leaves, "
+        f"sections, base, bonus, total (vetoes/grades/ranks differing: "
+        f"{sum(eq_a['mismatches'].values())})",
+        eq_a["max_abs_diff_any"],
+        "abs",
+        "≤ 1e-9",
+        ok_a,
+        timing=False,
+    )
+    case.row(
+        f"equality B, calibration none, engine on all {n:,} vs reference on the subsample: "
+        f"max |Δ| (vetoes/grades differing: {sum(eq_b['mismatches'].values())})",
+        eq_b["max_abs_diff_any"],
+        "abs",
+        "≤ 1e-9",
+        ok_b,
+        timing=False,
+    )
     memory_row(case)
     if case.profile:
         case.details["profile"] = profile_call(
-            "reference_round (calibration none)", lambda: reference_round(cs_n, apps, scores, claims))
+            "reference_round (calibration none)", lambda: reference_round(cs_n, apps, scores, claims)
+        )
 
 
 def bare_topsis(x: Any, w: Any) -> Any:
@@ -479,8 +580,10 @@ def case_topsis(case: Case) -> None:
     method = TOPSIS(vector_normalization)
     case.memory.data_built(x.nbytes)
     repeats = 5
-    case.say(f"{m:,} × {n} uniform(0.5, 10), weights summing to 1, all benefits; best of {repeats} "
-             "(runs interleaved); pymcdm called with validation=False")
+    case.say(
+        f"{m:,} × {n} uniform(0.5, 10), weights summing to 1, all benefits; best of {repeats} "
+        "(runs interleaved); pymcdm called with validation=False"
+    )
 
     # Interleaved (engine, pymcdm, bare, engine, ...) so that all three see the same machine.
     runs: dict[str, Callable[[], Any]] = {
@@ -505,16 +608,33 @@ def case_topsis(case: Case) -> None:
         case.say(f"{label}: " + ", ".join(f"{t * 1e3:.1f}" for t in times) + " ms")
     d_pym = float(np.max(np.abs(c_eng - c_pym)))
     d_bare = float(np.max(np.abs(c_eng - c_bare)))
-    case.details.update(shape=[m, n], engine_times=times_eng, pymcdm_times=times_pym,
-                        bare_times=times_bare, max_abs_diff_pymcdm=d_pym, max_abs_diff_bare=d_bare)
+    case.details.update(
+        shape=[m, n],
+        engine_times=times_eng,
+        pymcdm_times=times_pym,
+        bare_times=times_bare,
+        max_abs_diff_pymcdm=d_pym,
+        max_abs_diff_bare=d_bare,
+    )
     speed = t_pym / t_eng
     ratio = t_eng / t_bare
-    case.row(f"topsis {m:,} × {n} vs pymcdm TOPSIS(vector_normalization): "
-             f"{t_eng * 1e3:.1f} ms vs {t_pym * 1e3:.1f} ms", speed, "x", "≥ 5×", speed >= 5)
-    case.row("topsis vs pymcdm: max |Δ closeness|", d_pym, "abs", "≤ 1e-12", d_pym <= 1e-12,
-             timing=False)
-    case.row(f"topsis time / bare numpy TOPSIS time ({t_eng * 1e3:.1f} ms / {t_bare * 1e3:.1f} ms; "
-             f"max |Δ| {d_bare:.1e})", ratio, "x", "≤ 1.5×", ratio <= 1.5)
+    case.row(
+        f"topsis {m:,} × {n} vs pymcdm TOPSIS(vector_normalization): "
+        f"{t_eng * 1e3:.1f} ms vs {t_pym * 1e3:.1f} ms",
+        speed,
+        "x",
+        "≥ 5×",
+        speed >= 5,
+    )
+    case.row("topsis vs pymcdm: max |Δ closeness|", d_pym, "abs", "≤ 1e-12", d_pym <= 1e-12, timing=False)
+    case.row(
+        f"topsis time / bare numpy TOPSIS time ({t_eng * 1e3:.1f} ms / {t_bare * 1e3:.1f} ms; "
+        f"max |Δ| {d_bare:.1e})",
+        ratio,
+        "x",
+        "≤ 1.5×",
+        ratio <= 1.5,
+    )
     memory_row(case, "peak RSS (engine, pymcdm and bare runs)")
     if case.profile:
         case.details["profile"] = profile_call("topsis", lambda: topsis(x, w, True))
@@ -539,14 +659,26 @@ def case_sensitivity(case: Case) -> None:
     best, sens = run.best, run.out
     case.memory.mark("sensitivity")
     case.say("weight_sensitivity: " + run.text())
-    case.details.update(n_units=n, ranked=ranked, draws=draws, times=run.walls, cpu_times=run.cpus,
-                        p_top_k_nonzero=int((sens.table["p_top_k"] > 0).sum()))
-    case.row(f"weight_sensitivity, {ranked:,} ranked applications × {len(cs.leaves)} leaves, "
-             f"{draws:,} draws", best, "s", "≤ 5 s", best <= 5.0)
+    case.details.update(
+        n_units=n,
+        ranked=ranked,
+        draws=draws,
+        times=run.walls,
+        cpu_times=run.cpus,
+        p_top_k_nonzero=int((sens.table["p_top_k"] > 0).sum()),
+    )
+    case.row(
+        f"weight_sensitivity, {ranked:,} ranked applications × {len(cs.leaves)} leaves, {draws:,} draws",
+        best,
+        "s",
+        "≤ 5 s",
+        best <= 5.0,
+    )
     memory_row(case)
     if case.profile:
-        case.details["profile"] = profile_call("weight_sensitivity",
-                                               lambda: weight_sensitivity(result, draws=draws))
+        case.details["profile"] = profile_call(
+            "weight_sensitivity", lambda: weight_sensitivity(result, draws=draws)
+        )
 
 
 RUNNERS: dict[str, Callable[[Case], None]] = {
@@ -602,8 +734,7 @@ def environment() -> dict[str, Any]:
     except importlib.metadata.PackageNotFoundError:
         env["pymcdm"] = "(not installed)"
     try:
-        env["nproc"] = subprocess.run(["nproc"], capture_output=True, text=True,
-                                      check=True).stdout.strip()
+        env["nproc"] = subprocess.run(["nproc"], capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         env["nproc"] = str(len(os.sched_getaffinity(0)))
     env["cpu_count"] = os.cpu_count()
@@ -624,17 +755,31 @@ def environment() -> dict[str, Any]:
         import threadpoolctl
 
         env["threadpools"] = [
-            {k: info.get(k) for k in ("user_api", "internal_api", "num_threads", "version",
-                                      "threading_layer", "architecture")}
+            {
+                k: info.get(k)
+                for k in (
+                    "user_api",
+                    "internal_api",
+                    "num_threads",
+                    "version",
+                    "threading_layer",
+                    "architecture",
+                )
+            }
             for info in threadpoolctl.threadpool_info()
         ]
     except ImportError:
         env["threadpools"] = "(threadpoolctl not installed)"
     try:
-        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                              capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain"],
-                               capture_output=True, text=True, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain"], capture_output=True, text=True, check=True
+        ).stdout.strip()
         env["git"] = head + (" (work tree has uncommitted changes)" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         env["git"] = "?"
@@ -659,17 +804,37 @@ def print_header(env: dict[str, Any], args: argparse.Namespace) -> None:
 def spawn(name: str, args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"{name}.json"
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--case", name, "--out", str(out),
-               "--repeats", str(args.repeats)]
+        cmd = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--case",
+            name,
+            "--out",
+            str(out),
+            "--repeats",
+            str(args.repeats),
+        ]
         cmd += ["--quick"] if args.quick else []
         cmd += ["--profile"] if args.profile else []
         t0 = time.perf_counter()
         proc = subprocess.run(cmd, check=False)
         wall = time.perf_counter() - t0
         if proc.returncode != 0 or not out.exists():
-            return {"case": name, "error": f"exit status {proc.returncode}", "rows": [
-                {"case": name, "metric": "(case failed)", "value": None, "unit": "",
-                 "measured": "—", "target": "—", "result": f"ERROR (exit {proc.returncode})"}]}
+            return {
+                "case": name,
+                "error": f"exit status {proc.returncode}",
+                "rows": [
+                    {
+                        "case": name,
+                        "metric": "(case failed)",
+                        "value": None,
+                        "unit": "",
+                        "measured": "—",
+                        "target": "—",
+                        "result": f"ERROR (exit {proc.returncode})",
+                    }
+                ],
+            }
         result = json.loads(out.read_text(encoding="utf-8"))
     result["subprocess_wall"] = wall
     return result
@@ -679,16 +844,20 @@ def print_case(result: dict[str, Any]) -> None:
     mem = result.get("memory")
     if mem:
         reset = "" if mem["hwm_reset"] else " (peak mark could not be reset: lower bound)"
-        print(f"[{result['case']}] memory: RSS at start {mem['start_rss'] / MB:,.0f} MB, after the data "
-              f"was built {mem['data_rss'] / MB:,.0f} MB (peak while building "
-              f"{mem['data_build_peak'] / MB:,.0f} MB; {data_text(mem)}); "
-              f"peak during the timed calls {mem['calls_peak'] / MB:,.0f} MB = "
-              f"+{mem['calls_increase'] / MB:,.0f} MB over the data{reset}; process peak "
-              f"{mem['process_peak'] / MB:,.0f} MB (+{mem['increase_over_start'] / MB:,.0f} MB "
-              "over the start)")
+        print(
+            f"[{result['case']}] memory: RSS at start {mem['start_rss'] / MB:,.0f} MB, after the data "
+            f"was built {mem['data_rss'] / MB:,.0f} MB (peak while building "
+            f"{mem['data_build_peak'] / MB:,.0f} MB; {data_text(mem)}); "
+            f"peak during the timed calls {mem['calls_peak'] / MB:,.0f} MB = "
+            f"+{mem['calls_increase'] / MB:,.0f} MB over the data{reset}; process peak "
+            f"{mem['process_peak'] / MB:,.0f} MB (+{mem['increase_over_start'] / MB:,.0f} MB "
+            "over the start)"
+        )
     for row in result["rows"]:
-        print(f"[{row['case']}] {row['result']:>11}  {row['measured']:>12}  target {row['target']:<9} "
-              f"{row['metric']}")
+        print(
+            f"[{row['case']}] {row['result']:>11}  {row['measured']:>12}  target {row['target']:<9} "
+            f"{row['metric']}"
+        )
     if "subprocess_wall" in result:
         load = result.get("details", {}).get("loadavg_at_start")
         load_text = f"; load average at its start {load[0]:.2f}" if load else ""
@@ -700,20 +869,21 @@ def markdown(rows: list[dict[str, Any]]) -> str:
     lines = ["| case | measured | target | result |", "|---|---|---|---|"]
     for row in rows:
         metric = row["metric"].replace("|", "\\|")
-        lines.append(f"| {row['case']}: {metric} | {row['measured']} | {row['target']} | "
-                     f"{row['result']} |")
+        lines.append(f"| {row['case']}: {metric} | {row['measured']} | {row['target']} | {row['result']} |")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="about tenfold smaller; no verdicts")
     parser.add_argument("--only", help=f"comma-separated case names: {', '.join(CASES)}")
     parser.add_argument("--repeats", type=int, default=3, help="best of R (default 3)")
     parser.add_argument("--json", help="write the results as JSON to this path")
-    parser.add_argument("--profile", action="store_true",
-                        help="after timing, print a cProfile of each case's main call")
+    parser.add_argument(
+        "--profile", action="store_true", help="after timing, print a cProfile of each case's main call"
+    )
     parser.add_argument("--case", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -738,11 +908,18 @@ def main(argv: list[str] | None = None) -> int:
     table = markdown(rows)
     print(table)
     if args.json:
-        payload = {"command": " ".join([Path(sys.executable).name, *sys.argv]), "environment": env,
-                   "quick": args.quick, "repeats": args.repeats, "table": rows,
-                   "markdown": table, "cases": results}
-        Path(args.json).write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str),
-                                   encoding="utf-8")
+        payload = {
+            "command": " ".join([Path(sys.executable).name, *sys.argv]),
+            "environment": env,
+            "quick": args.quick,
+            "repeats": args.repeats,
+            "table": rows,
+            "markdown": table,
+            "cases": results,
+        }
+        Path(args.json).write_text(
+            json.dumps(payload, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+        )
         print(f"\nJSON written to {args.json}")
     return 1 if any(r.get("error") for r in results) else 0
 

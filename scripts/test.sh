@@ -28,6 +28,7 @@ bash scripts/setup.sh dev
 
 echo "== ruff"
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
 
 run_pytest() {  # run_pytest LABEL [ENV=VALUE...] -- ARGS...: pytest; "no tests collected" (5) fails too
   local label="$1"; shift

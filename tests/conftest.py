@@ -14,8 +14,12 @@ from evaluator import create_app
 from evaluator.criteria import build_criteria
 from evaluator.extensions import db
 
-pytest_plugins = ["tests.fixtures.vetting", "tests.fixtures.assignments", "tests.fixtures.reviews",
-                  "tests.fixtures.results"]
+pytest_plugins = [
+    "tests.fixtures.vetting",
+    "tests.fixtures.assignments",
+    "tests.fixtures.reviews",
+    "tests.fixtures.results",
+]
 
 DATA = Path(__file__).parent / "data"
 NUMBERS = itertools.count(10_000)
@@ -33,9 +37,12 @@ SERVER_FIXTURES = {"live_workers", "live_server"}
 
 
 def pytest_addoption(parser):
-    parser.addoption("--only-db", action="store_true",
-                     help="run only the tests that use the test database (marked db); scripts/test.sh "
-                          "runs the others once, in its first pass")
+    parser.addoption(
+        "--only-db",
+        action="store_true",
+        help="run only the tests that use the test database (marked db); scripts/test.sh "
+        "runs the others once, in its first pass",
+    )
 
 
 def pytest_collection_modifyitems(config, items):
@@ -124,8 +131,10 @@ def worker_database(url: str, worker: str) -> str:
     server = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with server.connect() as connection:
-            if connection.scalar(db.text("SELECT 1 FROM pg_database WHERE datname = :name"),
-                                 {"name": name}) is None:
+            if (
+                connection.scalar(db.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+                is None
+            ):
                 connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
                 connection.exec_driver_sql(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     finally:
@@ -135,13 +144,15 @@ def worker_database(url: str, worker: str) -> str:
 
 @pytest.fixture(scope="session")
 def _app(database_url, tmp_path_factory):
-    app = create_app({
-        "TESTING": True,
-        "DATABASE_URL": database_url,
-        "MATERIALS_DIR": str(tmp_path_factory.mktemp("materials")),
-        "SECRET_KEY": "test",
-        "LANGUAGE": "en",  # commands speak the source language here; Chinese is tested on its own
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "MATERIALS_DIR": str(tmp_path_factory.mktemp("materials")),
+            "SECRET_KEY": "test",
+            "LANGUAGE": "en",  # commands speak the source language here; Chinese is tested on its own
+        }
+    )
     with app.app_context():
         db.drop_all()
         db.session.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
@@ -220,10 +231,19 @@ def make_org(app):
 
     def make(**overrides):
         k = next(NUMBERS)
-        org = Organisation(**{
-            "name": f"测试社区{k}", "kind": "community", "city": "成都市", "city_code": "510100",
-            "county": "武侯区", "county_code": "510107", "subdistrict": "玉林街道",
-            "subdistrict_code": "510107001", **overrides})
+        org = Organisation(
+            **{
+                "name": f"测试社区{k}",
+                "kind": "community",
+                "city": "成都市",
+                "city_code": "510100",
+                "county": "武侯区",
+                "county_code": "510107",
+                "subdistrict": "玉林街道",
+                "subdistrict_code": "510107001",
+                **overrides,
+            }
+        )
         db.session.add(org)
         db.session.commit()
         return org
@@ -241,9 +261,14 @@ def make_user(app, make_org):
         if role == "applicant" and organisation is None:
             organisation = make_org()
         k = next(NUMBERS)
-        user = User(username=f"{role}{k}", display_name=f"{role} {k}",
-                    password_hash=hash_password("correct horse battery"), role=role,
-                    organisation_id=organisation.id if organisation else None, **overrides)
+        user = User(
+            username=f"{role}{k}",
+            display_name=f"{role} {k}",
+            password_hash=hash_password("correct horse battery"),
+            role=role,
+            organisation_id=organisation.id if organisation else None,
+            **overrides,
+        )
         db.session.add(user)
         db.session.flush()
         token, _ = issue_token(user)

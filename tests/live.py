@@ -64,22 +64,35 @@ class Live:
     def upload(self, path: str, content: bytes, headers: dict[str, str]) -> Reply:
         """POST one file as the multipart part ``file``."""
         boundary = "live-test-boundary-7c1e"
-        body = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="upload"\r\n'
-                f"Content-Type: application/octet-stream\r\n\r\n").encode() + content + \
-            f"\r\n--{boundary}--\r\n".encode()
-        return self.request("POST", path, body, {
-            **headers, "Content-Type": f"multipart/form-data; boundary={boundary}"})
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="upload"\r\n'
+                f"Content-Type: application/octet-stream\r\n\r\n"
+            ).encode()
+            + content
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        return self.request(
+            "POST", path, body, {**headers, "Content-Type": f"multipart/form-data; boundary={boundary}"}
+        )
 
-    def request(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None,
-                timeout: float = 60) -> Reply:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        timeout: float = 60,
+    ) -> Reply:
         """Send one request: JSON in (bytes are sent as they are) and out."""
         if isinstance(body, bytes):
             data, kind = body, {}
         else:
             data = None if body is None else json.dumps(body).encode()
             kind = {"Content-Type": "application/json"} if data else {}
-        req = urllib.request.Request(self.base + path, data=data, method=method,
-                                     headers={**kind, **(headers or {})})
+        req = urllib.request.Request(
+            self.base + path, data=data, method=method, headers={**kind, **(headers or {})}
+        )
         try:
             with urllib.request.urlopen(req, timeout=timeout) as res:
                 status, raw, head = res.status, res.read(), dict(res.headers)
@@ -93,22 +106,45 @@ class Live:
 
 
 @contextmanager
-def gunicorn(database_url: str, materials: Path, workers: int = 3,
-             env: dict[str, str] | None = None) -> Iterator[Live]:
+def gunicorn(
+    database_url: str, materials: Path, workers: int = 3, env: dict[str, str] | None = None
+) -> Iterator[Live]:
     """Serve ``wsgi:app`` with ``workers`` processes over the given database until the block ends
     (through ``tests.live_app``: passwords hashed at the suite's minimal cost, the app built once
     before the workers are forked, a quick stop)."""
     port = free_port()
-    environment = {**os.environ, "EVALUATOR_DATABASE_URL": database_url,
-                   "EVALUATOR_SECRET_KEY": SECRET, "EVALUATOR_MATERIALS_DIR": str(materials),
-                   "EVALUATOR_RATELIMIT_STORAGE_URI": "memory://", **(env or {})}
+    environment = {
+        **os.environ,
+        "EVALUATOR_DATABASE_URL": database_url,
+        "EVALUATOR_SECRET_KEY": SECRET,
+        "EVALUATOR_MATERIALS_DIR": str(materials),
+        "EVALUATOR_RATELIMIT_STORAGE_URI": "memory://",
+        **(env or {}),
+    }
     # The log goes to a file, not a pipe: a chatty server never blocks on it.
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-             "--timeout", "60", "--graceful-timeout", "5", "--config", "python:tests.live_app",
-             "tests.live_app:app"],
-            cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=log)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                str(workers),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--timeout",
+                "60",
+                "--graceful-timeout",
+                "5",
+                "--config",
+                "python:tests.live_app",
+                "tests.live_app:app",
+            ],
+            cwd=ROOT,
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
         live = Live(f"http://127.0.0.1:{port}", log)
         try:
             deadline = time.monotonic() + 30

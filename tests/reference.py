@@ -81,8 +81,14 @@ def holds(cond, app) -> bool:
         return False
     v = cond.value
     ops = {
-        "eq": lambda: x == v, "ne": lambda: x != v, "lt": lambda: x < v, "le": lambda: x <= v,
-        "gt": lambda: x > v, "ge": lambda: x >= v, "in": lambda: x in v, "not_in": lambda: x not in v,
+        "eq": lambda: x == v,
+        "ne": lambda: x != v,
+        "lt": lambda: x < v,
+        "le": lambda: x <= v,
+        "gt": lambda: x > v,
+        "ge": lambda: x >= v,
+        "in": lambda: x in v,
+        "not_in": lambda: x not in v,
     }
     return bool(ops[cond.op]())
 
@@ -168,8 +174,9 @@ def reference_round(cs, apps: list[dict], scores: list[dict], claims: list[tuple
                 vetoes.append(v.id)
             if v.flag is not None and len(flags.get(v.flag, ())) >= v.min_flags:
                 vetoes.append(v.id)
-        awarded = [b for b in cs.bonus_items
-                   if (aid, b.id) in claims or (b.when is not None and holds(b.when, app))]
+        awarded = [
+            b for b in cs.bonus_items if (aid, b.id) in claims or (b.when is not None and holds(b.when, app))
+        ]
         bonus = min(sum(b.points for b in awarded), cs.bonus_cap)
         total = base + bonus
         vetoed = bool(vetoes)
@@ -182,15 +189,27 @@ def reference_round(cs, apps: list[dict], scores: list[dict], claims: list[tuple
             for g in cs.grades[:-1]:
                 ok = g.min_total is None or total >= g.min_total - TOL
                 if g.min_section_share is not None:
-                    ok = ok and all(sections[s.id] / s.points >= g.min_section_share - TOL
-                                    for s in cs.indicators if s.points > 0)
+                    ok = ok and all(
+                        sections[s.id] / s.points >= g.min_section_share - TOL
+                        for s in cs.indicators
+                        if s.points > 0
+                    )
                 if ok:
                     grade = g.code
                     break
-        out[aid] = dict(leaf_points=leaf_points, sections=sections, base=base, bonus=bonus,
-                        total=total, vetoed=vetoed, vetoes=sorted(vetoes), grade=grade,
-                        complete=complete, n_reviews=len(reviewers),
-                        submitted_at=app.get("submitted_at"))
+        out[aid] = dict(
+            leaf_points=leaf_points,
+            sections=sections,
+            base=base,
+            bonus=bonus,
+            total=total,
+            vetoed=vetoed,
+            vetoes=sorted(vetoes),
+            grade=grade,
+            complete=complete,
+            n_reviews=len(reviewers),
+            submitted_at=app.get("submitted_at"),
+        )
     _rank(cs, out)
     return out
 

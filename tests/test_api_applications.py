@@ -13,14 +13,15 @@ from evaluator.audit.models import AuditEvent
 from evaluator.criteria import load_criteria
 from evaluator.extensions import db
 
-FULL = {"category": "urban", "households": 2000, "residents": 6000, "satisfaction": 92.5,
-        "incident": False}
+FULL = {"category": "urban", "households": 2000, "residents": 6000, "satisfaction": 92.5, "incident": False}
 
 
 def counts():
     """Rows that a refused request must leave untouched."""
-    return (db.session.scalar(select(func.count()).select_from(Application)),
-            db.session.scalar(select(func.count()).select_from(AuditEvent)))
+    return (
+        db.session.scalar(select(func.count()).select_from(Application)),
+        db.session.scalar(select(func.count()).select_from(AuditEvent)),
+    )
 
 
 def url(rnd):
@@ -30,8 +31,11 @@ def url(rnd):
 def test_applicant_creates_a_draft_that_is_audited(client, make_user, make_round):
     rnd = make_round()
     user, headers = make_user("applicant")
-    res = client.post(url(rnd), headers=headers, json={"figures": {"households": 2000, "category": "urban"},
-                                                        "self_assessment": {"plan_quality": 10}})
+    res = client.post(
+        url(rnd),
+        headers=headers,
+        json={"figures": {"households": 2000, "category": "urban"}, "self_assessment": {"plan_quality": 10}},
+    )
     assert res.status_code == 201, res.json
     body = res.json
     assert body["status"] == "draft" and body["organisation"]["id"] == user.organisation_id
@@ -86,8 +90,12 @@ def test_round_must_be_open(client, make_user, make_round):
     rnd.phase = "review"
     db.session.commit()
     before = counts()
-    assert client.patch(f"/api/v1/applications/{app_id}", headers=headers,
-                        json={"figures": {"households": 1}}).status_code == 409
+    assert (
+        client.patch(
+            f"/api/v1/applications/{app_id}", headers=headers, json={"figures": {"households": 1}}
+        ).status_code
+        == 409
+    )
     assert client.post(f"/api/v1/applications/{app_id}/submit", headers=headers).status_code == 409
     assert counts() == before and db.session.get(Application, app_id).status == "draft"
 
@@ -121,7 +129,7 @@ RAW_BAD = [
     ('{"figures": {"fund": 1e400}}', 422, ("figures", "fund")),
     ('{"figures": {"households": 100000000000000000000}}', 422, ("figures", "households")),
     ('{"self_assessment": {"plan_quality": NaN}}', 422, ("self_assessment", "plan_quality")),
-    ('[1, 2]', 422, None),
+    ("[1, 2]", 422, None),
 ]
 
 
@@ -194,7 +202,8 @@ def test_patch_merges_removes_and_audits_what_changed(client, make_user, make_ro
         "figures.fund": {"before": 100.0, "after": None},
         "figures.households": {"before": 5, "after": 6},
         "figures.platform": {"before": None, "after": True},
-        "self_assessment.size": {"before": None, "after": 7.5}}
+        "self_assessment.size": {"before": None, "after": 7.5},
+    }
     before = counts()
     assert client.patch(one, headers=headers, json={"figures": {"households": 6}}).status_code == 200
     assert counts() == before  # nothing changed, nothing audited
@@ -226,8 +235,9 @@ def test_submit_withdraw_and_the_status_machine(client, make_user, make_round):
     assert res.status_code == 200 and res.json["status"] == "withdrawn"
     assert client.post(f"{one}/submit", headers=headers).status_code == 409
     assert client.post(f"{one}/withdraw", headers=headers).status_code == 409
-    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "application")
-                                 .order_by(AuditEvent.id)).all()
+    actions = db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.object_type == "application").order_by(AuditEvent.id)
+    ).all()
     assert actions == ["application.created", "application.submitted", "application.withdrawn"]
     last = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
     assert last.summary["status"] == {"before": "submitted", "after": "withdrawn"}
@@ -260,8 +270,14 @@ def test_the_submission_deadline_is_enforced(client, make_user, make_round):
 def test_intake_warnings_flag_unusual_figures(client, make_user, make_round):
     rnd = make_round()
     _, headers = make_user("applicant")
-    figures = {**FULL, "households": 9000, "online_rate": 50, "online_rate_prev": 60, "residents": 0,
-               "workers": 8}
+    figures = {
+        **FULL,
+        "households": 9000,
+        "online_rate": 50,
+        "online_rate_prev": 60,
+        "residents": 0,
+        "workers": 8,
+    }
     res = client.post(url(rnd), headers=headers, json={"figures": figures})
     assert res.status_code == 201
     by_code = {w["code"]: w for w in res.json["warnings"]}
@@ -276,8 +292,11 @@ def test_intake_warnings_flag_unusual_figures(client, make_user, make_round):
     assert "1,500–4,000" in zh_codes["outside_norm"]
     one = f"/api/v1/applications/{res.json['id']}"
     # a relocation community has no household norm: the warning goes once the category changes
-    res = client.patch(one, headers=headers, json={"figures": {"category": "relocation", "online_rate": 70,
-                                                               "residents": 100}})
+    res = client.patch(
+        one,
+        headers=headers,
+        json={"figures": {"category": "relocation", "online_rate": 70, "residents": 100}},
+    )
     assert res.json["warnings"] == []
     assert db.session.get(Application, res.json["id"]).warnings == []
 
@@ -285,9 +304,18 @@ def test_intake_warnings_flag_unusual_figures(client, make_user, make_round):
 def test_more_disputes_resolved_than_received_is_a_warning(client, make_user, make_round):
     rnd = make_round(criteria=load_criteria("fc-2026"))
     _, headers = make_user("applicant")
-    res = client.post(url(rnd), headers=headers, json={"figures": {
-        "disputes_received": 10, "disputes_resolved": 12, "category": "traditional_urban",
-        "households_resident": 1000}})
+    res = client.post(
+        url(rnd),
+        headers=headers,
+        json={
+            "figures": {
+                "disputes_received": 10,
+                "disputes_resolved": 12,
+                "category": "traditional_urban",
+                "households_resident": 1000,
+            }
+        },
+    )
     assert res.status_code == 201, res.json
     warnings = {(w["field"], w["code"]) for w in res.json["warnings"]}
     assert ("disputes_resolved", "ratio_above_100") in warnings
@@ -299,8 +327,9 @@ def test_list_filters_and_pages(client, make_user, make_round, make_org):
     _, admin = make_user("admin")
     heads = []
     for k, county in enumerate(["510107", "510107", "510104", "510107", "510104"]):
-        org = make_org(name=f"{'玉林' if k % 2 else '望江'}社区{k}", county_code=county,
-                       subdistrict_code=f"{county}001")
+        org = make_org(
+            name=f"{'玉林' if k % 2 else '望江'}社区{k}", county_code=county, subdistrict_code=f"{county}001"
+        )
         _, headers = make_user("applicant", organisation=org)
         heads.append(headers)
         assert client.post(url(rnd), headers=headers, json={"figures": FULL}).status_code == 201
@@ -311,7 +340,7 @@ def test_list_filters_and_pages(client, make_user, make_round, make_org):
     assert res.status_code == 200 and [a["id"] for a in res.json] == app_ids[2:4]
     meta = json.loads(res.headers["X-Pagination"])
     assert meta["total"] == 5 and meta["total_pages"] == 3 and meta["page"] == 2
-    get = lambda **q: [a["id"] for a in client.get(url(rnd), headers=admin, query_string=q).json]  # noqa: E731
+    get = lambda **q: [a["id"] for a in client.get(url(rnd), headers=admin, query_string=q).json]
     assert get(county_code="510104") == [app_ids[2], app_ids[4]]
     assert get(q="玉林") == [app_ids[1], app_ids[3]]
     assert get(status="submitted") == [app_ids[0]]
@@ -327,28 +356,44 @@ def test_list_filters_and_pages(client, make_user, make_round, make_org):
 
 def test_the_endpoints_are_in_the_openapi_document(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
-    for path in ("/api/v1/rounds/{round_id}/applications", "/api/v1/applications/{application_id}",
-                 "/api/v1/applications/{application_id}/submit",
-                 "/api/v1/applications/{application_id}/withdraw",
-                 "/api/v1/rounds/{round_id}/applications/import",
-                 "/api/v1/rounds/{round_id}/applications/template"):
+    for path in (
+        "/api/v1/rounds/{round_id}/applications",
+        "/api/v1/applications/{application_id}",
+        "/api/v1/applications/{application_id}/submit",
+        "/api/v1/applications/{application_id}/withdraw",
+        "/api/v1/rounds/{round_id}/applications/import",
+        "/api/v1/rounds/{round_id}/applications/template",
+    ):
         assert path in paths, path
-    assert "multipart/form-data" in paths["/api/v1/rounds/{round_id}/applications/import"]["post"][
-        "requestBody"]["content"]
-
+    assert (
+        "multipart/form-data"
+        in paths["/api/v1/rounds/{round_id}/applications/import"]["post"]["requestBody"]["content"]
+    )
 
 
 def test_list_filters_by_city_and_category_and_sorts(client, make_user, make_round, make_org):
     rnd = make_round()
     _, admin = make_user("admin")
-    for name, city, category in (("乙社区", "511500", "urban"), ("甲社区", "510100", "relocation"),
-                                 ("丙社区", "510100", "urban")):
+    for name, city, category in (
+        ("乙社区", "511500", "urban"),
+        ("甲社区", "510100", "relocation"),
+        ("丙社区", "510100", "urban"),
+    ):
         org = make_org(name=name, city_code=city, county_code=city[:4] + "02", subdistrict_code=city + "001")
-        db.session.add(Application(round_id=rnd.id, organisation_id=org.id, status="draft",
-                                   figures={"category": category}, self_assessment={}, warnings=[]))
+        db.session.add(
+            Application(
+                round_id=rnd.id,
+                organisation_id=org.id,
+                status="draft",
+                figures={"category": category},
+                self_assessment={},
+                warnings=[],
+            )
+        )
     db.session.commit()
-    get = lambda **q: [a["organisation"]["name"]  # noqa: E731
-                       for a in client.get(url(rnd), headers=admin, query_string=q).json]
+    get = lambda **q: [
+        a["organisation"]["name"] for a in client.get(url(rnd), headers=admin, query_string=q).json
+    ]
     assert get(city_code="510100") == ["甲社区", "丙社区"]
     assert get(category="urban") == ["乙社区", "丙社区"]
     assert get(city_code="510100", category="urban") == ["丙社区"]
@@ -357,6 +402,10 @@ def test_list_filters_by_city_and_category_and_sorts(client, make_user, make_rou
     for bad in ({"sort": "password"}, {"city_code": "5101"}, {"category": "castle"}):
         res = client.get(url(rnd), headers=admin, query_string=bad)
         assert res.status_code == 422 and next(iter(bad)) in json.dumps(res.json["errors"]), bad
-    params = {p["name"] for p in client.get("/api/v1/openapi.json").json["paths"][
-        "/api/v1/rounds/{round_id}/applications"]["get"]["parameters"]}
+    params = {
+        p["name"]
+        for p in client.get("/api/v1/openapi.json").json["paths"]["/api/v1/rounds/{round_id}/applications"][
+            "get"
+        ]["parameters"]
+    }
     assert {"city_code", "category", "sort"} <= params

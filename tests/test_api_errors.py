@@ -11,17 +11,27 @@ from sqlalchemy import func, select
 
 from evaluator.extensions import db
 
-ORG = {"name": "玉林社区", "kind": "subdistrict", "city": "成都市", "city_code": "510100",
-       "county": "武侯区", "county_code": "510107", "subdistrict": "玉林街道",
-       "subdistrict_code": "510107001"}
+ORG = {
+    "name": "玉林社区",
+    "kind": "subdistrict",
+    "city": "成都市",
+    "city_code": "510100",
+    "county": "武侯区",
+    "county_code": "510107",
+    "subdistrict": "玉林街道",
+    "subdistrict_code": "510107001",
+}
 NUL_REFUSED = "Must not contain the control character U+0000 (single-line text: no tabs or line breaks)."
-USER = {"username": "expert.wang", "password": "a long enough password", "display_name": "王专家",
-        "role": "reviewer"}
+USER = {
+    "username": "expert.wang",
+    "password": "a long enough password",
+    "display_name": "王专家",
+    "role": "reviewer",
+}
 
 
 def counts() -> dict[str, int]:
-    return {t.name: db.session.scalar(select(func.count()).select_from(t))
-            for t in db.metadata.sorted_tables}
+    return {t.name: db.session.scalar(select(func.count()).select_from(t)) for t in db.metadata.sorted_tables}
 
 
 def envelope(res, code: int, *, message: bool = True, errors: bool = False) -> dict:
@@ -50,8 +60,10 @@ def raw(client, path, headers, payload: bytes | str):
     return client.post(path, headers=headers, data=payload, content_type="application/json")
 
 
-@pytest.mark.parametrize("payload", [b'{"name": ', b"{'name': 'x'}", b"{,}", b'{"a": 1}}',
-                                     b'{"name": "\xff\xfe"}', b"\xef\xbb\xbf\x00"])
+@pytest.mark.parametrize(
+    "payload",
+    [b'{"name": ', b"{'name': 'x'}", b"{,}", b'{"a": 1}}', b'{"name": "\xff\xfe"}', b"\xef\xbb\xbf\x00"],
+)
 def test_malformed_json_is_a_400(client, admin, nothing_written, payload):
     body = envelope(raw(client, "/api/v1/organisations", admin, payload), 400, errors=True)
     assert body["errors"] == {"json": ["Invalid JSON body."]}
@@ -64,28 +76,45 @@ def test_anything_but_an_object_is_refused(client, admin, nothing_written, paylo
 
 
 def test_missing_fields_and_empty_bodies_are_named(client, admin, nothing_written):
-    for res in (client.post("/api/v1/users", headers=admin, json={}),
-                raw(client, "/api/v1/users", admin, b"")):
+    for res in (
+        client.post("/api/v1/users", headers=admin, json={}),
+        raw(client, "/api/v1/users", admin, b""),
+    ):
         body = envelope(res, 422, errors=True)
         assert set(body["errors"]["json"]) == {"username", "password", "display_name", "role"}
 
 
-@pytest.mark.parametrize("path, body, field, message", [
-    ("/api/v1/users", {**USER, "username": 12345}, "username", "Not a valid string."),
-    ("/api/v1/users", {**USER, "display_name": ["王"]}, "display_name", "Not a valid string."),
-    ("/api/v1/users", {**USER, "organisation_id": "one"}, "organisation_id", "Not a valid integer."),
-    ("/api/v1/users", {**USER, "organisation_id": 1.5}, "organisation_id", "Not a valid integer."),
-    ("/api/v1/users", {**USER, "organisation_id": True}, "organisation_id", "Not a valid integer."),
-    ("/api/v1/users", {**USER, "role": None}, "role", "Field may not be null."),
-    ("/api/v1/organisations", {**ORG, "city_code": 510100}, "city_code", "Not a valid string."),
-    ("/api/v1/organisations", {**ORG, "kind": {"k": 1}}, "kind", "Not a valid string."),
-    ("/api/v1/rounds", {"title": "2026年", "criteria_id": "fc-2026", "notice_days": "7 days"},
-     "notice_days", "Not a valid integer."),
-    ("/api/v1/rounds", {"title": "2026年", "criteria_id": "fc-2026", "notice_days": -3},
-     "notice_days", None),
-    ("/api/v1/rounds", {"title": "2026年", "criteria_id": "fc-2026", "opens_at": "2026-05-01T08:00"},
-     "opens_at", None),  # a time without its zone is ambiguous
-])
+@pytest.mark.parametrize(
+    "path, body, field, message",
+    [
+        ("/api/v1/users", {**USER, "username": 12345}, "username", "Not a valid string."),
+        ("/api/v1/users", {**USER, "display_name": ["王"]}, "display_name", "Not a valid string."),
+        ("/api/v1/users", {**USER, "organisation_id": "one"}, "organisation_id", "Not a valid integer."),
+        ("/api/v1/users", {**USER, "organisation_id": 1.5}, "organisation_id", "Not a valid integer."),
+        ("/api/v1/users", {**USER, "organisation_id": True}, "organisation_id", "Not a valid integer."),
+        ("/api/v1/users", {**USER, "role": None}, "role", "Field may not be null."),
+        ("/api/v1/organisations", {**ORG, "city_code": 510100}, "city_code", "Not a valid string."),
+        ("/api/v1/organisations", {**ORG, "kind": {"k": 1}}, "kind", "Not a valid string."),
+        (
+            "/api/v1/rounds",
+            {"title": "2026年", "criteria_id": "fc-2026", "notice_days": "7 days"},
+            "notice_days",
+            "Not a valid integer.",
+        ),
+        (
+            "/api/v1/rounds",
+            {"title": "2026年", "criteria_id": "fc-2026", "notice_days": -3},
+            "notice_days",
+            None,
+        ),
+        (
+            "/api/v1/rounds",
+            {"title": "2026年", "criteria_id": "fc-2026", "opens_at": "2026-05-01T08:00"},
+            "opens_at",
+            None,
+        ),  # a time without its zone is ambiguous
+    ],
+)
 def test_wrong_types_are_named(client, admin, nothing_written, path, body, field, message):
     res = envelope(client.post(path, headers=admin, json=body), 422, errors=True)
     assert list(res["errors"]["json"]) == [field]
@@ -93,9 +122,15 @@ def test_wrong_types_are_named(client, admin, nothing_written, path, body, field
         assert res["errors"]["json"][field] == [message]
 
 
-@pytest.mark.parametrize("path, body", [("/api/v1/users", USER), ("/api/v1/organisations", ORG),
-                                        ("/api/v1/rounds", {"title": "2026年", "criteria_id": "fc-2026"}),
-                                        ("/api/v1/auth/token", {"username": "a", "password": "b"})])
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        ("/api/v1/users", USER),
+        ("/api/v1/organisations", ORG),
+        ("/api/v1/rounds", {"title": "2026年", "criteria_id": "fc-2026"}),
+        ("/api/v1/auth/token", {"username": "a", "password": "b"}),
+    ],
+)
 def test_unknown_fields_are_named(client, admin, nothing_written, path, body):
     res = client.post(path, headers=admin, json={**body, "is_admin": True, "id": 7})
     out = envelope(res, 422, errors=True)
@@ -103,33 +138,52 @@ def test_unknown_fields_are_named(client, admin, nothing_written, path, body):
 
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e999"])
-@pytest.mark.parametrize("path, template, field", [
-    ("/api/v1/users", '{"username": "expert.wang", "password": "a long enough password", '
-     '"display_name": "王", "role": "reviewer", "organisation_id": %s}', "organisation_id"),
-    ("/api/v1/users", '{"username": "expert.wang", "password": "a long enough password", '
-     '"display_name": %s, "role": "reviewer"}', "display_name"),
-    ("/api/v1/rounds", '{"title": "2026年", "criteria_id": "fc-2026", "notice_days": %s}', "notice_days"),
-    ("/api/v1/organisations", '{"name": "玉林社区", "kind": "county", "city": "成都市", '
-     '"city_code": %s, "county": "武侯区", "county_code": "510107"}', "city_code"),
-])
+@pytest.mark.parametrize(
+    "path, template, field",
+    [
+        (
+            "/api/v1/users",
+            '{"username": "expert.wang", "password": "a long enough password", '
+            '"display_name": "王", "role": "reviewer", "organisation_id": %s}',
+            "organisation_id",
+        ),
+        (
+            "/api/v1/users",
+            '{"username": "expert.wang", "password": "a long enough password", '
+            '"display_name": %s, "role": "reviewer"}',
+            "display_name",
+        ),
+        ("/api/v1/rounds", '{"title": "2026年", "criteria_id": "fc-2026", "notice_days": %s}', "notice_days"),
+        (
+            "/api/v1/organisations",
+            '{"name": "玉林社区", "kind": "county", "city": "成都市", '
+            '"city_code": %s, "county": "武侯区", "county_code": "510107"}',
+            "city_code",
+        ),
+    ],
+)
 def test_nan_and_infinity_literals_are_refused_with_the_field_named(
-        client, admin, nothing_written, literal, path, template, field):
+    client, admin, nothing_written, literal, path, template, field
+):
     payload = template % literal
     json.loads(payload)  # Python's parser takes these literals: the schemas must refuse them
     out = envelope(raw(client, path, admin, payload.encode()), 422, errors=True)
     assert list(out["errors"]["json"]) == [field]
 
 
-@pytest.mark.parametrize("path, body, field", [
-    ("/api/v1/users", {**USER, "display_name": "王" * 100_000}, "display_name"),
-    ("/api/v1/users", {**USER, "username": "a" * 100_000}, "username"),
-    ("/api/v1/users", {**USER, "password": "p" * 100_000}, "password"),
-    ("/api/v1/users", {**USER, "affiliation": "大" * 201}, "affiliation"),
-    ("/api/v1/organisations", {**ORG, "name": "社" * 100_000}, "name"),
-    ("/api/v1/organisations", {**ORG, "city_code": "5" * 100_000}, "city_code"),
-    ("/api/v1/rounds", {"title": "年" * 100_000, "criteria_id": "fc-2026"}, "title"),
-    ("/api/v1/auth/token", {"username": "u" * 100_000, "password": "x"}, "username"),
-])
+@pytest.mark.parametrize(
+    "path, body, field",
+    [
+        ("/api/v1/users", {**USER, "display_name": "王" * 100_000}, "display_name"),
+        ("/api/v1/users", {**USER, "username": "a" * 100_000}, "username"),
+        ("/api/v1/users", {**USER, "password": "p" * 100_000}, "password"),
+        ("/api/v1/users", {**USER, "affiliation": "大" * 201}, "affiliation"),
+        ("/api/v1/organisations", {**ORG, "name": "社" * 100_000}, "name"),
+        ("/api/v1/organisations", {**ORG, "city_code": "5" * 100_000}, "city_code"),
+        ("/api/v1/rounds", {"title": "年" * 100_000, "criteria_id": "fc-2026"}, "title"),
+        ("/api/v1/auth/token", {"username": "u" * 100_000, "password": "x"}, "username"),
+    ],
+)
 def test_very_long_strings_are_refused(client, admin, nothing_written, path, body, field):
     out = envelope(client.post(path, headers=admin, json=body), 422, errors=True)
     assert field in out["errors"]["json"]
@@ -159,8 +213,9 @@ def test_wrong_method_is_a_405_with_allow(client, admin, nothing_written):
     assert "POST" in res.headers["Allow"]
 
 
-def test_unexpected_errors_are_a_500_without_details_and_roll_back(client, admin, monkeypatch, caplog,
-                                                                   nothing_written):
+def test_unexpected_errors_are_a_500_without_details_and_roll_back(
+    client, admin, monkeypatch, caplog, nothing_written
+):
     import logging
 
     import evaluator.accounts.service as users
@@ -209,21 +264,24 @@ def test_anonymous_and_forbidden_requests(client, make_user):
     assert counts() == before
 
 
-@pytest.mark.parametrize("path, body, field", [
-    ("/api/v1/organisations", {**ORG, "name": "玉林\x00社区"}, "name"),
-    ("/api/v1/users", {**USER, "display_name": "王\x00"}, "display_name"),
-    ("/api/v1/auth/token", {"username": "admin1\x00", "password": "x"}, "username"),
-])
-def test_nul_characters_are_refused_not_a_500_on_postgresql(client, admin, nothing_written, path, body,
-                                                             field):
+@pytest.mark.parametrize(
+    "path, body, field",
+    [
+        ("/api/v1/organisations", {**ORG, "name": "玉林\x00社区"}, "name"),
+        ("/api/v1/users", {**USER, "display_name": "王\x00"}, "display_name"),
+        ("/api/v1/auth/token", {"username": "admin1\x00", "password": "x"}, "username"),
+    ],
+)
+def test_nul_characters_are_refused_not_a_500_on_postgresql(
+    client, admin, nothing_written, path, body, field
+):
     out = envelope(client.post(path, headers=admin, json=body), 422, errors=True)
     assert out["errors"] == {"json": {field: [NUL_REFUSED]}}
 
 
 def test_nul_in_a_query_parameter_is_refused(client, admin):
     res = client.get("/api/v1/audit", headers=admin, query_string={"action": "user.created\x00"})
-    assert envelope(res, 422, errors=True)["errors"] == {
-        "query": {"action": [NUL_REFUSED]}}
+    assert envelope(res, 422, errors=True)["errors"] == {"query": {"action": [NUL_REFUSED]}}
 
 
 def test_a_uniqueness_race_lost_at_insert_is_a_409_not_a_500(client, admin, monkeypatch):
@@ -233,8 +291,18 @@ def test_a_uniqueness_race_lost_at_insert_is_a_409_not_a_500(client, admin, monk
         raise IntegrityError("INSERT …", {}, Exception("duplicate key value violates unique constraint"))
 
     monkeypatch.setattr("evaluator.accounts.api.users.create_organisation", lose)
-    res = client.post("/api/v1/organisations", headers=admin, json={
-        "name": "武侯区玉林街道", "kind": "subdistrict", "city": "成都市", "city_code": "510100",
-        "county": "武侯区", "county_code": "510107", "subdistrict": "玉林街道",
-        "subdistrict_code": "510107001"})
+    res = client.post(
+        "/api/v1/organisations",
+        headers=admin,
+        json={
+            "name": "武侯区玉林街道",
+            "kind": "subdistrict",
+            "city": "成都市",
+            "city_code": "510100",
+            "county": "武侯区",
+            "county_code": "510107",
+            "subdistrict": "玉林街道",
+            "subdistrict_code": "510107001",
+        },
+    )
     assert res.status_code == 409 and res.json["code"] == 409, res.json

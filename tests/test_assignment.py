@@ -25,22 +25,39 @@ ROOT = Path(__file__).resolve().parents[1]
 def problem(apps, reviewers, sections=("A", "B"), **kw):
     """apps: (id, county, affiliations); reviewers: (id, region, affiliations, expertise)."""
     return AssignmentProblem(
-        application_ids=[a[0] for a in apps], application_counties=[a[1] for a in apps],
-        application_affiliations=[a[2] for a in apps], reviewer_ids=[r[0] for r in reviewers],
-        reviewer_regions=[r[1] for r in reviewers], reviewer_affiliations=[r[2] for r in reviewers],
-        reviewer_expertise=[r[3] for r in reviewers], sections=sections, **kw)
+        application_ids=[a[0] for a in apps],
+        application_counties=[a[1] for a in apps],
+        application_affiliations=[a[2] for a in apps],
+        reviewer_ids=[r[0] for r in reviewers],
+        reviewer_regions=[r[1] for r in reviewers],
+        reviewer_affiliations=[r[2] for r in reviewers],
+        reviewer_expertise=[r[3] for r in reviewers],
+        sections=sections,
+        **kw,
+    )
 
 
 def valid(p, result):
-    return validate_assignment(p, result.application_ids, result.reviewer_ids,
-                               incomplete=[u.application_id for u in result.uncovered])
+    return validate_assignment(
+        p,
+        result.application_ids,
+        result.reviewer_ids,
+        incomplete=[u.application_id for u in result.uncovered],
+    )
 
 
 def test_known_optimum_covers_both_sections_on_both_panels():
-    p = problem([("a1", "510104", {"org1"}), ("a2", "510105", {"org2"})],
-                [("r1", "510104001", {"u1"}, {"A"}), ("r2", "510301", {"u2"}, {"B"}),
-                 ("r3", "510302", {"u3"}, {"A"}), ("r4", "510303", {"u4"}, {"B"})],
-                per_application=2, slack=0)
+    p = problem(
+        [("a1", "510104", {"org1"}), ("a2", "510105", {"org2"})],
+        [
+            ("r1", "510104001", {"u1"}, {"A"}),
+            ("r2", "510301", {"u2"}, {"B"}),
+            ("r3", "510302", {"u3"}, {"A"}),
+            ("r4", "510303", {"u4"}, {"B"}),
+        ],
+        per_application=2,
+        slack=0,
+    )
     result = assign(p)
     panels = result.panels()
     assert result.status == "complete" and result.cap == 1 and valid(p, result) == []
@@ -51,9 +68,12 @@ def test_known_optimum_covers_both_sections_on_both_panels():
 
 def test_the_flow_reroutes_what_a_greedy_pass_would_strand():
     # r1 is the best expert for everyone, but a2 and a3 can only take r1 or r2; cap 1.
-    p = problem([("a1", "510104", set()), ("a2", "510105", {"x"}), ("a3", "510106", {"x"})],
-                [("r1", "510301", set(), {"A", "B"}), ("r2", "510302", set(), {"A"}),
-                 ("r3", "510303", {"x"}, {"B"})], per_application=1, max_load=1)
+    p = problem(
+        [("a1", "510104", set()), ("a2", "510105", {"x"}), ("a3", "510106", {"x"})],
+        [("r1", "510301", set(), {"A", "B"}), ("r2", "510302", set(), {"A"}), ("r3", "510303", {"x"}, {"B"})],
+        per_application=1,
+        max_load=1,
+    )
     result = assign(p)
     assert result.status == "complete" and valid(p, result) == []
     assert result.panels()["a1"] == ["r3"]
@@ -62,10 +82,18 @@ def test_the_flow_reroutes_what_a_greedy_pass_would_strand():
 def test_expertise_beats_an_arbitrary_panel():
     sections = ("S1", "S2", "S3")
     reviewers = [(f"g{i}", "510301", set(), set()) for i in range(6)]
-    reviewers += [("e1", "510302", set(), {"S1"}), ("e2", "510302", set(), {"S2"}),
-                  ("e3", "510302", set(), {"S3"})]
-    p = problem([("a1", "510104", set()), ("a2", "510105", set()), ("a3", "510106", set())], reviewers,
-                sections=sections, per_application=3, max_load=2)
+    reviewers += [
+        ("e1", "510302", set(), {"S1"}),
+        ("e2", "510302", set(), {"S2"}),
+        ("e3", "510302", set(), {"S3"}),
+    ]
+    p = problem(
+        [("a1", "510104", set()), ("a2", "510105", set()), ("a3", "510106", set())],
+        reviewers,
+        sections=sections,
+        per_application=3,
+        max_load=2,
+    )
     result = assign(p)
     # six expert slots (three experts × cap 2) for nine needed: at best 6 of 9 sections.
     assert result.objective == 6 and valid(p, result) == []
@@ -77,10 +105,12 @@ def test_region_rule_county_or_city_and_off():
     apps = [("a1", "510104", set())]
     reviewers = [("r1", "510105001", set(), {"A"}), ("r2", "510301", set(), {"A"})]
     county = conflict_matrices(problem(apps, reviewers, per_application=1))
-    city = conflict_matrices(problem(apps, reviewers, per_application=1,
-                                     rules=ConflictRules(region_level="city")))
-    off = conflict_matrices(problem(apps, reviewers, per_application=1,
-                                    rules=ConflictRules(same_region=False)))
+    city = conflict_matrices(
+        problem(apps, reviewers, per_application=1, rules=ConflictRules(region_level="city"))
+    )
+    off = conflict_matrices(
+        problem(apps, reviewers, per_application=1, rules=ConflictRules(same_region=False))
+    )
     assert county.allowed.tolist() == [[True, True]]
     assert city.allowed.tolist() == [[False, True]]
     assert off.allowed.tolist() == [[True, True]]
@@ -91,24 +121,40 @@ def test_affiliation_and_declared_rules():
     reviewers = [("r1", "510301", {"Chengdu Univ"}, set()), ("r2", "510302", {"bureau"}, set())]
     m = conflict_matrices(problem(apps, reviewers, per_application=1, conflicts=[("a2", "r2")]))
     assert m.allowed.tolist() == [[False, True], [True, False]]
-    off = conflict_matrices(problem(apps, reviewers, per_application=1, conflicts=[("a2", "r2")],
-                                    rules=ConflictRules(same_affiliation=False, declared=False)))
+    off = conflict_matrices(
+        problem(
+            apps,
+            reviewers,
+            per_application=1,
+            conflicts=[("a2", "r2")],
+            rules=ConflictRules(same_affiliation=False, declared=False),
+        )
+    )
     assert off.allowed.all()
 
 
 def test_too_few_candidates_is_reported_with_the_rules_that_excluded_them():
     reviewers = [(f"r{i}", "510104001", set(), {"A"}) for i in range(4)]
-    reviewers += [("u1", "510301", {"org1"}, {"B"}), ("u2", "510302", set(), {"B"}),
-                  ("u3", "510303", set(), {"A"})]
-    p = problem([("a1", "510104", {"org1"}), ("a2", "510301", set())], reviewers, per_application=3,
-                conflicts=[("a1", "u2")])
+    reviewers += [
+        ("u1", "510301", {"org1"}, {"B"}),
+        ("u2", "510302", set(), {"B"}),
+        ("u3", "510303", set(), {"A"}),
+    ]
+    p = problem(
+        [("a1", "510104", {"org1"}), ("a2", "510301", set())],
+        reviewers,
+        per_application=3,
+        conflicts=[("a1", "u2")],
+    )
     result = assign(p)
     assert result.status == "partial" and valid(p, result) == []
     (u,) = result.uncovered
     assert u.application_id == "a1" and u.candidates == 1
-    assert u.reason == ("Only 1 reviewers have no conflict with this application and 3 are needed: of the "
-                        "roster's other 6, 4 are from the same county, 1 share an affiliation and 1 "
-                        "declared a conflict.")
+    assert u.reason == (
+        "Only 1 reviewers have no conflict with this application and 3 are needed: of the "
+        "roster's other 6, 4 are from the same county, 1 share an affiliation and 1 "
+        "declared a conflict."
+    )
     assert u.reason.template.startswith("Only %(candidates)s")
     assert len(result.panels()["a2"]) == 3
 
@@ -118,8 +164,10 @@ def test_total_capacity_shortage_leaves_the_fewest_applications_out():
     p = problem([(f"a{i}", "510104", set()) for i in range(3)], reviewers, per_application=2, max_load=2)
     result = assign(p)
     assert len(result.uncovered) == 1 and result.n_pairs == 4 and valid(p, result) == []
-    assert result.uncovered[0].reason == ("Not enough reviewer capacity: 4 assignments (2 reviewers × at "
-                                          "most 2) for 6 needed (3 applications × 2).")
+    assert result.uncovered[0].reason == (
+        "Not enough reviewer capacity: 4 assignments (2 reviewers × at "
+        "most 2) for 6 needed (3 applications × 2)."
+    )
     assert result.max_flow == 4
 
 
@@ -144,8 +192,13 @@ def test_no_reviewers_or_no_applications():
 
 def test_validate_reports_every_violation():
     reviewers = [("r1", "510104001", {"org1"}, {"A"}), ("r2", "510301", set(), {"B"})]
-    p = problem([("a1", "510104", {"org1"}), ("a2", "510301", set())], reviewers, per_application=2,
-                max_load=1, conflicts=[("a1", "r1")])
+    p = problem(
+        [("a1", "510104", {"org1"}), ("a2", "510301", set())],
+        reviewers,
+        per_application=2,
+        max_load=1,
+        conflicts=[("a1", "r1")],
+    )
     violations = validate_assignment(p, ["a1", "a1", "a1", "zz"], ["r1", "r1", "r2", "r2"])
     text = "\n".join(violations)
     assert "same region" in text and "shares an affiliation" in text and "declared a conflict" in text
@@ -157,8 +210,12 @@ def test_validate_reports_every_violation():
 
 def test_bad_inputs_are_refused_with_every_problem():
     with pytest.raises(ProblemError) as info:
-        problem([("a1", "5101", set()), ("a1", "510104", set())], [("r1", "510301", set(), {"A"})],
-                per_application=0, conflicts=[("a9", "r1")])
+        problem(
+            [("a1", "5101", set()), ("a1", "510104", set())],
+            [("r1", "510301", set(), {"A"})],
+            per_application=0,
+            conflicts=[("a9", "r1")],
+        )
     text = "\n".join(info.value.errors)
     assert "application_ids are not unique" in text and "at least 6 digits" in text
     assert "at least 1" in text and "unknown ids" in text
@@ -167,14 +224,30 @@ def test_bad_inputs_are_refused_with_every_problem():
 
 
 def test_pairs_are_arrays_and_default_cap_uses_the_slack():
-    p = problem([(f"a{i}", "510104", set()) for i in range(7)],
-                [(f"r{j}", "510301", set(), {"A", "B"}) for j in range(3)], per_application=2, slack=1)
+    p = problem(
+        [(f"a{i}", "510104", set()) for i in range(7)],
+        [(f"r{j}", "510301", set(), {"A", "B"}) for j in range(3)],
+        per_application=2,
+        slack=1,
+    )
     result = assign(p)
     assert p.cap == 5 + 1 and isinstance(result.application_ids, np.ndarray)
     assert result.loads.sum() == 14 and result.loads.max() - result.loads.min() <= 1
 
 
 def test_benchmark_script_runs_small():
-    out = subprocess.run([sys.executable, str(ROOT / "scripts/bench_assignment.py"), "--applications", "300",
-                          "--reviewers", "30"], capture_output=True, text=True, timeout=120, check=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts/bench_assignment.py"),
+            "--applications",
+            "300",
+            "--reviewers",
+            "30",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     assert "violations           0" in out.stdout and "status               complete" in out.stdout

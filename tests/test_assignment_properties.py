@@ -31,20 +31,30 @@ def rounds(draw):
         application_counties=draw(st.lists(st.sampled_from(COUNTIES), min_size=n, max_size=n)),
         application_affiliations=draw(st.lists(subsets, min_size=n, max_size=n)),
         reviewer_ids=[f"r{j}" for j in range(m)],
-        reviewer_regions=[c + "001" for c in draw(st.lists(st.sampled_from(COUNTIES), min_size=m,
-                                                             max_size=m))],
+        reviewer_regions=[
+            c + "001" for c in draw(st.lists(st.sampled_from(COUNTIES), min_size=m, max_size=m))
+        ],
         reviewer_affiliations=draw(st.lists(subsets, min_size=m, max_size=m)),
-        reviewer_expertise=draw(st.lists(st.frozensets(st.sampled_from(sections), max_size=3) if sections
-                                         else st.just(frozenset()), min_size=m, max_size=m)),
+        reviewer_expertise=draw(
+            st.lists(
+                st.frozensets(st.sampled_from(sections), max_size=3) if sections else st.just(frozenset()),
+                min_size=m,
+                max_size=m,
+            )
+        ),
         sections=sections,
         conflicts=[(f"a{i}", f"r{j}") for i, j in declared],
         per_application=draw(st.integers(1, 3)),
         max_load=draw(st.one_of(st.none(), st.integers(0, 5))),
         slack=draw(st.integers(0, 2)),
-        rules=ConflictRules(same_region=draw(st.booleans()),
-                            region_level=draw(st.sampled_from(["county", "city"])),
-                            same_affiliation=draw(st.booleans()), declared=draw(st.booleans())),
-        seed=draw(st.integers(0, 2**16)))
+        rules=ConflictRules(
+            same_region=draw(st.booleans()),
+            region_level=draw(st.sampled_from(["county", "city"])),
+            same_affiliation=draw(st.booleans()),
+            declared=draw(st.booleans()),
+        ),
+        seed=draw(st.integers(0, 2**16)),
+    )
 
 
 def allowed_matrix(p):
@@ -151,9 +161,12 @@ def random_round(seed, n=60, m=25):
         reviewer_ids=[f"r{j}" for j in range(m)],
         reviewer_regions=[c + "001" for c in rng.choice(COUNTIES, m).tolist()],
         reviewer_affiliations=[set(rng.choice(KEYS, int(rng.integers(0, 2))).tolist()) for _ in range(m)],
-        reviewer_expertise=[set(rng.choice(SECTIONS, int(rng.integers(1, 3)), replace=False).tolist())
-                            for _ in range(m)],
-        sections=SECTIONS, per_application=4)
+        reviewer_expertise=[
+            set(rng.choice(SECTIONS, int(rng.integers(1, 3)), replace=False).tolist()) for _ in range(m)
+        ],
+        sections=SECTIONS,
+        per_application=4,
+    )
 
 
 def test_same_seed_same_result_other_seed_still_valid():
@@ -165,6 +178,13 @@ def test_same_seed_same_result_other_seed_still_valid():
     results = [assign(AssignmentProblem(**inputs, seed=s)) for s in range(1, 6)]
     for seed, result in enumerate(results, start=1):
         p = AssignmentProblem(**inputs, seed=seed)
-        assert validate_assignment(p, result.application_ids, result.reviewer_ids,
-                                   incomplete=[u.application_id for u in result.uncovered]) == []
+        assert (
+            validate_assignment(
+                p,
+                result.application_ids,
+                result.reviewer_ids,
+                incomplete=[u.application_id for u in result.uncovered],
+            )
+            == []
+        )
     assert len({tuple(r.reviewer_ids.tolist()) for r in [first, *results]}) > 1

@@ -240,7 +240,6 @@ def test_no_reviewers_and_no_applications(client, admin, review_round, make_roun
     assert report["status"] == "complete" and report["applications"] == 0
 
 
-
 def test_one_roster_and_one_load_for_the_run_the_pages_and_the_manual_add(
     client, admin, review_round, make_reviewer
 ):

@@ -10,11 +10,18 @@ from evaluator.assignment import AssignmentProblem, ProblemError, assign, valida
 
 def problem(loads, cap=3, n=4, m=4, per=2):
     return AssignmentProblem(
-        application_ids=list(range(n)), application_counties=["510104"] * n,
-        application_affiliations=[set()] * n, reviewer_ids=[f"r{j}" for j in range(m)],
-        reviewer_regions=["510302"] * m, reviewer_affiliations=[set()] * m,
-        reviewer_expertise=[{"S1"}] * m, sections=["S1"], per_application=per, max_load=cap,
-        reviewer_loads=loads)
+        application_ids=list(range(n)),
+        application_counties=["510104"] * n,
+        application_affiliations=[set()] * n,
+        reviewer_ids=[f"r{j}" for j in range(m)],
+        reviewer_regions=["510302"] * m,
+        reviewer_affiliations=[set()] * m,
+        reviewer_expertise=[{"S1"}] * m,
+        sections=["S1"],
+        per_application=per,
+        max_load=cap,
+        reviewer_loads=loads,
+    )
 
 
 def test_held_loads_count_against_the_cap():
@@ -33,11 +40,18 @@ def test_capacity_short_because_of_held_loads():
 
 
 def test_default_cap_counts_held_loads():
-    p = AssignmentProblem(application_ids=[1, 2], application_counties=["510104"] * 2,
-                          application_affiliations=[set(), set()], reviewer_ids=["a", "b"],
-                          reviewer_regions=["510302"] * 2, reviewer_affiliations=[set(), set()],
-                          reviewer_expertise=[set(), set()], sections=["S1"], per_application=1,
-                          reviewer_loads=[4, 0])
+    p = AssignmentProblem(
+        application_ids=[1, 2],
+        application_counties=["510104"] * 2,
+        application_affiliations=[set(), set()],
+        reviewer_ids=["a", "b"],
+        reviewer_regions=["510302"] * 2,
+        reviewer_affiliations=[set(), set()],
+        reviewer_expertise=[set(), set()],
+        sections=["S1"],
+        per_application=1,
+        reviewer_loads=[4, 0],
+    )
     assert p.cap == 4  # ceil((2 + 4) / 2) + 1
     assert np.array_equal(p.initial_loads(), [4, 0])
 

@@ -81,8 +81,10 @@ def test_no_rule_ever_broken(app, make_round, case):
     db.session.add_all(revs)
     db.session.flush()
     pairs = {(a, r) for a, r in case["declared"] if a < len(apps) and r < len(revs)}
-    db.session.add_all(ConflictDeclaration(application_id=apps[a].id, reviewer_id=revs[r].id, reason="x")
-                       for a, r in sorted(pairs))
+    db.session.add_all(
+        ConflictDeclaration(application_id=apps[a].id, reviewer_id=revs[r].id, reason="x")
+        for a, r in sorted(pairs)
+    )
     db.session.flush()
     office = User(username="office", display_name="office", password_hash="x", role="admin")
     db.session.add(office)

@@ -18,14 +18,33 @@ def chain(client, make_user):
     """Six events written through the API by an admin; returns (admin headers, ids oldest first)."""
     _, headers = make_user("admin")
     for k in range(5):
-        res = client.post("/api/v1/organisations", headers=headers, json={
-            "name": f"审计测试社区{k}", "kind": "subdistrict", "city": "成都市", "city_code": "510100",
-            "county": "武侯区", "county_code": "510107", "subdistrict": "玉林街道",
-            "subdistrict_code": f"51010700{k + 1}"})
+        res = client.post(
+            "/api/v1/organisations",
+            headers=headers,
+            json={
+                "name": f"审计测试社区{k}",
+                "kind": "subdistrict",
+                "city": "成都市",
+                "city_code": "510100",
+                "county": "武侯区",
+                "county_code": "510107",
+                "subdistrict": "玉林街道",
+                "subdistrict_code": f"51010700{k + 1}",
+            },
+        )
         assert res.status_code == 201, res.json
-    res = client.post("/api/v1/users", headers=headers, json={
-        "username": "expert01", "password": "a long enough password", "display_name": "专家一",
-        "role": "reviewer", "affiliation": "四川大学", "home_region_code": "510107"})
+    res = client.post(
+        "/api/v1/users",
+        headers=headers,
+        json={
+            "username": "expert01",
+            "password": "a long enough password",
+            "display_name": "专家一",
+            "role": "reviewer",
+            "affiliation": "四川大学",
+            "home_region_code": "510107",
+        },
+    )
     assert res.status_code == 201, res.json
     ids = list(db.session.scalars(select(AuditEvent.id).order_by(AuditEvent.id)))
     assert len(ids) == 6
@@ -39,7 +58,11 @@ def _verify_everywhere(client, runner, headers) -> dict:
     report = res.json
     service = verify_chain()
     assert (service.ok, service.events, service.broken_at, service.reason) == (
-        report["ok"], report["events"], report["broken_at"], report["reason"])
+        report["ok"],
+        report["events"],
+        report["broken_at"],
+        report["reason"],
+    )
     cli = runner.invoke(args=["audit-verify"])
     if report["ok"]:
         assert cli.exit_code == 0, cli.output
@@ -51,15 +74,25 @@ def _verify_everywhere(client, runner, headers) -> dict:
 
 
 def _set_summary(event_id: int, summary: dict) -> None:
-    db.session.execute(text("UPDATE audit_event SET summary = :s WHERE id = :id")
-                       .bindparams(bindparam("s", type_=JSON)), {"s": summary, "id": event_id})
+    db.session.execute(
+        text("UPDATE audit_event SET summary = :s WHERE id = :id").bindparams(bindparam("s", type_=JSON)),
+        {"s": summary, "id": event_id},
+    )
     db.session.commit()
 
 
 def _row(event_id: int):
-    cols = [AuditEvent.id, AuditEvent.at, AuditEvent.actor_id, AuditEvent.action,
-            AuditEvent.object_type, AuditEvent.object_id, AuditEvent.summary, AuditEvent.prev_hash,
-            AuditEvent.hash]
+    cols = [
+        AuditEvent.id,
+        AuditEvent.at,
+        AuditEvent.actor_id,
+        AuditEvent.action,
+        AuditEvent.object_type,
+        AuditEvent.object_id,
+        AuditEvent.summary,
+        AuditEvent.prev_hash,
+        AuditEvent.hash,
+    ]
     return db.session.execute(select(*cols).where(AuditEvent.id == event_id)).one()
 
 
@@ -75,8 +108,14 @@ def _rehash(event_id: int) -> str:
 def test_an_untouched_chain_verifies_everywhere(client, runner, chain):
     headers, ids = chain
     report = _verify_everywhere(client, runner, headers)
-    assert report == {"ok": True, "events": 6, "broken_at": None, "reason": None,
-                      "head_id": ids[-1], "head_hash": db.session.get(AuditEvent, ids[-1]).hash}
+    assert report == {
+        "ok": True,
+        "events": 6,
+        "broken_at": None,
+        "reason": None,
+        "head_id": ids[-1],
+        "head_hash": db.session.get(AuditEvent, ids[-1]).hash,
+    }
     first = db.session.get(AuditEvent, ids[0])
     assert first.prev_hash == GENESIS
     cli = runner.invoke(args=["audit-verify"])
@@ -86,7 +125,13 @@ def test_an_untouched_chain_verifies_everywhere(client, runner, chain):
 def test_an_empty_log_is_intact(client, runner, make_user):
     _, headers = make_user("admin")
     assert client.get("/api/v1/audit/verify", headers=headers).json == {
-        "ok": True, "events": 0, "broken_at": None, "reason": None, "head_id": None, "head_hash": None}
+        "ok": True,
+        "events": 0,
+        "broken_at": None,
+        "reason": None,
+        "head_id": None,
+        "head_hash": None,
+    }
     cli = runner.invoke(args=["audit-verify"])
     assert cli.exit_code == 0 and "0 events" in cli.output
 
@@ -99,12 +144,20 @@ def test_an_edited_summary_breaks_the_chain_at_that_event(client, runner, chain)
     assert report["reason"].startswith("content changed")
 
 
-@pytest.mark.parametrize("column, value", [("action", "organisation.deleted"), ("object_id", "999"),
-                                           ("actor_id", None), ("at", "2020-01-01 00:00:00")])
+@pytest.mark.parametrize(
+    "column, value",
+    [
+        ("action", "organisation.deleted"),
+        ("object_id", "999"),
+        ("actor_id", None),
+        ("at", "2020-01-01 00:00:00"),
+    ],
+)
 def test_any_edited_field_is_noticed(client, runner, chain, column, value):
     headers, ids = chain
-    db.session.execute(text(f"UPDATE audit_event SET {column} = :v WHERE id = :id"),
-                       {"v": value, "id": ids[3]})
+    db.session.execute(
+        text(f"UPDATE audit_event SET {column} = :v WHERE id = :id"), {"v": value, "id": ids[3]}
+    )
     db.session.commit()
     report = _verify_everywhere(client, runner, headers)
     assert (report["ok"], report["broken_at"]) == (False, ids[3])
@@ -148,8 +201,11 @@ def test_deleting_the_last_event_needs_an_anchor(client, runner, chain):
     report = _verify_everywhere(client, runner, headers)
     assert report["ok"] is True and report["events"] == 5 and report["head_id"] == ids[-2]
 
-    res = client.get("/api/v1/audit/verify", headers=headers,
-                     query_string={"anchor_id": before["head_id"], "anchor_hash": before["head_hash"]})
+    res = client.get(
+        "/api/v1/audit/verify",
+        headers=headers,
+        query_string={"anchor_id": before["head_id"], "anchor_hash": before["head_hash"]},
+    )
     assert res.json["ok"] is False and res.json["broken_at"] == ids[-1]
     assert res.json["reason"].startswith("anchor missing")
     cli = runner.invoke(args=["audit-verify", "--anchor", anchor])
@@ -163,8 +219,9 @@ def test_a_chain_recomputed_after_an_edit_fails_its_anchor(client, runner, chain
     _set_summary(ids[1], {"name": "伪造"})
     for event_id in ids[1:]:
         prev = _row(event_id - 1).hash if event_id - 1 in ids else GENESIS
-        db.session.execute(text("UPDATE audit_event SET prev_hash = :p WHERE id = :id"),
-                           {"p": prev, "id": event_id})
+        db.session.execute(
+            text("UPDATE audit_event SET prev_hash = :p WHERE id = :id"), {"p": prev, "id": event_id}
+        )
         _rehash(event_id)
     assert _verify_everywhere(client, runner, headers)["ok"] is True  # fooled without the anchor
     cli = runner.invoke(args=["audit-verify", "--anchor", f"{head['head_id']}:{head['head_hash']}"])
@@ -178,8 +235,9 @@ def test_anchor_arguments_are_checked(client, runner, chain):
     headers, _ = chain
     res = client.get("/api/v1/audit/verify", headers=headers, query_string={"anchor_id": 3})
     assert res.status_code == 422 and "anchor_hash" in res.json["errors"]["query"]
-    res = client.get("/api/v1/audit/verify", headers=headers,
-                     query_string={"anchor_id": 3, "anchor_hash": "xyz"})
+    res = client.get(
+        "/api/v1/audit/verify", headers=headers, query_string={"anchor_id": 3, "anchor_hash": "xyz"}
+    )
     assert res.status_code == 422 and "anchor_hash" in res.json["errors"]["query"]
     cli = runner.invoke(args=["audit-verify", "--anchor", "12"])
     assert cli.exit_code == 2 and "EVENT_ID:HASH" in cli.output
@@ -203,15 +261,27 @@ def test_list_is_newest_first_filtered_and_paginated(client, chain):
     assert [e["id"] for e in res.json] == ids[::-1]
     assert json.loads(res.headers["X-Pagination"])["total"] == 6
     event = res.json[0]
-    assert set(event) == {"id", "at", "actor_id", "action", "object_type", "object_id", "summary",
-                          "prev_hash", "hash"}
+    assert set(event) == {
+        "id",
+        "at",
+        "actor_id",
+        "action",
+        "object_type",
+        "object_id",
+        "summary",
+        "prev_hash",
+        "hash",
+    }
     assert event["action"] == "user.created" and event["summary"]["username"] == "expert01"
     assert event["prev_hash"] == res.json[1]["hash"]
 
     only = client.get("/api/v1/audit", headers=headers, query_string={"action": "organisation.created"})
     assert len(only.json) == 5 and {e["action"] for e in only.json} == {"organisation.created"}
-    one = client.get("/api/v1/audit", headers=headers,
-                     query_string={"object_type": "organisation", "object_id": only.json[-1]["object_id"]})
+    one = client.get(
+        "/api/v1/audit",
+        headers=headers,
+        query_string={"object_type": "organisation", "object_id": only.json[-1]["object_id"]},
+    )
     assert [e["id"] for e in one.json] == [ids[0]]
     actor = only.json[0]["actor_id"]
     assert len(client.get("/api/v1/audit", headers=headers, query_string={"actor_id": actor}).json) == 6
@@ -238,9 +308,14 @@ def test_list_time_window_understands_time_zones(client, chain):
 
 def test_list_refuses_bad_and_unknown_parameters(client, chain):
     headers, _ = chain
-    for query, field in [({"actr_id": 1}, "actr_id"), ({"actor_id": "x"}, "actor_id"),
-                         ({"actor_id": "NaN"}, "actor_id"), ({"actor_id": 10**30}, "actor_id"),
-                         ({"since": "yesterday"}, "since"), ({"since": "2026-01-01T00:00:00"}, "since")]:
+    for query, field in [
+        ({"actr_id": 1}, "actr_id"),
+        ({"actor_id": "x"}, "actor_id"),
+        ({"actor_id": "NaN"}, "actor_id"),
+        ({"actor_id": 10**30}, "actor_id"),
+        ({"since": "yesterday"}, "since"),
+        ({"since": "2026-01-01T00:00:00"}, "since"),
+    ]:
         res = client.get("/api/v1/audit", headers=headers, query_string=query)
         assert res.status_code == 422 and field in res.json["errors"]["query"], (query, res.json)
     for query in ({"page": 0}, {"page_size": 501}, {"page": "two"}):
@@ -256,7 +331,10 @@ def test_only_admins_read_the_audit_log(client, make_user, path):
     for headers in (reviewer, applicant):
         res = client.get(path, headers=headers)
         assert res.status_code == 403 and res.json == {
-            "code": 403, "status": "Forbidden", "message": "You are not allowed to do this."}
+            "code": 403,
+            "status": "Forbidden",
+            "message": "You are not allowed to do this.",
+        }
 
 
 def test_audit_endpoints_are_documented(client):
@@ -281,8 +359,9 @@ def test_events_are_written_in_the_order_recorded_when_their_transaction_commits
     assert first.id is None and first.hash == ""  # not in the log before the commit
     db.session.commit()
     assert _actions() == ["test.first", "test.second"]
-    rows = db.session.execute(select(AuditEvent.prev_hash, AuditEvent.hash, AuditEvent.at)
-                              .order_by(AuditEvent.id)).all()
+    rows = db.session.execute(
+        select(AuditEvent.prev_hash, AuditEvent.hash, AuditEvent.at).order_by(AuditEvent.id)
+    ).all()
     assert rows[0].prev_hash == GENESIS and rows[1].prev_hash == rows[0].hash
     assert rows[0].at <= rows[1].at
     assert verify_chain().ok

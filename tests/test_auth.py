@@ -31,8 +31,9 @@ def test_login_returns_a_token_its_expiry_and_role(client, make_user, app):
     assert set(res.json) == {"token", "expires_at", "role"} and res.json["role"] == "reviewer"
     me = client.get("/api/v1/users/me", headers=bearer(res.json["token"]))
     assert me.status_code == 200 and me.json["username"] == user.username
-    record = db.session.scalar(select(ApiToken).where(ApiToken.user_id == user.id)
-                               .order_by(ApiToken.id.desc()))
+    record = db.session.scalar(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+    )
     ttl = record.expires_at - record.created_at
     assert ttl == timedelta(hours=app.config["TOKEN_TTL_HOURS"])
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "auth.token_issued"))
@@ -45,10 +46,17 @@ def test_me_shows_the_account_without_secrets(client, make_user, make_org):
         user, headers = make_user(role, organisation=org if role == "applicant" else None)
         res = client.get("/api/v1/users/me", headers=headers)
         assert res.status_code == 200
-        assert res.json == {"id": user.id, "username": user.username, "display_name": user.display_name,
-                            "role": role, "organisation_id": org.id if role == "applicant" else None,
-                            "affiliation": None, "home_region_code": None, "active": True,
-                            "must_change_password": False}
+        assert res.json == {
+            "id": user.id,
+            "username": user.username,
+            "display_name": user.display_name,
+            "role": role,
+            "organisation_id": org.id if role == "applicant" else None,
+            "affiliation": None,
+            "home_region_code": None,
+            "active": True,
+            "must_change_password": False,
+        }
     assert client.get("/api/v1/users/me").status_code == 401
 
 
@@ -74,8 +82,10 @@ def test_inactive_users_cannot_sign_in_nor_use_their_tokens(client, make_user):
 
 def test_expired_tokens_are_refused(client, make_user):
     user, headers = make_user("admin")
-    db.session.execute(text("UPDATE api_token SET expires_at = :t WHERE user_id = :u"),
-                       {"t": utcnow() - timedelta(seconds=1), "u": user.id})
+    db.session.execute(
+        text("UPDATE api_token SET expires_at = :t WHERE user_id = :u"),
+        {"t": utcnow() - timedelta(seconds=1), "u": user.id},
+    )
     db.session.commit()
     res = client.get("/api/v1/users/me", headers=headers)
     assert res.status_code == 401 and res.json["message"].startswith("Sign in first")
@@ -90,8 +100,9 @@ def test_revoked_tokens_are_refused(client, make_user):
     assert client.get("/api/v1/users/me", headers=bearer(token)).status_code == 401
     assert client.delete("/api/v1/auth/token", headers=bearer(token)).status_code == 401
     assert client.get("/api/v1/users/me", headers=bearer(other)).status_code == 200  # only that one
-    record = db.session.scalar(select(ApiToken).where(
-        ApiToken.token_hash == hashlib.sha256(token.encode()).hexdigest()))
+    record = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == hashlib.sha256(token.encode()).hexdigest())
+    )
     assert record.revoked_at is not None
     actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions == ["auth.token_issued", "auth.token_issued", "auth.token_revoked"]
@@ -106,7 +117,10 @@ def test_sign_out_needs_a_valid_bearer_token(client, make_user):
         session["_user_id"] = str(user.id)
     res = client.delete("/api/v1/auth/token", headers=bearer("made-up"))
     assert res.status_code == 401 and res.json == {
-        "code": 401, "status": "Unauthorized", "message": "Sign in first."}
+        "code": 401,
+        "status": "Unauthorized",
+        "message": "Sign in first.",
+    }
 
 
 def test_malformed_authorization_headers_are_anonymous(client, make_user):
@@ -122,7 +136,8 @@ def test_tokens_and_passwords_are_stored_only_as_hashes(client, make_user):
     user, _ = make_user("admin")
     token = login(client, user.username).json["token"]
     assert db.session.scalar(select(ApiToken.token_hash).order_by(ApiToken.id.desc()).limit(1)) == (
-        hashlib.sha256(token.encode()).hexdigest())
+        hashlib.sha256(token.encode()).hexdigest()
+    )
     assert db.session.get(User, user.id).password_hash.startswith("$argon2id$")
     for table in db.metadata.sorted_tables:  # the raw token and password appear nowhere
         for row in db.session.execute(table.select()):
@@ -138,12 +153,20 @@ def test_login_is_rate_limited(client, make_user, app):
     tokens = db.session.scalar(select(func.count()).select_from(ApiToken))
     res = login(client, user.username)  # even the right password, now
     assert res.status_code == 429
-    assert res.json == {"code": 429, "status": "Too Many Requests",
-                        "message": f"Too many requests (limit: {limit} per 1 minute); try again later."}
+    assert res.json == {
+        "code": 429,
+        "status": "Too Many Requests",
+        "message": f"Too many requests (limit: {limit} per 1 minute); try again later.",
+    }
     assert int(res.headers["Retry-After"]) > 0
     assert db.session.scalar(select(func.count()).select_from(ApiToken)) == tokens
-    assert client.get("/api/v1/users/me",  # other endpoints are not limited
-                      headers=bearer(make_user("admin")[1]["Authorization"].split()[1])).status_code == 200
+    assert (
+        client.get(
+            "/api/v1/users/me",  # other endpoints are not limited
+            headers=bearer(make_user("admin")[1]["Authorization"].split()[1]),
+        ).status_code
+        == 200
+    )
 
 
 def test_rate_limit_is_reset_between_tests(client, make_user):
@@ -154,6 +177,7 @@ def test_rate_limit_is_reset_between_tests(client, make_user):
 def test_login_body_is_validated(client):
     res = client.post("/api/v1/auth/token", json={"username": "someone"})
     assert res.status_code == 422 and res.json["errors"] == {
-        "json": {"password": ["Missing data for required field."]}}
+        "json": {"password": ["Missing data for required field."]}
+    }
     res = client.post("/api/v1/auth/token", json={"username": "a", "password": "b", "remember": True})
     assert res.status_code == 422 and res.json["errors"]["json"] == {"remember": ["Unknown field."]}

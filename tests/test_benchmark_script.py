@@ -14,7 +14,11 @@ def test_quick_benchmark_runs_and_agrees_with_the_references(tmp_path):
     out = tmp_path / "bench.json"
     run = subprocess.run(
         [sys.executable, "scripts/bench_scoring.py", "--quick", "--repeats", "1", "--json", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert run.returncode == 0, run.stderr[-2000:]
     rows = json.loads(out.read_text(encoding="utf-8"))["table"]

@@ -63,8 +63,14 @@ def test_a_page_gets_an_html_500_without_the_exception_text(app):
 
 def test_an_error_naming_many_unknown_fields_is_capped(client, make_user):
     _, admin = make_user("admin")
-    body = {"name": "社区", "kind": "community", "city": "成都市", "city_code": "510100",
-            "county": "武侯区", "county_code": "510107"}
+    body = {
+        "name": "社区",
+        "kind": "community",
+        "city": "成都市",
+        "city_code": "510100",
+        "county": "武侯区",
+        "county_code": "510107",
+    }
     body.update({f"unknown_{k:06d}": 1 for k in range(20_000)})
     body["x" * 5000] = 1
     res = client.post("/api/v1/organisations", headers=admin, json=body)
@@ -79,9 +85,15 @@ def test_an_error_naming_many_unknown_fields_is_capped(client, make_user):
 def test_cap_errors_keeps_the_shape_and_counts_what_it_leaves_out():
     errors = {"json": {"a" * 50: ["m" * 50] * 7, "b": {"c": ["x"]}, "d": ["y"], "e": ["z"]}}
     capped = cap_errors(errors, max_entries=3, max_chars=10)
-    assert capped == {"json": {
-        "a" * 10 + "…": ["m" * 10 + "…"] * 3 + ["4 more entries were left out."],
-        "b": {"c": ["x"]}, "d": ["y"], "_omitted": ["1 more entries were left out."]}}
+    assert capped == {
+        "json": {
+            "a" * 10 + "…": ["m" * 10 + "…"] * 3 + ["4 more entries were left out."],
+            "b": {"c": ["x"]},
+            "d": ["y"],
+            "_omitted": ["1 more entries were left out."],
+        }
+    }
     assert cap_errors(errors, max_entries=100, max_chars=100) == errors
     assert json.dumps(cap_errors({"k": 5, "n": None}, 1, 1)) == (
-        '{"k": 5, "_omitted": ["1 more entries were left out."]}')
+        '{"k": 5, "_omitted": ["1 more entries were left out."]}'
+    )

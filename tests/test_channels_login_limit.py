@@ -34,9 +34,11 @@ def free_port() -> int:
 
 def post_login(port: int) -> int:
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/api/v1/auth/token", method="POST",
+        f"http://127.0.0.1:{port}/api/v1/auth/token",
+        method="POST",
         data=b'{"username": "nobody", "password": "wrong password"}',
-        headers={"Content-Type": "application/json"})
+        headers={"Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=20) as res:
             return res.status
@@ -51,13 +53,31 @@ def run_gunicorn(tmp_path: Path, database_url: str, storage_uri: str, **env: str
     port = free_port()
     log = tmp_path / "access.log"
     environment = {k: v for k, v in os.environ.items() if not k.startswith("EVALUATOR_")}
-    environment.update(EVALUATOR_SECRET_KEY=KEY, EVALUATOR_DATABASE_URL=database_url,
-                       EVALUATOR_LOGIN_RATE_LIMIT=f"{LIMIT} per hour",
-                       EVALUATOR_RATELIMIT_STORAGE_URI=storage_uri, **env)
+    environment.update(
+        EVALUATOR_SECRET_KEY=KEY,
+        EVALUATOR_DATABASE_URL=database_url,
+        EVALUATOR_LOGIN_RATE_LIMIT=f"{LIMIT} per hour",
+        EVALUATOR_RATELIMIT_STORAGE_URI=storage_uri,
+        **env,
+    )
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--access-logfile",
-         str(log), "--access-logformat", "%(p)s %(s)s", "wsgi:app"],
-        cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            str(log),
+            "--access-logformat",
+            "%(p)s %(s)s",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         wait_for_workers(server, port, log)
         with ThreadPoolExecutor(max_workers=4) as pool:
@@ -66,8 +86,7 @@ def run_gunicorn(tmp_path: Path, database_url: str, storage_uri: str, **env: str
         server.send_signal(signal.SIGINT)  # quick shutdown
         server.wait(timeout=30)
         server.stderr.close()
-    workers = {line.split()[0] for line in log.read_text().splitlines()
-               if line.endswith((" 401", " 429"))}
+    workers = {line.split()[0] for line in log.read_text().splitlines() if line.endswith((" 401", " 429"))}
     return {status: statuses.count(status) for status in set(statuses)}, len(workers)
 
 
@@ -115,8 +134,9 @@ def test_with_redis_the_limit_holds_across_two_workers(app, database_url, tmp_pa
         pytest.skip("Redis is not running on 127.0.0.1:6379 (required when CI=true)")
     prefix = f"evaluator-test-{uuid.uuid4().hex}"
     try:
-        counts, workers = run_gunicorn(tmp_path, database_url, "redis://127.0.0.1:6379/0",
-                                       EVALUATOR_RATELIMIT_KEY_PREFIX=prefix)
+        counts, workers = run_gunicorn(
+            tmp_path, database_url, "redis://127.0.0.1:6379/0", EVALUATOR_RATELIMIT_KEY_PREFIX=prefix
+        )
     finally:
         import redis
 
@@ -178,7 +198,9 @@ def test_the_sqlite_storage_starts_a_new_window_when_one_ends(tmp_path, monkeypa
     assert store.check()
 
 
-@pytest.mark.parametrize("uri", ["sqlite://", "sqlite:///relative.db", "sqlite://host/x.db", "sqlite:////tmp/"])
+@pytest.mark.parametrize(
+    "uri", ["sqlite://", "sqlite:///relative.db", "sqlite://host/x.db", "sqlite:////tmp/"]
+)
 def test_the_sqlite_storage_needs_an_absolute_file_path(uri):
     with pytest.raises(ValueError, match="absolute file path"):
         SQLiteStorage(uri)

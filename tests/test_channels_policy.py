@@ -13,8 +13,10 @@ from evaluator.assignments.models import Assignment
 from evaluator.extensions import db
 
 ROLES = ("admin", "reviewer", "applicant", "outsider", "county", "city", "far_county", "anonymous")
-PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-       b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 MINI_YAML = "id: draft\n"
 
 OK = "ok"  # allowed: the request got past authorisation (any answer but 401, 403 or 5xx)
@@ -49,27 +51,60 @@ def pdf_upload():
 # (rule, method, path, request keyword arguments, expected answer per role)
 MATRIX = [
     ("account.view_self", "GET", "/users/me", {}, SIGNED_IN),
-    ("user.create", "POST", "/users", {"json": {
-        "username": "new.user", "password": "a long password", "display_name": "新用户",
-        "role": "reviewer"}}, ADMIN_ONLY),
-    ("organisation.create", "POST", "/organisations", {"json": {
-        "name": "新建社区", "kind": "community", "city": "成都市", "city_code": "510100",
-        "county": "武侯区", "county_code": "510107"}}, ADMIN_ONLY),
+    (
+        "user.create",
+        "POST",
+        "/users",
+        {
+            "json": {
+                "username": "new.user",
+                "password": "a long password",
+                "display_name": "新用户",
+                "role": "reviewer",
+            }
+        },
+        ADMIN_ONLY,
+    ),
+    (
+        "organisation.create",
+        "POST",
+        "/organisations",
+        {
+            "json": {
+                "name": "新建社区",
+                "kind": "community",
+                "city": "成都市",
+                "city_code": "510100",
+                "county": "武侯区",
+                "county_code": "510107",
+            }
+        },
+        ADMIN_ONLY,
+    ),
     ("organisation.list", "GET", "/organisations", {}, ADMIN_ONLY),
     ("criteria.view", "GET", "/criteria", {}, SIGNED_IN),
     ("criteria.view", "GET", "/criteria/fc-2026", {}, SIGNED_IN),
     ("criteria.validate", "POST", "/criteria/validate", {"json": {"yaml": MINI_YAML}}, ADMIN_ONLY),
-    ("round.create", "POST", "/rounds", {"json": {"title": "新一轮评审", "criteria_id": "fc-2026"}},
-     ADMIN_ONLY),
+    (
+        "round.create",
+        "POST",
+        "/rounds",
+        {"json": {"title": "新一轮评审", "criteria_id": "fc-2026"}},
+        ADMIN_ONLY,
+    ),
     ("round.view", "GET", "/rounds", {}, SIGNED_IN),
     ("round.view", "GET", "/rounds/{round}", {}, SIGNED_IN),
     ("application.create", "POST", "/rounds/{round}/applications", {"json": {"figures": {}}}, APPLICANTS),
     ("application.list", "GET", "/rounds/{round}/applications", {}, APPLICANTS_OR_ADMIN),
     ("application.view", "GET", "/applications/{application}", {}, OWNER_OR_ADMIN),
     ("application.edit", "PATCH", "/applications/{application}", {"json": {"figures": {}}}, OWNER_ONLY),
-    ("application.import", "POST", "/rounds/{round}/applications/import", lambda: {
-        "data": {"file": (io.BytesIO(b"id\n"), "apps.csv")}, "content_type": "multipart/form-data"},
-     ADMIN_ONLY),
+    (
+        "application.import",
+        "POST",
+        "/rounds/{round}/applications/import",
+        lambda: {"data": {"file": (io.BytesIO(b"id\n"), "apps.csv")}, "content_type": "multipart/form-data"},
+        ADMIN_ONLY,
+    ),
     ("application.template", "GET", "/rounds/{round}/applications/template", {}, ADMIN_ONLY),
     ("material.list", "GET", "/applications/{application}/materials", {}, OWNER_OR_ADMIN),
     ("material.checklist", "GET", "/applications/{application}/evidence", {}, OWNER_OR_ADMIN),
@@ -81,8 +116,13 @@ MATRIX = [
     ("user.list", "GET", "/users/987654", {}, ADMIN_ONLY),
     ("user.update", "PATCH", "/users/987654", {"json": {"active": True}}, ADMIN_ONLY),
     ("user.reset_password", "POST", "/users/987654/password-reset", {}, ADMIN_ONLY),
-    ("account.view_self", "POST", "/users/me/password",
-     {"json": {"current_password": "x", "new_password": "y"}}, SIGNED_IN),
+    (
+        "account.view_self",
+        "POST",
+        "/users/me/password",
+        {"json": {"current_password": "x", "new_password": "y"}},
+        SIGNED_IN,
+    ),
     ("round.edit", "PATCH", "/rounds/{round}", {"json": {"title": "改名后的批次"}}, ADMIN_ONLY),
     ("dashboard.view", "GET", "/dashboard", {}, ADMIN_ONLY),
     ("application.export", "GET", "/rounds/{round}/applications/export", {}, ADMIN_ONLY),
@@ -95,17 +135,32 @@ MATRIX = [
     ("assignment.list", "GET", "/assignments?mine=1", {}, REVIEWERS_OR_ADMIN),
     ("review.view", "GET", "/assignments/{assignment}/review", {}, REVIEWERS_OR_ADMIN),
     ("review.view", "GET", "/assignments/{assignment}/sheet", {}, REVIEWERS_OR_ADMIN),
-    ("review.save", "PUT", "/assignments/{assignment}/review",
-     {"json": {"scores": {}}, "headers": {"If-Match": '"v0"'}}, ASSIGNED_REVIEWER),
+    (
+        "review.save",
+        "PUT",
+        "/assignments/{assignment}/review",
+        {"json": {"scores": {}}, "headers": {"If-Match": '"v0"'}},
+        ASSIGNED_REVIEWER,
+    ),
     ("reviewer.profile", "GET", "/users/{reviewer}/expertise", {}, REVIEWERS_OR_ADMIN),
-    ("conflict.declare", "POST", "/applications/{submitted}/conflicts", {"json": {"reason": "亲属"}},
-     expect("reviewer")),
+    (
+        "conflict.declare",
+        "POST",
+        "/applications/{submitted}/conflicts",
+        {"json": {"reason": "亲属"}},
+        expect("reviewer"),
+    ),
     ("results.view", "GET", "/rounds/{round}/results", {}, ADMIN_ONLY),
     ("results.export", "GET", "/rounds/{round}/results/export", {}, ADMIN_ONLY),
     ("results.compute", "POST", "/rounds/{round}/results/compute", {}, ADMIN_ONLY),
     ("assignment.auto", "POST", "/rounds/{round}/assignments/auto", {"json": {"seed": 1}}, ADMIN_ONLY),
-    ("assignment.recuse", "POST", "/assignments/{assignment}/recuse", {"json": {"reason": "回避"}},
-     ASSIGNED_REVIEWER),
+    (
+        "assignment.recuse",
+        "POST",
+        "/assignments/{assignment}/recuse",
+        {"json": {"reason": "回避"}},
+        ASSIGNED_REVIEWER,
+    ),
     ("vetting.act", "POST", "/applications/{submitted}/endorse", {"json": {"note": "同意"}}, COUNTY_ACTS),
     # Last, as they change what the rows above look at.
     ("material.delete", "DELETE", "/materials/{material}", {}, OWNER_ONLY),
@@ -137,10 +192,26 @@ def world(app, client, make_org, make_user, make_draft, monkeypatch, tmp_path):
     assignment = Assignment(round_id=rnd.id, application_id=submitted.id, reviewer_id=reviewer_user.id)
     db.session.add(assignment)
     db.session.commit()
-    return {"ids": {"round": rnd.id, "application": application.id, "material": res.json["id"],
-                    "submitted": submitted.id, "assignment": assignment.id, "reviewer": reviewer_user.id},
-            "headers": {"admin": admin, "reviewer": reviewer, "applicant": owner, "outsider": outsider,
-                        "county": county, "city": city, "far_county": far_county, "anonymous": {}}}
+    return {
+        "ids": {
+            "round": rnd.id,
+            "application": application.id,
+            "material": res.json["id"],
+            "submitted": submitted.id,
+            "assignment": assignment.id,
+            "reviewer": reviewer_user.id,
+        },
+        "headers": {
+            "admin": admin,
+            "reviewer": reviewer,
+            "applicant": owner,
+            "outsider": outsider,
+            "county": county,
+            "city": city,
+            "far_county": far_county,
+            "anonymous": {},
+        },
+    }
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -196,14 +267,17 @@ def test_a_rule_closed_to_anonymous_callers_is_a_401_without_asking_it(monkeypat
     assert not allowed(None, "round.view")
 
 
-@pytest.mark.parametrize(("method", "path", "body"), [
-    ("post", "/api/v1/users", {"username": "x", "password": "a", "role": "admin"}),
-    ("post", "/api/v1/organisations", {}),
-    ("post", "/api/v1/rounds", {"title": 1}),
-    ("post", "/api/v1/rounds/1/transition", {"to": "nope"}),
-    ("post", "/api/v1/criteria/validate", {}),
-    ("get", "/api/v1/audit?since=yesterday", None),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("post", "/api/v1/users", {"username": "x", "password": "a", "role": "admin"}),
+        ("post", "/api/v1/organisations", {}),
+        ("post", "/api/v1/rounds", {"title": 1}),
+        ("post", "/api/v1/rounds/1/transition", {"to": "nope"}),
+        ("post", "/api/v1/criteria/validate", {}),
+        ("get", "/api/v1/audit?since=yesterday", None),
+    ],
+)
 def test_the_caller_is_checked_before_the_input_is_read(client, make_user, method, path, body):
     anonymous = getattr(client, method)(path, json=body)
     assert anonymous.status_code == 401 and "errors" not in anonymous.json, anonymous.json

@@ -21,8 +21,20 @@ def env_without_key(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
-@pytest.mark.parametrize("key", [DEFAULT_SECRET_KEY, "", None, "k" * 31, 12345678, " " * 40, "a" * 64,
-                                 "abab" * 16, GOOD_KEY[:20] + " " * 20])
+@pytest.mark.parametrize(
+    "key",
+    [
+        DEFAULT_SECRET_KEY,
+        "",
+        None,
+        "k" * 31,
+        12345678,
+        " " * 40,
+        "a" * 64,
+        "abab" * 16,
+        GOOD_KEY[:20] + " " * 20,
+    ],
+)
 def test_the_default_or_a_short_key_is_refused(key):
     with pytest.raises(InsecureSettingError) as refused:
         check_secret_key({"SECRET_KEY": key, "LANGUAGE": "en"})
@@ -52,8 +64,14 @@ def test_create_app_refuses_the_default_key(monkeypatch, database_url):
 
 def test_gunicorn_does_not_start_with_the_default_key(tmp_path):
     env = env_without_key(EVALUATOR_DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}")
-    run = subprocess.run([str(ROOT / ".venv/bin/gunicorn"), "-w", "1", "-b", "127.0.0.1:0", "wsgi:app"],
-                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [str(ROOT / ".venv/bin/gunicorn"), "-w", "1", "-b", "127.0.0.1:0", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode != 0
     assert "InsecureSettingError" in run.stderr and "EVALUATOR_SECRET_KEY" in run.stderr
 
@@ -61,14 +79,26 @@ def test_gunicorn_does_not_start_with_the_default_key(tmp_path):
 @pytest.mark.parametrize("flag", ["EVALUATOR_TESTING", "EVALUATOR_DEBUG"])
 def test_a_testing_or_debug_flag_in_the_environment_does_not_let_a_server_start(tmp_path, flag):
     env = env_without_key(EVALUATOR_DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", **{flag: "true"})
-    run = subprocess.run([str(ROOT / ".venv/bin/gunicorn"), "-w", "1", "-b", "127.0.0.1:0", "wsgi:app"],
-                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [str(ROOT / ".venv/bin/gunicorn"), "-w", "1", "-b", "127.0.0.1:0", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode != 0 and "InsecureSettingError" in run.stderr
 
 
 def test_command_line_tasks_do_not_need_the_key(tmp_path):
     env = env_without_key(EVALUATOR_DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}")
-    run = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "criteria", "list"],
-                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "criteria", "list"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode == 0, run.stderr
     assert "fc-2026" in run.stdout

@@ -16,8 +16,7 @@ def write_round(tmp_path, suffix: str):
     cs = next(c for c in list_criteria() if c.id == "fc-2026")
     demo = demo_round(cs, applicants=12, seed=7)
     paths = {}
-    for name, frame in (("apps", demo.applications), ("scores", demo.scores),
-                        ("claims", demo.claims)):
+    for name, frame in (("apps", demo.applications), ("scores", demo.scores), ("claims", demo.claims)):
         path = tmp_path / f"{name}{suffix}"
         if suffix == ".csv":
             frame.to_csv(path, index=False)
@@ -31,9 +30,21 @@ def write_round(tmp_path, suffix: str):
 def test_score_command_writes_the_engine_results(runner, tmp_path, suffix):
     cs, demo, paths = write_round(tmp_path, suffix)
     out = tmp_path / f"results{suffix}"
-    res = runner.invoke(args=["score", "--criteria", "fc-2026", "--applications", str(paths["apps"]),
-                              "--scores", str(paths["scores"]), "--bonus", str(paths["claims"]),
-                              "--output", str(out)])
+    res = runner.invoke(
+        args=[
+            "score",
+            "--criteria",
+            "fc-2026",
+            "--applications",
+            str(paths["apps"]),
+            "--scores",
+            str(paths["scores"]),
+            "--bonus",
+            str(paths["claims"]),
+            "--output",
+            str(out),
+        ]
+    )
     assert res.exit_code == 0, res.output
     assert "12 applications" in res.output
     if suffix == ".csv":
@@ -51,9 +62,23 @@ def test_score_command_writes_the_engine_results(runner, tmp_path, suffix):
 def test_score_command_with_sensitivity(runner, tmp_path):
     _, _, paths = write_round(tmp_path, ".csv")
     out = tmp_path / "results.xlsx"
-    res = runner.invoke(args=["score", "--criteria", "fc-2026", "--applications", str(paths["apps"]),
-                              "--scores", str(paths["scores"]), "--output", str(out),
-                              "--sensitivity", "50", "--top-k", "3"])
+    res = runner.invoke(
+        args=[
+            "score",
+            "--criteria",
+            "fc-2026",
+            "--applications",
+            str(paths["apps"]),
+            "--scores",
+            str(paths["scores"]),
+            "--output",
+            str(out),
+            "--sensitivity",
+            "50",
+            "--top-k",
+            "3",
+        ]
+    )
     assert res.exit_code == 0, res.output
     sens = pd.read_excel(out, sheet_name="sensitivity", index_col="application_id")
     assert sens["p_top_k"].between(0, 1).all()
@@ -61,14 +86,21 @@ def test_score_command_with_sensitivity(runner, tmp_path):
 
 
 def test_score_command_reports_bad_rows_and_writes_nothing(runner, tmp_path):
-    apps = pd.DataFrame({
-        "id": ["A1", "A2"], "category": ["urban", "village"], "households": [3000, -4],
-        "residents": [9000, 3000], "satisfaction": [90, 91], "incident": ["否", "maybe"],
-    })
+    apps = pd.DataFrame(
+        {
+            "id": ["A1", "A2"],
+            "category": ["urban", "village"],
+            "households": [3000, -4],
+            "residents": [9000, 3000],
+            "satisfaction": [90, 91],
+            "incident": ["否", "maybe"],
+        }
+    )
     apps.to_csv(tmp_path / "apps.csv", index=False)
     out = tmp_path / "results.csv"
-    res = runner.invoke(args=["score", "--criteria", MINI, "--applications",
-                              str(tmp_path / "apps.csv"), "--output", str(out)])
+    res = runner.invoke(
+        args=["score", "--criteria", MINI, "--applications", str(tmp_path / "apps.csv"), "--output", str(out)]
+    )
     assert res.exit_code == 1
     assert "row 3, column category: 'village' is not one of: urban, relocation" in res.output
     assert "row 3, column households: -4 is below the minimum 0" in res.output
@@ -78,8 +110,17 @@ def test_score_command_reports_bad_rows_and_writes_nothing(runner, tmp_path):
 
 def test_score_command_refuses_unknown_file_types(runner, tmp_path):
     (tmp_path / "apps.txt").write_text("id\nA1\n", encoding="utf-8")
-    res = runner.invoke(args=["score", "--criteria", MINI, "--applications",
-                              str(tmp_path / "apps.txt"), "--output", str(tmp_path / "r.csv")])
+    res = runner.invoke(
+        args=[
+            "score",
+            "--criteria",
+            MINI,
+            "--applications",
+            str(tmp_path / "apps.txt"),
+            "--output",
+            str(tmp_path / "r.csv"),
+        ]
+    )
     assert res.exit_code == 1
     assert "use a .csv or .xlsx file" in res.output
 
@@ -88,14 +129,30 @@ def test_chinese_headers_are_accepted(runner, tmp_path):
     cs, demo, _ = write_round(tmp_path, ".csv")
     labels = {f.key: f.label for f in cs.fields}
     apps = demo.applications.rename(columns=labels).rename(columns={"id": "编号"})
-    scores = demo.scores.rename(columns={"application_id": "申报编号", "reviewer_id": "专家",
-                                         "indicator_id": "指标", "score": "得分",
-                                         "flag": "否决标记"})
+    scores = demo.scores.rename(
+        columns={
+            "application_id": "申报编号",
+            "reviewer_id": "专家",
+            "indicator_id": "指标",
+            "score": "得分",
+            "flag": "否决标记",
+        }
+    )
     apps.to_excel(tmp_path / "申报.xlsx", index=False)
     scores.to_csv(tmp_path / "评分.csv", index=False)
-    res = runner.invoke(args=["score", "--criteria", "fc-2026", "--applications",
-                              str(tmp_path / "申报.xlsx"), "--scores", str(tmp_path / "评分.csv"),
-                              "--output", str(tmp_path / "结果.csv")])
+    res = runner.invoke(
+        args=[
+            "score",
+            "--criteria",
+            "fc-2026",
+            "--applications",
+            str(tmp_path / "申报.xlsx"),
+            "--scores",
+            str(tmp_path / "评分.csv"),
+            "--output",
+            str(tmp_path / "结果.csv"),
+        ]
+    )
     assert res.exit_code == 0, res.output
     written = pd.read_csv(tmp_path / "结果.csv", index_col="application_id")
     expected = score_round(cs, demo.applications, demo.scores).table()

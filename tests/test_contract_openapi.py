@@ -20,8 +20,10 @@ from evaluator.extensions import db
 from evaluator.web.security import issue_token
 
 EXAMPLES = 4
-PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-       b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 CHECKS = [not_a_server_error, response_schema_conformance]
 
 
@@ -30,7 +32,8 @@ def test_the_pagination_header_is_documented_as_json(client):
     header = doc["components"]["headers"]["PAGINATION"]
     assert "schema" not in header
     assert header["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/PaginationMetadata"}
+        "$ref": "#/components/schemas/PaginationMetadata"
+    }
     for path in ("/api/v1/audit", "/api/v1/rounds/{round_id}/applications"):
         ref = doc["paths"][path]["get"]["responses"]["200"]["headers"]["X-Pagination"]
         assert ref == {"$ref": "#/components/headers/PAGINATION"}
@@ -38,12 +41,17 @@ def test_the_pagination_header_is_documented_as_json(client):
 
 def test_every_answer_with_a_body_has_a_schema(client):
     doc = client.get("/api/v1/openapi.json").json
-    missing = [f"{method.upper()} {path} {status}"
-               for path, operations in doc["paths"].items()
-               for method, operation in operations.items() if method != "parameters"
-               for status, response in operation["responses"].items()
-               if status.startswith("2") and status != "204" and "$ref" not in response
-               and not all("schema" in media for media in response.get("content", {None: {}}).values())]
+    missing = [
+        f"{method.upper()} {path} {status}"
+        for path, operations in doc["paths"].items()
+        for method, operation in operations.items()
+        if method != "parameters"
+        for status, response in operation["responses"].items()
+        if status.startswith("2")
+        and status != "204"
+        and "$ref" not in response
+        and not all("schema" in media for media in response.get("content", {None: {}}).values())
+    ]
     assert missing == []
 
 
@@ -63,8 +71,14 @@ def test_the_api_keeps_to_its_document(app, callers, ids):
     assert len(operations) >= 20
     for operation in operations:
 
-        @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
-                  phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=EXAMPLES,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=operation.as_strategy())
         def keeps_to_its_document(case):
             # As generated (ids mostly unknown), then with the ids of rows that exist.
@@ -95,12 +109,19 @@ def ids(callers, client):
     """Ids of rows that exist, for the path parameters: a round, its draft application, a material."""
 
     application = db.session.scalars(db.select(Application)).one()
-    res = client.post(f"/api/v1/applications/{application.id}/materials",
-                      headers=fresh_token(callers["applicant"]),
-                      data={"file": (io.BytesIO(PDF), "材料.pdf")}, content_type="multipart/form-data")
+    res = client.post(
+        f"/api/v1/applications/{application.id}/materials",
+        headers=fresh_token(callers["applicant"]),
+        data={"file": (io.BytesIO(PDF), "材料.pdf")},
+        content_type="multipart/form-data",
+    )
     assert res.status_code == 201, res.json
-    return {"round_id": application.round_id, "application_id": application.id,
-            "material_id": res.json["id"], "set_id": "fc-2026"}
+    return {
+        "round_id": application.round_id,
+        "application_id": application.id,
+        "material_id": res.json["id"],
+        "set_id": "fc-2026",
+    }
 
 
 @pytest.fixture
@@ -155,6 +176,5 @@ def test_a_trailing_line_break_does_not_slip_through_a_pattern(client, make_user
     with pytest.raises(ValidationError):
         Pattern(r"^[0-9]{6}$")("510100\n")
     _, admin = make_user("admin")
-    res = client.get("/api/v1/rounds/1/applications", headers=admin,
-                     query_string={"county_code": "510107\n"})
+    res = client.get("/api/v1/rounds/1/applications", headers=admin, query_string={"county_code": "510107\n"})
     assert res.status_code in (404, 422)

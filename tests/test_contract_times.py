@@ -12,8 +12,10 @@ from evaluator.extensions import db
 from evaluator.rounds.service import create_round
 
 UTC_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00")
-PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-       b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 def times_in(value, path="") -> dict[str, object]:
@@ -32,10 +34,17 @@ def times_in(value, path="") -> dict[str, object]:
 
 def test_every_time_in_a_response_is_utc_with_its_offset(app, client, make_org, make_user):
     admin_user, admin = make_user("admin")
-    res = client.post("/api/v1/rounds", headers=admin, json={
-        "title": "2026年省级特色社区", "criteria_id": "fc-2026",
-        "opens_at": "2026-05-01T08:00:00+08:00", "submission_deadline": "2099-06-30T18:00:00+08:00",
-        "review_deadline": "2099-07-31T18:00:00-05:00"})
+    res = client.post(
+        "/api/v1/rounds",
+        headers=admin,
+        json={
+            "title": "2026年省级特色社区",
+            "criteria_id": "fc-2026",
+            "opens_at": "2026-05-01T08:00:00+08:00",
+            "submission_deadline": "2099-06-30T18:00:00+08:00",
+            "review_deadline": "2099-07-31T18:00:00-05:00",
+        },
+    )
     assert res.status_code == 201, res.json
     created = res.json
     assert created["opens_at"] == "2026-05-01T00:00:00+00:00"
@@ -45,17 +54,27 @@ def test_every_time_in_a_response_is_utc_with_its_offset(app, client, make_org, 
     rnd.phase = "open"
     org = make_org()
     _, owner = make_user("applicant", organisation=org)
-    application = Application(round_id=rnd.id, organisation_id=org.id, status="draft", figures={},
-                              submitted_at=datetime(2026, 5, 2, 3, 4, 5, tzinfo=UTC))
+    application = Application(
+        round_id=rnd.id,
+        organisation_id=org.id,
+        status="draft",
+        figures={},
+        submitted_at=datetime(2026, 5, 2, 3, 4, 5, tzinfo=UTC),
+    )
     db.session.add(application)
     db.session.commit()
-    res = client.post(f"/api/v1/applications/{application.id}/materials", headers=owner,
-                      data={"file": (io.BytesIO(PDF), "材料.pdf")}, content_type="multipart/form-data")
+    res = client.post(
+        f"/api/v1/applications/{application.id}/materials",
+        headers=owner,
+        data={"file": (io.BytesIO(PDF), "材料.pdf")},
+        content_type="multipart/form-data",
+    )
     assert res.status_code == 201, res.json
 
     responses = {
-        "token": client.post("/api/v1/auth/token", json={"username": admin_user.username,
-                                                         "password": "correct horse battery"}),
+        "token": client.post(
+            "/api/v1/auth/token", json={"username": admin_user.username, "password": "correct horse battery"}
+        ),
         "round": client.get(f"/api/v1/rounds/{created['id']}", headers=admin),
         "rounds": client.get("/api/v1/rounds", headers=admin),
         "application": client.get(f"/api/v1/applications/{application.id}", headers=owner),
@@ -68,22 +87,38 @@ def test_every_time_in_a_response_is_utc_with_its_offset(app, client, make_org, 
         assert res.status_code in (200, 201), (name, res.json)
         seen.update({name + path: value for path, value in times_in(res.json).items()})
     times = {path: value for path, value in seen.items() if value is not None}
-    wrong = {path: value for path, value in times.items()
-             if not (isinstance(value, str) and UTC_TIME.fullmatch(value))}
+    wrong = {
+        path: value
+        for path, value in times.items()
+        if not (isinstance(value, str) and UTC_TIME.fullmatch(value))
+    }
     assert wrong == {}
     # Each kind of time was looked at.
-    for expected in ("token.expires_at", "round.created_at", "round.opens_at", "application.created_at",
-                     "application.updated_at", "application.submitted_at", "materials[0].created_at",
-                     "audit[0].at"):
+    for expected in (
+        "token.expires_at",
+        "round.created_at",
+        "round.opens_at",
+        "application.created_at",
+        "application.updated_at",
+        "application.submitted_at",
+        "materials[0].created_at",
+        "audit[0].at",
+    ):
         assert expected in times, expected
     assert times["application.submitted_at"] == "2026-05-02T03:04:05+00:00"
 
 
 def test_a_time_sent_in_beijing_time_is_stored_as_the_same_moment(client, make_user):
     _, admin = make_user("admin")
-    res = client.post("/api/v1/rounds", headers=admin, json={
-        "title": "北京时间批次", "criteria_id": "fc-2026",
-        "submission_deadline": "2026-12-31T18:00:00+08:00"})
+    res = client.post(
+        "/api/v1/rounds",
+        headers=admin,
+        json={
+            "title": "北京时间批次",
+            "criteria_id": "fc-2026",
+            "submission_deadline": "2026-12-31T18:00:00+08:00",
+        },
+    )
     assert res.status_code == 201, res.json
     assert res.json["submission_deadline"] == "2026-12-31T10:00:00+00:00"
     again = client.get(f"/api/v1/rounds/{res.json['id']}", headers=admin)

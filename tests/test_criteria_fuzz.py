@@ -10,10 +10,29 @@ from hypothesis import strategies as st
 from evaluator.criteria import CriteriaError, build_criteria
 from tests.conftest import MINI
 
-ODD_VALUES = st.sampled_from([
-    None, 0, 1, -1, 1e308, float("nan"), float("inf"), True, "", "x", "1/3", "1/0",
-    [], {}, [1, 2], [[1]], [{}], {"a": 1}, {"id": "x"},
-])
+ODD_VALUES = st.sampled_from(
+    [
+        None,
+        0,
+        1,
+        -1,
+        1e308,
+        float("nan"),
+        float("inf"),
+        True,
+        "",
+        "x",
+        "1/3",
+        "1/0",
+        [],
+        {},
+        [1, 2],
+        [[1]],
+        [{}],
+        {"a": 1},
+        {"id": "x"},
+    ]
+)
 
 
 def _paths(node, prefix=()):
@@ -30,8 +49,7 @@ PATHS = [p for p in _paths(MINI) if p]
 
 
 @settings(max_examples=300, deadline=None)
-@given(edits=st.lists(st.tuples(st.sampled_from(PATHS), ODD_VALUES, st.booleans()),
-                      min_size=1, max_size=4))
+@given(edits=st.lists(st.tuples(st.sampled_from(PATHS), ODD_VALUES, st.booleans()), min_size=1, max_size=4))
 def test_any_mutation_loads_or_is_refused_with_paths(edits):
     raw = copy.deepcopy(MINI)
     for path, value, delete in edits:

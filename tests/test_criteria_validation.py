@@ -41,8 +41,6 @@ INCONSISTENT = [[1, 9, "1/9"], ["1/9", 1, 9], [9, "1/9", 1]]
 # --------------------------------------------------------------------------- helpers
 
 
-
-
 def errors_of(raw: Any) -> dict[str, list[str]]:
     """The errors by path of a raw mapping that must not load."""
     with pytest.raises(CriteriaError) as info:
@@ -219,21 +217,21 @@ def test_top_level_ahp_shares_the_scale_among_sections(mini_raw):
 
 def test_every_problem_of_a_file_is_reported_at_once(mini_raw):
     raw = mini_raw
-    find_node(raw, "size")["points"] = 12                                   # basics: 42 ≠ 40
-    find_node(raw, "quality")["points"] = 50                                # sections: 90 ≠ 100
-    find_node(raw, "judged")["points"] = 30                                 # (keeps quality adding up)
-    find_node(raw, "judged")["colour"] = "red"                              # unknown key
-    find_node(raw, "staffing")["method"] = "magic"                          # unknown method
-    find_node(raw, "onsite")["id"] = "staffing"                             # duplicate id
-    find_node(raw, "funding")["params"]["field"] = "nope"                   # undeclared field
-    find_node(raw, "services_offered")["params"]["field"] = "households"    # wrong type
-    find_node(raw, "plan_quality")["evidence"] = ["plan", "video"]          # undeclared material
-    find_node(raw, "online")["params"]["level_weight"] = 0.5                # weights add to 1.1
-    raw["fields"][7].update(min=50, max=10)                            # min above max
-    raw["vetoes"][2]["when"]["field"] = "fund"                         # veto on optional field
+    find_node(raw, "size")["points"] = 12  # basics: 42 ≠ 40
+    find_node(raw, "quality")["points"] = 50  # sections: 90 ≠ 100
+    find_node(raw, "judged")["points"] = 30  # (keeps quality adding up)
+    find_node(raw, "judged")["colour"] = "red"  # unknown key
+    find_node(raw, "staffing")["method"] = "magic"  # unknown method
+    find_node(raw, "onsite")["id"] = "staffing"  # duplicate id
+    find_node(raw, "funding")["params"]["field"] = "nope"  # undeclared field
+    find_node(raw, "services_offered")["params"]["field"] = "households"  # wrong type
+    find_node(raw, "plan_quality")["evidence"] = ["plan", "video"]  # undeclared material
+    find_node(raw, "online")["params"]["level_weight"] = 0.5  # weights add to 1.1
+    raw["fields"][7].update(min=50, max=10)  # min above max
+    raw["vetoes"][2]["when"]["field"] = "fund"  # veto on optional field
     raw["vetoes"][0]["when"] = {"field": "incident", "op": "eq", "value": True}  # flag and when
-    raw["grades"][3]["min_total"] = 10                                 # last band has a condition
-    raw["ranking"] = {"tie_break": ["total", "colour"]}                # unknown tie-break key
+    raw["grades"][3]["min_total"] = 10  # last band has a condition
+    raw["ranking"] = {"tie_break": ["total", "colour"]}  # unknown tie-break key
     raw["bonus"]["items"][1]["when"] = {"field": "category", "op": "eq", "value": "rural"}
 
     errors = errors_of(raw)
@@ -323,186 +321,429 @@ CASES = [
     # points that do not add up
     ("children_points", _set("size", points=12), "indicators[0].points", "add up to 42, not 40"),
     ("sections_vs_scale", lambda r: r.update(scale=120), "scale", "add up to 100, not 120"),
-    ("section_points", _set("quality", points=50), "indicators[1].points",
-     "add up to 60, not 50"),
+    ("section_points", _set("quality", points=50), "indicators[1].points", "add up to 60, not 50"),
     ("negative_points", _set("size", points=-1), f"{SIZE}.points", "greater than or equal to 0"),
     ("zero_weight", _set("has_platform", weight=0), f"{PLATFORM}.weight", "greater than 0"),
     # mixing allocation modes
-    ("points_and_weight_on_one_child", _set("has_platform", points=5), f"{DIGITAL}.children",
-     "not a mix"),
-    ("points_among_weights", _both(_pop("has_platform", "weight"), _set("has_platform", points=5)),
-     f"{DIGITAL}.children", "not a mix"),
-    ("points_under_ahp", _set("plan_quality", points=5), f"{JUDGED}.children",
-     "neither points nor weight"),
-    ("root_ahp_with_points", lambda r: r.update(ahp={"matrix": [[1, 1], [1, 1]]}), "indicators",
-     "neither points nor weight"),
+    ("points_and_weight_on_one_child", _set("has_platform", points=5), f"{DIGITAL}.children", "not a mix"),
+    (
+        "points_among_weights",
+        _both(_pop("has_platform", "weight"), _set("has_platform", points=5)),
+        f"{DIGITAL}.children",
+        "not a mix",
+    ),
+    ("points_under_ahp", _set("plan_quality", points=5), f"{JUDGED}.children", "neither points nor weight"),
+    (
+        "root_ahp_with_points",
+        lambda r: r.update(ahp={"matrix": [[1, 1], [1, 1]]}),
+        "indicators",
+        "neither points nor weight",
+    ),
     # ids, methods, unknown keys
-    ("duplicate_id", _set("onsite", id="size"), f"{JUDGED}.children[1].id",
-     "duplicate id 'size' (also at indicators[0].children[0])"),
+    (
+        "duplicate_id",
+        _set("onsite", id="size"),
+        f"{JUDGED}.children[1].id",
+        "duplicate id 'size' (also at indicators[0].children[0])",
+    ),
     ("bad_id", _set("size", id="Size!"), f"{SIZE}.id", "does not match"),
-    ("unknown_method", _set("staffing", method="magic"), f"{STAFF}.method",
-     f"unknown method 'magic'; {KNOWN}"),
+    (
+        "unknown_method",
+        _set("staffing", method="magic"),
+        f"{STAFF}.method",
+        f"unknown method 'magic'; {KNOWN}",
+    ),
     ("leaf_without_method", _pop("size", "method"), f"{SIZE}.method", "a leaf needs a method"),
     ("leaf_without_check", _pop("size", "check"), f"{SIZE}.check", "say how it is checked"),
     ("bad_check_kind", _set("size", check=["phone"]), f"{SIZE}.check[0]", "Must be one of"),
-    ("section_with_method", _set("basics", method="expert"), "indicators[0].method",
-     "not scored itself"),
-    ("expert_with_params", _set("novelty", params={"x": 1}), f"{JUDGED}.children[2].params",
-     "takes no params"),
+    ("section_with_method", _set("basics", method="expert"), "indicators[0].method", "not scored itself"),
+    (
+        "expert_with_params",
+        _set("novelty", params={"x": 1}),
+        f"{JUDGED}.children[2].params",
+        "takes no params",
+    ),
     ("unknown_node_key", _set("judged", colour="red"), f"{JUDGED}.colour", "Unknown field."),
-    ("unknown_leaf_key", _set("plan_quality", colour="red"), f"{JUDGED}.children[0].colour",
-     "Unknown field."),
+    (
+        "unknown_leaf_key",
+        _set("plan_quality", colour="red"),
+        f"{JUDGED}.children[0].colour",
+        "Unknown field.",
+    ),
     ("unknown_top_key", lambda r: r.update(colour="red"), "colour", "Unknown field."),
-    ("unknown_param_key", _params("funding", colour="red"), f"{FUND}.params.colour",
-     "Unknown field."),
-    ("unknown_field_key", lambda r: r["fields"][1].update(colour="red"), "fields[1].colour",
-     "Unknown field."),
+    ("unknown_param_key", _params("funding", colour="red"), f"{FUND}.params.colour", "Unknown field."),
+    (
+        "unknown_field_key",
+        lambda r: r["fields"][1].update(colour="red"),
+        "fields[1].colour",
+        "Unknown field.",
+    ),
     ("missing_required_key", lambda r: r.pop("title"), "title", "Missing data"),
     ("bad_zone_type", lambda r: r.update(zone_type="village"), "zone_type", "Must be one of"),
     # fields used by methods
-    ("undeclared_field", _params("funding", field="nope"), f"{FUND}.params.field",
-     "field 'nope' is not declared in fields"),
-    ("undeclared_previous", _params("online", previous="nope"), f"{ONLINE}.params.previous",
-     "not declared"),
-    ("ratio_bool", _params("staffing", numerator="platform"), f"{STAFF}.params.numerator",
-     "field 'platform' is bool; this needs one of: int, float"),
-    ("boolean_float", _params("has_platform", field="online_rate"), f"{PLATFORM}.params.field",
-     "field 'online_rate' is float; this needs bool"),
-    ("count_of_int", _params("services_offered", field="households"), f"{SERV}.params.field",
-     "field 'households' is int; this needs multi"),
-    ("range_text", _params("size", field="theme"), f"{SIZE}.params.field",
-     "field 'theme' is text; this needs one of: int, float"),
+    (
+        "undeclared_field",
+        _params("funding", field="nope"),
+        f"{FUND}.params.field",
+        "field 'nope' is not declared in fields",
+    ),
+    ("undeclared_previous", _params("online", previous="nope"), f"{ONLINE}.params.previous", "not declared"),
+    (
+        "ratio_bool",
+        _params("staffing", numerator="platform"),
+        f"{STAFF}.params.numerator",
+        "field 'platform' is bool; this needs one of: int, float",
+    ),
+    (
+        "boolean_float",
+        _params("has_platform", field="online_rate"),
+        f"{PLATFORM}.params.field",
+        "field 'online_rate' is float; this needs bool",
+    ),
+    (
+        "count_of_int",
+        _params("services_offered", field="households"),
+        f"{SERV}.params.field",
+        "field 'households' is int; this needs multi",
+    ),
+    (
+        "range_text",
+        _params("size", field="theme"),
+        f"{SIZE}.params.field",
+        "field 'theme' is text; this needs one of: int, float",
+    ),
     ("range_by_not_enum", _params("size", by="theme"), f"{SIZE}.params.by", "this needs enum"),
     ("missing_param", _pop("staffing", "params"), f"{STAFF}.params.numerator", "Missing data"),
     # AHP
-    ("ahp_not_square", _matrix([[1, 2], ["1/2", 1], [1, 1]]), f"{JUDGED}.ahp.matrix",
-     "square"),
-    ("ahp_ragged", _matrix([[1, 2, 4], ["1/2", 1], ["1/4", "1/2", 1]]), f"{JUDGED}.ahp.matrix",
-     "row 1 has 2 value(s)"),
-    ("ahp_not_positive", _matrix([[1, 2, 4], ["1/2", 1, -2], ["1/4", "1/2", 1]]),
-     f"{JUDGED}.ahp.matrix", "value at (1, 2) must be strictly positive"),
-    ("ahp_zero", _matrix([[1, 2, 4], ["1/2", 1, 0], ["1/4", "1/2", 1]]),
-     f"{JUDGED}.ahp.matrix", "strictly positive"),
-    ("ahp_not_reciprocal", _matrix([[1, 2, 4], ["1/2", 1, 2], ["1/4", 1, 1]]),
-     f"{JUDGED}.ahp.matrix", "not reciprocal at (1, 2)"),
-    ("ahp_bad_diagonal", _matrix([[2, 2, 4], ["1/2", 1, 2], ["1/4", "1/2", 1]]),
-     f"{JUDGED}.ahp.matrix", "diagonal value at (0, 0) must be 1"),
-    ("ahp_wrong_order", _matrix([[1, 2], ["1/2", 1]]), f"{JUDGED}.ahp.matrix",
-     "matrix has 2 rows but the node has 3 children"),
-    ("ahp_unknown_table", lambda r: find_node(r, "judged")["ahp"].update(ri_table="x"),
-     f"{JUDGED}.ahp.ri_table", "unknown random-index table 'x'"),
-    ("ahp_on_a_leaf", _set("size", ahp={"matrix": [[1]]}), f"{SIZE}.ahp",
-     "needs children to weight"),
+    ("ahp_not_square", _matrix([[1, 2], ["1/2", 1], [1, 1]]), f"{JUDGED}.ahp.matrix", "square"),
+    (
+        "ahp_ragged",
+        _matrix([[1, 2, 4], ["1/2", 1], ["1/4", "1/2", 1]]),
+        f"{JUDGED}.ahp.matrix",
+        "row 1 has 2 value(s)",
+    ),
+    (
+        "ahp_not_positive",
+        _matrix([[1, 2, 4], ["1/2", 1, -2], ["1/4", "1/2", 1]]),
+        f"{JUDGED}.ahp.matrix",
+        "value at (1, 2) must be strictly positive",
+    ),
+    (
+        "ahp_zero",
+        _matrix([[1, 2, 4], ["1/2", 1, 0], ["1/4", "1/2", 1]]),
+        f"{JUDGED}.ahp.matrix",
+        "strictly positive",
+    ),
+    (
+        "ahp_not_reciprocal",
+        _matrix([[1, 2, 4], ["1/2", 1, 2], ["1/4", 1, 1]]),
+        f"{JUDGED}.ahp.matrix",
+        "not reciprocal at (1, 2)",
+    ),
+    (
+        "ahp_bad_diagonal",
+        _matrix([[2, 2, 4], ["1/2", 1, 2], ["1/4", "1/2", 1]]),
+        f"{JUDGED}.ahp.matrix",
+        "diagonal value at (0, 0) must be 1",
+    ),
+    (
+        "ahp_wrong_order",
+        _matrix([[1, 2], ["1/2", 1]]),
+        f"{JUDGED}.ahp.matrix",
+        "matrix has 2 rows but the node has 3 children",
+    ),
+    (
+        "ahp_unknown_table",
+        lambda r: find_node(r, "judged")["ahp"].update(ri_table="x"),
+        f"{JUDGED}.ahp.ri_table",
+        "unknown random-index table 'x'",
+    ),
+    ("ahp_on_a_leaf", _set("size", ahp={"matrix": [[1]]}), f"{SIZE}.ahp", "needs children to weight"),
     # vetoes and conditions
-    ("veto_optional_field", _veto_when(2, field="fund"), "vetoes[2].when.field",
-     "field 'fund' must be required"),
-    ("veto_flag_and_when", lambda r: r["vetoes"][0].update(
-        when={"field": "incident", "op": "eq", "value": True}), "vetoes[0]", "exactly one"),
+    (
+        "veto_optional_field",
+        _veto_when(2, field="fund"),
+        "vetoes[2].when.field",
+        "field 'fund' must be required",
+    ),
+    (
+        "veto_flag_and_when",
+        lambda r: r["vetoes"][0].update(when={"field": "incident", "op": "eq", "value": True}),
+        "vetoes[0]",
+        "exactly one",
+    ),
     ("veto_neither", lambda r: r["vetoes"][1].pop("when"), "vetoes[1]", "exactly one"),
-    ("veto_undeclared_field", _veto_when(1, field="nope"), "vetoes[1].when.field",
-     "field 'nope' is not declared"),
-    ("veto_duplicate_id", lambda r: r["vetoes"].append(dict(r["vetoes"][0])), "vetoes[3].id",
-     "duplicate veto id 'falsified' (also at vetoes[0].id)"),
-    ("cond_enum_not_a_choice", _bonus_when(field="category", op="eq", value="rural"),
-     "bonus.items[1].when.value", "not a choice of 'category': rural"),
-    ("cond_in_enum_not_a_choice", _bonus_when(field="category", op="in", value=["rural"]),
-     "bonus.items[1].when.value", "not a choice of 'category'"),
-    ("cond_lt_on_bool", _veto_when(1, op="lt"), "vetoes[1].when.op",
-     "field 'incident' is a boolean: use eq/ne"),
+    (
+        "veto_undeclared_field",
+        _veto_when(1, field="nope"),
+        "vetoes[1].when.field",
+        "field 'nope' is not declared",
+    ),
+    (
+        "veto_duplicate_id",
+        lambda r: r["vetoes"].append(dict(r["vetoes"][0])),
+        "vetoes[3].id",
+        "duplicate veto id 'falsified' (also at vetoes[0].id)",
+    ),
+    (
+        "cond_enum_not_a_choice",
+        _bonus_when(field="category", op="eq", value="rural"),
+        "bonus.items[1].when.value",
+        "not a choice of 'category': rural",
+    ),
+    (
+        "cond_in_enum_not_a_choice",
+        _bonus_when(field="category", op="in", value=["rural"]),
+        "bonus.items[1].when.value",
+        "not a choice of 'category'",
+    ),
+    (
+        "cond_lt_on_bool",
+        _veto_when(1, op="lt"),
+        "vetoes[1].when.op",
+        "field 'incident' is a boolean: use eq/ne",
+    ),
     ("cond_bool_with_number", _veto_when(1, value=1), "vetoes[1].when.op", "is a boolean"),
-    ("cond_in_without_list", _bonus_when(field="category", op="in", value="urban"),
-     "bonus.items[1].when.value", "'in' takes a list"),
-    ("cond_not_in_without_list", _bonus_when(field="category", op="not_in", value="urban"),
-     "bonus.items[1].when.value", "'not_in' takes a list"),
-    ("cond_eq_with_list", _veto_when(2, op="eq", value=[70]), "vetoes[2].when.value",
-     "'eq' takes a single value"),
-    ("cond_number_with_string", _veto_when(2, value="70"), "vetoes[2].when.value",
-     "is a number: compare it with numbers"),
-    ("cond_order_on_enum", _bonus_when(field="category", op="gt", value="urban"),
-     "bonus.items[1].when.value", "use eq, ne, in or not_in"),
-    ("cond_on_multi", _bonus_when(field="services", op="eq", value="elderly"),
-     "bonus.items[1].when.value", "cannot test a multi-choice field"),
+    (
+        "cond_in_without_list",
+        _bonus_when(field="category", op="in", value="urban"),
+        "bonus.items[1].when.value",
+        "'in' takes a list",
+    ),
+    (
+        "cond_not_in_without_list",
+        _bonus_when(field="category", op="not_in", value="urban"),
+        "bonus.items[1].when.value",
+        "'not_in' takes a list",
+    ),
+    (
+        "cond_eq_with_list",
+        _veto_when(2, op="eq", value=[70]),
+        "vetoes[2].when.value",
+        "'eq' takes a single value",
+    ),
+    (
+        "cond_number_with_string",
+        _veto_when(2, value="70"),
+        "vetoes[2].when.value",
+        "is a number: compare it with numbers",
+    ),
+    (
+        "cond_order_on_enum",
+        _bonus_when(field="category", op="gt", value="urban"),
+        "bonus.items[1].when.value",
+        "use eq, ne, in or not_in",
+    ),
+    (
+        "cond_on_multi",
+        _bonus_when(field="services", op="eq", value="elderly"),
+        "bonus.items[1].when.value",
+        "cannot test a multi-choice field",
+    ),
     ("cond_unknown_op", _veto_when(2, op="below"), "vetoes[2].when.op", "Must be one of"),
-    ("cond_nan_value", _veto_when(2, value=float("nan")), "vetoes[2].when.value",
-     "Must be a finite number"),
-    ("bonus_undeclared_field", _bonus_when(field="nope", op="eq", value=1),
-     "bonus.items[1].when.field", "not declared"),
+    ("cond_nan_value", _veto_when(2, value=float("nan")), "vetoes[2].when.value", "Must be a finite number"),
+    (
+        "bonus_undeclared_field",
+        _bonus_when(field="nope", op="eq", value=1),
+        "bonus.items[1].when.field",
+        "not declared",
+    ),
     # materials
-    ("undeclared_material", _set("funding", evidence=["plan", "video"]), f"{FUND}.evidence[1]",
-     "material 'video' is not declared in materials"),
-    ("duplicate_material", lambda r: r["materials"].append(dict(r["materials"][0])),
-     "materials[2].key", "duplicate material key 'plan' (also at materials[0].key)"),
+    (
+        "undeclared_material",
+        _set("funding", evidence=["plan", "video"]),
+        f"{FUND}.evidence[1]",
+        "material 'video' is not declared in materials",
+    ),
+    (
+        "duplicate_material",
+        lambda r: r["materials"].append(dict(r["materials"][0])),
+        "materials[2].key",
+        "duplicate material key 'plan' (also at materials[0].key)",
+    ),
     # grades
-    ("last_grade_with_min_total", lambda r: r["grades"][3].update(min_total=10), "grades[3]",
-     "the last grade has no conditions"),
-    ("last_grade_with_share", lambda r: r["grades"][3].update(min_section_share=0.1),
-     "grades[3]", "the last grade has no conditions"),
-    ("middle_grade_without_conditions", lambda r: r["grades"][2].pop("min_total"), "grades[2]",
-     "only the last grade may have no conditions"),
-    ("min_total_rising", lambda r: r["grades"][1].update(min_total=95), "grades[1].min_total",
-     "95 is above the previous band's 90"),
-    ("duplicate_grade", lambda r: r["grades"][1].update(code="excellent"), "grades[1].code",
-     "duplicate grade code 'excellent'"),
+    (
+        "last_grade_with_min_total",
+        lambda r: r["grades"][3].update(min_total=10),
+        "grades[3]",
+        "the last grade has no conditions",
+    ),
+    (
+        "last_grade_with_share",
+        lambda r: r["grades"][3].update(min_section_share=0.1),
+        "grades[3]",
+        "the last grade has no conditions",
+    ),
+    (
+        "middle_grade_without_conditions",
+        lambda r: r["grades"][2].pop("min_total"),
+        "grades[2]",
+        "only the last grade may have no conditions",
+    ),
+    (
+        "min_total_rising",
+        lambda r: r["grades"][1].update(min_total=95),
+        "grades[1].min_total",
+        "95 is above the previous band's 90",
+    ),
+    (
+        "duplicate_grade",
+        lambda r: r["grades"][1].update(code="excellent"),
+        "grades[1].code",
+        "duplicate grade code 'excellent'",
+    ),
     # ranking
-    ("tie_break_unknown", lambda r: r.update(ranking={"tie_break": ["total", "colour"]}),
-     "ranking.tie_break[1]", "unknown key 'colour'; use one of"),
-    ("tie_break_closeness", lambda r: r.update(ranking={"tie_break": ["closeness"]}),
-     "ranking.tie_break[0]", "'closeness' needs ranking method topsis"),
-    ("tie_break_section", lambda r: r.update(ranking={"tie_break": ["section:nope"]}),
-     "ranking.tie_break[0]", "no level-1 section 'nope'"),
-    ("ranking_method", lambda r: r.update(ranking={"method": "electre"}), "ranking.method",
-     "Must be one of"),
+    (
+        "tie_break_unknown",
+        lambda r: r.update(ranking={"tie_break": ["total", "colour"]}),
+        "ranking.tie_break[1]",
+        "unknown key 'colour'; use one of",
+    ),
+    (
+        "tie_break_closeness",
+        lambda r: r.update(ranking={"tie_break": ["closeness"]}),
+        "ranking.tie_break[0]",
+        "'closeness' needs ranking method topsis",
+    ),
+    (
+        "tie_break_section",
+        lambda r: r.update(ranking={"tie_break": ["section:nope"]}),
+        "ranking.tie_break[0]",
+        "no level-1 section 'nope'",
+    ),
+    ("ranking_method", lambda r: r.update(ranking={"method": "electre"}), "ranking.method", "Must be one of"),
     # method parameters
-    ("range_norm_missing", lambda r: find_node(r, "size")["params"]["norms"].pop("relocation"),
-     f"{SIZE}.params.norms", "no norm for categories: relocation"),
-    ("range_norm_unknown", lambda r: find_node(r, "size")["params"]["norms"].update(rural=None),
-     f"{SIZE}.params.norms", "unknown categories: rural"),
-    ("range_norms_without_by", lambda r: find_node(r, "size")["params"].pop("by"),
-     f"{SIZE}.params.norms", "norms need 'by'"),
-    ("range_by_without_norms", lambda r: find_node(r, "size")["params"].pop("norms"),
-     f"{SIZE}.params.norms", "a norm per category is needed"),
-    ("range_lo_above_hi", _params("size", by=None, norms=None, lo=10, hi=5), f"{SIZE}.params",
-     "lo 10 is above hi 5"),
-    ("range_norm_lo_above_hi", lambda r: find_node(r, "size")["params"]["norms"]["urban"].update(
-        lo=5000), f"{SIZE}.params.norms.urban", "lo 5,000 is above hi 4,000"),
-    ("threshold_step_points", lambda r: find_node(r, "funding")["params"]["steps"][1].update(
-        points=12), f"{FUND}.params.steps[1].points", "12 points exceed the indicator's 10"),
-    ("threshold_min_and_max", _params("funding", steps=[{"min": 1, "points": 1},
-                                                        {"max": 5, "points": 2}]),
-     f"{FUND}.params.steps", "every step needs 'min', or every step 'max'"),
-    ("threshold_no_steps", _params("funding", steps=[]), f"{FUND}.params.steps",
-     "Shorter than minimum length 1"),
-    ("ratio_target_zero", _params("staffing", target=0), f"{STAFF}.params.target",
-     "greater than 0"),
-    ("improvement_weights", _params("online", level_weight=0.5), f"{ONLINE}.params",
-     "level_weight + gain_weight = 1.1, not 1"),
-    ("count_of_unknown_choice", _params("services_offered", of=["elderly", "x"], full_at=None),
-     f"{SERV}.params.of", "not choices of 'services': x"),
-    ("count_of_full_at_above_of", _params("services_offered", of=["elderly", "health"]),
-     f"{SERV}.params.full_at", "3 is more than the 2 counted"),
+    (
+        "range_norm_missing",
+        lambda r: find_node(r, "size")["params"]["norms"].pop("relocation"),
+        f"{SIZE}.params.norms",
+        "no norm for categories: relocation",
+    ),
+    (
+        "range_norm_unknown",
+        lambda r: find_node(r, "size")["params"]["norms"].update(rural=None),
+        f"{SIZE}.params.norms",
+        "unknown categories: rural",
+    ),
+    (
+        "range_norms_without_by",
+        lambda r: find_node(r, "size")["params"].pop("by"),
+        f"{SIZE}.params.norms",
+        "norms need 'by'",
+    ),
+    (
+        "range_by_without_norms",
+        lambda r: find_node(r, "size")["params"].pop("norms"),
+        f"{SIZE}.params.norms",
+        "a norm per category is needed",
+    ),
+    (
+        "range_lo_above_hi",
+        _params("size", by=None, norms=None, lo=10, hi=5),
+        f"{SIZE}.params",
+        "lo 10 is above hi 5",
+    ),
+    (
+        "range_norm_lo_above_hi",
+        lambda r: find_node(r, "size")["params"]["norms"]["urban"].update(lo=5000),
+        f"{SIZE}.params.norms.urban",
+        "lo 5,000 is above hi 4,000",
+    ),
+    (
+        "threshold_step_points",
+        lambda r: find_node(r, "funding")["params"]["steps"][1].update(points=12),
+        f"{FUND}.params.steps[1].points",
+        "12 points exceed the indicator's 10",
+    ),
+    (
+        "threshold_min_and_max",
+        _params("funding", steps=[{"min": 1, "points": 1}, {"max": 5, "points": 2}]),
+        f"{FUND}.params.steps",
+        "every step needs 'min', or every step 'max'",
+    ),
+    (
+        "threshold_no_steps",
+        _params("funding", steps=[]),
+        f"{FUND}.params.steps",
+        "Shorter than minimum length 1",
+    ),
+    ("ratio_target_zero", _params("staffing", target=0), f"{STAFF}.params.target", "greater than 0"),
+    (
+        "improvement_weights",
+        _params("online", level_weight=0.5),
+        f"{ONLINE}.params",
+        "level_weight + gain_weight = 1.1, not 1",
+    ),
+    (
+        "count_of_unknown_choice",
+        _params("services_offered", of=["elderly", "x"], full_at=None),
+        f"{SERV}.params.of",
+        "not choices of 'services': x",
+    ),
+    (
+        "count_of_full_at_above_of",
+        _params("services_offered", of=["elderly", "health"]),
+        f"{SERV}.params.full_at",
+        "3 is more than the 2 counted",
+    ),
     # fields
-    ("enum_without_choices", _add_field(key="kind", type="enum"), "fields[13].choices",
-     "a enum field needs choices"),
-    ("multi_without_choices", _add_field(key="kinds", type="multi", choices=[]),
-     "fields[13].choices", "needs choices"),
-    ("choices_repeat", lambda r: r["fields"][0]["choices"].append(
-        dict(r["fields"][0]["choices"][0])), "fields[0].choices", "choice values repeat"),
-    ("choices_on_int", _add_field(key="n", type="int", choices=[
-        {"value": "a", "label": "a", "label_en": "a"}]), "fields[13].choices",
-     "only enum and multi fields have choices"),
-    ("bounds_on_bool", _add_field(key="b", type="bool", min=0), "fields[13].min",
-     "only int and float fields have bounds"),
-    ("min_above_max", lambda r: r["fields"][7].update(min=50, max=10), "fields[7].min",
-     "min 50 is above max 10"),
-    ("duplicate_field_key", lambda r: r["fields"].append(dict(r["fields"][1])), "fields[13].key",
-     "duplicate field key 'households' (also at fields[1].key)"),
+    (
+        "enum_without_choices",
+        _add_field(key="kind", type="enum"),
+        "fields[13].choices",
+        "a enum field needs choices",
+    ),
+    (
+        "multi_without_choices",
+        _add_field(key="kinds", type="multi", choices=[]),
+        "fields[13].choices",
+        "needs choices",
+    ),
+    (
+        "choices_repeat",
+        lambda r: r["fields"][0]["choices"].append(dict(r["fields"][0]["choices"][0])),
+        "fields[0].choices",
+        "choice values repeat",
+    ),
+    (
+        "choices_on_int",
+        _add_field(key="n", type="int", choices=[{"value": "a", "label": "a", "label_en": "a"}]),
+        "fields[13].choices",
+        "only enum and multi fields have choices",
+    ),
+    (
+        "bounds_on_bool",
+        _add_field(key="b", type="bool", min=0),
+        "fields[13].min",
+        "only int and float fields have bounds",
+    ),
+    (
+        "min_above_max",
+        lambda r: r["fields"][7].update(min=50, max=10),
+        "fields[7].min",
+        "min 50 is above max 10",
+    ),
+    (
+        "duplicate_field_key",
+        lambda r: r["fields"].append(dict(r["fields"][1])),
+        "fields[13].key",
+        "duplicate field key 'households' (also at fields[1].key)",
+    ),
     ("bad_field_type", _add_field(key="d", type="date"), "fields[13].type", "Must be one of"),
     ("bad_field_key", _add_field(key="Bad Key", type="int"), "fields[13].key", "does not match"),
     # aggregation
-    ("aggregation_method", lambda r: r.update(aggregation={"method": "max"}),
-     "aggregation.method", "Must be one of"),
-    ("trim_from_small", lambda r: r.update(aggregation={"trim_from": 2}), "aggregation.trim_from",
-     "greater than or equal to 3"),
+    (
+        "aggregation_method",
+        lambda r: r.update(aggregation={"method": "max"}),
+        "aggregation.method",
+        "Must be one of",
+    ),
+    (
+        "trim_from_small",
+        lambda r: r.update(aggregation={"trim_from": 2}),
+        "aggregation.trim_from",
+        "greater than or equal to 3",
+    ),
 ]
 
 
@@ -567,8 +808,11 @@ def test_yaml_syntax_error_in_a_file_names_the_line(tmp_path):
     assert str(path) in str(info.value)
 
 
-@pytest.mark.parametrize("text", ["- a\n- b\n", "just text\n", "42\n", "", "# only a comment\n"],
-                         ids=["list", "string", "number", "empty", "comment"])
+@pytest.mark.parametrize(
+    "text",
+    ["- a\n- b\n", "just text\n", "42\n", "", "# only a comment\n"],
+    ids=["list", "string", "number", "empty", "comment"],
+)
 def test_non_mapping_yaml_is_a_criteria_error(tmp_path, text):
     path = tmp_path / "set.yaml"
     path.write_text(text, encoding="utf-8")
@@ -607,8 +851,15 @@ def test_unreadable_files_are_criteria_errors(tmp_path):
         ({"ahp": {"matrix": 5}}, "ahp.matrix"),
         ({"ranking": {"tie_break": [5]}}, "ranking.tie_break[0]"),
     ],
-    ids=["indicators_scalar", "indicator_scalar", "field_scalar", "when_scalar", "bonus_scalar",
-         "matrix_scalar", "tie_break_number"],
+    ids=[
+        "indicators_scalar",
+        "indicator_scalar",
+        "field_scalar",
+        "when_scalar",
+        "bonus_scalar",
+        "matrix_scalar",
+        "tie_break_number",
+    ],
 )
 def test_garbage_values_never_raise_another_exception(mini_raw, raw, path):
     mini_raw.update(raw)
@@ -632,8 +883,17 @@ def test_garbage_values_never_raise_another_exception(mini_raw, raw, path):
         (lambda r: r["bonus"]["items"][0].update(points=float("nan")), "bonus.items[0].points"),
         (lambda r: r["bonus"].update(cap=float("inf")), "bonus.cap"),
     ],
-    ids=["leaf_nan", "leaf_inf", "section_minus_inf", "scale_nan", "scale_inf", "weight_inf",
-         "weight_nan", "bonus_nan", "cap_inf"],
+    ids=[
+        "leaf_nan",
+        "leaf_inf",
+        "section_minus_inf",
+        "scale_nan",
+        "scale_inf",
+        "weight_inf",
+        "weight_nan",
+        "bonus_nan",
+        "cap_inf",
+    ],
 )
 def test_nan_and_infinity_are_rejected(mini_raw, mutate, path):
     mutate(mini_raw)
@@ -665,8 +925,10 @@ def test_fraction_strings_are_accepted_in_ahp_matrices(mini_raw, cell, value):
 
 @pytest.mark.parametrize(
     ("cell", "message"),
-    [(c, "Not a number or a fraction such as 1/3.")
-     for c in ["1/0", "0/0", "abc", "", "-1/2", "1/3/4", "1//3", "1e3", True, [1], {"a": 1}]]
+    [
+        (c, "Not a number or a fraction such as 1/3.")
+        for c in ["1/0", "0/0", "abc", "", "-1/2", "1/3/4", "1//3", "1e3", True, [1], {"a": 1}]
+    ]
     + [(None, "Field may not be null.")],
 )
 def test_bad_matrix_cells_are_rejected(mini_raw, cell, message):
@@ -703,8 +965,10 @@ def test_content_hash_ignores_key_order(mini_raw):
 
 def test_content_hash_ignores_yaml_layout(tmp_path, mini_raw):
     path = tmp_path / "block.yaml"
-    path.write_text(yaml.safe_dump(mini_raw, allow_unicode=True, default_flow_style=False,
-                                   sort_keys=True), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(mini_raw, allow_unicode=True, default_flow_style=False, sort_keys=True),
+        encoding="utf-8",
+    )
     assert load_criteria_file(path).sha256 == load_criteria_file(MINI).sha256
 
 
@@ -728,13 +992,13 @@ def test_content_hash_changes_with_a_weight_or_matrix_value(mini_raw):
 
 # --------------------------------------------------------------------------- CLI
 
+
 def test_cli_validate_valid_file(runner):
     result = runner.invoke(args=["criteria", "validate", str(MINI)])
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"✓ {MINI}: mini 1 测试指标")
     assert "2 sections, 9 indicators (3 expert)" in result.output
-    assert build_criteria(yaml.safe_load(MINI.read_text(encoding="utf-8"))).sha256[:12] in (
-        result.output)
+    assert build_criteria(yaml.safe_load(MINI.read_text(encoding="utf-8"))).sha256[:12] in (result.output)
 
 
 def test_cli_validate_broken_file_lists_every_path(runner, tmp_path, mini_raw):
@@ -831,8 +1095,9 @@ def test_cli_list_lists_the_three_ids(runner):
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
     assert [line.split()[0] for line in lines] == ["cgz-2026", "fc-2026", "ssz-2026"]
-    for line, zone in zip(lines, ("community_governance_zone", "featured_community",
-                                  "subdistrict_service_zone"), strict=True):
+    for line, zone in zip(
+        lines, ("community_governance_zone", "featured_community", "subdistrict_service_zone"), strict=True
+    ):
         assert zone in line
 
 
@@ -850,13 +1115,15 @@ def test_path_inside_a_norm_names_the_norm_not_marshmallows_value_key(mini_raw):
     assert f"{SIZE}.params.norms.urban.below" in errors, sorted(errors)
 
 
-
 # --------------------------------------------------------------------------- defects found
 # The tests below describe behaviour the contract asks for and the code does not yet give.
 
 
-@pytest.mark.parametrize(("cell", "value"), [("1.5/3", 0.5), ("0.5/1", 0.5), (10**400, None)],
-                         ids=["decimal_fraction", "decimal_numerator", "huge_integer"])
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [("1.5/3", 0.5), ("0.5/1", 0.5), (10**400, None)],
+    ids=["decimal_fraction", "decimal_numerator", "huge_integer"],
+)
 def test_matrix_cells_never_escape_as_another_exception(mini_raw, cell, value):
     """A matrix cell either loads or is a CriteriaError at its path; nothing else comes out.
 
@@ -896,8 +1163,11 @@ def test_count_of_full_at_above_the_number_of_choices_is_refused(mini_raw):
 @pytest.mark.parametrize(
     ("broken", "real_path", "false_claim"),
     [
-        (lambda r: _matrix([[1, 2, 4], ["1/0", 1, 2], ["1/4", "1/2", 1]])(r) or r,
-         f"{JUDGED}.ahp.matrix[1][0]", "row 1 has 2 value(s)"),
+        (
+            lambda r: _matrix([[1, 2, 4], ["1/0", 1, 2], ["1/4", "1/2", 1]])(r) or r,
+            f"{JUDGED}.ahp.matrix[1][0]",
+            "row 1 has 2 value(s)",
+        ),
         (lambda r: _set("size", points=float("nan"))(r) or r, f"{SIZE}.points", "not a mix"),
         (lambda r: ["not", "a", "mapping"], "(file)", "add up to 0"),
     ],

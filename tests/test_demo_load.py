@@ -20,8 +20,11 @@ from evaluator.rounds.models import Round
 from evaluator.rounds.service import round_criteria
 from evaluator.scoring.engine import score_round
 
-KINDS = {"community_governance_zone": "county", "subdistrict_service_zone": "subdistrict",
-         "featured_community": "community"}
+KINDS = {
+    "community_governance_zone": "county",
+    "subdistrict_service_zone": "subdistrict",
+    "featured_community": "community",
+}
 
 
 def _count(model) -> int:
@@ -48,8 +51,9 @@ def test_load_creates_open_rounds_with_applications_that_score(runner):
     for rnd in rounds:
         assert rnd.phase == "open"
         assert _aware(rnd.submission_deadline) > now and _aware(rnd.review_deadline) > now
-        apps = db.session.scalars(select(Application).where(Application.round_id == rnd.id)
-                                  .order_by(Application.id)).all()
+        apps = db.session.scalars(
+            select(Application).where(Application.round_id == rnd.id).order_by(Application.id)
+        ).all()
         assert len(apps) == 30
         statuses = [a.status for a in apps]
         assert statuses.count("submitted") >= 25 and 1 <= statuses.count("draft") <= 5
@@ -73,8 +77,9 @@ def test_load_creates_open_rounds_with_applications_that_score(runner):
     orgs = db.session.scalars(select(Organisation)).all()
     assert len(orgs) == 91 and len({o.name for o in orgs}) == 91
     for org in orgs:
-        data = {k: getattr(org, k) for k in ("city_code", "county_code", "subdistrict_code",
-                                             "community_code")}
+        data = {
+            k: getattr(org, k) for k in ("city_code", "county_code", "subdistrict_code", "community_code")
+        }
         assert check_region(data) == {}, (org.name, data)
         subs = places[(org.city, org.city_code, org.county, org.county_code)]
         if org.kind != "county":
@@ -89,8 +94,7 @@ def test_load_creates_open_rounds_with_applications_that_score(runner):
     offices = db.session.scalars(select(User).where(User.role.in_(("county_office", "city_office")))).all()
     counties = {c.county_code for c in COUNTIES}
     assert {u.home_region_code for u in offices if u.role == "county_office"} == counties
-    assert {u.home_region_code for u in offices if u.role == "city_office"} == {
-        c.city_code for c in COUNTIES}
+    assert {u.home_region_code for u in offices if u.role == "city_office"} == {c.city_code for c in COUNTIES}
     applicants = db.session.scalars(select(User).where(User.role == "applicant")).all()
     assert len({u.organisation_id for u in applicants}) == len(applicants) == 91
     report = verify_chain()
@@ -120,8 +124,9 @@ def test_the_scored_round_went_through_the_whole_procedure(runner):
     assert len(reviews) == len(panels) and {r.status for r in reviews} == {"submitted"}
     snapshot = db.session.scalars(select(ResultSnapshot).where(ResultSnapshot.round_id == rnd.id)).one()
     assert snapshot.criteria_sha256 == rnd.criteria_sha256
-    lines = db.session.scalars(select(ApplicationResult)
-                               .where(ApplicationResult.snapshot_id == snapshot.id)).all()
+    lines = db.session.scalars(
+        select(ApplicationResult).where(ApplicationResult.snapshot_id == snapshot.id)
+    ).all()
     assert len(lines) == len(reviewed)
     assert {line.status for line in lines} >= {"ranked", "vetoed"}
     ranks = sorted(line.rank for line in lines if line.rank)
@@ -138,8 +143,9 @@ def test_demo_admin_logs_in_with_the_printed_password(runner, client):
     assert client.get("/api/v1/users/me", headers=headers).json["role"] == "admin"
     listed = client.get("/api/v1/rounds", headers=headers).json
     assert len(listed) == 4 and sorted(r["phase"] for r in listed) == ["open"] * 3 + ["scoring_closed"]
-    tour = client.post("/api/v1/auth/token", json={"username": "applicant",
-                                                   "password": PASSWORDS["applicant"]})
+    tour = client.post(
+        "/api/v1/auth/token", json={"username": "applicant", "password": PASSWORDS["applicant"]}
+    )
     assert tour.status_code == 201 and tour.json["role"] == "applicant"
 
 

@@ -67,8 +67,15 @@ def encode(cs, apps, scores, claims, rng):
             columns[f.key] = ticks
         else:
             columns[f.key] = np.array(values, dtype=object)
-    stamps = np.array([np.datetime64(a["submitted_at"].replace(" ", "T")) if a.get("submitted_at")
-                       else np.datetime64("NaT") for a in apps], dtype="datetime64[ns]")
+    stamps = np.array(
+        [
+            np.datetime64(a["submitted_at"].replace(" ", "T"))
+            if a.get("submitted_at")
+            else np.datetime64("NaT")
+            for a in apps
+        ],
+        dtype="datetime64[ns]",
+    )
     leaf_pos = {leaf.id: j for j, leaf in enumerate(cs.leaves)}
     flag_code = {name: k for k, name in enumerate(flag_names(cs))}
     reviews = EncodedReviews(
@@ -79,21 +86,32 @@ def encode(cs, apps, scores, claims, rng):
         flag=np.array([flag_code[s["flag"]] if s.get("flag") else -1 for s in scores], dtype=np.int64),
     )
     item = {b.id: k for k, b in enumerate(cs.bonus_items)}
-    encoded_claims = EncodedClaims(app=np.array([app_id[a] for a, _ in claims], dtype=np.int64),
-                                   item=np.array([item[b] for _, b in claims], dtype=np.int64))
-    encoded = EncodedApplications(ids=np.array(list(app_id.values()), dtype=np.int64), columns=columns,
-                                  missing=missing, submitted_at=stamps)
+    encoded_claims = EncodedClaims(
+        app=np.array([app_id[a] for a, _ in claims], dtype=np.int64),
+        item=np.array([item[b] for _, b in claims], dtype=np.int64),
+    )
+    encoded = EncodedApplications(
+        ids=np.array(list(app_id.values()), dtype=np.int64),
+        columns=columns,
+        missing=missing,
+        submitted_at=stamps,
+    )
 
     text_apps = [{**a, "id": str(app_id[a["id"]])} for a in apps]
-    text_scores = [{**s, "application_id": str(app_id[s["application_id"]]),
-                    "reviewer_id": s["reviewer_id"][1:]} for s in scores]
+    text_scores = [
+        {**s, "application_id": str(app_id[s["application_id"]]), "reviewer_id": s["reviewer_id"][1:]}
+        for s in scores
+    ]
     text_claims = [(str(app_id[a]), b) for a, b in claims]
     return (encoded, reviews, encoded_claims), (text_apps, text_scores, text_claims)
 
 
 def tables(text_apps, text_scores, text_claims):
-    return (pd.DataFrame(text_apps), pd.DataFrame(text_scores) if text_scores else None,
-            pd.DataFrame(text_claims, columns=["application_id", "bonus_id"]))
+    return (
+        pd.DataFrame(text_apps),
+        pd.DataFrame(text_scores) if text_scores else None,
+        pd.DataFrame(text_claims, columns=["application_id", "bonus_id"]),
+    )
 
 
 FLOATS = ("leaf_points", "raw_expert", "sections", "base", "bonus", "total", "percentile")
@@ -104,8 +122,9 @@ def assert_same(a, b) -> None:
     """Two RoundResults agree: arrays to 1e-9, tables, every explanation, the notes."""
     assert list(a.ids) == list(b.ids)
     for name in FLOATS:
-        np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=0, atol=1e-9, equal_nan=True,
-                                   err_msg=name)
+        np.testing.assert_allclose(
+            getattr(a, name), getattr(b, name), rtol=0, atol=1e-9, equal_nan=True, err_msg=name
+        )
     for name in EXACT:
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
     assert (a.closeness is None) == (b.closeness is None)
@@ -128,19 +147,36 @@ def assert_same(a, b) -> None:
     calibration=st.sampled_from(["none", "zscore"]),
     partial=st.booleans(),
     partial_reviews=st.sampled_from(["drop", "error"]),
-    ranking=st.sampled_from([
-        {"tie_break": ["total", "sections", "submitted_at", "id"]},
-        {"tie_break": ["total", "section:quality", "bonus", "id"]},
-        {"tie_break": ["base", "id"]},
-        {"method": "topsis", "tie_break": ["closeness", "total", "id"]},
-    ]),
+    ranking=st.sampled_from(
+        [
+            {"tie_break": ["total", "sections", "submitted_at", "id"]},
+            {"tie_break": ["total", "section:quality", "bonus", "id"]},
+            {"tie_break": ["base", "id"]},
+            {"method": "topsis", "tie_break": ["closeness", "total", "id"]},
+        ]
+    ),
 )
-def test_encoded_equals_score_round_and_the_reference(make_criteria, seed, n_apps, n_reviewers, method,
-                                                      trim_from, min_reviews, calibration, partial,
-                                                      partial_reviews, ranking):
+def test_encoded_equals_score_round_and_the_reference(
+    make_criteria,
+    seed,
+    n_apps,
+    n_reviewers,
+    method,
+    trim_from,
+    min_reviews,
+    calibration,
+    partial,
+    partial_reviews,
+    ranking,
+):
     cs = make_criteria(
-        aggregation={"method": method, "trim_from": trim_from, "min_reviews": min_reviews,
-                     "calibration": calibration, "partial_reviews": partial_reviews},
+        aggregation={
+            "method": method,
+            "trim_from": trim_from,
+            "min_reviews": min_reviews,
+            "calibration": calibration,
+            "partial_reviews": partial_reviews,
+        },
         ranking=ranking,
     )
     rng = np.random.default_rng(seed)
@@ -152,7 +188,8 @@ def test_encoded_equals_score_round_and_the_reference(make_criteria, seed, n_app
         with pytest.raises(InputError) as caught:
             score_encoded(cs, *encoded)
         assert sorted(map(str, (e["message"] for e in caught.value.errors))) == sorted(
-            map(str, (e["message"] for e in exc.errors)))
+            map(str, (e["message"] for e in exc.errors))
+        )
         return
     result = score_encoded(cs, *encoded)
     assert_same(result, expected)
@@ -181,8 +218,9 @@ def test_encoded_equals_score_round_and_the_reference(make_criteria, seed, n_app
 
 @pytest.fixture
 def cs(make_criteria):
-    return make_criteria(aggregation={"method": "trimmed_mean", "trim_from": 5, "min_reviews": 1,
-                                      "partial_reviews": "drop"})  # a bad row leaves no partial review
+    return make_criteria(
+        aggregation={"method": "trimmed_mean", "trim_from": 5, "min_reviews": 1, "partial_reviews": "drop"}
+    )  # a bad row leaves no partial review
 
 
 @pytest.fixture
@@ -227,7 +265,8 @@ def test_scores_out_of_range_nan_and_infinite_are_reported_each_on_its_row(cs, g
     by_row = {e["row"]: e for e in errors}
     assert sorted(by_row) == sorted(int(r) for r in rows)
     assert by_row[rows[0]]["message"] == (
-        f"{leaf.points + 1:g} is outside 0–{leaf.points:g} for {cs.leaves[reviews.indicator[rows[0]]].id}")
+        f"{leaf.points + 1:g} is outside 0–{leaf.points:g} for {cs.leaves[reviews.indicator[rows[0]]].id}"
+    )
     assert "is outside 0–" in by_row[rows[1]]["message"]
     assert by_row[rows[2]]["message"] == "the score is empty"
     assert by_row[rows[3]]["message"] == "'inf' is not a finite number"
@@ -251,25 +290,45 @@ def test_indicator_indexes_out_of_range_or_of_auto_leaves(cs, good):
 def test_repeated_rows_are_reported_on_the_repeat(cs, good):
     apps, reviews, claims = good
     i = expert_row(cs, reviews)
-    doubled = with_reviews(reviews, **{k: np.append(getattr(reviews, k), getattr(reviews, k)[i])
-                                       for k in ("app", "reviewer", "indicator", "score", "flag")})
+    doubled = with_reviews(
+        reviews,
+        **{
+            k: np.append(getattr(reviews, k), getattr(reviews, k)[i])
+            for k in ("app", "reviewer", "indicator", "score", "flag")
+        },
+    )
     errors = problems(cs, apps, doubled, claims)
     leaf = cs.leaves[reviews.indicator[i]].id
-    assert errors == [{"table": "scores", "row": reviews.app.size, "column": "indicator_id",
-                       "application_id": str(reviews.app[i]),
-                       "message": f"{reviews.reviewer[i]} scored {leaf} of {reviews.app[i]} more than once"}]
+    assert errors == [
+        {
+            "table": "scores",
+            "row": reviews.app.size,
+            "column": "indicator_id",
+            "application_id": str(reviews.app[i]),
+            "message": f"{reviews.reviewer[i]} scored {leaf} of {reviews.app[i]} more than once",
+        }
+    ]
 
 
 def test_unknown_applications_reviewers_flags_and_empty_rows(cs, good):
     apps, reviews, claims = good
     rows = np.flatnonzero(reviews.indicator >= 0)[:3]
-    app, flag, indicator, score = (reviews.app.copy(), reviews.flag.copy(), reviews.indicator.copy(),
-                                   reviews.score.copy())
+    app, flag, indicator, score = (
+        reviews.app.copy(),
+        reviews.flag.copy(),
+        reviews.indicator.copy(),
+        reviews.score.copy(),
+    )
     app[rows[0]] = 99_999
     flag[rows[1]] = 5
     indicator[rows[2]], score[rows[2]], flag[rows[2]] = -1, np.nan, -1
-    errors = problems(cs, apps, with_reviews(reviews, app=app, flag=flag, indicator=indicator, score=score),
-                      claims, reviewers=np.array([0, 1]))
+    errors = problems(
+        cs,
+        apps,
+        with_reviews(reviews, app=app, flag=flag, indicator=indicator, score=score),
+        claims,
+        reviewers=np.array([0, 1]),
+    )
     messages = {(e["row"], str(e["message"])) for e in errors}
     assert (rows[0], "unknown application '99999'") in messages
     assert (rows[1], "unknown veto flag '5' (known: 0 = falsified_materials)") in messages
@@ -281,18 +340,29 @@ def test_unknown_applications_reviewers_flags_and_empty_rows(cs, good):
 
 def test_wrong_dtypes_and_shapes_are_named(cs, good):
     apps, reviews, claims = good
-    bad = with_reviews(reviews, score=reviews.score.astype(str), indicator=reviews.indicator.astype(float),
-                       reviewer=reviews.reviewer[:-1])
+    bad = with_reviews(
+        reviews,
+        score=reviews.score.astype(str),
+        indicator=reviews.indicator.astype(float),
+        reviewer=reviews.reviewer[:-1],
+    )
     errors = {e["column"]: str(e["message"]) for e in problems(cs, apps, bad, claims)}
     assert errors["score"].startswith("score must contain numbers, got dtype <U")
     assert errors["indicator_id"] == "Not a valid integer."
     m = reviews.app.size
-    assert errors["reviewer_id"] == (f"reviewer_id is not a rectangular array of numbers "
-                                     f"(shape ({m - 1},); expected ({m},))")
+    assert errors["reviewer_id"] == (
+        f"reviewer_id is not a rectangular array of numbers (shape ({m - 1},); expected ({m},))"
+    )
 
     n = apps.ids.size
-    figure_errors = problems(cs, with_column(with_column(apps, "services", np.zeros((n, 3), dtype=bool)),
-                                             "households", np.arange(n + 1, dtype=float)))
+    figure_errors = problems(
+        cs,
+        with_column(
+            with_column(apps, "services", np.zeros((n, 3), dtype=bool)),
+            "households",
+            np.arange(n + 1, dtype=float),
+        ),
+    )
     assert {e["column"]: str(e["message"]) for e in figure_errors} == {
         "services": f"services is not a rectangular array of numbers (shape ({n}, 3); expected ({n}, 4))",
         "households": f"households is not a rectangular array of numbers (shape ({n + 1},); expected ({n},))",
@@ -314,11 +384,18 @@ def test_figures_are_checked_like_cells(cs, good):
     fund[0] = np.inf
     ids = apps.ids.copy()
     ids[-1] = ids[0]
-    columns = {**apps.columns, "households": households, "platform": platform, "category": category,
-               "fund": fund, "no_such_field": np.zeros(n)}
+    columns = {
+        **apps.columns,
+        "households": households,
+        "platform": platform,
+        "category": category,
+        "fund": fund,
+        "no_such_field": np.zeros(n),
+    }
     del columns["satisfaction"]
-    bad = EncodedApplications(ids=ids, columns=columns, missing={"platform": np.zeros(n, dtype=bool)},
-                              submitted_at=np.zeros(n))
+    bad = EncodedApplications(
+        ids=ids, columns=columns, missing={"platform": np.zeros(n, dtype=bool)}, submitted_at=np.zeros(n)
+    )
     errors = {(e.get("row"), e["column"], str(e["message"])) for e in problems(cs, bad, reviews, claims)}
     assert errors >= {
         (0, "households", "户数 is required"),
@@ -339,14 +416,15 @@ def test_bonus_claims_and_partial_reviews(make_criteria, good):
     apps, reviews, _ = good
     i = expert_row(cs, reviews)
     keep = np.arange(reviews.app.size) != i
-    partial = with_reviews(reviews, **{k: getattr(reviews, k)[keep]
-                                       for k in ("app", "reviewer", "indicator", "score", "flag")})
+    partial = with_reviews(
+        reviews, **{k: getattr(reviews, k)[keep] for k in ("app", "reviewer", "indicator", "score", "flag")}
+    )
     bad_claims = EncodedClaims(app=np.array([apps.ids[0], 5]), item=np.array([9, 0]))
     errors = problems(cs, apps, partial, bad_claims)
     leaf = cs.leaves[reviews.indicator[i]].id
     assert [str(e["message"]) for e in errors if e["table"] == "scores"] == [
-        f"reviewer {reviews.reviewer[i]} scored 2 of 3 expert indicators of {reviews.app[i]}; "
-        f"missing: {leaf}"]
+        f"reviewer {reviews.reviewer[i]} scored 2 of 3 expert indicators of {reviews.app[i]}; missing: {leaf}"
+    ]
     assert {(e["row"], str(e["message"])) for e in errors if e["table"] == "bonus claims"} == {
         (0, "unknown bonus item '9' (known: 0 = national, 1 = meeting)"),
         (1, "unknown application '5'"),
@@ -356,16 +434,23 @@ def test_bonus_claims_and_partial_reviews(make_criteria, good):
 def test_every_problem_of_every_input_at_once_and_the_cap(cs, good):
     apps, reviews, _ = good
     score = np.where(reviews.indicator >= 0, 99.0, np.nan)
-    errors_of = problems(cs, with_column(apps, "households", np.full(apps.ids.size, 0.5)),
-                         with_reviews(reviews, score=score),
-                         EncodedClaims(app=np.array([1]), item=np.array([0])))
+    errors_of = problems(
+        cs,
+        with_column(apps, "households", np.full(apps.ids.size, 0.5)),
+        with_reviews(reviews, score=score),
+        EncodedClaims(app=np.array([1]), item=np.array([0])),
+    )
     tables_seen = {e["table"] for e in errors_of}
     assert tables_seen == {"applications", "scores", "bonus claims"}
     assert sum(e["table"] == "scores" for e in errors_of) == int((reviews.indicator >= 0).sum())
 
     many = 1500
-    big = EncodedReviews(app=np.full(many, apps.ids[0]), reviewer=np.arange(many), indicator=np.full(many, 4),
-                         score=np.full(many, -1.0))
+    big = EncodedReviews(
+        app=np.full(many, apps.ids[0]),
+        reviewer=np.arange(many),
+        indicator=np.full(many, 4),
+        score=np.full(many, -1.0),
+    )
     with pytest.raises(InputError) as caught:
         score_encoded(cs, apps, big)
     assert len(caught.value.errors) == MAX_REPORTED
@@ -376,13 +461,21 @@ def test_every_problem_of_every_input_at_once_and_the_cap(cs, good):
 def test_flag_only_rows_veto_and_empty_inputs(cs, good):
     apps, _, _ = good
     a = int(apps.ids[1])
-    flags = EncodedReviews(app=np.array([a, a, a]), reviewer=np.array([4, 5, 5]),
-                           indicator=np.array([-1, -1, -1]), score=np.full(3, np.nan),
-                           flag=np.array([0, 0, 0]))
+    flags = EncodedReviews(
+        app=np.array([a, a, a]),
+        reviewer=np.array([4, 5, 5]),
+        indicator=np.array([-1, -1, -1]),
+        score=np.full(3, np.nan),
+        flag=np.array([0, 0, 0]),
+    )
     result = score_encoded(cs, apps, flags)
     assert result.vetoed[1] and "材料造假" in result.table().loc[str(a), "veto_reasons"]
-    empty = EncodedReviews(app=np.zeros(0, dtype=np.int64), reviewer=np.zeros(0, dtype=np.int64),
-                           indicator=np.zeros(0, dtype=np.int64), score=np.zeros(0))
+    empty = EncodedReviews(
+        app=np.zeros(0, dtype=np.int64),
+        reviewer=np.zeros(0, dtype=np.int64),
+        indicator=np.zeros(0, dtype=np.int64),
+        score=np.zeros(0),
+    )
     assert score_encoded(cs, apps, empty).n_reviews.sum() == 0
     assert score_encoded(cs, apps).table().index.tolist() == [str(i) for i in apps.ids]
 
@@ -399,8 +492,14 @@ def test_the_caller_keeps_its_arrays(cs, good):
 
 def test_quick_benchmark_runs_and_agrees(tmp_path):
     out = tmp_path / "bench.json"
-    run = subprocess.run([sys.executable, "scripts/bench_encoded.py", "--quick", "--repeats", "1", "--json",
-                          str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    run = subprocess.run(
+        [sys.executable, "scripts/bench_encoded.py", "--quick", "--repeats", "1", "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report["max_abs_diff_vs_score_round"] == 0.0

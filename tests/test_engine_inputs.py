@@ -15,9 +15,19 @@ from evaluator.scoring.engine import score_round
 from evaluator.scoring.errors import MAX_REPORTED, InputError
 
 EXPERTS = ("plan_quality", "onsite", "novelty")
-GOOD = dict(category="relocation", households=100, residents=10000, workers=18, fund=100000,
-            platform=True, services="employment;elderly;health", online_rate=80, online_rate_prev=70,
-            satisfaction=90, incident=False)
+GOOD = dict(
+    category="relocation",
+    households=100,
+    residents=10000,
+    workers=18,
+    fund=100000,
+    platform=True,
+    services="employment;elderly;health",
+    online_rate=80,
+    online_rate_prev=70,
+    satisfaction=90,
+    incident=False,
+)
 
 
 @pytest.fixture
@@ -32,8 +42,10 @@ def app(app_id, **figures):
 
 def marks(app_id, reviewer, score=5.0):
     """One reviewer's complete score rows for one application."""
-    return [{"application_id": app_id, "reviewer_id": reviewer, "indicator_id": i, "score": score}
-            for i in EXPERTS]
+    return [
+        {"application_id": app_id, "reviewer_id": reviewer, "indicator_id": i, "score": score}
+        for i in EXPERTS
+    ]
 
 
 def panel(*app_ids):
@@ -71,8 +83,9 @@ def one(errors, **keys):
 
 def test_no_id_column(cs):
     errors = problems(cs, pd.DataFrame([app("a")]).drop(columns="id"))
-    assert errors == [{"table": "applications", "column": "id",
-                       "message": "the applications table needs an 'id' column"}]
+    assert errors == [
+        {"table": "applications", "column": "id", "message": "the applications table needs an 'id' column"}
+    ]
 
 
 def test_blank_and_duplicate_ids(cs):
@@ -116,12 +129,22 @@ def test_every_bad_number_is_reported_with_row_and_column(cs):
 
 def test_nan_looking_strings_are_errors_but_real_nan_is_blank(cs):
     # The text "nan" is a value, not a blank cell: wherever a figure is parsed it is refused.
-    apps = [app("a", households="nan"), app("b", category="nan"), app("c", platform="nan"),
-            app("d", services="nan"), app("e", satisfaction="NaN"), app("f", theme="nan")]
+    apps = [
+        app("a", households="nan"),
+        app("b", category="nan"),
+        app("c", platform="nan"),
+        app("d", services="nan"),
+        app("e", satisfaction="NaN"),
+        app("f", theme="nan"),
+    ]
     errors = problems(cs, apps)
-    assert where(errors) == [("applications", 2, "households"), ("applications", 3, "category"),
-                             ("applications", 4, "platform"), ("applications", 5, "services"),
-                             ("applications", 6, "satisfaction")]
+    assert where(errors) == [
+        ("applications", 2, "households"),
+        ("applications", 3, "category"),
+        ("applications", 4, "platform"),
+        ("applications", 5, "services"),
+        ("applications", 6, "satisfaction"),
+    ]
     # A real NaN is a blank cell: required → "is required"; optional → a missing figure.
     one(problems(cs, [app("a", households=math.nan)]), row=2, column="households", message="is required")
     table = score_round(cs, pd.DataFrame([app("a", workers=math.nan, theme="nan")])).table()
@@ -130,11 +153,19 @@ def test_nan_looking_strings_are_errors_but_real_nan_is_blank(cs):
 
 
 def test_bad_bool_enum_multi_and_date(cs):
-    apps = [app("a", platform="maybe"), app("b", category="rural"),
-            app("c", services="employment;bogus"), app("d", submitted_at="yesterday")]
+    apps = [
+        app("a", platform="maybe"),
+        app("b", category="rural"),
+        app("c", services="employment;bogus"),
+        app("d", submitted_at="yesterday"),
+    ]
     errors = problems(cs, apps)
-    assert where(errors) == [("applications", 2, "platform"), ("applications", 3, "category"),
-                             ("applications", 4, "services"), ("applications", 5, "submitted_at")]
+    assert where(errors) == [
+        ("applications", 2, "platform"),
+        ("applications", 3, "category"),
+        ("applications", 4, "services"),
+        ("applications", 5, "submitted_at"),
+    ]
     one(errors, row=2, message="'maybe' is not yes/no")
     one(errors, row=3, message="'rural' is not one of: urban, relocation")
     one(errors, row=4, message="'bogus' is not one of: employment, elderly, health, culture")
@@ -142,13 +173,20 @@ def test_bad_bool_enum_multi_and_date(cs):
 
 
 def test_labels_and_separators_are_accepted(cs):
-    apps = pd.DataFrame([
-        app("a", category="城市", households=500, services="就业、养老", platform="是"),
-        app("b", services="employment;elderly", platform="否"),
-        app("c", services=["employment", "elderly"], platform="yes"),
-        app("d", services="Employment，养老", platform="0"),
-    ]).rename(columns={"households": "户数", "satisfaction": "满意度（satisfaction）",
-                       "category": "社区类型 (category)"})
+    apps = pd.DataFrame(
+        [
+            app("a", category="城市", households=500, services="就业、养老", platform="是"),
+            app("b", services="employment;elderly", platform="否"),
+            app("c", services=["employment", "elderly"], platform="yes"),
+            app("d", services="Employment，养老", platform="0"),
+        ]
+    ).rename(
+        columns={
+            "households": "户数",
+            "satisfaction": "满意度（satisfaction）",
+            "category": "社区类型 (category)",
+        }
+    )
     table = score_round(cs, apps).table()
     # 城市 is urban: 500 households is 1000 below the norm's 1500 → 0; relocation has no norm → 10.
     assert table["score.size"].tolist() == [0, 10, 10, 10]
@@ -159,8 +197,9 @@ def test_labels_and_separators_are_accepted(cs):
 def test_bool_column_of_ones_and_zeros_with_a_blank(cs):
     # pandas stores [1, 0, None] as float64: the cells read "1.0"/"0.0" and must still be yes/no
     # (a spreadsheet column of 1/0 with one blank cell).
-    table = score_round(cs, pd.DataFrame([app("a", platform=1), app("b", platform=0),
-                                          app("c", platform=None)])).table()
+    table = score_round(
+        cs, pd.DataFrame([app("a", platform=1), app("b", platform=0), app("c", platform=None)])
+    ).table()
     assert table["score.has_platform"].tolist() == [5, 0, 0]
     assert table.loc["c", "missing_figures"] == "platform"
 
@@ -178,37 +217,76 @@ def test_score_table_missing_columns(cs):
 
 def test_every_bad_score_row_is_reported(cs):
     pq, on, _ = (leaf.points for leaf in cs.expert_leaves)
-    good = [*panel("a", "b"), {"application_id": "b", "reviewer_id": "R5", "indicator_id": "novelty",
-                               "score": 3}]  # rows 2–20; R5's other two rows are bad
+    good = [
+        *panel("a", "b"),
+        {"application_id": "b", "reviewer_id": "R5", "indicator_id": "novelty", "score": 3},
+    ]  # rows 2–20; R5's other two rows are bad
     bad = [  # (row, column, message part)
-        ({"application_id": "zz", "reviewer_id": "R1", "indicator_id": "onsite", "score": 1},
-         "application_id", "unknown application 'zz'"),
-        ({"application_id": "a", "reviewer_id": " ", "indicator_id": "onsite", "score": 1},
-         "reviewer_id", "needs a reviewer"),
-        ({"application_id": "a", "reviewer_id": "R9", "indicator_id": "onsite", "score": 1},
-         "reviewer_id", "unknown reviewer 'R9'"),
-        ({"application_id": "a", "reviewer_id": "R1", "indicator_id": "size", "score": 1},
-         "indicator_id", "'size' is scored automatically"),
-        ({"application_id": "a", "reviewer_id": "R1", "indicator_id": "beauty", "score": 1},
-         "indicator_id", "'beauty' is not an expert indicator"),
-        ({"application_id": "b", "reviewer_id": "R4", "indicator_id": "plan_quality", "score": math.nan},
-         "score", "the score is empty"),
-        ({"application_id": "b", "reviewer_id": "R4", "indicator_id": "onsite", "score": "abc"},
-         "score", "'abc' is not a finite number"),
-        ({"application_id": "b", "reviewer_id": "R4", "indicator_id": "novelty", "score": math.inf},
-         "score", "is not a finite number"),
-        ({"application_id": "b", "reviewer_id": "R5", "indicator_id": "plan_quality", "score": -1},
-         "score", f"-1 is outside 0–{pq:g} for plan_quality"),
-        ({"application_id": "b", "reviewer_id": "R5", "indicator_id": "onsite", "score": 12},
-         "score", f"12 is outside 0–{on:g} for onsite"),
-        ({"application_id": "a", "reviewer_id": "R2", "indicator_id": "novelty", "score": 1},
-         "indicator_id", "R2 scored novelty of a more than once"),
-        ({"application_id": "a", "reviewer_id": "R1", "flag": "bribery"},
-         "flag", "unknown veto flag 'bribery'"),
+        (
+            {"application_id": "zz", "reviewer_id": "R1", "indicator_id": "onsite", "score": 1},
+            "application_id",
+            "unknown application 'zz'",
+        ),
+        (
+            {"application_id": "a", "reviewer_id": " ", "indicator_id": "onsite", "score": 1},
+            "reviewer_id",
+            "needs a reviewer",
+        ),
+        (
+            {"application_id": "a", "reviewer_id": "R9", "indicator_id": "onsite", "score": 1},
+            "reviewer_id",
+            "unknown reviewer 'R9'",
+        ),
+        (
+            {"application_id": "a", "reviewer_id": "R1", "indicator_id": "size", "score": 1},
+            "indicator_id",
+            "'size' is scored automatically",
+        ),
+        (
+            {"application_id": "a", "reviewer_id": "R1", "indicator_id": "beauty", "score": 1},
+            "indicator_id",
+            "'beauty' is not an expert indicator",
+        ),
+        (
+            {"application_id": "b", "reviewer_id": "R4", "indicator_id": "plan_quality", "score": math.nan},
+            "score",
+            "the score is empty",
+        ),
+        (
+            {"application_id": "b", "reviewer_id": "R4", "indicator_id": "onsite", "score": "abc"},
+            "score",
+            "'abc' is not a finite number",
+        ),
+        (
+            {"application_id": "b", "reviewer_id": "R4", "indicator_id": "novelty", "score": math.inf},
+            "score",
+            "is not a finite number",
+        ),
+        (
+            {"application_id": "b", "reviewer_id": "R5", "indicator_id": "plan_quality", "score": -1},
+            "score",
+            f"-1 is outside 0–{pq:g} for plan_quality",
+        ),
+        (
+            {"application_id": "b", "reviewer_id": "R5", "indicator_id": "onsite", "score": 12},
+            "score",
+            f"12 is outside 0–{on:g} for onsite",
+        ),
+        (
+            {"application_id": "a", "reviewer_id": "R2", "indicator_id": "novelty", "score": 1},
+            "indicator_id",
+            "R2 scored novelty of a more than once",
+        ),
+        (
+            {"application_id": "a", "reviewer_id": "R1", "flag": "bribery"},
+            "flag",
+            "unknown veto flag 'bribery'",
+        ),
         ({"application_id": "a", "reviewer_id": "R1"}, "score", "neither a score nor a veto flag"),
     ]
-    errors = problems(cs, [app("a"), app("b")], good + [r for r, _, _ in bad],
-                      reviewers=["R1", "R2", "R3", "R4", "R5"])
+    errors = problems(
+        cs, [app("a"), app("b")], good + [r for r, _, _ in bad], reviewers=["R1", "R2", "R3", "R4", "R5"]
+    )
     expected = [("scores", len(good) + 2 + k, column) for k, (_, column, _) in enumerate(bad)]
     assert where(errors) == sorted(expected)
     for (_, row, column), (_, _, text) in zip(expected, bad, strict=True):
@@ -225,8 +303,10 @@ def test_partial_review_is_refused_naming_reviewer_application_and_indicators(cs
 
 def test_partial_review_is_dropped_when_the_set_says_so(make_criteria):
     cs = make_criteria(aggregation={"method": "mean", "min_reviews": 3, "partial_reviews": "drop"})
-    scores = [*panel("a", "b"), {"application_id": "a", "reviewer_id": "R4",
-                                 "indicator_id": "plan_quality", "score": 20}]
+    scores = [
+        *panel("a", "b"),
+        {"application_id": "a", "reviewer_id": "R4", "indicator_id": "plan_quality", "score": 20},
+    ]
     result = score_round(cs, pd.DataFrame([app("a"), app("b")]), pd.DataFrame(scores))
     table = result.table()
     assert table["n_reviews"].tolist() == [3, 3]
@@ -237,8 +317,11 @@ def test_partial_review_is_dropped_when_the_set_says_so(make_criteria):
 
 def test_partial_review_is_reported_with_the_other_problems(cs):
     # A table with one unknown flag and one partial review reports both.
-    scores = panel("a", "b") + marks("b", "R4")[:1] + [{"application_id": "a", "reviewer_id": "R1",
-                                                         "flag": "bribery"}]
+    scores = (
+        panel("a", "b")
+        + marks("b", "R4")[:1]
+        + [{"application_id": "a", "reviewer_id": "R1", "flag": "bribery"}]
+    )
     errors = problems(cs, [app("a"), app("b")], scores)
     one(errors, column="flag", message="unknown veto flag")
     one(errors, application_id="b", message="reviewer R4 scored 1 of 3")
@@ -246,8 +329,7 @@ def test_partial_review_is_reported_with_the_other_problems(cs):
 
 def test_problems_in_every_table_are_reported_together(cs):
     # score_round lists the problems of every table, not only the first bad one.
-    scores = [*panel("a"), {"application_id": "a", "reviewer_id": "R1", "indicator_id": "size",
-                            "score": 1}]
+    scores = [*panel("a"), {"application_id": "a", "reviewer_id": "R1", "indicator_id": "size", "score": 1}]
     claims = [{"application_id": "a", "bonus_id": "nope"}]
     errors = problems(cs, [app("a", households=-1)], scores, claims)
     assert {e["table"] for e in errors} == {"applications", "scores", "bonus claims"}
@@ -262,8 +344,11 @@ def test_claims_missing_column(cs):
 
 
 def test_claims_unknown_application_and_bonus(cs):
-    claims = [{"application_id": "a", "bonus_id": "meeting"}, {"application_id": "zz", "bonus_id": "meeting"},
-              {"application_id": "a", "bonus_id": "nope"}]
+    claims = [
+        {"application_id": "a", "bonus_id": "meeting"},
+        {"application_id": "zz", "bonus_id": "meeting"},
+        {"application_id": "a", "bonus_id": "nope"},
+    ]
     errors = problems(cs, [app("a")], panel("a"), claims)
     assert where(errors) == [("bonus claims", 3, "application_id"), ("bonus claims", 4, "bonus_id")]
     one(errors, row=3, message="unknown application 'zz'")

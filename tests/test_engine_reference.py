@@ -23,23 +23,25 @@ def random_round(rng: np.random.Generator, n_apps: int, n_reviewers: int, partia
     apps = []
     for i in range(n_apps):
         residents = int(rng.integers(0, 15000))
-        apps.append({
-            "id": f"A{i:03d}",
-            "category": CATEGORIES[int(rng.integers(0, 2))],
-            "households": int(rng.integers(0, 7000)),
-            "residents": residents,
-            "workers": maybe(int(rng.integers(0, 40))),
-            "fund": maybe(float(rng.choice([0, 40000, 50000, 99999.5, 100000, 250000]))),
-            "platform": maybe(bool(rng.integers(0, 2))),
-            "services": maybe([s for s in SERVICES if rng.random() < 0.5]),
-            "online_rate": maybe(float(rng.uniform(0, 100))),
-            "online_rate_prev": maybe(float(rng.uniform(0, 100))),
-            "satisfaction": float(rng.choice([60, 69.9, 70, 85, 95])),
-            "incident": bool(rng.random() < 0.1),
-            "national_honours": maybe(int(rng.integers(0, 3))),
-            "theme": "主题",
-            "submitted_at": maybe(f"2026-03-{int(rng.integers(1, 28)):02d} 10:00", 0.2),
-        })
+        apps.append(
+            {
+                "id": f"A{i:03d}",
+                "category": CATEGORIES[int(rng.integers(0, 2))],
+                "households": int(rng.integers(0, 7000)),
+                "residents": residents,
+                "workers": maybe(int(rng.integers(0, 40))),
+                "fund": maybe(float(rng.choice([0, 40000, 50000, 99999.5, 100000, 250000]))),
+                "platform": maybe(bool(rng.integers(0, 2))),
+                "services": maybe([s for s in SERVICES if rng.random() < 0.5]),
+                "online_rate": maybe(float(rng.uniform(0, 100))),
+                "online_rate_prev": maybe(float(rng.uniform(0, 100))),
+                "satisfaction": float(rng.choice([60, 69.9, 70, 85, 95])),
+                "incident": bool(rng.random() < 0.1),
+                "national_honours": maybe(int(rng.integers(0, 3))),
+                "theme": "主题",
+                "submitted_at": maybe(f"2026-03-{int(rng.integers(1, 28)):02d} 10:00", 0.2),
+            }
+        )
     scores = []
     reviewers = [f"R{r}" for r in range(n_reviewers)]
     for app in apps:
@@ -50,11 +52,24 @@ def random_round(rng: np.random.Generator, n_apps: int, n_reviewers: int, partia
                     continue
                 # Coarse grid so that ties in totals and sections really occur.
                 score = float(np.round(rng.uniform(0, leaf.points) * 2) / 2)
-                scores.append({"application_id": app["id"], "reviewer_id": r,
-                               "indicator_id": leaf.id, "score": min(score, leaf.points)})
+                scores.append(
+                    {
+                        "application_id": app["id"],
+                        "reviewer_id": r,
+                        "indicator_id": leaf.id,
+                        "score": min(score, leaf.points),
+                    }
+                )
             if rng.random() < 0.15:
-                scores.append({"application_id": app["id"], "reviewer_id": r,
-                               "indicator_id": None, "score": None, "flag": "falsified_materials"})
+                scores.append(
+                    {
+                        "application_id": app["id"],
+                        "reviewer_id": r,
+                        "indicator_id": None,
+                        "score": None,
+                        "flag": "falsified_materials",
+                    }
+                )
     claims = [(a["id"], "meeting") for a in apps if rng.random() < 0.2]
     return apps, scores, claims
 
@@ -78,25 +93,45 @@ def close(a, b) -> bool:
     calibration=st.sampled_from(["none", "zscore"]),
     calibration_min=st.integers(2, 4),
     partial=st.booleans(),
-    tie_break=st.sampled_from([
-        ["total", "sections", "submitted_at", "id"],
-        ["total", "submitted_at", "id"],
-        ["total", "section:quality", "bonus", "id"],
-        ["base", "id"],
-    ]),
+    tie_break=st.sampled_from(
+        [
+            ["total", "sections", "submitted_at", "id"],
+            ["total", "submitted_at", "id"],
+            ["total", "section:quality", "bonus", "id"],
+            ["base", "id"],
+        ]
+    ),
 )
-def test_engine_equals_reference(make_criteria, seed, n_apps, n_reviewers, method, trim_from,
-                                 min_reviews, calibration, calibration_min, partial, tie_break):
+def test_engine_equals_reference(
+    make_criteria,
+    seed,
+    n_apps,
+    n_reviewers,
+    method,
+    trim_from,
+    min_reviews,
+    calibration,
+    calibration_min,
+    partial,
+    tie_break,
+):
     cs = make_criteria(
-        aggregation={"method": method, "trim_from": trim_from, "min_reviews": min_reviews,
-                     "calibration": calibration, "calibration_min_scores": calibration_min,
-                     "partial_reviews": "drop"},
+        aggregation={
+            "method": method,
+            "trim_from": trim_from,
+            "min_reviews": min_reviews,
+            "calibration": calibration,
+            "calibration_min_scores": calibration_min,
+            "partial_reviews": "drop",
+        },
         ranking={"tie_break": tie_break},
     )
     rng = np.random.default_rng(seed)
     apps, scores, claims = random_round(rng, n_apps, n_reviewers, partial, cs)
     result = score_round(
-        cs, pd.DataFrame(apps), pd.DataFrame(scores) if scores else None,
+        cs,
+        pd.DataFrame(apps),
+        pd.DataFrame(scores) if scores else None,
         pd.DataFrame(claims, columns=["application_id", "bonus_id"]),
     )
     table = result.table()

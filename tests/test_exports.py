@@ -20,26 +20,37 @@ def _round_with(make_round, make_org, names_and_cities):
     rnd = make_round()
     for name, city_code in names_and_cities:
         org = make_org(name=name, city_code=city_code)
-        db.session.add(Application(round_id=rnd.id, organisation_id=org.id, status="submitted",
-                                   figures={"category": "urban", "households": 2000}, self_assessment={},
-                                   warnings=[]))
+        db.session.add(
+            Application(
+                round_id=rnd.id,
+                organisation_id=org.id,
+                status="submitted",
+                figures={"category": "urban", "households": 2000},
+                self_assessment={},
+                warnings=[],
+            )
+        )
     db.session.commit()
     return rnd
 
 
 def test_api_export_csv_and_xlsx_equal_the_filtered_rows(client, admin, make_round, make_org, make_user):
-    rnd = _round_with(make_round, make_org, [("=HYPERLINK(\"http://x\",\"点我\")", "510100"),
-                                             ("+望江社区", "510100"), ("翠屏社区", "511500")])
+    rnd = _round_with(
+        make_round,
+        make_org,
+        [('=HYPERLINK("http://x","点我")', "510100"), ("+望江社区", "510100"), ("翠屏社区", "511500")],
+    )
     url = f"/api/v1/rounds/{rnd.id}/applications/export"
-    res = client.get(url, headers=admin, query_string={"format": "csv", "city_code": "510100",
-                                                       "sort": "name"})
+    res = client.get(
+        url, headers=admin, query_string={"format": "csv", "city_code": "510100", "sort": "name"}
+    )
     assert res.status_code == 200 and res.mimetype == "text/csv"
     assert "filename*=UTF-8''" in res.headers["Content-Disposition"]
     data = res.get_data()
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0][:7] == HEADER[:7] and rows[0][7] == "社区类型" and rows[0][8].startswith("户数")
-    assert [r[1] for r in rows[1:]] == ["'+望江社区", "'=HYPERLINK(\"http://x\",\"点我\")"]
+    assert [r[1] for r in rows[1:]] == ["'+望江社区", '\'=HYPERLINK("http://x","点我")']
     assert all(r[5] == "已提交" for r in rows[1:])
 
     res = client.get(url, headers=admin, query_string={"city_code": "510100", "sort": "name"})
@@ -47,7 +58,7 @@ def test_api_export_csv_and_xlsx_equal_the_filtered_rows(client, admin, make_rou
     ws = openpyxl.load_workbook(io.BytesIO(res.get_data())).active
     table = [[c.value for c in row] for row in ws.iter_rows()]
     assert table[0] == rows[0]
-    assert [r[1] for r in table[1:]] == ["+望江社区", "=HYPERLINK(\"http://x\",\"点我\")"]
+    assert [r[1] for r in table[1:]] == ["+望江社区", '=HYPERLINK("http://x","点我")']
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
     assert ws.freeze_panes == "A2" and ws["A1"].font.b
 
@@ -61,8 +72,9 @@ def test_api_export_csv_and_xlsx_equal_the_filtered_rows(client, admin, make_rou
 def test_page_export_uses_the_same_filters(page_client, make_round, make_org):
     rnd = _round_with(make_round, make_org, [("甲社区", "510100"), ("乙社区", "511500")])
     c = page_client("admin")
-    res = c.get("/office/applications/export", query_string={"round": rnd.id, "format": "csv",
-                                                             "city_code": "511500"})
+    res = c.get(
+        "/office/applications/export", query_string={"round": rnd.id, "format": "csv", "city_code": "511500"}
+    )
     assert res.status_code == 200
     rows = list(csv.reader(io.StringIO(res.get_data().decode("utf-8-sig"))))
     assert [r[1] for r in rows[1:]] == ["乙社区"]

@@ -15,19 +15,26 @@ from evaluator.errors import ServiceError
 from evaluator.extensions import db
 
 SIGN_IN = "/api/v1/auth/token"
-ORG = {"name": "玉林社区", "kind": "subdistrict", "city": "成都市", "city_code": "510100",
-       "county": "武侯区", "county_code": "510107", "subdistrict": "玉林街道",
-       "subdistrict_code": "510107001"}
+ORG = {
+    "name": "玉林社区",
+    "kind": "subdistrict",
+    "city": "成都市",
+    "city_code": "510100",
+    "county": "武侯区",
+    "county_code": "510107",
+    "subdistrict": "玉林街道",
+    "subdistrict_code": "510107001",
+}
 
 
 def counts() -> dict[str, int]:
-    return {t.name: db.session.scalar(select(func.count()).select_from(t))
-            for t in db.metadata.sorted_tables}
+    return {t.name: db.session.scalar(select(func.count()).select_from(t)) for t in db.metadata.sorted_tables}
 
 
 def post_raw(client, path, text: str, headers=None, content_type="application/json"):
-    return client.post(path, data=text.encode("utf-8", "surrogatepass"), headers=headers or {},
-                       content_type=content_type)
+    return client.post(
+        path, data=text.encode("utf-8", "surrogatepass"), headers=headers or {}, content_type=content_type
+    )
 
 
 def refused(res, code: int) -> dict:
@@ -71,18 +78,26 @@ def test_a_huge_self_assessment_score_is_named(client, make_user, draft_round):
     before = counts()
     payload = '{"self_assessment": {"plan_quality": -' + "1" * 4400 + "}}"
     res = post_raw(client, f"/api/v1/rounds/{draft_round.id}/applications", payload, applicant)
-    assert refused(res, 422) == {"json": {"self_assessment": {"plan_quality": [
-        "An integer may have at most 30 digits; this one has 4400."]}}}
+    assert refused(res, 422) == {
+        "json": {
+            "self_assessment": {"plan_quality": ["An integer may have at most 30 digits; this one has 4400."]}
+        }
+    }
     assert counts() == before
 
 
 def test_a_huge_figure_is_named(client, make_user, draft_round):
     _, applicant = make_user("applicant")
-    payload = '{"figures": {"fund": ' + "7" * 400 + ", \"households\": [1, 2, " + "8" * 31 + "]}}"
+    payload = '{"figures": {"fund": ' + "7" * 400 + ', "households": [1, 2, ' + "8" * 31 + "]}}"
     res = post_raw(client, f"/api/v1/rounds/{draft_round.id}/applications", payload, applicant)
-    assert refused(res, 422) == {"json": {"figures": {
-        "fund": ["An integer may have at most 30 digits; this one has 400."],
-        "households": {"2": ["An integer may have at most 30 digits; this one has 31."]}}}}
+    assert refused(res, 422) == {
+        "json": {
+            "figures": {
+                "fund": ["An integer may have at most 30 digits; this one has 400."],
+                "households": {"2": ["An integer may have at most 30 digits; this one has 31."]},
+            }
+        }
+    }
 
 
 def test_out_of_range_numbers_are_refused_by_the_figure_check_itself(mini_raw):
@@ -92,14 +107,23 @@ def test_out_of_range_numbers_are_refused_by_the_figure_check_itself(mini_raw):
     assert caught.value.status == 422 and set(caught.value.errors["figures"]) == {"fund", "households"}
 
 
-@pytest.mark.parametrize("payload, errors", [
-    ('{"username": "admin\\ud800", "password": "x"}',
-     {"username": ["Must not contain a lone surrogate (U+D800 to U+DFFF); send valid Unicode text."]}),
-    ('{"username": "admin", "password": "\\udfff"}',
-     {"password": ["Must not contain a lone surrogate (U+D800 to U+DFFF); send valid Unicode text."]}),
-    ('{"username": "admin", "password": "x", "\\ud83d": 1}',
-     {"\ufffd": ["A key must not contain a lone surrogate."]}),
-])
+@pytest.mark.parametrize(
+    "payload, errors",
+    [
+        (
+            '{"username": "admin\\ud800", "password": "x"}',
+            {"username": ["Must not contain a lone surrogate (U+D800 to U+DFFF); send valid Unicode text."]},
+        ),
+        (
+            '{"username": "admin", "password": "\\udfff"}',
+            {"password": ["Must not contain a lone surrogate (U+D800 to U+DFFF); send valid Unicode text."]},
+        ),
+        (
+            '{"username": "admin", "password": "x", "\\ud83d": 1}',
+            {"\ufffd": ["A key must not contain a lone surrogate."]},
+        ),
+    ],
+)
 def test_lone_surrogates_are_named_on_anonymous_sign_in(client, payload, errors):
     before = counts()
     assert refused(post_raw(client, SIGN_IN, payload), 422) == {"json": errors}
@@ -107,9 +131,13 @@ def test_lone_surrogates_are_named_on_anonymous_sign_in(client, payload, errors)
 
 
 def test_a_surrogate_pair_is_ordinary_text(client, admin):
-    res = post_raw(client, "/api/v1/organisations",
-                   '{"name": "玉林\\ud83d\\ude00社区", "kind": "county", "city": "成都市", '
-                   '"city_code": "510100", "county": "武侯区", "county_code": "510107"}', admin)
+    res = post_raw(
+        client,
+        "/api/v1/organisations",
+        '{"name": "玉林\\ud83d\\ude00社区", "kind": "county", "city": "成都市", '
+        '"city_code": "510100", "county": "武侯区", "county_code": "510107"}',
+        admin,
+    )
     assert res.status_code == 201, res.json
     assert res.json["name"] == "玉林😀社区"
 
@@ -119,16 +147,20 @@ def test_a_body_over_the_json_limit_is_a_413(client, app, admin, monkeypatch):
     before = counts()
     res = client.post("/api/v1/organisations", headers=admin, json={**ORG, "name": "社" * 400})
     assert res.status_code == 413 and res.json["message"] == (
-        "The JSON body is larger than the limit of 1000 bytes.")
+        "The JSON body is larger than the limit of 1000 bytes."
+    )
     assert counts() == before
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded",
-                                          "multipart/form-data; boundary=x", "application/xml"])
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml"],
+)
 def test_a_json_endpoint_refuses_other_media_types(client, admin, content_type):
     before = counts()
-    res = client.post("/api/v1/organisations", headers=admin, content_type=content_type,
-                      data='{"name": "玉林社区"}')
+    res = client.post(
+        "/api/v1/organisations", headers=admin, content_type=content_type, data='{"name": "玉林社区"}'
+    )
     assert refused(res, 415) == {"json": ["Expected a JSON body (application/json)."]}
     res = client.post(SIGN_IN, content_type=content_type, data="username=admin&password=x")
     assert res.status_code == 415
@@ -142,8 +174,9 @@ def test_a_form_post_is_a_415_not_silently_empty(client, admin):
 
 def test_json_with_a_charset_or_a_json_suffix_is_json(client, admin):
     for content_type in ("application/json; charset=utf-8", "application/merge-patch+json"):
-        res = client.post("/api/v1/organisations", headers=admin, content_type=content_type,
-                          data=b'{"name": 7}')
+        res = client.post(
+            "/api/v1/organisations", headers=admin, content_type=content_type, data=b'{"name": 7}'
+        )
         assert res.status_code == 422 and "name" in res.json["errors"]["json"], content_type
 
 

@@ -24,15 +24,20 @@ def named(res, parameter: str) -> list[str]:
 @pytest.mark.parametrize("page", [BIG, str(2**63), "9" * 40, "9" * 5000])
 def test_huge_page_numbers_are_refused(client, admin, rnd, page):
     named(client.get("/api/v1/audit", headers=admin, query_string={"page": page}), "page")
-    named(client.get(f"/api/v1/rounds/{rnd.id}/applications", headers=admin,
-                     query_string={"page": page}), "page")
+    named(
+        client.get(f"/api/v1/rounds/{rnd.id}/applications", headers=admin, query_string={"page": page}),
+        "page",
+    )
 
 
 def test_the_largest_page_is_answered_empty(client, admin, rnd):
     res = client.get("/api/v1/audit", headers=admin, query_string={"page": 2**31 - 1, "page_size": 500})
     assert res.status_code == 200 and res.json == []
-    res = client.get(f"/api/v1/rounds/{rnd.id}/applications", headers=admin,
-                     query_string={"page": 2**31 - 1, "page_size": 100})
+    res = client.get(
+        f"/api/v1/rounds/{rnd.id}/applications",
+        headers=admin,
+        query_string={"page": 2**31 - 1, "page_size": 100},
+    )
     assert res.status_code == 200 and res.json == []
 
 
@@ -79,9 +84,17 @@ def test_ordinary_search_text_still_works(client, admin, rnd):
     assert res.status_code == 200 and res.json == []
 
 
-@pytest.mark.parametrize("value", ["9999-12-31T23:00:00-05:00", "9999-12-31T23:59:59+00:00",
-                                   "0001-01-01T00:00:00+05:00", "1899-12-31T23:59:59+00:00",
-                                   "3000-01-01T00:00:00+08:00", "2026-05-01T00:00:00+08:00" + "0" * 100])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "9999-12-31T23:00:00-05:00",
+        "9999-12-31T23:59:59+00:00",
+        "0001-01-01T00:00:00+05:00",
+        "1899-12-31T23:59:59+00:00",
+        "3000-01-01T00:00:00+08:00",
+        "2026-05-01T00:00:00+08:00" + "0" * 100,
+    ],
+)
 @pytest.mark.parametrize("parameter", ["since", "until"])
 def test_far_dates_are_refused(client, admin, parameter, value):
     named(client.get("/api/v1/audit", headers=admin, query_string={parameter: value}), parameter)
@@ -94,15 +107,26 @@ def test_dates_in_range_filter_with_their_offset(client, admin):
 
 
 def test_round_deadlines_are_bounded_too(client, admin):
-    res = client.post("/api/v1/rounds", headers=admin, json={
-        "title": "2026年测试批次", "criteria_id": "fc-2026",
-        "submission_deadline": "9999-12-31T23:00:00-05:00"})
+    res = client.post(
+        "/api/v1/rounds",
+        headers=admin,
+        json={
+            "title": "2026年测试批次",
+            "criteria_id": "fc-2026",
+            "submission_deadline": "9999-12-31T23:00:00-05:00",
+        },
+    )
     assert res.status_code == 422 and list(res.json["errors"]["json"]) == ["submission_deadline"]
 
 
-@pytest.mark.parametrize("path", ["/api/v1/rounds/9223372036854775808/applications",
-                                  "/api/v1/rounds/2147483648/applications",
-                                  "/api/v1/applications/99999999999999999999"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/rounds/9223372036854775808/applications",
+        "/api/v1/rounds/2147483648/applications",
+        "/api/v1/applications/99999999999999999999",
+    ],
+)
 def test_an_id_beyond_the_database_is_not_found_whatever_rules_share_the_path(client, admin, path):
     res = client.get(path, headers=admin)
     assert res.status_code == 404 and res.json["code"] == 404

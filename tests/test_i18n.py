@@ -24,9 +24,30 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)[sdfr]|\{(\w+)\}")
 def extracted(tmp_path_factory):
     """Every message the code and templates hold, extracted afresh."""
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
-    subprocess.run([sys.executable, "-c", "from babel.messages.frontend import main; main()", "-q",
-                    "extract", "-F", "babel.cfg", "-k", "msg", "-k", "N_", "-k", "_l", "--no-location",
-                    "-o", str(pot), "."], cwd=ROOT, check=True, timeout=120)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from babel.messages.frontend import main; main()",
+            "-q",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "msg",
+            "-k",
+            "N_",
+            "-k",
+            "_l",
+            "--no-location",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        timeout=120,
+    )
     with pot.open("rb") as f:
         return read_po(f)
 

@@ -11,9 +11,19 @@ from evaluator.messages import Message
 from evaluator.scoring.engine import score_round
 from evaluator.scoring.errors import InputError, format_problem
 
-GOOD = dict(category="relocation", households=100, residents=10000, workers=18, fund=100000,
-            platform=True, services="employment;elderly;health", online_rate=80, online_rate_prev=70,
-            satisfaction=90, incident=False)
+GOOD = dict(
+    category="relocation",
+    households=100,
+    residents=10000,
+    workers=18,
+    fund=100000,
+    platform=True,
+    services="employment;elderly;health",
+    online_rate=80,
+    online_rate_prev=70,
+    satisfaction=90,
+    incident=False,
+)
 
 
 def _problems(cs, **figures):
@@ -45,14 +55,16 @@ def test_english_on_request(app, make_criteria):
     problem = _problems(make_criteria(), households=-5)["households"]
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert localise(format_problem(problem)) == (
-            "applications, row 2, column households: -5 is below the minimum 0")
+            "applications, row 2, column households: -5 is below the minimum 0"
+        )
 
 
 def test_matrix_problems_are_messages():
     problems = check_matrix([[1, 2], [2, 1]])
     assert [p.template for p in problems] == [
         "not reciprocal at (%(i)s, %(j)s): a[%(i)s,%(j)s] * a[%(j)s,%(i)s] = %(a_ij)s * %(a_ji)s = "
-        "%(product)s, expected 1"]
+        "%(product)s, expected 1"
+    ]
     with pytest.raises(AHPError) as info:
         ahp([[1, 2], [1]])
     summary = info.value.args[0]

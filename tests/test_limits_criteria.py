@@ -68,12 +68,15 @@ def test_too_many_nodes_and_too_many_bytes_are_refused(either_path):
     assert "larger than 256 KiB" in problems(big)
 
 
-@pytest.mark.parametrize(("text", "words"), [
-    ("x: " + "9" * 5000, "cannot be read"),
-    ("? [a, b]\n: 1\n", "a mapping key must be a single value"),
-    ("a: '\ud800'", "not valid YAML"),
-    ("a: 1\na: 2\n", "appears twice"),
-])
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("x: " + "9" * 5000, "cannot be read"),
+        ("? [a, b]\n: 1\n", "a mapping key must be a single value"),
+        ("a: '\ud800'", "not valid YAML"),
+        ("a: 1\na: 2\n", "appears twice"),
+    ],
+)
 def test_values_python_cannot_build_are_criteria_errors_not_crashes(text, words):
     assert words in problems(text)
 
@@ -98,13 +101,17 @@ def test_the_bundled_sets_use_no_anchors_and_stay_within_the_limits():
 
 def test_the_validate_endpoint_refuses_the_bomb_as_an_invalid_draft(client, make_user):
     _, admin = make_user("admin")
-    res = client.post("/api/v1/criteria/validate", headers={**admin, "Accept-Language": "en"},
-                      json={"yaml": billion_laughs()})
+    res = client.post(
+        "/api/v1/criteria/validate",
+        headers={**admin, "Accept-Language": "en"},
+        json={"yaml": billion_laughs()},
+    )
     assert res.status_code == 200, res.json
     assert res.json["valid"] is False
     assert "anchors (&name) are not allowed" in res.json["errors"]["(file)"][0]
-    good = client.post("/api/v1/criteria/validate", headers=admin,
-                       json={"yaml": MINI.read_text(encoding="utf-8")})
+    good = client.post(
+        "/api/v1/criteria/validate", headers=admin, json={"yaml": MINI.read_text(encoding="utf-8")}
+    )
     assert good.json["valid"] is True and good.json["id"] == "mini"
 
 
@@ -128,8 +135,11 @@ def test_a_criteria_set_is_shown_by_id_never_by_path(client, make_user, tmp_path
 def test_the_openapi_document_describes_the_criteria_responses(client):
     doc = client.get("/api/v1/openapi.json").json
     schemas = doc["components"]["schemas"]
-    for path, method in (("/api/v1/criteria", "get"), ("/api/v1/criteria/{set_id}", "get"),
-                         ("/api/v1/criteria/validate", "post")):
+    for path, method in (
+        ("/api/v1/criteria", "get"),
+        ("/api/v1/criteria/{set_id}", "get"),
+        ("/api/v1/criteria/validate", "post"),
+    ):
         content = doc["paths"][path][method]["responses"]["200"]["content"]["application/json"]
         assert "schema" in content, path
     assert "valid" in schemas["ValidationResult"]["properties"]
@@ -159,7 +169,10 @@ def test_a_round_from_an_uploaded_set_with_a_control_character_is_refused(client
 
     raw = yaml.safe_load(MINI.read_text(encoding="utf-8"))
     raw["id"], raw["fields"][0]["label"] = "mini-ctrl", "社区\x07类型"
-    res = client.post("/api/v1/rounds", headers=admin, json={
-        "title": "控制字符测试", "criteria_yaml": yaml.safe_dump(raw, allow_unicode=True)})
+    res = client.post(
+        "/api/v1/rounds",
+        headers=admin,
+        json={"title": "控制字符测试", "criteria_yaml": yaml.safe_dump(raw, allow_unicode=True)},
+    )
     assert res.status_code == 422, res.json
     assert "U+0007" in str(res.json)

@@ -74,13 +74,26 @@ def test_exactly_one_source_of_criteria(client, admin, body):
     assert "exactly one" in errors["criteria_id"][0] and "exactly one" in errors["criteria_yaml"][0]
 
 
-@pytest.mark.parametrize(("times", "field"), [
-    ({"submission_deadline": "2026-06-30T18:00:00+08:00", "review_deadline": "2026-06-01T18:00:00+08:00"},
-     "review_deadline"),
-    ({"opens_at": "2026-07-01T08:00:00+08:00", "submission_deadline": "2026-06-30T18:00:00+08:00"},
-     "opens_at"),
-    ({"opens_at": "2026-08-01T08:00:00+08:00", "review_deadline": "2026-07-30T18:00:00+08:00"}, "opens_at"),
-])
+@pytest.mark.parametrize(
+    ("times", "field"),
+    [
+        (
+            {
+                "submission_deadline": "2026-06-30T18:00:00+08:00",
+                "review_deadline": "2026-06-01T18:00:00+08:00",
+            },
+            "review_deadline",
+        ),
+        (
+            {"opens_at": "2026-07-01T08:00:00+08:00", "submission_deadline": "2026-06-30T18:00:00+08:00"},
+            "opens_at",
+        ),
+        (
+            {"opens_at": "2026-08-01T08:00:00+08:00", "review_deadline": "2026-07-30T18:00:00+08:00"},
+            "opens_at",
+        ),
+    ],
+)
 def test_deadlines_out_of_order_are_refused_naming_the_field(client, admin, times, field):
     res = post(client, admin, criteria_id="fc-2026", **times)
     assert res.status_code == 422
@@ -88,24 +101,48 @@ def test_deadlines_out_of_order_are_refused_naming_the_field(client, admin, time
     assert rounds() == 0
 
 
-@pytest.mark.parametrize(("times", "field"), [
-    ({"submission_deadline": datetime(2026, 6, 30, 10, tzinfo=UTC),
-      "review_deadline": datetime(2026, 6, 1, 10, tzinfo=UTC)}, "review_deadline"),
-    ({"opens_at": datetime(2026, 7, 1, tzinfo=UTC), "submission_deadline": datetime(2026, 6, 30, tzinfo=UTC)},
-     "opens_at"),
-])
+@pytest.mark.parametrize(
+    ("times", "field"),
+    [
+        (
+            {
+                "submission_deadline": datetime(2026, 6, 30, 10, tzinfo=UTC),
+                "review_deadline": datetime(2026, 6, 1, 10, tzinfo=UTC),
+            },
+            "review_deadline",
+        ),
+        (
+            {
+                "opens_at": datetime(2026, 7, 1, tzinfo=UTC),
+                "submission_deadline": datetime(2026, 6, 30, tzinfo=UTC),
+            },
+            "opens_at",
+        ),
+    ],
+)
 def test_the_service_refuses_deadlines_out_of_order(app, times, field):
     with pytest.raises(ServiceError) as refused:
         create_round(None, "2026年测试轮次", load_criteria("fc-2026"), notice_days=7, **times)
     assert refused.value.status == 422 and list(refused.value.errors) == [field]
     assert rounds() == 0
-    rnd = create_round(None, "2026年测试轮次", load_criteria("fc-2026"),
-                       opens_at=datetime(2026, 5, 1, tzinfo=UTC), submission_deadline=None,
-                       review_deadline=datetime(2026, 5, 1, tzinfo=UTC))
+    rnd = create_round(
+        None,
+        "2026年测试轮次",
+        load_criteria("fc-2026"),
+        opens_at=datetime(2026, 5, 1, tzinfo=UTC),
+        submission_deadline=None,
+        review_deadline=datetime(2026, 5, 1, tzinfo=UTC),
+    )
     assert rnd.id is not None and rounds() == 1
 
 
 def test_deadlines_in_order_or_equal_are_accepted(client, admin):
-    res = post(client, admin, criteria_id="fc-2026", opens_at="2026-05-01T08:00:00+08:00",
-               submission_deadline="2026-06-30T10:00:00Z", review_deadline="2026-06-30T18:00:00+08:00")
+    res = post(
+        client,
+        admin,
+        criteria_id="fc-2026",
+        opens_at="2026-05-01T08:00:00+08:00",
+        submission_deadline="2026-06-30T10:00:00Z",
+        review_deadline="2026-06-30T18:00:00+08:00",
+    )
     assert res.status_code == 201, res.json

@@ -14,29 +14,40 @@ from evaluator.extensions import db
 from evaluator.spreadsheets import SpreadsheetError, TableLimits, read_spreadsheet
 from evaluator.tables import read_table
 
-LIMITS = TableLimits(max_bytes=20 << 20, max_unzipped=100 << 20, max_rows=10_000, max_columns=200,
-                     max_cells=1_000_000)
+LIMITS = TableLimits(
+    max_bytes=20 << 20, max_unzipped=100 << 20, max_rows=10_000, max_columns=200, max_cells=1_000_000
+)
 
-CONTENT_TYPES = (b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
-                 b'package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.'
-                 b'openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="'
-                 b'application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.'
-                 b'openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/'
-                 b'worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-                 b'spreadsheetml.worksheet+xml"/></Types>')
-ROOT_RELS = (b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.'
-             b'org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats'
-             b'.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
-             b'</Relationships>')
-WORKBOOK = (b'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/'
-            b'spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
-            b'relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>')
-WORKBOOK_RELS = (b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats'
-                 b'.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.'
-                 b'openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/'
-                 b'sheet1.xml"/></Relationships>')
-SHEET_HEAD = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
-              b'spreadsheetml/2006/main"><sheetData>')
+CONTENT_TYPES = (
+    b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+    b'package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.'
+    b'openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="'
+    b'application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.'
+    b'openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/'
+    b'worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+    b'spreadsheetml.worksheet+xml"/></Types>'
+)
+ROOT_RELS = (
+    b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.'
+    b'org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats'
+    b'.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+    b"</Relationships>"
+)
+WORKBOOK = (
+    b'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/'
+    b'spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+    b'relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
+WORKBOOK_RELS = (
+    b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats'
+    b'.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.'
+    b'openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/'
+    b'sheet1.xml"/></Relationships>'
+)
+SHEET_HEAD = (
+    b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+    b'spreadsheetml/2006/main"><sheetData>'
+)
 SHEET_TAIL = b"</sheetData></worksheet>"
 
 
@@ -55,8 +66,9 @@ def workbook(sheet_rows: bytes, extra: dict[str, bytes] | None = None, head: byt
 
 
 def cells(row: int, values: list[str]) -> bytes:
-    inner = "".join(f'<c r="{_letters(i + 1)}{row}" t="inlineStr"><is><t>{v}</t></is></c>'
-                    for i, v in enumerate(values))
+    inner = "".join(
+        f'<c r="{_letters(i + 1)}{row}" t="inlineStr"><is><t>{v}</t></is></c>' for i, v in enumerate(values)
+    )
     return f'<row r="{row}">{inner}</row>'.encode()
 
 
@@ -75,9 +87,11 @@ def refusal(data: bytes, limits: TableLimits = LIMITS) -> str:
 
 
 def test_a_small_workbook_whose_sheet_unpacks_to_tens_of_mb_is_refused_at_the_row_limit():
-    rows = b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c><c r="B%d" t="inlineStr"><is><t>row %d of a '
-                    b'large sheet</t></is></c></row>' % (r, r, r * 7919 % 100_003, r, r)
-                    for r in range(1, 300_001))
+    rows = b"".join(
+        b'<row r="%d"><c r="A%d"><v>%d</v></c><c r="B%d" t="inlineStr"><is><t>row %d of a '
+        b"large sheet</t></is></c></row>" % (r, r, r * 7919 % 100_003, r, r)
+        for r in range(1, 300_001)
+    )
     data = workbook(rows)
     assert len(data) < 6 << 20 and len(rows) > 30 << 20  # past the ratio check, tens of MB of XML
     message = refusal(data)
@@ -97,13 +111,22 @@ def test_a_workbook_past_the_cell_limit_is_refused():
     assert "more than 10000 cells" in refusal(workbook(rows), small)
 
 
-@pytest.mark.parametrize(("build", "words"), [
-    (lambda: workbook(b"", {"xl/media/big.bin": b"\0" * (50 << 20)}), "compresses more than 200:1"),
-    (lambda: workbook(b"", {"../evil.xml": b"<x/>"}), "unsafe member name"),
-    (lambda: workbook(b"", head=b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "aaaa">]><worksheet '
-                                b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                                b'<sheetData>'), "document type declaration"),
-])
+@pytest.mark.parametrize(
+    ("build", "words"),
+    [
+        (lambda: workbook(b"", {"xl/media/big.bin": b"\0" * (50 << 20)}), "compresses more than 200:1"),
+        (lambda: workbook(b"", {"../evil.xml": b"<x/>"}), "unsafe member name"),
+        (
+            lambda: workbook(
+                b"",
+                head=b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "aaaa">]><worksheet '
+                b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                b"<sheetData>",
+            ),
+            "document type declaration",
+        ),
+    ],
+)
 def test_workbooks_failing_the_zip_and_xml_checks_are_refused(build, words):
     assert words in refusal(build())
 
@@ -148,8 +171,11 @@ def test_a_workbook_with_too_many_different_texts_is_refused_before_they_are_rea
     pd.DataFrame([["某社区"]], columns=["名称"]).to_excel(buffer, index=False, engine="openpyxl")
     texts = "".join(f"<si><t>社区{i}</t></si>" for i in range(60))
     with zipfile.ZipFile(buffer, "a") as archive:  # the table of texts Excel itself writes
-        archive.writestr("xl/sharedStrings.xml", '<sst xmlns="http://schemas.openxmlformats.org/'
-                         f'spreadsheetml/2006/main" count="60" uniqueCount="60">{texts}</sst>')
+        archive.writestr(
+            "xl/sharedStrings.xml",
+            '<sst xmlns="http://schemas.openxmlformats.org/'
+            f'spreadsheetml/2006/main" count="60" uniqueCount="60">{texts}</sst>',
+        )
     assert refusal(buffer.getvalue(), few) == "The workbook holds more than 50 different texts."
 
 
@@ -167,13 +193,23 @@ def test_a_csv_past_the_row_or_cell_limit_is_refused():
 
 
 def test_cells_come_out_as_text_in_both_formats():
-    frame = pd.DataFrame({"id": ["007", "008"], "户数": [2000, 2500.5], "是否": [True, False],
-                          "时间": [pd.Timestamp("2026-03-01 09:30"), None]})
+    frame = pd.DataFrame(
+        {
+            "id": ["007", "008"],
+            "户数": [2000, 2500.5],
+            "是否": [True, False],
+            "时间": [pd.Timestamp("2026-03-01 09:30"), None],
+        }
+    )
     buffer = io.BytesIO()
     frame.to_excel(buffer, index=False)
     xlsx = read_spreadsheet(buffer.getvalue(), LIMITS)
-    assert xlsx.to_dict("list") == {"id": ["007", "008"], "户数": ["2000", "2500.5"],
-                                    "是否": ["true", "false"], "时间": ["2026-03-01 09:30:00", ""]}
+    assert xlsx.to_dict("list") == {
+        "id": ["007", "008"],
+        "户数": ["2000", "2500.5"],
+        "是否": ["true", "false"],
+        "时间": ["2026-03-01 09:30:00", ""],
+    }
     csv = read_spreadsheet("id,户数,户数\n007,1,2\n".encode("gb18030"), LIMITS)
     assert list(csv.columns) == ["id", "户数", "户数.1"] and csv.iloc[0].tolist() == ["007", "1", "2"]
 
@@ -196,8 +232,12 @@ def open_round(make_round):
 
 
 def _import(client, rnd, headers, data):
-    return client.post(f"/api/v1/rounds/{rnd.id}/applications/import", headers=headers,
-                       data={"file": (io.BytesIO(data), "apps.csv")}, content_type="multipart/form-data")
+    return client.post(
+        f"/api/v1/rounds/{rnd.id}/applications/import",
+        headers=headers,
+        data={"file": (io.BytesIO(data), "apps.csv")},
+        content_type="multipart/form-data",
+    )
 
 
 def test_the_import_refuses_files_past_its_configured_limits(client, app, open_round, make_user, monkeypatch):
@@ -205,8 +245,9 @@ def test_the_import_refuses_files_past_its_configured_limits(client, app, open_r
     wide = (",".join(f"列{i}" for i in range(5000)) + "\n").encode()
     res = _import(client, open_round, admin, wide)
     assert res.status_code == 422
-    assert res.json["errors"]["file"] == ["Row 1 (the header) has 5000 columns; at most 200 columns are "
-                                          "allowed."]
+    assert res.json["errors"]["file"] == [
+        "Row 1 (the header) has 5000 columns; at most 200 columns are allowed."
+    ]
     monkeypatch.setitem(app.config, "IMPORT_MAX_ROWS", 3)
     rows = ("申报单位名称\n" + "".join(f"社区{i}\n" for i in range(5))).encode()
     res = _import(client, open_round, admin, rows)

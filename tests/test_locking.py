@@ -68,8 +68,9 @@ def slow_locks(app):
     event.remove(db.engine, "after_cursor_execute", linger)
 
 
-def test_a_review_save_racing_a_removal_and_a_re_add_never_deadlocks(app, admin, make_review_case,
-                                                                      slow_locks, caplog):
+def test_a_review_save_racing_a_removal_and_a_re_add_never_deadlocks(
+    app, admin, make_review_case, slow_locks, caplog
+):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite has no row locks: writing requests take turns from BEGIN IMMEDIATE")
     case = make_review_case()
@@ -84,27 +85,38 @@ def test_a_review_save_racing_a_removal_and_a_re_add_never_deadlocks(app, admin,
             threading.current_thread().name = f"race-{method}"
             start.wait(timeout=30)
             return app.test_client().open(url, method=method, json=body, headers=headers)
+
         return send
 
     caplog.set_level(logging.WARNING, logger="evaluator.web.retry")
     remove = at_once("POST", f"/api/v1/assignments/{ident}/remove", {"reason": "病假"}, admin)
-    re_add = at_once("POST", add_url, {"application_id": application, "reviewer_id": reviewer,
-                                       "override_reason": "病愈归队"}, admin)
+    re_add = at_once(
+        "POST",
+        add_url,
+        {"application_id": application, "reviewer_id": reviewer, "override_reason": "病愈归队"},
+        admin,
+    )
     for k in range(40):  # each save a new score, so that each one accepted writes a new version
-        save = at_once("PUT", f"/api/v1/assignments/{ident}/review", {"scores": {"novelty": k / 10}},
-                       {**case.headers(), "If-Match": "*"})
+        save = at_once(
+            "PUT",
+            f"/api/v1/assignments/{ident}/review",
+            {"scores": {"novelty": k / 10}},
+            {**case.headers(), "If-Match": "*"},
+        )
         replies = parallel([save, re_add if k % 2 else remove], timeout=60)
         statuses = [r.status_code for r in replies]
         assert statuses[0] in (200, 409) and statuses[1] == 200 + k % 2, (k, statuses, replies[0].get_json())
         saved += statuses[0] == 200
     assert not [r for r in caplog.records if "write conflict" in r.getMessage()]  # no deadlock, no retry
     db.session.rollback()
-    rows = db.session.scalars(select(Assignment).where(Assignment.application_id == application,
-                                                       Assignment.reviewer_id == reviewer)).all()
+    rows = db.session.scalars(
+        select(Assignment).where(Assignment.application_id == application, Assignment.reviewer_id == reviewer)
+    ).all()
     assert [(r.id, r.status) for r in rows] == [(ident, "active")]  # the same row, put back each time
     review = db.session.scalar(select(Review).where(Review.assignment_id == ident))
     assert review.version == saved and saved > 0
-    events = dict(db.session.execute(select(AuditEvent.action, func.count())
-                                      .group_by(AuditEvent.action)).all())
+    events = dict(
+        db.session.execute(select(AuditEvent.action, func.count()).group_by(AuditEvent.action)).all()
+    )
     assert events["assignment.remove"] == events["assignment.add"] == 20
     assert sum(n for action, n in events.items() if action.startswith("review.")) == saved

@@ -29,10 +29,12 @@ MB = 1024 * 1024
 
 # --------------------------------------------------------------------------- sample files
 
-PDF_BYTES = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-             b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-             b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 10 10]>>endobj\n"
-             b"trailer<</Root 1 0 R>>\n%%EOF\n")
+PDF_BYTES = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 10 10]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
 # A 1x1 JPEG (baseline, JFIF).
 JPEG_BYTES = bytes.fromhex(
     "ffd8ffe000104a46494600010100000100010000ffdb004300100b0c0e0c0a100e0d0e1211101318281a181616"
@@ -48,15 +50,22 @@ JPEG_BYTES = bytes.fromhex(
     "052131061241510761711322328108144291a1b1c109233352f0156272d10a162434e125f11718191a262728"
     "292a35363738393a434445464748494a535455565758595a636465666768696a737475767778797a8283848586"
     "8788898a92939495969798999aa2a3a4a5a6a7a8a9aab2b3b4b5b6b7b8b9bac2c3c4c5c6c7c8c9cad2d3d4d5d6"
-    "d7d8d9dae2e3e4e5e6e7e8e9eaf2f3f4f5f6f7f8f9faffda000c03010002110311003f00c7a28a2b84fa83ffd9")
+    "d7d8d9dae2e3e4e5e6e7e8e9eaf2f3f4f5f6f7f8f9faffda000c03010002110311003f00c7a28a2b84fa83ffd9"
+)
 
 
 def png_bytes(colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:
     """A valid 1x1 RGB PNG."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\x00" + bytes(colour))) + chunk(b"IEND", b""))
+
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\x00" + bytes(colour)))
+        + chunk(b"IEND", b"")
+    )
 
 
 DOCX_TYPES = (
@@ -65,16 +74,19 @@ DOCX_TYPES = (
     '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
     '<Default Extension="xml" ContentType="application/xml"/>'
     '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
-    'officedocument.wordprocessingml.document.main+xml"/></Types>')
+    'officedocument.wordprocessingml.document.main+xml"/></Types>'
+)
 DOCX_RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-    'relationships/officeDocument" Target="word/document.xml"/></Relationships>')
+    'relationships/officeDocument" Target="word/document.xml"/></Relationships>'
+)
 
 
-def docx_bytes(text: str = "社区党组织设置情况", extra: dict[str, bytes] | None = None,
-               types: str = DOCX_TYPES) -> bytes:
+def docx_bytes(
+    text: str = "社区党组织设置情况", extra: dict[str, bytes] | None = None, types: str = DOCX_TYPES
+) -> bytes:
     """A minimal Word document built with zipfile (plus extra members, e.g. a bomb)."""
     members = {
         "[Content_Types].xml": types.encode(),
@@ -82,7 +94,8 @@ def docx_bytes(text: str = "社区党组织设置情况", extra: dict[str, bytes
         "word/document.xml": (
             '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.'
             'openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>'
-            f'{text}</w:t></w:r></w:p></w:body></w:document>').encode(),
+            f"{text}</w:t></w:r></w:p></w:body></w:document>"
+        ).encode(),
         **(extra or {}),
     }
     return zip_bytes(members)  # fixed timestamps: the same arguments give the same bytes
@@ -184,16 +197,26 @@ def upload(client, world, data: bytes, filename: str = "材料.pdf", headers=Non
     # Encoded in memory: the test client spools big bodies to a temporary file it never closes.
     part = FileStorage(io.BytesIO(data), filename=filename, content_type="application/octet-stream")
     boundary, body = encode_multipart({"file": part, **form})
-    return client.post(world.url, data=body, headers=world.owner if headers is None else headers,
-                       content_type=f"multipart/form-data; boundary={boundary}")
+    return client.post(
+        world.url,
+        data=body,
+        headers=world.owner if headers is None else headers,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
 
 
 def raw_upload(client, world, disposition: bytes, data: bytes = PDF_BYTES):
     """POST a hand-written multipart body (for file names a test client would mangle)."""
-    body = (b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; " + disposition
-            + b"\r\nContent-Type: application/octet-stream\r\n\r\n" + data + b"\r\n--XyZ--\r\n")
-    return client.post(world.url, data=body, headers=world.owner,
-                       content_type="multipart/form-data; boundary=XyZ")
+    body = (
+        b'--XyZ\r\nContent-Disposition: form-data; name="file"; '
+        + disposition
+        + b"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        + data
+        + b"\r\n--XyZ--\r\n"
+    )
+    return client.post(
+        world.url, data=body, headers=world.owner, content_type="multipart/form-data; boundary=XyZ"
+    )
 
 
 def count(model) -> int:
@@ -203,13 +226,16 @@ def count(model) -> int:
 # --------------------------------------------------------------------------- accepted types
 
 
-@pytest.mark.parametrize(("data", "name", "kind"), [
-    (PDF_BYTES, "申报书.pdf", PDF),
-    (JPEG_BYTES, "活动照片.jpg", JPEG),
-    (png_bytes(), "平面图.png", PNG),
-    (docx_bytes(), "党组织设置.docx", DOCX),
-    (xlsx_bytes(), "社工名册.xlsx", XLSX),
-])
+@pytest.mark.parametrize(
+    ("data", "name", "kind"),
+    [
+        (PDF_BYTES, "申报书.pdf", PDF),
+        (JPEG_BYTES, "活动照片.jpg", JPEG),
+        (png_bytes(), "平面图.png", PNG),
+        (docx_bytes(), "党组织设置.docx", DOCX),
+        (xlsx_bytes(), "社工名册.xlsx", XLSX),
+    ],
+)
 def test_every_accepted_type_is_stored_with_its_sniffed_type(client, world, data, name, kind):
     res = upload(client, world, data, name)
     assert res.status_code == 201, res.json
@@ -242,17 +268,20 @@ def test_the_content_decides_the_type_and_the_name_follows_it(client, world):
 # --------------------------------------------------------------------------- refused content
 
 
-@pytest.mark.parametrize(("data", "name", "says"), [
-    (b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\0" * 200, "setup.pdf", "Windows executable"),
-    (b"<!DOCTYPE html><html><script>alert(1)</script></html>", "page.pdf", "HTML"),
-    (b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>", "logo.png", "HTML/XML"),
-    (b"#!/bin/sh\nrm -rf /\n", "run.pdf", "script"),
-    (bytes(range(256)) * 4, "noise.pdf", "unrecognised"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "old.doc", "legacy Office"),
-    (b"GIF89a\x01\x00\x01\x00", "anim.png", "GIF"),
-    (b"", "empty.pdf", "empty"),
-    (b" %PDF-1.4 not at the start", "shifted.pdf", "unrecognised"),
-])
+@pytest.mark.parametrize(
+    ("data", "name", "says"),
+    [
+        (b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\0" * 200, "setup.pdf", "Windows executable"),
+        (b"<!DOCTYPE html><html><script>alert(1)</script></html>", "page.pdf", "HTML"),
+        (b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>", "logo.png", "HTML/XML"),
+        (b"#!/bin/sh\nrm -rf /\n", "run.pdf", "script"),
+        (bytes(range(256)) * 4, "noise.pdf", "unrecognised"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "old.doc", "legacy Office"),
+        (b"GIF89a\x01\x00\x01\x00", "anim.png", "GIF"),
+        (b"", "empty.pdf", "empty"),
+        (b" %PDF-1.4 not at the start", "shifted.pdf", "unrecognised"),
+    ],
+)
 def test_disguised_and_unknown_content_is_refused(client, world, data, name, says):
     res = upload(client, world, data, name)
     assert res.status_code == 422, res.json
@@ -262,20 +291,29 @@ def test_disguised_and_unknown_content_is_refused(client, world, data, name, say
     assert count(AuditEvent) == 1  # the round's creation only
 
 
-@pytest.mark.parametrize(("data", "says"), [
-    (zip_bytes({"readme.txt": b"hello", "photo.jpg": JPEG_BYTES}), "not an Office document"),
-    (docx_bytes(types='<Types><Default Extension="xml" ContentType="application/xml"/></Types>'),
-     "neither a Word"),
-    (docx_bytes(types=DOCX_TYPES.replace(
-        "officedocument.wordprocessingml.document.main+xml",
-        "'x'").replace("openxmlformats-'x'", "ms-word.document.macroEnabled.main+xml")),
-     "macro-enabled"),
-    (b"PK\x03\x04" + b"\0" * 60, "cannot be read"),
-    (docx_bytes(extra={"../../evil.sh": b"#!/bin/sh"}), "unsafe member name"),
-    (docx_bytes(extra={"/etc/cron.d/x": b"* * * * *"}), "unsafe member name"),
-    (docx_bytes(extra={"word\\..\\..\\x": b"x"}), "unsafe member name"),
-    (set_encrypted_flag(docx_bytes()), "encrypted"),
-])
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        (zip_bytes({"readme.txt": b"hello", "photo.jpg": JPEG_BYTES}), "not an Office document"),
+        (
+            docx_bytes(types='<Types><Default Extension="xml" ContentType="application/xml"/></Types>'),
+            "neither a Word",
+        ),
+        (
+            docx_bytes(
+                types=DOCX_TYPES.replace("officedocument.wordprocessingml.document.main+xml", "'x'").replace(
+                    "openxmlformats-'x'", "ms-word.document.macroEnabled.main+xml"
+                )
+            ),
+            "macro-enabled",
+        ),
+        (b"PK\x03\x04" + b"\0" * 60, "cannot be read"),
+        (docx_bytes(extra={"../../evil.sh": b"#!/bin/sh"}), "unsafe member name"),
+        (docx_bytes(extra={"/etc/cron.d/x": b"* * * * *"}), "unsafe member name"),
+        (docx_bytes(extra={"word\\..\\..\\x": b"x"}), "unsafe member name"),
+        (set_encrypted_flag(docx_bytes()), "encrypted"),
+    ],
+)
 def test_zips_that_are_not_sound_office_files_are_refused(client, world, data, says):
     res = upload(client, world, data, "材料.docx")
     assert res.status_code == 422, res.json
@@ -321,14 +359,17 @@ def test_an_entry_with_an_absurd_compression_ratio_is_refused(client, world):
     assert res.status_code == 422 and "compresses more than" in res.json["message"], res.json
 
 
-@pytest.mark.parametrize(("offset", "value"), [
-    (16, b"\0\0\0\0"),  # CRC-32 of the last central-directory entry (word/document.xml)
-    (24, struct.pack("<I", 10)),  # its uncompressed size: 10 bytes, a lie
-])
+@pytest.mark.parametrize(
+    ("offset", "value"),
+    [
+        (16, b"\0\0\0\0"),  # CRC-32 of the last central-directory entry (word/document.xml)
+        (24, struct.pack("<I", 10)),  # its uncompressed size: 10 bytes, a lie
+    ],
+)
 def test_an_entry_that_lies_about_its_checksum_or_size_is_refused(client, world, offset, value):
     data = bytearray(docx_bytes())
     central = data.rfind(b"PK\x01\x02")
-    data[central + offset:central + offset + 4] = value
+    data[central + offset : central + offset + 4] = value
     res = upload(client, world, bytes(data), "damaged.docx")
     assert res.status_code == 422 and "damaged" in res.json["message"], res.json
 
@@ -341,8 +382,11 @@ def test_an_upload_over_the_request_limit_gets_413_in_the_envelope(client, world
     monkeypatch.setitem(client.application.config, "MAX_CONTENT_LENGTH", MB + 64 * 1024)
     res = upload(client, world, PDF_BYTES + b"\0" * (2 * MB), "big.pdf")
     assert res.status_code == 413
-    assert res.json == {"code": 413, "status": "Request Entity Too Large",
-                        "message": "The upload is larger than the 1 MB limit."}
+    assert res.json == {
+        "code": 413,
+        "status": "Request Entity Too Large",
+        "message": "The upload is larger than the 1 MB limit.",
+    }
     assert count(Material) == 0
 
 
@@ -365,19 +409,22 @@ def test_the_default_limit_is_20_mb(app):
 # --------------------------------------------------------------------------- file names
 
 
-@pytest.mark.parametrize(("raw", "kind", "expected"), [
-    ("../../etc/passwd", PDF, "passwd.pdf"),
-    ("C:\\evil\\x.pdf", PDF, "x.pdf"),
-    ("C:x.pdf", PDF, "x.pdf"),
-    ("a\nb\x00c\r.pdf", PDF, "abc.pdf"),
-    ("报告\u202efdp.exe", PDF, "报告fdp.pdf"),  # right-to-left override removed, .exe replaced
-    ('a<b>:"c"|?*.pdf', PDF, "a_b___c____.pdf"),
-    ("...", PNG, "material.png"),
-    ("", JPEG, "material.jpg"),
-    (None, DOCX, "material.docx"),
-    ("  spaced   out  .xlsx ", XLSX, "spaced out.xlsx"),
-    ("photo.JPEG", JPEG, "photo.JPEG"),
-])
+@pytest.mark.parametrize(
+    ("raw", "kind", "expected"),
+    [
+        ("../../etc/passwd", PDF, "passwd.pdf"),
+        ("C:\\evil\\x.pdf", PDF, "x.pdf"),
+        ("C:x.pdf", PDF, "x.pdf"),
+        ("a\nb\x00c\r.pdf", PDF, "abc.pdf"),
+        ("报告\u202efdp.exe", PDF, "报告fdp.pdf"),  # right-to-left override removed, .exe replaced
+        ('a<b>:"c"|?*.pdf', PDF, "a_b___c____.pdf"),
+        ("...", PNG, "material.png"),
+        ("", JPEG, "material.jpg"),
+        (None, DOCX, "material.docx"),
+        ("  spaced   out  .xlsx ", XLSX, "spaced out.xlsx"),
+        ("photo.JPEG", JPEG, "photo.JPEG"),
+    ],
+)
 def test_display_filenames_are_safe(raw, kind, expected):
     assert display_filename(raw, kind) == expected
 
@@ -388,13 +435,16 @@ def test_very_long_chinese_names_are_cut_but_keep_their_extension():
     assert name == long_stem[:116] + ".pdf" and len(name) == 120
 
 
-@pytest.mark.parametrize(("disposition", "expected"), [
-    (b'filename="../../etc/passwd"', "passwd.pdf"),
-    (b"filename*=UTF-8''C%3A%5Cevil%5Cx.pdf", "x.pdf"),
-    (b"filename*=UTF-8''..%2F..%2F%E6%9D%90%E6%96%99%0A%00.pdf", "材料.pdf"),
-    (b"filename*=UTF-8''a%0D%0AContent-Type%3A%20text%2Fhtml.pdf", "html.pdf"),
-    (b"filename*=UTF-8''a%0D%0AX-Evil%3A%201.pdf", "aX-Evil_ 1.pdf"),
-])
+@pytest.mark.parametrize(
+    ("disposition", "expected"),
+    [
+        (b'filename="../../etc/passwd"', "passwd.pdf"),
+        (b"filename*=UTF-8''C%3A%5Cevil%5Cx.pdf", "x.pdf"),
+        (b"filename*=UTF-8''..%2F..%2F%E6%9D%90%E6%96%99%0A%00.pdf", "材料.pdf"),
+        (b"filename*=UTF-8''a%0D%0AContent-Type%3A%20text%2Fhtml.pdf", "html.pdf"),
+        (b"filename*=UTF-8''a%0D%0AX-Evil%3A%201.pdf", "aX-Evil_ 1.pdf"),
+    ],
+)
 def test_hostile_names_in_the_request_are_stored_safely(client, world, app, disposition, expected):
     res = raw_upload(client, world, disposition)
     assert res.status_code == 201, res.json
@@ -425,8 +475,11 @@ def test_who_may_upload(client, world):
     assert upload(client, world, PDF_BYTES, headers=world.reviewer).status_code == 403
     assert count(Material) == 0
     assert upload(client, world, PDF_BYTES).status_code == 201
-    missing = client.post("/api/v1/applications/999999/materials", headers=world.owner,
-                          data={"file": (io.BytesIO(PDF_BYTES), "a.pdf")})
+    missing = client.post(
+        "/api/v1/applications/999999/materials",
+        headers=world.owner,
+        data={"file": (io.BytesIO(PDF_BYTES), "a.pdf")},
+    )
     assert missing.status_code == 404
 
 
@@ -445,16 +498,27 @@ def test_who_may_download_and_list(client, world):
     assert client.get(world.url, headers=world.other).status_code == 403
     listed = client.get(world.url, headers=world.admin)
     assert listed.status_code == 200 and [m["id"] for m in listed.json] == [mid]
-    assert set(listed.json[0]) >= {"id", "filename", "content_type", "size", "sha256", "indicator_id",
-                                   "material_key", "created_at"}
+    assert set(listed.json[0]) >= {
+        "id",
+        "filename",
+        "content_type",
+        "size",
+        "sha256",
+        "indicator_id",
+        "material_key",
+        "created_at",
+    }
 
 
-@pytest.mark.parametrize(("phase", "status", "says"), [
-    ("draft", "draft", "not open"),
-    ("review", "draft", "not open"),
-    ("open", "submitted", "draft"),
-    ("open", "withdrawn", "draft"),
-])
+@pytest.mark.parametrize(
+    ("phase", "status", "says"),
+    [
+        ("draft", "draft", "not open"),
+        ("review", "draft", "not open"),
+        ("open", "submitted", "draft"),
+        ("open", "withdrawn", "draft"),
+    ],
+)
 def test_uploads_need_a_draft_application_in_an_open_round(client, world, phase, status, says):
     world.round.phase = phase
     world.application.status = status
@@ -484,8 +548,9 @@ def test_download_headers_are_exact(client, world):
     assert res.headers["Content-Length"] == str(len(PDF_BYTES))
     assert res.headers["X-Content-Type-Options"] == "nosniff"
     assert res.headers["Content-Disposition"] == (
-        f"attachment; filename=\"material-{mid}.pdf\"; "
-        "filename*=UTF-8''%E7%A4%BE%E5%8C%BA%E5%85%9A%E7%BB%84%E7%BB%87%E8%AE%BE%E7%BD%AE.pdf")
+        f'attachment; filename="material-{mid}.pdf"; '
+        "filename*=UTF-8''%E7%A4%BE%E5%8C%BA%E5%85%9A%E7%BB%84%E7%BB%87%E8%AE%BE%E7%BD%AE.pdf"
+    )
     assert res.headers["Cache-Control"] == "private, no-store"
     assert res.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert res.headers["ETag"] == f'"{hashlib.sha256(PDF_BYTES).hexdigest()}"'
@@ -511,8 +576,9 @@ def test_identical_uploads_share_one_blob_until_the_last_is_deleted(client, worl
     assert fetch(client, f"/api/v1/materials/{second['id']}", world.owner).status_code == 200
     assert client.delete(f"/api/v1/materials/{second['id']}", headers=world.owner).status_code == 204
     assert not storage.exists(first["sha256"])
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "material.deleted")
-                                .order_by(AuditEvent.id)).all()
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "material.deleted").order_by(AuditEvent.id)
+    ).all()
     assert [e.summary["filename"] for e in events] == ["一.docx", "二.docx"]
     assert {e.summary["sha256"] for e in events} == {first["sha256"]}
     assert events[0].summary["size"] == first["size"]
@@ -585,12 +651,14 @@ def test_indicator_and_material_key_are_checked_against_the_criteria(client, wor
     assert res.status_code == 422 and "catalogue" in res.json["message"]
     res = upload(client, world, PDF_BYTES, indicator_id="basic_party_work", material_key="honours")
     assert res.status_code == 422
-    assert res.json["message"] == ("Indicator 'basic_party_work' does not ask for 'honours'; it asks for: "
-                                   "party_building.")
+    assert res.json["message"] == (
+        "Indicator 'basic_party_work' does not ask for 'honours'; it asks for: party_building."
+    )
     res = upload(client, world, PDF_BYTES, unexpected="x")
     assert res.status_code == 422 and "unexpected" in res.json["errors"]["files"]
-    res = client.post(world.url, headers=world.owner, data={"file": "not a file part"},
-                      content_type="multipart/form-data")
+    res = client.post(
+        world.url, headers=world.owner, data={"file": "not a file part"}, content_type="multipart/form-data"
+    )
     assert res.status_code == 422 and "file" in res.json["errors"]["files"]
     assert count(Material) == 0
     res = upload(client, world, PDF_BYTES, indicator_id="basic_party_work", material_key="party_building")
@@ -615,14 +683,21 @@ def test_the_evidence_checklist_before_and_after_uploads(client, world):
     assert summary["present"] == 0 and summary["missing"] == required and summary["complete"] is False
     assert summary["missing_keys"] == sorted({k for leaf in cs.leaves for k in leaf.evidence})
     party = next(i for i in before.json["indicators"] if i["indicator_id"] == "basic_party_work")
-    assert party["materials"] == [{"material_key": "party_building", "name": "社区党组织及小区党组织设置材料",
-                                   "name_en": "Community and compound party organisations",
-                                   "present": False, "files": []}]
+    assert party["materials"] == [
+        {
+            "material_key": "party_building",
+            "name": "社区党组织及小区党组织设置材料",
+            "name_en": "Community and compound party organisations",
+            "present": False,
+            "files": [],
+        }
+    ]
 
     # Untied party_building counts for both indicators asking for it; a tied feature_plan only for its own.
     untied = upload(client, world, PDF_BYTES, "党组织.pdf", material_key="party_building").json
-    tied = upload(client, world, png_bytes(), "方案.png", indicator_id="feature_ecology",
-                  material_key="feature_plan").json
+    tied = upload(
+        client, world, png_bytes(), "方案.png", indicator_id="feature_ecology", material_key="feature_plan"
+    ).json
     loose = upload(client, world, JPEG_BYTES, "其他.jpg").json
     after = client.get(url, headers=world.admin).json
     by_id = {i["indicator_id"]: i for i in after["indicators"]}
@@ -641,8 +716,13 @@ def test_the_evidence_checklist_before_and_after_uploads(client, world):
     assert "party_building" not in after["summary"]["missing_keys"]
     assert "feature_plan" in after["summary"]["missing_keys"]
     assert after["untagged_files"] == [{"id": loose["id"], "filename": "其他.jpg", "indicator_id": None}]
-    assert {"indicator_id": "feature_ecology", "indicator_name": by_id["feature_ecology"]["name"],
-            "material_key": "photos_before_after", "name": ecology["photos_before_after"]["name"],
-            "name_en": ecology["photos_before_after"]["name_en"]} in after["summary"]["missing_items"]
-    assert ecology["feature_plan"]["files"] == [{"id": tied["id"], "filename": "方案.png",
-                                                 "indicator_id": "feature_ecology"}]
+    assert {
+        "indicator_id": "feature_ecology",
+        "indicator_name": by_id["feature_ecology"]["name"],
+        "material_key": "photos_before_after",
+        "name": ecology["photos_before_after"]["name"],
+        "name_en": ecology["photos_before_after"]["name_en"],
+    } in after["summary"]["missing_items"]
+    assert ecology["feature_plan"]["files"] == [
+        {"id": tied["id"], "filename": "方案.png", "indicator_id": "feature_ecology"}
+    ]

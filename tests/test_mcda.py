@@ -50,9 +50,7 @@ def test_ri_tables_indexed_by_order_with_unused_slot_zero():
     alonso = RI_TABLES["alonso_lamata2006"]
     assert len(saaty) == len(alonso) == 11  # index 0 unused, n = 1..10
     assert saaty[1:] == (0, 0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49)
-    assert alonso[1:] == (
-        0, 0, 0.5245, 0.8815, 1.1086, 1.2479, 1.3417, 1.4056, 1.4499, 1.4854
-    )
+    assert alonso[1:] == (0, 0, 0.5245, 0.8815, 1.1086, 1.2479, 1.3417, 1.4056, 1.4499, 1.4854)
 
 
 # --------------------------------------------------------------------------- AHP: published
@@ -385,9 +383,7 @@ def test_topsis_all_constant_gives_zero_closeness(normalization):
 
 def test_topsis_zero_weight_criterion_is_ignored():
     x = np.array([[1.0, 5.0], [2.0, 1.0], [3.0, 9.0]])
-    np.testing.assert_allclose(
-        topsis(x, [1.0, 0.0], True), topsis(x[:, :1], [1.0], True), rtol=0, atol=1e-15
-    )
+    np.testing.assert_allclose(topsis(x, [1.0, 0.0], True), topsis(x[:, :1], [1.0], True), rtol=0, atol=1e-15)
 
 
 def test_topsis_normalises_weights_and_broadcasts_benefit():
@@ -485,8 +481,12 @@ def test_topsis_properties(x, data):
     ],
 )
 def test_topsis_rejects_bad_input(kwargs, fragment):
-    args = {"matrix": [[1.0, 2.0, 3.0], [2.0, 1.0, 0.5]], "weights": [1.0, 1.0, 1.0],
-            "benefit": True, "normalization": "vector"}
+    args = {
+        "matrix": [[1.0, 2.0, 3.0], [2.0, 1.0, 0.5]],
+        "weights": [1.0, 1.0, 1.0],
+        "benefit": True,
+        "normalization": "vector",
+    }
     args.update(kwargs)
     with pytest.raises(ValueError) as info:
         topsis(**args)
@@ -583,9 +583,7 @@ def test_critic_constant_column_gets_zero_weight_and_is_left_out():
     padded = np.column_stack([x[:, :2], np.full(10, 5.0), x[:, 2]])
     weights = critic_weights(padded, [True, False, True, True])
     assert weights[2] == 0.0
-    np.testing.assert_allclose(
-        weights[[0, 1, 3]], critic_weights(x, [True, False, True]), rtol=0, atol=1e-15
-    )
+    np.testing.assert_allclose(weights[[0, 1, 3]], critic_weights(x, [True, False, True]), rtol=0, atol=1e-15)
 
 
 def test_critic_degenerate_cases():

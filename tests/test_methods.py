@@ -46,8 +46,14 @@ FULL = {
     "satisfaction": 90,
     "incident": False,
 }
-FULL_POINTS = {"size": 10, "staffing": 10, "funding": 10, "services_offered": 10,
-               "has_platform": 5, "online": 15}
+FULL_POINTS = {
+    "size": 10,
+    "staffing": 10,
+    "funding": 10,
+    "services_offered": 10,
+    "has_platform": 5,
+    "online": 15,
+}
 
 
 def applications(*rows: Mapping[str, Any]) -> pd.DataFrame:
@@ -65,8 +71,6 @@ def leaf_points(cs: CriteriaSet, leaf_id: str, *rows: Mapping[str, Any]) -> list
     return scored(cs, *rows)[f"score.{leaf_id}"].tolist()
 
 
-
-
 def with_params(raw: dict[str, Any], leaf_id: str, **params: Any) -> CriteriaSet:
     """Build the set with one leaf's params replaced."""
     find_node(raw, leaf_id)["params"] = params
@@ -82,8 +86,7 @@ def mini(make_criteria) -> CriteriaSet:
 
 
 def test_the_seven_built_in_methods_are_registered():
-    assert known_methods() == ["boolean", "count_of", "expert", "improvement", "range", "ratio",
-                               "threshold"]
+    assert known_methods() == ["boolean", "count_of", "expert", "improvement", "range", "ratio", "threshold"]
     for name in known_methods():
         method = get_method(name)
         assert method is not None and method.name == name
@@ -105,14 +108,16 @@ def _expert_rows(app: str, marks: Mapping[str, list[float]]) -> list[dict[str, A
     rows = []
     for indicator, values in marks.items():
         for r, value in enumerate(values):
-            rows.append({"application_id": app, "reviewer_id": f"R{r}", "indicator_id": indicator,
-                         "score": value})
+            rows.append(
+                {"application_id": app, "reviewer_id": f"R{r}", "indicator_id": indicator, "score": value}
+            )
     return rows
 
 
 def test_expert_points_are_the_mean_of_three_reviewers(mini):
-    scores = pd.DataFrame(_expert_rows("A0", {
-        "plan_quality": [12, 15, 18], "onsite": [6, 9, 6], "novelty": [5, 4, 3]}))
+    scores = pd.DataFrame(
+        _expert_rows("A0", {"plan_quality": [12, 15, 18], "onsite": [6, 9, 6], "novelty": [5, 4, 3]})
+    )
     table = scored(mini, {}, scores=scores)
     assert table.loc["A0", "score.plan_quality"] == pytest.approx(15)
     assert table.loc["A0", "score.onsite"] == pytest.approx(7)
@@ -125,9 +130,12 @@ def test_expert_points_are_the_mean_of_three_reviewers(mini):
 
 def test_expert_points_drop_highest_and_lowest_from_five_reviewers(mini):
     # AHP gives plan_quality 160/7 = 22.857 points: 22.8 is a valid score, above 22.857 is not.
-    scores = pd.DataFrame(_expert_rows("A0", {
-        "plan_quality": [0, 12, 15, 18, 22.8], "onsite": [0, 1, 2, 3, 11],
-        "novelty": [5, 5, 5, 5, 5]}))
+    scores = pd.DataFrame(
+        _expert_rows(
+            "A0",
+            {"plan_quality": [0, 12, 15, 18, 22.8], "onsite": [0, 1, 2, 3, 11], "novelty": [5, 5, 5, 5, 5]},
+        )
+    )
     table = scored(mini, {}, scores=scores)
     assert table.loc["A0", "score.plan_quality"] == pytest.approx(15)
     assert table.loc["A0", "score.onsite"] == pytest.approx(2)
@@ -135,8 +143,7 @@ def test_expert_points_drop_highest_and_lowest_from_five_reviewers(mini):
 
 
 def test_expert_points_with_too_few_reviewers_do_not_count(mini):
-    scores = pd.DataFrame(_expert_rows("A0", {
-        "plan_quality": [12, 18], "onsite": [6, 8], "novelty": [5, 3]}))
+    scores = pd.DataFrame(_expert_rows("A0", {"plan_quality": [12, 18], "onsite": [6, 8], "novelty": [5, 3]}))
     table = scored(mini, {}, scores=scores)
     assert table.loc["A0", "status"] == "incomplete"
     assert np.isnan(table.loc["A0", "score.plan_quality"])
@@ -153,16 +160,16 @@ BAND = {"field": "households", "lo": 1500, "hi": 4000, "below": 1000, "above": 2
 @pytest.mark.parametrize(
     ("households", "points"),
     [
-        (1500, 10),    # exactly at lo
-        (4000, 10),    # exactly at hi
-        (2750, 10),    # inside
-        (1000, 5),     # halfway down the lower slope
-        (1250, 7.5),   # a quarter of the way down
-        (500, 0),      # lo − below
-        (499, 0),      # beyond lo − below
+        (1500, 10),  # exactly at lo
+        (4000, 10),  # exactly at hi
+        (2750, 10),  # inside
+        (1000, 5),  # halfway down the lower slope
+        (1250, 7.5),  # a quarter of the way down
+        (500, 0),  # lo − below
+        (499, 0),  # beyond lo − below
         (0, 0),
-        (5000, 5),     # halfway down the upper slope
-        (6000, 0),     # hi + above
+        (5000, 5),  # halfway down the upper slope
+        (6000, 0),  # hi + above
         (9000, 0),
     ],
 )
@@ -178,8 +185,7 @@ def test_range_hard_edges(mini_raw):
 
 
 def test_range_unbounded_hi_and_lo(mini_raw):
-    cs = with_params(copy.deepcopy(mini_raw), "size", field="households", lo=1500, hi=None,
-                     below=1000)
+    cs = with_params(copy.deepcopy(mini_raw), "size", field="households", lo=1500, hi=None, below=1000)
     got = leaf_points(cs, "size", *({"households": h} for h in (10**6, 1500, 1000, 500)))
     assert got == pytest.approx([10, 10, 5, 0])
     cs = with_params(mini_raw, "size", field="households", lo=None, hi=4000, above=2000)
@@ -196,9 +202,9 @@ def test_range_unbounded_hi_and_lo(mini_raw):
         ("urban", 500, 0),
         ("urban", 5000, 5),
         ("urban", 6000, 0),
-        ("relocation", 100, 10),       # norm null: full marks
+        ("relocation", 100, 10),  # norm null: full marks
         ("relocation", 100000, 10),
-        ("搬迁", 0, 10),                # Chinese label of the choice
+        ("搬迁", 0, 10),  # Chinese label of the choice
     ],
 )
 def test_range_by_category(mini, category, households, points):
@@ -221,8 +227,7 @@ def test_threshold_max_steps_lower_is_better(mini_raw, make_criteria):
     indicators = copy.deepcopy(mini_raw["indicators"])
     find_node({"indicators": indicators}, "funding")["params"] = {
         "field": "fund",
-        "steps": [{"max": 1000, "points": 10}, {"max": 5000, "points": 6},
-                  {"max": 20000, "points": 2}],
+        "steps": [{"max": 1000, "points": 10}, {"max": 5000, "points": 6}, {"max": 20000, "points": 2}],
     }
     cs = make_criteria(indicators=indicators)
     assert cs.node_map["funding"].params.lower_is_better
@@ -233,8 +238,9 @@ def test_threshold_max_steps_lower_is_better(mini_raw, make_criteria):
 
 
 def test_threshold_best_step_wins_whatever_the_order(mini_raw):
-    cs = with_params(mini_raw, "funding", field="fund",
-                     steps=[{"min": 100000, "points": 10}, {"min": 50000, "points": 5}])
+    cs = with_params(
+        mini_raw, "funding", field="fund", steps=[{"min": 100000, "points": 10}, {"min": 50000, "points": 5}]
+    )
     assert leaf_points(cs, "funding", {"fund": 60000}, {"fund": 100000}) == [5, 10]
 
 
@@ -244,12 +250,12 @@ def test_threshold_best_step_wins_whatever_the_order(mini_raw):
 @pytest.mark.parametrize(
     ("workers", "residents", "points"),
     [
-        (18, 10000, 10),     # exactly the target
-        (9, 10000, 5),       # half the target
-        (27, 20000, 7.5),    # 13.5 per 10,000
-        (36, 10000, 10),     # twice the target: capped at 1
+        (18, 10000, 10),  # exactly the target
+        (9, 10000, 5),  # half the target
+        (27, 20000, 7.5),  # 13.5 per 10,000
+        (36, 10000, 10),  # twice the target: capped at 1
         (0, 10000, 0),
-        (5, 0, 0),           # zero denominator: 0 points (documented), not missing
+        (5, 0, 0),  # zero denominator: 0 points (documented), not missing
         (0, 0, 0),
     ],
 )
@@ -263,15 +269,22 @@ def test_ratio(mini, workers, residents, points):
 
 
 def test_boolean(mini):
-    got = leaf_points(mini, "has_platform", {"platform": True}, {"platform": False},
-                      {"platform": "是"}, {"platform": "否"}, {"platform": "yes"}, {"platform": 0})
+    got = leaf_points(
+        mini,
+        "has_platform",
+        {"platform": True},
+        {"platform": False},
+        {"platform": "是"},
+        {"platform": "否"},
+        {"platform": "yes"},
+        {"platform": 0},
+    )
     assert got == [5, 0, 5, 0, 5, 0]
 
 
 def test_boolean_invert(mini_raw):
     cs = with_params(mini_raw, "has_platform", field="platform", invert=True)
-    got = leaf_points(cs, "has_platform", {"platform": True}, {"platform": False},
-                      {"platform": None})
+    got = leaf_points(cs, "has_platform", {"platform": True}, {"platform": False}, {"platform": None})
     assert got == [0, 5, 0]
 
 
@@ -284,30 +297,40 @@ def test_boolean_invert(mini_raw):
         ("employment", 10 / 3),
         ("employment;elderly", 20 / 3),
         ("employment;elderly;health", 10),
-        ("employment;elderly;health;culture", 10),   # beyond full_at: capped
-        ("养老、卫生", 20 / 3),                       # labels and the 、 separator
+        ("employment;elderly;health;culture", 10),  # beyond full_at: capped
+        ("养老、卫生", 20 / 3),  # labels and the 、 separator
         (["culture"], 10 / 3),
         ([], 0),
     ],
 )
 def test_count_of_all_choices(mini, services, points):
-    assert leaf_points(mini, "services_offered", {"services": services}) == [
-        pytest.approx(points)]
+    assert leaf_points(mini, "services_offered", {"services": services}) == [pytest.approx(points)]
 
 
 def test_count_of_subset_of_choices(mini_raw):
     cs = with_params(mini_raw, "services_offered", field="services", of=["elderly", "health"])
-    got = leaf_points(cs, "services_offered", {"services": "employment;culture"},
-                      {"services": "elderly"}, {"services": "elderly;health;culture"})
+    got = leaf_points(
+        cs,
+        "services_offered",
+        {"services": "employment;culture"},
+        {"services": "elderly"},
+        {"services": "elderly;health;culture"},
+    )
     assert got == [0, 5, 10]
 
 
 def test_count_of_subset_with_full_at(mini_raw):
-    cs = with_params(mini_raw, "services_offered", field="services",
-                     of=["elderly", "health", "culture"], full_at=2)
-    got = leaf_points(cs, "services_offered", {"services": "elderly"},
-                      {"services": "employment;elderly"}, {"services": "elderly;health;culture"},
-                      {"services": "employment"})
+    cs = with_params(
+        mini_raw, "services_offered", field="services", of=["elderly", "health", "culture"], full_at=2
+    )
+    got = leaf_points(
+        cs,
+        "services_offered",
+        {"services": "elderly"},
+        {"services": "employment;elderly"},
+        {"services": "elderly;health;culture"},
+        {"services": "employment"},
+    )
     assert got == [5, 5, 10, 0]
 
 
@@ -319,7 +342,10 @@ def test_count_of_repeated_choice_in_of_counts_one_tick_once(mini_raw):
     twice and the leaf gets full marks.
     """
     find_node(mini_raw, "services_offered")["params"] = {
-        "field": "services", "of": ["elderly", "elderly", "health"], "full_at": 2}
+        "field": "services",
+        "of": ["elderly", "elderly", "health"],
+        "full_at": 2,
+    }
     try:
         cs = build_criteria(mini_raw, "test")
     except CriteriaError as exc:
@@ -334,13 +360,13 @@ def test_count_of_repeated_choice_in_of_counts_one_tick_once(mini_raw):
 @pytest.mark.parametrize(
     ("current", "previous", "points"),
     [
-        (80, 70, 15),        # level 1, gain 1
-        (40, 35, 7.5),       # 0.4 × 0.5 + 0.6 × 0.5
-        (20, 15, 6),         # 0.4 × 0.25 + 0.6 × 0.5
-        (50, 60, 3.75),      # negative gain clipped to 0: 0.4 × 0.625
-        (100, 50, 15),       # both capped at 1
+        (80, 70, 15),  # level 1, gain 1
+        (40, 35, 7.5),  # 0.4 × 0.5 + 0.6 × 0.5
+        (20, 15, 6),  # 0.4 × 0.25 + 0.6 × 0.5
+        (50, 60, 3.75),  # negative gain clipped to 0: 0.4 × 0.625
+        (100, 50, 15),  # both capped at 1
         (0, 0, 0),
-        (40, 40, 3),         # no gain: 0.4 × 0.5
+        (40, 40, 3),  # no gain: 0.4 × 0.5
     ],
 )
 def test_improvement(mini, current, previous, points):
@@ -349,11 +375,23 @@ def test_improvement(mini, current, previous, points):
 
 
 def test_improvement_custom_weights(mini_raw):
-    cs = with_params(mini_raw, "online", current="online_rate", previous="online_rate_prev",
-                     level_target=80, gain_target=10, level_weight=0.7, gain_weight=0.3)
-    got = leaf_points(cs, "online", {"online_rate": 40, "online_rate_prev": 40},
-                      {"online_rate": 40, "online_rate_prev": 35},
-                      {"online_rate": 30, "online_rate_prev": 90})
+    cs = with_params(
+        mini_raw,
+        "online",
+        current="online_rate",
+        previous="online_rate_prev",
+        level_target=80,
+        gain_target=10,
+        level_weight=0.7,
+        gain_weight=0.3,
+    )
+    got = leaf_points(
+        cs,
+        "online",
+        {"online_rate": 40, "online_rate_prev": 40},
+        {"online_rate": 40, "online_rate_prev": 35},
+        {"online_rate": 30, "online_rate_prev": 90},
+    )
     assert got == pytest.approx([15 * 0.35, 15 * (0.35 + 0.15), 15 * 0.7 * 30 / 80])
 
 
@@ -364,8 +402,7 @@ def test_missing_optional_figures_score_zero_and_are_listed(mini):
     table = scored(
         mini,
         {},
-        {"workers": None, "fund": None, "services": None, "platform": None,
-         "online_rate_prev": None},
+        {"workers": None, "fund": None, "services": None, "platform": None, "online_rate_prev": None},
         {"online_rate": ""},
     )
     full, gaps, blank = table.loc["A0"], table.loc["A1"], table.loc["A2"]
@@ -415,8 +452,7 @@ SHARE = Method(
     schema=_ShareSchema,
     score=_share_score,
     uses=lambda p: (p.field,),
-    check=lambda p, declared, points: field_problems(declared, p.field, ("int", "float"),
-                                                     "params.field"),
+    check=lambda p, declared, points: field_problems(declared, p.field, ("int", "float"), "params.field"),
     describe=lambda p, values: f"{p.field} = {fmt(values.get(p.field))} of {fmt(p.full)}",
 )
 

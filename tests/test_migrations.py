@@ -56,8 +56,11 @@ def test_the_migrated_checks_are_the_models(app):
     and each keeps its column to the same vocabulary as the model's (the live enumeration)."""
     found = inspect(db.engine)
     for table in db.metadata.sorted_tables:
-        declared = _vocabularies({"name": c.name, "sqltext": str(c.sqltext)} for c in table.constraints
-                                 if isinstance(c, CheckConstraint))
+        declared = _vocabularies(
+            {"name": c.name, "sqltext": str(c.sqltext)}
+            for c in table.constraints
+            if isinstance(c, CheckConstraint)
+        )
         assert _vocabularies(found.get_check_constraints(table.name)) == declared, table.name
 
 
@@ -75,12 +78,11 @@ def scratch_app(database_url):
     if database_url.startswith("postgresql"):
         schema = f"scratch_{uuid.uuid4().hex[:10]}"
         holder.config["SQLALCHEMY_DATABASE_URI"] = database_url
-        holder.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            "connect_args": {"options": f"-csearch_path={schema}"}}
+        holder.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"options": f"-csearch_path={schema}"}}
         with db.engine.begin() as connection:
             connection.execute(text(f"CREATE SCHEMA {schema}"))
     else:
-        folder = Path(database_url[len("sqlite:///"):]).parent
+        folder = Path(database_url[len("sqlite:///") :]).parent
         holder.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{folder / f'scratch-{uuid.uuid4().hex}.db'}"
     db.init_app(holder)
     Migrate(holder, db, directory=MIGRATIONS)
@@ -105,29 +107,132 @@ def test_upgrade_downgrade_upgrade_on_an_empty_database(app, scratch_app):
 
 AT = "2026-12-01 08:00:00+00:00"
 ROWS_AT_0004 = (  # a row in each table 0005 constrains, and the rows they refer to and that refer to them
-    ("organisation", {"id": 1, "name": "测试社区", "kind": "community", "city": "成都市",
-                      "city_code": "510100", "county": "武侯区", "county_code": "510107", "created_at": AT,
-                      "updated_at": AT}),
-    ("user_account", {"id": 1, "username": "reviewer1", "display_name": "专家", "password_hash": "-",
-                      "role": "reviewer", "active": True, "expertise": "[]", "created_at": AT,
-                      "updated_at": AT}),
-    ("round", {"id": 1, "title": "2026年", "zone_type": "featured_community", "phase": "review",
-               "criteria_id": "fc-2026", "criteria_version": "1", "criteria_sha256": "0" * 64,
-               "criteria_content": "{}", "notice_days": 7, "created_at": AT, "updated_at": AT}),
-    ("application", {"id": 1, "round_id": 1, "organisation_id": 1, "status": "under_review", "figures": "{}",
-                     "self_assessment": "{}", "warnings": "[]", "created_at": AT, "updated_at": AT}),
-    ("region_check", {"id": 1, "application_id": 1, "level": "city", "action": "recommend", "checked_by": 1,
-                      "created_at": AT}),
-    ("assignment", {"id": 1, "round_id": 1, "application_id": 1, "reviewer_id": 1, "kind": "materials",
-                    "status": "active", "source": "manual", "created_at": AT, "updated_at": AT}),
-    ("review", {"id": 1, "assignment_id": 1, "round_id": 1, "status": "draft", "scores": b"",
-                "comments": "{}", "vetoes": "[]", "bonus_verified": "{}", "created_at": AT,
-                "updated_at": AT}),
-    ("result_snapshot", {"id": 1, "round_id": 1, "engine_version": "1", "criteria_sha256": "0" * 64,
-                         "input_sha256": "0" * 64, "settings": "{}", "summary": "{}", "arrays": b"",
-                         "created_at": AT}),
-    ("application_result", {"id": 1, "snapshot_id": 1, "application_id": 1, "position": 0, "status": "vetoed",
-                            "recognised": False, "n_reviews": 0, "disagreement": False, "sections": "{}"}),
+    (
+        "organisation",
+        {
+            "id": 1,
+            "name": "测试社区",
+            "kind": "community",
+            "city": "成都市",
+            "city_code": "510100",
+            "county": "武侯区",
+            "county_code": "510107",
+            "created_at": AT,
+            "updated_at": AT,
+        },
+    ),
+    (
+        "user_account",
+        {
+            "id": 1,
+            "username": "reviewer1",
+            "display_name": "专家",
+            "password_hash": "-",
+            "role": "reviewer",
+            "active": True,
+            "expertise": "[]",
+            "created_at": AT,
+            "updated_at": AT,
+        },
+    ),
+    (
+        "round",
+        {
+            "id": 1,
+            "title": "2026年",
+            "zone_type": "featured_community",
+            "phase": "review",
+            "criteria_id": "fc-2026",
+            "criteria_version": "1",
+            "criteria_sha256": "0" * 64,
+            "criteria_content": "{}",
+            "notice_days": 7,
+            "created_at": AT,
+            "updated_at": AT,
+        },
+    ),
+    (
+        "application",
+        {
+            "id": 1,
+            "round_id": 1,
+            "organisation_id": 1,
+            "status": "under_review",
+            "figures": "{}",
+            "self_assessment": "{}",
+            "warnings": "[]",
+            "created_at": AT,
+            "updated_at": AT,
+        },
+    ),
+    (
+        "region_check",
+        {
+            "id": 1,
+            "application_id": 1,
+            "level": "city",
+            "action": "recommend",
+            "checked_by": 1,
+            "created_at": AT,
+        },
+    ),
+    (
+        "assignment",
+        {
+            "id": 1,
+            "round_id": 1,
+            "application_id": 1,
+            "reviewer_id": 1,
+            "kind": "materials",
+            "status": "active",
+            "source": "manual",
+            "created_at": AT,
+            "updated_at": AT,
+        },
+    ),
+    (
+        "review",
+        {
+            "id": 1,
+            "assignment_id": 1,
+            "round_id": 1,
+            "status": "draft",
+            "scores": b"",
+            "comments": "{}",
+            "vetoes": "[]",
+            "bonus_verified": "{}",
+            "created_at": AT,
+            "updated_at": AT,
+        },
+    ),
+    (
+        "result_snapshot",
+        {
+            "id": 1,
+            "round_id": 1,
+            "engine_version": "1",
+            "criteria_sha256": "0" * 64,
+            "input_sha256": "0" * 64,
+            "settings": "{}",
+            "summary": "{}",
+            "arrays": b"",
+            "created_at": AT,
+        },
+    ),
+    (
+        "application_result",
+        {
+            "id": 1,
+            "snapshot_id": 1,
+            "application_id": 1,
+            "position": 0,
+            "status": "vetoed",
+            "recognised": False,
+            "n_reviews": 0,
+            "disagreement": False,
+            "sections": "{}",
+        },
+    ),
 )
 CHECKED_AT_0005 = (("region_check", "action"), ("assignment", "source"), ("application_result", "status"))
 
@@ -152,8 +257,10 @@ def test_the_vocabulary_checks_of_0005_keep_the_rows_there_both_ways(app, scratc
     with scratch_app.app_context():
         upgrade(revision="0004")
         for table, row in ROWS_AT_0004:
-            db.session.execute(text(f'INSERT INTO "{table}" ({", ".join(row)}) '
-                                    f'VALUES ({", ".join(f":{k}" for k in row)})'), row)
+            db.session.execute(
+                text(f'INSERT INTO "{table}" ({", ".join(row)}) VALUES ({", ".join(f":{k}" for k in row)})'),
+                row,
+            )
         db.session.commit()
         assert not any(_refused(table, column) for table, column in CHECKED_AT_0005)
         upgrade()

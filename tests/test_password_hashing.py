@@ -28,7 +28,8 @@ print(json.dumps({"type": params.type.name, "time_cost": params.time_cost,
 def test_the_service_hashes_with_the_production_parameters_outside_the_tests(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("EVALUATOR_")}
     env.update(EVALUATOR_SECRET_KEY=SECRET, EVALUATOR_DATABASE_URL=f"sqlite:///{tmp_path / 'probe.db'}")
-    run = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True,
-                         timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     assert json.loads(run.stdout.strip().splitlines()[-1]) == PRODUCTION

@@ -25,9 +25,11 @@ from evaluator.reviews.models import Review
 from evaluator.web.retry import GAVE_UP, is_write_conflict
 from tests.pages import post
 
-PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>"
-       b"endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 10 10]>>endobj\ntrailer<</Root 1 0 R>>\n"
-       b"%%EOF\n")
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>"
+    b"endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 10 10]>>endobj\ntrailer<</Root 1 0 R>>\n"
+    b"%%EOF\n"
+)
 
 
 def conflict(kind=psycopg.errors.DeadlockDetected) -> OperationalError:
@@ -76,15 +78,19 @@ def stored() -> tuple[list[int], int]:
     """The versions of the reviews committed, and the number of review events."""
     db.session.rollback()
     versions = list(db.session.scalars(select(Review.version)))
-    events = db.session.scalar(select(func.count()).select_from(AuditEvent)
-                               .where(AuditEvent.object_type == "review"))
+    events = db.session.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.object_type == "review")
+    )
     return versions, events
 
 
 def put_review(client, case):
     """Save the first assignment's review on version 0 through the API."""
-    return client.put(f"/api/v1/assignments/{case.assignment().id}/review", json={"scores": {"novelty": 2.0}},
-                      headers={**case.headers(), "If-Match": '"v0"'})
+    return client.put(
+        f"/api/v1/assignments/{case.assignment().id}/review",
+        json={"scores": {"novelty": 2.0}},
+        headers={**case.headers(), "If-Match": '"v0"'},
+    )
 
 
 def test_the_conflicts_are_told_from_other_errors():
@@ -96,8 +102,9 @@ def test_the_conflicts_are_told_from_other_errors():
 
 
 @pytest.mark.parametrize("kind", [psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure])
-def test_a_save_failed_once_in_the_view_is_run_again_and_written_once(client, make_review_case, monkeypatch,
-                                                                      kind):
+def test_a_save_failed_once_in_the_view_is_run_again_and_written_once(
+    client, make_review_case, monkeypatch, kind
+):
     case = make_review_case()
     attempts = fail_saves(monkeypatch, 1, kind)
     res = put_review(client, case)
@@ -107,8 +114,9 @@ def test_a_save_failed_once_in_the_view_is_run_again_and_written_once(client, ma
     assert stored() == ([1], 1)
 
 
-def test_a_save_failed_once_at_the_commit_is_run_again_and_written_once(client, make_review_case,
-                                                                        fail_commits):
+def test_a_save_failed_once_at_the_commit_is_run_again_and_written_once(
+    client, make_review_case, fail_commits
+):
     case = make_review_case()
     fail_commits(1)
     res = put_review(client, case)
@@ -117,8 +125,9 @@ def test_a_save_failed_once_at_the_commit_is_run_again_and_written_once(client, 
 
 
 @pytest.mark.parametrize("where", ["view", "commit"])
-def test_a_save_failed_twice_is_a_503_in_the_envelope(client, make_review_case, monkeypatch, fail_commits,
-                                                      where):
+def test_a_save_failed_twice_is_a_503_in_the_envelope(
+    client, make_review_case, monkeypatch, fail_commits, where
+):
     case = make_review_case()
     attempts = fail_saves(monkeypatch, 2) if where == "view" else fail_saves(monkeypatch, 0)
     if where == "commit":
@@ -132,8 +141,9 @@ def test_a_save_failed_twice_is_a_503_in_the_envelope(client, make_review_case, 
     assert again.status_code == 200 and stored() == ([1], 1)
 
 
-def test_a_page_failed_once_at_the_commit_is_run_again_and_says_so_once(page_client, make_review_case,
-                                                                        fail_commits):
+def test_a_page_failed_once_at_the_commit_is_run_again_and_says_so_once(
+    page_client, make_review_case, fail_commits
+):
     case = make_review_case()
     c = page_client(user=case.reviewers[0][0])
     fail_commits(1)
@@ -144,12 +154,16 @@ def test_a_page_failed_once_at_the_commit_is_run_again_and_says_so_once(page_cli
     assert stored() == ([1], 1)
 
 
-@pytest.mark.parametrize("language, title, says", [
-    ("en", "503 Service unavailable", GAVE_UP),
-    ("zh", "503 服务暂时不可用", "同一时间有其他修改正在保存，本次操作未能完成，未保存任何内容。"),
-])
-def test_a_page_failed_twice_is_a_503_page(page_client, make_review_case, fail_commits, language, title,
-                                           says):
+@pytest.mark.parametrize(
+    "language, title, says",
+    [
+        ("en", "503 Service unavailable", GAVE_UP),
+        ("zh", "503 服务暂时不可用", "同一时间有其他修改正在保存，本次操作未能完成，未保存任何内容。"),
+    ],
+)
+def test_a_page_failed_twice_is_a_503_page(
+    page_client, make_review_case, fail_commits, language, title, says
+):
     case = make_review_case()
     c = page_client(user=case.reviewers[0][0], language=language)
     fail_commits(2)
@@ -162,8 +176,9 @@ def test_a_page_failed_twice_is_a_503_page(page_client, make_review_case, fail_c
     assert stored() == ([], 0)
 
 
-def test_an_upload_is_read_again_on_the_second_attempt(client, app, make_draft, make_user, monkeypatch,
-                                                       tmp_path):
+def test_an_upload_is_read_again_on_the_second_attempt(
+    client, app, make_draft, make_user, monkeypatch, tmp_path
+):
     monkeypatch.setitem(app.config, "MATERIALS_DIR", str(tmp_path / "materials"))
     _, application = make_draft()
     _, owner = make_user("applicant", organisation=application.organisation)
@@ -178,8 +193,12 @@ def test_an_upload_is_read_again_on_the_second_attempt(client, app, make_draft, 
 
     monkeypatch.setattr(materials, "upload", upload)
     boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(PDF), filename="a.pdf")})
-    res = client.post(f"/api/v1/applications/{application.id}/materials", data=body, headers=owner,
-                      content_type=f"multipart/form-data; boundary={boundary}")
+    res = client.post(
+        f"/api/v1/applications/{application.id}/materials",
+        data=body,
+        headers=owner,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
     assert res.status_code == 201, res.get_json()
     assert read == [PDF, PDF]
     db.session.rollback()

@@ -12,9 +12,11 @@ from evaluator.audit.models import AuditEvent
 from evaluator.extensions import db
 from evaluator.reviews.models import Review
 
-FULL = {"scores": {"plan_quality": 8, "onsite": 5.5, "novelty": 3},
-        "comments": {"plan_quality": "方案完整", "": "总体较好"},
-        "bonus_verified": {"meeting": True}}
+FULL = {
+    "scores": {"plan_quality": 8, "onsite": 5.5, "novelty": 3},
+    "comments": {"plan_quality": "方案完整", "": "总体较好"},
+    "bonus_verified": {"meeting": True},
+}
 
 
 def url(assignment) -> str:
@@ -63,8 +65,10 @@ def test_scores_are_bounded_by_the_indicator_points(client, case):
         res = put(client, case.assignment(), {"scores": {"novelty": bad}}, case.headers())
         assert res.status_code == 422
         assert "novelty" in res.get_json()["errors"]["scores"]
-    assert put(client, case.assignment(), {"scores": {"novelty": points["novelty"]}},
-               case.headers()).status_code == 200
+    assert (
+        put(client, case.assignment(), {"scores": {"novelty": points["novelty"]}}, case.headers()).status_code
+        == 200
+    )
 
 
 @pytest.mark.parametrize("bad", ["3", True, [1], {"a": 1}])
@@ -76,8 +80,11 @@ def test_a_score_is_a_json_number(client, case, bad):
 
 def test_nan_and_infinity_are_refused(client, case):
     for literal in ("NaN", "Infinity", "-Infinity"):
-        res = client.put(url(case.assignment()), data=f'{{"scores": {{"novelty": {literal}}}}}',
-                         headers={**case.headers(), "If-Match": '"v0"', "Content-Type": "application/json"})
+        res = client.put(
+            url(case.assignment()),
+            data=f'{{"scores": {{"novelty": {literal}}}}}',
+            headers={**case.headers(), "If-Match": '"v0"', "Content-Type": "application/json"},
+        )
         assert res.status_code in (400, 422), literal
     assert db.session.scalar(select(Review)) is None
 
@@ -96,8 +103,12 @@ def test_on_site_group_splits_the_scope(client, make_review_case):
     res = put(client, case.assignment(), {"scores": {"onsite": 1}}, case.headers())
     assert res.status_code == 422 and "onsite" in res.get_json()["errors"]["scores"]
     inspection = make_review_case(settings={"on_site_group": True}, kind="on_site")
-    res = put(client, inspection.assignment(), {"scores": {"onsite": 1}, "status": "submitted",
-                                               "bonus_verified": {"meeting": True}}, inspection.headers())
+    res = put(
+        client,
+        inspection.assignment(),
+        {"scores": {"onsite": 1}, "status": "submitted", "bonus_verified": {"meeting": True}},
+        inspection.headers(),
+    )
     assert res.status_code == 200, res.get_json()
     assert res.get_json()["progress"] == {"scored": 1, "total": 1}
 
@@ -109,8 +120,9 @@ def test_comments_follow_the_text_rule_and_limits(client, case):
     assert res.status_code == 422 and "novelty" in res.get_json()["errors"]["comments"]
     res = put(client, case.assignment(), {"comments": {"": "y" * 5001}}, case.headers())
     assert res.status_code == 422
-    res = put(client, case.assignment(), {"comments": {"": "多行\n意见\t可以", "novelty": "  "}},
-              case.headers())
+    res = put(
+        client, case.assignment(), {"comments": {"": "多行\n意见\t可以", "novelty": "  "}}, case.headers()
+    )
     assert res.status_code == 200
     assert res.get_json()["comments"] == {"": "多行\n意见\t可以"}  # a blank comment is no comment
 
@@ -161,8 +173,9 @@ def test_a_submitted_review_may_be_reopened_while_in_review(client, case):
     res = put(client, case.assignment(), {**FULL, "status": "draft"}, h, "v1")
     assert res.status_code == 200 and res.get_json()["status"] == "draft"
     assert res.get_json()["submitted_at"] is None
-    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "review")
-                                 .order_by(AuditEvent.id)).all()
+    actions = db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.object_type == "review").order_by(AuditEvent.id)
+    ).all()
     assert actions == ["review.submitted", "review.reopened"]
 
 
@@ -221,8 +234,12 @@ def test_a_save_that_changes_nothing_keeps_the_version(client, case):
     put(client, case.assignment(), FULL, h)
     res = put(client, case.assignment(), FULL, h, "v1")
     assert res.status_code == 200 and res.headers["ETag"] == '"v1"'
-    assert db.session.scalar(select(db.func.count()).select_from(AuditEvent)
-                             .where(AuditEvent.object_type == "review")) == 1
+    assert (
+        db.session.scalar(
+            select(db.func.count()).select_from(AuditEvent).where(AuditEvent.object_type == "review")
+        )
+        == 1
+    )
 
 
 def test_every_change_is_audited_with_only_the_changed_indicators(client, case):
@@ -230,25 +247,35 @@ def test_every_change_is_audited_with_only_the_changed_indicators(client, case):
     put(client, case.assignment(), FULL, h)
     changed = {**FULL, "scores": {**FULL["scores"], "novelty": 4}}
     put(client, case.assignment(), changed, h, "v1")
-    event = db.session.scalars(select(AuditEvent).where(AuditEvent.object_type == "review")
-                               .order_by(AuditEvent.id.desc())).first()
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.object_type == "review").order_by(AuditEvent.id.desc())
+    ).first()
     assert event.action == "review.saved"
     assert event.summary["scores"] == {"novelty": {"before": 3.0, "after": 4.0}}
     assert "comments" not in event.summary and "status" not in event.summary
     assert event.summary["assignment_id"] == case.assignment().id
-    first = db.session.scalars(select(AuditEvent).where(AuditEvent.object_type == "review")
-                               .order_by(AuditEvent.id)).first()
+    first = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.object_type == "review").order_by(AuditEvent.id)
+    ).first()
     assert first.summary["scores"]["plan_quality"] == {"before": None, "after": 8.0}
     assert first.summary["status"] == {"before": None, "after": "draft"}
 
 
 def test_unknown_keys_and_bad_shapes_are_refused(client, case):
     h = case.headers()
-    for body in ({"score": {}}, {"scores": []}, {"status": "final"}, {"vetoes": {"flag": "x"}},
-                 {"vetoes": [{"flag": "falsified_materials", "reason": "x", "extra": 1}]}):
+    for body in (
+        {"score": {}},
+        {"scores": []},
+        {"status": "final"},
+        {"vetoes": {"flag": "x"}},
+        {"vetoes": [{"flag": "falsified_materials", "reason": "x", "extra": 1}]},
+    ):
         assert put(client, case.assignment(), body, h).status_code == 422, body
-    res = client.put(url(case.assignment()), data="not json", headers={**h, "If-Match": '"v0"',
-                                                                       "Content-Type": "application/json"})
+    res = client.put(
+        url(case.assignment()),
+        data="not json",
+        headers={**h, "If-Match": '"v0"', "Content-Type": "application/json"},
+    )
     assert res.status_code == 400
 
 
@@ -264,8 +291,9 @@ def test_the_sheet_lists_the_scope_with_guidance_bounds_and_evidence(client, cas
     assert body["application"]["applicant"]["county"] == "锦江区"
     assert body["application"]["bonus_claims"][0]["id"] == "meeting"
     assert any(f["key"] == "households" for f in body["application"]["figures"])
-    assert body["veto_flags"] == [{"flag": "falsified_materials", "reason": "材料造假",
-                                   "reason_en": "Falsified"}]
+    assert body["veto_flags"] == [
+        {"flag": "falsified_materials", "reason": "材料造假", "reason_en": "Falsified"}
+    ]
 
 
 def test_blind_mode_hides_the_applicants_identity(client, make_review_case, admin):
@@ -274,9 +302,17 @@ def test_blind_mode_hides_the_applicants_identity(client, make_review_case, admi
     case = make_review_case(settings={"blind": True})
     application = case.applications[0]
     reviewer = case.reviewers[0][0]
-    db.session.add(Material(application_id=application.id, filename="评审社区1-建设方案.pdf",
-                            content_type="application/pdf", size=10, sha256="0" * 64,
-                            material_key="plan", uploaded_by=reviewer.id))
+    db.session.add(
+        Material(
+            application_id=application.id,
+            filename="评审社区1-建设方案.pdf",
+            content_type="application/pdf",
+            size=10,
+            sha256="0" * 64,
+            material_key="plan",
+            uploaded_by=reviewer.id,
+        )
+    )
     db.session.commit()
     res = client.get(f"/api/v1/assignments/{case.assignment().id}/sheet", headers=case.headers())
     text = res.get_data(as_text=True)
@@ -285,15 +321,18 @@ def test_blind_mode_hides_the_applicants_identity(client, make_review_case, admi
     assert body["blind"] is True and body["application"]["applicant"]["city"] == "成都市"
     assert body["materials"][0]["name"] == "Plan 1.pdf"
     assert body["materials"][0]["download_url"] == (
-        f"/api/v1/assignments/{case.assignment().id}/materials/{body['materials'][0]['id']}")
+        f"/api/v1/assignments/{case.assignment().id}/materials/{body['materials'][0]['id']}"
+    )
     office = client.get(f"/api/v1/assignments/{case.assignment().id}/sheet", headers=admin).get_json()
     assert office["application"]["applicant"]["name"] == "评审社区1"
     assert office["materials"][0]["name"] == "评审社区1-建设方案.pdf"
     # Nor do the application's own endpoints tell a blind round's reviewer who applied.
-    material = db.session.scalars(db.select(Material).where(
-        Material.application_id == application.id)).one()
-    for url in (f"/api/v1/applications/{application.id}", f"/api/v1/applications/{application.id}/materials",
-                f"/api/v1/materials/{material.id}"):
+    material = db.session.scalars(db.select(Material).where(Material.application_id == application.id)).one()
+    for url in (
+        f"/api/v1/applications/{application.id}",
+        f"/api/v1/applications/{application.id}/materials",
+        f"/api/v1/materials/{material.id}",
+    ):
         res = client.get(url, headers=case.headers())
         res.close()
         assert res.status_code == 403, url
@@ -318,9 +357,15 @@ def test_a_blind_rounds_reviewer_downloads_through_the_assignment(client, make_r
     content = b"%PDF-1.4\n%%EOF\n"
     sha = hashlib.sha256(content).hexdigest()
     get_storage(app).put(content, sha)
-    material = Material(application_id=application.id, filename="评审社区1-锦江区方案.pdf",
-                        content_type="application/pdf", size=len(content), sha256=sha,
-                        material_key="plan", uploaded_by=reviewer.id)
+    material = Material(
+        application_id=application.id,
+        filename="评审社区1-锦江区方案.pdf",
+        content_type="application/pdf",
+        size=len(content),
+        sha256=sha,
+        material_key="plan",
+        uploaded_by=reviewer.id,
+    )
     db.session.add(material)
     db.session.commit()
     url = f"/api/v1/assignments/{case.assignment().id}/materials/{material.id}"
@@ -331,8 +376,9 @@ def test_a_blind_rounds_reviewer_downloads_through_the_assignment(client, make_r
     disposition = res.headers["Content-Disposition"]
     assert "锦江" not in disposition and "%E9%94%A6" not in disposition and "attachment" in disposition
     other = make_review_case()  # another round's assignment cannot reach this material
-    res = client.get(f"/api/v1/assignments/{other.assignment().id}/materials/{material.id}",
-                     headers=other.headers())
+    res = client.get(
+        f"/api/v1/assignments/{other.assignment().id}/materials/{material.id}", headers=other.headers()
+    )
     assert res.status_code == 404
 
 

@@ -21,11 +21,11 @@ def server(live_workers):
     return live_workers
 
 
-
 def committed(assignment_id: int) -> Review | None:
     db.session.rollback()
-    return db.session.scalar(select(Review).where(Review.assignment_id == assignment_id)
-                             .execution_options(populate_existing=True))
+    return db.session.scalar(
+        select(Review).where(Review.assignment_id == assignment_id).execution_options(populate_existing=True)
+    )
 
 
 def test_two_reviewers_score_the_same_application_at_once(server, make_review_case):
@@ -33,9 +33,12 @@ def test_two_reviewers_score_the_same_application_at_once(server, make_review_ca
     ids = [case.assignment(0, r).id for r in range(4)]
 
     def save(r):
-        return server.request("PUT", f"/api/v1/assignments/{ids[r]}/review",
-                              {"scores": {"novelty": float(r + 1)}},
-                              {**case.headers(r), "If-Match": '"v0"'})
+        return server.request(
+            "PUT",
+            f"/api/v1/assignments/{ids[r]}/review",
+            {"scores": {"novelty": float(r + 1)}},
+            {**case.headers(r), "If-Match": '"v0"'},
+        )
 
     replies = parallel([lambda r=r: save(r) for r in range(4) for _ in (0,)])
     assert [r.status for r in replies] == [200] * 4, server.log()
@@ -53,8 +56,14 @@ def test_one_reviewer_in_two_tabs_the_stale_save_is_refused(server, make_review_
     for round_ in range(3):
         version = f'"v{round_ + 1}"'
         values = (1.5 + round_, 1.75 + round_)
-        tabs = parallel([lambda s=s, v=version: server.request(
-            "PUT", url, {"scores": {"novelty": s, "onsite": s}}, {**h, "If-Match": v}) for s in values])
+        tabs = parallel(
+            [
+                lambda s=s, v=version: server.request(
+                    "PUT", url, {"scores": {"novelty": s, "onsite": s}}, {**h, "If-Match": v}
+                )
+                for s in values
+            ]
+        )
         statuses = sorted(t.status for t in tabs)
         assert statuses == [200, 412], (round_, [(t.status, t.headers.get("ETag"), t.body) for t in tabs])
         winner = next(t for t in tabs if t.status == 200)
@@ -64,6 +73,7 @@ def test_one_reviewer_in_two_tabs_the_stale_save_is_refused(server, make_review_
         assert review.version == round_ + 2
         assert np.frombuffer(review.scores, "<f8")[2] == winner.body["scores"]["novelty"]
     db.session.rollback()
-    events = db.session.scalar(select(func.count()).select_from(AuditEvent)
-                               .where(AuditEvent.object_type == "review"))
+    events = db.session.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.object_type == "review")
+    )
     assert events == 4  # the first save and one per pair of tabs: the losers wrote nothing

@@ -19,9 +19,17 @@ from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.web.security import issue_token
 
-ORG = {"name": "玉林北路社区", "kind": "community", "city": "成都市", "city_code": "510100",
-       "county": "武侯区", "county_code": "510107", "subdistrict": "玉林街道",
-       "subdistrict_code": "510107001", "community_code": "510107001002"}
+ORG = {
+    "name": "玉林北路社区",
+    "kind": "community",
+    "city": "成都市",
+    "city_code": "510100",
+    "county": "武侯区",
+    "county_code": "510107",
+    "subdistrict": "玉林街道",
+    "subdistrict_code": "510107001",
+    "community_code": "510107001002",
+}
 
 
 def count(model) -> int:
@@ -35,15 +43,19 @@ def events() -> list[tuple[str, dict]]:
 def test_an_organisation_is_created_with_its_event(app):
     org = create_organisation(None, ORG, source="import", file_sha256="ab" * 32)
     assert org.id and org.community_code == "510107001002"
-    assert events() == [("organisation.created", {"name": ORG["name"], "source": "import",
-                                                  "file_sha256": "ab" * 32})]
+    assert events() == [
+        ("organisation.created", {"name": ORG["name"], "source": "import", "file_sha256": "ab" * 32})
+    ]
 
 
-@pytest.mark.parametrize("change, field, status", [
-    ({"county_code": "520102"}, "county_code", 422),
-    ({"community_code": "510107002001"}, "community_code", 422),
-    ({"kind": "village"}, "kind", 422),
-])
+@pytest.mark.parametrize(
+    "change, field, status",
+    [
+        ({"county_code": "520102"}, "county_code", 422),
+        ({"community_code": "510107002001"}, "community_code", 422),
+        ({"kind": "village"}, "kind", 422),
+    ],
+)
 def test_a_bad_organisation_is_refused_and_nothing_written(app, change, field, status):
     with pytest.raises(ServiceError) as caught:
         create_organisation(None, {**ORG, **change})
@@ -59,37 +71,62 @@ def test_an_organisation_name_is_taken_once(app):
 
 
 def test_region_messages_are_sentences_naming_the_codes():
-    errors = check_region({**ORG, "county_code": "520102", "subdistrict_code": None,
-                           "community_code": None})
+    errors = check_region({**ORG, "county_code": "520102", "subdistrict_code": None, "community_code": None})
     assert errors == {"county_code": ["The county code 520102 is not inside the city 510100."]}
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"username": "a b"}, "username"),
-    ({"password": "short"}, "password"),
-    ({"display_name": "管理\x08员"}, "display_name"),
-    ({"display_name": ""}, "display_name"),
-    ({"role": "root"}, "role"),
-    ({"home_region_code": "５１０１０４"}, "home_region_code"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"username": "a b"}, "username"),
+        ({"password": "short"}, "password"),
+        ({"display_name": "管理\x08员"}, "display_name"),
+        ({"display_name": ""}, "display_name"),
+        ({"role": "root"}, "role"),
+        ({"home_region_code": "５１０１０４"}, "home_region_code"),
+    ],
+)
 def test_every_way_of_creating_an_account_keeps_the_same_rules(app, change, field):
     with pytest.raises(ServiceError) as caught:
-        create_user(None, {"username": "office", "password": "a long enough password",
-                           "display_name": "省民政厅", "role": "admin", **change})
+        create_user(
+            None,
+            {
+                "username": "office",
+                "password": "a long enough password",
+                "display_name": "省民政厅",
+                "role": "admin",
+                **change,
+            },
+        )
     assert caught.value.status == 422 and field in caught.value.errors
     assert count(User) == 0 and events() == []
 
 
 def test_an_account_is_created_with_its_event_and_a_working_password(app):
-    user = create_user(None, {"username": "office", "password": "a long enough password",
-                              "display_name": "省民政厅", "role": "admin"})
+    user = create_user(
+        None,
+        {
+            "username": "office",
+            "password": "a long enough password",
+            "display_name": "省民政厅",
+            "role": "admin",
+        },
+    )
     assert check_password(user, "a long enough password") and not check_password(user, "wrong")
     assert events() == [("user.created", {"username": "office", "role": "admin"})]
 
 
 def test_create_admin_refuses_a_control_character(runner):
-    res = runner.invoke(args=["create-admin", "office", "--password", "a long enough password",
-                              "--display-name", "省民政厅\x00"])
+    res = runner.invoke(
+        args=[
+            "create-admin",
+            "office",
+            "--password",
+            "a long enough password",
+            "--display-name",
+            "省民政厅\x00",
+        ]
+    )
     assert res.exit_code == 1 and "display_name" in res.output, res.output
     assert count(User) == 0
 

@@ -39,8 +39,13 @@ def probes() -> dict[str, dict[str, Any]]:
     found: dict[tuple, tuple[str, dict[str, Any]]] = {}
     for source in [MINI, *(cs.source for cs in sets)]:
         for spec in source["fields"]:
-            signature = (spec["type"], spec.get("min"), spec.get("max"), bool(spec.get("required")),
-                         repr(spec.get("choices")))
+            signature = (
+                spec["type"],
+                spec.get("min"),
+                spec.get("max"),
+                bool(spec.get("required")),
+                repr(spec.get("choices")),
+            )
             found.setdefault(signature, (f"{source['id']}.{spec['key']}", spec))
     return dict(found.values())
 
@@ -52,11 +57,31 @@ PROBES = probes()
 def probe_set(name: str) -> CriteriaSet:
     """A criteria set whose one field, ``probe``, is defined like the named field (one field keeps
     each example fast; the checks are per field)."""
-    raw = {key: copy.deepcopy(MINI[key]) for key in ("id", "version", "title", "title_en", "zone_type",
-                                                     "scale", "materials", "grades", "aggregation")}
+    raw = {
+        key: copy.deepcopy(MINI[key])
+        for key in (
+            "id",
+            "version",
+            "title",
+            "title_en",
+            "zone_type",
+            "scale",
+            "materials",
+            "grades",
+            "aggregation",
+        )
+    }
     raw["fields"] = [{**PROBES[name], "key": "probe"}]
-    raw["indicators"] = [{"id": "judged", "name": "评价", "name_en": "Judged", "points": 100,
-                          "method": "expert", "check": ["materials"]}]
+    raw["indicators"] = [
+        {
+            "id": "judged",
+            "name": "评价",
+            "name_en": "Judged",
+            "points": 100,
+            "method": "expert",
+            "check": ["materials"],
+        }
+    ]
     return build_criteria(raw, name)
 
 
@@ -65,8 +90,12 @@ def base_value(f: Field) -> Any:
     if f.type in ("int", "float"):
         x = f.min if f.min is not None else 0
         return int(x) if f.type == "int" else float(x)
-    return {"bool": False, "enum": f.choice_values[0] if f.choices else None,
-            "multi": [f.choice_values[0]] if f.choices else [], "text": "说明"}[f.type]
+    return {
+        "bool": False,
+        "enum": f.choice_values[0] if f.choices else None,
+        "multi": [f.choice_values[0]] if f.choices else [],
+        "text": "说明",
+    }[f.type]
 
 
 def json_path(cs: CriteriaSet, value: Any) -> tuple[bool, Any]:
@@ -100,12 +129,24 @@ def cell_of(value: Any) -> str:
 def numbers(f: Field) -> st.SearchStrategy[tuple[Any, str]]:
     """(JSON value, cell) pairs for numeric fields: in and out of bounds, whole or not, huge, NaN/inf."""
     edges = [x for x in (f.min, f.max) if x is not None]
-    near = st.sampled_from(edges).flatmap(
-        lambda e: st.sampled_from([e, e - 1, e + 1, e - 0.5, e + 0.5, e - 1e-9])) if edges else st.nothing()
-    floats = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.floats(-1e13, 1e13),
-                       near, st.sampled_from([0.0, 2.0, 1e12, 1e12 + 1, -1e12, 1e15, 1e300, 12.5, -0.0]))
-    ints = st.one_of(st.integers(-10**13, 10**13), st.integers(min_value=-(10**40), max_value=10**40),
-                     st.sampled_from([0, 1, 10**12, 10**12 + 1]))
+    near = (
+        st.sampled_from(edges).flatmap(
+            lambda e: st.sampled_from([e, e - 1, e + 1, e - 0.5, e + 0.5, e - 1e-9])
+        )
+        if edges
+        else st.nothing()
+    )
+    floats = st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.floats(-1e13, 1e13),
+        near,
+        st.sampled_from([0.0, 2.0, 1e12, 1e12 + 1, -1e12, 1e15, 1e300, 12.5, -0.0]),
+    )
+    ints = st.one_of(
+        st.integers(-(10**13), 10**13),
+        st.integers(min_value=-(10**40), max_value=10**40),
+        st.sampled_from([0, 1, 10**12, 10**12 + 1]),
+    )
     plain = st.one_of(floats.map(lambda x: (x, cell_of(x))), ints.map(lambda x: (x, str(x))))
     spelled = st.one_of(
         ints.filter(lambda x: abs(x) < 10**15).map(lambda x: (x, f" {x} ")),
@@ -122,22 +163,39 @@ def values(f: Field) -> st.SearchStrategy[tuple[Any, str]]:
     if f.type in ("int", "float"):
         return st.one_of(numbers(f), junk, st.sampled_from([(True, "true"), ("1e3x", "1e3x")]))
     if f.type == "bool":
-        return st.one_of(st.sampled_from(TRUE_SPELLINGS).map(lambda s: (True, s)),
-                         st.sampled_from(FALSE_SPELLINGS).map(lambda s: (False, s)),
-                         junk, st.sampled_from([("maybe", "maybe"), ("2", "2")]))
-    choice_spellings = [(c.value, s) for c in f.choices for s in (c.value, c.label, c.label_en.lower(),
-                                                                    f" {c.value} ")]
+        return st.one_of(
+            st.sampled_from(TRUE_SPELLINGS).map(lambda s: (True, s)),
+            st.sampled_from(FALSE_SPELLINGS).map(lambda s: (False, s)),
+            junk,
+            st.sampled_from([("maybe", "maybe"), ("2", "2")]),
+        )
+    choice_spellings = [
+        (c.value, s) for c in f.choices for s in (c.value, c.label, c.label_en.lower(), f" {c.value} ")
+    ]
     if f.type == "enum":
-        return st.one_of(st.sampled_from(choice_spellings), junk,
-                         st.sampled_from([("xyz", "xyz"), ("other", "other")]))
+        return st.one_of(
+            st.sampled_from(choice_spellings), junk, st.sampled_from([("xyz", "xyz"), ("other", "other")])
+        )
     if f.type == "multi":
         items = st.lists(st.sampled_from([*choice_spellings, ("xyz", "xyz")]), max_size=6)
-        return st.one_of(items.map(lambda pairs: ([v for v, _ in pairs], ";".join(s for _, s in pairs))),
-                         st.sampled_from([(None, ""), ([], "")]))
-    return st.one_of(st.text(max_size=30).map(lambda s: (s, s)), junk,
-                     st.sampled_from([("", ""), ("   ", "   ")]),
-                     st.sampled_from([("1e3", "1e3"), (" 12 ", " 12 "), ("x" * 2001, "x" * 2001),
-                                      ("a\x00b", "a\x00b"), ("一\n二", "一\n二")]))
+        return st.one_of(
+            items.map(lambda pairs: ([v for v, _ in pairs], ";".join(s for _, s in pairs))),
+            st.sampled_from([(None, ""), ([], "")]),
+        )
+    return st.one_of(
+        st.text(max_size=30).map(lambda s: (s, s)),
+        junk,
+        st.sampled_from([("", ""), ("   ", "   ")]),
+        st.sampled_from(
+            [
+                ("1e3", "1e3"),
+                (" 12 ", " 12 "),
+                ("x" * 2001, "x" * 2001),
+                ("a\x00b", "a\x00b"),
+                ("一\n二", "一\n二"),
+            ]
+        ),
+    )
 
 
 def same(a: Any, b: Any) -> bool:
@@ -159,12 +217,15 @@ def test_json_and_table_agree(name, data):
         assert same(by_json[1], by_table[1]), (value, cell, by_json, by_table)
 
 
-@pytest.mark.parametrize("name, value, cell, stored", [
-    ("mini.services", ["health", "employment", "health"], "卫生;就业;health", ["employment", "health"]),
-    ("mini.services", [], "", None),
-    ("mini.theme", "   ", "   ", None),
-    ("mini.theme", "", "", None),
-])
+@pytest.mark.parametrize(
+    "name, value, cell, stored",
+    [
+        ("mini.services", ["health", "employment", "health"], "卫生;就业;health", ["employment", "health"]),
+        ("mini.services", [], "", None),
+        ("mini.theme", "   ", "   ", None),
+        ("mini.theme", "", "", None),
+    ],
+)
 def test_blanks_and_choices_are_stored_alike(name, value, cell, stored):
     cs = probe_set(name)
     assert json_path(cs, value) == table_path(cs, cell) == (True, stored)

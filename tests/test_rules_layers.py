@@ -28,13 +28,35 @@ from evaluator.features import FEATURES
 PACKAGE = Path(evaluator.__file__).parent
 
 ENGINES = ("evaluator.criteria", "evaluator.scoring", "evaluator.assignment", "evaluator.workflow")
-FRAMEWORKS = ("flask", "flask_sqlalchemy", "flask_migrate", "flask_smorest", "flask_login", "flask_limiter",
-              "flask_babel", "flask_wtf", "sqlalchemy", "alembic", "werkzeug")
+FRAMEWORKS = (
+    "flask",
+    "flask_sqlalchemy",
+    "flask_migrate",
+    "flask_smorest",
+    "flask_login",
+    "flask_limiter",
+    "flask_babel",
+    "flask_wtf",
+    "sqlalchemy",
+    "alembic",
+    "werkzeug",
+)
 FEATURE_PACKAGES = tuple(f"evaluator.{name}" for name in FEATURES)
-PLUMBING = ("evaluator.core", "evaluator.web", "evaluator.errors", "evaluator.extensions",
-            "evaluator.messages", "evaluator.i18n", "evaluator.validation", "evaluator.text",
-            "evaluator.storage", "evaluator.tables", "evaluator.archives", "evaluator.config",
-            "evaluator.spreadsheets")
+PLUMBING = (
+    "evaluator.core",
+    "evaluator.web",
+    "evaluator.errors",
+    "evaluator.extensions",
+    "evaluator.messages",
+    "evaluator.i18n",
+    "evaluator.validation",
+    "evaluator.text",
+    "evaluator.storage",
+    "evaluator.tables",
+    "evaluator.archives",
+    "evaluator.config",
+    "evaluator.spreadsheets",
+)
 PURE_SHARED = ("evaluator.messages", "evaluator.validation", "evaluator.text")
 """Plumbing modules the engines may use: they import no framework and no database."""
 IDENTITY = "evaluator.accounts"
@@ -56,8 +78,10 @@ def type_only(tree: ast.AST) -> set[int]:
     """The ids of the import nodes under ``if TYPE_CHECKING:`` (for annotations only, never run)."""
     skipped: set[int] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.If) and getattr(node.test, "id",
-                                                getattr(node.test, "attr", None)) == "TYPE_CHECKING":
+        if (
+            isinstance(node, ast.If)
+            and getattr(node.test, "id", getattr(node.test, "attr", None)) == "TYPE_CHECKING"
+        ):
             skipped.update(id(n) for stmt in node.body for n in ast.walk(stmt))
     return skipped
 
@@ -96,7 +120,7 @@ def feature_of(name: str) -> str | None:
 def side_of(name: str) -> str:
     """'api', 'pages', 'commands' or 'service' for a module of a feature."""
     feature = feature_of(name)
-    rest = name[len(feature) + 1:].split(".") if feature and name != feature else [""]
+    rest = name[len(feature) + 1 :].split(".") if feature and name != feature else [""]
     return rest[0] if rest[0] in ("api", "pages", "commands") else "service"
 
 
@@ -123,26 +147,36 @@ def offences(module: str, source: str, is_package: bool = False) -> list[str]:
             found.append(f"{where} (a private name of another module)")
         if any(within(module, e) for e in ENGINES):
             if any(within(target, f) for f in FRAMEWORKS) or (
-                    target.startswith("evaluator") and not any(within(full, e) for e in ENGINES)
-                    and not any(within(full, p) for p in PURE_SHARED)):
+                target.startswith("evaluator")
+                and not any(within(full, e) for e in ENGINES)
+                and not any(within(full, p) for p in PURE_SHARED)
+            ):
                 found.append(f"{where} (an engine is pure)")
         elif any(within(module, p) for p in PLUMBING):
             if any(within(module, p) for p in PURE_SHARED) and (
-                    any(within(target, f) for f in FRAMEWORKS) or within(target, "evaluator.extensions")):
+                any(within(target, f) for f in FRAMEWORKS) or within(target, "evaluator.extensions")
+            ):
                 found.append(f"{where} (a module the engines use is pure)")
             if (other and (other != IDENTITY or side_of(full) != "service")) or any(
-                    within(full, w) for w in WIRING):
+                within(full, w) for w in WIRING
+            ):
                 found.append(f"{where} (the plumbing knows no feature)")
             if within(module, "evaluator.core") and within(full, "evaluator.web"):
                 found.append(f"{where} (the core is below the web plumbing)")
         elif feature:
             other_side = side_of(full) if other else None
             if side == "service":
-                if other_side in ("api", "pages", "commands") or within(full, "evaluator.web") \
-                        or any(within(full, w) for w in WIRING):
+                if (
+                    other_side in ("api", "pages", "commands")
+                    or within(full, "evaluator.web")
+                    or any(within(full, w) for w in WIRING)
+                ):
                     found.append(f"{where} (a service imports no API, pages or web plumbing)")
-            elif side == "api" and (other_side == "pages" or within(full, "evaluator.web.pages")
-                                    or within(full, "evaluator.web.blueprints")):
+            elif side == "api" and (
+                other_side == "pages"
+                or within(full, "evaluator.web.pages")
+                or within(full, "evaluator.web.blueprints")
+            ):
                 found.append(f"{where} (the API never imports pages)")
             elif side == "pages" and (other_side == "api" or within(full, "evaluator.web.api")):
                 found.append(f"{where} (pages never import an API)")
@@ -159,16 +193,26 @@ def offences(module: str, source: str, is_package: bool = False) -> list[str]:
 
 def package_files() -> dict[str, tuple[str, bool]]:
     """The package's modules: name → (source, whether it is a package's __init__)."""
-    return {module_name(p): (p.read_text(encoding="utf-8"), p.name == "__init__.py")
-            for p in PACKAGE.rglob("*.py") if "migrations" not in p.parts}
+    return {
+        module_name(p): (p.read_text(encoding="utf-8"), p.name == "__init__.py")
+        for p in PACKAGE.rglob("*.py")
+        if "migrations" not in p.parts
+    }
 
 
 def test_every_module_keeps_the_rules():
     files = package_files()
-    assert {"evaluator.accounts.service", "evaluator.reviews.api", "evaluator.vetting.pages.queue",
-            "evaluator.criteria.ahp", "evaluator.scoring.mcda", "evaluator.assignment.solver"} <= set(files)
-    broken = [o for name, (source, is_package) in sorted(files.items())
-              for o in offences(name, source, is_package)]
+    assert {
+        "evaluator.accounts.service",
+        "evaluator.reviews.api",
+        "evaluator.vetting.pages.queue",
+        "evaluator.criteria.ahp",
+        "evaluator.scoring.mcda",
+        "evaluator.assignment.solver",
+    } <= set(files)
+    broken = [
+        o for name, (source, is_package) in sorted(files.items()) for o in offences(name, source, is_package)
+    ]
     assert broken == []
 
 
@@ -180,42 +224,79 @@ def test_every_feature_has_its_parts():
         assert f"evaluator.{feature}.pages" in files, feature
 
 
-@pytest.mark.parametrize("module, source, offence", [
-    ("evaluator.applications.importer", "from evaluator.accounts.api.users import check_region",
-     "another feature only through its services"),
-    ("evaluator.reviews.service", "from evaluator.reviews.api import blp", "a service imports no API"),
-    ("evaluator.reviews.service", "from evaluator.web.security import signed_in_user",
-     "a service imports no API, pages or web plumbing"),
-    ("evaluator.reviews.api", "from evaluator.reviews.pages.scoring import score",
-     "the API never imports pages"),
-    ("evaluator.reviews.api", "from evaluator.web.pages import load_form", "the API never imports pages"),
-    ("evaluator.vetting.pages.queue", "from evaluator.vetting import api", "pages never import an API"),
-    ("evaluator.vetting.pages.queue", "def f():\n    from evaluator.web.api import guard\n",
-     "pages never import an API"),
-    ("evaluator.vetting.pages.queue", "from sqlalchemy import select", "pages run no SQL of their own"),
-    ("evaluator.audit.pages", "from evaluator.extensions import db", "pages run no SQL of their own"),
-    ("evaluator.results.pages.office", "def f():\n    import sqlalchemy.orm\n",
-     "pages run no SQL of their own"),
-    ("evaluator.reviews.pages.scoring", "import evaluator.extensions.db", "pages run no SQL of their own"),
-    ("evaluator.vetting.quota", "from evaluator.vetting.service import _locked", "a private name"),
-    ("evaluator.scoring.engine", "import flask", "an engine is pure"),
-    ("evaluator.assignment.solver", "from evaluator.rounds.models import Round", "an engine is pure"),
-    ("evaluator.criteria.model", "from sqlalchemy import select", "an engine is pure"),
-    ("evaluator.core.locking", "from evaluator.vetting.quota import enter_review",
-     "the plumbing knows no feature"),
-    ("evaluator.errors", "from evaluator.web.headers import PAGE_HEADERS", ""),
-    ("evaluator.scoring.engine",
-     "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import flask\n", ""),
-    ("evaluator.web.security", "from evaluator.reviews.service import save_review",
-     "the plumbing knows no feature"),
-    ("evaluator.web.pages", "from evaluator.accounts.pages.office import users",
-     "the plumbing knows no feature"),
-    ("evaluator.validation", "from flask import request", "a module the engines use is pure"),
-    ("evaluator.demo.loader", "def f():\n    from evaluator.accounts.api import users\n",
-     "the demo goes through the services"),
-    ("evaluator.results.service", "from flask import current_app", "uses current_app"),
-    ("evaluator.results.service", "import flask\nx = flask.current_app", "uses current_app"),
-])
+@pytest.mark.parametrize(
+    "module, source, offence",
+    [
+        (
+            "evaluator.applications.importer",
+            "from evaluator.accounts.api.users import check_region",
+            "another feature only through its services",
+        ),
+        ("evaluator.reviews.service", "from evaluator.reviews.api import blp", "a service imports no API"),
+        (
+            "evaluator.reviews.service",
+            "from evaluator.web.security import signed_in_user",
+            "a service imports no API, pages or web plumbing",
+        ),
+        (
+            "evaluator.reviews.api",
+            "from evaluator.reviews.pages.scoring import score",
+            "the API never imports pages",
+        ),
+        ("evaluator.reviews.api", "from evaluator.web.pages import load_form", "the API never imports pages"),
+        ("evaluator.vetting.pages.queue", "from evaluator.vetting import api", "pages never import an API"),
+        (
+            "evaluator.vetting.pages.queue",
+            "def f():\n    from evaluator.web.api import guard\n",
+            "pages never import an API",
+        ),
+        ("evaluator.vetting.pages.queue", "from sqlalchemy import select", "pages run no SQL of their own"),
+        ("evaluator.audit.pages", "from evaluator.extensions import db", "pages run no SQL of their own"),
+        (
+            "evaluator.results.pages.office",
+            "def f():\n    import sqlalchemy.orm\n",
+            "pages run no SQL of their own",
+        ),
+        (
+            "evaluator.reviews.pages.scoring",
+            "import evaluator.extensions.db",
+            "pages run no SQL of their own",
+        ),
+        ("evaluator.vetting.quota", "from evaluator.vetting.service import _locked", "a private name"),
+        ("evaluator.scoring.engine", "import flask", "an engine is pure"),
+        ("evaluator.assignment.solver", "from evaluator.rounds.models import Round", "an engine is pure"),
+        ("evaluator.criteria.model", "from sqlalchemy import select", "an engine is pure"),
+        (
+            "evaluator.core.locking",
+            "from evaluator.vetting.quota import enter_review",
+            "the plumbing knows no feature",
+        ),
+        ("evaluator.errors", "from evaluator.web.headers import PAGE_HEADERS", ""),
+        (
+            "evaluator.scoring.engine",
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import flask\n",
+            "",
+        ),
+        (
+            "evaluator.web.security",
+            "from evaluator.reviews.service import save_review",
+            "the plumbing knows no feature",
+        ),
+        (
+            "evaluator.web.pages",
+            "from evaluator.accounts.pages.office import users",
+            "the plumbing knows no feature",
+        ),
+        ("evaluator.validation", "from flask import request", "a module the engines use is pure"),
+        (
+            "evaluator.demo.loader",
+            "def f():\n    from evaluator.accounts.api import users\n",
+            "the demo goes through the services",
+        ),
+        ("evaluator.results.service", "from flask import current_app", "uses current_app"),
+        ("evaluator.results.service", "import flask\nx = flask.current_app", "uses current_app"),
+    ],
+)
 def test_the_check_finds_a_broken_rule(module, source, offence):
     broken = offences(module, source)
     if offence:
@@ -253,8 +334,12 @@ def mutual_imports(files: dict[str, tuple[str, bool]]) -> list[str]:
             full = f"{target}.{name}" if name else target
             targets.add(full if full in files else target)
         edges[module] = targets & set(files)
-    return sorted(f"{a} <-> {b}" for a in edges for b in edges[a]
-                  if a < b and a in edges.get(b, set()) and not within(a, b) and not within(b, a))
+    return sorted(
+        f"{a} <-> {b}"
+        for a in edges
+        for b in edges[a]
+        if a < b and a in edges.get(b, set()) and not within(a, b) and not within(b, a)
+    )
 
 
 def test_no_two_modules_import_each_other():
@@ -262,6 +347,8 @@ def test_no_two_modules_import_each_other():
 
 
 def test_the_check_finds_modules_that_import_each_other():
-    files = {"evaluator.errors": ("def f():\n    from evaluator.web.shell import PAGE_HEADERS\n", False),
-             "evaluator.web.shell": ("from evaluator.errors import error_response", False)}
+    files = {
+        "evaluator.errors": ("def f():\n    from evaluator.web.shell import PAGE_HEADERS\n", False),
+        "evaluator.web.shell": ("from evaluator.errors import error_response", False),
+    }
     assert mutual_imports(files) == ["evaluator.errors <-> evaluator.web.shell"]

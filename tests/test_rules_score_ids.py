@@ -34,12 +34,20 @@ def padded(ids):
     return [ids[0], ids[1], f"  {ids[1]} ", *ids[3:]]
 
 
-@pytest.mark.parametrize("change, expected", [
-    (twice, ["applications, row 4, column id: id '{0}' appears more than once"]),
-    (blank, ["applications, row 3, column id: every application needs an id",
-             "applications, row 4, column id: every application needs an id"]),
-    (padded, ["applications, row 4, column id: id '{1}' appears more than once"]),
-])
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        (twice, ["applications, row 4, column id: id '{0}' appears more than once"]),
+        (
+            blank,
+            [
+                "applications, row 3, column id: every application needs an id",
+                "applications, row 4, column id: every application needs an id",
+            ],
+        ),
+        (padded, ["applications, row 4, column id: id '{1}' appears more than once"]),
+    ],
+)
 @pytest.mark.parametrize("extra", [["scores"], ["claims"], ["scores", "claims"]])
 def test_repeated_ids_are_reported_not_crashed_on(runner, tmp_path, change, expected, extra):
     demo, paths = write_round(tmp_path, change)

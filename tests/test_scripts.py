@@ -19,8 +19,9 @@ def test_script_is_valid_bash_in_strict_mode(script):
 
 
 def test_start_refuses_unknown_options_before_setting_up():
-    res = subprocess.run(["bash", str(ROOT / "scripts/start.sh"), "--bogus"], capture_output=True,
-                         text=True, timeout=30)
+    res = subprocess.run(
+        ["bash", str(ROOT / "scripts/start.sh"), "--bogus"], capture_output=True, text=True, timeout=30
+    )
     assert res.returncode == 2 and "--bogus" in res.stderr
 
 

@@ -137,8 +137,12 @@ def s3_env(monkeypatch, moto_endpoint):
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    return boto3.session.Session().client("s3", endpoint_url=moto_endpoint, region_name="us-east-1",
-                                          config=Config(s3={"addressing_style": "path"}))
+    return boto3.session.Session().client(
+        "s3",
+        endpoint_url=moto_endpoint,
+        region_name="us-east-1",
+        config=Config(s3={"addressing_style": "path"}),
+    )
 
 
 def _bucket_names(client) -> set[str]:
@@ -201,7 +205,8 @@ def test_upload_and_download_through_the_api_on_s3(client, s3_app, s3_env, world
     download = fetch(client, f"/api/v1/materials/{res.json['id']}", world.owner)
     assert download.status_code == 200 and download.data == docx_bytes()
     assert download.headers["Content-Type"] == (
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
     assert download.headers["X-Content-Type-Options"] == "nosniff"
 
     png = upload(client, world, png_bytes(), "图.png").json

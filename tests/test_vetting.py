@@ -97,20 +97,34 @@ def test_enter_review_of_many_applications_is_one_statement(make_round, make_org
 
     rnd = make_round()
     rnd.settings = {"county_step": False, "city_step": False}
-    orgs = [Organisation(name=f"社区{k}", kind="community", city="成都市", city_code="510100",
-                         county="武侯区", county_code="510107") for k in range(600)]
+    orgs = [
+        Organisation(
+            name=f"社区{k}",
+            kind="community",
+            city="成都市",
+            city_code="510100",
+            county="武侯区",
+            county_code="510107",
+        )
+        for k in range(600)
+    ]
     db.session.add_all(orgs)
     db.session.flush()
-    db.session.add_all([Application(round_id=rnd.id, organisation_id=o.id, status="submitted", figures={})
-                        for o in orgs])
+    db.session.add_all(
+        [Application(round_id=rnd.id, organisation_id=o.id, status="submitted", figures={}) for o in orgs]
+    )
     db.session.commit()
     before = db.session.scalar(select(db.func.count()).select_from(AuditEvent))
     admin, _ = make_user("admin")
     moved = enter_review(admin, rnd)
     db.session.commit()
     assert len(moved) == 600
-    assert db.session.scalar(select(db.func.count()).select_from(Application)
-                             .where(Application.status == "under_review")) == 600
+    assert (
+        db.session.scalar(
+            select(db.func.count()).select_from(Application).where(Application.status == "under_review")
+        )
+        == 600
+    )
     assert db.session.scalar(select(db.func.count()).select_from(AuditEvent)) == before + 1
 
 

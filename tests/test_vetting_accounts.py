@@ -23,11 +23,20 @@ def test_region_offices_are_created_with_their_scope(client, admin, role, code):
     assert user.role == role and user.home_region_code == code and user.in_region("510107")
 
 
-@pytest.mark.parametrize("role, code", [
-    ("county_office", None), ("county_office", "510100"), ("county_office", "5101070"),
-    ("county_office", "510107001"), ("city_office", None), ("city_office", "510107"),
-    ("city_office", "510000"), ("city_office", "51010"), ("city_office", "５１０１００"),
-])
+@pytest.mark.parametrize(
+    "role, code",
+    [
+        ("county_office", None),
+        ("county_office", "510100"),
+        ("county_office", "5101070"),
+        ("county_office", "510107001"),
+        ("city_office", None),
+        ("city_office", "510107"),
+        ("city_office", "510000"),
+        ("city_office", "51010"),
+        ("city_office", "５１０１００"),
+    ],
+)
 def test_a_region_office_needs_a_code_of_its_level(client, admin, role, code):
     res = client.post("/api/v1/users", json=account(role, code), headers=admin)
     assert res.status_code == 422 and "home_region_code" in str(res.json["errors"]), res.json

@@ -82,7 +82,12 @@ def test_what_each_office_may_do_in_an_open_round(statuses):
 def test_the_ranking_lists_what_the_city_may_recommend_or_take_off(statuses):
     w, _ = statuses
     ranked = {(a.status, a.organisation.kind) for a in rankable(w.users["chengdu"], w.round)}
-    assert ranked == {("endorsed", "community"), ("recommended", "community"), ("submitted", "county"),
-                      ("endorsed", "county"), ("recommended", "county")}
+    assert ranked == {
+        ("endorsed", "community"),
+        ("recommended", "community"),
+        ("submitted", "county"),
+        ("endorsed", "county"),
+        ("recommended", "county"),
+    }
     first = rankable(w.users["chengdu"], w.round, limit=1)
     assert [a.status for a in first] == ["recommended"]

@@ -19,8 +19,9 @@ def applicant_draft(make_draft, make_user):
 def test_bonus_claims_through_the_api(client, applicant_draft):
     _, headers, application = applicant_draft
     url = f"/api/v1/applications/{application.id}"
-    res = client.patch(url, json={"bonus_claims": ["provincial_meeting_site", "national_meeting_site"]},
-                       headers=headers)
+    res = client.patch(
+        url, json={"bonus_claims": ["provincial_meeting_site", "national_meeting_site"]}, headers=headers
+    )
     assert res.status_code == 200, res.json
     assert res.json["bonus_claims"] == ["national_meeting_site", "provincial_meeting_site"]  # criteria order
     assert res.json["office_note"] is None and res.json["city_rank"] is None
@@ -28,21 +29,32 @@ def test_bonus_claims_through_the_api(client, applicant_draft):
     assert res.json["bonus_claims"] == []
 
 
-@pytest.mark.parametrize("claims, where", [
-    (["national_honour"], "0"),  # awarded by the figures, not claimed
-    (["nope"], "0"),
-    (["national_meeting_site", "national_meeting_site"], "1"),
-])
+@pytest.mark.parametrize(
+    "claims, where",
+    [
+        (["national_honour"], "0"),  # awarded by the figures, not claimed
+        (["nope"], "0"),
+        (["national_meeting_site", "national_meeting_site"], "1"),
+    ],
+)
 def test_bad_bonus_claims_name_the_item(client, applicant_draft, claims, where):
     _, headers, application = applicant_draft
-    res = client.patch(f"/api/v1/applications/{application.id}", json={"bonus_claims": claims},
-                       headers=headers)
+    res = client.patch(
+        f"/api/v1/applications/{application.id}", json={"bonus_claims": claims}, headers=headers
+    )
     assert res.status_code == 422 and where in res.json["errors"]["bonus_claims"], res.json
 
 
-@pytest.mark.parametrize("body", [{"bonus_claims": "national_meeting_site"}, {"bonus_claims": [1]},
-                                  {"bonus_claims": [None]}, {"bonus_claims": ["x" * 81]},
-                                  {"bonus_claims": ["a"] * 201}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"bonus_claims": "national_meeting_site"},
+        {"bonus_claims": [1]},
+        {"bonus_claims": [None]},
+        {"bonus_claims": ["x" * 81]},
+        {"bonus_claims": ["a"] * 201},
+    ],
+)
 def test_malformed_bonus_claims(client, applicant_draft, body):
     _, headers, application = applicant_draft
     res = client.patch(f"/api/v1/applications/{application.id}", json=body, headers=headers)
@@ -55,8 +67,9 @@ def test_bonus_claims_on_the_self_assessment_page(page_client, applicant_draft):
     url = f"/applicant/applications/{application.id}/self-assessment"
     page = c.get(url).get_data(as_text=True)
     assert 'id="f-bonus-national_meeting_site"' in page and 'id="f-bonus-national_honour"' not in page
-    res = post(c, url, versioned(application, {"bonus_claims": "provincial_meeting_site",
-                                               "bonus_claims_shown": "1"}))
+    res = post(
+        c, url, versioned(application, {"bonus_claims": "provincial_meeting_site", "bonus_claims_shown": "1"})
+    )
     assert res.status_code == 303, res.get_data(as_text=True)[:2000]
     db.session.expire_all()
     assert db.session.get(Application, application.id).bonus_claims == ["provincial_meeting_site"]
@@ -73,13 +86,17 @@ def test_the_applicant_reads_the_offices_reason(page_client, client, make_office
     rnd = create_round(None, "退回测试", load_criteria("fc-2026"))
     rnd.phase = "open"
     user, _ = make_user("applicant")
-    application = Application(round_id=rnd.id, organisation_id=user.organisation_id, status="submitted",
-                              figures={})
+    application = Application(
+        round_id=rnd.id, organisation_id=user.organisation_id, status="submitted", figures={}
+    )
     db.session.add(application)
     db.session.commit()
     _, county = make_office("county", user.organisation.county_code)
-    res = client.post(f"/api/v1/applications/{application.id}/return",
-                      json={"reason": "请补充居民议事会记录"}, headers=county)
+    res = client.post(
+        f"/api/v1/applications/{application.id}/return",
+        json={"reason": "请补充居民议事会记录"},
+        headers=county,
+    )
     assert res.status_code == 200, res.json
     page = page_client(user=user).get(f"/applicant/applications/{application.id}").get_data(as_text=True)
     assert 'id="office-note"' in page and "请补充居民议事会记录" in page

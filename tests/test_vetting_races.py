@@ -18,7 +18,6 @@ def server(live_workers):
     return live_workers
 
 
-
 def recommended() -> set[int]:
     db.session.rollback()  # read what the server committed
     return set(db.session.scalars(select(Application.id).where(Application.status == "recommended")))
@@ -33,8 +32,12 @@ def test_concurrent_rankings_never_exceed_the_quota(server, app, make_round, mak
     pairs = [[apps[2 * k].id, apps[2 * k + 1].id] for k in range(4)]
     url = f"/api/v1/rounds/{rnd.id}/recommendations"
     for _ in range(3):
-        replies = parallel([lambda p=p, h=h: server.request("PUT", url, {"application_ids": p}, h)
-                            for p, h in zip(pairs, tabs, strict=True)])
+        replies = parallel(
+            [
+                lambda p=p, h=h: server.request("PUT", url, {"application_ids": p}, h)
+                for p, h in zip(pairs, tabs, strict=True)
+            ]
+        )
         assert [r.status for r in replies] == [200] * 4, (replies, server.log())
         chosen = recommended()
         assert len(chosen) == 2 and sorted(chosen) in [sorted(p) for p in pairs], chosen
@@ -42,8 +45,9 @@ def test_concurrent_rankings_never_exceed_the_quota(server, app, make_round, mak
         assert sorted(ranks) == [1, 2]
     # each recommendation is audited once: the events of every move balance
     db.session.rollback()
-    count = lambda action: db.session.scalar(select(func.count()).select_from(AuditEvent)  # noqa: E731
-                                             .where(AuditEvent.action == action))
+    count = lambda action: db.session.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)
+    )
     assert count("application.recommended") - count("application.unrecommended") == 2
 
 
@@ -55,8 +59,11 @@ def test_a_ranking_racing_an_over_quota_ranking(server, app, make_round, make_of
     first, second = make_office("city", "510100")[1], make_office("city", "510100")[1]
     url = f"/api/v1/rounds/{rnd.id}/recommendations"
     ids = [a.id for a in apps]
-    ok, too_many = parallel([
-        lambda: server.request("PUT", url, {"application_ids": ids[:3]}, first),
-        lambda: server.request("PUT", url, {"application_ids": ids[2:]}, second)])
+    ok, too_many = parallel(
+        [
+            lambda: server.request("PUT", url, {"application_ids": ids[:3]}, first),
+            lambda: server.request("PUT", url, {"application_ids": ids[2:]}, second),
+        ]
+    )
     assert ok.status == 200 and too_many.status == 409, server.log()
     assert recommended() == set(ids[:3])

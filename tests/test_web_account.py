@@ -104,9 +104,18 @@ def test_pages_carry_the_security_headers_and_the_api_does_not_need_a_csrf_token
     html = res.get_data(as_text=True)
     assert re.findall(r"<script(?![^>]*\bsrc=)", html) == [] and "style=" not in html
     _, headers = make_user("admin")
-    api = client.post("/api/v1/organisations", headers=headers, json={
-        "name": "新建社区", "kind": "community", "city": "成都市", "city_code": "510100",
-        "county": "武侯区", "county_code": "510107"})
+    api = client.post(
+        "/api/v1/organisations",
+        headers=headers,
+        json={
+            "name": "新建社区",
+            "kind": "community",
+            "city": "成都市",
+            "city_code": "510100",
+            "county": "武侯区",
+            "county_code": "510107",
+        },
+    )
     assert api.status_code == 201  # bearer tokens: no CSRF token needed, none asked for
 
 
@@ -127,17 +136,41 @@ def test_password_change_checks_the_current_one_and_ends_other_sessions(app, pag
     user, headers = make_user("reviewer")
     other_browser = page_client(user=user)
     c = page_client(user=user)
-    res = post(c, "/account/password", {"current_password": "nope", "new_password": "a new long secret",
-                                        "repeat_password": "a new long secret"})
+    res = post(
+        c,
+        "/account/password",
+        {
+            "current_password": "nope",
+            "new_password": "a new long secret",
+            "repeat_password": "a new long secret",
+        },
+    )
     assert res.status_code == 422 and "This is not your current password." in res.get_data(as_text=True)
-    res = post(c, "/account/password", {"current_password": PASSWORD, "new_password": "short",
-                                        "repeat_password": "short"})
+    res = post(
+        c,
+        "/account/password",
+        {"current_password": PASSWORD, "new_password": "short", "repeat_password": "short"},
+    )
     assert res.status_code == 422 and "A password has 10 to 200 characters." in res.get_data(as_text=True)
-    res = post(c, "/account/password", {"current_password": PASSWORD, "new_password": "a new long secret",
-                                        "repeat_password": "another long secret"})
+    res = post(
+        c,
+        "/account/password",
+        {
+            "current_password": PASSWORD,
+            "new_password": "a new long secret",
+            "repeat_password": "another long secret",
+        },
+    )
     assert res.status_code == 422 and "The two new passwords differ." in res.get_data(as_text=True)
-    res = post(c, "/account/password", {"current_password": PASSWORD, "new_password": "a new long secret",
-                                        "repeat_password": "a new long secret"})
+    res = post(
+        c,
+        "/account/password",
+        {
+            "current_password": PASSWORD,
+            "new_password": "a new long secret",
+            "repeat_password": "a new long secret",
+        },
+    )
     assert res.status_code == 302
     assert c.get("/reviewer").status_code == 200  # this browser stays signed in
     assert other_browser.get("/reviewer").status_code == 302  # the other one is signed out
@@ -163,8 +196,15 @@ def test_after_an_office_reset_the_user_must_change_the_password_first(app, make
     assert res.status_code == 302 and res.location == "/account/password"
     assert c.get("/applicant/").location == "/account/password"  # every page leads there first
     c.csrf = csrf_token(c, "/account/password")
-    res = post(c, "/account/password", {"current_password": new_password, "new_password": "my own password",
-                                        "repeat_password": "my own password"})
+    res = post(
+        c,
+        "/account/password",
+        {
+            "current_password": new_password,
+            "new_password": "my own password",
+            "repeat_password": "my own password",
+        },
+    )
     assert res.status_code == 302
     assert c.get("/applicant/").status_code == 200
     assert not db.session.get(User, user.id).must_change_password
@@ -193,9 +233,18 @@ def test_an_anonymous_reader_follows_accept_language_and_the_switch(app):
     assert "登录" in c.get("/sign-in").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("target, kept", [
-    ("/office/rounds?x=1", "/office/rounds?x=1"), ("https://evil.example/", None), ("//evil.example", None),
-    ("/\\evil.example", None), ("javascript:alert(1)", None), ("/api/v1/users", None), ("", None)])
+@pytest.mark.parametrize(
+    "target, kept",
+    [
+        ("/office/rounds?x=1", "/office/rounds?x=1"),
+        ("https://evil.example/", None),
+        ("//evil.example", None),
+        ("/\\evil.example", None),
+        ("javascript:alert(1)", None),
+        ("/api/v1/users", None),
+        ("", None),
+    ],
+)
 def test_after_sign_in_only_this_site_is_a_destination(target, kept):
     assert safe_next(target) == kept
 
@@ -205,8 +254,10 @@ def test_anonymous_pages_redirect_to_sign_in_and_come_back(client, make_user):
     assert res.status_code == 302 and res.location == "/sign-in?next=/office/?a%3D1"
     user, _ = make_user("admin")
     token = csrf_token(client)
-    res = client.post("/sign-in", data={"username": user.username, "password": PASSWORD,
-                                        "csrf_token": token, "next": "/office/?a=1"})
+    res = client.post(
+        "/sign-in",
+        data={"username": user.username, "password": PASSWORD, "csrf_token": token, "next": "/office/?a=1"},
+    )
     assert res.location == "/office/?a=1"
 
 
@@ -228,5 +279,11 @@ def test_tokens_are_revoked_when_an_account_is_deactivated(app, make_user):
     accounts.set_active(office, user, False)
     db.session.commit()
     assert client_api_status(app, headers) == 401
-    assert db.session.scalar(select(func.count()).select_from(ApiToken)
-                             .where(ApiToken.revoked_at.is_(None), ApiToken.user_id == user.id)) == 0
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(ApiToken)
+            .where(ApiToken.revoked_at.is_(None), ApiToken.user_id == user.id)
+        )
+        == 0
+    )

@@ -13,14 +13,23 @@ from evaluator.audit.models import AuditEvent
 from evaluator.extensions import db
 from tests.pages import PASSWORD, csrf_token, post, sign_in
 
-GOOD_ORG = {"name": "玉林北路社区", "kind": "community", "city": "成都市", "city_code": "510100",
-            "county": "武侯区", "county_code": "510107", "subdistrict": "玉林街道",
-            "subdistrict_code": "510107001", "community_code": "510107001002"}
+GOOD_ORG = {
+    "name": "玉林北路社区",
+    "kind": "community",
+    "city": "成都市",
+    "city_code": "510100",
+    "county": "武侯区",
+    "county_code": "510107",
+    "subdistrict": "玉林街道",
+    "subdistrict_code": "510107001",
+    "community_code": "510107001002",
+}
 
 
 def counts():
-    return tuple(db.session.scalar(select(func.count()).select_from(m))
-                 for m in (User, Organisation, AuditEvent))
+    return tuple(
+        db.session.scalar(select(func.count()).select_from(m)) for m in (User, Organisation, AuditEvent)
+    )
 
 
 def events(action: str) -> list[AuditEvent]:
@@ -51,9 +60,18 @@ def test_the_lists_of_users_and_organisations_filter_and_page(page_client, make_
 
 def test_create_a_reviewer_with_a_chosen_password(app, page_client):
     c = page_client("admin")
-    res = post(c, "/office/accounts/users/new", {
-        "role": "reviewer", "username": "expert.li", "display_name": "李专家", "affiliation": "四川大学",
-        "home_region_code": "510104", "password": "a long enough password"})
+    res = post(
+        c,
+        "/office/accounts/users/new",
+        {
+            "role": "reviewer",
+            "username": "expert.li",
+            "display_name": "李专家",
+            "affiliation": "四川大学",
+            "home_region_code": "510104",
+            "password": "a long enough password",
+        },
+    )
     assert res.status_code == 302, res.get_data(as_text=True)[:3000]
     user = db.session.scalar(select(User).where(User.username == "expert.li"))
     assert (user.role, user.affiliation, user.home_region_code) == ("reviewer", "四川大学", "510104")
@@ -67,9 +85,17 @@ def test_create_an_applicant_with_a_generated_password_shown_once(app, page_clie
     c = page_client("admin")
     form = c.get(f"/office/accounts/users/new?role=applicant&organisation_id={org.id}").get_data(as_text=True)
     assert f'<option value="{org.id}" selected>' in form
-    res = post(c, "/office/accounts/users/new", {
-        "role": "applicant", "username": "fangcao", "display_name": "芳草社区居委会",
-        "organisation_id": str(org.id), "generate": "1"})
+    res = post(
+        c,
+        "/office/accounts/users/new",
+        {
+            "role": "applicant",
+            "username": "fangcao",
+            "display_name": "芳草社区居委会",
+            "organisation_id": str(org.id),
+            "generate": "1",
+        },
+    )
     html = res.get_data(as_text=True)
     assert res.status_code == 200 and res.headers["Cache-Control"] == "no-store"
     password = re.search(r'id="new-password">([^<]+)<', html).group(1)
@@ -83,16 +109,30 @@ def test_create_an_applicant_with_a_generated_password_shown_once(app, page_clie
 def test_bad_accounts_are_refused_beside_the_fields(page_client):
     c = page_client("admin")
     before = counts()
-    res = post(c, "/office/accounts/users/new", {"role": "applicant", "username": "a b",
-                                                 "display_name": "x", "password": "short"})
+    res = post(
+        c,
+        "/office/accounts/users/new",
+        {"role": "applicant", "username": "a b", "display_name": "x", "password": "short"},
+    )
     html = res.get_data(as_text=True)
     assert res.status_code == 422
     assert 'id="username-errors"' in html and 'id="password-errors"' in html
-    res = post(c, "/office/accounts/users/new", {"role": "applicant", "username": "nobody.org",
-                                                 "display_name": "无单位", "password": "a long password"})
+    res = post(
+        c,
+        "/office/accounts/users/new",
+        {
+            "role": "applicant",
+            "username": "nobody.org",
+            "display_name": "无单位",
+            "password": "a long password",
+        },
+    )
     assert res.status_code == 422 and 'id="organisation_id-errors"' in res.get_data(as_text=True)
-    res = post(c, "/office/accounts/users/new", {"role": "admin", "username": "boss.two",
-                                                 "display_name": "Boss", "password": "a long password"})
+    res = post(
+        c,
+        "/office/accounts/users/new",
+        {"role": "admin", "username": "boss.two", "display_name": "Boss", "password": "a long password"},
+    )
     assert res.status_code == 422 and 'id="role-errors"' in res.get_data(as_text=True)
     assert counts() == before
 
@@ -100,8 +140,11 @@ def test_bad_accounts_are_refused_beside_the_fields(page_client):
 def test_create_an_organisation_and_bad_codes_are_shown_beside_the_fields(page_client):
     c = page_client("admin")
     before = counts()
-    res = post(c, "/office/accounts/organisations/new", {**GOOD_ORG, "county_code": "520102",
-                                                         "subdistrict_code": "51010700"})
+    res = post(
+        c,
+        "/office/accounts/organisations/new",
+        {**GOOD_ORG, "county_code": "520102", "subdistrict_code": "51010700"},
+    )
     html = res.get_data(as_text=True)
     assert res.status_code == 422
     assert 'id="county_code-errors"' in html and "is not inside the city 510100" in html
@@ -132,8 +175,9 @@ def test_deactivating_ends_the_users_sessions_and_sign_in(app, page_client, make
     assert app.test_client().get("/api/v1/users/me", headers=headers).status_code == 401
     fresh = app.test_client()
     token = csrf_token(fresh)
-    res = fresh.post("/sign-in", data={"username": victim_user.username, "password": PASSWORD,
-                                       "csrf_token": token})
+    res = fresh.post(
+        "/sign-in", data={"username": victim_user.username, "password": PASSWORD, "csrf_token": token}
+    )
     assert res.status_code == 422
     assert len(events("user.deactivated")) == 1
     res = post(office, f"/office/accounts/users/{victim_user.id}/active", {"active": "1"})
@@ -165,8 +209,15 @@ def test_reset_shows_the_password_once_and_forces_a_change(app, page_client, mak
     res = c.get("/reviewer")
     assert res.status_code == 302 and res.location == "/account/password"
     c.csrf = csrf_token(c, "/account/password")
-    res = post(c, "/account/password", {"current_password": password, "new_password": "my own new secret",
-                                        "repeat_password": "my own new secret"})
+    res = post(
+        c,
+        "/account/password",
+        {
+            "current_password": password,
+            "new_password": "my own new secret",
+            "repeat_password": "my own new secret",
+        },
+    )
     assert res.status_code == 302
     assert c.get("/reviewer").status_code == 200
 
@@ -182,8 +233,12 @@ def test_only_the_office_manages_accounts(page_client, make_user, role):
     target, _ = make_user("reviewer")
     c = page_client(role)
     before = counts()
-    for path in ("/office/accounts", "/office/accounts/users/new", "/office/accounts/organisations/new",
-                 f"/office/accounts/users/{target.id}"):
+    for path in (
+        "/office/accounts",
+        "/office/accounts/users/new",
+        "/office/accounts/organisations/new",
+        f"/office/accounts/users/{target.id}",
+    ):
         assert c.get(path).status_code == 403, path
     assert post(c, f"/office/accounts/users/{target.id}/active", {"active": "0"}).status_code == 403
     assert post(c, f"/office/accounts/users/{target.id}/password-reset").status_code == 403

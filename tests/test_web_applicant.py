@@ -101,9 +101,19 @@ def test_a_wrong_figure_is_refused_beside_the_field_keeping_the_entries(app, app
     c, rnd = applicant
     application = start(c, rnd)
     url = f"/applicant/applications/{application.id}"
-    res = post(c, url, versioned(application, {
-        "figures.households_resident": "many", "figures.residents_resident": "300000",
-        "figures.community_workers": "12", "figures.category": "market_town"}))
+    res = post(
+        c,
+        url,
+        versioned(
+            application,
+            {
+                "figures.households_resident": "many",
+                "figures.residents_resident": "300000",
+                "figures.community_workers": "12",
+                "figures.category": "market_town",
+            },
+        ),
+    )
     page = res.get_data(as_text=True)
     assert res.status_code == 422
     assert 'id="figures-households_resident-errors"' in page and "Not a valid integer." in page
@@ -118,14 +128,28 @@ def test_fixing_the_figures_saves_them_and_warnings_show_beside_the_field(app, a
     c, rnd = applicant
     application = start(c, rnd)
     url = f"/applicant/applications/{application.id}"
-    res = post(c, url, versioned(application, {
-        "figures.category": "traditional_urban", "figures.households_resident": "6,800",
-        "figures.residents_resident": "19500", "figures.area_km2": "1.5"}))
+    res = post(
+        c,
+        url,
+        versioned(
+            application,
+            {
+                "figures.category": "traditional_urban",
+                "figures.households_resident": "6,800",
+                "figures.residents_resident": "19500",
+                "figures.area_km2": "1.5",
+            },
+        ),
+    )
     assert res.status_code == 303
     db.session.expire_all()
     saved = db.session.get(Application, application.id)
-    assert saved.figures == {"category": "traditional_urban", "households_resident": 6800,
-                             "residents_resident": 19500, "area_km2": 1.5}
+    assert saved.figures == {
+        "category": "traditional_urban",
+        "households_resident": 6800,
+        "residents_resident": 19500,
+        "area_km2": 1.5,
+    }
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "application.updated"))
     page = c.get(url).get_data(as_text=True)
     assert 'value="6800"' in page and "The draft has been saved." in page
@@ -148,8 +172,13 @@ def test_self_assessment_is_bounded_by_the_points(app, applicant):
     page = c.get(url).get_data(as_text=True)
     assert "Community party organisation" in page and "4 points" in page
     assert "Review of the uploaded materials" in page and "On-site inspection" in page
-    res = post(c, url, versioned(application, {"self_assessment.basic_party_work": "5",
-                                               "self_assessment.basic_workers_ratio": "1"}))
+    res = post(
+        c,
+        url,
+        versioned(
+            application, {"self_assessment.basic_party_work": "5", "self_assessment.basic_workers_ratio": "1"}
+        ),
+    )
     page = res.get_data(as_text=True)
     assert res.status_code == 422
     assert 'id="self_assessment-basic_party_work-errors"' in page and "between 0 and 4" in page
@@ -169,8 +198,12 @@ def test_another_organisation_gets_403_and_anonymous_is_sent_to_sign_in(app, app
     other = page_client("applicant")
     for path in ("", "/self-assessment", "/materials", "/submit"):
         assert other.get(f"/applicant/applications/{application.id}{path}").status_code == 403
-    assert post(other, f"/applicant/applications/{application.id}",
-                {"figures.households_resident": "1"}).status_code == 403
+    assert (
+        post(
+            other, f"/applicant/applications/{application.id}", {"figures.households_resident": "1"}
+        ).status_code
+        == 403
+    )
     res = client.get(f"/applicant/applications/{application.id}")
     assert res.status_code == 302 and "/sign-in" in res.headers["Location"]
     assert client.get("/applicant/").status_code == 302
@@ -194,4 +227,5 @@ def test_the_chinese_page_shows_the_criteria_labels(app, page_client):
     page = c.get(f"/applicant/applications/{application.id}").get_data(as_text=True)
     assert "常住户数" in page and "传统城市社区" in page
     assert "社区党组织建设" in c.get(f"/applicant/applications/{application.id}/self-assessment").get_data(
-        as_text=True)
+        as_text=True
+    )

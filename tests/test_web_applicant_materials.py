@@ -28,9 +28,13 @@ def draft(page_client):
 
 def upload(c, application, data, filename, json=False, **fields):
     headers = {"Accept": "application/json"} if json else {}
-    return post(c, f"/applicant/applications/{application.id}/materials",
-                {"file": (io.BytesIO(data), filename), **fields}, headers=headers,
-                content_type="multipart/form-data")
+    return post(
+        c,
+        f"/applicant/applications/{application.id}/materials",
+        {"file": (io.BytesIO(data), filename), **fields},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
 
 
 def test_the_page_states_the_limits_before_the_upload(app, draft):
@@ -51,8 +55,14 @@ def test_a_pdf_is_uploaded_listed_with_its_hash_and_the_checklist_updates(app, d
     assert 'id="check-basic_party_work-party_building"' in before
     row = before.split('id="check-basic_party_work-party_building"', 1)[1].split("</tr>", 1)[0]
     assert "Missing" in row
-    res = upload(c, application, PDF_BYTES, "党建材料.pdf", indicator_id="basic_party_work",
-                 material_key="party_building")
+    res = upload(
+        c,
+        application,
+        PDF_BYTES,
+        "党建材料.pdf",
+        indicator_id="basic_party_work",
+        material_key="party_building",
+    )
     assert res.status_code == 303 and res.headers["Location"].endswith(url)
     page = c.get(url).get_data(as_text=True)
     sha = hashlib.sha256(PDF_BYTES).hexdigest()
@@ -77,10 +87,13 @@ def test_the_script_gets_json_the_page_to_go_to_or_the_refusal(app, draft):
     assert res.status_code == 422 and "Windows executable" in " ".join(res.json["errors"]["file"])
 
 
-@pytest.mark.parametrize(("data", "what"), [
-    (b"MZ\x90\x00\x03\x00\x00\x00 a program", "a Windows executable"),
-    (b"<!doctype html><html><script>alert(1)</script></html>", "HTML/XML markup"),
-])
+@pytest.mark.parametrize(
+    ("data", "what"),
+    [
+        (b"MZ\x90\x00\x03\x00\x00\x00 a program", "a Windows executable"),
+        (b"<!doctype html><html><script>alert(1)</script></html>", "HTML/XML markup"),
+    ],
+)
 def test_a_disguised_file_is_refused_in_plain_words(app, draft, data, what):
     c, application = draft
     res = upload(c, application, data, "申报书.pdf", indicator_id="basic_party_work")
@@ -94,11 +107,16 @@ def test_a_disguised_file_is_refused_in_plain_words(app, draft, data, what):
 
 def test_an_upload_without_a_file_or_with_a_wrong_kind_is_refused(app, draft):
     c, application = draft
-    res = post(c, f"/applicant/applications/{application.id}/materials", {"indicator_id": ""},
-               content_type="multipart/form-data")
+    res = post(
+        c,
+        f"/applicant/applications/{application.id}/materials",
+        {"indicator_id": ""},
+        content_type="multipart/form-data",
+    )
     assert res.status_code == 422 and "Choose a file to upload." in res.get_data(as_text=True)
-    res = upload(c, application, PDF_BYTES, "a.pdf", indicator_id="basic_party_work",
-                 material_key="survey_report")
+    res = upload(
+        c, application, PDF_BYTES, "a.pdf", indicator_id="basic_party_work", material_key="survey_report"
+    )
     assert res.status_code == 422 and 'id="material_key-errors"' in res.get_data(as_text=True)
 
 
@@ -113,8 +131,14 @@ def test_delete_works_while_a_draft_only(app, draft):
     assert res.status_code == 303
     assert db.session.get(Material, first.id) is None
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "material.deleted"))
-    assert post(c, f"/applicant/applications/{application.id}",
-                versioned(application, complete_form(round_criteria(application.round)))).status_code == 303
+    assert (
+        post(
+            c,
+            f"/applicant/applications/{application.id}",
+            versioned(application, complete_form(round_criteria(application.round))),
+        ).status_code
+        == 303
+    )
     assert post(c, f"/applicant/applications/{application.id}/submit").status_code == 303
     res = post(c, f"/applicant/materials/{second.id}/delete")
     assert res.status_code == 422 and "draft" in res.get_data(as_text=True)

@@ -38,10 +38,12 @@ def test_the_log_shows_events_newest_first_with_the_intact_verdict(office):
 def test_filters_narrow_the_log(office):
     html = office.get("/office/audit?action=organisation.created").get_data(as_text=True)
     assert "甲社区" in html and "乙社区" in html and "Signed in</td>" not in html
-    first = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "organisation.created")
-                              .order_by(AuditEvent.id))
+    first = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "organisation.created").order_by(AuditEvent.id)
+    )
     html = office.get(f"/office/audit?object_type=organisation&object_id={first.object_id}").get_data(
-        as_text=True)
+        as_text=True
+    )
     assert "甲社区" in html and "乙社区" not in html
     html = office.get(f"/office/audit?actor={office.user.username}&since=2000-01-01").get_data(as_text=True)
     assert "甲社区" in html
@@ -54,10 +56,13 @@ def test_filters_narrow_the_log(office):
 
 
 def test_a_tampered_event_shows_the_log_broken_in_red(office):
-    first = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "organisation.created")
-                              .order_by(AuditEvent.id))
-    db.session.execute(text("UPDATE audit_event SET summary = :s WHERE id = :id")
-                       .bindparams(bindparam("s", type_=JSON)), {"s": {"name": "假社区"}, "id": first.id})
+    first = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "organisation.created").order_by(AuditEvent.id)
+    )
+    db.session.execute(
+        text("UPDATE audit_event SET summary = :s WHERE id = :id").bindparams(bindparam("s", type_=JSON)),
+        {"s": {"name": "假社区"}, "id": first.id},
+    )
     db.session.commit()
     html = office.get("/office/audit").get_data(as_text=True)
     assert f"The audit log is BROKEN at event {first.id}: content changed after it was written" in html

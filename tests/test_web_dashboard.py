@@ -21,8 +21,12 @@ def world(make_round, make_org):
     rnd = make_round(phase="open", title="2026年测试批次")
     chengdu = [make_org() for _ in range(3)]
     mianyang = make_org(city="绵阳市", city_code="510700", county="涪城区", county_code="510703")
-    for org, status in ((chengdu[0], "submitted"), (chengdu[1], "submitted"), (chengdu[2], "draft"),
-                        (mianyang, "submitted")):
+    for org, status in (
+        (chengdu[0], "submitted"),
+        (chengdu[1], "submitted"),
+        (chengdu[2], "draft"),
+        (mianyang, "submitted"),
+    ):
         db.session.add(Application(round_id=rnd.id, organisation_id=org.id, status=status, figures={}))
     db.session.commit()
     return rnd

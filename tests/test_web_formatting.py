@@ -68,7 +68,8 @@ def test_the_offices_assignments_and_results_vocabularies_read_in_chinese(reader
 
 def test_templates_compare_with_the_vocabularies_by_name(app):
     template = app.jinja_env.from_string(
-        "{{ phase == Phase.OPEN }} {{ RegionAct.CHECK in acts }} {{ source == AssignmentSource.AUTO }}")
+        "{{ phase == Phase.OPEN }} {{ RegionAct.CHECK in acts }} {{ source == AssignmentSource.AUTO }}"
+    )
     assert template.render(phase="open", acts=("check", "return"), source="manual") == "True True False"
 
 

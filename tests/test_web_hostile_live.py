@@ -27,8 +27,12 @@ TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 @pytest.fixture(scope="module")
 def server(_app, database_url, tmp_path_factory):
     pending = tmp_path_factory.mktemp("live-pending")
-    with gunicorn(database_url, tmp_path_factory.mktemp("live-materials"), workers=3,
-                  env={"EVALUATOR_IMPORT_PENDING_DIR": str(pending)}) as live:
+    with gunicorn(
+        database_url,
+        tmp_path_factory.mktemp("live-materials"),
+        workers=3,
+        env={"EVALUATOR_IMPORT_PENDING_DIR": str(pending)},
+    ) as live:
         yield live
 
 
@@ -69,11 +73,11 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 def signed_in(live, username):
     b = Browser(live.base)
-    status, _ = b.form("/sign-in", {"username": username, "password": PASSWORD,
-                                    "csrf_token": b.token("/sign-in")})
+    status, _ = b.form(
+        "/sign-in", {"username": username, "password": PASSWORD, "csrf_token": b.token("/sign-in")}
+    )
     assert status == 302, live.log()
     return b
-
 
 
 def test_two_confirms_of_one_checked_import_at_once_import_once(server, make_user, make_round):
@@ -83,10 +87,16 @@ def test_two_confirms_of_one_checked_import_at_once_import_once(server, make_use
     token = b.token("/office/import")
     boundary = "hostile-7c1e"
     data = csv_bytes([row("并发社区甲"), row("并发社区乙")])
-    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
             f'--{boundary}\r\nContent-Disposition: form-data; name="round_id"\r\n\r\n{rnd.id}\r\n'
             f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n'
-            f"Content-Type: text/csv\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+            f"Content-Type: text/csv\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     status, html = b.send("POST", "/office/import", body, f"multipart/form-data; boundary={boundary}")
     assert status == 200, html[:2000]
     pending = re.search(r'name="pending" value="([^"]+)"', html).group(1)
@@ -95,8 +105,9 @@ def test_two_confirms_of_one_checked_import_at_once_import_once(server, make_use
     results = parallel([lambda: b.form("/office/import/confirm", fields) for _ in range(4)])
     statuses = sorted(s for s, _ in results)
     db.session.rollback()
-    imported = db.session.scalar(select(func.count()).select_from(Application).where(
-        Application.round_id == rnd.id))
+    imported = db.session.scalar(
+        select(func.count()).select_from(Application).where(Application.round_id == rnd.id)
+    )
     assert imported == 2, (statuses, server.log())
     assert statuses.count(200) == 1, statuses
     assert all(s in (200, 409, 422) for s in statuses), (statuses, server.log())
@@ -109,15 +120,26 @@ def test_two_phase_moves_at_once_move_once(server, make_user, make_round):
     calls = []
     for b in browsers:
         token = b.token(f"/office/rounds/{rnd.id}")
-        fields = {"csrf_token": token, "to": "open", "reason": "开始申报", "confirm": "1",
-                  "version": str(rnd.version)}
+        fields = {
+            "csrf_token": token,
+            "to": "open",
+            "reason": "开始申报",
+            "confirm": "1",
+            "version": str(rnd.version),
+        }
         calls.append(lambda b=b, fields=fields: b.form(f"/office/rounds/{rnd.id}/advance", fields))
     statuses = sorted(s for s, _ in parallel(calls))
     assert statuses.count(303) == 1, (statuses, server.log())
     assert all(s in (303, 409, 412, 422) for s in statuses), statuses
     db.session.rollback()
     assert db.session.get(Round, rnd.id, populate_existing=True).phase == "open"
-    moved = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.object_type == "round", AuditEvent.object_id == str(rnd.id),
-        AuditEvent.action != "round.created"))
+    moved = db.session.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(
+            AuditEvent.object_type == "round",
+            AuditEvent.object_id == str(rnd.id),
+            AuditEvent.action != "round.created",
+        )
+    )
     assert moved == 1

@@ -29,13 +29,19 @@ def rnd(make_round):
 
 
 def counts():
-    return tuple(db.session.scalar(select(func.count()).select_from(model))
-                 for model in (Application, Organisation, AuditEvent))
+    return tuple(
+        db.session.scalar(select(func.count()).select_from(model))
+        for model in (Application, Organisation, AuditEvent)
+    )
 
 
 def check(c, rnd, data, filename="apps.csv", **extra):
-    return post(c, "/office/import", {"round_id": str(rnd.id), "file": (io.BytesIO(data), filename), **extra},
-                content_type="multipart/form-data")
+    return post(
+        c,
+        "/office/import",
+        {"round_id": str(rnd.id), "file": (io.BytesIO(data), filename), **extra},
+        content_type="multipart/form-data",
+    )
 
 
 def pending_of(html: str) -> str:
@@ -177,8 +183,11 @@ def test_anonymous_readers_are_sent_to_sign_in_and_csrf_is_checked(client, page_
     assert res.status_code == 302 and res.location.startswith("/sign-in")
     c = page_client("admin")
     before = counts()
-    res = c.post("/office/import", data={"round_id": str(rnd.id), "file": (io.BytesIO(b"x"), "a.csv")},
-                 content_type="multipart/form-data")
+    res = c.post(
+        "/office/import",
+        data={"round_id": str(rnd.id), "file": (io.BytesIO(b"x"), "a.csv")},
+        content_type="multipart/form-data",
+    )
     assert res.status_code == 400
     assert c.post("/office/import/confirm", data={"round_id": str(rnd.id)}).status_code == 400
     assert counts() == before

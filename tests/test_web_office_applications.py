@@ -14,8 +14,7 @@ from evaluator.applications.service import update_application
 from evaluator.extensions import db
 from evaluator.materials import service as materials
 
-PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-       b"trailer<</Root 1 0 R>>\n%%EOF\n")
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 PLACES = [  # name, city, city_code, county, county_code, status, category
     ("望江社区", "成都市", "510100", "武侯区", "510107", "submitted", "urban"),
     ("玉林社区", "成都市", "510100", "锦江区", "510104", "draft", "relocation"),
@@ -32,12 +31,23 @@ def world(app, make_round, make_org):
     apps = []
     base = datetime(2026, 5, 1, 2, 0, tzinfo=UTC)
     for k, (name, city, city_code, county, county_code, status, category) in enumerate(PLACES):
-        org = make_org(name=name, city=city, city_code=city_code, county=county, county_code=county_code,
-                       subdistrict_code=f"{county_code}001")
-        app_ = Application(round_id=rnd.id, organisation_id=org.id, status=status,
-                           figures={"category": category, "households": 2000 + k, "residents": 6000},
-                           self_assessment={}, warnings=[] if k else [{"field": "households"}],
-                           submitted_at=base + timedelta(days=k) if status != "draft" else None)
+        org = make_org(
+            name=name,
+            city=city,
+            city_code=city_code,
+            county=county,
+            county_code=county_code,
+            subdistrict_code=f"{county_code}001",
+        )
+        app_ = Application(
+            round_id=rnd.id,
+            organisation_id=org.id,
+            status=status,
+            figures={"category": category, "households": 2000 + k, "residents": 6000},
+            self_assessment={},
+            warnings=[] if k else [{"field": "households"}],
+            submitted_at=base + timedelta(days=k) if status != "draft" else None,
+        )
         db.session.add(app_)
         db.session.commit()
         apps.append(app_)
@@ -55,7 +65,7 @@ def names(res) -> list[str]:
 def test_filters_each_narrow_the_list(page_client, world):
     rnd, _ = world
     c = page_client("admin")
-    get = lambda **q: names(c.get("/office/applications", query_string={"round": rnd.id, **q}))  # noqa: E731
+    get = lambda **q: names(c.get("/office/applications", query_string={"round": rnd.id, **q}))
     assert len(get()) == 5
     assert get(city_code="511500") == ["翠屏社区", "100%_社区"]
     assert get(county_code="510104") == ["玉林社区"]
@@ -74,7 +84,7 @@ def test_filters_each_narrow_the_list(page_client, world):
 def test_sort_orders(page_client, world):
     rnd, _ = world
     c = page_client("admin")
-    get = lambda s: names(c.get("/office/applications", query_string={"round": rnd.id, "sort": s}))  # noqa: E731
+    get = lambda s: names(c.get("/office/applications", query_string={"round": rnd.id, "sort": s}))
     assert get("city") == ["望江社区", "玉林社区", "东坡社区", "翠屏社区", "100%_社区"]
     assert get("-county")[0] == "100%_社区"
     by_time = get("submitted_at")
@@ -91,8 +101,16 @@ def test_pagination_50_a_page(page_client, make_round, make_org):
     rnd = make_round()
     for k in range(53):
         org = make_org(name=f"分页社区{k:03d}")
-        db.session.add(Application(round_id=rnd.id, organisation_id=org.id, status="draft",
-                                   figures={}, self_assessment={}, warnings=[]))
+        db.session.add(
+            Application(
+                round_id=rnd.id,
+                organisation_id=org.id,
+                status="draft",
+                figures={},
+                self_assessment={},
+                warnings=[],
+            )
+        )
     db.session.commit()
     c = page_client("admin")
     first = c.get("/office/applications", query_string={"round": rnd.id, "sort": "name"})
@@ -115,8 +133,11 @@ def test_office_pages_refuse_other_roles(page_client, client, world):
     rnd, apps = world
     for role in ("reviewer", "applicant"):
         c = page_client(role)
-        for url in ("/office/applications", f"/office/applications/{apps[0].id}",
-                    f"/office/applications/export?round={rnd.id}&format=csv"):
+        for url in (
+            "/office/applications",
+            f"/office/applications/{apps[0].id}",
+            f"/office/applications/export?round={rnd.id}&format=csv",
+        ):
             assert c.get(url).status_code == 403, (role, url)
     res = client.get("/office/applications")
     assert res.status_code == 302 and "/sign-in" in res.headers["Location"]

@@ -101,8 +101,11 @@ def test_the_city_checks_and_ranks_within_its_quota(page_client, vetting_world, 
     res = post(city, "/region/ranking", over)
     assert res.status_code == 422 and "quota" in text(res)
     assert status_of(w.apps.wuhou1) == "endorsed"
-    res = post(city, "/region/ranking", {f"rank.{w.apps.wuhou1.id}": "2", f"rank.{w.apps.wuhou2.id}": "2",
-                                         "round": str(w.round.id)})
+    res = post(
+        city,
+        "/region/ranking",
+        {f"rank.{w.apps.wuhou1.id}": "2", f"rank.{w.apps.wuhou2.id}": "2", "round": str(w.round.id)},
+    )
     assert res.status_code == 422 and "given twice" in text(res)
     res = post(city, "/region/ranking", {f"rank.{w.apps.wuhou1.id}": "x", "round": str(w.round.id)})
     assert res.status_code == 422 and "whole number" in text(res)
@@ -133,8 +136,14 @@ def test_a_material_downloads_for_its_office_only(page_client, vetting_world):
     from evaluator.applications.models import Material
 
     w = vetting_world
-    m = Material(application_id=w.apps.wuhou1.id, filename="a.pdf", content_type="application/pdf", size=3,
-                 sha256="0" * 64, uploaded_by=w.users["wuhou"].id)
+    m = Material(
+        application_id=w.apps.wuhou1.id,
+        filename="a.pdf",
+        content_type="application/pdf",
+        size=3,
+        sha256="0" * 64,
+        uploaded_by=w.users["wuhou"].id,
+    )
     db.session.add(m)
     db.session.commit()
     assert page_client(user=w.users["jinjiang"]).get(f"/region/materials/{m.id}").status_code == 404
@@ -147,8 +156,12 @@ def test_every_region_page_sends_anonymous_readers_to_sign_in(app, client, vetti
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith(("/region", "/office/rounds/<int:round_id>/settings")):
             continue
-        url = (rule.rule.replace("<int:application_id>", str(w.apps.wuhou1.id)).replace("<act>", "endorse")
-               .replace("<int:material_id>", "1").replace("<int:round_id>", str(w.round.id)))
+        url = (
+            rule.rule.replace("<int:application_id>", str(w.apps.wuhou1.id))
+            .replace("<act>", "endorse")
+            .replace("<int:material_id>", "1")
+            .replace("<int:round_id>", str(w.round.id))
+        )
         if "GET" in rule.methods:
             res = client.get(url)
             assert res.status_code == 302 and "/sign-in" in res.headers["Location"], (url, res.status_code)
@@ -160,10 +173,17 @@ def test_every_region_page_sends_anonymous_readers_to_sign_in(app, client, vetti
 def test_reviewers_and_applicants_are_refused_every_region_page(app, page_client, vetting_world):
     w = vetting_world
     for c in (page_client("reviewer"), page_client("applicant")):
-        for url in ("/region/", "/region/ranking", f"/region/applications/{w.apps.wuhou1.id}",
-                    f"/office/rounds/{w.round.id}/settings"):
+        for url in (
+            "/region/",
+            "/region/ranking",
+            f"/region/applications/{w.apps.wuhou1.id}",
+            f"/office/rounds/{w.round.id}/settings",
+        ):
             assert c.get(url).status_code == 403, url
-        for url in (f"/region/applications/{w.apps.wuhou1.id}/endorse", "/region/ranking",
-                    f"/office/rounds/{w.round.id}/settings"):
+        for url in (
+            f"/region/applications/{w.apps.wuhou1.id}/endorse",
+            "/region/ranking",
+            f"/office/rounds/{w.round.id}/settings",
+        ):
             assert post(c, url, {"round": str(w.round.id)}).status_code == 403, url
     assert status_of(w.apps.wuhou1) == "submitted"

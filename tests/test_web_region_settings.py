@@ -10,10 +10,20 @@ from evaluator.rounds.models import Round
 from evaluator.rounds.settings import settings_of
 from tests.pages import post, versioned
 
-FULL = {"county_step": "1", "quota.kind": "number", "quota.value": "4", "city_quotas": "510700 share 0.4",
-        "reviewers_per_application": "3", "inspectors_per_application": "2", "max_load": "",
-        "disagreement_spread": "0.25", "conflicts.same_region": "1", "conflicts.region_level": "city",
-        "conflicts.declared": "1", "blind": "1"}
+FULL = {
+    "county_step": "1",
+    "quota.kind": "number",
+    "quota.value": "4",
+    "city_quotas": "510700 share 0.4",
+    "reviewers_per_application": "3",
+    "inspectors_per_application": "2",
+    "max_load": "",
+    "disagreement_spread": "0.25",
+    "conflicts.same_region": "1",
+    "conflicts.region_level": "city",
+    "conflicts.declared": "1",
+    "blind": "1",
+}
 
 
 def fresh(rnd):
@@ -50,12 +60,14 @@ def test_the_office_saves_the_whole_settings(page_client, make_round):
 def test_bad_settings_are_shown_beside_their_fields(page_client, make_round):
     rnd = make_round()
     office = page_client("admin")
-    for change, field in (({"quota.kind": "share", "quota.value": "2"}, "quota-value"),
-                          ({"reviewers_per_application": "0"}, "reviewers_per_application"),
-                          ({"reviewers_per_application": "x"}, "reviewers_per_application"),
-                          ({"city_quotas": "510100 lots 3"}, "city_quotas"),
-                          ({"city_quotas": "510107 number 3"}, "city_quotas"),
-                          ({"disagreement_spread": "2"}, "disagreement_spread")):
+    for change, field in (
+        ({"quota.kind": "share", "quota.value": "2"}, "quota-value"),
+        ({"reviewers_per_application": "0"}, "reviewers_per_application"),
+        ({"reviewers_per_application": "x"}, "reviewers_per_application"),
+        ({"city_quotas": "510100 lots 3"}, "city_quotas"),
+        ({"city_quotas": "510107 number 3"}, "city_quotas"),
+        ({"disagreement_spread": "2"}, "disagreement_spread"),
+    ):
         res = post(office, f"/office/rounds/{rnd.id}/settings", versioned(rnd, {**FULL, **change}))
         assert res.status_code == 422, change
         assert f'id="{field}-errors"' in res.get_data(as_text=True), change
@@ -75,8 +87,12 @@ def test_a_stale_form_and_a_round_in_review_are_refused(page_client, make_round)
 
 def test_only_the_office_opens_the_settings(page_client, make_round):
     rnd = make_round()
-    assert page_client("city_office", home_region_code="510100").get(
-        f"/office/rounds/{rnd.id}/settings").status_code == 403
+    assert (
+        page_client("city_office", home_region_code="510100")
+        .get(f"/office/rounds/{rnd.id}/settings")
+        .status_code
+        == 403
+    )
 
 
 def test_the_settings_through_the_api(client, make_round, make_user, admin):
@@ -84,14 +100,20 @@ def test_the_settings_through_the_api(client, make_round, make_user, admin):
     res = client.get(f"/api/v1/rounds/{rnd.id}/settings", headers=admin)
     assert res.status_code == 200 and res.json["county_step"] is True and res.json["quota"]["kind"] == "share"
     etag = res.headers["ETag"]
-    res = client.patch(f"/api/v1/rounds/{rnd.id}/settings", json={"city_step": False},
-                       headers={**admin, "If-Match": etag})
+    res = client.patch(
+        f"/api/v1/rounds/{rnd.id}/settings", json={"city_step": False}, headers={**admin, "If-Match": etag}
+    )
     assert res.status_code == 200 and res.json["city_step"] is False and res.headers["ETag"] != etag
-    res = client.patch(f"/api/v1/rounds/{rnd.id}/settings", json={"city_step": True},
-                       headers={**admin, "If-Match": etag})
+    res = client.patch(
+        f"/api/v1/rounds/{rnd.id}/settings", json={"city_step": True}, headers={**admin, "If-Match": etag}
+    )
     assert res.status_code == 412
-    for bad in ({"quota": {"kind": "share", "value": 3}}, {"nope": 1}, {"city_quotas": {"510107": {
-            "kind": "number", "value": 1}}}, {"reviewers_per_application": 1.5}):
+    for bad in (
+        {"quota": {"kind": "share", "value": 3}},
+        {"nope": 1},
+        {"city_quotas": {"510107": {"kind": "number", "value": 1}}},
+        {"reviewers_per_application": 1.5},
+    ):
         assert client.patch(f"/api/v1/rounds/{rnd.id}/settings", json=bad, headers=admin).status_code == 422
     _, city = make_user("city_office", home_region_code="510100")
     assert client.get(f"/api/v1/rounds/{rnd.id}/settings", headers=city).status_code == 403

@@ -10,10 +10,18 @@ from evaluator.extensions import db
 from evaluator.reviews.models import Review
 from tests.pages import post
 
-PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-       b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
-FORM = {"scores.plan_quality": "8", "scores.onsite": "5.5", "scores.novelty": "3",
-        "comments.plan_quality": "方案完整", "overall_comment": "较好", "bonus.meeting": "yes"}
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+FORM = {
+    "scores.plan_quality": "8",
+    "scores.onsite": "5.5",
+    "scores.novelty": "3",
+    "comments.plan_quality": "方案完整",
+    "overall_comment": "较好",
+    "bonus.meeting": "yes",
+}
 
 
 def reviewer_client(page_client, case, index=0):
@@ -67,9 +75,17 @@ def test_the_form_saves_a_draft_and_submits_without_javascript(page_client, make
     review = stored(case.assignment())
     assert review.status == "draft" and review.comments == {"plan_quality": "方案完整", "": "较好"}
     assert review.bonus_verified == {"meeting": True}
-    res = post(c, page_url(case.assignment()), {**FORM, "version": "1", "action": "submit",
-                                                "veto.falsified_materials": "1",
-                                                "veto_reason.falsified_materials": "照片与现场不符"})
+    res = post(
+        c,
+        page_url(case.assignment()),
+        {
+            **FORM,
+            "version": "1",
+            "action": "submit",
+            "veto.falsified_materials": "1",
+            "veto_reason.falsified_materials": "照片与现场不符",
+        },
+    )
     assert res.status_code == 302
     review = stored(case.assignment())
     assert review.status == "submitted" and review.vetoes[0]["reason"] == "照片与现场不符"
@@ -80,9 +96,18 @@ def test_the_form_saves_a_draft_and_submits_without_javascript(page_client, make
 def test_form_errors_name_the_fields_and_keep_the_input(page_client, make_review_case):
     case = make_review_case()
     c = reviewer_client(page_client, case)
-    res = post(c, page_url(case.assignment()), {"scores.novelty": "99", "scores.onsite": "abc",
-                                                "veto.falsified_materials": "1", "comments.novelty": "保留我",
-                                                "version": "0", "action": "submit"})
+    res = post(
+        c,
+        page_url(case.assignment()),
+        {
+            "scores.novelty": "99",
+            "scores.onsite": "abc",
+            "veto.falsified_materials": "1",
+            "comments.novelty": "保留我",
+            "version": "0",
+            "action": "submit",
+        },
+    )
     assert res.status_code == 422
     html = res.get_data(as_text=True)
     assert 'id="scores-onsite-errors"' in html and 'id="veto_reason-falsified_materials-errors"' in html
@@ -110,8 +135,13 @@ def test_autosave_answers_json_and_412_on_a_stale_version(page_client, make_revi
     c = reviewer_client(page_client, case)
     url = page_url(case.assignment()) + "/autosave"
     res = c.post(url, data={"scores.novelty": "2", "version": "0"}, headers={"X-CSRFToken": c.csrf})
-    assert res.status_code == 200 and res.get_json() == {**res.get_json(), "version": 1, "scored": 1,
-                                                         "total": 3, "status": "draft"}
+    assert res.status_code == 200 and res.get_json() == {
+        **res.get_json(),
+        "version": 1,
+        "scored": 1,
+        "total": 3,
+        "status": "draft",
+    }
     res = c.post(url, data={"scores.novelty": "3", "version": "0"}, headers={"X-CSRFToken": c.csrf})
     assert res.status_code == 412 and "saved elsewhere" in res.get_json()["message"]
     res = c.post(url, data={"scores.novelty": "30", "version": "1"}, headers={"X-CSRFToken": c.csrf})
@@ -144,8 +174,13 @@ def _material(case, filename, content, content_type, key="plan"):
     from evaluator.accounts.models import Organisation, User
 
     org = db.session.get(Organisation, application.organisation_id)
-    owner = User(username=f"owner{application.id}{filename[:3]}", display_name="x", password_hash="x",
-                 role="applicant", organisation_id=org.id)
+    owner = User(
+        username=f"owner{application.id}{filename[:3]}",
+        display_name="x",
+        password_hash="x",
+        role="applicant",
+        organisation_id=org.id,
+    )
     db.session.add(owner)
     db.session.flush()
     import io

@@ -48,8 +48,12 @@ def api_errors(res, name: str) -> list[str]:
 
 
 def new_round(c, **fields):
-    return post(c, "/office/rounds/new", {"title": "2026年测试批次", "notice_days": "7", **fields},
-                content_type="multipart/form-data")
+    return post(
+        c,
+        "/office/rounds/new",
+        {"title": "2026年测试批次", "notice_days": "7", **fields},
+        content_type="multipart/form-data",
+    )
 
 
 def test_the_list_and_a_round_page_show_the_tree_with_points_and_the_ahp_consistency(page_client, make_round):
@@ -75,9 +79,14 @@ def test_a_round_is_created_from_a_bundled_set_with_beijing_times_stored_in_utc(
     c = page_client("admin")
     form = c.get("/office/rounds/new").get_data(as_text=True)
     assert 'value="fc-2026"' in form and 'type="datetime-local"' in form
-    res = new_round(c, criteria_id="fc-2026", opens_at="2026-03-01T09:00",
-                    submission_deadline="2026-05-31T18:00", review_deadline="2026-06-30T18:00",
-                    notice_days="10")
+    res = new_round(
+        c,
+        criteria_id="fc-2026",
+        opens_at="2026-03-01T09:00",
+        submission_deadline="2026-05-31T18:00",
+        review_deadline="2026-06-30T18:00",
+        notice_days="10",
+    )
     assert res.status_code == 303, res.get_data(as_text=True)[:3000]
     rnd = db.session.scalars(select(Round)).one()
     assert rnd.phase == "draft" and rnd.criteria_id == "fc-2026" and rnd.notice_days == 10
@@ -94,25 +103,41 @@ def test_a_round_is_created_from_an_uploaded_criteria_file(page_client):
     assert db.session.scalars(select(Round)).one().criteria_id == "mini"
 
 
-@pytest.mark.parametrize(("form", "body", "name"), [
-    ({"criteria_id": "fc-2026", "submission_deadline": "2026-05-31T18:00",
-      "review_deadline": "2026-05-01T18:00"},
-     {"criteria_id": "fc-2026", "submission_deadline": "2026-05-31T10:00:00+00:00",
-      "review_deadline": "2026-05-01T10:00:00+00:00"}, "review_deadline"),
-    ({"criteria_id": "nope"}, {"criteria_id": "nope"}, "criteria_id"),
-    ({"criteria_yaml": (io.BytesIO(b"id: [unclosed\n"), "bad.yaml")}, {"criteria_yaml": "id: [unclosed\n"},
-     "criteria_yaml"),
-    ({}, {}, "criteria_id"),
-])
-def test_the_form_refuses_what_the_api_refuses_with_the_same_message(page_client, client, admin, form, body,
-                                                                     name):
+@pytest.mark.parametrize(
+    ("form", "body", "name"),
+    [
+        (
+            {
+                "criteria_id": "fc-2026",
+                "submission_deadline": "2026-05-31T18:00",
+                "review_deadline": "2026-05-01T18:00",
+            },
+            {
+                "criteria_id": "fc-2026",
+                "submission_deadline": "2026-05-31T10:00:00+00:00",
+                "review_deadline": "2026-05-01T10:00:00+00:00",
+            },
+            "review_deadline",
+        ),
+        ({"criteria_id": "nope"}, {"criteria_id": "nope"}, "criteria_id"),
+        (
+            {"criteria_yaml": (io.BytesIO(b"id: [unclosed\n"), "bad.yaml")},
+            {"criteria_yaml": "id: [unclosed\n"},
+            "criteria_yaml",
+        ),
+        ({}, {}, "criteria_id"),
+    ],
+)
+def test_the_form_refuses_what_the_api_refuses_with_the_same_message(
+    page_client, client, admin, form, body, name
+):
     c = page_client("admin")
     res = new_round(c, **form)
     assert res.status_code == 422
     shown = field_errors(res, name)
     api = client.post("/api/v1/rounds", headers=admin, json={"title": "2026年测试批次", **body})
     assert api.status_code == 422
-    assert shown and shown == [str(m) for m in api_errors(api, name)][:len(shown)], (shown, api.json)
+    assert shown and shown == [str(m) for m in api_errors(api, name)][: len(shown)], (shown, api.json)
     assert _rounds() == 0
 
 
@@ -121,10 +146,18 @@ def test_editing_a_draft_saves_and_audits_before_and_after(page_client, make_rou
     rnd = make_round(phase="draft")
     form = c.get(f"/office/rounds/{rnd.id}/edit").get_data(as_text=True)
     assert f'name="version" value="{rnd.version}"' in form
-    res = post(c, f"/office/rounds/{rnd.id}/edit", {
-        "title": "2026年改名批次", "notice_days": "12", "version": str(rnd.version),
-        "submission_deadline": "2026-05-31T18:00", "criteria_id": rnd.criteria_id},
-        content_type="multipart/form-data")
+    res = post(
+        c,
+        f"/office/rounds/{rnd.id}/edit",
+        {
+            "title": "2026年改名批次",
+            "notice_days": "12",
+            "version": str(rnd.version),
+            "submission_deadline": "2026-05-31T18:00",
+            "criteria_id": rnd.criteria_id,
+        },
+        content_type="multipart/form-data",
+    )
     assert res.status_code == 303, res.get_data(as_text=True)[:3000]
     db.session.expire_all()
     rnd = db.session.get(Round, rnd.id)
@@ -140,19 +173,26 @@ def test_a_stale_edit_is_refused_and_an_open_round_cannot_be_edited(page_client,
     old = rnd.version
     rnd.title = "别人改过的标题"
     db.session.commit()
-    res = post(c, f"/office/rounds/{rnd.id}/edit",
-               {"title": "我的标题", "notice_days": "7", "version": str(old)},
-               content_type="multipart/form-data")
+    res = post(
+        c,
+        f"/office/rounds/{rnd.id}/edit",
+        {"title": "我的标题", "notice_days": "7", "version": str(old)},
+        content_type="multipart/form-data",
+    )
     assert res.status_code == 422 and "has changed since you read it" in res.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Round, rnd.id).title == "别人改过的标题" and not _events("round.updated")
     opened = make_round(phase="open")
     assert 'id="edit-round"' not in c.get(f"/office/rounds/{opened.id}").get_data(as_text=True)
-    res = post(c, f"/office/rounds/{opened.id}/edit", {"title": "我的标题", "notice_days": "7",
-                                                       "version": str(opened.version)},
-               content_type="multipart/form-data")
+    res = post(
+        c,
+        f"/office/rounds/{opened.id}/edit",
+        {"title": "我的标题", "notice_days": "7", "version": str(opened.version)},
+        content_type="multipart/form-data",
+    )
     assert res.status_code == 422 and "only a round in preparation can be edited" in html.unescape(
-        res.get_data(as_text=True))
+        res.get_data(as_text=True)
+    )
 
 
 def test_moving_a_round_on_needs_a_reason_and_a_confirmation_and_is_audited(page_client, make_round):
@@ -181,8 +221,11 @@ def test_moving_a_round_on_needs_a_reason_and_a_confirmation_and_is_audited(page
 def test_the_deadline_gate_refusal_is_shown_on_the_page(page_client, make_round):
     c = page_client("admin")
     rnd = make_round(phase="open", submission_deadline=datetime.now(UTC) + timedelta(days=3))
-    res = post(c, f"/office/rounds/{rnd.id}/advance",
-               {"to": "review", "version": str(rnd.version), "confirm": "1", "reason": "提前进入评审"})
+    res = post(
+        c,
+        f"/office/rounds/{rnd.id}/advance",
+        {"to": "review", "version": str(rnd.version), "confirm": "1", "reason": "提前进入评审"},
+    )
     page = html.unescape(res.get_data(as_text=True))
     assert res.status_code == 422 and "opens after the submission deadline" in page
     db.session.expire_all()
@@ -191,8 +234,13 @@ def test_the_deadline_gate_refusal_is_shown_on_the_page(page_client, make_round)
 
 def test_only_the_office_may_use_the_round_pages(app, page_client, make_round):
     rnd = make_round(phase="draft")
-    urls = ["/office/", "/office/rounds", f"/office/rounds/{rnd.id}", "/office/rounds/new",
-            f"/office/rounds/{rnd.id}/edit"]
+    urls = [
+        "/office/",
+        "/office/rounds",
+        f"/office/rounds/{rnd.id}",
+        "/office/rounds/new",
+        f"/office/rounds/{rnd.id}/edit",
+    ]
     for role in ("reviewer", "applicant"):
         c = page_client(role)
         for url in urls:
@@ -203,8 +251,10 @@ def test_only_the_office_may_use_the_round_pages(app, page_client, make_round):
         res = anonymous.get(url)
         assert res.status_code == 302 and res.location.startswith("/sign-in"), url
     admin = page_client("admin")
-    res = admin.post(f"/office/rounds/{rnd.id}/advance", data={
-        "to": "open", "version": str(rnd.version), "confirm": "1", "reason": "无令牌"})
+    res = admin.post(
+        f"/office/rounds/{rnd.id}/advance",
+        data={"to": "open", "version": str(rnd.version), "confirm": "1", "reason": "无令牌"},
+    )
     assert res.status_code == 400
     res = admin.post("/office/rounds/new", data={"title": "无令牌批次", "criteria_id": "fc-2026"})
     assert res.status_code == 400

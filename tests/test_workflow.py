@@ -66,11 +66,19 @@ def test_every_zone_type_has_its_kind_of_applicant():
 
 def test_every_vocabulary_has_a_label_for_each_value():
     for vocabulary, labels in (
-            (ZoneType, ZONE_LABELS), (OrgKind, KIND_LABELS), (Phase, PHASE_LABELS), (Status, STATUS_LABELS),
-            (Role, ROLE_LABELS), (RegionLevel, REGION_LEVEL_LABELS), (RegionAct, REGION_ACT_LABELS),
-            (AssignmentKind, ASSIGNMENT_KIND_LABELS), (AssignmentStatus, ASSIGNMENT_STATUS_LABELS),
-            (AssignmentSource, ASSIGNMENT_SOURCE_LABELS), (ReviewStatus, REVIEW_STATUS_LABELS),
-            (ResultStatus, RESULT_STATUS_LABELS)):
+        (ZoneType, ZONE_LABELS),
+        (OrgKind, KIND_LABELS),
+        (Phase, PHASE_LABELS),
+        (Status, STATUS_LABELS),
+        (Role, ROLE_LABELS),
+        (RegionLevel, REGION_LEVEL_LABELS),
+        (RegionAct, REGION_ACT_LABELS),
+        (AssignmentKind, ASSIGNMENT_KIND_LABELS),
+        (AssignmentStatus, ASSIGNMENT_STATUS_LABELS),
+        (AssignmentSource, ASSIGNMENT_SOURCE_LABELS),
+        (ReviewStatus, REVIEW_STATUS_LABELS),
+        (ResultStatus, RESULT_STATUS_LABELS),
+    ):
         assert list(labels) == list(vocabulary), vocabulary.__name__
 
 
@@ -95,21 +103,38 @@ def vocabulary_rows(app, make_draft, make_user):
     """One row of each table with a vocabulary column, committed; returns their ids by table."""
     rnd, application = make_draft()
     reviewer, _ = make_user("reviewer")
-    check = RegionCheck(application_id=application.id, level=RegionLevel.CITY, action=RegionAct.CHECK,
-                        passed=True, checked_by=reviewer.id)
-    assignment = Assignment(round_id=rnd.id, application_id=application.id, reviewer_id=reviewer.id,
-                            source=AssignmentSource.MANUAL)
-    snapshot = ResultSnapshot(round_id=rnd.id, engine_version="1", criteria_sha256="0" * 64,
-                              input_sha256="0" * 64, arrays=b"")
+    check = RegionCheck(
+        application_id=application.id,
+        level=RegionLevel.CITY,
+        action=RegionAct.CHECK,
+        passed=True,
+        checked_by=reviewer.id,
+    )
+    assignment = Assignment(
+        round_id=rnd.id,
+        application_id=application.id,
+        reviewer_id=reviewer.id,
+        source=AssignmentSource.MANUAL,
+    )
+    snapshot = ResultSnapshot(
+        round_id=rnd.id, engine_version="1", criteria_sha256="0" * 64, input_sha256="0" * 64, arrays=b""
+    )
     db.session.add_all([check, assignment, snapshot])
     db.session.flush()
-    result = ApplicationResult(snapshot_id=snapshot.id, application_id=application.id, position=0,
-                               status=ResultStatus.VETOED)
+    result = ApplicationResult(
+        snapshot_id=snapshot.id, application_id=application.id, position=0, status=ResultStatus.VETOED
+    )
     db.session.add(result)
     db.session.commit()
-    return {"application": application.id, "round": rnd.id, "organisation": application.organisation_id,
-            "user_account": reviewer.id, "region_check": check.id, "assignment": assignment.id,
-            "application_result": result.id}
+    return {
+        "application": application.id,
+        "round": rnd.id,
+        "organisation": application.organisation_id,
+        "user_account": reviewer.id,
+        "region_check": check.id,
+        "assignment": assignment.id,
+        "application_result": result.id,
+    }
 
 
 def test_vocabulary_members_are_stored_as_their_values(vocabulary_rows):
@@ -119,24 +144,28 @@ def test_vocabulary_members_are_stored_as_their_values(vocabulary_rows):
     assert db.session.scalar(text("SELECT status FROM application_result")) == "vetoed"
 
 
-@pytest.mark.parametrize(("table", "column", "value"), [
-    ("application", "status", "approved_by_magic"),
-    ("round", "phase", "archived"),
-    ("round", "zone_type", "secret_zone"),
-    ("organisation", "kind", "province"),
-    ("user_account", "role", "superuser"),
-    ("region_check", "level", "province"),
-    ("region_check", "action", "approve"),
-    ("assignment", "source", "imported"),
-    ("assignment", "kind", "interview"),
-    ("assignment", "status", "paused"),
-    ("application_result", "status", "shortlisted"),
-])
+@pytest.mark.parametrize(
+    ("table", "column", "value"),
+    [
+        ("application", "status", "approved_by_magic"),
+        ("round", "phase", "archived"),
+        ("round", "zone_type", "secret_zone"),
+        ("organisation", "kind", "province"),
+        ("user_account", "role", "superuser"),
+        ("region_check", "level", "province"),
+        ("region_check", "action", "approve"),
+        ("assignment", "source", "imported"),
+        ("assignment", "kind", "interview"),
+        ("assignment", "status", "paused"),
+        ("application_result", "status", "shortlisted"),
+    ],
+)
 def test_the_database_refuses_values_outside_the_vocabulary(vocabulary_rows, table, column, value):
     row_id = vocabulary_rows[table]
     with pytest.raises(IntegrityError):
-        db.session.execute(text(f'UPDATE "{table}" SET {column} = :v WHERE id = :id'),
-                           {"v": value, "id": row_id})
+        db.session.execute(
+            text(f'UPDATE "{table}" SET {column} = :v WHERE id = :id'), {"v": value, "id": row_id}
+        )
         db.session.flush()
     db.session.rollback()
 
@@ -145,8 +174,9 @@ def test_a_move_changes_the_status_and_logs_it_once(app, make_user):
     user, _ = make_user("applicant")
     rnd = create_round(None, "移动测试", load_criteria("fc-2026"))
     move_round(None, rnd, "open", reason="年度申报开始")
-    application = Application(round_id=rnd.id, organisation_id=user.organisation_id, status="draft",
-                              figures={})
+    application = Application(
+        round_id=rnd.id, organisation_id=user.organisation_id, status="draft", figures={}
+    )
     db.session.add(application)
     db.session.flush()
     version = application.version
@@ -167,8 +197,14 @@ def test_a_deleted_material_id_is_never_given_out_again(app, make_user, make_dra
     user, _ = make_user("applicant", organisation=application.organisation)
 
     def add() -> int:
-        row = Material(application_id=application.id, filename="a.pdf", content_type="application/pdf",
-                       size=1, sha256="0" * 64, uploaded_by=user.id)
+        row = Material(
+            application_id=application.id,
+            filename="a.pdf",
+            content_type="application/pdf",
+            size=1,
+            sha256="0" * 64,
+            uploaded_by=user.id,
+        )
         db.session.add(row)
         db.session.flush()
         return row.id

@@ -51,8 +51,11 @@ def _region_office(user: User, obj: Any = None) -> bool:
 
 def _in_scope(user: User, app: Any) -> bool:
     """A region office's application: in its region, and past the applicant's draft."""
-    return (_region_office(user) and app.status not in (Status.DRAFT, Status.WITHDRAWN)
-            and user.in_region(app.organisation.county_code))
+    return (
+        _region_office(user)
+        and app.status not in (Status.DRAFT, Status.WITHDRAWN)
+        and user.in_region(app.organisation.county_code)
+    )
 
 
 def _reviewer(user: User, obj: Any = None) -> bool:
@@ -68,9 +71,15 @@ def _assigned(user: User, app: Any) -> bool:
     from evaluator.assignments.models import Assignment
     from evaluator.extensions import db
 
-    found = db.session.execute(select(Assignment.id).where(
-        Assignment.application_id == app.id, Assignment.reviewer_id == user.id,
-        Assignment.status == AssignmentStatus.ACTIVE.value).limit(1)).first()
+    found = db.session.execute(
+        select(Assignment.id)
+        .where(
+            Assignment.application_id == app.id,
+            Assignment.reviewer_id == user.id,
+            Assignment.status == AssignmentStatus.ACTIVE.value,
+        )
+        .limit(1)
+    ).first()
     return found is not None
 
 
@@ -91,8 +100,12 @@ def _own_assignment(user: User, assignment: Any) -> bool:
 
 
 def _sees_application(user: User, app: Any) -> bool:
-    return (user.is_admin or _own_organisation(user, app) or _in_scope(user, app)
-            or _assigned_in_the_open(user, app))
+    return (
+        user.is_admin
+        or _own_organisation(user, app)
+        or _in_scope(user, app)
+        or _assigned_in_the_open(user, app)
+    )
 
 
 RULES: dict[str, Rule] = {
@@ -137,12 +150,14 @@ RULES: dict[str, Rule] = {
     "assignment.list": Rule(lambda u, o: u.is_admin or _reviewer(u)),
     "assignment.recuse": Rule(_own_assignment, on_object=True),
     "conflict.declare": Rule(_reviewer),
-    "reviewer.profile": Rule(lambda u, o: u.is_admin or (_reviewer(u) and (o is None or o.id == u.id)),
-                             on_object=True),
+    "reviewer.profile": Rule(
+        lambda u, o: u.is_admin or (_reviewer(u) and (o is None or o.id == u.id)), on_object=True
+    ),
     # A reviewer who recused or was removed no longer reads the application through the assignment.
-    "review.view": Rule(lambda u, o: u.is_admin or (_own_assignment(u, o)
-                                                     and o.status == AssignmentStatus.ACTIVE),
-                        on_object=True),
+    "review.view": Rule(
+        lambda u, o: u.is_admin or (_own_assignment(u, o) and o.status == AssignmentStatus.ACTIVE),
+        on_object=True,
+    ),
     "review.save": Rule(_own_assignment, on_object=True),
     # Results: computed and read by the office.
     "results.compute": Rule(_admin),

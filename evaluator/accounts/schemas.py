@@ -41,15 +41,23 @@ class UserSchema(Schema):
     """An account."""
 
     id = fields.Integer(dump_only=True)
-    username = Text(required=True, max_length=80, validate=Pattern(
-        USERNAME_PATTERN, error=N_("3 to 80 letters, digits, '_', '.' or '-'")))
+    username = Text(
+        required=True,
+        max_length=80,
+        validate=Pattern(USERNAME_PATTERN, error=N_("3 to 80 letters, digits, '_', '.' or '-'")),
+    )
     password = fields.String(required=True, load_only=True, validate=validate.Length(*PASSWORD_LENGTH))
     display_name = Text(required=True, min_length=1, max_length=120)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     organisation_id = Id(load_default=None)
     affiliation = Text(load_default=None, max_length=200)
-    home_region_code = Text(load_default=None, max_length=12, validate=Pattern(
-        REGION_CODE_PATTERN, error=N_("a region code has 6, 9 or 12 digits")))
+    home_region_code = Text(
+        load_default=None,
+        max_length=12,
+        validate=Pattern(REGION_CODE_PATTERN, error=N_("a region code has 6, 9 or 12 digits")),
+    )
     active = fields.Boolean(dump_only=True)
-    must_change_password = fields.Boolean(dump_only=True, metadata={
-        "description": "set by an office's password reset: change it (POST /users/me/password)"})
+    must_change_password = fields.Boolean(
+        dump_only=True,
+        metadata={"description": "set by an office's password reset: change it (POST /users/me/password)"},
+    )

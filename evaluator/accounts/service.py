@@ -69,15 +69,20 @@ def check_region(data: dict[str, Any]) -> dict[str, list[str]]:
     if not _ASCII_DIGITS[6].fullmatch(county) or county.endswith("00"):
         errors["county_code"] = [msg("A county code has 6 digits not ending in 00, e.g. 510104.")]
     elif county[:4] != city[:4]:
-        errors["county_code"] = [msg("The county code %(county)s is not inside the city %(city)s.",
-                                          county=county, city=city)]
+        errors["county_code"] = [
+            msg("The county code %(county)s is not inside the city %(city)s.", county=county, city=city)
+        ]
     if sub is not None:
         if not _ASCII_DIGITS[9].fullmatch(sub):
             errors["subdistrict_code"] = [msg("A subdistrict code has 9 digits.")]
         elif not sub.startswith(county):
-            errors["subdistrict_code"] = [msg(
-                "The subdistrict code %(subdistrict)s is not inside the county %(county)s.",
-                subdistrict=sub, county=county)]
+            errors["subdistrict_code"] = [
+                msg(
+                    "The subdistrict code %(subdistrict)s is not inside the county %(county)s.",
+                    subdistrict=sub,
+                    county=county,
+                )
+            ]
     if community is not None:
         if not _ASCII_DIGITS[12].fullmatch(community):
             errors["community_code"] = [msg("A community code has 12 digits.")]
@@ -94,11 +99,16 @@ def user_errors(data: dict[str, Any]) -> dict[str, list[str]]:
         errors["username"] = [msg("A username has 3 to 80 letters, digits, '_', '.' or '-'.")]
     password = data.get("password")
     if password is not None and not (
-            isinstance(password, str) and PASSWORD_LENGTH[0] <= len(password) <= PASSWORD_LENGTH[1]):
-        errors["password"] = [msg("A password has %(min)s to %(max)s characters.",
-                                       min=PASSWORD_LENGTH[0], max=PASSWORD_LENGTH[1])]
-    for key, required, shortest, longest in (("display_name", True, 1, 120),
-                                             ("affiliation", False, 0, 200)):
+        isinstance(password, str) and PASSWORD_LENGTH[0] <= len(password) <= PASSWORD_LENGTH[1]
+    ):
+        errors["password"] = [
+            msg(
+                "A password has %(min)s to %(max)s characters.",
+                min=PASSWORD_LENGTH[0],
+                max=PASSWORD_LENGTH[1],
+            )
+        ]
+    for key, required, shortest, longest in (("display_name", True, 1, 120), ("affiliation", False, 0, 200)):
         value = data.get(key)
         if value is None and not required:
             continue
@@ -121,11 +131,17 @@ def office_region_errors(role: str, region: Any) -> dict[str, list[str]]:
     office's city code (6 digits ending in 00, not 0000)."""
     code = region if isinstance(region, str) else ""
     if role == Role.COUNTY_OFFICE and not (_ASCII_DIGITS[6].fullmatch(code) and not code.endswith("00")):
-        return {"home_region_code": [msg("A county office's region is its county code: 6 digits not "
-                                         "ending in 00, e.g. 510107.")]}
+        return {
+            "home_region_code": [
+                msg("A county office's region is its county code: 6 digits not ending in 00, e.g. 510107.")
+            ]
+        }
     if role == Role.CITY_OFFICE and not re.fullmatch(r"[0-9]{2}(?!00)[0-9]{2}00", code):
-        return {"home_region_code": [msg("A city office's region is its city code: 6 digits ending in "
-                                         "00, e.g. 510100.")]}
+        return {
+            "home_region_code": [
+                msg("A city office's region is its city code: 6 digits ending in 00, e.g. 510100.")
+            ]
+        }
     return {}
 
 
@@ -147,8 +163,11 @@ def create_user(actor: User | None, data: dict[str, Any], *, password_hash: str 
         raise ServiceError(409, msg("This username is taken."), {"username": [msg("already exists")]})
     organisation_id = values.get("organisation_id")
     if values["role"] == Role.APPLICANT and organisation_id is None:
-        raise ServiceError(422, msg("An applicant belongs to an organisation."),
-                           {"organisation_id": [msg("required for applicants")]})
+        raise ServiceError(
+            422,
+            msg("An applicant belongs to an organisation."),
+            {"organisation_id": [msg("required for applicants")]},
+        )
     if organisation_id is not None and db.session.get(Organisation, organisation_id) is None:
         raise ServiceError(422, msg("No such organisation."), {"organisation_id": [msg("unknown")]})
     user = User(**values, password_hash=password_hash or hash_password(password))
@@ -166,14 +185,18 @@ def create_organisation(actor: User | None, data: dict[str, Any], **context: Any
     """
     values = {"subdistrict": None, "subdistrict_code": None, "community_code": None, **data}
     if values.get("kind") not in set(OrgKind):
-        raise ServiceError(422, msg("The organisation's kind is not valid."), {"kind": [
-            msg("The kind is one of: %(kinds)s.", kinds=[str(kind) for kind in OrgKind])]})
+        raise ServiceError(
+            422,
+            msg("The organisation's kind is not valid."),
+            {"kind": [msg("The kind is one of: %(kinds)s.", kinds=[str(kind) for kind in OrgKind])]},
+        )
     errors = check_region(values)
     if errors:
         raise ServiceError(422, msg("The organisation's region codes are not valid."), errors)
     if db.session.scalar(select(Organisation.id).where(Organisation.name == values["name"])) is not None:
-        raise ServiceError(409, msg("An organisation of this name exists."),
-                           {"name": [msg("already exists")]})
+        raise ServiceError(
+            409, msg("An organisation of this name exists."), {"name": [msg("already exists")]}
+        )
     org = Organisation(**values)
     db.session.add(org)
     db.session.flush()
@@ -200,8 +223,9 @@ def revoke_token(user: User, token: str) -> ApiToken:
 
 def _password_problem(password: str) -> str | None:
     if not isinstance(password, str) or not PASSWORD_LENGTH[0] <= len(password) <= PASSWORD_LENGTH[1]:
-        return msg("A password has %(min)s to %(max)s characters.", min=PASSWORD_LENGTH[0],
-                   max=PASSWORD_LENGTH[1])
+        return msg(
+            "A password has %(min)s to %(max)s characters.", min=PASSWORD_LENGTH[0], max=PASSWORD_LENGTH[1]
+        )
     return None
 
 
@@ -246,16 +270,22 @@ def set_active(actor: User, user: User, active: bool) -> User:
     """Activate or deactivate an account; a deactivated one loses its sessions and tokens at once.
     An office may not deactivate itself (flushes)."""
     if not active and actor.id == user.id:
-        raise ServiceError(422, msg("You cannot deactivate your own account."),
-                           {"active": [msg("not for your own account")]})
+        raise ServiceError(
+            422, msg("You cannot deactivate your own account."), {"active": [msg("not for your own account")]}
+        )
     user = lock_user(user.id)
     if user.active == active:
         return user
     user.active = active
     if not active:
         _revoke_credentials(user)
-    audit.record(actor, "user.activated" if active else "user.deactivated", "user", user.id,
-                 {"username": user.username})
+    audit.record(
+        actor,
+        "user.activated" if active else "user.deactivated",
+        "user",
+        user.id,
+        {"username": user.username},
+    )
     return user
 
 
@@ -270,8 +300,11 @@ def _revoke_credentials(user: User) -> None:
     from evaluator.accounts.sessions import revoke_sessions
 
     revoke_sessions(user)
-    db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-                       .values(revoked_at=utcnow()))
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
     db.session.flush()
 
 
@@ -304,9 +337,13 @@ def users_query(role: str | None = None, active: bool | None = None, q: str | No
         query = query.where(User.active.is_(active))
     if q and q.strip():
         text = q.strip()
-        query = query.where(or_(User.username.icontains(text, autoescape=True),
-                                User.display_name.icontains(text, autoescape=True),
-                                User.affiliation.icontains(text, autoescape=True)))
+        query = query.where(
+            or_(
+                User.username.icontains(text, autoescape=True),
+                User.display_name.icontains(text, autoescape=True),
+                User.affiliation.icontains(text, autoescape=True),
+            )
+        )
     return query.order_by(User.username, User.id)
 
 
@@ -329,6 +366,9 @@ def user_counts(organisation_ids: list[int]) -> dict[int, int]:
     """How many accounts each of these organisations has (organisations without any: absent)."""
     if not organisation_ids:
         return {}
-    rows = db.session.execute(select(User.organisation_id, func.count()).where(
-        User.organisation_id.in_(organisation_ids)).group_by(User.organisation_id))
+    rows = db.session.execute(
+        select(User.organisation_id, func.count())
+        .where(User.organisation_id.in_(organisation_ids))
+        .group_by(User.organisation_id)
+    )
     return {org_id: n for org_id, n in rows}

@@ -23,8 +23,12 @@ def start_session(user: User, hours: int) -> str:
     """A new session for the user, valid ``hours``; returns the token for the cookie (flushes)."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    record = WebSession(user_id=user.id, token_hash=token_digest(token), created_at=now,
-                        expires_at=now + timedelta(hours=hours))
+    record = WebSession(
+        user_id=user.id,
+        token_hash=token_digest(token),
+        created_at=now,
+        expires_at=now + timedelta(hours=hours),
+    )
     db.session.add(record)
     db.session.flush()
     audit.record(user, "auth.signed_in", "user", user.id, {"session_id": record.id})
@@ -43,8 +47,11 @@ def session_user(token: str, user_id: int) -> User | None:
 
 def end_session(token: str) -> None:
     """Revoke the session of this token, if it is live (signing out; flushes)."""
-    record = db.session.scalar(select(WebSession).where(WebSession.token_hash == token_digest(token),
-                                                        WebSession.revoked_at.is_(None)))
+    record = db.session.scalar(
+        select(WebSession).where(
+            WebSession.token_hash == token_digest(token), WebSession.revoked_at.is_(None)
+        )
+    )
     if record is not None:
         record.revoked_at = utcnow()
         db.session.flush()
@@ -54,7 +61,9 @@ def end_session(token: str) -> None:
 def revoke_sessions(user: User) -> int:
     """Revoke every live session of the user (after a password change or reset, a deactivation);
     returns how many were live."""
-    result = db.session.execute(update(WebSession).where(WebSession.user_id == user.id,
-                                                         WebSession.revoked_at.is_(None))
-                                .values(revoked_at=utcnow()))
+    result = db.session.execute(
+        update(WebSession)
+        .where(WebSession.user_id == user.id, WebSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
     return result.rowcount or 0

@@ -21,8 +21,12 @@ from evaluator.web.parsing import Blueprint
 from evaluator.web.security import signed_in_user
 
 PREFIX = ""
-blp = Blueprint("applications", __name__,
-                description="Applications: the round's form, submission, withdrawal and batch import.")
+blp = Blueprint(
+    "applications",
+    __name__,
+    description="Applications: the round's form, submission, withdrawal and batch import.",
+)
+
 
 class ApplicationCreateSchema(Schema):
     """A new draft: any figures so far, and optionally a self-assessment."""
@@ -36,9 +40,11 @@ class ApplicationPatchSchema(Schema):
 
     figures = fields.Dict(keys=fields.String(), metadata=FIGURES_DOC)
     self_assessment = fields.Dict(keys=fields.String(), metadata=SCORES_DOC)
-    bonus_claims = fields.List(fields.String(validate=validate.Length(max=80)),
-                               validate=validate.Length(max=200), metadata={
-        "description": "The whole list of claimed bonus item ids (replaces the one before)."})
+    bonus_claims = fields.List(
+        fields.String(validate=validate.Length(max=80)),
+        validate=validate.Length(max=200),
+        metadata={"description": "The whole list of claimed bonus item ids (replaces the one before)."},
+    )
 
 
 class ListArgsSchema(service.ListFilterSchema):
@@ -48,15 +54,20 @@ class ListArgsSchema(service.ListFilterSchema):
 class ExportArgsSchema(service.ListFilterSchema):
     """The export's format and the list's filters and order (all matching rows, no pages)."""
 
-    format = fields.String(load_default="xlsx", validate=validate.OneOf(("xlsx", "csv")), metadata={
-        "description": "xlsx (default) or csv (UTF-8 with BOM)."})
+    format = fields.String(
+        load_default="xlsx",
+        validate=validate.OneOf(("xlsx", "csv")),
+        metadata={"description": "xlsx (default) or csv (UTF-8 with BOM)."},
+    )
 
 
 class ImportArgsSchema(Schema):
     """Import options (query string or form field)."""
 
-    dry_run = fields.Boolean(load_default=False, metadata={
-        "description": "Check the file and report what would be created, writing nothing."})
+    dry_run = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Check the file and report what would be created, writing nothing."},
+    )
 
 
 class ImportFileSchema(Schema):
@@ -105,8 +116,9 @@ def get_application(application_id: int) -> Application:
 def post_application(body, round_id: int):
     """Start the signed-in applicant organisation's application (one per round, while open)."""
     actor = authorize(signed_in_user(), "application.create")
-    return service.create_application(actor, get_or_404(Round, round_id, "round"), body["figures"],
-                                      body["self_assessment"])
+    return service.create_application(
+        actor, get_or_404(Round, round_id, "round"), body["figures"], body["self_assessment"]
+    )
 
 
 @blp.route("/rounds/<int:round_id>/applications", methods=["GET"])
@@ -125,9 +137,17 @@ def list_applications(args, round_id: int, pagination_parameters):
 @guard("application.export")
 @blp.arguments(ExportArgsSchema, location="query")
 @blp.response(200, content_type=XLSX, description="The filtered list (XLSX, or CSV with ?format=csv)")
-@blp.doc(responses={"200": {"description": "The filtered list (XLSX, or CSV with ?format=csv)", "content": {
-    XLSX: {"schema": {"type": "string", "format": "binary"}},
-    "text/csv": {"schema": {"type": "string"}}}}})
+@blp.doc(
+    responses={
+        "200": {
+            "description": "The filtered list (XLSX, or CSV with ?format=csv)",
+            "content": {
+                XLSX: {"schema": {"type": "string", "format": "binary"}},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        }
+    }
+)
 def export_applications(args, round_id: int):
     """The round's application list as a spreadsheet (admin): the list's filters and order, every row.
 
@@ -156,8 +176,14 @@ def patch(body, application_id: int):
     """Change a draft's figures or self-assessment (while the round is open)."""
     app = get_application(application_id)
     actor = authorize(signed_in_user(), "application.edit", app)
-    app = service.update_application(actor, app, body.get("figures"), body.get("self_assessment"),
-                                     if_match(), bonus_claims=body.get("bonus_claims"))
+    app = service.update_application(
+        actor,
+        app,
+        body.get("figures"),
+        body.get("self_assessment"),
+        if_match(),
+        bonus_claims=body.get("bonus_claims"),
+    )
     return app, 200, etag_header(app)
 
 
@@ -199,9 +225,17 @@ def post_import(query, form, files, round_id: int):
 @guard("application.template")
 @blp.arguments(TemplateArgsSchema, location="query")
 @blp.response(200, content_type=XLSX, description="The import template (XLSX, or CSV with ?format=csv)")
-@blp.doc(responses={"200": {"description": "The import template (XLSX, or CSV with ?format=csv)", "content": {
-    XLSX: {"schema": {"type": "string", "format": "binary"}},
-    "text/csv": {"schema": {"type": "string"}}}}})
+@blp.doc(
+    responses={
+        "200": {
+            "description": "The import template (XLSX, or CSV with ?format=csv)",
+            "content": {
+                XLSX: {"schema": {"type": "string", "format": "binary"}},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        }
+    }
+)
 def get_template(args, round_id: int):
     """The import template for this round: Chinese headers, an explanation row, drop-down lists."""
     authorize(signed_in_user(), "application.template")

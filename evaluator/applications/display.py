@@ -115,8 +115,10 @@ def form_values(cs: CriteriaSet, figures: dict[str, Any]) -> dict[str, Any]:
 
 def posted_values(cs: CriteriaSet, form: Any) -> dict[str, Any]:
     """What the reader entered, as it was entered (shown again on a refused form)."""
-    return {f.key: form.getlist(f"figures.{f.key}") if f.type == "multi" else form.get(f"figures.{f.key}")
-            for f in cs.fields}
+    return {
+        f.key: form.getlist(f"figures.{f.key}") if f.type == "multi" else form.get(f"figures.{f.key}")
+        for f in cs.fields
+    }
 
 
 def warnings_by_field(cs: CriteriaSet, figures: dict[str, Any]) -> dict[str, list[str]]:
@@ -173,9 +175,19 @@ def office_view(app: Application) -> dict[str, Any]:
     materials (by upload) and the evidence checklist."""
     cs = round_criteria(app.round)
     figures, scores, bonus = app.figures or {}, app.self_assessment or {}, cs.bonus_map
-    return {"app": app, "org": app.organisation, "rnd": app.round, "cs": cs, "groups": field_groups(cs),
-            "figures": figures, "warnings": warnings_by_field(cs, figures), "figure_text": figure_text,
-            "name_of": name_of, "leaves": {leaf.id: leaf for leaf in cs.leaves},
-            "assessed": [(leaf, scores[leaf.id]) for leaf in cs.leaves if leaf.id in scores],
-            "claims": [bonus[b] for b in (app.bonus_claims or []) if b in bonus],
-            "materials": materials_of(app), "evidence": checklist(app)}
+    return {
+        "app": app,
+        "org": app.organisation,
+        "rnd": app.round,
+        "cs": cs,
+        "groups": field_groups(cs),
+        "figures": figures,
+        "warnings": warnings_by_field(cs, figures),
+        "figure_text": figure_text,
+        "name_of": name_of,
+        "leaves": {leaf.id: leaf for leaf in cs.leaves},
+        "assessed": [(leaf, scores[leaf.id]) for leaf in cs.leaves if leaf.id in scores],
+        "claims": [bonus[b] for b in (app.bonus_claims or []) if b in bonus],
+        "materials": materials_of(app),
+        "evidence": checklist(app),
+    }

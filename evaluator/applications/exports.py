@@ -84,8 +84,14 @@ def table(actor: User, rnd: Round, **filters: Any) -> tuple[list[str], list[list
     query = applications.list_query(actor, rnd, **filters)
     most = number("EXPORT_MAX_ROWS")
     if count_rows(query) > most:
-        raise ServiceError(422, msg("An export holds at most %(count)s rows; narrow the filters (a city, a "
-                                    "county, a status) and export the parts.", count=most))
+        raise ServiceError(
+            422,
+            msg(
+                "An export holds at most %(count)s rows; narrow the filters (a city, a "
+                "county, a status) and export the parts.",
+                count=most,
+            ),
+        )
     rows: list[list[Any]] = []
     for k, app in enumerate(db.session.scalars(query), start=1):
         rows.append(row(k, app, cs.fields))
@@ -96,8 +102,16 @@ def row(number: int, app: Application, fields_: tuple[Field, ...]) -> list[Any]:
     """One application's row."""
     org = app.organisation
     figures = app.figures or {}
-    return [number, org.name, org.city, org.county, org.subdistrict or "", status_name(app.status),
-            beijing_time(app.submitted_at), *(figure_cell(f, figures.get(f.key)) for f in fields_)]
+    return [
+        number,
+        org.name,
+        org.city,
+        org.county,
+        org.subdistrict or "",
+        status_name(app.status),
+        beijing_time(app.submitted_at),
+        *(figure_cell(f, figures.get(f.key)) for f in fields_),
+    ]
 
 
 def export(actor: User, rnd: Round, fmt: str, **filters: Any) -> Export:

@@ -53,12 +53,14 @@ def _refuse(message: str) -> ServiceError:
 def upload_limits() -> TableLimits:
     """The limits of an uploaded spreadsheet, from the settings (IMPORT_MAX_*, MAX_UNZIPPED_MB)."""
     config = settings_config()
-    return TableLimits(max_bytes=int(config["MAX_UPLOAD_MB"]) * MB,
-                       max_unzipped=int(config["MAX_UNZIPPED_MB"]) * MB,
-                       max_rows=int(config["IMPORT_MAX_ROWS"]),
-                       max_columns=int(config["IMPORT_MAX_COLUMNS"]),
-                       max_cells=int(config["IMPORT_MAX_CELLS"]),
-                       max_texts=int(config["IMPORT_MAX_TEXTS"]))
+    return TableLimits(
+        max_bytes=int(config["MAX_UPLOAD_MB"]) * MB,
+        max_unzipped=int(config["MAX_UNZIPPED_MB"]) * MB,
+        max_rows=int(config["IMPORT_MAX_ROWS"]),
+        max_columns=int(config["IMPORT_MAX_COLUMNS"]),
+        max_cells=int(config["IMPORT_MAX_CELLS"]),
+        max_texts=int(config["IMPORT_MAX_TEXTS"]),
+    )
 
 
 def read_upload(data: bytes) -> pd.DataFrame:
@@ -148,8 +150,11 @@ def plan_import(rnd: Round, df: pd.DataFrame) -> Plan:
         plan.problem(None, None, msg("the file has no applicant rows"))
         return plan
     if len(keep) > MAX_ROWS:
-        plan.problem(None, None, msg("the file has %(rows)s rows; import at most %(max)s at a time",
-                                      rows=len(keep), max=MAX_ROWS))
+        plan.problem(
+            None,
+            None,
+            msg("the file has %(rows)s rows; import at most %(max)s at a time", rows=len(keep), max=MAX_ROWS),
+        )
         return plan
     rows = [pos + 2 for pos in keep]  # spreadsheet rows
     data = df.iloc[keep].reset_index(drop=True)
@@ -160,8 +165,11 @@ def plan_import(rnd: Round, df: pd.DataFrame) -> Plan:
         if not str(col).startswith("Unnamed"):
             plan.problem(1, str(col), msg("this column matches no field of the round's form"))
         elif any(_cell(v) for v in data[col]):
-            plan.problem(1, get_column_letter(position + 1),
-                         msg("a column without a header holds data: give it a field's label"))
+            plan.problem(
+                1,
+                get_column_letter(position + 1),
+                msg("a column without a header holds data: give it a field's label"),
+            )
     values = table_figures(cs, data, rows, names, plan)
     _organisations(rnd, data, rows, names, values, plan)
     plan.problems.sort(key=lambda p: (p["row"] or 0, p["column"] or ""))
@@ -173,15 +181,15 @@ def column_for_any(cs: Any, col: str) -> str | None:
     return next((f.key for f in cs.fields if column_for(f, pd.Index([col])) is not None), None)
 
 
-def table_figures(cs: Any, data: pd.DataFrame, rows: list[int], names: dict[str, str],
-                  plan: Plan) -> list[dict[str, Any]]:
+def table_figures(
+    cs: Any, data: pd.DataFrame, rows: list[int], names: dict[str, str], plan: Plan
+) -> list[dict[str, Any]]:
     """Each row's clean figures (and submission time), reporting every bad cell.
 
     The table path of the figure checks: cells are read by ``scoring.figures.read_figures`` and the
     values then pass the same checks as figures sent as JSON (``intake.figures_errors``).
     """
-    table_in = data.drop(columns=[c for c in ("id",) if c in data.columns]).assign(
-        id=[str(r) for r in rows])
+    table_in = data.drop(columns=[c for c in ("id",) if c in data.columns]).assign(id=[str(r) for r in rows])
     try:
         table = read_figures(cs, table_in)
     except InputError as err:
@@ -189,8 +197,7 @@ def table_figures(cs: Any, data: pd.DataFrame, rows: list[int], names: dict[str,
             column = names.get(e.get("column"), e.get("column"))
             plan.problem(rows[e["row"] - 2] if e.get("row") else 1, column, e["message"])
         if err.omitted:
-            plan.problem(None, None, msg("… and %(count)s more problems with the figures",
-                                          count=err.omitted))
+            plan.problem(None, None, msg("… and %(count)s more problems with the figures", count=err.omitted))
         return []
     headers = {f.key: column_for(f, data.columns) or f.key for f in cs.fields}
     # read_figures has checked the times; parse them again as datetimes (its int64 unit varies)
@@ -209,60 +216,100 @@ def table_figures(cs: Any, data: pd.DataFrame, rows: list[int], names: dict[str,
                 plan.problem(row, headers.get(key, key), message)
         at = None if times is None or pd.isna(times.iloc[i]) else times.iloc[i].to_pydatetime()
         if at is not None and at > utcnow():
-            plan.problem(row, names.get("submitted_at", "submitted_at"),
-                         msg("the time is in the future"))
+            plan.problem(row, names.get("submitted_at", "submitted_at"), msg("the time is in the future"))
         out.append({"figures": clean, "submitted_at": at})
     return out
 
 
-def _organisations(rnd: Round, data: pd.DataFrame, rows: list[int], names: dict[str, str],
-                   values: list[dict[str, Any]], plan: Plan) -> None:
+def _organisations(
+    rnd: Round,
+    data: pd.DataFrame,
+    rows: list[int],
+    names: dict[str, str],
+    values: list[dict[str, Any]],
+    plan: Plan,
+) -> None:
     """Match or describe each row's organisation; duplicates and existing applications are errors."""
     kind = kind_for_zone(rnd.zone_type)
     wanted = [_cell(v) for v in data["name"]]
-    found = {o.name: o for o in db.session.scalars(select(Organisation).where(
-        Organisation.name.in_({n for n in wanted if n})))}
-    applied = set(db.session.scalars(select(Application.organisation_id).where(
-        Application.round_id == rnd.id)))
+    found = {
+        o.name: o
+        for o in db.session.scalars(
+            select(Organisation).where(Organisation.name.in_({n for n in wanted if n}))
+        )
+    }
+    applied = set(
+        db.session.scalars(select(Application.organisation_id).where(Application.round_id == rnd.id))
+    )
     first: dict[str, int] = {}
     head = names["name"]
-    columns = {k: [_cell(v) for v in data[k]] if k in data.columns else [""] * len(data)
-               for k, _, _ in IDENTITY[1:]}  # read column by column: a row lookup costs far more
+    columns = {
+        k: [_cell(v) for v in data[k]] if k in data.columns else [""] * len(data) for k, _, _ in IDENTITY[1:]
+    }  # read column by column: a row lookup costs far more
     for i, (row, name) in enumerate(zip(rows, wanted, strict=True)):
         region = {k: cells[i] for k, cells in columns.items()}
         if not name:
             plan.problem(row, head, msg("every row needs the organisation's name"))
             continue
         if name in first:
-            plan.problem(row, head, msg("%(name)s is already on row %(row)s: one application per "
-                                        "organisation", name=name, row=first[name]))
+            plan.problem(
+                row,
+                head,
+                msg(
+                    "%(name)s is already on row %(row)s: one application per organisation",
+                    name=name,
+                    row=first[name],
+                ),
+            )
             continue
         first[name] = row
         org, new = found.get(name), None
         if org is not None:
             if org.kind != kind:
-                plan.problem(row, head, msg("%(name)s is a %(registered)s; this round is for %(kind)s "
-                                            "applicants", name=name,
-                                            registered=KIND_NAMES.get(org.kind, org.kind),
-                                            kind=KIND_NAMES[kind]))
+                plan.problem(
+                    row,
+                    head,
+                    msg(
+                        "%(name)s is a %(registered)s; this round is for %(kind)s applicants",
+                        name=name,
+                        registered=KIND_NAMES.get(org.kind, org.kind),
+                        kind=KIND_NAMES[kind],
+                    ),
+                )
             for key, given in region.items():
                 if given and given != (getattr(org, key) or ""):
-                    plan.problem(row, names.get(key, key),
-                                 msg("'%(given)s' differs from %(name)s's record ('%(recorded)s')",
-                                     given=given, name=name, recorded=getattr(org, key) or ""))
+                    plan.problem(
+                        row,
+                        names.get(key, key),
+                        msg(
+                            "'%(given)s' differs from %(name)s's record ('%(recorded)s')",
+                            given=given,
+                            name=name,
+                            recorded=getattr(org, key) or "",
+                        ),
+                    )
             if org.id in applied:
                 plan.problem(row, head, msg("%(name)s already has an application in this round", name=name))
         else:
             new = _new_organisation(name, kind, region, row, names, plan)
         if values and i < len(values):
             figures = values[i]["figures"]
-            plan.rows.append(PlannedRow(row, name, org, new, figures,
-                                        intake.intake_warnings(round_criteria(rnd), figures),
-                                        values[i]["submitted_at"]))
+            plan.rows.append(
+                PlannedRow(
+                    row,
+                    name,
+                    org,
+                    new,
+                    figures,
+                    intake.intake_warnings(round_criteria(rnd), figures),
+                    values[i]["submitted_at"],
+                )
+            )
 
 
-def _new_organisation(name: str, kind: str, region: dict[str, str], row: int, names: dict[str, str],
-                      plan: Plan) -> dict[str, Any]:
+def _new_organisation(
+    name: str, kind: str, region: dict[str, str], row: int, names: dict[str, str], plan: Plan
+) -> dict[str, Any]:
     """The organisation a row creates, with every missing or bad region cell reported."""
     needed = ["city", "city_code", "county", "county_code"]
     if kind in (OrgKind.SUBDISTRICT, OrgKind.COMMUNITY):
@@ -276,8 +323,11 @@ def _new_organisation(name: str, kind: str, region: dict[str, str], row: int, na
             plan.problem(row, header[key], text_problem(value))
     for key in needed:
         if not region.get(key):
-            plan.problem(row, header[key], msg("%(name)s is not registered yet: give its region to create it",
-                                               name=name))
+            plan.problem(
+                row,
+                header[key],
+                msg("%(name)s is not registered yet: give its region to create it", name=name),
+            )
     for key in ("city", "county", "subdistrict"):
         if region.get(key) and not 2 <= len(region[key]) <= 100:
             plan.problem(row, header[key], msg("a place name has 2 to 100 characters"))
@@ -299,11 +349,13 @@ def run_import(actor: User, rnd: Round, data: bytes, dry_run: bool) -> dict[str,
         shown = plan.problems[:MAX_REPORTED]
         more = len(plan.problems) - len(shown)
         if more:
-            message = msg("%(count)s problem(s) in the file; nothing was imported. The first %(shown)s "
-                          "are listed.", count=len(plan.problems), shown=len(shown))
+            message = msg(
+                "%(count)s problem(s) in the file; nothing was imported. The first %(shown)s are listed.",
+                count=len(plan.problems),
+                shown=len(shown),
+            )
         else:
-            message = msg("%(count)s problem(s) in the file; nothing was imported.",
-                          count=len(plan.problems))
+            message = msg("%(count)s problem(s) in the file; nothing was imported.", count=len(plan.problems))
         raise ServiceError(422, message, {"rows": shown})
     sha256 = hashlib.sha256(data).hexdigest()
     if not dry_run:
@@ -314,25 +366,49 @@ def run_import(actor: User, rnd: Round, data: bytes, dry_run: bool) -> dict[str,
             # another request created one of these meanwhile; the request rolls back
             if isinstance(exc, ServiceError) and exc.status != 409:
                 raise
-            raise ServiceError(409, msg("Applications or organisations changed while importing; nothing "
-                                        "was imported. Try again.")) from None
-    return {"dry_run": dry_run, "status": MOVES["import"].target.value, "applications": len(plan.rows),
-            "organisations_created": sum(1 for r in plan.rows if r.organisation is None),
-            "file_sha256": sha256, "rows": plan.rows}
+            raise ServiceError(
+                409,
+                msg(
+                    "Applications or organisations changed while importing; nothing was imported. Try again."
+                ),
+            ) from None
+    return {
+        "dry_run": dry_run,
+        "status": MOVES["import"].target.value,
+        "applications": len(plan.rows),
+        "organisations_created": sum(1 for r in plan.rows if r.organisation is None),
+        "file_sha256": sha256,
+        "rows": plan.rows,
+    }
 
 
 def _apply(actor: User, rnd: Round, planned: PlannedRow, sha256: str) -> None:
     org = planned.organisation
     if org is None:
         org = create_organisation(actor, planned.new_organisation, source="import", file_sha256=sha256)
-    app = Application(round_id=rnd.id, organisation_id=org.id, status=MOVES["import"].target,
-                      figures=planned.figures, self_assessment={}, warnings=planned.warnings,
-                      submitted_at=planned.submitted_at or utcnow())
+    app = Application(
+        round_id=rnd.id,
+        organisation_id=org.id,
+        status=MOVES["import"].target,
+        figures=planned.figures,
+        self_assessment={},
+        warnings=planned.warnings,
+        submitted_at=planned.submitted_at or utcnow(),
+    )
     db.session.add(app)
     db.session.flush()
     planned.application_id = app.id
-    audit.record(actor, "application.imported", "application", app.id, {
-        "round_id": rnd.id, "organisation": org.name, "row": planned.row, "file_sha256": sha256,
-        "status": {"before": None, "after": MOVES["import"].target.value},
-        "warnings": len(planned.warnings)})
-
+    audit.record(
+        actor,
+        "application.imported",
+        "application",
+        app.id,
+        {
+            "round_id": rnd.id,
+            "organisation": org.name,
+            "row": planned.row,
+            "file_sha256": sha256,
+            "status": {"before": None, "after": MOVES["import"].target.value},
+            "warnings": len(planned.warnings),
+        },
+    )

@@ -103,8 +103,11 @@ def _bounds(f: Field) -> validate.Range:
 
 def figure_field(f: Field) -> fields.Field:
     """The marshmallow field that checks one criteria field's value."""
-    common: dict[str, Any] = {"required": f.required, "allow_none": True,
-                              "metadata": {"description": f"{f.label} ({f.label_en})"}}
+    common: dict[str, Any] = {
+        "required": f.required,
+        "allow_none": True,
+        "metadata": {"description": f"{f.label} ({f.label_en})"},
+    }
     if f.type == "int":
         return _Whole(strict=True, validate=_bounds(f), **common)
     if f.type == "float":
@@ -152,8 +155,9 @@ def check_figures(cs: CriteriaSet, data: Any, partial: bool) -> dict[str, Any]:
     clean, errors = figures_errors(cs, data, partial)
     if errors:
         names = [cs.field_map[key].label if key in cs.field_map else str(key) for key in errors]
-        raise ServiceError(422, msg("The figures do not fit this round's form: %(keys)s.",
-                                    keys=names), {"figures": errors})
+        raise ServiceError(
+            422, msg("The figures do not fit this round's form: %(keys)s.", keys=names), {"figures": errors}
+        )
     return clean
 
 
@@ -171,26 +175,36 @@ def merge(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
 def check_self_assessment(cs: CriteriaSet, data: Any) -> dict[str, Any]:
     """{indicator id: score}: each a scored indicator (leaf) of the tree, 0..its points; null clears."""
     if not isinstance(data, dict):
-        raise ServiceError(422, msg("The self-assessment is an object of indicator id to score."),
-                           {"self_assessment": [msg("Not a valid mapping.")]})
+        raise ServiceError(
+            422,
+            msg("The self-assessment is an object of indicator id to score."),
+            {"self_assessment": [msg("Not a valid mapping.")]},
+        )
     errors: dict[str, list[str]] = {}
     for key, value in data.items():
         node = cs.node_map.get(key)
         if node is None:
             errors[key] = [msg("Unknown indicator '%(id)s'.", id=key)]
         elif not node.is_leaf:
-            errors[key] = [msg("'%(id)s' (%(name)s) is a group of indicators: score its leaves.",
-                               id=key, name=node.name)]
+            errors[key] = [
+                msg("'%(id)s' (%(name)s) is a group of indicators: score its leaves.", id=key, name=node.name)
+            ]
         elif value is None:
             continue
         elif isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             errors[key] = ["Not a valid number."]
         elif not 0 <= value <= node.points:
-            errors[key] = [msg("%(name)s: a score is between 0 and %(max)s.", name=node.name,
-                               max=fmt(float(node.points)))]
+            errors[key] = [
+                msg(
+                    "%(name)s: a score is between 0 and %(max)s.", name=node.name, max=fmt(float(node.points))
+                )
+            ]
     if errors:
-        raise ServiceError(422, msg("The self-assessment has problems: %(ids)s.", ids=list(errors)),
-                           {"self_assessment": errors})
+        raise ServiceError(
+            422,
+            msg("The self-assessment has problems: %(ids)s.", ids=list(errors)),
+            {"self_assessment": errors},
+        )
     return {k: (None if v is None else float(v)) for k, v in data.items()}
 
 
@@ -202,8 +216,11 @@ def claimable_bonus(cs: CriteriaSet) -> list[Any]:
 def check_bonus_claims(cs: CriteriaSet, data: Any) -> list[str]:
     """The claimed bonus item ids, in the criteria's order: each once, each claimable (no ``when``)."""
     if not isinstance(data, list) or not all(isinstance(v, str) for v in data):
-        raise ServiceError(422, msg("The bonus claims are a list of bonus item ids."),
-                           {"bonus_claims": [msg("Not a list of ids.")]})
+        raise ServiceError(
+            422,
+            msg("The bonus claims are a list of bonus item ids."),
+            {"bonus_claims": [msg("Not a list of ids.")]},
+        )
     claimable = {b.id for b in claimable_bonus(cs)}
     conditional = {b.id for b in cs.bonus_items} - claimable
     errors: dict[str, list[str]] = {}
@@ -255,43 +272,81 @@ def intake_warnings(cs: CriteriaSet, figures: dict[str, Any]) -> list[dict[str, 
                 continue
             if (band.lo is not None and x < band.lo) or (band.hi is not None and x > band.hi):
                 choice = next((c.label for c in cs.field_map[p.by].choices if c.value == category), category)
-                warn(p.field, "outside_norm", msg(
-                    "%(field)s %(value)s is outside the norm for %(category)s (%(norm)s); please check "
-                    "the figure.", field=label[p.field], value=fmt(x), category=choice, norm=band.text()))
+                warn(
+                    p.field,
+                    "outside_norm",
+                    msg(
+                        "%(field)s %(value)s is outside the norm for %(category)s (%(norm)s); please check "
+                        "the figure.",
+                        field=label[p.field],
+                        value=fmt(x),
+                        category=choice,
+                        norm=band.text(),
+                    ),
+                )
         elif isinstance(p, RatioParams):
             num, den = _number(figures, p.numerator), _number(figures, p.denominator)
             if num is None or den is None:
                 continue
             if den == 0 and num > 0:
-                warn(p.denominator, "ratio_zero_base", msg(
-                    "%(denominator)s is 0, so %(indicator)s scores 0 although %(numerator)s is "
-                    "%(value)s.", denominator=label[p.denominator], indicator=leaf.name,
-                    numerator=label[p.numerator], value=fmt(num)))
+                warn(
+                    p.denominator,
+                    "ratio_zero_base",
+                    msg(
+                        "%(denominator)s is 0, so %(indicator)s scores 0 although %(numerator)s is "
+                        "%(value)s.",
+                        denominator=label[p.denominator],
+                        indicator=leaf.name,
+                        numerator=label[p.numerator],
+                        value=fmt(num),
+                    ),
+                )
             elif p.per == 100 and den > 0 and num > den:
-                warn(p.numerator, "ratio_above_100", msg(
-                    "%(numerator)s (%(value)s) is more than %(denominator)s (%(base)s); please check "
-                    "both figures.", numerator=label[p.numerator], value=fmt(num),
-                    denominator=label[p.denominator], base=fmt(den)))
+                warn(
+                    p.numerator,
+                    "ratio_above_100",
+                    msg(
+                        "%(numerator)s (%(value)s) is more than %(denominator)s (%(base)s); please check "
+                        "both figures.",
+                        numerator=label[p.numerator],
+                        value=fmt(num),
+                        denominator=label[p.denominator],
+                        base=fmt(den),
+                    ),
+                )
         elif isinstance(p, ImprovementParams):
             now, before = _number(figures, p.current), _number(figures, p.previous)
             if now is not None and before is not None and before > now:
-                warn(p.previous, "declined", msg(
-                    "%(previous)s (%(before)s) is above %(current)s (%(now)s): a decline; please "
-                    "check both figures.", previous=label[p.previous], before=fmt(before),
-                    current=label[p.current], now=fmt(now)))
+                warn(
+                    p.previous,
+                    "declined",
+                    msg(
+                        "%(previous)s (%(before)s) is above %(current)s (%(now)s): a decline; please "
+                        "check both figures.",
+                        previous=label[p.previous],
+                        before=fmt(before),
+                        current=label[p.current],
+                        now=fmt(now),
+                    ),
+                )
     return out
 
 
 def identity_columns(rnd: Round) -> tuple[tuple[str, str, str], ...]:
     """The identity columns a round's applicants fill in."""
-    return IDENTITY[:KIND_COLUMNS[kind_for_zone(rnd.zone_type)]]
+    return IDENTITY[: KIND_COLUMNS[kind_for_zone(rnd.zone_type)]]
 
 
 def field_hint(f: Any) -> str:
     """What a field's cell takes, in Chinese: type, unit, range, choices, whether required."""
-    parts = {"int": ["整数"], "float": ["数值"], "bool": ["是/否"], "text": ["文字"],
-             "enum": ["单选：" + "／".join(c.label for c in f.choices)],
-             "multi": ["可多选，用；分隔：" + "／".join(c.label for c in f.choices)]}[f.type]
+    parts = {
+        "int": ["整数"],
+        "float": ["数值"],
+        "bool": ["是/否"],
+        "text": ["文字"],
+        "enum": ["单选：" + "／".join(c.label for c in f.choices)],
+        "multi": ["可多选，用；分隔：" + "／".join(c.label for c in f.choices)],
+    }[f.type]
     if f.unit:
         parts.append(f"单位：{f.unit}")
     if f.min is not None or f.max is not None:
@@ -309,9 +364,12 @@ def template_columns(rnd: Round) -> list[tuple[str, str, bool, Field | None]]:
     labels = [f.label for f in fields_]
     columns: list[tuple[str, str, bool, Field | None]] = [
         (header, HINT_MARK + hint if k == "name" else hint, True, None)
-        for k, header, hint in identity_columns(rnd)]
-    columns += [(f.label if labels.count(f.label) == 1 else f"{f.label} ({f.key})", field_hint(f),
-                 f.required, f) for f in fields_]
+        for k, header, hint in identity_columns(rnd)
+    ]
+    columns += [
+        (f.label if labels.count(f.label) == 1 else f"{f.label} ({f.key})", field_hint(f), f.required, f)
+        for f in fields_
+    ]
     return columns
 
 
@@ -365,7 +423,7 @@ def template(rnd: Round) -> bytes:
     sheet.append(["列名", "字段", "English", "填写说明"])
     for k, header, hint in identity_columns(rnd):
         sheet.append([header, k, "", hint])
-    for header, hint, _, f in columns[len(identity_columns(rnd)):]:
+    for header, hint, _, f in columns[len(identity_columns(rnd)) :]:
         sheet.append([header, f.key, f.label_en, hint])
     for cell in sheet[1]:
         cell.font = bold

@@ -35,15 +35,24 @@ def require_kind(rnd: Round, org: Organisation) -> None:
     """422 when the organisation is not the kind of unit this round's zone type is for."""
     kind = kind_for_zone(rnd.zone_type)
     if org.kind != kind:
-        raise ServiceError(422, msg("This round is for %(kind)s applicants; %(name)s is registered as a "
-                                    "%(registered)s.", kind=KIND_NAMES[kind], name=org.name,
-                                    registered=KIND_NAMES.get(org.kind, org.kind)))
+        raise ServiceError(
+            422,
+            msg(
+                "This round is for %(kind)s applicants; %(name)s is registered as a %(registered)s.",
+                kind=KIND_NAMES[kind],
+                name=org.name,
+                registered=KIND_NAMES.get(org.kind, org.kind),
+            ),
+        )
 
 
 def diff(prefix: str, before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """What changed between two mappings, as ``{"prefix.key": {"before": …, "after": …}}``."""
-    return {f"{prefix}.{k}": {"before": before.get(k), "after": after.get(k)}
-            for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)}
+    return {
+        f"{prefix}.{k}": {"before": before.get(k), "after": after.get(k)}
+        for k in sorted(set(before) | set(after))
+        if before.get(k) != after.get(k)
+    }
 
 
 def find_application(ident: int) -> Application | None:
@@ -53,8 +62,9 @@ def find_application(ident: int) -> Application | None:
 
 def existing_application(rnd: Round, org_id: int) -> Application | None:
     """The organisation's application in the round, if any."""
-    return db.session.scalar(select(Application).where(Application.round_id == rnd.id,
-                                                       Application.organisation_id == org_id))
+    return db.session.scalar(
+        select(Application).where(Application.round_id == rnd.id, Application.organisation_id == org_id)
+    )
 
 
 def create_application(actor: User, rnd: Round, figures: dict, self_assessment: dict) -> Application:
@@ -66,28 +76,56 @@ def create_application(actor: User, rnd: Round, figures: dict, self_assessment: 
     clean = intake.merge({}, intake.check_figures(cs, figures, partial=True))
     scores = intake.merge({}, intake.check_self_assessment(cs, self_assessment))
     if existing_application(rnd, org.id) is not None:
-        raise ServiceError(409, msg("%(name)s already has an application in round '%(title)s': edit that "
-                                    "one instead.", name=org.name, title=rnd.title),
-                           {"organisation_id": [msg("already applied in this round")]})
-    app = Application(round_id=rnd.id, organisation_id=org.id, status=Status.DRAFT, figures=clean,
-                      self_assessment=scores, warnings=intake.intake_warnings(cs, clean))
+        raise ServiceError(
+            409,
+            msg(
+                "%(name)s already has an application in round '%(title)s': edit that one instead.",
+                name=org.name,
+                title=rnd.title,
+            ),
+            {"organisation_id": [msg("already applied in this round")]},
+        )
+    app = Application(
+        round_id=rnd.id,
+        organisation_id=org.id,
+        status=Status.DRAFT,
+        figures=clean,
+        self_assessment=scores,
+        warnings=intake.intake_warnings(cs, clean),
+    )
     try:
         with db.session.begin_nested():
             db.session.add(app)
             db.session.flush()
     except IntegrityError:  # a concurrent request created it first
-        raise ServiceError(409, msg("%(name)s already has an application in round '%(title)s'.",
-                                    name=org.name, title=rnd.title)) from None
-    audit.record(actor, "application.created", "application", app.id, {
-        "round_id": rnd.id, "organisation": org.name, "status": {"before": None, "after": "draft"},
-        "changed": diff("figures", {}, clean) | diff("self_assessment", {}, scores),
-        "warnings": len(app.warnings)})
+        raise ServiceError(
+            409,
+            msg("%(name)s already has an application in round '%(title)s'.", name=org.name, title=rnd.title),
+        ) from None
+    audit.record(
+        actor,
+        "application.created",
+        "application",
+        app.id,
+        {
+            "round_id": rnd.id,
+            "organisation": org.name,
+            "status": {"before": None, "after": "draft"},
+            "changed": diff("figures", {}, clean) | diff("self_assessment", {}, scores),
+            "warnings": len(app.warnings),
+        },
+    )
     return app
 
 
-def update_application(actor: User, app: Application, figures: dict | None,
-                       self_assessment: dict | None, expected: Collection[str] | None = None,
-                       bonus_claims: list | None = None) -> Application:
+def update_application(
+    actor: User,
+    app: Application,
+    figures: dict | None,
+    self_assessment: dict | None,
+    expected: Collection[str] | None = None,
+    bonus_claims: list | None = None,
+) -> Application:
     """Change a draft's figures and self-assessment (keys given replace, null removes), and its
     bonus claims (given: the whole list).
 
@@ -97,12 +135,12 @@ def update_application(actor: User, app: Application, figures: dict | None,
     check_editable(app)
     cs = round_criteria(app.round)
     new_figures = intake.merge(app.figures, intake.check_figures(cs, figures or {}, partial=True))
-    new_scores = intake.merge(app.self_assessment,
-                              intake.check_self_assessment(cs, self_assessment or {}))
+    new_scores = intake.merge(app.self_assessment, intake.check_self_assessment(cs, self_assessment or {}))
     before_claims = list(app.bonus_claims or [])
     new_claims = before_claims if bonus_claims is None else intake.check_bonus_claims(cs, bonus_claims)
-    changed = diff("figures", app.figures, new_figures) | diff("self_assessment", app.self_assessment,
-                                                               new_scores)
+    changed = diff("figures", app.figures, new_figures) | diff(
+        "self_assessment", app.self_assessment, new_scores
+    )
     if new_claims != before_claims:
         changed["bonus_claims"] = {"before": before_claims, "after": new_claims}
     if not changed:
@@ -110,8 +148,13 @@ def update_application(actor: User, app: Application, figures: dict | None,
     app.figures, app.self_assessment, app.bonus_claims = new_figures, new_scores, new_claims
     app.warnings = intake.intake_warnings(cs, new_figures)
     db.session.flush()
-    audit.record(actor, "application.updated", "application", app.id,
-                 {"changed": changed, "warnings": len(app.warnings)})
+    audit.record(
+        actor,
+        "application.updated",
+        "application",
+        app.id,
+        {"changed": changed, "warnings": len(app.warnings)},
+    )
     return app
 
 
@@ -127,8 +170,9 @@ def submit(actor: User, app: Application, expected: Collection[str] | None = Non
     if errors:
         labels = {f.key: f.label for f in cs.fields}
         missing = [labels.get(k, k) for k in errors]
-        raise ServiceError(422, msg("The form is not complete: %(missing)s.", missing=missing),
-                           {"figures": errors})
+        raise ServiceError(
+            422, msg("The form is not complete: %(missing)s.", missing=missing), {"figures": errors}
+        )
     app.warnings = intake.intake_warnings(cs, app.figures)
     return move_application(actor, app, "submit", warnings=len(app.warnings))
 
@@ -149,17 +193,30 @@ class ListFilterSchema(Schema):
     """Filters and order of a round's application list (the API's query string and the office's page)."""
 
     status = fields.String(validate=validate.OneOf([s.value for s in Status]))
-    city_code = fields.String(validate=Pattern(r"^[0-9]{6}$", error=N_("Must be a 6-digit city code.")),
-                              metadata={"description": "The organisation's city (市州) code."})
-    county_code = fields.String(validate=Pattern(r"^[0-9]{6}$", error=N_("Must be a 6-digit county code.")),
-                                metadata={"description": "The organisation's county (区县) code."})
-    category = Text(min_length=1, max_length=80, metadata={
-        "description": "A choice value of the criteria's enum field `category` (e.g. a featured "
-                       "community's category); 422 when the round's criteria have no such field."})
+    city_code = fields.String(
+        validate=Pattern(r"^[0-9]{6}$", error=N_("Must be a 6-digit city code.")),
+        metadata={"description": "The organisation's city (市州) code."},
+    )
+    county_code = fields.String(
+        validate=Pattern(r"^[0-9]{6}$", error=N_("Must be a 6-digit county code.")),
+        metadata={"description": "The organisation's county (区县) code."},
+    )
+    category = Text(
+        min_length=1,
+        max_length=80,
+        metadata={
+            "description": "A choice value of the criteria's enum field `category` (e.g. a featured "
+            "community's category); 422 when the round's criteria have no such field."
+        },
+    )
     q = Text(min_length=1, max_length=100, metadata={"description": "Part of the organisation's name."})
-    sort = fields.String(validate=validate.OneOf(SORTS), metadata={
-        "description": "The order: " + ", ".join(SORT_KEYS) + "; a leading `-` for descending. "
-                       "Ties, and no sort, are in id order."})
+    sort = fields.String(
+        validate=validate.OneOf(SORTS),
+        metadata={
+            "description": "The order: " + ", ".join(SORT_KEYS) + "; a leading `-` for descending. "
+            "Ties, and no sort, are in id order."
+        },
+    )
 
     @pre_load
     def _blank_is_absent(self, data, **kwargs):
@@ -178,24 +235,40 @@ def _order(sort: str | None) -> list[Any]:
     if not sort:
         return [Application.id]
     key = sort.lstrip("-")
-    column = {"name": Organisation.name, "city": Organisation.city_code, "county": Organisation.county_code,
-              "submitted_at": Application.submitted_at, "updated_at": Application.updated_at,
-              "status": case({s.value: k for k, s in enumerate(Status)}, value=Application.status,
-                             else_=len(Status))}[key]
+    column = {
+        "name": Organisation.name,
+        "city": Organisation.city_code,
+        "county": Organisation.county_code,
+        "submitted_at": Application.submitted_at,
+        "updated_at": Application.updated_at,
+        "status": case(
+            {s.value: k for k, s in enumerate(Status)}, value=Application.status, else_=len(Status)
+        ),
+    }[key]
     ordered = column.desc() if sort.startswith("-") else column.asc()
     return [ordered.nulls_last(), Application.id]
 
 
-def list_query(actor: User, rnd: Round, status: str | None = None, county_code: str | None = None,
-               q: str | None = None, city_code: str | None = None, category: str | None = None,
-               sort: str | None = None) -> Select:
+def list_query(
+    actor: User,
+    rnd: Round,
+    status: str | None = None,
+    county_code: str | None = None,
+    q: str | None = None,
+    city_code: str | None = None,
+    category: str | None = None,
+    sort: str | None = None,
+) -> Select:
     """The round's applications the actor may see, filtered, in id order or by ``sort`` (SORTS).
 
     ``category`` filters on the criteria's enum field ``category``: 422 when the round has none or
     the value is not one of its choices.
     """
-    query = (select(Application).join(Organisation, Application.organisation_id == Organisation.id)
-             .where(Application.round_id == rnd.id))
+    query = (
+        select(Application)
+        .join(Organisation, Application.organisation_id == Organisation.id)
+        .where(Application.round_id == rnd.id)
+    )
     if not actor.is_admin:
         query = query.where(Application.organisation_id == actor.organisation_id)
     if status:
@@ -207,17 +280,24 @@ def list_query(actor: User, rnd: Round, status: str | None = None, county_code: 
     if category:
         f = category_field(rnd)
         if f is None:
-            raise ServiceError(422, msg("This round's criteria have no category field."),
-                               {"category": [msg("this round has no categories")]})
+            raise ServiceError(
+                422,
+                msg("This round's criteria have no category field."),
+                {"category": [msg("this round has no categories")]},
+            )
         if category not in f.choice_values:
-            raise ServiceError(422, msg("'%(value)s' is not a category of this round.", value=category),
-                               {"category": [msg("not one of the round's categories")]})
+            raise ServiceError(
+                422,
+                msg("'%(value)s' is not a category of this round.", value=category),
+                {"category": [msg("not one of the round's categories")]},
+            )
         query = query.where(Application.figures[CATEGORY_FIELD].as_string() == category)
     if q:
         query = query.where(Organisation.name.icontains(q.strip(), autoescape=True))
     if sort and sort not in SORTS:
-        raise ServiceError(422, msg("Cannot sort by '%(sort)s'.", sort=sort),
-                           {"sort": [msg("not a sort key")]})
+        raise ServiceError(
+            422, msg("Cannot sort by '%(sort)s'.", sort=sort), {"sort": [msg("not a sort key")]}
+        )
     return query.options(selectinload(Application.organisation)).order_by(*_order(sort))
 
 
@@ -225,24 +305,31 @@ def material_counts(application_ids: Collection[int]) -> dict[int, int]:
     """How many materials each application has, by id (absent: none)."""
     if not application_ids:
         return {}
-    rows = db.session.execute(select(Material.application_id, func.count()).where(
-        Material.application_id.in_(list(application_ids))).group_by(Material.application_id))
+    rows = db.session.execute(
+        select(Material.application_id, func.count())
+        .where(Material.application_id.in_(list(application_ids)))
+        .group_by(Material.application_id)
+    )
     return {app_id: n for app_id, n in rows}
 
 
 def region_choices(rnd: Round) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """The cities and the counties of the round's applicant organisations, as (code, name), by code."""
-    rows = db.session.execute(select(Organisation.city_code, Organisation.city, Organisation.county_code,
-                                     Organisation.county).join(Application).where(
-        Application.round_id == rnd.id).distinct()).all()
+    rows = db.session.execute(
+        select(Organisation.city_code, Organisation.city, Organisation.county_code, Organisation.county)
+        .join(Application)
+        .where(Application.round_id == rnd.id)
+        .distinct()
+    ).all()
     return sorted({(r.city_code, r.city) for r in rows}), sorted({(r.county_code, r.county) for r in rows})
 
 
 def history_events(app: Application) -> list[AuditEvent]:
     """The audit events of an application and of its materials (also deleted ones), newest first."""
     own = and_(AuditEvent.object_type == "application", AuditEvent.object_id == str(app.id))
-    materials = and_(AuditEvent.object_type == "material",
-                     AuditEvent.summary["application_id"].as_integer() == app.id)
+    materials = and_(
+        AuditEvent.object_type == "material", AuditEvent.summary["application_id"].as_integer() == app.id
+    )
     query = select(AuditEvent).where(or_(own, materials)).order_by(AuditEvent.id.desc())
     return list(db.session.scalars(query))
 
@@ -256,9 +343,14 @@ def open_rounds_for(org: Organisation) -> list[Round]:
 
 def organisation_applications(org_id: int) -> list[Application]:
     """An organisation's applications in every round, the newest round first."""
-    return list(db.session.scalars(
-        select(Application).where(Application.organisation_id == org_id)
-        .options(selectinload(Application.round)).order_by(Application.round_id.desc())).all())
+    return list(
+        db.session.scalars(
+            select(Application)
+            .where(Application.organisation_id == org_id)
+            .options(selectinload(Application.round))
+            .order_by(Application.round_id.desc())
+        ).all()
+    )
 
 
 def readiness(app: Application) -> dict[str, Any]:

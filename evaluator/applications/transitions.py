@@ -25,38 +25,59 @@ from evaluator.workflow import EDITABLE, MOVES, Move, Status
 # The refusals of a move, one whole sentence per action (keyed by ``Move.done`` or the ``doing``
 # of an edit), so that each can be translated as a whole.
 _NOT_OPEN = {
-    "created": N_("Round '%(title)s' is in phase '%(phase)s', not open: applications can be created only "
-                  "while it is open."),
-    "submitted": N_("Round '%(title)s' is in phase '%(phase)s', not open: applications can be submitted "
-                    "only while it is open."),
-    "imported": N_("Round '%(title)s' is in phase '%(phase)s', not open: applications can be imported "
-                   "only while it is open."),
-    "withdrawn": N_("Round '%(title)s' is in phase '%(phase)s', not open: applications can be withdrawn "
-                    "only while it is open."),
-    "edited": N_("Round '%(title)s' is in phase '%(phase)s', not open: applications can be edited only "
-                 "while it is open."),
-    "given new materials": N_("Round '%(title)s' is in phase '%(phase)s', not open: applications can be "
-                              "given new materials only while it is open."),
-    "changed": N_("Round '%(title)s' is in phase '%(phase)s', not open: applications can be changed only "
-                  "while it is open."),
+    "created": N_(
+        "Round '%(title)s' is in phase '%(phase)s', not open: applications can be created only "
+        "while it is open."
+    ),
+    "submitted": N_(
+        "Round '%(title)s' is in phase '%(phase)s', not open: applications can be submitted "
+        "only while it is open."
+    ),
+    "imported": N_(
+        "Round '%(title)s' is in phase '%(phase)s', not open: applications can be imported "
+        "only while it is open."
+    ),
+    "withdrawn": N_(
+        "Round '%(title)s' is in phase '%(phase)s', not open: applications can be withdrawn "
+        "only while it is open."
+    ),
+    "edited": N_(
+        "Round '%(title)s' is in phase '%(phase)s', not open: applications can be edited only "
+        "while it is open."
+    ),
+    "given new materials": N_(
+        "Round '%(title)s' is in phase '%(phase)s', not open: applications can be "
+        "given new materials only while it is open."
+    ),
+    "changed": N_(
+        "Round '%(title)s' is in phase '%(phase)s', not open: applications can be changed only "
+        "while it is open."
+    ),
 }
-_NOT_OPEN_ANY = N_("Round '%(title)s' is in phase '%(phase)s', not open: applications can be changed "
-                   "only while it is open.")
+_NOT_OPEN_ANY = N_(
+    "Round '%(title)s' is in phase '%(phase)s', not open: applications can be changed only while it is open."
+)
 _PAST_DEADLINE = {
-    "created": N_("The submission deadline (%(deadline)s) has passed: applications can no longer be "
-                  "created."),
-    "submitted": N_("The submission deadline (%(deadline)s) has passed: applications can no longer be "
-                    "submitted."),
-    "imported": N_("The submission deadline (%(deadline)s) has passed: applications can no longer be "
-                   "imported."),
-    "withdrawn": N_("The submission deadline (%(deadline)s) has passed: applications can no longer be "
-                    "withdrawn."),
-    "edited": N_("The submission deadline (%(deadline)s) has passed: applications can no longer be "
-                 "edited."),
-    "given new materials": N_("The submission deadline (%(deadline)s) has passed: applications can no "
-                              "longer be given new materials."),
-    "changed": N_("The submission deadline (%(deadline)s) has passed: applications can no longer be "
-                  "changed."),
+    "created": N_(
+        "The submission deadline (%(deadline)s) has passed: applications can no longer be created."
+    ),
+    "submitted": N_(
+        "The submission deadline (%(deadline)s) has passed: applications can no longer be submitted."
+    ),
+    "imported": N_(
+        "The submission deadline (%(deadline)s) has passed: applications can no longer be imported."
+    ),
+    "withdrawn": N_(
+        "The submission deadline (%(deadline)s) has passed: applications can no longer be withdrawn."
+    ),
+    "edited": N_("The submission deadline (%(deadline)s) has passed: applications can no longer be edited."),
+    "given new materials": N_(
+        "The submission deadline (%(deadline)s) has passed: applications can no "
+        "longer be given new materials."
+    ),
+    "changed": N_(
+        "The submission deadline (%(deadline)s) has passed: applications can no longer be changed."
+    ),
 }
 _ONLY_DRAFT = {
     "edited": N_("Only a draft can be edited; this application is %(status)s."),
@@ -68,7 +89,6 @@ _WRONG_STATUS = {
     "withdrawn": N_("Only a %(wanted)s application can be withdrawn; this one is %(status)s."),
 }
 _WRONG_STATUS_ANY = N_("Only a %(wanted)s application can be changed this way; this one is %(status)s.")
-
 
 
 def lock_application(app: Application, expected: Collection[str] | None = None) -> Application:
@@ -90,8 +110,12 @@ def check_round_allows(move: Move, rnd: Round, doing: str) -> None:
         raise ServiceError(409, msg(_NOT_OPEN.get(doing, _NOT_OPEN_ANY), title=rnd.title, phase=rnd.phase))
     deadline = rnd.submission_deadline
     if move.before_deadline and deadline is not None and utcnow() >= as_aware(deadline):
-        raise ServiceError(409, msg(_PAST_DEADLINE.get(doing, _PAST_DEADLINE["changed"]),
-                                    deadline=as_aware(deadline).isoformat()))
+        raise ServiceError(
+            409,
+            msg(
+                _PAST_DEADLINE.get(doing, _PAST_DEADLINE["changed"]), deadline=as_aware(deadline).isoformat()
+            ),
+        )
 
 
 def check_editable(app: Application, doing: str = "edited") -> None:
@@ -109,13 +133,15 @@ def check_move(action: str, app: Application | None, rnd: Round) -> Move:
     status = None if app is None else Status(app.status)
     if status not in move.sources:
         wanted = [s.value for s in move.sources if s is not None]
-        raise ServiceError(409, msg(_WRONG_STATUS.get(doing, _WRONG_STATUS_ANY), wanted=wanted,
-                                    status=str(status)))
+        raise ServiceError(
+            409, msg(_WRONG_STATUS.get(doing, _WRONG_STATUS_ANY), wanted=wanted, status=str(status))
+        )
     return move
 
 
-def move_application(actor: User | None, app: Application, action: str,
-                     at: datetime | None = None, **summary: Any) -> Application:
+def move_application(
+    actor: User | None, app: Application, action: str, at: datetime | None = None, **summary: Any
+) -> Application:
     """Apply a status move to an application that exists (flushes) and audit it.
 
     The caller has locked the application (``lock_application``) and made the move's own checks
@@ -128,6 +154,11 @@ def move_application(actor: User | None, app: Application, action: str,
         app.submitted_at = at or utcnow()
         summary["submitted_at"] = app.submitted_at.isoformat()
     db.session.flush()
-    audit.record(actor, f"application.{move.done}", "application", app.id,
-                 {"status": {"before": before, "after": move.target.value}, **summary})
+    audit.record(
+        actor,
+        f"application.{move.done}",
+        "application",
+        app.id,
+        {"status": {"before": before, "after": move.target.value}, **summary},
+    )
     return app

@@ -43,10 +43,17 @@ def conflict_matrices(problem: AssignmentProblem) -> ConflictMatrices:
     region = np.zeros((n, m), dtype=bool)
     if rules.same_region and n and m:
         keys: dict[str, int] = {}
-        app_key = np.array([keys.setdefault(region_key(c, rules.region_level), len(keys))
-                            for c in problem.application_counties], dtype=np.int64)
-        rev_key = np.array([keys.setdefault(region_key(c, rules.region_level), len(keys))
-                            for c in problem.reviewer_regions], dtype=np.int64)
+        app_key = np.array(
+            [
+                keys.setdefault(region_key(c, rules.region_level), len(keys))
+                for c in problem.application_counties
+            ],
+            dtype=np.int64,
+        )
+        rev_key = np.array(
+            [keys.setdefault(region_key(c, rules.region_level), len(keys)) for c in problem.reviewer_regions],
+            dtype=np.int64,
+        )
         region = app_key[:, None] == rev_key[None, :]
     affiliation = np.zeros((n, m), dtype=bool)
     if rules.same_affiliation:
@@ -72,9 +79,14 @@ def conflict_matrices(problem: AssignmentProblem) -> ConflictMatrices:
     return ConflictMatrices(region, affiliation, declared, allowed)
 
 
-def validate_assignment(problem: AssignmentProblem, application_ids: Iterable[Hashable],
-                        reviewer_ids: Iterable[Hashable], *, incomplete: Iterable[Hashable] = (),
-                        max_load: int | None = None) -> list[Message]:
+def validate_assignment(
+    problem: AssignmentProblem,
+    application_ids: Iterable[Hashable],
+    reviewer_ids: Iterable[Hashable],
+    *,
+    incomplete: Iterable[Hashable] = (),
+    max_load: int | None = None,
+) -> list[Message]:
     """Every way the pairs break the rules; empty when the assignment is valid.
 
     Checked: unknown ids, repeated pairs, each conflict rule, loads above the cap (``max_load`` or
@@ -103,24 +115,34 @@ def validate_assignment(problem: AssignmentProblem, application_ids: Iterable[Ha
         panel[i] += 1
         load[j] += 1
         if matrices.region[i, j]:
-            violations.append(msg("Reviewer %(rev)s is from the same region as application %(app)s.",
-                                  rev=r, app=a))
+            violations.append(
+                msg("Reviewer %(rev)s is from the same region as application %(app)s.", rev=r, app=a)
+            )
         if matrices.affiliation[i, j]:
-            violations.append(msg("Reviewer %(rev)s shares an affiliation with application %(app)s.",
-                                  rev=r, app=a))
+            violations.append(
+                msg("Reviewer %(rev)s shares an affiliation with application %(app)s.", rev=r, app=a)
+            )
         if matrices.declared[i, j]:
-            violations.append(msg("Reviewer %(rev)s declared a conflict with application %(app)s.",
-                                  rev=r, app=a))
+            violations.append(
+                msg("Reviewer %(rev)s declared a conflict with application %(app)s.", rev=r, app=a)
+            )
     cap = problem.cap if max_load is None else max_load
     for j, count in sorted(load.items()):
         if count > cap:
-            violations.append(msg("Reviewer %(rev)s has %(load)s applications, more than the maximum "
-                                  "%(cap)s.", rev=problem.reviewer_ids[j], load=count, cap=cap))
+            violations.append(
+                msg(
+                    "Reviewer %(rev)s has %(load)s applications, more than the maximum %(cap)s.",
+                    rev=problem.reviewer_ids[j],
+                    load=count,
+                    cap=cap,
+                )
+            )
     exempt = set(incomplete)
     need = problem.per_application
     for i, a in enumerate(problem.application_ids):
         got = panel.get(i, 0)
         if got > need or (got < need and a not in exempt):
-            violations.append(msg("Application %(app)s has %(got)s reviewers, %(need)s needed.",
-                                  app=a, got=got, need=need))
+            violations.append(
+                msg("Application %(app)s has %(got)s reviewers, %(need)s needed.", app=a, got=got, need=need)
+            )
     return violations

@@ -20,7 +20,7 @@ def coverable_masks(allowed: np.ndarray, masks: np.ndarray) -> np.ndarray:
     out = np.zeros(allowed.shape[0], np.int64)
     for bit in range(int(masks.max()).bit_length() if masks.size else 0):
         has = ((masks >> bit) & 1).astype(bool)
-        out |= (allowed[:, has].any(axis=1).astype(np.int64) << bit)
+        out |= allowed[:, has].any(axis=1).astype(np.int64) << bit
     return out
 
 
@@ -35,8 +35,15 @@ def panel_masks(panel_member_masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return one, one & ~two
 
 
-def greedy_plan(allowed: np.ndarray, masks: np.ndarray, per_row: int, cap: int, order: np.ndarray,
-                rank: np.ndarray, initial: np.ndarray | None = None) -> np.ndarray:
+def greedy_plan(
+    allowed: np.ndarray,
+    masks: np.ndarray,
+    per_row: int,
+    cap: int,
+    order: np.ndarray,
+    rank: np.ndarray,
+    initial: np.ndarray | None = None,
+) -> np.ndarray:
     """Rows in ``order`` each take reviewers below the cap, most new sections first, then the least
     loaded (counting ``initial`` loads), then the lowest ``rank``. Returns the (possibly incomplete)
     assigned matrix."""
@@ -69,8 +76,17 @@ class Improver:
     reviewers and loads within the cap.
     """
 
-    def __init__(self, assigned: np.ndarray, allowed: np.ndarray, masks: np.ndarray, loads: np.ndarray,
-                 cap: int, coverable: np.ndarray, rows: np.ndarray, per_row: int):
+    def __init__(
+        self,
+        assigned: np.ndarray,
+        allowed: np.ndarray,
+        masks: np.ndarray,
+        loads: np.ndarray,
+        cap: int,
+        coverable: np.ndarray,
+        rows: np.ndarray,
+        per_row: int,
+    ):
         self.assigned, self.allowed, self.masks, self.loads, self.cap = assigned, allowed, masks, loads, cap
         self.coverable, self.rows = coverable, rows
         self.panel = np.full((assigned.shape[0], per_row), -1, np.int64)
@@ -104,8 +120,9 @@ class Improver:
 
     def _move(self, a: int) -> bool:
         missing = self.coverable[a] & ~self.cov[a]
-        cand = np.flatnonzero(self.allowed[a] & ~self.assigned[a] & (self.loads < self.cap)
-                              & ((self.masks & missing) != 0))
+        cand = np.flatnonzero(
+            self.allowed[a] & ~self.assigned[a] & (self.loads < self.cap) & ((self.masks & missing) != 0)
+        )
         if cand.size == 0:
             return False
         gain = popcount(self._without(a)[None, :] | self.masks[cand][:, None]) - popcount(self.cov[a])

@@ -29,8 +29,15 @@ class FlowResult:
     status: str
 
 
-def pair_costs(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, planned: np.ndarray,
-               cap: int, n_sections: int, rng: np.random.Generator) -> np.ndarray:
+def pair_costs(
+    rows: np.ndarray,
+    cols: np.ndarray,
+    weights: np.ndarray,
+    planned: np.ndarray,
+    cap: int,
+    n_sections: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """Non-negative int64 arc costs: planned pairs far cheapest, then expert reviewers, then jitter."""
     small = JITTER + MATCH * max(n_sections, 1)
     plan_bonus = 2 * (small + BALANCE * (cap + 1))  # > any saving one unit off the plan can make
@@ -40,8 +47,17 @@ def pair_costs(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, planned:
     return cost
 
 
-def solve_flow(n: int, m: int, rows: np.ndarray, cols: np.ndarray, costs: np.ndarray, per_row: int,
-               cap: int, active: np.ndarray, initial: np.ndarray | None = None) -> FlowResult:
+def solve_flow(
+    n: int,
+    m: int,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    costs: np.ndarray,
+    per_row: int,
+    cap: int,
+    active: np.ndarray,
+    initial: np.ndarray | None = None,
+) -> FlowResult:
     """Min-cost maximum flow giving each active row up to ``per_row`` columns, each column ≤ ``cap``.
 
     ``initial``: the load each column holds already; it uses up the column's cheapest units."""
@@ -68,8 +84,9 @@ def solve_flow(n: int, m: int, rows: np.ndarray, cols: np.ndarray, costs: np.nda
         caps.append((held < base + k).astype(np.int64))
         unit.append(np.full(m, BALANCE * k, np.int64))
     solver = min_cost_flow.SimpleMinCostFlow()
-    solver.add_arcs_with_capacity_and_unit_cost(np.concatenate(tails), np.concatenate(heads),
-                                                np.concatenate(caps), np.concatenate(unit))
+    solver.add_arcs_with_capacity_and_unit_cost(
+        np.concatenate(tails), np.concatenate(heads), np.concatenate(caps), np.concatenate(unit)
+    )
     solver.set_node_supply(source, demand)
     solver.set_node_supply(sink, -demand)
     status = solver.solve_max_flow_with_min_cost()
@@ -80,8 +97,9 @@ def solve_flow(n: int, m: int, rows: np.ndarray, cols: np.ndarray, costs: np.nda
     flows = solver.flows(np.arange(first, first + rows.size, dtype=np.int32))
     used = flows > 0
     per = np.bincount(rows[used], minlength=n).astype(np.int64)
-    return FlowResult(rows[used], cols[used], per, int(solver.maximum_flow()), int(solver.optimal_cost()),
-                      name)
+    return FlowResult(
+        rows[used], cols[used], per, int(solver.maximum_flow()), int(solver.optimal_cost()), name
+    )
 
 
 def _status_name(status) -> str:
@@ -133,8 +151,9 @@ def _apply(assigned, loads, parent_rev, parent_app, r: int, u: int) -> None:
         assigned[a, r] = False
 
 
-def add_application(assigned: np.ndarray, allowed: np.ndarray, loads: np.ndarray, cap: int, u: int,
-                    need: int) -> bool:
+def add_application(
+    assigned: np.ndarray, allowed: np.ndarray, loads: np.ndarray, cap: int, u: int, need: int
+) -> bool:
     """Give row ``u`` ``need`` more reviewers by augmenting paths, or change nothing and return False."""
     saved_assigned, saved_loads = assigned.copy(), loads.copy()
     for _ in range(need):

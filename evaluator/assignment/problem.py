@@ -31,8 +31,9 @@ class ConflictRules:
 
     def __post_init__(self):
         if self.region_level not in tuple(RegionLevel):
-            raise ValueError(msg("Unknown region level %(level)s: use county or city.",
-                                 level=self.region_level))
+            raise ValueError(
+                msg("Unknown region level %(level)s: use county or city.", level=self.region_level)
+            )
 
 
 class ProblemError(ValueError):
@@ -82,8 +83,13 @@ class AssignmentProblem:
 
     def __post_init__(self):
         set_ = object.__setattr__
-        for name in ("application_ids", "application_counties", "reviewer_ids", "reviewer_regions",
-                     "sections"):
+        for name in (
+            "application_ids",
+            "application_counties",
+            "reviewer_ids",
+            "reviewer_regions",
+            "sections",
+        ):
             set_(self, name, tuple(getattr(self, name)))
         for name in ("application_affiliations", "reviewer_affiliations", "reviewer_expertise"):
             set_(self, name, tuple(_keys(v) for v in getattr(self, name)))
@@ -100,15 +106,22 @@ class AssignmentProblem:
         errors: list[Message] = []
         n, m = len(self.application_ids), len(self.reviewer_ids)
         for name, size, expected in (
-                ("application_counties", len(self.application_counties), n),
-                ("application_affiliations", len(self.application_affiliations), n),
-                ("reviewer_regions", len(self.reviewer_regions), m),
-                ("reviewer_affiliations", len(self.reviewer_affiliations), m),
-                ("reviewer_expertise", len(self.reviewer_expertise), m),
-                ("reviewer_loads", len(self.reviewer_loads), len(self.reviewer_loads) and m)):
+            ("application_counties", len(self.application_counties), n),
+            ("application_affiliations", len(self.application_affiliations), n),
+            ("reviewer_regions", len(self.reviewer_regions), m),
+            ("reviewer_affiliations", len(self.reviewer_affiliations), m),
+            ("reviewer_expertise", len(self.reviewer_expertise), m),
+            ("reviewer_loads", len(self.reviewer_loads), len(self.reviewer_loads) and m),
+        ):
             if size != expected:
-                errors.append(msg("%(name)s has %(size)s entries, %(expected)s expected.",
-                                  name=name, size=size, expected=expected))
+                errors.append(
+                    msg(
+                        "%(name)s has %(size)s entries, %(expected)s expected.",
+                        name=name,
+                        size=size,
+                        expected=expected,
+                    )
+                )
         for name, ids in (("application_ids", self.application_ids), ("reviewer_ids", self.reviewer_ids)):
             if len(set(ids)) != len(ids):
                 errors.append(msg("%(name)s are not unique.", name=name))
@@ -154,8 +167,9 @@ class AssignmentProblem:
     def expertise_masks(self) -> np.ndarray:
         """Each reviewer's expertise among the sections, as bits of an int64 (bit i = section i)."""
         index = {s: i for i, s in enumerate(self.sections)}
-        return np.array([sum(1 << index[s] for s in e if s in index) for e in self.reviewer_expertise],
-                        dtype=np.int64)
+        return np.array(
+            [sum(1 << index[s] for s in e if s in index) for e in self.reviewer_expertise], dtype=np.int64
+        )
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,10 @@ def assign(problem: AssignmentProblem, *, max_passes: int = 6) -> Assignment:
     t = time.perf_counter()
     active = candidates >= need
     order_b = np.lexsort((rng.random(n), candidates))
-    plans = [greedy_plan(allowed & active[:, None], masks, need, cap, np.arange(n), np.arange(m), held),
-             greedy_plan(allowed & active[:, None], masks, need, cap, order_b, rng.permutation(m), held)]
+    plans = [
+        greedy_plan(allowed & active[:, None], masks, need, cap, np.arange(n), np.arange(m), held),
+        greedy_plan(allowed & active[:, None], masks, need, cap, order_b, rng.permutation(m), held),
+    ]
     plan = max(plans, key=lambda p: _plan_quality(p, masks, need))
     timings["plan"] = time.perf_counter() - t
 
@@ -70,9 +72,14 @@ def assign(problem: AssignmentProblem, *, max_passes: int = 6) -> Assignment:
     improver.run(rng, max_passes)
     timings["coverage"] = time.perf_counter() - t
 
-    uncovered = tuple(Uncovered(problem.application_ids[a], int(candidates[a]),
-                                _reason(problem, matrices, int(a), int(candidates[a]), cap, held))
-                      for a in np.flatnonzero(~full))
+    uncovered = tuple(
+        Uncovered(
+            problem.application_ids[a],
+            int(candidates[a]),
+            _reason(problem, matrices, int(a), int(candidates[a]), cap, held),
+        )
+        for a in np.flatnonzero(~full)
+    )
     covered = np.where(full, popcount(improver.cov), 0)
     n_sections = len(problem.sections)
     share = covered / n_sections if n_sections else np.where(full, 1.0, 0.0)
@@ -84,11 +91,22 @@ def assign(problem: AssignmentProblem, *, max_passes: int = 6) -> Assignment:
     return Assignment(
         application_ids=app_ids[pr] if pr.size else app_ids[:0],
         reviewer_ids=rev_ids[pc] if pc.size else rev_ids[:0],
-        loads=assigned.sum(axis=0).astype(np.int64) + held, cap=cap, uncovered=uncovered,
-        sections_covered=covered.astype(np.int64), coverable=popcount(coverable), coverage=share,
-        overall_coverage=overall, fully_covered=int((full & (covered == n_sections)).sum()),
-        objective=int(covered.sum()), flow_cost=flow.cost, max_flow=flow.value, status=status,
-        solver_status=flow.status, seconds=time.perf_counter() - started, timings=timings)
+        loads=assigned.sum(axis=0).astype(np.int64) + held,
+        cap=cap,
+        uncovered=uncovered,
+        sections_covered=covered.astype(np.int64),
+        coverable=popcount(coverable),
+        coverage=share,
+        overall_coverage=overall,
+        fully_covered=int((full & (covered == n_sections)).sum()),
+        objective=int(covered.sum()),
+        flow_cost=flow.cost,
+        max_flow=flow.value,
+        status=status,
+        solver_status=flow.status,
+        seconds=time.perf_counter() - started,
+        timings=timings,
+    )
 
 
 def _plan_quality(plan: np.ndarray, masks: np.ndarray, need: int) -> tuple[int, int, int]:
@@ -101,21 +119,44 @@ def _plan_quality(plan: np.ndarray, masks: np.ndarray, need: int) -> tuple[int, 
     return int(complete.sum()), covered, -int((loads.astype(np.int64) ** 2).sum())
 
 
-def _reason(problem: AssignmentProblem, matrices: ConflictMatrices, a: int, candidates: int,
-            cap: int, held: np.ndarray) -> Message:
+def _reason(
+    problem: AssignmentProblem,
+    matrices: ConflictMatrices,
+    a: int,
+    candidates: int,
+    cap: int,
+    held: np.ndarray,
+) -> Message:
     need, m, n = problem.per_application, len(problem.reviewer_ids), len(problem.application_ids)
     if candidates < need:
         region, affiliation, declared = matrices.reasons(a)
         level = msg(REGION_LEVEL_LABELS[RegionLevel(problem.rules.region_level)])
-        return msg("Only %(candidates)s reviewers have no conflict with this application and %(need)s are "
-                   "needed: of the roster's other %(others)s, %(region)s are from the same %(level)s, "
-                   "%(affiliation)s share an affiliation and %(declared)s declared a conflict.",
-                   candidates=candidates, need=need, others=m - candidates, region=region, level=level,
-                   affiliation=affiliation, declared=declared)
+        return msg(
+            "Only %(candidates)s reviewers have no conflict with this application and %(need)s are "
+            "needed: of the roster's other %(others)s, %(region)s are from the same %(level)s, "
+            "%(affiliation)s share an affiliation and %(declared)s declared a conflict.",
+            candidates=candidates,
+            need=need,
+            others=m - candidates,
+            region=region,
+            level=level,
+            affiliation=affiliation,
+            declared=declared,
+        )
     if m * cap - int(held.sum()) < n * need:
-        return msg("Not enough reviewer capacity: %(capacity)s assignments (%(reviewers)s reviewers × "
-                   "at most %(cap)s) for %(needed)s needed (%(applications)s applications × %(need)s).",
-                   capacity=m * cap, reviewers=m, cap=cap, needed=n * need, applications=n, need=need)
-    return msg("Its %(candidates)s reviewers without a conflict are needed at their maximum load of %(cap)s "
-               "by the other applications: no valid assignment covers it together with them.",
-               candidates=candidates, cap=cap)
+        return msg(
+            "Not enough reviewer capacity: %(capacity)s assignments (%(reviewers)s reviewers × "
+            "at most %(cap)s) for %(needed)s needed (%(applications)s applications × %(need)s).",
+            capacity=m * cap,
+            reviewers=m,
+            cap=cap,
+            needed=n * need,
+            applications=n,
+            need=need,
+        )
+    return msg(
+        "Its %(candidates)s reviewers without a conflict are needed at their maximum load of %(cap)s "
+        "by the other applications: no valid assignment covers it together with them.",
+        candidates=candidates,
+        cap=cap,
+    )

@@ -99,8 +99,9 @@ def load_roster(rnd: Round) -> Roster:
     out = Roster()
     query = (
         active_reviewers_query()
-        .with_only_columns(User.id, User.home_region_code, User.affiliation, User.expertise,
-                           User.display_name)
+        .with_only_columns(
+            User.id, User.home_region_code, User.affiliation, User.expertise, User.display_name
+        )
         .order_by(User.id)
     )
     for uid, region, affiliation, expertise, name in db.session.execute(query):

@@ -147,8 +147,9 @@ def _lock_assignment(assignment: Assignment) -> Assignment:
     return fresh
 
 
-def _end(actor: User, row: Assignment, status: AssignmentStatus, reason: str, action: str,
-         **details: Any) -> None:
+def _end(
+    actor: User, row: Assignment, status: AssignmentStatus, reason: str, action: str, **details: Any
+) -> None:
     """End a locked active assignment with a reason (``removed`` or ``recused``), audited as ``action``
     with ``details`` after the assignment's own facts."""
     row.status, row.end_reason = status.value, reason

@@ -139,8 +139,9 @@ def conflict_choices(rnd: Round, user: User) -> list[tuple[int, str, str]]:
     ``declarable_applications``). Never one they are assigned to (they recuse from it instead); in a
     blind round never one they ever were, so the list does not pair the application they score
     (shown by its id only) with its name."""
-    query = select(Assignment.application_id).where(Assignment.reviewer_id == user.id,
-                                                    Assignment.round_id == rnd.id)
+    query = select(Assignment.application_id).where(
+        Assignment.reviewer_id == user.id, Assignment.round_id == rnd.id
+    )
     if not settings_of(rnd).blind:
         query = query.where(Assignment.status == ACTIVE)
     assigned = set(db.session.scalars(query))

@@ -80,9 +80,11 @@ def reviewer_loads(rnd: Round, kind: str | None = None, reviewer_id: int | None 
 
 def in_review_query(rnd: Round) -> Select:
     """The round's applications under review, by id: those panels are made for."""
-    return (select(Application)
-            .where(Application.round_id == rnd.id, Application.status == Status.UNDER_REVIEW.value)
-            .order_by(Application.id))
+    return (
+        select(Application)
+        .where(Application.round_id == rnd.id, Application.status == Status.UNDER_REVIEW.value)
+        .order_by(Application.id)
+    )
 
 
 def active_panels(application_ids: list[int], kind: str) -> dict[int, list[Assignment]]:

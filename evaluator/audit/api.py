@@ -56,8 +56,9 @@ class VerifyQuerySchema(Schema):
     """An optional anchor: the head of an earlier verification, kept outside the database."""
 
     anchor_id = QueryId()
-    anchor_hash = fields.String(validate=Pattern(r"^[0-9a-fA-F]{64}$",
-                                                         error=N_("Must be 64 hexadecimal digits.")))
+    anchor_hash = fields.String(
+        validate=Pattern(r"^[0-9a-fA-F]{64}$", error=N_("Must be 64 hexadecimal digits."))
+    )
 
     @validates_schema
     def _both_or_neither(self, data: dict, **kwargs) -> None:
@@ -72,8 +73,11 @@ class ChainReportSchema(Schema):
     ok = fields.Boolean()
     events = fields.Integer(metadata={"description": "events read (up to the break, if any)"})
     broken_at = fields.Integer(allow_none=True, metadata={"description": "first event that fails"})
-    reason = fields.Function(lambda report: localise(report.reason), allow_none=True, metadata={
-        "type": "string", "description": "why the chain breaks there, in the reader's language"})
+    reason = fields.Function(
+        lambda report: localise(report.reason),
+        allow_none=True,
+        metadata={"type": "string", "description": "why the chain breaks there, in the reader's language"},
+    )
     head_id = fields.Integer(allow_none=True, metadata={"description": "last event of an intact chain"})
     head_hash = fields.String(allow_none=True, metadata={"description": "its hash: keep it as an anchor"})
 

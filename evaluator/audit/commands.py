@@ -25,15 +25,27 @@ def _anchor(ctx: click.Context, param: click.Parameter, value: str | None) -> tu
 
 
 @cli.command("audit-verify")
-@click.option("--anchor", metavar="EVENT_ID:HASH", callback=_anchor,
-              help="The head printed by an earlier run, kept outside the database: that event must "
-                   "still be there with the same hash (detects deleted tail events and a rewritten chain).")
+@click.option(
+    "--anchor",
+    metavar="EVENT_ID:HASH",
+    callback=_anchor,
+    help="The head printed by an earlier run, kept outside the database: that event must "
+    "still be there with the same hash (detects deleted tail events and a rewritten chain).",
+)
 def audit_verify(anchor: tuple[int, str] | None) -> None:
     """Walk the audit chain: exit 0 if intact, 1 with the first broken event and the reason."""
     report = verify_chain(anchor)
     if not report.ok:
-        click.echo(localise(msg("Audit chain BROKEN at event %(id)s: %(reason)s (%(count)s events read).",
-                                id=report.broken_at, reason=report.reason, count=report.events)))
+        click.echo(
+            localise(
+                msg(
+                    "Audit chain BROKEN at event %(id)s: %(reason)s (%(count)s events read).",
+                    id=report.broken_at,
+                    reason=report.reason,
+                    count=report.events,
+                )
+            )
+        )
         sys.exit(1)
     click.echo(localise(msg("Audit chain intact: %(count)s events.", count=report.events)))
     if report.head_id is not None:

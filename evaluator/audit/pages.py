@@ -26,8 +26,14 @@ from evaluator.web.pages import FormErrors, arg_text, page_number, page_user, re
 
 PAGE_SIZE = 50
 BEIJING = timezone(timedelta(hours=8))
-OBJECT_TYPES = {"application": N_("Application"), "material": N_("Material"), "round": N_("Round"),
-                "organisation": N_("Organisation"), "user": N_("Account"), "demo": N_("Demo data")}
+OBJECT_TYPES = {
+    "application": N_("Application"),
+    "material": N_("Material"),
+    "round": N_("Round"),
+    "organisation": N_("Organisation"),
+    "user": N_("Account"),
+    "demo": N_("Demo data"),
+}
 _HASH = re.compile(r"[0-9a-fA-F]{64}")
 
 
@@ -67,10 +73,14 @@ def _actor(errors: FormErrors) -> int | None:
 def filters(errors: FormErrors) -> dict[str, Any]:
     """The page's filters as ``events_query`` arguments; problems go into ``errors`` by field."""
     since, until = _day("since", errors), _day("until", errors)
-    return {"action": _text("action", 80, errors), "object_type": _text("object_type", 40, errors),
-            "object_id": _text("object_id", 80, errors), "actor_id": _actor(errors),
-            "since": datetime.combine(since, time(), BEIJING) if since else None,
-            "until": datetime.combine(until + timedelta(days=1), time(), BEIJING) if until else None}
+    return {
+        "action": _text("action", 80, errors),
+        "object_type": _text("object_type", 40, errors),
+        "object_id": _text("object_id", 80, errors),
+        "actor_id": _actor(errors),
+        "since": datetime.combine(since, time(), BEIJING) if since else None,
+        "until": datetime.combine(until + timedelta(days=1), time(), BEIJING) if until else None,
+    }
 
 
 def _anchor(errors: FormErrors) -> tuple[int, str] | None:
@@ -86,13 +96,14 @@ def _anchor(errors: FormErrors) -> tuple[int, str] | None:
 
 def _short(value: Any, longest: int = 60) -> str:
     text = "—" if value is None else str(value)
-    return text if len(text) <= longest else text[:longest - 1] + "…"
+    return text if len(text) <= longest else text[: longest - 1] + "…"
 
 
 def summary_text(summary: dict[str, Any] | None) -> list[str]:
     """An event's summary as short lines: each change as 'what: before → after', then the rest."""
-    lines = [f"{summary_label(k)}: {_short(before)} → {_short(after)}"
-             for k, before, after in changes(summary)]
+    lines = [
+        f"{summary_label(k)}: {_short(before)} → {_short(after)}" for k, before, after in changes(summary)
+    ]
     for key, value in (summary or {}).items():
         if key != "changed" and not is_change(value):
             lines.append(f"{summary_label(key)}: {_short(value)}")
@@ -108,15 +119,25 @@ def audit_log():
     query = audit.events_query(**filters(errors))
     anchor = _anchor(errors)
     if errors:
-        errors.message = str(localise(msg("Some entries need correcting: see the messages beside the "
-                                          "fields.")))
+        errors.message = str(
+            localise(msg("Some entries need correcting: see the messages beside the fields."))
+        )
     report = audit.verify_chain(anchor)
     events, total, page = page_rows(query, page_number(), PAGE_SIZE)
     actors = users_by_id({e.actor_id for e in events if e.actor_id is not None})
-    return render_form("audit/index.html", errors, report=report, events=events, actors=actors, page=page,
-                       pages=max(1, -(-total // PAGE_SIZE)), total=total, action_label=action_label,
-                       summary_text=summary_text,
-                       object_choices=[(t, gettext(n)) for t, n in OBJECT_TYPES.items()],
-                       object_label=lambda t: gettext(OBJECT_TYPES[t]) if t in OBJECT_TYPES else t,
-                       actions=[(a, action_label(a)) for a in ACTION_LABELS], args=request.args)
-
+    return render_form(
+        "audit/index.html",
+        errors,
+        report=report,
+        events=events,
+        actors=actors,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        total=total,
+        action_label=action_label,
+        summary_text=summary_text,
+        object_choices=[(t, gettext(n)) for t, n in OBJECT_TYPES.items()],
+        object_label=lambda t: gettext(OBJECT_TYPES[t]) if t in OBJECT_TYPES else t,
+        actions=[(a, action_label(a)) for a in ACTION_LABELS],
+        args=request.args,
+    )

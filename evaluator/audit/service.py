@@ -22,9 +22,17 @@ GENESIS = "0" * 64
 
 # What verify_chain reads: plain rows, never ORM objects, so an event changed in the database
 # behind the session's back is read as it is now, not as the session remembers it.
-_CHAIN_COLUMNS = (AuditEvent.id, AuditEvent.at, AuditEvent.actor_id, AuditEvent.action,
-                  AuditEvent.object_type, AuditEvent.object_id, AuditEvent.summary,
-                  AuditEvent.prev_hash, AuditEvent.hash)
+_CHAIN_COLUMNS = (
+    AuditEvent.id,
+    AuditEvent.at,
+    AuditEvent.actor_id,
+    AuditEvent.action,
+    AuditEvent.object_type,
+    AuditEvent.object_id,
+    AuditEvent.summary,
+    AuditEvent.prev_hash,
+    AuditEvent.hash,
+)
 
 
 def _naive_utc(at: datetime) -> datetime:
@@ -39,15 +47,18 @@ def event_hash(prev_hash: str, event: Any) -> str:
     """
     at = _naive_utc(event.at).isoformat(timespec="microseconds")
     body = json.dumps(
-        [prev_hash, at, event.actor_id, event.action, event.object_type, event.object_id,
-         event.summary],
-        sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str,
+        [prev_hash, at, event.actor_id, event.action, event.object_type, event.object_id, event.summary],
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
     )
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def record(actor: User | None, action: str, object_type: str, object_id: Any,
-           summary: dict[str, Any] | None = None) -> AuditEvent:
+def record(
+    actor: User | None, action: str, object_type: str, object_id: Any, summary: dict[str, Any] | None = None
+) -> AuditEvent:
     """Append an event for a state change (flushes the caller's changes; the caller commits).
 
     The event is written at the transaction's next statement through the session, or at its
@@ -57,10 +68,16 @@ def record(actor: User | None, action: str, object_type: str, object_id: Any,
     commit, not while its reply is made. Until it is written the event has no id and no hash; its
     time is the time it is written (so the times follow the chain's order).
     """
-    event = AuditEvent(at=utcnow(), actor_id=actor.id if actor is not None else None,
-                       action=action, object_type=object_type,
-                       object_id=None if object_id is None else str(object_id),
-                       summary=summary or {}, prev_hash="", hash="")
+    event = AuditEvent(
+        at=utcnow(),
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        summary=summary or {},
+        prev_hash="",
+        hash="",
+    )
     session = db.session()
     session.flush()
     session.connection()  # in a transaction, so that a rollback drops the event
@@ -101,7 +118,8 @@ def _chain(session: Session) -> None:
         # Written inside a savepoint: if it is rolled back, the events recorded before it began
         # must be written again.
         session.info.setdefault(_IN_SAVEPOINT, []).extend(
-            (event, recorded, savepoint) for event, recorded in pending)
+            (event, recorded, savepoint) for event, recorded in pending
+        )
 
 
 _HEAD_QUERY = select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
@@ -119,8 +137,9 @@ def _lock_and_read_head(connection: Connection) -> str | None:
         return connection.scalar(_HEAD_QUERY)
     cursor = connection.connection.cursor()
     try:
-        cursor.execute("SELECT pg_advisory_xact_lock(7301); "
-                       "SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1")
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(7301); SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1"
+        )
         cursor.nextset()
         row = cursor.fetchone()
     finally:
@@ -163,8 +182,11 @@ def _forget_rolled_back(session: Session, transaction: SessionTransaction) -> No
             kept.append((event, recorded, written))
         elif not _within(recorded, boundary):
             again.append((_unwritten(event), recorded))
-    pending = again + [(event, recorded) for event, recorded in session.info.get(_PENDING, [])
-                       if not _within(recorded, boundary)]
+    pending = again + [
+        (event, recorded)
+        for event, recorded in session.info.get(_PENDING, [])
+        if not _within(recorded, boundary)
+    ]
     session.info[_PENDING] = pending
     session.info[_IN_SAVEPOINT] = kept
 
@@ -221,36 +243,53 @@ def verify_chain(anchor: tuple[int, str] | None = None) -> ChainReport:
     head: Any = None
     anchor_seen = False
     rows = db.session.execute(
-        select(*_CHAIN_COLUMNS).order_by(AuditEvent.id).execution_options(yield_per=1000))
+        select(*_CHAIN_COLUMNS).order_by(AuditEvent.id).execution_options(yield_per=1000)
+    )
     try:
         for event in rows:
             count += 1
             if event.prev_hash != prev:
-                return ChainReport(False, count, event.id,
-                                   msg("link broken: the event before it was changed or deleted"))
+                return ChainReport(
+                    False, count, event.id, msg("link broken: the event before it was changed or deleted")
+                )
             if event_hash(prev, event) != event.hash:
-                return ChainReport(False, count, event.id,
-                                   msg("content changed after it was written"))
+                return ChainReport(False, count, event.id, msg("content changed after it was written"))
             if anchor is not None and event.id == anchor[0]:
                 if event.hash != anchor[1].lower():
-                    return ChainReport(False, count, event.id,
-                                       msg("anchor mismatch: the chain up to this event was "
-                                           "rewritten"))
+                    return ChainReport(
+                        False,
+                        count,
+                        event.id,
+                        msg("anchor mismatch: the chain up to this event was rewritten"),
+                    )
                 anchor_seen = True
             prev = event.hash
             head = event
     finally:
         rows.close()
     if anchor is not None and not anchor_seen:
-        return ChainReport(False, count, anchor[0],
-                           msg("anchor missing: the log was truncated (events deleted from its end)"))
-    return ChainReport(True, count, head_id=head.id if head is not None else None,
-                       head_hash=head.hash if head is not None else None)
+        return ChainReport(
+            False,
+            count,
+            anchor[0],
+            msg("anchor missing: the log was truncated (events deleted from its end)"),
+        )
+    return ChainReport(
+        True,
+        count,
+        head_id=head.id if head is not None else None,
+        head_hash=head.hash if head is not None else None,
+    )
 
 
-def events_query(action: str | None = None, object_type: str | None = None, object_id: Any = None,
-                 actor_id: int | None = None, since: datetime | None = None,
-                 until: datetime | None = None) -> Select:
+def events_query(
+    action: str | None = None,
+    object_type: str | None = None,
+    object_id: Any = None,
+    actor_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Select:
     """Audit events matching the filters, newest first (the API's list and the pages' log)."""
     query = select(AuditEvent)
     for name, value in (("action", action), ("object_type", object_type), ("actor_id", actor_id)):

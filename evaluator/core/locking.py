@@ -101,9 +101,13 @@ def _lock(table: str, ident: int, *, shared: bool = False, options: tuple = ()) 
     """
     _check_order(table, ident, shared)
     model = next(m.class_ for m in db.Model.registry.mappers if m.local_table.name == table)
-    query = (select(model).where(model.id == ident).options(*options)
-             .with_for_update(read=shared, of=model)
-             .execution_options(populate_existing=True))
+    query = (
+        select(model)
+        .where(model.id == ident)
+        .options(*options)
+        .with_for_update(read=shared, of=model)
+        .execution_options(populate_existing=True)
+    )
     return db.session.scalars(query).unique().first()
 
 
@@ -117,8 +121,10 @@ def _check_order(table: str, ident: int, shared: bool) -> None:
     if table in ORDER:
         after = [t for t, _ in held if t in ORDER and ORDER.index(t) > ORDER.index(table)]
         if after:
-            raise LockOrderError(f"{table} {ident} locked after a row of {after[0]}: the order is "
-                                 f"{' → '.join(ORDER)} (evaluator.core.locking)")
+            raise LockOrderError(
+                f"{table} {ident} locked after a row of {after[0]}: the order is "
+                f"{' → '.join(ORDER)} (evaluator.core.locking)"
+            )
     held[table, ident] = shared
 
 

@@ -15,12 +15,17 @@ from evaluator.errors import ServiceError
 from evaluator.messages import N_, msg
 
 _CHANGED = {
-    "round": N_("The round has changed since you read it (it is now version %(version)s); reload it and "
-                "try again."),
-    "application": N_("The application has changed since you read it (it is now version %(version)s); "
-                      "reload it and try again."),
-    "review": N_("The review has been saved elsewhere since you read it (it is now version %(version)s); "
-                 "your input was not saved. Reload the review and enter your changes again."),
+    "round": N_(
+        "The round has changed since you read it (it is now version %(version)s); reload it and try again."
+    ),
+    "application": N_(
+        "The application has changed since you read it (it is now version %(version)s); "
+        "reload it and try again."
+    ),
+    "review": N_(
+        "The review has been saved elsewhere since you read it (it is now version %(version)s); "
+        "your input was not saved. Reload the review and enter your changes again."
+    ),
 }
 
 
@@ -41,5 +46,8 @@ def check_version(row: Any, expected: Collection[str] | None, what: str) -> None
     ``application`` or ``review``.
     """
     if expected is not None and etag_of(row) not in expected:
-        raise ServiceError(412, msg(_CHANGED[what], version=version_of(row)),
-                           {"If-Match": [msg('the current ETag is "%(etag)s"', etag=etag_of(row))]})
+        raise ServiceError(
+            412,
+            msg(_CHANGED[what], version=version_of(row)),
+            {"If-Match": [msg('the current ETag is "%(etag)s"', etag=etag_of(row))]},
+        )

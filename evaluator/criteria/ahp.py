@@ -15,8 +15,16 @@ import numpy as np
 
 from evaluator.messages import Message, msg
 
-__all__ = ["CR_THRESHOLD", "RECIPROCAL_TOL", "RI_TABLES", "AHPError", "AHPResult", "ahp",
-           "as_float_array", "check_matrix"]
+__all__ = [
+    "CR_THRESHOLD",
+    "RECIPROCAL_TOL",
+    "RI_TABLES",
+    "AHPError",
+    "AHPResult",
+    "ahp",
+    "as_float_array",
+    "check_matrix",
+]
 
 
 #: Random consistency indices, indexed by matrix order: ``RI_TABLES[name][n]`` is RI for an
@@ -29,7 +37,17 @@ __all__ = ["CR_THRESHOLD", "RECIPROCAL_TOL", "RI_TABLES", "AHPError", "AHPResult
 RI_TABLES: dict[str, tuple[float, ...]] = {
     "saaty1980": (0.0, 0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49),
     "alonso_lamata2006": (
-        0.0, 0.0, 0.0, 0.5245, 0.8815, 1.1086, 1.2479, 1.3417, 1.4056, 1.4499, 1.4854,
+        0.0,
+        0.0,
+        0.0,
+        0.5245,
+        0.8815,
+        1.1086,
+        1.2479,
+        1.3417,
+        1.4056,
+        1.4499,
+        1.4854,
     ),
 }
 
@@ -83,18 +101,21 @@ def as_float_array(value: Any, what: str) -> np.ndarray:
     try:
         raw = np.asarray(value)
     except ValueError as exc:  # ragged nested lists
-        raise ValueError(msg("%(what)s is not a rectangular array of numbers (%(problem)s)", what=what,
-                             problem=str(exc))) from None
+        raise ValueError(
+            msg("%(what)s is not a rectangular array of numbers (%(problem)s)", what=what, problem=str(exc))
+        ) from None
     if raw.dtype.kind == "c":
         raise ValueError(msg("%(what)s must be real numbers, got complex values", what=what))
     if raw.dtype.kind not in "biufO":
-        raise ValueError(msg("%(what)s must contain numbers, got dtype %(dtype)s", what=what,
-                             dtype=str(raw.dtype)))
+        raise ValueError(
+            msg("%(what)s must contain numbers, got dtype %(dtype)s", what=what, dtype=str(raw.dtype))
+        )
     try:
         return raw.astype(np.float64, copy=False)
     except (TypeError, ValueError) as exc:
-        raise ValueError(msg("%(what)s must contain numbers only (%(problem)s)", what=what,
-                             problem=str(exc))) from None
+        raise ValueError(
+            msg("%(what)s must contain numbers only (%(problem)s)", what=what, problem=str(exc))
+        ) from None
 
 
 def check_matrix(matrix: Any, ri_table: str | None = None) -> list[str]:
@@ -121,32 +142,67 @@ def check_matrix(matrix: Any, ri_table: str | None = None) -> list[str]:
         problems.append(_unknown_table_message(ri_table))
     limit = len(RI_TABLES[ri_table]) - 1 if ri_table in RI_TABLES else _MAX_ORDER
     if n > limit and ri_table in RI_TABLES:
-        problems.append(msg("matrix order %(n)s exceeds %(limit)s, the largest the random-index table "
-                            "%(table)s covers", n=n, limit=limit, table=repr(ri_table)))
+        problems.append(
+            msg(
+                "matrix order %(n)s exceeds %(limit)s, the largest the random-index table %(table)s covers",
+                n=n,
+                limit=limit,
+                table=repr(ri_table),
+            )
+        )
     elif n > limit:
-        problems.append(msg("matrix order %(n)s exceeds %(limit)s, the largest the random-index tables "
-                            "cover", n=n, limit=limit))
+        problems.append(
+            msg(
+                "matrix order %(n)s exceeds %(limit)s, the largest the random-index tables cover",
+                n=n,
+                limit=limit,
+            )
+        )
 
     finite = np.isfinite(a)
     for i, j in np.argwhere(~finite):
-        problems.append(msg("value at (%(row)s, %(column)s) is not finite: %(value)s", row=int(i),
-                            column=int(j), value=str(a[i, j])))
+        problems.append(
+            msg(
+                "value at (%(row)s, %(column)s) is not finite: %(value)s",
+                row=int(i),
+                column=int(j),
+                value=str(a[i, j]),
+            )
+        )
     for i, j in np.argwhere(finite & (a <= 0)):
-        problems.append(msg("value at (%(row)s, %(column)s) must be strictly positive, got %(value)s",
-                            row=int(i), column=int(j), value=format(a[i, j], "g")))
+        problems.append(
+            msg(
+                "value at (%(row)s, %(column)s) must be strictly positive, got %(value)s",
+                row=int(i),
+                column=int(j),
+                value=format(a[i, j], "g"),
+            )
+        )
     usable = finite & (a > 0)
     for i in range(n):
         if usable[i, i] and abs(a[i, i] - 1.0) > RECIPROCAL_TOL:
-            problems.append(msg("diagonal value at (%(row)s, %(row)s) must be 1, got %(value)s", row=i,
-                                value=format(a[i, i], "g")))
+            problems.append(
+                msg(
+                    "diagonal value at (%(row)s, %(row)s) must be 1, got %(value)s",
+                    row=i,
+                    value=format(a[i, i], "g"),
+                )
+            )
     for i, j in zip(*np.triu_indices(n, k=1), strict=True):
         if usable[i, j] and usable[j, i]:
             product = float(a[i, j]) * float(a[j, i])  # a Python float overflows to inf quietly
             if abs(product - 1.0) > RECIPROCAL_TOL:
-                problems.append(msg(
-                    "not reciprocal at (%(i)s, %(j)s): a[%(i)s,%(j)s] * a[%(j)s,%(i)s] = %(a_ij)s * "
-                    "%(a_ji)s = %(product)s, expected 1", i=int(i), j=int(j), a_ij=format(a[i, j], "g"),
-                    a_ji=format(a[j, i], "g"), product=format(product, ".6g")))
+                problems.append(
+                    msg(
+                        "not reciprocal at (%(i)s, %(j)s): a[%(i)s,%(j)s] * a[%(j)s,%(i)s] = %(a_ij)s * "
+                        "%(a_ji)s = %(product)s, expected 1",
+                        i=int(i),
+                        j=int(j),
+                        a_ij=format(a[i, j], "g"),
+                        a_ji=format(a[j, i], "g"),
+                        product=format(product, ".6g"),
+                    )
+                )
     return problems
 
 
@@ -164,8 +220,11 @@ def _ragged_message(matrix: Any) -> Message | None:
 
 
 def _unknown_table_message(ri_table: str) -> Message:
-    return msg("unknown random-index table %(table)s; known tables: %(known)s", table=repr(ri_table),
-               known=sorted(RI_TABLES))
+    return msg(
+        "unknown random-index table %(table)s; known tables: %(known)s",
+        table=repr(ri_table),
+        known=sorted(RI_TABLES),
+    )
 
 
 def ahp(matrix: Any, ri_table: str = "saaty1980") -> AHPResult:
@@ -206,4 +265,3 @@ def ahp(matrix: Any, ri_table: str = "saaty1980") -> AHPResult:
         ci = max((lambda_max - n) / (n - 1), 0.0)
         cr = ci / RI_TABLES[ri_table][n]
     return AHPResult(weights=weights, lambda_max=lambda_max, ci=ci, cr=cr, n=n)
-

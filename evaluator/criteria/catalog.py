@@ -34,9 +34,18 @@ def list_criteria(folder: Path | None = None) -> list[CriteriaSet]:
 def find_criteria(set_id: str, folder: Path | None = None) -> CriteriaSet:
     """A criteria set of the folder by its id, never by a path (for ids that come from a request)."""
     if not isinstance(set_id, str) or not re.fullmatch(ID_RE, set_id) or len(set_id) > MAX_ID_LENGTH:
-        raise CriteriaError({"id": [msg("not a criteria set id: use lower-case letters, digits, '_' and "
-                                        "'-' (at most %(max)s characters)", max=MAX_ID_LENGTH)]},
-                            "criteria id")
+        raise CriteriaError(
+            {
+                "id": [
+                    msg(
+                        "not a criteria set id: use lower-case letters, digits, '_' and "
+                        "'-' (at most %(max)s characters)",
+                        max=MAX_ID_LENGTH,
+                    )
+                ]
+            },
+            "criteria id",
+        )
     for candidate in criteria_files(folder):
         cs = load_criteria_file(candidate)
         if cs.id == set_id:
@@ -44,8 +53,9 @@ def find_criteria(set_id: str, folder: Path | None = None) -> CriteriaSet:
     known = [cs.id for cs in list_criteria(folder)]
     if not known:
         raise CriteriaError({"id": [msg("no criteria set '%(id)s' (none is known)", id=set_id)]}, set_id)
-    raise CriteriaError({"id": [msg("no criteria set '%(id)s' (known: %(known)s)", id=set_id, known=known)]},
-                        set_id)
+    raise CriteriaError(
+        {"id": [msg("no criteria set '%(id)s' (known: %(known)s)", id=set_id, known=known)]}, set_id
+    )
 
 
 def load_criteria(ref: str, folder: Path | None = None) -> CriteriaSet:

@@ -32,8 +32,9 @@ DEFAULT_TIE_BREAK = ("total", "sections", "submitted_at", "id")
 MAX_YAML_BYTES = 256 * 1024
 MAX_YAML_DEPTH = 32
 MAX_YAML_NODES = 20_000
-_TOO_LARGE = msg("larger than %(kib)s KiB (%(bytes)s bytes in UTF-8)", kib=MAX_YAML_BYTES // 1024,
-                 bytes=MAX_YAML_BYTES)
+_TOO_LARGE = msg(
+    "larger than %(kib)s KiB (%(bytes)s bytes in UTF-8)", kib=MAX_YAML_BYTES // 1024, bytes=MAX_YAML_BYTES
+)
 
 
 class CriteriaError(ValueError):
@@ -64,15 +65,20 @@ class _Limits:
         """The limit a node (or alias) breaks, or None; a collection counts one level deeper."""
         line = event.start_mark.line + 1
         if isinstance(event, yaml.AliasEvent):
-            return msg("aliases (*name) are not allowed: *%(name)s at line %(line)s", name=event.anchor,
-                       line=line)
+            return msg(
+                "aliases (*name) are not allowed: *%(name)s at line %(line)s", name=event.anchor, line=line
+            )
         if event.anchor is not None:
-            return msg("anchors (&name) are not allowed: &%(name)s at line %(line)s", name=event.anchor,
-                       line=line)
+            return msg(
+                "anchors (&name) are not allowed: &%(name)s at line %(line)s", name=event.anchor, line=line
+            )
         self.nodes += 1
         if self.nodes > MAX_YAML_NODES:
-            return msg("more than %(max)s nodes (values, lists and mappings) at line %(line)s",
-                       max=MAX_YAML_NODES, line=line)
+            return msg(
+                "more than %(max)s nodes (values, lists and mappings) at line %(line)s",
+                max=MAX_YAML_NODES,
+                line=line,
+            )
         if isinstance(event, yaml.CollectionStartEvent):
             self.depth += 1
             if self.depth > MAX_YAML_DEPTH:
@@ -109,11 +115,15 @@ class _StrictLoader(yaml.SafeLoader):
             key = self.construct_object(key_node, deep=deep)
             if not isinstance(key, Hashable):
                 raise yaml.constructor.ConstructorError(
-                    None, None, msg("a mapping key must be a single value"), key_node.start_mark)
+                    None, None, msg("a mapping key must be a single value"), key_node.start_mark
+                )
             if key in seen:
                 raise yaml.constructor.ConstructorError(
-                    None, None, msg("key '%(key)s' appears twice in one mapping", key=str(key)),
-                    key_node.start_mark)
+                    None,
+                    None,
+                    msg("key '%(key)s' appears twice in one mapping", key=str(key)),
+                    key_node.start_mark,
+                )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
@@ -163,8 +173,9 @@ def parse_yaml(text: str, source: str = "criteria set") -> Any:
         problem = getattr(exc, "problem", None) or str(exc)
         raise CriteriaError({where: [msg("not valid YAML: %(problem)s", problem=problem)]}, source) from None
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:  # e.g. 5,000 digits
-        raise CriteriaError({"(file)": [msg("a value cannot be read: %(problem)s", problem=str(exc)[:200])]},
-                            source) from None
+        raise CriteriaError(
+            {"(file)": [msg("a value cannot be read: %(problem)s", problem=str(exc)[:200])]}, source
+        ) from None
 
 
 def load_criteria_file(path: str | Path) -> CriteriaSet:
@@ -177,8 +188,10 @@ def load_criteria_file(path: str | Path) -> CriteriaSet:
             raise CriteriaError({"(file)": [_TOO_LARGE]}, str(path))
         text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise CriteriaError({"(file)": [msg("cannot read %(path)s: %(problem)s", path=str(path),
-                                            problem=str(exc))]}, str(path)) from None
+        raise CriteriaError(
+            {"(file)": [msg("cannot read %(path)s: %(problem)s", path=str(path), problem=str(exc))]},
+            str(path),
+        ) from None
     return build_criteria(parse_yaml(text, str(path)), str(path))
 
 
@@ -195,7 +208,10 @@ def build_criteria(raw: Any, source: str = "criteria set") -> CriteriaSet:
     scale = float(data.get("scale") or 100.0)
     sections, root_ahp = builder.build_level(
         [n for n in data.get("indicators") or [] if isinstance(n, Mapping)],
-        scale, data.get("ahp"), "indicators", None,
+        scale,
+        data.get("ahp"),
+        "indicators",
+        None,
     )
     vetoes = _vetoes(data.get("vetoes") or [], field_map, errors)
     bonus = data.get("bonus") or {}
@@ -207,18 +223,30 @@ def build_criteria(raw: Any, source: str = "criteria set") -> CriteriaSet:
     if errors:
         raise CriteriaError(errors, source)
     return CriteriaSet(
-        id=data["id"], version=data["version"], title=data["title"], title_en=data["title_en"],
-        zone_type=data["zone_type"], scale=scale, description=data.get("description"),
-        fields=tuple(fields), materials=tuple(materials), indicators=tuple(sections),
-        vetoes=tuple(vetoes), bonus_items=tuple(items), bonus_cap=float(bonus.get("cap", 0.0)),
-        grades=tuple(grades), aggregation=aggregation, ranking=ranking,
-        sha256=content_hash(raw), source=raw, root_ahp=root_ahp,
+        id=data["id"],
+        version=data["version"],
+        title=data["title"],
+        title_en=data["title_en"],
+        zone_type=data["zone_type"],
+        scale=scale,
+        description=data.get("description"),
+        fields=tuple(fields),
+        materials=tuple(materials),
+        indicators=tuple(sections),
+        vetoes=tuple(vetoes),
+        bonus_items=tuple(items),
+        bonus_cap=float(bonus.get("cap", 0.0)),
+        grades=tuple(grades),
+        aggregation=aggregation,
+        ranking=ranking,
+        sha256=content_hash(raw),
+        source=raw,
+        root_ahp=root_ahp,
     )
 
 
 # Free text that may run over several lines; every other text of a criteria set is a single line.
-MULTILINE_KEYS = frozenset({"description", "description_en", "help", "help_en", "guidance",
-                            "guidance_en"})
+MULTILINE_KEYS = frozenset({"description", "description_en", "help", "help_en", "guidance", "guidance_en"})
 
 
 def _text_errors(node: Any, path: str, errors: Errors, multiline: bool = False) -> None:
@@ -260,8 +288,9 @@ def _fields(items: list[Mapping[str, Any]], errors: Errors) -> list[Field]:
         path = f"fields[{i}]"
         if "key" not in f or "type" not in f:
             continue
-        _duplicate(errors, seen, f["key"], f"{path}.key",
-                   N_("duplicate field key '%(key)s' (also at %(other)s)"))
+        _duplicate(
+            errors, seen, f["key"], f"{path}.key", N_("duplicate field key '%(key)s' (also at %(other)s)")
+        )
         choices = tuple(c for c in (_safe(Choice, c) for c in f.get("choices") or []) if c)
         if f["type"] in ("enum", "multi"):
             if not choices:
@@ -276,8 +305,11 @@ def _fields(items: list[Mapping[str, Any]], errors: Errors) -> list[Field]:
                 if f.get(bound) is not None:
                     add_error(errors, f"{path}.{bound}", msg("only int and float fields have bounds"))
         elif f.get("min") is not None and f.get("max") is not None and f["min"] > f["max"]:
-            add_error(errors, f"{path}.min", msg("min %(min)s is above max %(max)s",
-                                                      min=format(f["min"], "g"), max=format(f["max"], "g")))
+            add_error(
+                errors,
+                f"{path}.min",
+                msg("min %(min)s is above max %(max)s", min=format(f["min"], "g"), max=format(f["max"], "g")),
+            )
         out.append(_safe(Field, {**f, "choices": choices}))
     return [f for f in out if f is not None]
 
@@ -286,8 +318,13 @@ def _materials(items: list[Mapping[str, Any]], errors: Errors) -> list[Material]
     out, seen = [], {}
     for i, m in enumerate(items):
         if "key" in m:
-            _duplicate(errors, seen, m["key"], f"materials[{i}].key",
-                       N_("duplicate material key '%(key)s' (also at %(other)s)"))
+            _duplicate(
+                errors,
+                seen,
+                m["key"],
+                f"materials[{i}].key",
+                N_("duplicate material key '%(key)s' (also at %(other)s)"),
+            )
             out.append(_safe(Material, m))
     return [m for m in out if m is not None]
 
@@ -305,8 +342,13 @@ def check_condition(
         return None
     values = value if isinstance(value, list) else [value]
     if (op in ("in", "not_in")) != isinstance(value, list):
-        add_error(errors, f"{path}.value", msg("'%(op)s' takes a list", op=op) if op in ("in", "not_in")
-                  else msg("'%(op)s' takes a single value", op=op))
+        add_error(
+            errors,
+            f"{path}.value",
+            msg("'%(op)s' takes a list", op=op)
+            if op in ("in", "not_in")
+            else msg("'%(op)s' takes a single value", op=op),
+        )
         return None
     problem, where = None, f"{path}.value"
     if f.type == "multi":
@@ -324,8 +366,12 @@ def check_condition(
         problem = msg("field '%(key)s' is %(type)s: compare it with text", key=key, type=f.type)
     elif f.type == "enum" and any(v not in f.choice_values for v in values):
         wrong = [str(v) for v in values if v not in f.choice_values]
-        problem = msg("not a choice of '%(key)s': %(wrong)s (choices: %(choices)s)", key=key, wrong=wrong,
-                      choices=list(f.choice_values))
+        problem = msg(
+            "not a choice of '%(key)s': %(wrong)s (choices: %(choices)s)",
+            key=key,
+            wrong=wrong,
+            choices=list(f.choice_values),
+        )
     if problem:
         add_error(errors, where, problem)
         return None
@@ -338,8 +384,7 @@ def _vetoes(items: list[Mapping[str, Any]], fields: Mapping[str, Field], errors:
         path = f"vetoes[{i}]"
         if "id" not in v:
             continue
-        _duplicate(errors, seen, v["id"], f"{path}.id",
-                   N_("duplicate veto id '%(key)s' (also at %(other)s)"))
+        _duplicate(errors, seen, v["id"], f"{path}.id", N_("duplicate veto id '%(key)s' (also at %(other)s)"))
         when = None
         if (v.get("flag") is None) == (v.get("when") is None):
             add_error(errors, path, msg("a veto needs either 'flag' or 'when' (exactly one)"))
@@ -347,9 +392,11 @@ def _vetoes(items: list[Mapping[str, Any]], fields: Mapping[str, Field], errors:
             when = check_condition(v["when"], fields, f"{path}.when", errors)
             f = fields.get(v["when"].get("field"))
             if f is not None and not f.required:
-                add_error(errors, f"{path}.when.field",
-                          msg("field '%(key)s' must be required: a missing figure must not pass a veto",
-                              key=f.key))
+                add_error(
+                    errors,
+                    f"{path}.when.field",
+                    msg("field '%(key)s' must be required: a missing figure must not pass a veto", key=f.key),
+                )
         out.append(_safe(Veto, {**v, "when": when}))
     return [v for v in out if v is not None]
 
@@ -362,8 +409,9 @@ def _bonus_items(
         path = f"bonus.items[{i}]"
         if "id" not in b:
             continue
-        _duplicate(errors, seen, b["id"], f"{path}.id",
-                   N_("duplicate bonus id '%(key)s' (also at %(other)s)"))
+        _duplicate(
+            errors, seen, b["id"], f"{path}.id", N_("duplicate bonus id '%(key)s' (also at %(other)s)")
+        )
         when = None
         if b.get("when") is not None:
             when = check_condition(b["when"], fields, f"{path}.when", errors)
@@ -378,8 +426,9 @@ def _grades(items: list[Mapping[str, Any]], errors: Errors) -> list[Grade]:
         path = f"grades[{i}]"
         if "code" not in g:
             continue
-        _duplicate(errors, seen, g["code"], f"{path}.code",
-                   N_("duplicate grade code '%(key)s' (also at %(other)s)"))
+        _duplicate(
+            errors, seen, g["code"], f"{path}.code", N_("duplicate grade code '%(key)s' (also at %(other)s)")
+        )
         grade = _safe(Grade, g)
         if grade is None:
             continue
@@ -390,9 +439,15 @@ def _grades(items: list[Mapping[str, Any]], errors: Errors) -> list[Grade]:
             add_error(errors, path, msg("only the last grade may have no conditions"))
         if grade.min_total is not None:
             if grade.min_total > previous:
-                add_error(errors, f"{path}.min_total",
-                          msg("%(min_total)s is above the previous band's %(previous)s",
-                              min_total=format(grade.min_total, "g"), previous=format(previous, "g")))
+                add_error(
+                    errors,
+                    f"{path}.min_total",
+                    msg(
+                        "%(min_total)s is above the previous band's %(previous)s",
+                        min_total=format(grade.min_total, "g"),
+                        previous=format(previous, "g"),
+                    ),
+                )
             previous = grade.min_total
         out.append(grade)
     return out
@@ -413,8 +468,13 @@ def _ranking(data: Mapping[str, Any], section_ids: list[str], errors: Errors) ->
             if key[8:] not in section_ids:
                 add_error(errors, where, msg("no level-1 section '%(id)s'", id=key[8:]))
         elif key not in plain:
-            add_error(errors, where, msg("unknown key '%(key)s'; use one of %(keys)s or section:<id>",
-                                         key=key, keys=sorted(plain)))
+            add_error(
+                errors,
+                where,
+                msg(
+                    "unknown key '%(key)s'; use one of %(keys)s or section:<id>", key=key, keys=sorted(plain)
+                ),
+            )
     return Ranking(
         method=method,
         topsis_weights=topsis.get("weights", "criteria"),

@@ -32,9 +32,7 @@ def _nonneg(**kw: Any) -> fields.Float:
 
 
 def _positive(**kw: Any) -> fields.Float:
-    return fields.Float(
-        allow_nan=False, validate=validate.Range(min=0, min_inclusive=False), **kw
-    )
+    return fields.Float(allow_nan=False, validate=validate.Range(min=0, min_inclusive=False), **kw)
 
 
 register(
@@ -77,8 +75,10 @@ class ThresholdSchema(Schema):
 
     @post_load
     def _make(self, d: dict[str, Any], **kw: Any) -> ThresholdParams | dict[str, Any]:
-        kinds = {("min" if s["min"] is not None else "") + ("max" if s["max"] is not None else "")
-                 for s in d["steps"]}
+        kinds = {
+            ("min" if s["min"] is not None else "") + ("max" if s["max"] is not None else "")
+            for s in d["steps"]
+        }
         if kinds not in ({"min"}, {"max"}):
             raise ValidationError(msg("every step needs 'min', or every step 'max' (not both)"), "steps")
         lower = kinds == {"max"}
@@ -101,9 +101,12 @@ def _threshold_check(p: ThresholdParams, declared: Mapping[str, Field], points: 
     problems = field_problems(declared, p.field, NUMERIC_OR_BOOL, "params.field")
     for i, (_, pts) in enumerate(p.steps):
         if pts > points + 1e-9:
-            problems.append((f"params.steps[{i}].points",
-                             msg("%(points)s points exceed the indicator's %(max)s", points=fmt(pts),
-                                 max=fmt(points))))
+            problems.append(
+                (
+                    f"params.steps[{i}].points",
+                    msg("%(points)s points exceed the indicator's %(max)s", points=fmt(pts), max=fmt(points)),
+                )
+            )
     return problems
 
 
@@ -165,8 +168,11 @@ def _ratio_score(p: RatioParams, figures: Figures, points: float) -> np.ndarray:
 
 def _ratio_describe(p: RatioParams, values: Mapping[str, Any]) -> str:
     num, den = values.get(p.numerator), values.get(p.denominator)
-    value = ratio_value(p, np.array([np.nan if num is None else num], dtype=float),
-                        np.array([np.nan if den is None else den], dtype=float))[0]
+    value = ratio_value(
+        p,
+        np.array([np.nan if num is None else num], dtype=float),
+        np.array([np.nan if den is None else den], dtype=float),
+    )[0]
     per = f" per {fmt(p.per)}" if p.per != 1 else ""
     return f"{p.numerator}/{p.denominator} = {fmt(float(value))}{per}; target {fmt(p.target)}"
 
@@ -222,8 +228,9 @@ register(
         score=_boolean_score,
         uses=lambda p: (p.field,),
         check=lambda p, declared, points: field_problems(declared, p.field, ("bool",), "params.field"),
-        describe=lambda p, values: f"{p.field} = {fmt(values.get(p.field))}"
-        + ("; full marks when false" if p.invert else ""),
+        describe=lambda p, values: (
+            f"{p.field} = {fmt(values.get(p.field))}" + ("; full marks when false" if p.invert else "")
+        ),
     )
 )
 
@@ -274,15 +281,23 @@ def _count_of_check(p: CountOfParams, declared: Mapping[str, Field], points: flo
     if p.of:
         unknown = [c for c in p.of if c not in f.choice_values]
         if unknown:
-            problems.append(("params.of", msg("not choices of '%(key)s': %(values)s", key=p.field,
-                                              values=unknown)))
+            problems.append(
+                ("params.of", msg("not choices of '%(key)s': %(values)s", key=p.field, values=unknown))
+            )
         repeated = sorted({c for c in p.of if p.of.count(c) > 1})
         if repeated:
             problems.append(("params.of", msg("listed more than once: %(values)s", values=repeated)))
     if p.full_at is not None and p.full_at > len(counted):
-        problems.append(("params.full_at", msg("%(full_at)s is more than the %(counted)s counted: full "
-                                               "marks could never be reached", full_at=p.full_at,
-                                               counted=len(counted))))
+        problems.append(
+            (
+                "params.full_at",
+                msg(
+                    "%(full_at)s is more than the %(counted)s counted: full marks could never be reached",
+                    full_at=p.full_at,
+                    counted=len(counted),
+                ),
+            )
+        )
     return problems
 
 
@@ -346,8 +361,15 @@ def _improvement_check(p: ImprovementParams, declared: Mapping[str, Field], poin
     problems = field_problems(declared, p.current, NUMERIC, "params.current")
     problems += field_problems(declared, p.previous, NUMERIC, "params.previous")
     if abs(p.level_weight + p.gain_weight - 1.0) > 1e-9:
-        problems.append(("params", msg("level_weight + gain_weight = %(sum)s, not 1",
-                                       sum=format(p.level_weight + p.gain_weight, "g"))))
+        problems.append(
+            (
+                "params",
+                msg(
+                    "level_weight + gain_weight = %(sum)s, not 1",
+                    sum=format(p.level_weight + p.gain_weight, "g"),
+                ),
+            )
+        )
     return problems
 
 

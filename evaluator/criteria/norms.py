@@ -24,7 +24,6 @@ def _nonneg(**kw: Any) -> fields.Float:
     return fields.Float(allow_nan=False, validate=validate.Range(min=0), **kw)
 
 
-
 @dataclass(frozen=True)
 class Band:
     """A normal range: full marks inside [lo, hi], falling linearly to 0 over below/above."""
@@ -144,11 +143,13 @@ def _range_check(p: RangeParams, declared: Mapping[str, Field], points: float) -
             missing = [c for c in by.choice_values if c not in p.norms]
             unknown = [c for c in p.norms if c not in by.choice_values]
             if missing:
-                problems.append(("params.norms", msg("no norm for categories: %(categories)s",
-                                                        categories=missing)))
+                problems.append(
+                    ("params.norms", msg("no norm for categories: %(categories)s", categories=missing))
+                )
             if unknown:
-                problems.append(("params.norms", msg("unknown categories: %(categories)s",
-                                                        categories=unknown)))
+                problems.append(
+                    ("params.norms", msg("unknown categories: %(categories)s", categories=unknown))
+                )
         bands = [(f"params.norms.{k}", b) for k, b in (p.norms or {}).items() if b is not None]
     elif p.norms is not None:
         problems.append(("params.norms", msg("norms need 'by' (the category field)")))
@@ -179,5 +180,3 @@ register(
         describe=_range_describe,
     )
 )
-
-

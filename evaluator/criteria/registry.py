@@ -86,11 +86,29 @@ def field_problems(
     if f is None:
         return [(where, msg("field '%(key)s' is not declared in fields", key=key))]
     if f.type not in types and len(types) == 1:
-        return [(where, msg("field '%(key)s' is %(type)s; this needs %(needed)s", key=key, type=f.type,
-                            needed=types[0]))]
+        return [
+            (
+                where,
+                msg(
+                    "field '%(key)s' is %(type)s; this needs %(needed)s",
+                    key=key,
+                    type=f.type,
+                    needed=types[0],
+                ),
+            )
+        ]
     if f.type not in types:
-        return [(where, msg("field '%(key)s' is %(type)s; this needs one of: %(types)s", key=key,
-                            type=f.type, types=list(types)))]
+        return [
+            (
+                where,
+                msg(
+                    "field '%(key)s' is %(type)s; this needs one of: %(types)s",
+                    key=key,
+                    type=f.type,
+                    types=list(types),
+                ),
+            )
+        ]
     return []
 
 

@@ -194,9 +194,7 @@ class AggregationSchema(Schema):
     min_reviews = fields.Integer(load_default=3, validate=validate.Range(min=1))
     calibration = fields.String(load_default="none", validate=validate.OneOf(("none", "zscore")))
     calibration_min_scores = fields.Integer(load_default=3, validate=validate.Range(min=2))
-    partial_reviews = fields.String(
-        load_default="error", validate=validate.OneOf(("error", "drop"))
-    )
+    partial_reviews = fields.String(load_default="error", validate=validate.OneOf(("error", "drop")))
 
 
 class TopsisSchema(Schema):
@@ -205,17 +203,13 @@ class TopsisSchema(Schema):
     weights = fields.String(
         load_default="criteria", validate=validate.OneOf(("criteria", "entropy", "critic"))
     )
-    normalization = fields.String(
-        load_default="vector", validate=validate.OneOf(("vector", "minmax"))
-    )
+    normalization = fields.String(load_default="vector", validate=validate.OneOf(("vector", "minmax")))
 
 
 class RankingSchema(Schema):
     """How applications are ranked."""
 
-    method = fields.String(
-        load_default="weighted_sum", validate=validate.OneOf(("weighted_sum", "topsis"))
-    )
+    method = fields.String(load_default="weighted_sum", validate=validate.OneOf(("weighted_sum", "topsis")))
     topsis = fields.Nested(TopsisSchema, load_default=lambda: TopsisSchema().load({}))
     tie_break = fields.List(fields.String(), load_default=None)
 
@@ -237,17 +231,11 @@ class CriteriaSetSchema(Schema):
     )
     materials = fields.List(fields.Nested(MaterialSchema), load_default=list)
     ahp = fields.Nested(AHPSchema, load_default=None)
-    indicators = fields.List(
-        fields.Nested(IndicatorSchema), required=True, validate=validate.Length(min=1)
-    )
+    indicators = fields.List(fields.Nested(IndicatorSchema), required=True, validate=validate.Length(min=1))
     vetoes = fields.List(fields.Nested(VetoSchema), load_default=list)
     bonus = fields.Nested(BonusSchema, load_default=lambda: {"cap": 0.0, "items": []})
-    grades = fields.List(
-        fields.Nested(GradeSchema), required=True, validate=validate.Length(min=1)
-    )
-    aggregation = fields.Nested(
-        AggregationSchema, load_default=lambda: AggregationSchema().load({})
-    )
+    grades = fields.List(fields.Nested(GradeSchema), required=True, validate=validate.Length(min=1))
+    aggregation = fields.Nested(AggregationSchema, load_default=lambda: AggregationSchema().load({}))
     ranking = fields.Nested(RankingSchema, load_default=lambda: RankingSchema().load({}))
 
 

@@ -33,13 +33,26 @@ def derive_ahp(spec: Mapping[str, Any], n_children: int, path: str, errors: Erro
     table = spec.get("ri_table", "saaty1980")
     ok = True
     if table not in RI_TABLES:
-        add_error(errors, f"{path}.ri_table", msg("unknown random-index table '%(table)s'; known: %(known)s",
-                                                  table=str(table), known=sorted(RI_TABLES)))
+        add_error(
+            errors,
+            f"{path}.ri_table",
+            msg(
+                "unknown random-index table '%(table)s'; known: %(known)s",
+                table=str(table),
+                known=sorted(RI_TABLES),
+            ),
+        )
         ok = False
     if len(matrix) != n_children:
-        add_error(errors, f"{path}.matrix",
-                  msg("matrix has %(rows)s rows but the node has %(children)s children", rows=len(matrix),
-                      children=n_children))
+        add_error(
+            errors,
+            f"{path}.matrix",
+            msg(
+                "matrix has %(rows)s rows but the node has %(children)s children",
+                rows=len(matrix),
+                children=n_children,
+            ),
+        )
         ok = False
     for message in check_matrix(matrix):
         add_error(errors, f"{path}.matrix", message)
@@ -48,10 +61,18 @@ def derive_ahp(spec: Mapping[str, Any], n_children: int, path: str, errors: Erro
         return None
     result = ahp(matrix, ri_table=table)
     if result.cr > CR_LIMIT:
-        add_error(errors, f"{path}.matrix", msg(
-            "consistency ratio CR = %(cr)s exceeds %(limit)s (λmax = %(lambda_max)s, CI = %(ci)s); "
-            "revise the judgements", cr=format(result.cr, ".3f"), limit=format(CR_LIMIT, ".2f"),
-            lambda_max=format(result.lambda_max, ".4f"), ci=format(result.ci, ".4f")))
+        add_error(
+            errors,
+            f"{path}.matrix",
+            msg(
+                "consistency ratio CR = %(cr)s exceeds %(limit)s (λmax = %(lambda_max)s, CI = %(ci)s); "
+                "revise the judgements",
+                cr=format(result.cr, ".3f"),
+                limit=format(CR_LIMIT, ".2f"),
+                lambda_max=format(result.lambda_max, ".4f"),
+                ci=format(result.ci, ".4f"),
+            ),
+        )
         return None
     return AHPInfo(
         matrix=tuple(tuple(float(v) for v in row) for row in matrix),
@@ -81,9 +102,13 @@ def allocate(
     n = len(children)
     unknown = [math.nan] * n
     ahp_path = f"{total_path}.ahp" if total_path else "ahp"
-    if n == 0 or refused(path) or any(
-        refused(f"{path}[{i}]") or refused(f"{path}[{i}].points") or refused(f"{path}[{i}].weight")
-        for i in range(n)
+    if (
+        n == 0
+        or refused(path)
+        or any(
+            refused(f"{path}[{i}]") or refused(f"{path}[{i}].points") or refused(f"{path}[{i}].weight")
+            for i in range(n)
+        )
     ):  # exact paths: a child refused as a whole, or its points or weight
         return unknown, "points", None
     has_points = [c.get("points") is not None for c in children]
@@ -101,14 +126,27 @@ def allocate(
         pts = [float(c["points"]) for c in children]
         if abs(sum(pts) - parent_points) > TOLERANCE * max(1.0, parent_points):
             where = f"{total_path}.points" if total_path else "scale"
-            add_error(errors, where, msg("children's points add up to %(sum)s, not %(points)s",
-                                         sum=format(sum(pts), "g"), points=format(parent_points, "g")))
+            add_error(
+                errors,
+                where,
+                msg(
+                    "children's points add up to %(sum)s, not %(points)s",
+                    sum=format(sum(pts), "g"),
+                    points=format(parent_points, "g"),
+                ),
+            )
         return pts, "points", None
     if all(has_weight) and not any(has_points):
         total = sum(float(c["weight"]) for c in children)
         return [parent_points * float(c["weight"]) / total for c in children], "weight", None
-    add_error(errors, path, msg("every child needs 'points', or every child a relative 'weight', "
-                                "or the parent an 'ahp' matrix (not a mix)"))
+    add_error(
+        errors,
+        path,
+        msg(
+            "every child needs 'points', or every child a relative 'weight', "
+            "or the parent an 'ahp' matrix (not a mix)"
+        ),
+    )
     return unknown, "points", None
 
 
@@ -159,8 +197,11 @@ class TreeBuilder:
         """Build one node and, recursively, its subtree."""
         node_id = node.get("id", f"?{path}")
         if node_id in self.seen:
-            add_error(self.errors, f"{path}.id", msg("duplicate id '%(id)s' (also at %(other)s)",
-                                                     id=str(node_id), other=self.seen[node_id]))
+            add_error(
+                self.errors,
+                f"{path}.id",
+                msg("duplicate id '%(id)s' (also at %(other)s)", id=str(node_id), other=self.seen[node_id]),
+            )
         else:
             self.seen[node_id] = path
         level = 1 if parent is None else parent.level + 1
@@ -183,9 +224,7 @@ class TreeBuilder:
                 if node.get(key):
                     add_error(self.errors, f"{path}.{key}", msg("a node with children is not scored itself"))
             shell = Indicator(**common)
-            kids, info = self.build_level(
-                children, points, node.get("ahp"), f"{path}.children", shell
-            )
+            kids, info = self.build_level(children, points, node.get("ahp"), f"{path}.children", shell)
             return Indicator(**common, children=tuple(kids), ahp=info)
         if node.get("ahp") is not None:
             add_error(self.errors, f"{path}.ahp", msg("an AHP matrix needs children to weight"))
@@ -199,8 +238,11 @@ class TreeBuilder:
         if name is None:
             add_error(self.errors, f"{path}.method", msg("a leaf needs a method (or children)"))
         elif method is None:
-            add_error(self.errors, f"{path}.method", msg("unknown method '%(name)s'; known: %(known)s",
-                                                         name=str(name), known=known_methods()))
+            add_error(
+                self.errors,
+                f"{path}.method",
+                msg("unknown method '%(name)s'; known: %(known)s", name=str(name), known=known_methods()),
+            )
         elif method.schema is None:
             if node.get("params"):
                 add_error(self.errors, f"{path}.params", msg("method '%(name)s' takes no params", name=name))
@@ -214,12 +256,16 @@ class TreeBuilder:
                 for where, message in method.check(params, self.fields, common["points"]):
                     add_error(self.errors, f"{path}.{where}", message)
         if not node.get("check"):
-            add_error(self.errors, f"{path}.check",
-                      msg("say how it is checked: materials, on_site, survey or data"))
+            add_error(
+                self.errors, f"{path}.check", msg("say how it is checked: materials, on_site, survey or data")
+            )
         for i, key in enumerate(node.get("evidence") or []):
             if key not in self.materials:
-                add_error(self.errors, f"{path}.evidence[{i}]",
-                          msg("material '%(key)s' is not declared in materials", key=str(key)))
+                add_error(
+                    self.errors,
+                    f"{path}.evidence[{i}]",
+                    msg("material '%(key)s' is not declared in materials", key=str(key)),
+                )
         return Indicator(
             **common,
             method=name,

@@ -22,10 +22,24 @@ def dashboard():
     wanted = arg_id("round")
     chosen = next((item["round"] for item in data["rounds"] if item["round"].id == wanted), None)
     cities = service.city_counts(chosen.id) if chosen else data["cities"]
-    title = (gettext("Applications per city in the round %(title)s", title=chosen.title) if chosen
-             else gettext("Applications per city, all rounds"))
-    chart = bar_chart([c["city"] for c in cities], [c["total"] for c in cities], title,
-                      empty=gettext("No applications yet."))
+    title = (
+        gettext("Applications per city in the round %(title)s", title=chosen.title)
+        if chosen
+        else gettext("Applications per city, all rounds")
+    )
+    chart = bar_chart(
+        [c["city"] for c in cities],
+        [c["total"] for c in cities],
+        title,
+        empty=gettext("No applications yet."),
+    )
     shown = [s for s in data["statuses"] if data["totals"][s] or s in ALWAYS_SHOWN]
-    return render_form("dashboard/index.html", data=data, cities=cities, chart=chart, chart_title=title,
-                       chosen=chosen, shown=shown)
+    return render_form(
+        "dashboard/index.html",
+        data=data,
+        cities=cities,
+        chart=chart,
+        chart_title=title,
+        chosen=chosen,
+        shown=shown,
+    )

@@ -24,13 +24,25 @@ cli = AppGroup("demo", help="Demo commands.")
 
 
 @click.command("load")
-@click.option("--applicants", default=30, show_default=True, type=int,
-              help="Applicant organisations per zone type (at most 31).")
+@click.option(
+    "--applicants",
+    default=30,
+    show_default=True,
+    type=int,
+    help="Applicant organisations per zone type (at most 31).",
+)
 @click.option("--seed", default=2026, show_default=True, type=int, help="Seed of the demo data.")
-@click.option("--reset", is_flag=True,
-              help="Empty every table first (all accounts, rounds, applications and the audit log).")
-@click.option("--if-empty", "if_empty", is_flag=True,
-              help="Load only into an empty database; otherwise keep what is there and exit 0.")
+@click.option(
+    "--reset",
+    is_flag=True,
+    help="Empty every table first (all accounts, rounds, applications and the audit log).",
+)
+@click.option(
+    "--if-empty",
+    "if_empty",
+    is_flag=True,
+    help="Load only into an empty database; otherwise keep what is there and exit 0.",
+)
 @with_appcontext
 def load_cmd(applicants: int, seed: int, reset: bool, if_empty: bool) -> None:
     """Load demo accounts, organisations, one open round per zone type and their applications, and
@@ -43,8 +55,11 @@ def load_cmd(applicants: int, seed: int, reset: bool, if_empty: bool) -> None:
 
     held = held_rows(existing_rows()) if if_empty and not reset else []
     if held:
-        click.echo(localise(msg("The database already holds data (%(held)s); the demo was not loaded "
-                                "again.", held=held)))
+        click.echo(
+            localise(
+                msg("The database already holds data (%(held)s); the demo was not loaded again.", held=held)
+            )
+        )
         _echo_logins()
         return
     folder = Path(current_app.config["CRITERIA_DIR"]) if current_app.config.get("CRITERIA_DIR") else None
@@ -60,43 +75,78 @@ def load_cmd(applicants: int, seed: int, reset: bool, if_empty: bool) -> None:
     except CriteriaError as exc:
         db.session.rollback()
         count = sum(len(problems) for problems in exc.errors.values())
-        click.echo(localise(msg("demo load: %(problem)s", problem=msg(
-            "%(source)s: %(count)s problem(s)", source=exc.source, count=count))), err=True)
+        click.echo(
+            localise(
+                msg(
+                    "demo load: %(problem)s",
+                    problem=msg("%(source)s: %(count)s problem(s)", source=exc.source, count=count),
+                )
+            ),
+            err=True,
+        )
         for path, problems in exc.errors.items():
             for problem in problems:
                 click.echo(f"  {path}: {localise(problem)}", err=True)
         sys.exit(1)
     except ServiceError as exc:  # a service refused a piece of the demo: nothing was written
         db.session.rollback()
-        click.echo(localise(msg("demo load: %(problem)s %(errors)s; nothing was written.",
-                                problem=exc.message, errors=str(localise(exc.errors or "")))),
-                   err=True)
+        click.echo(
+            localise(
+                msg(
+                    "demo load: %(problem)s %(errors)s; nothing was written.",
+                    problem=exc.message,
+                    errors=str(localise(exc.errors or "")),
+                )
+            ),
+            err=True,
+        )
         sys.exit(1)
     except Exception:
         db.session.rollback()
         raise
     apps = summary.applications
-    counts = {"seed": seed, "rounds": len(summary.rounds), "applications": sum(apps.values()),
-              "submitted": apps["submitted"], "draft": apps["draft"],
-              "open": sum(1 for r in summary.rounds if r.phase == Phase.OPEN),
-              "vetted": sum(apps.values()) - apps["submitted"] - apps["draft"],
-              "organisations": summary.organisations, "accounts": summary.users}
+    counts = {
+        "seed": seed,
+        "rounds": len(summary.rounds),
+        "applications": sum(apps.values()),
+        "submitted": apps["submitted"],
+        "draft": apps["draft"],
+        "open": sum(1 for r in summary.rounds if r.phase == Phase.OPEN),
+        "vetted": sum(apps.values()) - apps["submitted"] - apps["draft"],
+        "organisations": summary.organisations,
+        "accounts": summary.users,
+    }
     if reset:
-        loaded = msg("Emptied the database and loaded the demo (seed %(seed)s): %(rounds)s rounds (%(open)s "
-                     "open, the others scored), %(applications)s applications (%(submitted)s submitted, "
-                     "%(draft)s draft, %(vetted)s vetted or reviewed), %(organisations)s organisations, "
-                     "%(accounts)s accounts.", **counts)
+        loaded = msg(
+            "Emptied the database and loaded the demo (seed %(seed)s): %(rounds)s rounds (%(open)s "
+            "open, the others scored), %(applications)s applications (%(submitted)s submitted, "
+            "%(draft)s draft, %(vetted)s vetted or reviewed), %(organisations)s organisations, "
+            "%(accounts)s accounts.",
+            **counts,
+        )
     else:
-        loaded = msg("Loaded the demo (seed %(seed)s): %(rounds)s rounds (%(open)s open, the others "
-                     "scored), %(applications)s applications (%(submitted)s submitted, %(draft)s draft, "
-                     "%(vetted)s vetted or reviewed), %(organisations)s organisations, %(accounts)s "
-                     "accounts.", **counts)
+        loaded = msg(
+            "Loaded the demo (seed %(seed)s): %(rounds)s rounds (%(open)s open, the others "
+            "scored), %(applications)s applications (%(submitted)s submitted, %(draft)s draft, "
+            "%(vetted)s vetted or reviewed), %(organisations)s organisations, %(accounts)s "
+            "accounts.",
+            **counts,
+        )
     click.echo(localise(loaded))
     for rnd in summary.rounds:
-        click.echo("  " + localise(msg(
-            "round %(id)s: %(title)s [%(criteria)s, %(phase)s, applications until %(deadline)s UTC]",
-            id=rnd.id, title=rnd.title, criteria=rnd.criteria_id, phase=str(rnd.phase),
-            deadline=rnd.submission_deadline.strftime("%Y-%m-%d %H:%M"))))
+        click.echo(
+            "  "
+            + localise(
+                msg(
+                    "round %(id)s: %(title)s [%(criteria)s, %(phase)s, applications until %(deadline)s UTC]",
+                    id=rnd.id,
+                    title=rnd.title,
+                    criteria=rnd.criteria_id,
+                    phase=str(rnd.phase),
+                    deadline=rnd.submission_deadline.strftime("%Y-%m-%d %H:%M"),
+                )
+            )
+        )
     _echo_logins(summary)
 
 

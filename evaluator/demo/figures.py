@@ -26,11 +26,20 @@ HOUSEHOLDS = {
     "relocation": (250, 750),
 }
 THEMES = (
-    "党建引领小区治理", "社区服务项目化", "五社联动助力基层治理", "智慧社区场景建设",
-    "老旧小区改造与共建共享", "社区基金与社区经济", "公园城市社区营造", "矛盾纠纷多元化解",
+    "党建引领小区治理",
+    "社区服务项目化",
+    "五社联动助力基层治理",
+    "智慧社区场景建设",
+    "老旧小区改造与共建共享",
+    "社区基金与社区经济",
+    "公园城市社区营造",
+    "矛盾纠纷多元化解",
 )
 CORE_INDICATORS = (
-    "小区党组织覆盖率", "居民议事协商参与率", "社区服务项目群众满意率", "网上可办服务事项占比",
+    "小区党组织覆盖率",
+    "居民议事协商参与率",
+    "社区服务项目群众满意率",
+    "网上可办服务事项占比",
 )
 
 
@@ -79,25 +88,27 @@ RULES: dict[str, Rule] = {
     "children_0_14": _share("children_0_14", 0.1, 0.17),
     "disabled_persons": _share("disabled_persons", 0.015, 0.03),
     "low_income_residents": _share("low_income_residents", 0.005, 0.03),
-    "residential_compounds": lambda rng, q, ctx: max(1, int(ctx.get("households_resident", 3000)
-                                                             / rng.uniform(120, 260))),
+    "residential_compounds": lambda rng, q, ctx: max(
+        1, int(ctx.get("households_resident", 3000) / rng.uniform(120, 260))
+    ),
     "compounds_managed": lambda rng, q, ctx: int(ctx["residential_compounds"] * (0.4 + 0.55 * q)),
     "grids": lambda rng, q, ctx: max(1, int(ctx["households_resident"] / rng.uniform(250, 400))),
     "grid_workers_fulltime": lambda rng, q, ctx: int(
-        ctx.get("grids", _population(ctx) / 1000) * (0.7 + 0.5 * q)),
+        ctx.get("grids", _population(ctx) / 1000) * (0.7 + 0.5 * q)
+    ),
     "party_members": _share("party_members", 0.03, 0.06),
     "in_service_party_members": _share("in_service_party_members", 0.015, 0.03),
-    "registered_party_members": lambda rng, q, ctx: int(ctx["in_service_party_members"]
-                                                        * min(1.0, 0.6 + 0.4 * q)),
+    "registered_party_members": lambda rng, q, ctx: int(
+        ctx["in_service_party_members"] * min(1.0, 0.6 + 0.4 * q)
+    ),
     "consultations_per_year": lambda rng, q, ctx: int(4 + 20 * q + rng.integers(0, 4)),
-    "community_workers": lambda rng, q, ctx: int(
-        ctx.get("urban_residents", _population(ctx)) / 10000 * (9 + 12 * q)) + 1,
+    "community_workers": lambda rng, q, ctx: (
+        int(ctx.get("urban_residents", _population(ctx)) / 10000 * (9 + 12 * q)) + 1
+    ),
     "certified_social_workers": lambda rng, q, ctx: int(ctx["community_workers"] * (0.12 + 0.3 * q)),
     "registered_volunteers": _share("registered_volunteers", 0.05, 0.16),
-    "volunteer_service_hours": lambda rng, q, ctx: float(int(ctx["registered_volunteers"]
-                                                             * (6 + 20 * q))),
-    "service_facility_area": lambda rng, q, ctx: float(int(ctx["households_resident"] / 100
-                                                           * (18 + 22 * q))),
+    "volunteer_service_hours": lambda rng, q, ctx: float(int(ctx["registered_volunteers"] * (6 + 20 * q))),
+    "service_facility_area": lambda rng, q, ctx: float(int(ctx["households_resident"] / 100 * (18 + 22 * q))),
     "certificate_items": lambda rng, q, ctx: int(max(0, 32 - 26 * q + rng.normal(0, 2))),
     "duty_list_items": lambda rng, q, ctx: int(rng.integers(80, 200)),
     "one_window_items": lambda rng, q, ctx: int(60 + 90 * q),
@@ -121,11 +132,13 @@ RULES: dict[str, Rule] = {
     "core_indicator": lambda rng, q, ctx: str(rng.choice(CORE_INDICATORS)),
     "duration_years": lambda rng, q, ctx: int(rng.integers(2, 4)),
     "core_indicator_baseline": lambda rng, q, ctx: float(round(rng.uniform(35, 70), 1)),
-    "core_indicator_target": lambda rng, q, ctx: float(min(100.0, round(
-        ctx["core_indicator_baseline"] + rng.uniform(10, 30), 1))),
+    "core_indicator_target": lambda rng, q, ctx: float(
+        min(100.0, round(ctx["core_indicator_baseline"] + rng.uniform(10, 30), 1))
+    ),
     "attainment_target": lambda rng, q, ctx: float(round(rng.uniform(90, 100), 1)),
-    "online_service_rate_target": lambda rng, q, ctx: float(min(100.0, round(
-        ctx["online_service_rate"] + rng.uniform(5, 15), 1))),
+    "online_service_rate_target": lambda rng, q, ctx: float(
+        min(100.0, round(ctx["online_service_rate"] + rng.uniform(5, 15), 1))
+    ),
 }
 # Veto figures stay false; the demo plants its veto cases on purpose.
 RARE_TRUE = ("major_incident_3y", "leadership_discipline_violation", "already_holding_title")

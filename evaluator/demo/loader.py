@@ -66,8 +66,12 @@ DRAFTS = (13, 26, 29)
 MAX_APPLICANTS = len(COUNTIES)
 
 # The applicant account of the README's API tour: an organisation with no application yet.
-TOUR = {"username": "applicant", "county_code": "510107", "subdistrict": "玉林街道",
-        "name": "武侯区玉林街道玉林北路社区"}
+TOUR = {
+    "username": "applicant",
+    "county_code": "510107",
+    "subdistrict": "玉林街道",
+    "name": "武侯区玉林街道玉林北路社区",
+}
 
 _COUNTY = {c.county_code: c for c in COUNTIES}
 
@@ -93,18 +97,24 @@ class DemoSummary:
 
 def held_rows(counts: dict[str, int]) -> list[Message]:
     """The tables that hold rows, each as a count with its noun (``3 accounts``)."""
-    nouns = {"accounts": lambda n: msg("%(count)s accounts", count=n),
-             "organisations": lambda n: msg("%(count)s organisations", count=n),
-             "rounds": lambda n: msg("%(count)s rounds", count=n),
-             "applications": lambda n: msg("%(count)s applications", count=n)}
+    nouns = {
+        "accounts": lambda n: msg("%(count)s accounts", count=n),
+        "organisations": lambda n: msg("%(count)s organisations", count=n),
+        "rounds": lambda n: msg("%(count)s rounds", count=n),
+        "applications": lambda n: msg("%(count)s applications", count=n),
+    }
     return [nouns[name](count) for name, count in counts.items() if count]
 
 
 def existing_rows() -> dict[str, int]:
     """Rows in the tables the demo fills; all zero on an empty database."""
     counts = {}
-    for name, model in (("accounts", User), ("organisations", Organisation), ("rounds", Round),
-                        ("applications", Application)):
+    for name, model in (
+        ("accounts", User),
+        ("organisations", Organisation),
+        ("rounds", Round),
+        ("applications", Application),
+    ):
         counts[name] = db.session.scalar(select(func.count()).select_from(model)) or 0
     return counts
 
@@ -150,13 +160,26 @@ def _user(actor: User | None, summary: DemoSummary, hashes: dict[str, str], **va
     return user
 
 
-def _organisation(actor: User, summary: DemoSummary, kind: str, name: str, county_code: str,
-                  sub: tuple[str, str] | None, seq: Counter) -> Organisation:
+def _organisation(
+    actor: User,
+    summary: DemoSummary,
+    kind: str,
+    name: str,
+    county_code: str,
+    sub: tuple[str, str] | None,
+    seq: Counter,
+) -> Organisation:
     county = _COUNTY[county_code]
     values: dict[str, Any] = {
-        "name": name, "kind": kind, "city": county.city, "city_code": county.city_code,
-        "county": county.county, "county_code": county.county_code,
-        "subdistrict": None, "subdistrict_code": None, "community_code": None,
+        "name": name,
+        "kind": kind,
+        "city": county.city,
+        "city_code": county.city_code,
+        "county": county.county,
+        "county_code": county.county_code,
+        "subdistrict": None,
+        "subdistrict_code": None,
+        "community_code": None,
     }
     if sub is not None:
         values["subdistrict_code"], values["subdistrict"] = sub
@@ -166,8 +189,9 @@ def _organisation(actor: User, summary: DemoSummary, kind: str, name: str, count
     try:
         org = create_organisation(actor, values)
     except ServiceError as exc:
-        raise DemoLoadError(msg("The demo organisation %(name)s cannot be created: %(errors)s",
-                                name=name, errors=exc.errors)) from None
+        raise DemoLoadError(
+            msg("The demo organisation %(name)s cannot be created: %(errors)s", name=name, errors=exc.errors)
+        ) from None
     summary.organisations += 1
     return org
 
@@ -176,8 +200,14 @@ def _submit(user: User, app: Application, cs: CriteriaSet, at: datetime) -> None
     """Submit a demo draft at a time in the past (``applications.service.submit`` uses now)."""
     _, errors = intake.figures_errors(cs, app.figures, partial=False)
     if errors:
-        raise DemoLoadError(msg("demo figures of application %(id)s do not fit %(criteria)s: %(errors)s",
-                                id=app.id, criteria=cs.id, errors=errors))
+        raise DemoLoadError(
+            msg(
+                "demo figures of application %(id)s do not fit %(criteria)s: %(errors)s",
+                id=app.id,
+                criteria=cs.id,
+                errors=errors,
+            )
+        )
     app.warnings = intake.intake_warnings(cs, app.figures)
     move_application(user, app, "submit", at=at, warnings=len(app.warnings))
 
@@ -191,21 +221,31 @@ def _unique(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def load_demo(applicants: int = 30, seed: int = 2026, criteria_folder: Path | None = None,
-              now: datetime | None = None) -> DemoSummary:
+def load_demo(
+    applicants: int = 30, seed: int = 2026, criteria_folder: Path | None = None, now: datetime | None = None
+) -> DemoSummary:
     """Load the demo into an empty database (flushes only; the caller commits once).
 
     Raises :class:`DemoLoadError` when the database already holds accounts, organisations,
     rounds or applications: empty it first (``demo load --reset``).
     """
     if not 1 <= applicants <= MAX_APPLICANTS:
-        raise DemoLoadError(msg("--applicants must be between 1 and %(max)s (the demo's distinct "
-                                "Sichuan counties).", max=MAX_APPLICANTS))
+        raise DemoLoadError(
+            msg(
+                "--applicants must be between 1 and %(max)s (the demo's distinct Sichuan counties).",
+                max=MAX_APPLICANTS,
+            )
+        )
     held = held_rows(existing_rows())
     if held:
-        raise DemoLoadError(msg("The database already holds data (%(held)s); nothing was changed. Run "
-                                "'flask --app wsgi demo load --reset' to empty it and load the demo "
-                                "again.", held=held))
+        raise DemoLoadError(
+            msg(
+                "The database already holds data (%(held)s); nothing was changed. Run "
+                "'flask --app wsgi demo load --reset' to empty it and load the demo "
+                "again.",
+                held=held,
+            )
+        )
     sets = [load_criteria(ref, criteria_folder) for ref in CRITERIA]
     now = (now or utcnow()).replace(minute=0, second=0, microsecond=0)
     opened = now - timedelta(days=30)
@@ -213,36 +253,73 @@ def load_demo(applicants: int = 30, seed: int = 2026, criteria_folder: Path | No
     hashes = {pw: hash_password(pw) for pw in set(PASSWORDS.values())}  # one argon2 hash per password
     hashes = {role: hashes[pw] for role, pw in PASSWORDS.items()}
 
-    admin = _user(None, summary, hashes, username="admin", role="admin",
-                  display_name="四川省民政厅基层政权建设和社区治理处", affiliation="四川省民政厅")
+    admin = _user(
+        None,
+        summary,
+        hashes,
+        username="admin",
+        role="admin",
+        display_name="四川省民政厅基层政权建设和社区治理处",
+        affiliation="四川省民政厅",
+    )
     for username, name, affiliation, region, expertise in REVIEWERS:
-        reviewer = _user(admin, summary, hashes, username=username, display_name=f"{name}（评审专家）",
-                         role="reviewer", affiliation=affiliation, home_region_code=region)
+        reviewer = _user(
+            admin,
+            summary,
+            hashes,
+            username=username,
+            display_name=f"{name}（评审专家）",
+            role="reviewer",
+            affiliation=affiliation,
+            home_region_code=region,
+        )
         reviewer.expertise = list(expertise)
     for role, offices in (("city_office", city_offices()), ("county_office", county_offices())):
         for username, name, code in offices:
-            _user(admin, summary, hashes, username=username, display_name=name, role=role,
-                  affiliation=name, home_region_code=code)
+            _user(
+                admin,
+                summary,
+                hashes,
+                username=username,
+                display_name=name,
+                role=role,
+                affiliation=name,
+                home_region_code=code,
+            )
 
     taken: set[str] = set()
     seq: Counter = Counter()
     entries: dict[str, list[tuple[User, Organisation, dict]]] = {}
     for cs in sets:
         zone_name, kind = ZONE_NAMES[ZoneType(cs.zone_type)], kind_for_zone(cs.zone_type)
-        rnd = create_round(admin, f"{now.year}年度四川省{zone_name}评审（演示）", cs,
-                           opens_at=opened, submission_deadline=now + timedelta(days=30),
-                           review_deadline=now + timedelta(days=75), notice_days=7)
+        rnd = create_round(
+            admin,
+            f"{now.year}年度四川省{zone_name}评审（演示）",
+            cs,
+            opens_at=opened,
+            submission_deadline=now + timedelta(days=30),
+            review_deadline=now + timedelta(days=75),
+            notice_days=7,
+        )
         move_round(admin, rnd, Phase.OPEN)
         summary.rounds.append(rnd)
         demo = demo_round(cs, applicants=applicants, seed=seed)
         prefix = cs.id.split("-")[0]
         for i, row in demo.applications.iterrows():
             sub = None if kind == OrgKind.COUNTY else (row["subdistrict_code"], row["subdistrict"])
-            org = _organisation(admin, summary, kind, _unique(row["name"], taken),
-                                row["county_code"], sub, seq)
+            org = _organisation(
+                admin, summary, kind, _unique(row["name"], taken), row["county_code"], sub, seq
+            )
             username = f"{prefix}-{i + 1:03d}"
-            user = _user(admin, summary, hashes, username=username,
-                         display_name=f"{org.name}申报账号", role="applicant", organisation_id=org.id)
+            user = _user(
+                admin,
+                summary,
+                hashes,
+                username=username,
+                display_name=f"{org.name}申报账号",
+                role="applicant",
+                organisation_id=org.id,
+            )
             app = create_application(user, rnd, figures_of(cs, row), {})
             entries.setdefault(cs.id, []).append((user, org, figures_of(cs, row)))
             if i not in DRAFTS:
@@ -253,41 +330,71 @@ def load_demo(applicants: int = 30, seed: int = 2026, criteria_folder: Path | No
     featured = next(cs for cs in sets if cs.zone_type == ZoneType.FEATURED_COMMUNITY)
     scored = scored_round(admin, featured, entries[featured.id], now, seed, _submit)
     summary.rounds.append(scored)
-    summary.applications.update(a.status for a in db.session.scalars(
-        select(Application).where(Application.round_id == scored.id)))
+    summary.applications.update(
+        a.status for a in db.session.scalars(select(Application).where(Application.round_id == scored.id))
+    )
 
     tour_sub = next(s for s in _COUNTY[TOUR["county_code"]].subdistricts if s[1] == TOUR["subdistrict"])
-    tour = _organisation(admin, summary, OrgKind.COMMUNITY.value, _unique(TOUR["name"], taken),
-                         TOUR["county_code"], tour_sub, seq)
-    _user(admin, summary, hashes, username=TOUR["username"], display_name=f"{tour.name}申报账号",
-          role="applicant", organisation_id=tour.id)
+    tour = _organisation(
+        admin,
+        summary,
+        OrgKind.COMMUNITY.value,
+        _unique(TOUR["name"], taken),
+        TOUR["county_code"],
+        tour_sub,
+        seq,
+    )
+    _user(
+        admin,
+        summary,
+        hashes,
+        username=TOUR["username"],
+        display_name=f"{tour.name}申报账号",
+        role="applicant",
+        organisation_id=tour.id,
+    )
     summary.tour_organisation = tour.name
-    audit.record(admin, "demo.loaded", "demo", None,
-                 {"applicants": applicants, "seed": seed, "rounds": [r.id for r in summary.rounds]})
+    audit.record(
+        admin,
+        "demo.loaded",
+        "demo",
+        None,
+        {"applicants": applicants, "seed": seed, "rounds": [r.id for r in summary.rounds]},
+    )
     return summary
 
 
-LOGINS_HEADING = msg("Demo logins (fixed demo passwords: for this demo only, never use them anywhere "
-                     "else):")
+LOGINS_HEADING = msg("Demo logins (fixed demo passwords: for this demo only, never use them anywhere else):")
 
 
 def demo_logins(summary: DemoSummary | None = None) -> list[tuple[str, str, Message]]:
     """The demo logins as (usernames, password, who), for printing after a load (or when the demo
     is already there)."""
     if summary:
-        tour = msg("%(organisation)s, for the README's API tour (its community had not applied when "
-                   "the demo was loaded)", organisation=summary.tour_organisation)
+        tour = msg(
+            "%(organisation)s, for the README's API tour (its community had not applied when "
+            "the demo was loaded)",
+            organisation=summary.tour_organisation,
+        )
     else:
-        tour = msg("for the README's API tour (its community had not applied when the demo was "
-                   "loaded)")
+        tour = msg("for the README's API tour (its community had not applied when the demo was loaded)")
     return [
         ("admin", PASSWORDS["admin"], msg("provincial office (admin)")),
         ("reviewer1 … reviewer12", PASSWORDS["reviewer"], msg("expert reviewers")),
-        ("city-510100 …", PASSWORDS["city_office"],
-         msg("city civil-affairs offices, one per city (510100: Chengdu)")),
-        ("county-510107 …", PASSWORDS["county_office"],
-         msg("county civil-affairs offices, one per county (510107: Wuhou district)")),
+        (
+            "city-510100 …",
+            PASSWORDS["city_office"],
+            msg("city civil-affairs offices, one per city (510100: Chengdu)"),
+        ),
+        (
+            "county-510107 …",
+            PASSWORDS["county_office"],
+            msg("county civil-affairs offices, one per county (510107: Wuhou district)"),
+        ),
         ("applicant", PASSWORDS["applicant"], tour),
-        ("cgz-001 … / ssz-001 … / fc-001 …", PASSWORDS["applicant"],
-         msg("one applicant account per demo organisation")),
+        (
+            "cgz-001 … / ssz-001 … / fc-001 …",
+            PASSWORDS["applicant"],
+            msg("one applicant account per demo organisation"),
+        ),
     ]

@@ -19,9 +19,38 @@ from evaluator.demo.regions import COUNTIES
 from evaluator.workflow import ZoneType
 
 COMMUNITY_STEMS = (
-    "玉林", "红星", "新华", "和平", "光华", "锦城", "桂溪", "芳草", "望江", "双楠", "金沙", "府河",
-    "东光", "五福", "长寿", "翠湖", "清泉", "滨江", "文庙", "书院", "映山", "凤凰", "龙潭", "青杠",
-    "丰收", "幸福", "团结", "柳荫", "石桥", "白鹭", "银杏", "朝阳",
+    "玉林",
+    "红星",
+    "新华",
+    "和平",
+    "光华",
+    "锦城",
+    "桂溪",
+    "芳草",
+    "望江",
+    "双楠",
+    "金沙",
+    "府河",
+    "东光",
+    "五福",
+    "长寿",
+    "翠湖",
+    "清泉",
+    "滨江",
+    "文庙",
+    "书院",
+    "映山",
+    "凤凰",
+    "龙潭",
+    "青杠",
+    "丰收",
+    "幸福",
+    "团结",
+    "柳荫",
+    "石桥",
+    "白鹭",
+    "银杏",
+    "朝阳",
 )
 # Scale of an applicant by zone type: residents, area (km²), communities.
 SCALE = {
@@ -57,9 +86,13 @@ def _applicant(cs: CriteriaSet, i: int, order: np.ndarray, rng: np.random.Genera
         county, (code, sub) = PLACES[order[i % len(order)]]
         name = f"{county.county}{sub}{COMMUNITY_STEMS[i % len(COMMUNITY_STEMS)]}社区"
     return {
-        "id": f"{cs.id}-{i + 1:03d}", "name": name, "city": county.city,
-        "county": county.county, "county_code": county.county_code,
-        "subdistrict": sub, "subdistrict_code": code,
+        "id": f"{cs.id}-{i + 1:03d}",
+        "name": name,
+        "city": county.city,
+        "county": county.county,
+        "county_code": county.county_code,
+        "subdistrict": sub,
+        "subdistrict_code": code,
         "submitted_at": pd.Timestamp("2026-04-01 09:00") + pd.Timedelta(hours=int(rng.integers(0, 600))),
     }
 
@@ -87,9 +120,11 @@ def demo_round(cs: CriteriaSet, applicants: int = 30, seed: int = 2026) -> DemoR
     apps["submitted_at"] = apps["submitted_at"].dt.strftime("%Y-%m-%d %H:%M")
     scores = _scores(cs, apps, quality, rng)
     claims = pd.DataFrame(
-        [{"application_id": apps["id"][k], "bonus_id": b.id}
-         for k, b in zip((2, 5), [b for b in cs.bonus_items if b.when is None], strict=False)
-         if k < len(apps)],
+        [
+            {"application_id": apps["id"][k], "bonus_id": b.id}
+            for k, b in zip((2, 5), [b for b in cs.bonus_items if b.when is None], strict=False)
+            if k < len(apps)
+        ],
         columns=["application_id", "bonus_id"],
     )
     return DemoRound(cs, apps, scores, claims)
@@ -112,8 +147,9 @@ def _edge_cases(cs: CriteriaSet, rows: list[dict]) -> None:
         rows[15][optional[0]] = None
 
 
-def _scores(cs: CriteriaSet, apps: pd.DataFrame, quality: np.ndarray,
-            rng: np.random.Generator) -> pd.DataFrame:
+def _scores(
+    cs: CriteriaSet, apps: pd.DataFrame, quality: np.ndarray, rng: np.random.Generator
+) -> pd.DataFrame:
     """Seven reviewers per applicant, each with a leniency of their own; one falsified flag."""
     leniency = rng.normal(0, 0.06, size=len(REVIEWERS))
     out = []

@@ -46,17 +46,29 @@ def _office(role: str, code: str) -> User:
     return db.session.scalars(select(User).where(User.role == role, User.home_region_code == code)).one()
 
 
-def scored_round(admin: User, cs: CriteriaSet, entries: Sequence[tuple[User, Organisation, dict]],
-                 now: datetime, seed: int, submit: Any) -> Round:
+def scored_round(
+    admin: User,
+    cs: CriteriaSet,
+    entries: Sequence[tuple[User, Organisation, dict]],
+    now: datetime,
+    seed: int,
+    submit: Any,
+) -> Round:
     """Build the finished round from ``entries`` (applicant, organisation, figures); returns it.
 
     ``submit(user, application, criteria, at)`` submits a draft at a past time (the loader's).
     """
     zone = ZONE_NAMES[ZoneType(cs.zone_type)]
     opened = now - timedelta(days=400)
-    rnd = create_round(admin, f"{now.year - 1}年度四川省{zone}评审（演示，已评分）", cs, opens_at=opened,
-                       submission_deadline=now + timedelta(days=1), review_deadline=now + timedelta(days=2),
-                       notice_days=7)
+    rnd = create_round(
+        admin,
+        f"{now.year - 1}年度四川省{zone}评审（演示，已评分）",
+        cs,
+        opens_at=opened,
+        submission_deadline=now + timedelta(days=1),
+        review_deadline=now + timedelta(days=2),
+        notice_days=7,
+    )
     move_round(admin, rnd, Phase.OPEN)
     rng = np.random.default_rng([seed, 2025])
     claimable = [b.id for b in cs.bonus_items if b.when is None]
@@ -70,8 +82,11 @@ def scored_round(admin: User, cs: CriteriaSet, entries: Sequence[tuple[User, Org
 
     by_city: dict[str, list[Application]] = defaultdict(list)
     for app in apps:
-        vetting.endorse(_office(Role.COUNTY_OFFICE.value, app.organisation.county_code), app,
-                        "材料齐全，经区县民政局初审同意推荐。")
+        vetting.endorse(
+            _office(Role.COUNTY_OFFICE.value, app.organisation.county_code),
+            app,
+            "材料齐全，经区县民政局初审同意推荐。",
+        )
         by_city[app.organisation.city_code].append(app)
     settings = settings_of(rnd)
     for city_code, city_apps in sorted(by_city.items()):
@@ -94,9 +109,11 @@ def scored_round(admin: User, cs: CriteriaSet, entries: Sequence[tuple[User, Org
 
 def _score(rnd: Round, cs: CriteriaSet, rng: np.random.Generator) -> None:
     """Every assigned expert submits a review: quality of the application + the reviewer's leniency."""
-    rows = db.session.scalars(select(Assignment).where(
-        Assignment.round_id == rnd.id, Assignment.status == AssignmentStatus.ACTIVE.value)
-        .order_by(Assignment.application_id, Assignment.reviewer_id)).all()
+    rows = db.session.scalars(
+        select(Assignment)
+        .where(Assignment.round_id == rnd.id, Assignment.status == AssignmentStatus.ACTIVE.value)
+        .order_by(Assignment.application_id, Assignment.reviewer_id)
+    ).all()
     quality = {a: float(np.clip(rng.beta(5, 2), 0.3, 0.98)) for a in sorted({r.application_id for r in rows})}
     leniency: dict[int, float] = {}
     flags = flag_names(cs)
@@ -112,9 +129,18 @@ def _score(rnd: Round, cs: CriteriaSet, rng: np.random.Generator) -> None:
                 scores[leaf.id] = float(np.clip(np.round(share * leaf.points * 2) / 2, 0, leaf.points))
         app = db.session.get(Application, row.application_id)
         first = order.index(row.application_id) == VETO_AT and row.reviewer_id == min(
-            r.reviewer_id for r in rows if r.application_id == row.application_id)
-        vetoes = ([{"flag": "falsified_materials", "reason": "社区活动照片与其他社区申报材料重复。"}]
-                  if first and "falsified_materials" in flags else [])
-        data = {"scores": scores, "comments": {"": "材料翔实，特色较为鲜明。"}, "vetoes": vetoes,
-                "bonus_verified": {item: True for item in app.bonus_claims}, "status": "submitted"}
+            r.reviewer_id for r in rows if r.application_id == row.application_id
+        )
+        vetoes = (
+            [{"flag": "falsified_materials", "reason": "社区活动照片与其他社区申报材料重复。"}]
+            if first and "falsified_materials" in flags
+            else []
+        )
+        data = {
+            "scores": scores,
+            "comments": {"": "材料翔实，特色较为鲜明。"},
+            "vetoes": vetoes,
+            "bonus_verified": {item: True for item in app.bonus_claims},
+            "status": "submitted",
+        }
         save_review(row.reviewer, row, data, None)

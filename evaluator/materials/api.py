@@ -36,13 +36,26 @@ blp.ARGUMENTS_PARSER = _MultipartParser()  # this blueprint only
 class UploadSchema(Schema):
     """A multipart upload: the file and what it is evidence for."""
 
-    file = fields.Raw(required=True, metadata={
-        "type": "string", "format": "binary",
-        "description": "PDF, JPEG, PNG, DOCX or XLSX, decided by content; at most MAX_UPLOAD_MB."})
-    indicator_id = Text(load_default=None, min_length=1, max_length=80, metadata={
-        "description": "A leaf indicator of the round's criteria."})
-    material_key = Text(load_default=None, min_length=1, max_length=80, metadata={
-        "description": "A key of the criteria's materials catalogue (one the indicator asks for)."})
+    file = fields.Raw(
+        required=True,
+        metadata={
+            "type": "string",
+            "format": "binary",
+            "description": "PDF, JPEG, PNG, DOCX or XLSX, decided by content; at most MAX_UPLOAD_MB.",
+        },
+    )
+    indicator_id = Text(
+        load_default=None,
+        min_length=1,
+        max_length=80,
+        metadata={"description": "A leaf indicator of the round's criteria."},
+    )
+    material_key = Text(
+        load_default=None,
+        min_length=1,
+        max_length=80,
+        metadata={"description": "A key of the criteria's materials catalogue (one the indicator asks for)."},
+    )
 
     @pre_load
     def _blank_is_absent(self, data, **kwargs):
@@ -153,8 +166,14 @@ def upload(body, application_id: int):
     application = get_or_404(Application, application_id, "application")
     actor = authorize(signed_in_user(), "material.upload", application)
     upload_file = body["file"]
-    material = service.upload(actor, application, upload_file.stream, upload_file.filename,
-                              body["indicator_id"], body["material_key"])
+    material = service.upload(
+        actor,
+        application,
+        upload_file.stream,
+        upload_file.filename,
+        body["indicator_id"],
+        body["material_key"],
+    )
     return material, 201, {"Location": f"/api/v1/materials/{material.id}"}
 
 
@@ -164,8 +183,9 @@ def list_materials(application_id: int):
     """The application's materials, oldest first (the owning organisation and admins)."""
     application = get_or_404(Application, application_id, "application")
     authorize(signed_in_user(), "material.list", application)
-    return db.session.scalars(select(Material).where(Material.application_id == application.id)
-                              .order_by(Material.id)).all()
+    return db.session.scalars(
+        select(Material).where(Material.application_id == application.id).order_by(Material.id)
+    ).all()
 
 
 @blp.route("/applications/<int:application_id>/evidence", methods=["GET"])
@@ -179,8 +199,17 @@ def evidence(application_id: int):
 
 @blp.route("/materials/<int:material_id>", methods=["GET"])
 @blp.response(200, description="The file, as an attachment with its sniffed Content-Type.")
-@blp.doc(responses={"200": {"description": "The file, as an attachment.", "content": {
-    kind.content_type: {"schema": {"type": "string", "format": "binary"}} for kind in service.KINDS}}})
+@blp.doc(
+    responses={
+        "200": {
+            "description": "The file, as an attachment.",
+            "content": {
+                kind.content_type: {"schema": {"type": "string", "format": "binary"}}
+                for kind in service.KINDS
+            },
+        }
+    }
+)
 def download(material_id: int):
     """Download a material (the owning organisation and admins)."""
     material = _material(material_id)

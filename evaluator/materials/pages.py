@@ -34,12 +34,24 @@ def materials_page(app: Application, errors: FormErrors | None = None, chosen: d
     """The materials page (chosen: the indicator and kind picked on a refused upload)."""
     cs = round_criteria(app.round)
     leaves = [leaf for leaf in cs.leaves if leaf.evidence]
-    return render_form("materials/index.html", errors, application=app, rnd=app.round, cs=cs,
-                       materials=sorted(app.materials, key=lambda m: m.id), checklist=service.checklist(app),
-                       editable=forms.editable(app), leaves=leaves, catalogue=cs.materials,
-                       kinds=service.KINDS, limit_mb=int(current_app.config["MAX_UPLOAD_MB"]),
-                       name_of=forms.name_of, nodes=cs.node_map, names={m.key: m for m in cs.materials},
-                       chosen=chosen or {})
+    return render_form(
+        "materials/index.html",
+        errors,
+        application=app,
+        rnd=app.round,
+        cs=cs,
+        materials=sorted(app.materials, key=lambda m: m.id),
+        checklist=service.checklist(app),
+        editable=forms.editable(app),
+        leaves=leaves,
+        catalogue=cs.materials,
+        kinds=service.KINDS,
+        limit_mb=int(current_app.config["MAX_UPLOAD_MB"]),
+        name_of=forms.name_of,
+        nodes=cs.node_map,
+        names={m.key: m for m in cs.materials},
+        chosen=chosen or {},
+    )
 
 
 @bp.route("/applications/<int:application_id>/materials")
@@ -60,16 +72,26 @@ def upload(application_id: int):
         upload_file = request.files.get("file")
         if upload_file is None or not upload_file.filename:
             raise ServiceError(422, msg(CHOOSE_FILE), {"file": [msg(CHOOSE_FILE)]})
-        material = service.upload(user, app, upload_file.stream, upload_file.filename,
-                                  chosen["indicator_id"], chosen["material_key"])
+        material = service.upload(
+            user,
+            app,
+            upload_file.stream,
+            upload_file.filename,
+            chosen["indicator_id"],
+            chosen["material_key"],
+        )
         done(N_("%(name)s has been uploaded."), name=material.filename)
         target = url_for("applicant.materials", application_id=app.id)
         if wants_json():
             return jsonify({"location": target}), 201
         return redirect(target, 303)
     if wants_json():
-        return jsonify({"message": errors.message,
-                        "errors": {k: [str(localise(m)) for m in v] for k, v in errors.items()}}), 422
+        return jsonify(
+            {
+                "message": errors.message,
+                "errors": {k: [str(localise(m)) for m in v] for k, v in errors.items()},
+            }
+        ), 422
     return materials_page(app, errors, chosen)
 
 

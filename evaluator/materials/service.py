@@ -60,8 +60,10 @@ ZIP_LOCAL_HEADER = b"PK\x03\x04"
 CONTENT_TYPES_MAX = 1 * MB
 WORD_MAIN = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 EXCEL_MAIN = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
-MACRO_MAIN = (b"application/vnd.ms-word.document.macroEnabled.main+xml",
-              b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+MACRO_MAIN = (
+    b"application/vnd.ms-word.document.macroEnabled.main+xml",
+    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+)
 
 FILENAME_MAX = 120  # characters, extension included
 _UNSAFE_CHARS = re.compile(r'[<>:"/\\|?*]')
@@ -118,8 +120,12 @@ def inspect_zip(data: bytes, max_unzipped: int) -> Kind:
     except ArchiveRefusedError as exc:
         raise FileRefusedError(str(exc)) from None
     if "[Content_Types].xml" not in names:
-        raise FileRefusedError(msg("it is a zip archive, not an Office document; accepted types: "
-                                   "%(accepted)s.", accepted=ACCEPTED))
+        raise FileRefusedError(
+            msg(
+                "it is a zip archive, not an Office document; accepted types: %(accepted)s.",
+                accepted=ACCEPTED,
+            )
+        )
     info = archive.getinfo("[Content_Types].xml")
     if info.file_size > CONTENT_TYPES_MAX:
         raise FileRefusedError(msg("the Office file's [Content_Types].xml is implausibly large."))
@@ -129,15 +135,21 @@ def inspect_zip(data: bytes, max_unzipped: int) -> Kind:
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
         raise FileRefusedError(msg("the Office file is damaged.")) from None
     if any(m in types for m in MACRO_MAIN) or any(n.lower().endswith("vbaproject.bin") for n in names):
-        raise FileRefusedError(msg("macro-enabled Office files are not accepted; save it as .docx/.xlsx "
-                                   "without macros."))
+        raise FileRefusedError(
+            msg("macro-enabled Office files are not accepted; save it as .docx/.xlsx without macros.")
+        )
     if WORD_MAIN in types and any(n.startswith("word/") for n in names):
         kind = DOCX
     elif EXCEL_MAIN in types and any(n.startswith("xl/") for n in names):
         kind = XLSX
     else:
-        raise FileRefusedError(msg("it is a zip container but neither a Word (.docx) nor an Excel (.xlsx) "
-                                   "document; accepted types: %(accepted)s.", accepted=ACCEPTED))
+        raise FileRefusedError(
+            msg(
+                "it is a zip container but neither a Word (.docx) nor an Excel (.xlsx) "
+                "document; accepted types: %(accepted)s.",
+                accepted=ACCEPTED,
+            )
+        )
     try:
         for entry in infos:
             if entry.is_dir():
@@ -146,8 +158,9 @@ def inspect_zip(data: bytes, max_unzipped: int) -> Kind:
                 while stream.read(256 * 1024):
                     pass
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, ValueError):
-        raise FileRefusedError(msg("the Office file is damaged (an entry does not match its checksum or "
-                                   "size).")) from None
+        raise FileRefusedError(
+            msg("the Office file is damaged (an entry does not match its checksum or size).")
+        ) from None
     return kind
 
 
@@ -163,9 +176,14 @@ def sniff(data: bytes, max_unzipped: int) -> Kind:
         return PNG
     if data.startswith(ZIP_LOCAL_HEADER):
         return inspect_zip(data, max_unzipped)
-    raise FileRefusedError(msg("the content is %(what)s, not one of the accepted types (%(accepted)s); the "
-                               "file name's extension does not matter.", what=_describe(data),
-                               accepted=ACCEPTED))
+    raise FileRefusedError(
+        msg(
+            "the content is %(what)s, not one of the accepted types (%(accepted)s); the "
+            "file name's extension does not matter.",
+            what=_describe(data),
+            accepted=ACCEPTED,
+        )
+    )
 
 
 # --------------------------------------------------------------------------- display names
@@ -200,16 +218,51 @@ def display_filename(raw: str | None, kind: Kind) -> str:
 
 # Extensions that, when they contradict the content, are replaced rather than kept in the name.
 KNOWN_EXTENSIONS = {e for k in KINDS for e in k.extensions} | {
-    ".doc", ".xls", ".docm", ".xlsm", ".ppt", ".pptx", ".exe", ".dll", ".com", ".scr", ".bat", ".cmd",
-    ".ps1", ".sh", ".js", ".vbs", ".jar", ".html", ".htm", ".xhtml", ".svg", ".xml", ".txt", ".csv",
-    ".zip", ".rar", ".7z", ".gz", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".heic", ".ofd", ".wps"}
+    ".doc",
+    ".xls",
+    ".docm",
+    ".xlsm",
+    ".ppt",
+    ".pptx",
+    ".exe",
+    ".dll",
+    ".com",
+    ".scr",
+    ".bat",
+    ".cmd",
+    ".ps1",
+    ".sh",
+    ".js",
+    ".vbs",
+    ".jar",
+    ".html",
+    ".htm",
+    ".xhtml",
+    ".svg",
+    ".xml",
+    ".txt",
+    ".csv",
+    ".zip",
+    ".rar",
+    ".7z",
+    ".gz",
+    ".gif",
+    ".bmp",
+    ".tif",
+    ".tiff",
+    ".webp",
+    ".heic",
+    ".ofd",
+    ".wps",
+}
 
 
 # --------------------------------------------------------------------------- operations
 
 
-def _resolve_links(application: Application, indicator_id: str | None,
-                   material_key: str | None) -> tuple[str | None, str | None]:
+def _resolve_links(
+    application: Application, indicator_id: str | None, material_key: str | None
+) -> tuple[str | None, str | None]:
     """Check an upload's indicator and material key against the round's frozen criteria."""
     cs = round_criteria(application.round)
     catalogue = {m.key for m in cs.materials}
@@ -217,31 +270,52 @@ def _resolve_links(application: Application, indicator_id: str | None,
     if indicator_id is not None:
         leaf = cs.node_map.get(indicator_id)
         if leaf is None or not leaf.is_leaf:
-            raise ServiceError(422, msg("'%(id)s' is not a scored (leaf) indicator of this round's criteria.",
-                                        id=indicator_id),
-                               {"indicator_id": [msg("Unknown or not a leaf indicator.")]})
+            raise ServiceError(
+                422,
+                msg("'%(id)s' is not a scored (leaf) indicator of this round's criteria.", id=indicator_id),
+                {"indicator_id": [msg("Unknown or not a leaf indicator.")]},
+            )
     if material_key is not None and material_key not in catalogue:
-        raise ServiceError(422, msg("'%(key)s' is not in this round's materials catalogue.",
-                                    key=material_key),
-                           {"material_key": [msg("One of: %(keys)s.", keys=sorted(catalogue))]})
+        raise ServiceError(
+            422,
+            msg("'%(key)s' is not in this round's materials catalogue.", key=material_key),
+            {"material_key": [msg("One of: %(keys)s.", keys=sorted(catalogue))]},
+        )
     if leaf is not None and material_key is not None and material_key not in leaf.evidence:
         if not leaf.evidence:
-            raise ServiceError(422, msg("Indicator '%(id)s' does not ask for '%(key)s'; it asks for no "
-                                        "materials.", id=leaf.id, key=material_key),
-                               {"material_key": [msg("Indicator '%(id)s' asks for no materials.",
-                                                     id=leaf.id)]})
+            raise ServiceError(
+                422,
+                msg(
+                    "Indicator '%(id)s' does not ask for '%(key)s'; it asks for no materials.",
+                    id=leaf.id,
+                    key=material_key,
+                ),
+                {"material_key": [msg("Indicator '%(id)s' asks for no materials.", id=leaf.id)]},
+            )
         asks = list(leaf.evidence)
-        raise ServiceError(422, msg("Indicator '%(id)s' does not ask for '%(key)s'; it asks for: %(asks)s.",
-                                    id=leaf.id, key=material_key, asks=asks),
-                           {"material_key": [msg("Indicator '%(id)s' asks for: %(asks)s.", id=leaf.id,
-                                                 asks=asks)]})
+        raise ServiceError(
+            422,
+            msg(
+                "Indicator '%(id)s' does not ask for '%(key)s'; it asks for: %(asks)s.",
+                id=leaf.id,
+                key=material_key,
+                asks=asks,
+            ),
+            {"material_key": [msg("Indicator '%(id)s' asks for: %(asks)s.", id=leaf.id, asks=asks)]},
+        )
     if leaf is not None and material_key is None and len(leaf.evidence) == 1:
         material_key = leaf.evidence[0]  # the indicator asks for exactly one kind: that is this file
     return indicator_id, material_key
 
 
-def upload(actor: User, application: Application, stream: Any, filename: str | None,
-           indicator_id: str | None = None, material_key: str | None = None) -> Material:
+def upload(
+    actor: User,
+    application: Application,
+    stream: Any,
+    filename: str | None,
+    indicator_id: str | None = None,
+    material_key: str | None = None,
+) -> Material:
     """Check, store and record an uploaded file (flushes; the caller commits).
 
     The blob is written before the row; if the database step then fails, the request rolls back
@@ -266,14 +340,34 @@ def upload(actor: User, application: Application, stream: Any, filename: str | N
     sha256 = hashlib.sha256(data).hexdigest()
     name = display_filename(filename, kind)
     storage().put(data, sha256)
-    material = Material(application_id=application.id, indicator_id=indicator_id,
-                        material_key=material_key, filename=name, content_type=kind.content_type,
-                        size=len(data), sha256=sha256, uploaded_by=actor.id, created_at=utcnow())
+    material = Material(
+        application_id=application.id,
+        indicator_id=indicator_id,
+        material_key=material_key,
+        filename=name,
+        content_type=kind.content_type,
+        size=len(data),
+        sha256=sha256,
+        uploaded_by=actor.id,
+        created_at=utcnow(),
+    )
     db.session.add(material)
     db.session.flush()
-    audit.record(actor, "material.uploaded", "material", material.id, {
-        "application_id": application.id, "filename": name, "size": len(data), "sha256": sha256,
-        "content_type": kind.content_type, "indicator_id": indicator_id, "material_key": material_key})
+    audit.record(
+        actor,
+        "material.uploaded",
+        "material",
+        material.id,
+        {
+            "application_id": application.id,
+            "filename": name,
+            "size": len(data),
+            "sha256": sha256,
+            "content_type": kind.content_type,
+            "indicator_id": indicator_id,
+            "material_key": material_key,
+        },
+    )
     return material
 
 
@@ -281,16 +375,31 @@ def _check_room(application: Application, size: int) -> None:
     """422 when one more file of ``size`` bytes would pass the application's caps on the number of
     files (``MAX_MATERIALS``) or their total size (``MAX_MATERIALS_MB``). Checked under the
     application's lock, so parallel uploads cannot slip past together."""
-    count, total = db.session.execute(select(func.count(), func.coalesce(func.sum(Material.size), 0))
-                                      .where(Material.application_id == application.id)).one()
+    count, total = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(Material.size), 0)).where(
+            Material.application_id == application.id
+        )
+    ).one()
     most, most_mb = number("MAX_MATERIALS"), number("MAX_MATERIALS_MB")
     if count >= most:
-        raise ServiceError(422, msg("An application may hold at most %(count)s files; delete one you no "
-                                    "longer need first.", count=most), {"file": [msg("too many files")]})
+        raise ServiceError(
+            422,
+            msg(
+                "An application may hold at most %(count)s files; delete one you no longer need first.",
+                count=most,
+            ),
+            {"file": [msg("too many files")]},
+        )
     if total + size > most_mb * MB:
-        raise ServiceError(422, msg("The application's files may take at most %(mb)s MB together; delete "
-                                    "one you no longer need first.", mb=most_mb),
-                           {"file": [msg("not enough room left")]})
+        raise ServiceError(
+            422,
+            msg(
+                "The application's files may take at most %(mb)s MB together; delete "
+                "one you no longer need first.",
+                mb=most_mb,
+            ),
+            {"file": [msg("not enough room left")]},
+        )
 
 
 def delete(actor: User, material: Material, expected: Collection[str] | None = None) -> None:
@@ -308,12 +417,18 @@ def delete(actor: User, material: Material, expected: Collection[str] | None = N
     if material is None:  # deleted by a request that committed while this one waited
         raise ServiceError(404, msg("No material %(id)s.", id=material_id))
     if expected is not None and material.sha256 not in expected:
-        raise ServiceError(412, msg("The material is not the file you named (If-Match); reload the list "
-                                    "and try again."))
+        raise ServiceError(
+            412, msg("The material is not the file you named (If-Match); reload the list and try again.")
+        )
     check_editable(application, "changed")
-    summary = {"application_id": application.id, "filename": material.filename, "size": material.size,
-               "sha256": material.sha256, "indicator_id": material.indicator_id,
-               "material_key": material.material_key}
+    summary = {
+        "application_id": application.id,
+        "filename": material.filename,
+        "size": material.size,
+        "sha256": material.sha256,
+        "indicator_id": material.indicator_id,
+        "material_key": material.material_key,
+    }
     sha256 = material.sha256
     db.session.delete(material)
     db.session.flush()
@@ -349,8 +464,11 @@ def _file_entry(material: Material) -> dict[str, Any]:
 
 def materials_of(application: Application) -> list[Material]:
     """An application's materials, in the order they were uploaded."""
-    return list(db.session.scalars(select(Material).where(Material.application_id == application.id)
-                                   .order_by(Material.id)))
+    return list(
+        db.session.scalars(
+            select(Material).where(Material.application_id == application.id).order_by(Material.id)
+        )
+    )
 
 
 def checklist(application: Application) -> dict[str, Any]:
@@ -368,30 +486,56 @@ def checklist(application: Application) -> dict[str, Any]:
     for leaf in cs.leaves:
         items = []
         for key in leaf.evidence:
-            files = [_file_entry(m) for m in materials
-                     if m.material_key == key and m.indicator_id in (None, leaf.id)]
-            item = {"material_key": key, "name": names[key].name if key in names else key,
-                    "name_en": names[key].name_en if key in names else key,
-                    "present": bool(files), "files": files}
+            files = [
+                _file_entry(m)
+                for m in materials
+                if m.material_key == key and m.indicator_id in (None, leaf.id)
+            ]
+            item = {
+                "material_key": key,
+                "name": names[key].name if key in names else key,
+                "name_en": names[key].name_en if key in names else key,
+                "present": bool(files),
+                "files": files,
+            }
             items.append(item)
             required += 1
             if files:
                 present += 1
             else:
-                missing.append({"indicator_id": leaf.id, "indicator_name": leaf.name,
-                                "material_key": key, "name": item["name"], "name_en": item["name_en"]})
-        indicators.append({"indicator_id": leaf.id, "name": leaf.name, "name_en": leaf.name_en,
-                           "section": leaf.section, "path": leaf.path,
-                           "complete": all(i["present"] for i in items), "materials": items})
+                missing.append(
+                    {
+                        "indicator_id": leaf.id,
+                        "indicator_name": leaf.name,
+                        "material_key": key,
+                        "name": item["name"],
+                        "name_en": item["name_en"],
+                    }
+                )
+        indicators.append(
+            {
+                "indicator_id": leaf.id,
+                "name": leaf.name,
+                "name_en": leaf.name_en,
+                "section": leaf.section,
+                "path": leaf.path,
+                "complete": all(i["present"] for i in items),
+                "materials": items,
+            }
+        )
     untagged = [_file_entry(m) for m in materials if m.material_key is None]
     return {
-        "application_id": application.id, "criteria_id": cs.id, "criteria_version": cs.version,
+        "application_id": application.id,
+        "criteria_id": cs.id,
+        "criteria_version": cs.version,
         "indicators": indicators,
         "untagged_files": untagged,
         "summary": {
             "indicators": len(indicators),
             "indicators_complete": sum(1 for i in indicators if i["complete"]),
-            "required": required, "present": present, "missing": required - present,
+            "required": required,
+            "present": present,
+            "missing": required - present,
             "complete": required == present,
             "missing_keys": sorted({m["material_key"] for m in missing}),
             "missing_items": missing,

@@ -40,8 +40,10 @@ class ApplicationResult(Base):
     """One application's line in a snapshot: what the results table lists, filters and sorts."""
 
     __tablename__ = "application_result"
-    __table_args__ = (Index("ix_application_result_snapshot_id_rank", "snapshot_id", "rank"),
-                      one_of("status", ResultStatus, "status"))
+    __table_args__ = (
+        Index("ix_application_result_snapshot_id_rank", "snapshot_id", "rank"),
+        one_of("status", ResultStatus, "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     snapshot_id: Mapped[int] = mapped_column(ForeignKey("result_snapshot.id", ondelete="CASCADE"))

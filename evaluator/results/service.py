@@ -117,8 +117,9 @@ def compute(actor: User, rnd: Round) -> ResultSnapshot:
         "section_medians": results_stats.section_medians(result),
         "reviewers": results_stats.reviewer_stats(result, agg.calibration_min_scores),
         "disagreements": disagreeing,
-        "disagreement_count": int(np.count_nonzero(
-            results_stats.disagrees(gap, settings.disagreement_spread, _maxima(cs)))),
+        "disagreement_count": int(
+            np.count_nonzero(results_stats.disagrees(gap, settings.disagreement_spread, _maxima(cs)))
+        ),
         "stability": STABILITY,
     }
     snapshot = ResultSnapshot(
@@ -331,8 +332,11 @@ def lines_query(
     direction = desc if descending else asc
     column = SORTS.get(sort)
     order = [
-        case((ApplicationResult.status == ResultStatus.RANKED.value, 0),
-             (ApplicationResult.status == ResultStatus.VETOED.value, 1), else_=2)
+        case(
+            (ApplicationResult.status == ResultStatus.RANKED.value, 0),
+            (ApplicationResult.status == ResultStatus.VETOED.value, 1),
+            else_=2,
+        )
     ]
     if column is None:
         order.append(direction(ApplicationResult.rank))

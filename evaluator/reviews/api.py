@@ -53,10 +53,16 @@ class ReviewSchema(Schema):
     review_id = fields.Integer(allow_none=True)
     version = fields.Integer()
     status = fields.String(metadata={"description": "not_started | draft | submitted"})
-    scores = fields.Dict(keys=fields.String(), values=fields.Float(), metadata={
-        "description": "Indicator id → score (indicators not scored are left out)."})
-    comments = fields.Dict(keys=fields.String(), values=fields.String(),
-                           metadata={"description": 'Indicator id → comment; "" → the overall comment.'})
+    scores = fields.Dict(
+        keys=fields.String(),
+        values=fields.Float(),
+        metadata={"description": "Indicator id → score (indicators not scored are left out)."},
+    )
+    comments = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": 'Indicator id → comment; "" → the overall comment.'},
+    )
     vetoes = fields.List(fields.Nested(ReviewVetoSchema))
     bonus_verified = fields.Dict(keys=fields.String(), values=fields.Boolean())
     submitted_at = UtcDateTime(allow_none=True)
@@ -176,13 +182,15 @@ class SheetSchema(Schema):
     blind = fields.Boolean()
 
 
-def review_data(assignment: Assignment, review: Review | None,
-                scope: service.Scope | None = None) -> dict[str, Any]:
+def review_data(
+    assignment: Assignment, review: Review | None, scope: service.Scope | None = None
+) -> dict[str, Any]:
     """The review as the API shows it (``scope``: the assignment's, when known already)."""
     scope = scope or service.scope_of(assignment)
     scored, total = service.progress(review, scope)
     return {
-        "assignment_id": assignment.id, "review_id": None if review is None else review.id,
+        "assignment_id": assignment.id,
+        "review_id": None if review is None else review.id,
         "version": version_of(review),
         "status": "not_started" if review is None else review.status,
         "scores": service.scores_by_id(review, scope.criteria),
@@ -208,13 +216,18 @@ def get_review(assignment_id: int):
 
 @blp.route("/assignments/<int:assignment_id>/review", methods=["PUT"])
 @guard("assignment.list")
-@blp.doc(requestBody={"required": True, "content": {"application/json": {
-    "schema": service.ReviewInputSchema}}})
+@blp.doc(
+    requestBody={"required": True, "content": {"application/json": {"schema": service.ReviewInputSchema}}}
+)
 @blp.response(200, ReviewSchema)
-@blp.alt_response(409, response="DEFAULT_ERROR",
-                  description="The round not in review, or the assignment not active")
-@blp.alt_response(412, response="DEFAULT_ERROR",
-                  description="A stale If-Match: the review was saved since it was read (nothing changed)")
+@blp.alt_response(
+    409, response="DEFAULT_ERROR", description="The round not in review, or the assignment not active"
+)
+@blp.alt_response(
+    412,
+    response="DEFAULT_ERROR",
+    description="A stale If-Match: the review was saved since it was read (nothing changed)",
+)
 @blp.alt_response(428, response="DEFAULT_ERROR", description="No If-Match header")
 def put_review(assignment_id: int):
     """Replace the review of one's own assignment (while the round is in review).
@@ -228,9 +241,14 @@ def put_review(assignment_id: int):
     assignment = get_or_404(Assignment, assignment_id, "assignment")
     actor = authorize(signed_in_user(), "review.save", assignment)
     if "If-Match" not in request.headers:
-        raise ServiceError(428, msg("Send If-Match with the ETag of the review you read (\"v0\" before "
-                                    "the first save), so that no other save is overwritten."),
-                           {"If-Match": [msg("missing")]})
+        raise ServiceError(
+            428,
+            msg(
+                'Send If-Match with the ETag of the review you read ("v0" before '
+                "the first save), so that no other save is overwritten."
+            ),
+            {"If-Match": [msg("missing")]},
+        )
     review, scope = service.save_review_scoped(actor, assignment, request.get_json(), if_match())
     return review_data(assignment, review, scope), 200, etag_header(review)
 
@@ -249,9 +267,17 @@ def get_sheet(assignment_id: int):
 @blp.route("/assignments/<int:assignment_id>/materials/<int:material_id>", methods=["GET"])
 @guard("assignment.list")
 @blp.response(200, description="The file, as an attachment, named as the reviewer may see it.")
-@blp.doc(responses={"200": {"description": "The file, as an attachment.", "content": {
-    kind.content_type: {"schema": {"type": "string", "format": "binary"}}
-    for kind in materials_service.KINDS}}})
+@blp.doc(
+    responses={
+        "200": {
+            "description": "The file, as an attachment.",
+            "content": {
+                kind.content_type: {"schema": {"type": "string", "format": "binary"}}
+                for kind in materials_service.KINDS
+            },
+        }
+    }
+)
 def get_material(assignment_id: int, material_id: int):
     """A material of the assignment's application, for its reviewer (in a blind round too: the
     file is named by its kind and number, as on the sheet, never by its uploaded name)."""
@@ -261,6 +287,8 @@ def get_material(assignment_id: int, material_id: int):
     if material.application_id != assignment.application_id:
         raise ServiceError(404, msg("No material %(id)s.", id=material_id))
     authorize(actor, "material.inline", material)
-    names = {m["id"]: m["name"] for m in reviews_sheet.materials_of(
-        actor, assignment.application, service.scope_of(assignment))}
+    names = {
+        m["id"]: m["name"]
+        for m in reviews_sheet.materials_of(actor, assignment.application, service.scope_of(assignment))
+    }
     return material_response(material, filename=names.get(material.id))

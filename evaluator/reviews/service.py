@@ -91,19 +91,30 @@ class ReviewInputSchema(Schema):
     class Meta:  # noqa: D106
         unknown = RAISE
 
-    scores = fields.Dict(keys=fields.String(validate=validate.Length(max=80)),
-                         values=_Score(allow_none=True), load_default=dict,
-                         validate=validate.Length(max=2000))
-    comments = fields.Dict(keys=fields.String(validate=validate.Length(max=80)),
-                           values=Text(max_length=MAX_OVERALL, multiline=True), load_default=dict,
-                           validate=validate.Length(max=2000))
-    vetoes = fields.List(fields.Nested(ReviewVetoInSchema), load_default=list,
-                         validate=validate.Length(max=50))
-    bonus_verified = fields.Dict(keys=fields.String(validate=validate.Length(max=80)),
-                                 values=_Verified(), load_default=dict,
-                                 validate=validate.Length(max=200))
-    status = fields.String(load_default=ReviewStatus.DRAFT.value,
-                           validate=validate.OneOf([s.value for s in ReviewStatus]))
+    scores = fields.Dict(
+        keys=fields.String(validate=validate.Length(max=80)),
+        values=_Score(allow_none=True),
+        load_default=dict,
+        validate=validate.Length(max=2000),
+    )
+    comments = fields.Dict(
+        keys=fields.String(validate=validate.Length(max=80)),
+        values=Text(max_length=MAX_OVERALL, multiline=True),
+        load_default=dict,
+        validate=validate.Length(max=2000),
+    )
+    vetoes = fields.List(
+        fields.Nested(ReviewVetoInSchema), load_default=list, validate=validate.Length(max=50)
+    )
+    bonus_verified = fields.Dict(
+        keys=fields.String(validate=validate.Length(max=80)),
+        values=_Verified(),
+        load_default=dict,
+        validate=validate.Length(max=200),
+    )
+    status = fields.String(
+        load_default=ReviewStatus.DRAFT.value, validate=validate.OneOf([s.value for s in ReviewStatus])
+    )
 
 
 _INPUT = ReviewInputSchema()  # loading keeps no state in the schema: one serves every request
@@ -130,8 +141,11 @@ def scope_of(assignment: Assignment, rnd: Round | None = None) -> Scope:
     mask = expert_scope(cs, assignment.kind, _on_site_group(rnd))
     leaves = tuple(leaf for leaf, on in zip(cs.expert_leaves, mask, strict=True) if on)
     bonus = cs.bonus_map
-    claimed = tuple(dict.fromkeys(c for c in (assignment.application.bonus_claims or [])
-                                  if isinstance(c, str) and c in bonus))
+    claimed = tuple(
+        dict.fromkeys(
+            c for c in (assignment.application.bonus_claims or []) if isinstance(c, str) and c in bonus
+        )
+    )
     return Scope(cs, mask, leaves, flag_names(cs), claimed)
 
 
@@ -184,22 +198,25 @@ def validate_review(data: Any, scope: Scope) -> dict[str, Any]:
     try:
         checked = _INPUT.load(data)
     except ValidationError as exc:
-        raise ServiceError(422, msg("The review is not valid: see the fields."),
-                           _by_key(exc.messages)) from None
+        raise ServiceError(
+            422, msg("The review is not valid: see the fields."), _by_key(exc.messages)
+        ) from None
     errors: dict[str, Any] = {}
     bounds = {leaf.id: leaf.points for leaf in scope.leaves}
     for key, value in checked["scores"].items():
         if key not in bounds:
             errors.setdefault("scores", {})[key] = [msg("Not an indicator this assignment scores.")]
         elif value is not None and not 0 <= value <= bounds[key]:
-            errors.setdefault("scores", {})[key] = [msg("A score lies between %(min)s and %(max)s.",
-                                                        min=0, max=bounds[key])]
+            errors.setdefault("scores", {})[key] = [
+                msg("A score lies between %(min)s and %(max)s.", min=0, max=bounds[key])
+            ]
     for key, text in checked["comments"].items():
         if key != "" and key not in bounds:
             errors.setdefault("comments", {})[key] = [msg("Not an indicator this assignment scores.")]
         elif key != "" and len(text) > MAX_COMMENT:
-            errors.setdefault("comments", {})[key] = [msg("This text has %(min)s to %(max)s characters.",
-                                                          min=0, max=MAX_COMMENT)]
+            errors.setdefault("comments", {})[key] = [
+                msg("This text has %(min)s to %(max)s characters.", min=0, max=MAX_COMMENT)
+            ]
     seen = set()
     for i, veto in enumerate(checked["vetoes"]):
         if veto["flag"] not in scope.flags:
@@ -211,8 +228,9 @@ def validate_review(data: Any, scope: Scope) -> dict[str, Any]:
         seen.add(veto["flag"])
     for key in checked["bonus_verified"]:
         if key not in scope.claimed:
-            errors.setdefault("bonus_verified", {})[key] = [msg("The application does not claim this "
-                                                                "bonus item.")]
+            errors.setdefault("bonus_verified", {})[key] = [
+                msg("The application does not claim this bonus item.")
+            ]
     if errors:
         raise ServiceError(422, msg("The review is not valid: see the fields."), errors)
     return checked
@@ -226,8 +244,10 @@ def _by_key(errors: Any) -> Any:
     out: dict[str, Any] = {}
     for name, value in errors.items():
         if name in ("scores", "comments", "bonus_verified") and isinstance(value, dict):
-            out[name] = {k: (v.get("value") or v.get("key") or v) if isinstance(v, dict) else v
-                         for k, v in value.items()}
+            out[name] = {
+                k: (v.get("value") or v.get("key") or v) if isinstance(v, dict) else v
+                for k, v in value.items()
+            }
         else:
             out[name] = value
     return out
@@ -240,26 +260,34 @@ def _check_complete(checked: dict[str, Any], scope: Scope) -> None:
             errors.setdefault("scores", {})[leaf.id] = [msg("Score this indicator before submitting.")]
     for item in scope.claimed:
         if item not in checked["bonus_verified"]:
-            errors.setdefault("bonus_verified", {})[item] = [msg("Verify this claimed bonus item before "
-                                                                 "submitting.")]
+            errors.setdefault("bonus_verified", {})[item] = [
+                msg("Verify this claimed bonus item before submitting.")
+            ]
     if errors:
         raise ServiceError(422, msg("The review cannot be submitted yet: see the fields."), errors)
 
 
 def _changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: {"before": before.get(k), "after": after.get(k)}
-            for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)}
+    return {
+        k: {"before": before.get(k), "after": after.get(k)}
+        for k in sorted(set(before) | set(after))
+        if before.get(k) != after.get(k)
+    }
 
 
 def closed_reason(assignment: Assignment, rnd: Round) -> Message | None:
     """Why the assignment's review can no longer change — the round is not in review, or the
     assignment is no longer active — or None while it may (the one rule of the API and the page)."""
     if rnd.phase not in REVIEW_PHASES:
-        return msg("Round '%(title)s' is in phase '%(phase)s': scores change only while it is in review.",
-                   title=rnd.title, phase=rnd.phase)
+        return msg(
+            "Round '%(title)s' is in phase '%(phase)s': scores change only while it is in review.",
+            title=rnd.title,
+            phase=rnd.phase,
+        )
     if assignment.status != AssignmentStatus.ACTIVE:
-        return msg("This assignment is %(status)s: its review can no longer change.",
-                   status=assignment.status)
+        return msg(
+            "This assignment is %(status)s: its review can no longer change.", status=assignment.status
+        )
     return None
 
 
@@ -270,8 +298,7 @@ def check_open(assignment: Assignment, rnd: Round) -> None:
         raise ServiceError(409, reason)
 
 
-def save_review(actor: User, assignment: Assignment, data: Any,
-                expected: Collection[str] | None) -> Review:
+def save_review(actor: User, assignment: Assignment, data: Any, expected: Collection[str] | None) -> Review:
     """Replace the assignment's review with ``data`` (flushes; audits the changes with before and
     after). ``expected`` holds the version tags the client read (``{"v3"}``); a stale one is 412.
 
@@ -282,8 +309,9 @@ def save_review(actor: User, assignment: Assignment, data: Any,
     return save_review_scoped(actor, assignment, data, expected)[0]
 
 
-def save_review_scoped(actor: User, assignment: Assignment, data: Any,
-                       expected: Collection[str] | None) -> tuple[Review, Scope]:
+def save_review_scoped(
+    actor: User, assignment: Assignment, data: Any, expected: Collection[str] | None
+) -> tuple[Review, Scope]:
     """``save_review``, also returning the assignment's scope as read under the locks (for the
     reply, without reading the round again)."""
     # The round read-locked (no phase change meanwhile), then the assignment: the order of
@@ -293,14 +321,16 @@ def save_review_scoped(actor: User, assignment: Assignment, data: Any,
         raise ServiceError(404, msg("No round %(id)s.", id=assignment.round_id))
     # The application comes with the assignment: only its bonus claims are read, which the
     # assignment's lock does not protect either way.
-    fresh = lock_assignment(assignment.id, options=(
-        joinedload(Assignment.application).load_only(Application.bonus_claims),))
+    fresh = lock_assignment(
+        assignment.id, options=(joinedload(Assignment.application).load_only(Application.bonus_claims),)
+    )
     if fresh is None:
         raise ServiceError(404, msg("No assignment %(id)s.", id=assignment.id))
     # The review is read only now that the assignment is locked, which every save of it takes
     # first: so it is the committed one, and stays so until this transaction ends.
-    review = db.session.scalar(db.select(Review).where(Review.assignment_id == fresh.id)
-                               .execution_options(populate_existing=True))
+    review = db.session.scalar(
+        db.select(Review).where(Review.assignment_id == fresh.id).execution_options(populate_existing=True)
+    )
     check_version(review, expected, "review")
     check_open(fresh, rnd)
     scope = scope_of(fresh, rnd)
@@ -316,15 +346,16 @@ def save_review_scoped(actor: User, assignment: Assignment, data: Any,
     comments = {k: v for k, v in checked["comments"].items() if v.strip()}
     vetoes = [{"flag": v["flag"], "reason": v["reason"].strip()} for v in checked["vetoes"]]
     before_scores = scores_by_id(review, cs)
-    after_scores = {leaf.id: float(values[i]) for i, leaf in enumerate(cs.expert_leaves)
-                    if not np.isnan(values[i])}
+    after_scores = {
+        leaf.id: float(values[i]) for i, leaf in enumerate(cs.expert_leaves) if not np.isnan(values[i])
+    }
     before_status = None if review is None else review.status
     changed: dict[str, Any] = {}
     for name, before, after in (
-            ("scores", before_scores, after_scores),
-            ("comments", {} if review is None else review.comments or {}, comments),
-            ("bonus_verified", {} if review is None else review.bonus_verified or {},
-             checked["bonus_verified"])):
+        ("scores", before_scores, after_scores),
+        ("comments", {} if review is None else review.comments or {}, comments),
+        ("bonus_verified", {} if review is None else review.bonus_verified or {}, checked["bonus_verified"]),
+    ):
         diff = _changes(before, after)
         if diff:
             changed[name] = diff
@@ -348,10 +379,23 @@ def save_review_scoped(actor: User, assignment: Assignment, data: Any,
     elif checked["status"] == ReviewStatus.DRAFT:
         review.submitted_at = None
     db.session.flush()
-    action = ("review.submitted" if "status" in changed and checked["status"] == ReviewStatus.SUBMITTED
-              else "review.reopened" if before_status == ReviewStatus.SUBMITTED
-              and checked["status"] == ReviewStatus.DRAFT else "review.saved")
-    audit.record(actor, action, "review", review.id,
-                 {"assignment_id": fresh.id, "application_id": fresh.application_id,
-                  "version": review.version, **changed})
+    action = (
+        "review.submitted"
+        if "status" in changed and checked["status"] == ReviewStatus.SUBMITTED
+        else "review.reopened"
+        if before_status == ReviewStatus.SUBMITTED and checked["status"] == ReviewStatus.DRAFT
+        else "review.saved"
+    )
+    audit.record(
+        actor,
+        action,
+        "review",
+        review.id,
+        {
+            "assignment_id": fresh.id,
+            "application_id": fresh.application_id,
+            "version": review.version,
+            **changed,
+        },
+    )
     return review, scope

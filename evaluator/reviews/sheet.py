@@ -40,12 +40,26 @@ def identity(actor: User, app: Application) -> dict[str, Any]:
     """The applicant as this reader may see it: name and region (blind: a neutral name, the city)."""
     org: Organisation = app.organisation
     if is_blind_for(actor, app.round):
-        return {"name": localise(msg("Application %(id)s", id=app.id)), "blind": True, "kind": org.kind,
-                "city": org.city, "city_code": org.city_code, "county": None, "county_code": None,
-                "subdistrict": None}
-    return {"name": org.name, "blind": False, "kind": org.kind, "city": org.city,
-            "city_code": org.city_code, "county": org.county, "county_code": org.county_code,
-            "subdistrict": org.subdistrict}
+        return {
+            "name": localise(msg("Application %(id)s", id=app.id)),
+            "blind": True,
+            "kind": org.kind,
+            "city": org.city,
+            "city_code": org.city_code,
+            "county": None,
+            "county_code": None,
+            "subdistrict": None,
+        }
+    return {
+        "name": org.name,
+        "blind": False,
+        "kind": org.kind,
+        "city": org.city,
+        "city_code": org.city_code,
+        "county": org.county,
+        "county_code": org.county_code,
+        "subdistrict": org.subdistrict,
+    }
 
 
 def material_name(material: Material, number: int, blind: bool, names: dict[str, str]) -> str:
@@ -57,20 +71,31 @@ def material_name(material: Material, number: int, blind: bool, names: dict[str,
     return f"{kind} {number}" + (f".{ext}" if ext.isascii() and ext.isalnum() and len(ext) <= 5 else "")
 
 
-def materials_of(actor: User, app: Application, scope: Scope,
-                 assignment_id: int | None = None) -> list[dict[str, Any]]:
+def materials_of(
+    actor: User, app: Application, scope: Scope, assignment_id: int | None = None
+) -> list[dict[str, Any]]:
     """The application's materials, oldest first, named as this reader may see them; with an
     assignment, downloaded through it (the reviewer's way, blind rounds included)."""
     blind = is_blind_for(actor, app.round)
     english = language() == "en"
     names = {m.key: (m.name_en if english and m.name_en else m.name) for m in scope.criteria.materials}
-    rows = db.session.scalars(select(Material).where(Material.application_id == app.id)
-                              .order_by(Material.id)).all()
+    rows = db.session.scalars(
+        select(Material).where(Material.application_id == app.id).order_by(Material.id)
+    ).all()
     via = f"/api/v1/assignments/{assignment_id}/materials/" if assignment_id else "/api/v1/materials/"
-    return [{"id": m.id, "name": material_name(m, i, blind, names), "content_type": m.content_type,
-             "size": m.size, "material_key": m.material_key, "indicator_id": m.indicator_id,
-             "inline": m.content_type in INLINE_TYPES, "download_url": f"{via}{m.id}"}
-            for i, m in enumerate(rows, start=1)]
+    return [
+        {
+            "id": m.id,
+            "name": material_name(m, i, blind, names),
+            "content_type": m.content_type,
+            "size": m.size,
+            "material_key": m.material_key,
+            "indicator_id": m.indicator_id,
+            "inline": m.content_type in INLINE_TYPES,
+            "download_url": f"{via}{m.id}",
+        }
+        for i, m in enumerate(rows, start=1)
+    ]
 
 
 def indicators_of(scope: Scope) -> list[dict[str, Any]]:
@@ -81,21 +106,47 @@ def indicators_of(scope: Scope) -> list[dict[str, Any]]:
     rows = []
     for leaf in scope.leaves:
         section = sections.get(leaf.section)
-        rows.append({
-            "id": leaf.id, "name": leaf.name, "name_en": leaf.name_en, "path": leaf.path,
-            "section": leaf.section, "section_name": section.name if section else leaf.section,
-            "section_name_en": section.name_en if section else leaf.section,
-            "guidance": leaf.guidance, "check": list(leaf.check), "points": leaf.points, "min": 0,
-            "evidence": [{"key": k, "name": materials[k].name if k in materials else k,
-                          "name_en": materials[k].name_en if k in materials else k} for k in leaf.evidence]})
+        rows.append(
+            {
+                "id": leaf.id,
+                "name": leaf.name,
+                "name_en": leaf.name_en,
+                "path": leaf.path,
+                "section": leaf.section,
+                "section_name": section.name if section else leaf.section,
+                "section_name_en": section.name_en if section else leaf.section,
+                "guidance": leaf.guidance,
+                "check": list(leaf.check),
+                "points": leaf.points,
+                "min": 0,
+                "evidence": [
+                    {
+                        "key": k,
+                        "name": materials[k].name if k in materials else k,
+                        "name_en": materials[k].name_en if k in materials else k,
+                    }
+                    for k in leaf.evidence
+                ],
+            }
+        )
     return rows
 
 
 def figures_of(app: Application, scope: Scope) -> list[dict[str, Any]]:
     """The application's figures in the form's order, with their labels and units."""
     figures = app.figures or {}
-    return [{"key": f.key, "label": f.label, "label_en": f.label_en, "unit": f.unit, "type": f.type,
-             "value": figures.get(f.key)} for f in scope.criteria.fields if f.key in figures]
+    return [
+        {
+            "key": f.key,
+            "label": f.label,
+            "label_en": f.label_en,
+            "unit": f.unit,
+            "type": f.type,
+            "value": figures.get(f.key),
+        }
+        for f in scope.criteria.fields
+        if f.key in figures
+    ]
 
 
 def sheet(actor: User, assignment: Assignment) -> dict[str, Any]:
@@ -107,17 +158,30 @@ def sheet(actor: User, assignment: Assignment) -> dict[str, Any]:
     vetoes = {v.flag: v for v in cs.vetoes if v.flag}
     rnd = app.round
     return {
-        "assignment_id": assignment.id, "kind": assignment.kind, "status": assignment.status,
-        "round": {"id": rnd.id, "title": rnd.title, "phase": rnd.phase,
-                  "review_deadline": rnd.review_deadline},
-        "application": {"id": app.id, "status": app.status, "applicant": identity(actor, app),
-                        "figures": figures_of(app, scope),
-                        "bonus_claims": [{"id": b, "name": bonus[b].name, "name_en": bonus[b].name_en,
-                                          "points": bonus[b].points} for b in scope.claimed]},
+        "assignment_id": assignment.id,
+        "kind": assignment.kind,
+        "status": assignment.status,
+        "round": {
+            "id": rnd.id,
+            "title": rnd.title,
+            "phase": rnd.phase,
+            "review_deadline": rnd.review_deadline,
+        },
+        "application": {
+            "id": app.id,
+            "status": app.status,
+            "applicant": identity(actor, app),
+            "figures": figures_of(app, scope),
+            "bonus_claims": [
+                {"id": b, "name": bonus[b].name, "name_en": bonus[b].name_en, "points": bonus[b].points}
+                for b in scope.claimed
+            ],
+        },
         "materials": materials_of(actor, app, scope, assignment.id),
         "indicators": indicators_of(scope),
-        "veto_flags": [{"flag": f, "reason": vetoes[f].reason, "reason_en": vetoes[f].reason_en}
-                       for f in scope.flags],
+        "veto_flags": [
+            {"flag": f, "reason": vetoes[f].reason, "reason_en": vetoes[f].reason_en} for f in scope.flags
+        ],
         "blind": is_blind_for(actor, rnd),
     }
 
@@ -142,12 +206,19 @@ class QueueRow:
 def queue(actor: User) -> list[tuple[Round, list[QueueRow]]]:
     """The reviewer's active assignments by round (newest round first), with progress."""
     assignments = db.session.scalars(
-        select(Assignment).where(Assignment.reviewer_id == actor.id,
-                                 Assignment.status == AssignmentStatus.ACTIVE.value)
-        .order_by(Assignment.round_id.desc(), Assignment.id)).all()
+        select(Assignment)
+        .where(Assignment.reviewer_id == actor.id, Assignment.status == AssignmentStatus.ACTIVE.value)
+        .order_by(Assignment.round_id.desc(), Assignment.id)
+    ).all()
     ids = [a.id for a in assignments]
-    reviews = {r.assignment_id: r for r in db.session.scalars(
-        select(Review).where(Review.assignment_id.in_(ids))).all()} if ids else {}
+    reviews = (
+        {
+            r.assignment_id: r
+            for r in db.session.scalars(select(Review).where(Review.assignment_id.in_(ids))).all()
+        }
+        if ids
+        else {}
+    )
     grouped: dict[int, list[QueueRow]] = defaultdict(list)
     rounds: dict[int, Round] = {}
     for a in assignments:

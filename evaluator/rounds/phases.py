@@ -17,8 +17,9 @@ from evaluator.rounds.models import Round
 from evaluator.workflow import PHASE_GATES, Phase, next_phase
 
 
-def move_round(actor: User, rnd: Round, to: str, reason: str | None = None,
-               expected: Collection[str] | None = None) -> Round:
+def move_round(
+    actor: User, rnd: Round, to: str, reason: str | None = None, expected: Collection[str] | None = None
+) -> Round:
     """Move a round one phase forward, once the deadline that gates it has passed (flushes, audits)."""
     fresh = lock_round(rnd.id)
     if fresh is None:
@@ -27,14 +28,20 @@ def move_round(actor: User, rnd: Round, to: str, reason: str | None = None,
     check_version(rnd, expected, "round")
     expected = next_phase(rnd.phase)
     if to != expected:
-        raise ServiceError(409, msg("A round in '%(phase)s' can only move to '%(next)s'.", phase=rnd.phase,
-                                    next=expected) if expected else msg("This round is final."))
+        raise ServiceError(
+            409,
+            msg("A round in '%(phase)s' can only move to '%(next)s'.", phase=rnd.phase, next=expected)
+            if expected
+            else msg("This round is final."),
+        )
     gate = PHASE_GATES.get(Phase(to))
     deadline = getattr(rnd, gate) if gate else None
     if deadline is not None and utcnow() < as_aware(deadline):
-        template = (N_("'%(phase)s' opens after the review deadline (%(deadline)s).")
-                    if gate == "review_deadline" else
-                    N_("'%(phase)s' opens after the submission deadline (%(deadline)s)."))
+        template = (
+            N_("'%(phase)s' opens after the review deadline (%(deadline)s).")
+            if gate == "review_deadline"
+            else N_("'%(phase)s' opens after the submission deadline (%(deadline)s).")
+        )
         raise ServiceError(409, msg(template, phase=to, deadline=as_aware(deadline).isoformat()))
     if to == Phase.REVIEW:
         from evaluator.vetting.quota import enter_review  # the region steps' outcome

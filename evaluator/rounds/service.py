@@ -35,8 +35,9 @@ NOTICE_DAYS = {"min": 1, "max": 60}
 DEADLINES = ("opens_at", "submission_deadline", "review_deadline")
 EDITABLE_FIELDS = ("title", *DEADLINES, "notice_days")
 CHOOSE_ONE = N_("Give exactly one of criteria_id (a bundled set) and criteria_yaml (a criteria file).")
-CHOOSE_AT_MOST_ONE = N_("Give at most one of criteria_id (a bundled set) and criteria_yaml (a criteria "
-                        "file).")
+CHOOSE_AT_MOST_ONE = N_(
+    "Give at most one of criteria_id (a bundled set) and criteria_yaml (a criteria file)."
+)
 NOT_IN_ORDER = N_("The dates are not in order: see the messages beside them.")
 ONLY_DRAFT = N_("Round '%(title)s' is in phase '%(phase)s': only a round in preparation can be edited.")
 
@@ -66,8 +67,9 @@ def criteria_source_errors(set_id: str | None, text: str | None, required: bool 
     return {"criteria_id": [message], "criteria_yaml": [message]}
 
 
-def deadline_errors(opens: datetime | None, submission: datetime | None,
-                    review: datetime | None) -> dict[str, list]:
+def deadline_errors(
+    opens: datetime | None, submission: datetime | None, review: datetime | None
+) -> dict[str, list]:
     """Problems with the order of a round's opening, submission deadline and review deadline."""
     opens, submission, review = (None if t is None else as_aware(t) for t in (opens, submission, review))
     errors: dict[str, list] = {}
@@ -82,8 +84,10 @@ def deadline_errors(opens: datetime | None, submission: datetime | None,
 
 def new_round_errors(data: Mapping[str, Any]) -> dict[str, list]:
     """Every problem of a new round's input that no single field shows (source, dates in order)."""
-    return {**criteria_source_errors(data.get("criteria_id"), data.get("criteria_yaml")),
-            **deadline_errors(*(data.get(k) for k in DEADLINES))}
+    return {
+        **criteria_source_errors(data.get("criteria_id"), data.get("criteria_yaml")),
+        **deadline_errors(*(data.get(k) for k in DEADLINES)),
+    }
 
 
 def check_deadlines(dates: Mapping[str, Any]) -> None:
@@ -105,39 +109,58 @@ def round_criteria_of(set_id: str | None, text: str | None) -> CriteriaSet:
         try:
             return find_criteria(set_id, folder)
         except CriteriaError as exc:
-            raise ServiceError(422, msg("Unknown or invalid criteria set."),
-                               {"criteria_id": [m for msgs in exc.errors.values() for m in msgs]}) from None
+            raise ServiceError(
+                422,
+                msg("Unknown or invalid criteria set."),
+                {"criteria_id": [m for msgs in exc.errors.values() for m in msgs]},
+            ) from None
     try:
         cs = build_criteria(parse_yaml(text or "", "criteria_yaml"), "criteria_yaml")
     except CriteriaError as exc:
-        raise ServiceError(422, msg("The uploaded criteria set is invalid; every problem is listed."),
-                           {"criteria_yaml": exc.errors}) from None
+        raise ServiceError(
+            422,
+            msg("The uploaded criteria set is invalid; every problem is listed."),
+            {"criteria_yaml": exc.errors},
+        ) from None
     try:
         bundled = find_criteria(cs.id, folder)
     except CriteriaError:
         return cs
     if bundled.sha256 != cs.sha256:
-        message = msg("The id '%(id)s' belongs to a bundled criteria set with different content: give the "
-                      "uploaded set its own id.", id=cs.id)
+        message = msg(
+            "The id '%(id)s' belongs to a bundled criteria set with different content: give the "
+            "uploaded set its own id.",
+            id=cs.id,
+        )
         raise ServiceError(422, message, {"criteria_yaml": {"id": [message]}})
     return cs
 
 
 def _criteria_columns(cs: CriteriaSet) -> dict[str, Any]:
-    return {"zone_type": cs.zone_type, "criteria_id": cs.id, "criteria_version": cs.version,
-            "criteria_sha256": cs.sha256, "criteria_content": dict(cs.source)}
+    return {
+        "zone_type": cs.zone_type,
+        "criteria_id": cs.id,
+        "criteria_version": cs.version,
+        "criteria_sha256": cs.sha256,
+        "criteria_content": dict(cs.source),
+    }
 
 
 def create_round(actor: User, title: str, cs: CriteriaSet, **deadlines: datetime | int | None) -> Round:
     """A new round in draft, with the criteria set's content and hash stored in it; 422 when its dates
     are not in order (``check_deadlines``)."""
     check_deadlines(deadlines)
-    rnd = Round(title=title, phase=Phase.DRAFT, **_criteria_columns(cs),
-                **{k: v for k, v in deadlines.items() if v is not None})
+    rnd = Round(
+        title=title,
+        phase=Phase.DRAFT,
+        **_criteria_columns(cs),
+        **{k: v for k, v in deadlines.items() if v is not None},
+    )
     db.session.add(rnd)
     db.session.flush()
-    audit.record(actor, "round.created", "round", rnd.id,
-                 {"title": title, "criteria": cs.id, "sha256": cs.sha256})
+    audit.record(
+        actor, "round.created", "round", rnd.id, {"title": title, "criteria": cs.id, "sha256": cs.sha256}
+    )
     return rnd
 
 
@@ -152,8 +175,9 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
-def update_round(actor: User, rnd: Round, changes: Mapping[str, Any],
-                 expected: Collection[str] | None = None) -> Round:
+def update_round(
+    actor: User, rnd: Round, changes: Mapping[str, Any], expected: Collection[str] | None = None
+) -> Round:
     """Change a round in preparation: title, dates, notice days and (``criteria``: a CriteriaSet)
     its criteria set (flushes, audits before and after).
 
@@ -177,8 +201,11 @@ def update_round(actor: User, rnd: Round, changes: Mapping[str, Any],
     cs = changes.get("criteria")
     if cs is not None and cs.sha256 != rnd.criteria_sha256:
         after.update(_criteria_columns(cs))
-    changed = {k: {"before": _plain(getattr(rnd, k)), "after": _plain(v)} for k, v in after.items()
-               if not _same(getattr(rnd, k), v) and k != "criteria_content"}
+    changed = {
+        k: {"before": _plain(getattr(rnd, k)), "after": _plain(v)}
+        for k, v in after.items()
+        if not _same(getattr(rnd, k), v) and k != "criteria_content"
+    }
     if not changed:
         return rnd
     for key, value in after.items():

@@ -87,8 +87,11 @@ class ReviewSettingsSchema(Schema):
     county_step = StrictBoolean()
     city_step = StrictBoolean()
     quota = fields.Nested(QuotaSchema)
-    city_quotas = fields.Dict(keys=fields.String(validate=CITY_CODE), values=fields.Nested(QuotaSchema),
-                              validate=validate.Length(max=MAX_CITY_QUOTAS))
+    city_quotas = fields.Dict(
+        keys=fields.String(validate=CITY_CODE),
+        values=fields.Nested(QuotaSchema),
+        validate=validate.Length(max=MAX_CITY_QUOTAS),
+    )
     reviewers_per_application = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_PANEL))
     max_load = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=100000))
     conflicts = fields.Nested(ConflictRulesSchema)
@@ -183,8 +186,9 @@ def validate_settings(data: Any) -> dict[str, Any]:
         raise ServiceError(422, msg("The settings are not valid: see the fields."), exc.messages) from None
 
 
-def update_settings(actor: User, rnd: Round, changes: Mapping[str, Any],
-                    expected: Collection[str] | None = None) -> Round:
+def update_settings(
+    actor: User, rnd: Round, changes: Mapping[str, Any], expected: Collection[str] | None = None
+) -> Round:
     """Merge ``changes`` into the round's stored settings (flushes, audits before and after).
 
     Only before the review begins; a stale If-Match is refused with 412.
@@ -195,9 +199,15 @@ def update_settings(actor: User, rnd: Round, changes: Mapping[str, Any],
         raise ServiceError(404, msg("No round %(id)s.", id=rnd.id))
     check_version(fresh, expected, "round")
     if fresh.phase not in (Phase.DRAFT, Phase.OPEN):
-        raise ServiceError(409, msg("Round '%(title)s' is in phase '%(phase)s': its review settings can "
-                                    "change only before the review begins.", title=fresh.title,
-                                    phase=fresh.phase))
+        raise ServiceError(
+            409,
+            msg(
+                "Round '%(title)s' is in phase '%(phase)s': its review settings can "
+                "change only before the review begins.",
+                title=fresh.title,
+                phase=fresh.phase,
+            ),
+        )
     before = settings_of(fresh).as_dict()
     stored = {**(fresh.settings or {}), **ReviewSettingsSchema().dump(checked)}
     fresh.settings = stored

@@ -115,12 +115,24 @@ def parse_number(f: Field, col: pd.Series, problems: Problems, name: str) -> tup
     with np.errstate(invalid="ignore"):
         checks: list[tuple[np.ndarray, Callable[[str], Message]]] = []
         if f.type == "int":
-            checks.append((np.isfinite(values) & (values != np.round(values)),
-                           lambda v: msg("%(value)s is not a whole number", value=v)))
-        checks.append((values < lo, lambda v: msg("%(value)s is below the minimum %(min)s", value=v,
-                                                  min=format(lo, "g"))))
-        checks.append((values > hi, lambda v: msg("%(value)s is above the maximum %(max)s", value=v,
-                                                  max=format(hi, "g"))))
+            checks.append(
+                (
+                    np.isfinite(values) & (values != np.round(values)),
+                    lambda v: msg("%(value)s is not a whole number", value=v),
+                )
+            )
+        checks.append(
+            (
+                values < lo,
+                lambda v: msg("%(value)s is below the minimum %(min)s", value=v, min=format(lo, "g")),
+            )
+        )
+        checks.append(
+            (
+                values > hi,
+                lambda v: msg("%(value)s is above the maximum %(max)s", value=v, max=format(hi, "g")),
+            )
+        )
     for mask, message in checks:
         for i in np.flatnonzero(mask):
             problems.cell(i, name, message(f"{values[i]:g}"))
@@ -155,8 +167,9 @@ def choice_lookup(f: Field) -> dict[str, int]:
 def _choice(f: Field, lookup: dict[str, int], item: str) -> int:
     code = lookup.get(item, lookup.get(item.lower()))
     if code is None:
-        raise ValueError(msg("'%(value)s' is not one of: %(choices)s", value=item,
-                             choices=list(f.choice_values)))
+        raise ValueError(
+            msg("'%(value)s' is not one of: %(choices)s", value=item, choices=list(f.choice_values))
+        )
     return code
 
 
@@ -184,11 +197,15 @@ def parse_multi(f: Field, col: pd.Series, problems: Problems, name: str) -> tupl
             except ValueError:
                 wrong.append(item)
         if len(wrong) == 1:
-            bad[k] = msg("'%(value)s' is not one of: %(choices)s", value=wrong[0],
-                         choices=list(f.choice_values))
+            bad[k] = msg(
+                "'%(value)s' is not one of: %(choices)s", value=wrong[0], choices=list(f.choice_values)
+            )
         elif wrong:
-            bad[k] = msg("%(values)s are not one of: %(choices)s", values=[f"'{w}'" for w in wrong],
-                         choices=list(f.choice_values))
+            bad[k] = msg(
+                "%(values)s are not one of: %(choices)s",
+                values=[f"'{w}'" for w in wrong],
+                choices=list(f.choice_values),
+            )
     report(problems, cells, bad, name)
     return table[cells.codes], cells.blank
 

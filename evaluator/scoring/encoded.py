@@ -111,8 +111,9 @@ def score_encoded(
     result as decimal text (``"17"``), exactly as :func:`score_round` would show them, so
     explanations, exports and the ``id`` tie-break behave the same way on both paths.
     """
-    figures, parsed_reviews, claimed = read_encoded(criteria, applications, reviews, claims, reviewers,
-                                                    scopes)
+    figures, parsed_reviews, claimed = read_encoded(
+        criteria, applications, reviews, claims, reviewers, scopes
+    )
     return score_parsed(criteria, figures, parsed_reviews, claimed)
 
 
@@ -160,12 +161,16 @@ def _each(problems: Problems, mask: np.ndarray, message: Callable[[int], str], *
 
 
 def _shape(what: str, got: tuple[int, ...], expected: tuple[int, ...] | str) -> str:
-    return msg("%(what)s is not a rectangular array of numbers (%(problem)s)", what=what,
-               problem=f"shape {got}; expected {expected}")
+    return msg(
+        "%(what)s is not a rectangular array of numbers (%(problem)s)",
+        what=what,
+        problem=f"shape {got}; expected {expected}",
+    )
 
 
-def _array(problems: Problems, column: str, value: Any, kinds: str, shape: tuple[int, ...],
-           wrong_type: str) -> np.ndarray | None:
+def _array(
+    problems: Problems, column: str, value: Any, kinds: str, shape: tuple[int, ...], wrong_type: str
+) -> np.ndarray | None:
     """``value`` as an array of one of the dtype ``kinds`` and this shape, or None (reported)."""
     try:
         arr = np.asarray(value)
@@ -193,8 +198,9 @@ def _not_number(column: str, arr_or_value: Any) -> str:
     return msg("%(what)s must contain numbers, got dtype %(dtype)s", what=column, dtype=str(dtype))
 
 
-def _numeric(problems: Problems, column: str, value: Any, shape: tuple[int, ...], kinds: str = "iuf"
-             ) -> np.ndarray | None:
+def _numeric(
+    problems: Problems, column: str, value: Any, shape: tuple[int, ...], kinds: str = "iuf"
+) -> np.ndarray | None:
     try:
         arr = np.asarray(value)
     except (TypeError, ValueError):
@@ -218,8 +224,12 @@ def _ids(value: Any, problems: Problems) -> np.ndarray | None:
     except (TypeError, ValueError):
         arr = np.asarray([], dtype=object)
     if arr.dtype.kind not in "iu" or arr.ndim != 1:
-        problems.add(column="id", message=_not_integer() if arr.dtype.kind not in "iu"
-                     else _shape("id", arr.shape, "(applications,)"))
+        problems.add(
+            column="id",
+            message=_not_integer()
+            if arr.dtype.kind not in "iu"
+            else _shape("id", arr.shape, "(applications,)"),
+        )
         return None
     if arr.dtype.kind == "u" and arr.size and int(arr.max()) > np.iinfo(np.int64).max:
         problems.add(column="id", message=_not_integer())
@@ -229,8 +239,7 @@ def _ids(value: Any, problems: Problems) -> np.ndarray | None:
     ordered = ids[order]
     repeat = np.zeros(ids.size, dtype=bool)
     repeat[order[1:][ordered[1:] == ordered[:-1]]] = True
-    _each(problems, repeat, lambda i: msg("id '%(id)s' appears more than once", id=str(ids[i])),
-          column="id")
+    _each(problems, repeat, lambda i: msg("id '%(id)s' appears more than once", id=str(ids[i])), column="id")
     return ids
 
 
@@ -292,8 +301,13 @@ def _factorise(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # --------------------------------------------------------------------------- figures
 
 
-def _figures(criteria: CriteriaSet, apps: EncodedApplications, ids: np.ndarray, text_ids: np.ndarray,
-             problems: Problems) -> FigureTable:
+def _figures(
+    criteria: CriteriaSet,
+    apps: EncodedApplications,
+    ids: np.ndarray,
+    text_ids: np.ndarray,
+    problems: Problems,
+) -> FigureTable:
     n = ids.size
     submitted = np.full(n, NO_TIME, dtype=np.int64)
     if apps.submitted_at is not None:
@@ -320,8 +334,10 @@ def _figures(criteria: CriteriaSet, apps: EncodedApplications, ids: np.ndarray, 
                 missing |= mask
         present = f.key in apps.columns
         if not present and f.required:
-            problems.add(column=f.key, message=msg("required column '%(key)s' (%(label)s) is missing",
-                                                   key=f.key, label=f.label))
+            problems.add(
+                column=f.key,
+                message=msg("required column '%(key)s' (%(label)s) is missing", key=f.key, label=f.label),
+            )
         value = apps.columns.get(f.key)
         if f.type in ("int", "float"):
             table.numbers[f.key], missing = _number(f, value, present, missing, problems)
@@ -336,14 +352,14 @@ def _figures(criteria: CriteriaSet, apps: EncodedApplications, ids: np.ndarray, 
         if present and len(problems.items) + problems.omitted > before and missing.all():
             unusable.add(f.key)  # a column of the wrong type or shape: no row-by-row report
         if f.required and present and f.key not in unusable:
-            _each(problems, missing, lambda i, f=f: msg("%(label)s is required", label=f.label),
-                  column=f.key)
+            _each(problems, missing, lambda i, f=f: msg("%(label)s is required", label=f.label), column=f.key)
         table.missing_[f.key] = missing
     return table
 
 
-def _number(f: Field, value: Any, present: bool, missing: np.ndarray, problems: Problems
-            ) -> tuple[np.ndarray, np.ndarray]:
+def _number(
+    f: Field, value: Any, present: bool, missing: np.ndarray, problems: Problems
+) -> tuple[np.ndarray, np.ndarray]:
     n = missing.size
     arr = _numeric(problems, f.key, value, (n,)) if present else None
     if arr is None:
@@ -356,19 +372,34 @@ def _number(f: Field, value: Any, present: bool, missing: np.ndarray, problems: 
     _each(problems, np.isinf(values), lambda i: msg("infinite values are not allowed"), column=f.key)
     with np.errstate(invalid="ignore"):
         if f.type == "int":
-            _each(problems, finite & (values != np.round(values)),
-                  lambda i: msg("%(value)s is not a whole number", value=f"{values[i]:g}"), column=f.key)
-        _each(problems, finite & (values < lo), lambda i: msg(
-            "%(value)s is below the minimum %(min)s", value=f"{values[i]:g}", min=format(lo, "g")),
-            column=f.key)
-        _each(problems, finite & (values > hi), lambda i: msg(
-            "%(value)s is above the maximum %(max)s", value=f"{values[i]:g}", max=format(hi, "g")),
-            column=f.key)
+            _each(
+                problems,
+                finite & (values != np.round(values)),
+                lambda i: msg("%(value)s is not a whole number", value=f"{values[i]:g}"),
+                column=f.key,
+            )
+        _each(
+            problems,
+            finite & (values < lo),
+            lambda i: msg(
+                "%(value)s is below the minimum %(min)s", value=f"{values[i]:g}", min=format(lo, "g")
+            ),
+            column=f.key,
+        )
+        _each(
+            problems,
+            finite & (values > hi),
+            lambda i: msg(
+                "%(value)s is above the maximum %(max)s", value=f"{values[i]:g}", max=format(hi, "g")
+            ),
+            column=f.key,
+        )
     return values, missing
 
 
-def _boolean(f: Field, value: Any, present: bool, missing: np.ndarray, problems: Problems
-             ) -> tuple[np.ndarray, np.ndarray]:
+def _boolean(
+    f: Field, value: Any, present: bool, missing: np.ndarray, problems: Problems
+) -> tuple[np.ndarray, np.ndarray]:
     n = missing.size
     arr = _array(problems, f.key, value, "biuf", (n,), msg("Not a valid boolean.")) if present else None
     if arr is None:
@@ -376,27 +407,38 @@ def _boolean(f: Field, value: Any, present: bool, missing: np.ndarray, problems:
     values = arr.astype(np.float64)
     values[missing] = np.nan
     missing = missing | np.isnan(values)
-    _each(problems, ~missing & (values != 0) & (values != 1), lambda i: msg(
-        "'%(value)s' is not yes/no (use true/false, 1/0 or 是/否)", value=f"{values[i]:g}"), column=f.key)
+    _each(
+        problems,
+        ~missing & (values != 0) & (values != 1),
+        lambda i: msg("'%(value)s' is not yes/no (use true/false, 1/0 or 是/否)", value=f"{values[i]:g}"),
+        column=f.key,
+    )
     return values, missing
 
 
-def _enum(f: Field, value: Any, present: bool, missing: np.ndarray, problems: Problems
-          ) -> tuple[np.ndarray, np.ndarray]:
+def _enum(
+    f: Field, value: Any, present: bool, missing: np.ndarray, problems: Problems
+) -> tuple[np.ndarray, np.ndarray]:
     n = missing.size
     arr = _array(problems, f.key, value, "iu", (n,), _not_integer()) if present else None
     if arr is None:
         return np.full(n, -1, dtype=np.int64), np.ones(n, dtype=bool)
     codes = arr.astype(np.int64)
     codes[missing] = -1
-    _each(problems, (codes < -1) | (codes >= len(f.choices)), lambda i: msg(
-        "'%(value)s' is not one of: %(choices)s", value=str(codes[i]), choices=list(f.choice_values)),
-        column=f.key)
+    _each(
+        problems,
+        (codes < -1) | (codes >= len(f.choices)),
+        lambda i: msg(
+            "'%(value)s' is not one of: %(choices)s", value=str(codes[i]), choices=list(f.choice_values)
+        ),
+        column=f.key,
+    )
     return codes, missing | (codes < 0)
 
 
-def _multi(f: Field, value: Any, present: bool, missing: np.ndarray, problems: Problems
-           ) -> tuple[np.ndarray, np.ndarray]:
+def _multi(
+    f: Field, value: Any, present: bool, missing: np.ndarray, problems: Problems
+) -> tuple[np.ndarray, np.ndarray]:
     n, k = missing.size, len(f.choices)
     arr = _array(problems, f.key, value, "b", (n, k), msg("Not a valid boolean.")) if present else None
     if arr is None:
@@ -406,8 +448,9 @@ def _multi(f: Field, value: Any, present: bool, missing: np.ndarray, problems: P
     return ticks, missing | ~ticks.any(axis=1)
 
 
-def _text(f: Field, value: Any, present: bool, missing: np.ndarray, problems: Problems
-          ) -> tuple[np.ndarray, np.ndarray]:
+def _text(
+    f: Field, value: Any, present: bool, missing: np.ndarray, problems: Problems
+) -> tuple[np.ndarray, np.ndarray]:
     n = missing.size
     arr = _array(problems, f.key, value, "OUT", (n,), msg("Not a valid string.")) if present else None
     if arr is None:
@@ -423,9 +466,15 @@ def _text(f: Field, value: Any, present: bool, missing: np.ndarray, problems: Pr
 # --------------------------------------------------------------------------- scores
 
 
-def _reviews(criteria: CriteriaSet, rv: EncodedReviews | None, lookup: _Lookup, text_ids: np.ndarray,
-             roster: np.ndarray | None, problems: Problems, scopes: np.ndarray | None = None
-             ) -> Reviews | None:
+def _reviews(
+    criteria: CriteriaSet,
+    rv: EncodedReviews | None,
+    lookup: _Lookup,
+    text_ids: np.ndarray,
+    roster: np.ndarray | None,
+    problems: Problems,
+    scopes: np.ndarray | None = None,
+) -> Reviews | None:
     """Check the score rows and encode them as the engine's :class:`Reviews` (None if bad).
 
     Each check is first made on the whole column at once (a min, a max, an ``all``); the rows
@@ -449,8 +498,14 @@ def _reviews(criteria: CriteriaSet, rv: EncodedReviews | None, lookup: _Lookup, 
     ros = None
     if roster is not None:
         ros = _array(problems, "reviewer_id", roster, "iu", (np.asarray(roster).size,), _not_integer())
-    if app is None or rev is None or ind is None or score is None or (rv.flag is not None and flag is None) \
-            or (roster is not None and ros is None):
+    if (
+        app is None
+        or rev is None
+        or ind is None
+        or score is None
+        or (rv.flag is not None and flag is None)
+        or (roster is not None and ros is None)
+    ):
         return None
     if m == 0:
         return Reviews.empty()
@@ -467,15 +522,24 @@ def _reviews(criteria: CriteriaSet, rv: EncodedReviews | None, lookup: _Lookup, 
 
     known_app = app_code.min() >= 0
     if not known_app:
-        _each(problems, app_code < 0, lambda i: msg("unknown application '%(id)s'", id=str(app[i])),
-              column="application_id")
+        _each(
+            problems,
+            app_code < 0,
+            lambda i: msg("unknown application '%(id)s'", id=str(app[i])),
+            column="application_id",
+        )
     on_roster: np.ndarray | bool = True
     if ros is not None:
         found = _Lookup(ros.astype(np.int64))(rev_index)[rev_code] >= 0  # per distinct reviewer
         if not found.all():
             on_roster = found
-            _each(problems, ~found, lambda i: msg("unknown reviewer '%(id)s'", id=str(rev[i])),
-                  column="reviewer_id", application_id=app_id)
+            _each(
+                problems,
+                ~found,
+                lambda i: msg("unknown reviewer '%(id)s'", id=str(rev[i])),
+                column="reviewer_id",
+                application_id=app_id,
+            )
 
     # Indicator positions: expert position per leaf (-1 for auto leaves), last slot for the rest.
     expert_of = np.full(n_leaves + 1, -1, dtype=np.int64)
@@ -489,18 +553,31 @@ def _reviews(criteria: CriteriaSet, rv: EncodedReviews | None, lookup: _Lookup, 
         ind_code = expert_of[np.where(in_range, ind, n_leaves)]
         flag_only = ind == -1
         nan = np.isnan(score)
-        _each(problems, ~in_range & ~(flag_only & nan), lambda i: msg(
-            "'%(id)s' is not an expert indicator of this criteria set", id=str(ind[i])),
-            column="indicator_id", application_id=app_id)
+        _each(
+            problems,
+            ~in_range & ~(flag_only & nan),
+            lambda i: msg("'%(id)s' is not an expert indicator of this criteria set", id=str(ind[i])),
+            column="indicator_id",
+            application_id=app_id,
+        )
         no_flag = flag_only & nan if flag is None else flag_only & nan & (flag < 0)
-        _each(problems, no_flag, lambda i: msg("the row has neither a score nor a veto flag"), column="score",
-              application_id=app_id)
+        _each(
+            problems,
+            no_flag,
+            lambda i: msg("the row has neither a score nor a veto flag"),
+            column="score",
+            application_id=app_id,
+        )
     all_expert = bool(ind_code.min() >= 0)
     if not all_expert:
         auto = (ind_code < 0) & (ind >= 0) & (ind < n_leaves)
-        _each(problems, auto, lambda i: msg("'%(id)s' is scored automatically from the figures",
-                                            id=leaves[ind[i]].id),
-              column="indicator_id", application_id=app_id)
+        _each(
+            problems,
+            auto,
+            lambda i: msg("'%(id)s' is scored automatically from the figures", id=leaves[ind[i]].id),
+            column="indicator_id",
+            application_id=app_id,
+        )
     maxima = np.array([leaf.points for leaf in experts] + [np.inf])
     top = maxima[ind_code]  # rows without an expert indicator: infinity (they are not checked)
     with np.errstate(invalid="ignore"):
@@ -509,24 +586,47 @@ def _reviews(criteria: CriteriaSet, rv: EncodedReviews | None, lookup: _Lookup, 
         bad = ~good & (ind_code >= 0)
         nan = np.isnan(score)
         _each(problems, bad & nan, lambda i: msg("the score is empty"), column="score", application_id=app_id)
-        _each(problems, bad & np.isinf(score), lambda i: msg(
-            "'%(value)s' is not a finite number", value=f"{score[i]:g}"),
-            column="score", application_id=app_id)
-        _each(problems, bad & np.isfinite(score), lambda i: msg(
-            "%(score)s is outside 0–%(max)s for %(indicator)s", score=format(score[i], "g"),
-            max=format(maxima[ind_code[i]], "g"), indicator=leaves[ind[i]].id),
-            column="score", application_id=app_id)
+        _each(
+            problems,
+            bad & np.isinf(score),
+            lambda i: msg("'%(value)s' is not a finite number", value=f"{score[i]:g}"),
+            column="score",
+            application_id=app_id,
+        )
+        _each(
+            problems,
+            bad & np.isfinite(score),
+            lambda i: msg(
+                "%(score)s is outside 0–%(max)s for %(indicator)s",
+                score=format(score[i], "g"),
+                max=format(maxima[ind_code[i]], "g"),
+                indicator=leaves[ind[i]].id,
+            ),
+            column="score",
+            application_id=app_id,
+        )
     flag = np.full(m, -1, dtype=np.int64) if flag is None else flag.astype(np.int64, copy=False)
     if flag.min() < -1 or flag.max() >= len(flags):
         wrong = (flag < -1) | (flag >= len(flags))
         if flags:
             known = [f"{c} = {name}" for c, name in enumerate(flags)]
-            _each(problems, wrong, lambda i: msg("unknown veto flag '%(flag)s' (known: %(known)s)",
-                                                 flag=str(flag[i]), known=known),
-                  column="flag", application_id=app_id)
+            _each(
+                problems,
+                wrong,
+                lambda i: msg(
+                    "unknown veto flag '%(flag)s' (known: %(known)s)", flag=str(flag[i]), known=known
+                ),
+                column="flag",
+                application_id=app_id,
+            )
         else:
-            _each(problems, wrong, lambda i: msg("unknown veto flag '%(flag)s' (known: none)",
-                                                 flag=str(flag[i])), column="flag", application_id=app_id)
+            _each(
+                problems,
+                wrong,
+                lambda i: msg("unknown veto flag '%(flag)s' (known: none)", flag=str(flag[i])),
+                column="flag",
+                application_id=app_id,
+            )
 
     scope = group_of = None
     if scopes is not None:
@@ -536,21 +636,37 @@ def _reviews(criteria: CriteriaSet, rv: EncodedReviews | None, lookup: _Lookup, 
         scope, group_of = checked
         with np.errstate(invalid="ignore"):
             outside = (ind_code >= 0) & ~group_of[scope, np.maximum(ind_code, 0)]
-        _each(problems, outside, lambda i: msg("'%(id)s' is not scored by the reviewing group of this row",
-                                               id=leaves[ind[i]].id),
-              column="indicator_id", application_id=app_id)
+        _each(
+            problems,
+            outside,
+            lambda i: msg("'%(id)s' is not scored by the reviewing group of this row", id=leaves[ind[i]].id),
+            column="indicator_id",
+            application_id=app_id,
+        )
 
     # The rows that count: a known application, a reviewer on the roster, an expert indicator.
     keep_all = bool(known_app and on_roster is True and all_expert)
     keep = np.ones(m, dtype=bool) if keep_all else (app_code >= 0) & on_roster & (ind_code >= 0)
-    partial = _repeats(criteria, problems, app_code, rev_code, ind_code, keep, keep_all, lookup.n,
-                       max(1, rev_index.size), rev, app_id)
+    partial = _repeats(
+        criteria,
+        problems,
+        app_code,
+        rev_code,
+        ind_code,
+        keep,
+        keep_all,
+        lookup.n,
+        max(1, rev_index.size),
+        rev,
+        app_id,
+    )
     refuse = criteria.aggregation.partial_reviews == "error"
     notes: list[str] = []
     if scope is not None and group_of is not None:  # completeness per reviewing group
         if not (problems.items or problems.omitted):
-            notes = _scoped_partial(criteria, problems, app_code, rev_code, ind_code, scope, group_of, keep,
-                                    text_ids, rev_index)
+            notes = _scoped_partial(
+                criteria, problems, app_code, rev_code, ind_code, scope, group_of, keep, text_ids, rev_index
+            )
         if problems.items or problems.omitted:
             return None
         keep_all = bool(keep.all())
@@ -569,18 +685,32 @@ def _reviews(criteria: CriteriaSet, rv: EncodedReviews | None, lookup: _Lookup, 
     else:
         app_kept, ind_kept, rev_kept, score_kept = app_code[keep], ind_code[keep], rev_code[keep], score[keep]
     return Reviews(
-        app=app_kept, indicator=ind_kept, reviewer=rev_kept, score=score_kept, reviewer_ids=rev_index,
-        flag_app=app_code[flag_rows], flag_reviewer=rev_code[flag_rows],
-        flag_name=names[flag[flag_rows]] if flag_rows.size else np.array([], dtype=object), notes=notes,
-        scope=None if scope is None else (scope if keep_all else scope[keep]), scopes=group_of,
+        app=app_kept,
+        indicator=ind_kept,
+        reviewer=rev_kept,
+        score=score_kept,
+        reviewer_ids=rev_index,
+        flag_app=app_code[flag_rows],
+        flag_reviewer=rev_code[flag_rows],
+        flag_name=names[flag[flag_rows]] if flag_rows.size else np.array([], dtype=object),
+        notes=notes,
+        scope=None if scope is None else (scope if keep_all else scope[keep]),
+        scopes=group_of,
     )
 
 
-def _scope_arrays(problems: Problems, rv: EncodedReviews, scopes: Any, m: int, n_ind: int
-                  ) -> tuple[np.ndarray, np.ndarray] | None:
+def _scope_arrays(
+    problems: Problems, rv: EncodedReviews, scopes: Any, m: int, n_ind: int
+) -> tuple[np.ndarray, np.ndarray] | None:
     """(each row's group as int64, the groups × indicators bool matrix), or None (reported)."""
-    groups = _array(problems, "scopes", scopes, "b", (np.shape(scopes)[0] if np.ndim(scopes) == 2 else -1,
-                                                     n_ind), msg("Not a valid boolean."))
+    groups = _array(
+        problems,
+        "scopes",
+        scopes,
+        "b",
+        (np.shape(scopes)[0] if np.ndim(scopes) == 2 else -1, n_ind),
+        msg("Not a valid boolean."),
+    )
     if groups is None:
         return None
     if rv.scope is None:
@@ -591,15 +721,28 @@ def _scope_arrays(problems: Problems, rv: EncodedReviews, scopes: Any, m: int, n
         return None
     scope = scope.astype(np.int64, copy=False)
     if m and (scope.min() < 0 or scope.max() >= groups.shape[0]):
-        _each(problems, (scope < 0) | (scope >= groups.shape[0]),
-              lambda i: msg("unknown reviewing group '%(group)s'", group=str(scope[i])), column="scope")
+        _each(
+            problems,
+            (scope < 0) | (scope >= groups.shape[0]),
+            lambda i: msg("unknown reviewing group '%(group)s'", group=str(scope[i])),
+            column="scope",
+        )
         return None
     return scope, groups
 
 
-def _scoped_partial(criteria: CriteriaSet, problems: Problems, app_code: np.ndarray, rev_code: np.ndarray,
-                    ind_code: np.ndarray, scope: np.ndarray, groups: np.ndarray, keep: np.ndarray,
-                    text_ids: np.ndarray, rev_index: np.ndarray) -> list[str]:
+def _scoped_partial(
+    criteria: CriteriaSet,
+    problems: Problems,
+    app_code: np.ndarray,
+    rev_code: np.ndarray,
+    ind_code: np.ndarray,
+    scope: np.ndarray,
+    groups: np.ndarray,
+    keep: np.ndarray,
+    text_ids: np.ndarray,
+    rev_index: np.ndarray,
+) -> list[str]:
     """Reviewers who scored only part of their group's indicators of an application: refused, or
     dropped for that application (``partial_reviews: drop``, with a note each)."""
     rows = np.flatnonzero(keep)
@@ -623,10 +766,15 @@ def _scoped_partial(criteria: CriteriaSet, problems: Problems, app_code: np.ndar
         scored = set(ind_code[rows][full_key[rows] == p].tolist())
         wanted = np.flatnonzero(groups[g])
         lacking = [experts[k] for k in wanted if k not in scored]
-        message = msg("reviewer %(reviewer)s scored %(scored)s of %(total)s expert indicators of "
-                      "%(application)s; missing: %(missing)s", reviewer=str(rev_index[r]),
-                      scored=len(scored), total=int(wanted.size), application=str(text_ids[a]),
-                      missing=lacking)
+        message = msg(
+            "reviewer %(reviewer)s scored %(scored)s of %(total)s expert indicators of "
+            "%(application)s; missing: %(missing)s",
+            reviewer=str(rev_index[r]),
+            scored=len(scored),
+            total=int(wanted.size),
+            application=str(text_ids[a]),
+            missing=lacking,
+        )
         if refuse:
             problems.add(application_id=str(text_ids[a]), column="indicator_id", message=message)
         else:
@@ -647,9 +795,19 @@ def _pair_counts(pair: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
     return counts, inverse.reshape(-1).astype(np.int64)
 
 
-def _repeats(criteria: CriteriaSet, problems: Problems, app_code: np.ndarray, rev_code: np.ndarray,
-             ind_code: np.ndarray, keep: np.ndarray, keep_all: bool, n_apps: int, n_rev: int,
-             rev: np.ndarray, app_id: Callable[[int], str | None]) -> bool:
+def _repeats(
+    criteria: CriteriaSet,
+    problems: Problems,
+    app_code: np.ndarray,
+    rev_code: np.ndarray,
+    ind_code: np.ndarray,
+    keep: np.ndarray,
+    keep_all: bool,
+    n_apps: int,
+    n_rev: int,
+    rev: np.ndarray,
+    app_id: Callable[[int], str | None],
+) -> bool:
     """Report repeated (application, reviewer, indicator) rows; return whether some reviewer scored
     only part of an application's expert indicators (rows counted among ``keep``)."""
     n_ind = len(criteria.expert_leaves)
@@ -662,8 +820,9 @@ def _repeats(criteria: CriteriaSet, problems: Problems, app_code: np.ndarray, re
         # are n different indicators (a sum of n powers of two has n one-bits only without carries),
         # i.e. the full set: no repeat and no partial review; the sums are exact in float64.
         counts = np.bincount(pair, minlength=n_apps * n_rev)
-        bits = np.bincount(pair, weights=np.ldexp(1.0, np.arange(n_ind))[ind_code[rows]],
-                           minlength=n_apps * n_rev)
+        bits = np.bincount(
+            pair, weights=np.ldexp(1.0, np.arange(n_ind))[ind_code[rows]], minlength=n_apps * n_rev
+        )
         present = counts > 0
         if (counts[present] == n_ind).all() and (bits[present] == 2.0**n_ind - 1).all():
             return False
@@ -678,17 +837,26 @@ def _repeats(criteria: CriteriaSet, problems: Problems, app_code: np.ndarray, re
             if problems.full:
                 problems.omitted += 1
                 continue
-            problems.add(row=int(i), column="indicator_id", application_id=app_id(int(i)), message=msg(
-                "%(reviewer)s scored %(indicator)s of %(application)s more than once", reviewer=str(rev[i]),
-                indicator=leaves[expert_leaf[ind_code[i]]].id, application=app_id(int(i))))
+            problems.add(
+                row=int(i),
+                column="indicator_id",
+                application_id=app_id(int(i)),
+                message=msg(
+                    "%(reviewer)s scored %(indicator)s of %(application)s more than once",
+                    reviewer=str(rev[i]),
+                    indicator=leaves[expert_leaf[ind_code[i]]].id,
+                    application=app_id(int(i)),
+                ),
+            )
     return bool((counts < n_ind).any())
 
 
 # --------------------------------------------------------------------------- claims
 
 
-def _claims(criteria: CriteriaSet, cl: EncodedClaims | None, lookup: _Lookup, problems: Problems
-            ) -> np.ndarray | None:
+def _claims(
+    criteria: CriteriaSet, cl: EncodedClaims | None, lookup: _Lookup, problems: Problems
+) -> np.ndarray | None:
     items = criteria.bonus_items
     claimed = np.zeros((lookup.n, len(items)), dtype=bool)
     if cl is None:
@@ -700,17 +868,29 @@ def _claims(criteria: CriteriaSet, cl: EncodedClaims | None, lookup: _Lookup, pr
         return None
     app_code = lookup(app)
     item = item.astype(np.int64, copy=False)
-    _each(problems, app_code < 0, lambda i: msg("unknown application '%(id)s'", id=str(app[i])),
-          column="application_id")
+    _each(
+        problems,
+        app_code < 0,
+        lambda i: msg("unknown application '%(id)s'", id=str(app[i])),
+        column="application_id",
+    )
     item_ids = [b.id for b in items]
     bad = (item < 0) | (item >= len(items))
     if item_ids:
         known = [f"{c} = {b}" for c, b in enumerate(item_ids)]
-        _each(problems, bad, lambda i: msg("unknown bonus item '%(id)s' (known: %(known)s)",
-                                           id=str(item[i]), known=known), column="bonus_id")
+        _each(
+            problems,
+            bad,
+            lambda i: msg("unknown bonus item '%(id)s' (known: %(known)s)", id=str(item[i]), known=known),
+            column="bonus_id",
+        )
     else:
-        _each(problems, bad, lambda i: msg("unknown bonus item '%(id)s' (known: none)", id=str(item[i])),
-              column="bonus_id")
+        _each(
+            problems,
+            bad,
+            lambda i: msg("unknown bonus item '%(id)s' (known: none)", id=str(item[i])),
+            column="bonus_id",
+        )
     if problems.items or problems.omitted:
         return None
     claimed[app_code, item] = True

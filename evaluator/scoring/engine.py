@@ -66,8 +66,9 @@ def score_parsed(
         leaf_points[missing_figure[:, j], j] = 0.0
 
     raw, n_reviews = expert_scores(criteria, reviews, n)
-    complete = n_reviews >= criteria.aggregation.min_reviews if criteria.expert_leaves else (
-        np.ones(n, dtype=bool))
+    complete = (
+        n_reviews >= criteria.aggregation.min_reviews if criteria.expert_leaves else (np.ones(n, dtype=bool))
+    )
     if reviews.scopes is not None:
         complete &= groups_complete(reviews, n, criteria.aggregation.min_reviews)
     final = raw["final"]
@@ -84,8 +85,11 @@ def score_parsed(
     vetoed = vetoes.any(axis=1)
     bonus_awarded = bonus_matrix(criteria, figures, claimed)
     bonus_points = np.array([b.points for b in criteria.bonus_items])
-    bonus = np.minimum(bonus_awarded.astype(float) @ bonus_points, criteria.bonus_cap) if (
-        bonus_points.size) else np.zeros(n)
+    bonus = (
+        np.minimum(bonus_awarded.astype(float) @ bonus_points, criteria.bonus_cap)
+        if (bonus_points.size)
+        else np.zeros(n)
+    )
     total = base + bonus
 
     section_points = np.array([s.points for s in criteria.indicators])
@@ -100,11 +104,25 @@ def score_parsed(
     rank = rank_order(criteria, columns, figures.ids, figures.submitted_at, eligible)
 
     return RoundResult(
-        criteria=criteria, figures=figures, reviews=reviews, leaf_points=leaf_points,
-        raw_expert=raw["raw"], missing_figure=missing_figure, sections=sections, base=base,
-        bonus=bonus, bonus_awarded=bonus_awarded, total=total, vetoes=vetoes, vetoed=vetoed,
-        complete=complete, n_reviews=n_reviews, grade=grade, rank=rank,
-        percentile=percentiles(rank), closeness=columns.get("closeness"),
+        criteria=criteria,
+        figures=figures,
+        reviews=reviews,
+        leaf_points=leaf_points,
+        raw_expert=raw["raw"],
+        missing_figure=missing_figure,
+        sections=sections,
+        base=base,
+        bonus=bonus,
+        bonus_awarded=bonus_awarded,
+        total=total,
+        vetoes=vetoes,
+        vetoed=vetoed,
+        complete=complete,
+        n_reviews=n_reviews,
+        grade=grade,
+        rank=rank,
+        percentile=percentiles(rank),
+        closeness=columns.get("closeness"),
     )
 
 
@@ -157,8 +175,9 @@ def expert_scores(criteria: CriteriaSet, reviews: Reviews, n: int) -> tuple[dict
     raw = raw.reshape(n, n_ind) if n_ind else np.zeros((n, 0))
     final = raw
     if agg.calibration == "zscore" and reviews.score.size:
-        calibrated = calibrate_zscore(reviews.score, reviews.reviewer, reviews.indicator, maxima,
-                                      agg.calibration_min_scores)
+        calibrated = calibrate_zscore(
+            reviews.score, reviews.reviewer, reviews.indicator, maxima, agg.calibration_min_scores
+        )
         final, _ = aggregate(calibrated, group, n * n_ind, agg.method, agg.trim_from)
         final = final.reshape(n, n_ind)
     if reviews.app.size:

@@ -35,31 +35,53 @@ def explain_application(result: RoundResult, i: int) -> dict[str, Any]:
             if result.missing_figure[i, j]:
                 detail = msg("%(detail)s — figure missing: 0 points", detail=detail)
             raw = None
-        lines.append({
-            "indicator_id": leaf.id, "name": leaf.name, "name_en": leaf.name_en,
-            "section_id": leaf.section, "method": leaf.method, "points": _num(points),
-            "raw_points": raw, "max_points": round(leaf.points, 6),
-            "share_of_total": _num(points / total) if total else None, "detail": detail,
-        })
+        lines.append(
+            {
+                "indicator_id": leaf.id,
+                "name": leaf.name,
+                "name_en": leaf.name_en,
+                "section_id": leaf.section,
+                "method": leaf.method,
+                "points": _num(points),
+                "raw_points": raw,
+                "max_points": round(leaf.points, 6),
+                "share_of_total": _num(points / total) if total else None,
+                "detail": detail,
+            }
+        )
     grade = cs.grades[result.grade[i]] if result.grade[i] >= 0 else None
     return {
         "application_id": str(result.ids[i]),
         "criteria": {"id": cs.id, "version": cs.version, "sha256": cs.sha256},
         "status": result.status[i],
-        "total": _num(total), "base": _num(result.base[i]), "bonus": _num(result.bonus[i]),
-        "rank": int(result.rank[i]) or None, "percentile": _num(result.percentile[i]),
-        "grade": None if grade is None else {"code": grade.code, "label": grade.label,
-                                             "label_en": grade.label_en},
+        "total": _num(total),
+        "base": _num(result.base[i]),
+        "bonus": _num(result.bonus[i]),
+        "rank": int(result.rank[i]) or None,
+        "percentile": _num(result.percentile[i]),
+        "grade": None
+        if grade is None
+        else {"code": grade.code, "label": grade.label, "label_en": grade.label_en},
         "sections": [
-            {"section_id": s.id, "name": s.name, "points": _num(result.sections[i, k]),
-             "max_points": round(s.points, 6)}
+            {
+                "section_id": s.id,
+                "name": s.name,
+                "points": _num(result.sections[i, k]),
+                "max_points": round(s.points, 6),
+            }
             for k, s in enumerate(cs.indicators)
         ],
         "indicators": lines,
-        "vetoes": [{"id": v.id, "reason": v.reason, "reason_en": v.reason_en}
-                   for j, v in enumerate(cs.vetoes) if result.vetoes[i, j]],
-        "bonus_items": [{"id": b.id, "name": b.name, "points": b.points}
-                        for j, b in enumerate(cs.bonus_items) if result.bonus_awarded[i, j]],
+        "vetoes": [
+            {"id": v.id, "reason": v.reason, "reason_en": v.reason_en}
+            for j, v in enumerate(cs.vetoes)
+            if result.vetoes[i, j]
+        ],
+        "bonus_items": [
+            {"id": b.id, "name": b.name, "points": b.points}
+            for j, b in enumerate(cs.bonus_items)
+            if result.bonus_awarded[i, j]
+        ],
         "bonus_cap": cs.bonus_cap,
         "n_reviews": int(result.n_reviews[i]),
     }
@@ -77,14 +99,22 @@ def _expert_detail(result: RoundResult, i: int, k: int) -> Message:
     if not scores:
         return msg("no expert scores yet")
     if agg.method == "trimmed_mean" and len(scores) >= agg.trim_from:
-        text = msg("%(count)s expert scores: %(scores)s; highest and lowest dropped, mean of the rest",
-                   count=len(scores), scores=scores)
+        text = msg(
+            "%(count)s expert scores: %(scores)s; highest and lowest dropped, mean of the rest",
+            count=len(scores),
+            scores=scores,
+        )
     else:
-        text = msg("%(count)s expert scores: %(scores)s; %(method)s", count=len(scores), scores=scores,
-                   method=_METHODS.get(agg.method, agg.method.replace("_", " ")))
+        text = msg(
+            "%(count)s expert scores: %(scores)s; %(method)s",
+            count=len(scores),
+            scores=scores,
+            method=_METHODS.get(agg.method, agg.method.replace("_", " ")),
+        )
     if agg.calibration == "zscore":
         text = msg("%(detail)s; reviewer z-score calibration applied", detail=text)
     if not result.complete[i]:
-        text = msg("%(detail)s; fewer than %(min)s reviews: not counted yet", detail=text,
-                   min=agg.min_reviews)
+        text = msg(
+            "%(detail)s; fewer than %(min)s reviews: not counted yet", detail=text, min=agg.min_reviews
+        )
     return text

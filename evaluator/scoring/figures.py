@@ -79,8 +79,10 @@ class FigureTable:
 def identifiers(col: pd.Series) -> np.ndarray:
     """Ids as stripped strings ('' where blank); a plain loop beats pandas' string methods here."""
     return np.array(
-        ["" if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v).strip()
-         for v in col.to_numpy(dtype=object)],
+        [
+            "" if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v).strip()
+            for v in col.to_numpy(dtype=object)
+        ],
         dtype=object,
     )
 
@@ -106,8 +108,15 @@ def read_figures(criteria: CriteriaSet, df: pd.DataFrame) -> FigureTable:
     """Parse and check the applications table; raise :class:`InputError` listing every problem."""
     problems = Problems("applications")
     if "id" not in df.columns:
-        raise InputError([{"table": "applications", "column": "id",
-                           "message": msg("the applications table needs an 'id' column")}])
+        raise InputError(
+            [
+                {
+                    "table": "applications",
+                    "column": "id",
+                    "message": msg("the applications table needs an 'id' column"),
+                }
+            ]
+        )
     ids = identifiers(df["id"])
     named = ids != ""
     for i in np.flatnonzero(~named):
@@ -120,18 +129,20 @@ def read_figures(criteria: CriteriaSet, df: pd.DataFrame) -> FigureTable:
         blank = blank_cells(col)
         parsed = parse_times(col.where(~blank))
         for i in np.flatnonzero(parsed.isna().to_numpy() & ~blank):
-            problems.cell(i, "submitted_at",
-                          msg("'%(value)s' is not a date and time", value=str(col.iloc[i])))
+            problems.cell(
+                i, "submitted_at", msg("'%(value)s' is not a date and time", value=str(col.iloc[i]))
+            )
         ok = parsed.notna().to_numpy()
         submitted[ok] = parsed[ok].astype("int64").to_numpy()
-    table = FigureTable(ids=ids, submitted_at=submitted,
-                        fields=criteria.field_map)
+    table = FigureTable(ids=ids, submitted_at=submitted, fields=criteria.field_map)
     for f in criteria.fields:
         name = column_for(f, df.columns)
         if name is None:
             if f.required:
-                problems.add(column=f.key, message=msg("required column '%(key)s' (%(label)s) is missing",
-                                                       key=f.key, label=f.label))
+                problems.add(
+                    column=f.key,
+                    message=msg("required column '%(key)s' (%(label)s) is missing", key=f.key, label=f.label),
+                )
             col = pd.Series([None] * len(df), dtype=object)
             name = f.key
         else:

@@ -59,13 +59,24 @@ def _decision_matrix(matrix: Any, min_rows: int, what: str = "matrix") -> np.nda
     """A 2-D float64 decision matrix with at least ``min_rows`` rows and one column."""
     x = _to_float_array(matrix, what)
     if x.ndim != 2:
-        raise ValueError(msg("%(what)s must be 2-D (alternatives x criteria), got shape %(shape)s",
-                             what=what, shape=str(x.shape)))
+        raise ValueError(
+            msg(
+                "%(what)s must be 2-D (alternatives x criteria), got shape %(shape)s",
+                what=what,
+                shape=str(x.shape),
+            )
+        )
     m, n = x.shape
     if m < min_rows or n < 1:
-        raise ValueError(msg(
-            "%(what)s needs at least %(min_rows)s alternative(s) (rows) and 1 criterion (column), "
-            "got shape %(shape)s", what=what, min_rows=min_rows, shape=str(x.shape)))
+        raise ValueError(
+            msg(
+                "%(what)s needs at least %(min_rows)s alternative(s) (rows) and 1 criterion (column), "
+                "got shape %(shape)s",
+                what=what,
+                min_rows=min_rows,
+                shape=str(x.shape),
+            )
+        )
     return x
 
 
@@ -74,10 +85,13 @@ def _non_finite_message(x: np.ndarray, what: str) -> Message:
     bad = np.argwhere(~np.isfinite(x))
     where = [f"({i}, {j})" for i, j in bad[:5]]
     if len(bad) > 5:
-        return msg("%(what)s must be finite; NaN or infinity at (row, column) %(where)s and %(more)s more",
-                   what=what, where=where, more=len(bad) - 5)
-    return msg("%(what)s must be finite; NaN or infinity at (row, column) %(where)s", what=what,
-               where=where)
+        return msg(
+            "%(what)s must be finite; NaN or infinity at (row, column) %(where)s and %(more)s more",
+            what=what,
+            where=where,
+            more=len(bad) - 5,
+        )
+    return msg("%(what)s must be finite; NaN or infinity at (row, column) %(where)s", what=what, where=where)
 
 
 def _benefit_mask(benefit: Any, n: int) -> np.ndarray:
@@ -88,12 +102,21 @@ def _benefit_mask(benefit: Any, n: int) -> np.ndarray:
     if mask.dtype == np.bool_ and mask.ndim == 0:
         return np.full(n, bool(mask))
     if mask.dtype != np.bool_:
-        raise ValueError(msg(
-            "benefit must be a bool or a sequence of bools (True = higher is better, False = cost); "
-            "got dtype %(dtype)s. pymcdm's 1/-1 codes are not accepted.", dtype=str(mask.dtype)))
+        raise ValueError(
+            msg(
+                "benefit must be a bool or a sequence of bools (True = higher is better, False = cost); "
+                "got dtype %(dtype)s. pymcdm's 1/-1 codes are not accepted.",
+                dtype=str(mask.dtype),
+            )
+        )
     if mask.shape != (n,):
-        raise ValueError(msg("benefit has shape %(shape)s; expected one bool per criterion (%(n)s,)",
-                             shape=str(mask.shape), n=n))
+        raise ValueError(
+            msg(
+                "benefit has shape %(shape)s; expected one bool per criterion (%(n)s,)",
+                shape=str(mask.shape),
+                n=n,
+            )
+        )
     return mask
 
 
@@ -101,14 +124,20 @@ def _weight_vector(weights: Any, n: int) -> np.ndarray:
     """Validated non-negative weights of length ``n``, normalised to sum to 1."""
     w = _to_float_array(weights, "weights")
     if w.shape != (n,):
-        raise ValueError(msg("weights has shape %(shape)s; expected one weight per criterion (%(n)s,)",
-                             shape=str(w.shape), n=n))
+        raise ValueError(
+            msg(
+                "weights has shape %(shape)s; expected one weight per criterion (%(n)s,)",
+                shape=str(w.shape),
+                n=n,
+            )
+        )
     if not np.isfinite(w).all():
         raise ValueError(msg("weights must be finite (no NaN or infinity)"))
     if (w < 0).any():
         negative = np.flatnonzero(w < 0).tolist()
-        raise ValueError(msg("weights must be non-negative; negative at index %(index)s",
-                             index=str(negative)))
+        raise ValueError(
+            msg("weights must be non-negative; negative at index %(index)s", index=str(negative))
+        )
     total = w.sum()
     if not total > 0:
         raise ValueError(msg("weights must have a positive sum"))
@@ -157,8 +186,13 @@ def topsis(
     Returns a new float64 vector of length ``m``.
     """
     if normalization not in _NORMALIZATIONS:
-        raise ValueError(msg("unknown normalization %(name)s; use one of %(known)s",
-                             name=repr(normalization), known=list(_NORMALIZATIONS)))
+        raise ValueError(
+            msg(
+                "unknown normalization %(name)s; use one of %(known)s",
+                name=repr(normalization),
+                known=list(_NORMALIZATIONS),
+            )
+        )
     x = _decision_matrix(matrix, min_rows=1)
     m, n = x.shape
     w = _weight_vector(weights, n)
@@ -213,7 +247,7 @@ def _column_stats(
     sums = np.zeros(x.shape[1]) if squares else None
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         for start in range(0, x.shape[0], rows):
-            b = x[start:start + rows]
+            b = x[start : start + rows]
             np.maximum(col_max, b.max(axis=0), out=col_max)
             np.minimum(col_min, b.min(axis=0), out=col_min)
             if sums is not None:
@@ -253,8 +287,12 @@ def entropy_weights(matrix: Any) -> np.ndarray:
     if not np.isfinite(x).all():
         raise ValueError(_non_finite_message(x, "matrix"))
     if (x < 0).any():
-        raise ValueError(msg("entropy weights need non-negative values; negative in column(s) %(columns)s",
-                             columns=str(np.flatnonzero((x < 0).any(axis=0)).tolist())))
+        raise ValueError(
+            msg(
+                "entropy weights need non-negative values; negative in column(s) %(columns)s",
+                columns=str(np.flatnonzero((x < 0).any(axis=0)).tolist()),
+            )
+        )
     totals = x.sum(axis=0)
     p = np.zeros_like(x)
     np.divide(x, totals, out=p, where=totals > 0)
@@ -269,9 +307,7 @@ def entropy_weights(matrix: Any) -> np.ndarray:
     return diversity / total
 
 
-def critic_weights(
-    matrix: Any, benefit: bool | Sequence[bool] | np.ndarray = True
-) -> np.ndarray:
+def critic_weights(matrix: Any, benefit: bool | Sequence[bool] | np.ndarray = True) -> np.ndarray:
     """CRITIC objective weights (Diakoulaki, Mavrotas & Papayannakis 1995).
 
     Each column is min-max normalised toward "better" (``(x - min) / (max - min)`` for benefit,

@@ -80,10 +80,10 @@ class RoundResult:
             data["closeness"] = self.closeness
         labels = [g.label for g in cs.grades]
         graded = self.grade >= 0
-        data["grade"] = np.where(graded, np.array([g.code for g in cs.grades] + [""],
-                                                  dtype=object)[self.grade], None)
-        data["grade_label"] = np.where(graded, np.array([*labels, ""], dtype=object)[self.grade],
-                                       None)
+        data["grade"] = np.where(
+            graded, np.array([g.code for g in cs.grades] + [""], dtype=object)[self.grade], None
+        )
+        data["grade_label"] = np.where(graded, np.array([*labels, ""], dtype=object)[self.grade], None)
         recognised = np.array([g.recognised for g in cs.grades] + [False])[self.grade]
         data["recognised"] = recognised & graded & ~self.vetoed
         data["status"] = self.status
@@ -128,15 +128,17 @@ class RoundResult:
         n, m = self.leaf_points.shape
         with np.errstate(invalid="ignore", divide="ignore"):
             share = self.leaf_points / self.total[:, None]
-        return pd.DataFrame({
-            "application_id": np.repeat(self.ids, m),
-            "indicator_id": np.tile([leaf.id for leaf in cs.leaves], n),
-            "section_id": np.tile([leaf.section for leaf in cs.leaves], n),
-            "method": np.tile([leaf.method for leaf in cs.leaves], n),
-            "points": self.leaf_points.ravel(),
-            "max_points": np.tile([leaf.points for leaf in cs.leaves], n),
-            "share_of_total": share.ravel(),
-        })
+        return pd.DataFrame(
+            {
+                "application_id": np.repeat(self.ids, m),
+                "indicator_id": np.tile([leaf.id for leaf in cs.leaves], n),
+                "section_id": np.tile([leaf.section for leaf in cs.leaves], n),
+                "method": np.tile([leaf.method for leaf in cs.leaves], n),
+                "points": self.leaf_points.ravel(),
+                "max_points": np.tile([leaf.points for leaf in cs.leaves], n),
+                "share_of_total": share.ravel(),
+            }
+        )
 
     def explain(self, application_id: str) -> dict[str, Any]:
         """Why an application got its total: every indicator's points and how they came about."""

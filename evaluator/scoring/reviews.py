@@ -58,8 +58,9 @@ def read_reviews(
     problems = Problems("scores")
     missing = [c for c in SCORE_COLUMNS if c not in df.columns]
     if missing:
-        problems.add(column=", ".join(missing),
-                     message=msg("missing column(s): %(columns)s", columns=missing))
+        problems.add(
+            column=", ".join(missing), message=msg("missing column(s): %(columns)s", columns=missing)
+        )
         problems.raise_if_any()
     df = df.reset_index(drop=True)
     apps, revs, inds = (text_column(df[c]) for c in SCORE_COLUMNS[:3])
@@ -89,38 +90,64 @@ def read_reviews(
     for i in np.flatnonzero(has_score & (ind_code < 0)):
         name = inds.text(i)
         if name in auto_ids:
-            problems.cell(i, "indicator_id",
-                          msg("'%(id)s' is scored automatically from the figures", id=name))
+            problems.cell(
+                i, "indicator_id", msg("'%(id)s' is scored automatically from the figures", id=name)
+            )
         else:
-            problems.cell(i, "indicator_id",
-                          msg("'%(id)s' is not an expert indicator of this criteria set", id=name))
+            problems.cell(
+                i, "indicator_id", msg("'%(id)s' is not an expert indicator of this criteria set", id=name)
+            )
     valid_ind = has_score & (ind_code >= 0)
     for i in np.flatnonzero(valid_ind & ~np.isfinite(score)):
-        problems.cell(i, "score", msg("the score is empty") if blank_score[i]
-                      else msg("'%(value)s' is not a finite number", value=score_text(i)))
+        problems.cell(
+            i,
+            "score",
+            msg("the score is empty")
+            if blank_score[i]
+            else msg("'%(value)s' is not a finite number", value=score_text(i)),
+        )
     with np.errstate(invalid="ignore"):
         out_of_range = valid_ind & np.isfinite(score) & ((score < 0) | (score > maxima[ind_code]))
     for i in np.flatnonzero(out_of_range):
-        problems.cell(i, "score", msg("%(score)s is outside 0–%(max)s for %(indicator)s",
-                                      score=format(score[i], "g"), max=format(maxima[ind_code[i]], "g"),
-                                      indicator=inds.text(i)))
+        problems.cell(
+            i,
+            "score",
+            msg(
+                "%(score)s is outside 0–%(max)s for %(indicator)s",
+                score=format(score[i], "g"),
+                max=format(maxima[ind_code[i]], "g"),
+                indicator=inds.text(i),
+            ),
+        )
     # Partial reviews are judged on every row that names a known application, reviewer and
     # indicator, so they are reported together with any bad score values.
     keep = valid_ind & (app_code >= 0) & on_roster
     n_rev, n_ind = max(1, len(rev_index)), max(1, len(experts))
     key = (app_code.astype(np.int64) * n_rev + rev_code) * n_ind + ind_code
     for i in repeated_keys(key, keep, len(app_ids) * n_rev * n_ind):
-        problems.cell(i, "indicator_id", msg("%(reviewer)s scored %(indicator)s of %(application)s more "
-                                             "than once", reviewer=revs.text(i), indicator=inds.text(i),
-                                             application=apps.text(i)))
+        problems.cell(
+            i,
+            "indicator_id",
+            msg(
+                "%(reviewer)s scored %(indicator)s of %(application)s more than once",
+                reviewer=revs.text(i),
+                indicator=inds.text(i),
+                application=apps.text(i),
+            ),
+        )
     flag_rows, flag_names = _flags(criteria, flags, problems)
     notes = partial_notes(criteria, problems, app_code, rev_code, ind_code, keep, app_ids, rev_index)
     problems.raise_if_any()
     return Reviews(
-        app=app_code[keep].astype(np.int64), indicator=ind_code[keep].astype(np.int64),
-        reviewer=rev_code[keep].astype(np.int64), score=score[keep], reviewer_ids=rev_index,
+        app=app_code[keep].astype(np.int64),
+        indicator=ind_code[keep].astype(np.int64),
+        reviewer=rev_code[keep].astype(np.int64),
+        score=score[keep],
+        reviewer_ids=rev_index,
         flag_app=app_code[flag_rows].astype(np.int64),
-        flag_reviewer=rev_code[flag_rows].astype(np.int64), flag_name=flag_names, notes=notes,
+        flag_reviewer=rev_code[flag_rows].astype(np.int64),
+        flag_name=flag_names,
+        notes=notes,
     )
 
 
@@ -146,8 +173,15 @@ def _flags(
             if not name:
                 continue
             if name not in criteria.veto_flags and criteria.veto_flags:
-                problems.cell(i, "flag", msg("unknown veto flag '%(flag)s' (known: %(known)s)", flag=name,
-                                             known=sorted(criteria.veto_flags)))
+                problems.cell(
+                    i,
+                    "flag",
+                    msg(
+                        "unknown veto flag '%(flag)s' (known: %(known)s)",
+                        flag=name,
+                        known=sorted(criteria.veto_flags),
+                    ),
+                )
             elif name not in criteria.veto_flags:
                 problems.cell(i, "flag", msg("unknown veto flag '%(flag)s' (known: none)", flag=name))
             rows.append(i)
@@ -178,9 +212,15 @@ def partial_notes(
         a, r = divmod(int(p), len(rev_index))
         scored = set(ind_code[keep][pair == p])
         lacking = [experts[k] for k in range(n_ind) if k not in scored]
-        message = msg("reviewer %(reviewer)s scored %(scored)s of %(total)s expert indicators of "
-                      "%(application)s; missing: %(missing)s", reviewer=str(rev_index[r]),
-                      scored=len(scored), total=n_ind, application=str(app_ids[a]), missing=lacking)
+        message = msg(
+            "reviewer %(reviewer)s scored %(scored)s of %(total)s expert indicators of "
+            "%(application)s; missing: %(missing)s",
+            reviewer=str(rev_index[r]),
+            scored=len(scored),
+            total=n_ind,
+            application=str(app_ids[a]),
+            missing=lacking,
+        )
         if criteria.aggregation.partial_reviews == "error":
             problems.add(application_id=str(app_ids[a]), column="indicator_id", message=message)
         else:
@@ -209,8 +249,11 @@ def read_claims(criteria: CriteriaSet, df: pd.DataFrame | None, app_ids: np.ndar
         problems.cell(i, "application_id", msg("unknown application '%(id)s'", id=apps.text(i)))
     for i in np.flatnonzero(item_code < 0):
         if item_ids:
-            problems.cell(i, "bonus_id", msg("unknown bonus item '%(id)s' (known: %(known)s)",
-                                             id=items.text(i), known=item_ids))
+            problems.cell(
+                i,
+                "bonus_id",
+                msg("unknown bonus item '%(id)s' (known: %(known)s)", id=items.text(i), known=item_ids),
+            )
         else:
             problems.cell(i, "bonus_id", msg("unknown bonus item '%(id)s' (known: none)", id=items.text(i)))
     problems.raise_if_any()

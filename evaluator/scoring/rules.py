@@ -11,8 +11,12 @@ from evaluator.scoring.figures import FigureTable
 from evaluator.scoring.reviews import Reviews
 
 _COMPARE = {
-    "eq": operator.eq, "ne": operator.ne, "lt": operator.lt,
-    "le": operator.le, "gt": operator.gt, "ge": operator.ge,
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
 }
 
 

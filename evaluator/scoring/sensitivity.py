@@ -75,7 +75,7 @@ def weight_sensitivity(
         # Draws as rows: each sort runs over one contiguous row.
         totals = np.round(weights @ shares.T + bonus[None, :], DECIMALS)
         order = np.argsort(-totals, axis=1, kind="stable")
-        block = ranks[start:start + k]
+        block = ranks[start : start + k]
         np.put_along_axis(block, order, positions[None, :], axis=1)
     q = np.percentile(ranks, [5, 50, 95], axis=0) if n else np.zeros((3, 0))
     table = pd.DataFrame(

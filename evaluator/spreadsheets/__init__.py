@@ -24,8 +24,15 @@ from evaluator.spreadsheets.delimited import read_csv
 from evaluator.spreadsheets.limits import COMMAND_LINE_LIMITS, MB, SpreadsheetError, TableLimits, cell_text
 from evaluator.spreadsheets.workbook import read_xlsx
 
-__all__ = ["COMMAND_LINE_LIMITS", "MB", "SpreadsheetError", "TableLimits", "cell_text", "detect",
-           "read_spreadsheet"]
+__all__ = [
+    "COMMAND_LINE_LIMITS",
+    "MB",
+    "SpreadsheetError",
+    "TableLimits",
+    "cell_text",
+    "detect",
+    "read_spreadsheet",
+]
 
 
 def detect(data: bytes) -> str:
@@ -35,8 +42,12 @@ def detect(data: bytes) -> str:
     if data[:4] == b"PK\x03\x04":
         return "xlsx"
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise SpreadsheetError(msg("This is an old Excel .xls file or a password-protected workbook: save "
-                                   "it as .xlsx (Excel 2007 or later) without a password, or as CSV."))
+        raise SpreadsheetError(
+            msg(
+                "This is an old Excel .xls file or a password-protected workbook: save "
+                "it as .xlsx (Excel 2007 or later) without a password, or as CSV."
+            )
+        )
     if data[:4] in (b"%PDF", b"\x89PNG") or data[:3] == b"\xff\xd8\xff" or b"\x00" in data[:8192]:
         raise SpreadsheetError(msg("The file is not a spreadsheet: upload an .xlsx workbook or a CSV file."))
     return "csv"
@@ -49,8 +60,9 @@ def read_spreadsheet(data: bytes, limits: TableLimits, skip_blank_rows: bool = F
     so that row positions match the spreadsheet's row numbers.
     """
     if len(data) > limits.max_bytes:
-        raise SpreadsheetError(msg("The file is larger than the limit of %(mb)s MB.",
-                                   mb=limits.max_bytes // MB))
+        raise SpreadsheetError(
+            msg("The file is larger than the limit of %(mb)s MB.", mb=limits.max_bytes // MB)
+        )
     if detect(data) == "xlsx":
         rows = read_xlsx(data, limits)
         return _frame(rows[0] if rows else [], rows[1:], skip_blank_rows)

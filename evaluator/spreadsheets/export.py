@@ -81,5 +81,3 @@ def _width(value: Any) -> int:
     from evaluator.text import display_width
 
     return display_width("" if value is None else str(value))
-
-

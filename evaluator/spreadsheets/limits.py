@@ -27,8 +27,9 @@ class TableLimits:
 
 
 # Files handed to the command line (flask score): rounds of millions of score rows.
-COMMAND_LINE_LIMITS = TableLimits(max_bytes=2048 * MB, max_unzipped=2048 * MB, max_rows=10_000_000,
-                                  max_columns=2_000, max_cells=60_000_000)
+COMMAND_LINE_LIMITS = TableLimits(
+    max_bytes=2048 * MB, max_unzipped=2048 * MB, max_rows=10_000_000, max_columns=2_000, max_cells=60_000_000
+)
 
 
 class SpreadsheetError(ValueError):

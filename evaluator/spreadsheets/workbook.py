@@ -58,8 +58,9 @@ class _SheetScan:
         if tag == "row":
             self.elements += 1
             if self.elements > self.limits.max_rows + 1 + BLANK_ROW_SLACK:
-                raise SpreadsheetError(msg("The sheet has more than %(max)s rows below the header.",
-                                           max=self.limits.max_rows))
+                raise SpreadsheetError(
+                    msg("The sheet has more than %(max)s rows below the header.", max=self.limits.max_rows)
+                )
             self.row = self._number(attrs.get("r"), self.row + 1)
             self.col = 0
             self.row_has_value = False
@@ -76,20 +77,37 @@ class _SheetScan:
         limits = self.limits
         if tag == "c" and self.has_value:
             if self.col > limits.max_columns:
-                raise SpreadsheetError(msg("Row %(row)s has a value in column %(column)s; at most %(max)s "
-                                           "columns are allowed.", row=self.row, column=self.col,
-                                           max=limits.max_columns))
+                raise SpreadsheetError(
+                    msg(
+                        "Row %(row)s has a value in column %(column)s; at most %(max)s columns are allowed.",
+                        row=self.row,
+                        column=self.col,
+                        max=limits.max_columns,
+                    )
+                )
             self.width = max(self.width, self.col)
             self.row_has_value = True
         elif tag == "row" and self.row_has_value:
             if self.row - 1 > limits.max_rows:
-                raise SpreadsheetError(msg("The sheet has more than %(max)s rows below the header (row "
-                                           "%(row)s is past the limit).", max=limits.max_rows, row=self.row))
+                raise SpreadsheetError(
+                    msg(
+                        "The sheet has more than %(max)s rows below the header (row "
+                        "%(row)s is past the limit).",
+                        max=limits.max_rows,
+                        row=self.row,
+                    )
+                )
             self.last_row = self.row
             if self.last_row * self.width > limits.max_cells:
-                raise SpreadsheetError(msg("The sheet has more than %(max)s cells (row %(row)s × %(width)s "
-                                           "columns is past the limit).", max=limits.max_cells, row=self.row,
-                                           width=self.width))
+                raise SpreadsheetError(
+                    msg(
+                        "The sheet has more than %(max)s cells (row %(row)s × %(width)s "
+                        "columns is past the limit).",
+                        max=limits.max_cells,
+                        row=self.row,
+                        width=self.width,
+                    )
+                )
 
     @staticmethod
     def _number(text: str | None, default: int) -> int:
@@ -101,8 +119,12 @@ class _SheetScan:
 
 
 def _no_doctype(*_: Any) -> None:
-    raise SpreadsheetError(msg("The workbook holds an XML document type declaration, which Excel never "
-                               "writes; it is not accepted."))
+    raise SpreadsheetError(
+        msg(
+            "The workbook holds an XML document type declaration, which Excel never "
+            "writes; it is not accepted."
+        )
+    )
 
 
 class _TextCount:
@@ -117,8 +139,9 @@ class _TextCount:
         if name.endswith(" si") or name == "si":
             self.count += 1
             if self.count > self.limit:
-                raise SpreadsheetError(msg("The workbook holds more than %(max)s different texts.",
-                                           max=self.limit))
+                raise SpreadsheetError(
+                    msg("The workbook holds more than %(max)s different texts.", max=self.limit)
+                )
 
     def end(self, name: str) -> None:
         """Nothing to do when an element closes."""
@@ -133,8 +156,10 @@ def _scan_xml(archive: zipfile.ZipFile, name: str, scan: _SheetScan | _TextCount
     parser.StartDoctypeDeclHandler = _no_doctype
     parser.EntityDeclHandler = _no_doctype
     if scan is None:
+
         def _root(*_: Any) -> None:
             raise _RootReachedError
+
         parser.StartElementHandler = _root
     else:
         parser.StartElementHandler = scan.start
@@ -157,8 +182,9 @@ def _first_sheet_path(archive: zipfile.ZipFile, names: set[str]) -> str | None:
     try:
         for name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
             if archive.getinfo(name).file_size > PART_MAX_BYTES:
-                raise SpreadsheetError(msg("The workbook is damaged: its list of sheets is implausibly "
-                                           "large."))
+                raise SpreadsheetError(
+                    msg("The workbook is damaged: its list of sheets is implausibly large.")
+                )
         book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
     except (KeyError, ElementTree.ParseError, zipfile.BadZipFile, OSError, EOFError, RuntimeError):
@@ -187,8 +213,9 @@ def read_xlsx(data: bytes, limits: TableLimits) -> list[list[str]]:
     except ArchiveRefusedError as exc:
         raise SpreadsheetError(msg("The workbook was refused: %(reason)s", reason=str(exc))) from None
     if "xl/workbook.xml" not in names:
-        raise SpreadsheetError(msg("The file is a zip archive, not an Excel workbook: upload an .xlsx or "
-                                   "CSV file."))
+        raise SpreadsheetError(
+            msg("The file is a zip archive, not an Excel workbook: upload an .xlsx or CSV file.")
+        )
     for name in names:
         if name.endswith((".xml", ".rels")):
             _scan_xml(archive, name, _TextCount(limits) if name.endswith("sharedStrings.xml") else None)
@@ -204,8 +231,9 @@ def read_xlsx(data: bytes, limits: TableLimits) -> list[list[str]]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for unreadable workbooks
-        raise SpreadsheetError(msg("The file cannot be read as a table: %(problem)s",
-                                   problem=str(exc)[:200])) from None
+        raise SpreadsheetError(
+            msg("The file cannot be read as a table: %(problem)s", problem=str(exc)[:200])
+        ) from None
     try:
         if not workbook.worksheets:
             return []
@@ -219,7 +247,8 @@ def read_xlsx(data: bytes, limits: TableLimits) -> list[list[str]]:
     except SpreadsheetError:
         raise
     except Exception as exc:  # as above: a damaged sheet surfaces as many kinds of error
-        raise SpreadsheetError(msg("The file cannot be read as a table: %(problem)s",
-                                   problem=str(exc)[:200])) from None
+        raise SpreadsheetError(
+            msg("The file cannot be read as a table: %(problem)s", problem=str(exc)[:200])
+        ) from None
     finally:
         workbook.close()

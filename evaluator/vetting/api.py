@@ -16,9 +16,13 @@ from evaluator.web.security import signed_in_user
 from evaluator.workflow import RegionAct, RegionLevel, Status
 
 PREFIX = ""
-blp = Blueprint("vetting", __name__, description="The region offices (县级申报、市级把关): the county "
-                "office endorses, returns or declines; the city office checks, ranks and recommends "
-                "within its quota. See docs/vetting.md.")
+blp = Blueprint(
+    "vetting",
+    __name__,
+    description="The region offices (县级申报、市级把关): the county "
+    "office endorses, returns or declines; the city office checks, ranks and recommends "
+    "within its quota. See docs/vetting.md.",
+)
 
 _NOTE = {"max_length": service.MAX_NOTE, "multiline": True}
 

@@ -58,15 +58,27 @@ def quota_status(actor: User, rnd: Round) -> dict[str, Any]:
     settings = settings_of(rnd)
     city = city_of(actor)
     quota = settings.quota_for(city)
-    base = (select(func.count()).select_from(Application)
-            .join(Organisation, Application.organisation_id == Organisation.id)
-            .where(Application.round_id == rnd.id, region_condition(RegionLevel.CITY, city)))
+    base = (
+        select(func.count())
+        .select_from(Application)
+        .join(Organisation, Application.organisation_id == Organisation.id)
+        .where(Application.round_id == rnd.id, region_condition(RegionLevel.CITY, city))
+    )
     reached = db.session.scalar(base.where(reached_city(settings))) or 0
     used = db.session.scalar(base.where(Application.status == Status.RECOMMENDED.value)) or 0
     limit = quota.limit(reached)
-    return {"round_id": rnd.id, "city_code": city, "kind": quota.kind, "value": quota.value,
-            "applications": reached, "limit": limit, "used": used, "remaining": max(0, limit - used),
-            "city_step": settings.city_step, "county_step": settings.county_step}
+    return {
+        "round_id": rnd.id,
+        "city_code": city,
+        "kind": quota.kind,
+        "value": quota.value,
+        "applications": reached,
+        "limit": limit,
+        "used": used,
+        "remaining": max(0, limit - used),
+        "city_step": settings.city_step,
+        "county_step": settings.county_step,
+    }
 
 
 def rankable(actor: User, rnd: Round, limit: int = MAX_RANKING) -> list[Application]:
@@ -88,24 +100,41 @@ def recommend(actor: User, rnd: Round, city_code: str, application_ids: Sequence
         raise ServiceError(404, msg("No city %(code)s in your region.", code=city_code))
     ids = list(application_ids)
     if len(set(ids)) != len(ids):
-        raise ServiceError(422, msg("An application appears twice in the ranking."),
-                           {"application_ids": [msg("Each application appears once.")]})
+        raise ServiceError(
+            422,
+            msg("An application appears twice in the ranking."),
+            {"application_ids": [msg("Each application appears once.")]},
+        )
     if len(ids) > MAX_RANKING:
-        raise ServiceError(422, msg("A ranking lists at most %(max)s applications.", max=MAX_RANKING),
-                           {"application_ids": [msg("Too many.")]})
+        raise ServiceError(
+            422,
+            msg("A ranking lists at most %(max)s applications.", max=MAX_RANKING),
+            {"application_ids": [msg("Too many.")]},
+        )
     fresh = lock_round(rnd.id)
     if fresh is None:
         raise ServiceError(404, msg("No round %(id)s.", id=rnd.id))
     check_round_allows(MOVES["recommend"], fresh, "recommended")
     status = quota_status(actor, fresh)
     if not status["city_step"]:
-        raise ServiceError(409, msg("The city step is switched off in round '%(title)s': the city "
-                                    "office does not act in it.", title=fresh.title))
+        raise ServiceError(
+            409,
+            msg(
+                "The city step is switched off in round '%(title)s': the city office does not act in it.",
+                title=fresh.title,
+            ),
+        )
     if len(ids) > status["limit"]:
-        raise ServiceError(409, msg("The city's quota is %(limit)s of its %(n)s applications; this ranking "
-                                    "lists %(count)s.", limit=status["limit"], n=status["applications"],
-                                    count=len(ids)),
-                           {"application_ids": [msg("At most %(limit)s.", limit=status["limit"])]})
+        raise ServiceError(
+            409,
+            msg(
+                "The city's quota is %(limit)s of its %(n)s applications; this ranking lists %(count)s.",
+                limit=status["limit"],
+                n=status["applications"],
+                count=len(ids),
+            ),
+            {"application_ids": [msg("At most %(limit)s.", limit=status["limit"])]},
+        )
     chosen = []
     for app_id in ids:
         app = db.session.get(Application, app_id)
@@ -120,8 +149,13 @@ def recommend(actor: User, rnd: Round, city_code: str, application_ids: Sequence
             if app.city_rank != rank:
                 before, app.city_rank = app.city_rank, rank
                 db.session.flush()
-                audit.record(actor, "application.reranked", "application", app.id,
-                             {"city_rank": {"before": before, "after": rank}})
+                audit.record(
+                    actor,
+                    "application.reranked",
+                    "application",
+                    app.id,
+                    {"city_rank": {"before": before, "after": rank}},
+                )
         else:
             check_move("recommend", app, app.round)
             app.city_rank = rank
@@ -137,11 +171,18 @@ def recommend(actor: User, rnd: Round, city_code: str, application_ids: Sequence
 
 def _recommended(actor: User, rnd: Round) -> list[Application]:
     """The city's recommended applications in the round, by rank."""
-    return list(db.session.scalars(
-        select(Application).join(Organisation, Application.organisation_id == Organisation.id)
-        .where(Application.round_id == rnd.id, scope_condition(actor),
-               Application.status == Status.RECOMMENDED.value)
-        .order_by(Application.city_rank, Application.id)))
+    return list(
+        db.session.scalars(
+            select(Application)
+            .join(Organisation, Application.organisation_id == Organisation.id)
+            .where(
+                Application.round_id == rnd.id,
+                scope_condition(actor),
+                Application.status == Status.RECOMMENDED.value,
+            )
+            .order_by(Application.city_rank, Application.id)
+        )
+    )
 
 
 def _unrecommend(actor: User, app: Application) -> Application:
@@ -149,8 +190,9 @@ def _unrecommend(actor: User, app: Application) -> Application:
     check_move("unrecommend", app, app.round)
     before, app.city_rank = app.city_rank, None
     record_check(actor, app, RegionLevel.CITY, RegionAct.UNRECOMMEND, None)
-    return move_application(actor, app, "unrecommend", level=RegionLevel.CITY.value,
-                            city_rank={"before": before, "after": None})
+    return move_application(
+        actor, app, "unrecommend", level=RegionLevel.CITY.value, city_rank={"before": before, "after": None}
+    )
 
 
 def unrecommend(actor: User, app: Application) -> Application:
@@ -163,21 +205,28 @@ def unrecommend(actor: User, app: Application) -> Application:
         if other.city_rank != rank:
             before, other.city_rank = other.city_rank, rank
             db.session.flush()
-            audit.record(actor, "application.reranked", "application", other.id,
-                         {"city_rank": {"before": before, "after": rank}})
+            audit.record(
+                actor,
+                "application.reranked",
+                "application",
+                other.id,
+                {"city_rank": {"before": before, "after": rank}},
+            )
     return app
 
 
 # ----------------------------------------------------------------------------------- into review
+
 
 def passes_into_review(settings: ReviewSettings) -> Any:
     """The SQL condition of an application the round's steps let into the provincial review."""
     recommended = Application.status == Status.RECOMMENDED.value
     if settings.city_step:
         return recommended
-    endorsed = or_(Application.status == Status.ENDORSED.value,
-                   and_(Application.status == Status.SUBMITTED.value,
-                        Organisation.kind == OrgKind.COUNTY.value))
+    endorsed = or_(
+        Application.status == Status.ENDORSED.value,
+        and_(Application.status == Status.SUBMITTED.value, Organisation.kind == OrgKind.COUNTY.value),
+    )
     if settings.county_step:
         return or_(recommended, endorsed)
     return Application.status.in_([s.value for s in MOVES["enter_review"].sources if s is not None])
@@ -189,20 +238,41 @@ def enter_review(actor: User | None, rnd: Round) -> list[int]:
     move = MOVES["enter_review"]
     check_round_allows(move, rnd, move.done)
     settings = settings_of(rnd)
-    ids = list(db.session.scalars(
-        select(Application.id).join(Organisation, Application.organisation_id == Organisation.id)
-        .where(Application.round_id == rnd.id, passes_into_review(settings)).order_by(Application.id)))
+    ids = list(
+        db.session.scalars(
+            select(Application.id)
+            .join(Organisation, Application.organisation_id == Organisation.id)
+            .where(Application.round_id == rnd.id, passes_into_review(settings))
+            .order_by(Application.id)
+        )
+    )
     if ids:
-        through = (select(Application.id).join(Organisation, Application.organisation_id == Organisation.id)
-                   .where(Application.round_id == rnd.id, passes_into_review(settings)))
-        db.session.execute(update(Application).where(Application.id.in_(through))
-                           .values(status=move.target.value, version=Application.version + 1,
-                                   updated_at=utcnow()).execution_options(synchronize_session=False))
+        through = (
+            select(Application.id)
+            .join(Organisation, Application.organisation_id == Organisation.id)
+            .where(Application.round_id == rnd.id, passes_into_review(settings))
+        )
+        db.session.execute(
+            update(Application)
+            .where(Application.id.in_(through))
+            .values(status=move.target.value, version=Application.version + 1, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
         moved = set(ids)
         for row in list(db.session.identity_map.values()):
             if isinstance(row, Application) and row.id in moved:
                 db.session.expire(row)
-    audit.record(actor, "round.entered_review", "round", rnd.id, {
-        "to_status": move.target.value, "applications": len(ids), "application_ids": ids,
-        "county_step": settings.county_step, "city_step": settings.city_step})
+    audit.record(
+        actor,
+        "round.entered_review",
+        "round",
+        rnd.id,
+        {
+            "to_status": move.target.value,
+            "applications": len(ids),
+            "application_ids": ids,
+            "county_step": settings.county_step,
+            "city_step": settings.city_step,
+        },
+    )
     return ids

@@ -36,25 +36,32 @@ from evaluator.vetting.models import RegionCheck
 from evaluator.workflow import REVIEWED_STATUSES, OrgKind, RegionAct, RegionLevel, Status
 
 MAX_NOTE = 2000
-ACTS = {RegionLevel.COUNTY: (RegionAct.ENDORSE, RegionAct.RETURN, RegionAct.DECLINE),
-        RegionLevel.CITY: (RegionAct.CHECK, RegionAct.RETURN, RegionAct.DECLINE)}
+ACTS = {
+    RegionLevel.COUNTY: (RegionAct.ENDORSE, RegionAct.RETURN, RegionAct.DECLINE),
+    RegionLevel.CITY: (RegionAct.CHECK, RegionAct.RETURN, RegionAct.DECLINE),
+}
 """Each level's acts on one application (the city also ranks them: ``vetting.quota``)."""
 
 _STEP_OFF = {
-    RegionLevel.COUNTY: N_("The county step is switched off in round '%(title)s': the county office does not "
-                 "act in it."),
-    RegionLevel.CITY: N_("The city step is switched off in round '%(title)s': the city office does not act "
-                         "in it."),
+    RegionLevel.COUNTY: N_(
+        "The county step is switched off in round '%(title)s': the county office does not act in it."
+    ),
+    RegionLevel.CITY: N_(
+        "The city step is switched off in round '%(title)s': the city office does not act in it."
+    ),
 }
-_NOT_AT_COUNTY = N_("This application does not pass through its county office (a county applies "
-                    "straight to its city).")
-_NOT_AT_CITY = N_("This application has not reached the city office yet: its county office must "
-                  "endorse it first.")
+_NOT_AT_COUNTY = N_(
+    "This application does not pass through its county office (a county applies straight to its city)."
+)
+_NOT_AT_CITY = N_(
+    "This application has not reached the city office yet: its county office must endorse it first."
+)
 _ONLY_COUNTY = N_("Only a county office endorses applications.")
 _ONLY_CITY = N_("Only a city office checks and recommends applications.")
 
 
 # ------------------------------------------------------------------------------------------ scope
+
 
 def scope_condition(actor: User) -> Any:
     """The SQL condition on Organisation of the actor's region (nothing for other roles)."""
@@ -77,29 +84,37 @@ def county_passes(settings: ReviewSettings) -> Any:
 
 def city_declined() -> Any:
     """The SQL condition of an application declined by its city office (a city decline is final)."""
-    return exists().where(RegionCheck.application_id == Application.id,
-                          RegionCheck.level == RegionLevel.CITY.value,
-                          RegionCheck.action == RegionAct.DECLINE.value)
+    return exists().where(
+        RegionCheck.application_id == Application.id,
+        RegionCheck.level == RegionLevel.CITY.value,
+        RegionCheck.action == RegionAct.DECLINE.value,
+    )
 
 
 def reached_city(settings: ReviewSettings) -> Any:
     """The SQL condition of an application that reached its city office (the quota counts these)."""
-    return or_(Application.status.in_([Status.ENDORSED.value, Status.RECOMMENDED.value,
-                                       *(s.value for s in REVIEWED_STATUSES)]),
-               and_(Application.status == Status.SUBMITTED.value, county_passes(settings)),
-               and_(Application.status == Status.DECLINED.value, city_declined()))
+    return or_(
+        Application.status.in_(
+            [Status.ENDORSED.value, Status.RECOMMENDED.value, *(s.value for s in REVIEWED_STATUSES)]
+        ),
+        and_(Application.status == Status.SUBMITTED.value, county_passes(settings)),
+        and_(Application.status == Status.DECLINED.value, city_declined()),
+    )
 
 
 def at_county(settings: ReviewSettings) -> Any:
     """The SQL condition of an application the county office deals with (past the draft)."""
     if not settings.county_step:
         return false()
-    return and_(Organisation.kind != OrgKind.COUNTY.value,
-                Application.status.notin_([Status.DRAFT.value, Status.WITHDRAWN.value]))
+    return and_(
+        Organisation.kind != OrgKind.COUNTY.value,
+        Application.status.notin_([Status.DRAFT.value, Status.WITHDRAWN.value]),
+    )
 
 
-def queue_query(actor: User, rnd: Round, status: str | None = None, county_code: str | None = None,
-                q: str | None = None) -> Select:
+def queue_query(
+    actor: User, rnd: Round, status: str | None = None, county_code: str | None = None, q: str | None = None
+) -> Select:
     """The office's queue in a round: the applications of its region at its step, by status then id.
 
     A county office: its county's subdistricts and communities, past the draft (none when the
@@ -107,8 +122,11 @@ def queue_query(actor: User, rnd: Round, status: str | None = None, county_code:
     """
     settings = settings_of(rnd)
     step = at_county(settings) if actor.region_level == RegionLevel.COUNTY else reached_city(settings)
-    query = (select(Application).join(Organisation, Application.organisation_id == Organisation.id)
-             .where(Application.round_id == rnd.id, scope_condition(actor), step))
+    query = (
+        select(Application)
+        .join(Organisation, Application.organisation_id == Organisation.id)
+        .where(Application.round_id == rnd.id, scope_condition(actor), step)
+    )
     if status:
         query = query.where(Application.status == status)
     if county_code:
@@ -122,8 +140,9 @@ def queue_query(actor: User, rnd: Round, status: str | None = None, county_code:
 def status_counts(actor: User, rnd: Round) -> dict[str, int]:
     """How many applications of the office's queue are in each status."""
     query = queue_query(actor, rnd).order_by(None)
-    rows = db.session.execute(query.with_only_columns(Application.status, func.count())
-                              .group_by(Application.status)).all()
+    rows = db.session.execute(
+        query.with_only_columns(Application.status, func.count()).group_by(Application.status)
+    ).all()
     return {status: n for status, n in rows}
 
 
@@ -142,19 +161,27 @@ def find(actor: User, application_id: int) -> Application:
 
 def checks_of(app: Application) -> list[RegionCheck]:
     """The region offices' acts on an application, oldest first."""
-    return list(db.session.scalars(select(RegionCheck).where(RegionCheck.application_id == app.id)
-                                   .options(selectinload(RegionCheck.user)).order_by(RegionCheck.id)))
+    return list(
+        db.session.scalars(
+            select(RegionCheck)
+            .where(RegionCheck.application_id == app.id)
+            .options(selectinload(RegionCheck.user))
+            .order_by(RegionCheck.id)
+        )
+    )
 
 
 # ------------------------------------------------------------------------------------------- acts
+
 
 def clean_note(note: Any, required: bool, field: str = "reason") -> str | None:
     """The note stripped; 422 naming the field when a required one is blank, too long or not text."""
     text = note.strip() if isinstance(note, str) else ""
     if not text:
         if required:
-            raise ServiceError(422, msg("Give a reason: the applicant reads it."),
-                               {field: [msg("A reason is required.")]})
+            raise ServiceError(
+                422, msg("Give a reason: the applicant reads it."), {field: [msg("A reason is required.")]}
+            )
         return None
     problem = text_problem(text, multiline=True)
     if problem is None and len(text) > MAX_NOTE:
@@ -223,11 +250,23 @@ def allowed_acts(actor: User, app: Application, settings: ReviewSettings | None 
     return tuple(allowed_now)
 
 
-def record_check(actor: User, app: Application, level: str, action: str, note: str | None = None,
-                 passed: bool | None = None) -> RegionCheck:
+def record_check(
+    actor: User,
+    app: Application,
+    level: str,
+    action: str,
+    note: str | None = None,
+    passed: bool | None = None,
+) -> RegionCheck:
     """Add the act's RegionCheck row (flushes); ``level`` a RegionLevel, ``action`` a RegionAct."""
-    row = RegionCheck(application_id=app.id, level=RegionLevel(level).value, action=RegionAct(action).value,
-                      passed=passed, note=note, checked_by=actor.id)
+    row = RegionCheck(
+        application_id=app.id,
+        level=RegionLevel(level).value,
+        action=RegionAct(action).value,
+        passed=passed,
+        note=note,
+        checked_by=actor.id,
+    )
     db.session.add(row)
     db.session.flush()
     return row
@@ -279,14 +318,25 @@ def check(actor: User, app: Application, passed: bool, note: Any = None) -> Regi
         check_move(move, app, app.round)
     text = clean_note(note, required=not passed, field="note")
     row = record_check(actor, app, RegionLevel.CITY, RegionAct.CHECK, text, passed=bool(passed))
-    audit.record(actor, "application.checked", "application", app.id,
-                 {"level": RegionLevel.CITY.value, "passed": bool(passed), "note": text})
+    audit.record(
+        actor,
+        "application.checked",
+        "application",
+        app.id,
+        {"level": RegionLevel.CITY.value, "passed": bool(passed), "note": text},
+    )
     return row
 
 
 def last_check(app: Application) -> RegionCheck | None:
     """The city's latest check of the application, if any."""
-    return db.session.scalar(select(RegionCheck).where(
-        RegionCheck.application_id == app.id, RegionCheck.level == RegionLevel.CITY.value,
-        RegionCheck.action == RegionAct.CHECK.value)
-        .order_by(RegionCheck.id.desc()).limit(1))
+    return db.session.scalar(
+        select(RegionCheck)
+        .where(
+            RegionCheck.application_id == app.id,
+            RegionCheck.level == RegionLevel.CITY.value,
+            RegionCheck.action == RegionAct.CHECK.value,
+        )
+        .order_by(RegionCheck.id.desc())
+        .limit(1)
+    )

@@ -38,16 +38,18 @@ def get_or_404(model: type[T], ident: int, what: str) -> T:
         raise ServiceError(401, SIGN_IN_FIRST)
     row = db.session.get(model, ident)
     if row is None:
-        raise ServiceError(404, msg(_NOT_FOUND.get(what, N_("Nothing with the id %(id)s was found.")),
-                                    id=ident))
+        raise ServiceError(
+            404, msg(_NOT_FOUND.get(what, N_("Nothing with the id %(id)s was found.")), id=ident)
+        )
     return row
 
 
 def page_of(query: Select, pagination_parameters: Any) -> list:
     """One page of a list query's rows, with the total for the ``X-Pagination`` header."""
     pagination_parameters.item_count = count_rows(query)
-    return db.session.scalars(query.offset(pagination_parameters.first_item)
-                              .limit(pagination_parameters.page_size)).all()
+    return db.session.scalars(
+        query.offset(pagination_parameters.first_item).limit(pagination_parameters.page_size)
+    ).all()
 
 
 def if_match() -> frozenset[str] | None:
@@ -73,6 +75,7 @@ def etag_header(row) -> dict[str, str]:
 def guard(action: str) -> Callable[[F], F]:
     """Check the caller against the action's rule before the request's input is read (put it
     right below ``@blp.route``); the view still authorises the object it acts on."""
+
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def guarded(*args, **kwargs):
@@ -110,5 +113,8 @@ def register_docs_assets(app: Flask) -> None:
     from flask import Blueprint
 
     dist = Path(flask_swagger_ui.__file__).parent / "dist"
-    app.register_blueprint(Blueprint("swagger_ui_assets", __name__, static_folder=str(dist),
-                                     static_url_path="/api/v1/swagger-ui"))
+    app.register_blueprint(
+        Blueprint(
+            "swagger_ui_assets", __name__, static_folder=str(dist), static_url_path="/api/v1/swagger-ui"
+        )
+    )

@@ -17,9 +17,19 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.2f}".rstrip("0")
 
 
-def bar_chart(labels: Sequence[str], values: Sequence[float], title: str, *, description: str | None = None,
-              width: int = 640, label_width: int = 150, bar_height: int = 22, gap: int = 8,
-              empty: str = "—", css_class: str = "chart-bars") -> Markup:
+def bar_chart(
+    labels: Sequence[str],
+    values: Sequence[float],
+    title: str,
+    *,
+    description: str | None = None,
+    width: int = 640,
+    label_width: int = 150,
+    bar_height: int = 22,
+    gap: int = 8,
+    empty: str = "—",
+    css_class: str = "chart-bars",
+) -> Markup:
     """A horizontal bar chart: one bar per label, its length proportional to its value.
 
     ``title`` names the chart (its ``<title>`` and ``aria-label``); ``description`` (optional) goes
@@ -35,15 +45,19 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], title: str, *, des
     rows = max(len(labels), 1)
     height = top * 2 + rows * bar_height + (rows - 1) * gap
     largest = max(values, default=0) or 1
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="{escape(css_class)}" role="img" '
-             f'aria-label="{escape(title)}" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" font-family="{escape(FONT)}" font-size="13">',
-             f"<title>{escape(title)}</title>"]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="{escape(css_class)}" role="img" '
+        f'aria-label="{escape(title)}" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="{escape(FONT)}" font-size="13">',
+        f"<title>{escape(title)}</title>",
+    ]
     if description:
         parts.append(f"<desc>{escape(description)}</desc>")
     if not labels:
-        parts.append(f'<text x="{width // 2}" y="{top + bar_height * 0.7:.1f}" text-anchor="middle" '
-                     f'fill="{TEXT_FILL}">{escape(empty)}</text>')
+        parts.append(
+            f'<text x="{width // 2}" y="{top + bar_height * 0.7:.1f}" text-anchor="middle" '
+            f'fill="{TEXT_FILL}">{escape(empty)}</text>'
+        )
     for k, (name, value) in enumerate(zip(labels, values, strict=True)):
         y = top + k * (bar_height + gap)
         length = plot * value / largest
@@ -55,6 +69,7 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], title: str, *, des
             f'<rect x="{label_width}" y="{y}" width="{length:.2f}" height="{bar_height}" fill="{BAR_FILL}" '
             f'data-value="{_number(value)}"/>'
             f'<text x="{label_width + length + 6:.2f}" y="{baseline:.1f}" fill="{TEXT_FILL}">'
-            f"{_number(value)}</text></g>")
+            f"{_number(value)}</text></g>"
+        )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -91,19 +91,22 @@ def material_response(material: StoredFile, inline: bool = False, filename: str 
         stream = get_storage(current_app).open(material.sha256)
     except BlobMissingError:
         log.error("material %s: blob %s is missing from storage", material.id, material.sha256)
-        raise ServiceError(500, msg("The file's content is missing from storage; the office has been "
-                                    "told.")) from None
-    response = Response(wrap_file(request.environ, stream), mimetype=material.content_type,
-                        direct_passthrough=True)
+        raise ServiceError(
+            500, msg("The file's content is missing from storage; the office has been told.")
+        ) from None
+    response = Response(
+        wrap_file(request.environ, stream), mimetype=material.content_type, direct_passthrough=True
+    )
     response.content_length = material.size
     shown = inline and material.content_type in INLINE_TYPES
     response.headers["Content-Disposition"] = content_disposition(
-        filename or material.filename, f"material-{material.id}", "inline" if shown else "attachment")
+        filename or material.filename, f"material-{material.id}", "inline" if shown else "attachment"
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     if shown:
-        response.headers["Content-Security-Policy"] = ("default-src 'none'; img-src 'self'; "
-                                                       "style-src 'unsafe-inline'; sandbox; "
-                                                       "frame-ancestors 'self'")
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox; frame-ancestors 'self'"
+        )
         response.headers["X-Frame-Options"] = "SAMEORIGIN"
     else:
         response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

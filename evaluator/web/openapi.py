@@ -9,8 +9,15 @@ from __future__ import annotations
 
 from apispec import APISpec
 
-PAGINATION_EXAMPLE = {"total": 134, "total_pages": 7, "first_page": 1, "last_page": 7, "page": 2,
-                      "previous_page": 1, "next_page": 3}
+PAGINATION_EXAMPLE = {
+    "total": 134,
+    "total_pages": 7,
+    "first_page": 1,
+    "last_page": 7,
+    "page": 2,
+    "previous_page": 1,
+    "next_page": 3,
+}
 
 
 def document_pagination_header(spec: APISpec) -> None:
@@ -20,7 +27,7 @@ def document_pagination_header(spec: APISpec) -> None:
         return
     spec.components.headers["PAGINATION"] = {
         "description": "Pagination metadata: a JSON object (page numbers from 1; `previous_page` "
-                       "and `next_page` only where there is one).",
+        "and `next_page` only where there is one).",
         "required": True,
         "content": {"application/json": {"schema": header["schema"], "example": PAGINATION_EXAMPLE}},
     }

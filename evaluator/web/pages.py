@@ -171,9 +171,14 @@ def posted_version(field: str = "version") -> frozenset[str]:
     someone else's change."""
     raw = request.form.get(field, "")
     if not (raw.isascii() and raw.isdigit() and 0 < len(raw) <= 9):
-        raise ServiceError(422, msg("The form does not say which version of the page it was filled in "
-                                    "on; reload the page and enter your changes again."),
-                           {field: [msg("missing or not a version number")]})
+        raise ServiceError(
+            422,
+            msg(
+                "The form does not say which version of the page it was filled in "
+                "on; reload the page and enter your changes again."
+            ),
+            {field: [msg("missing or not a version number")]},
+        )
     return frozenset({etag_of(SimpleNamespace(version=int(raw)))})
 
 

@@ -76,8 +76,11 @@ def check_value(value: Any, max_depth: int, max_digits: int) -> None:
         if len(path) > max_depth:
             problem, path = msg("Nested deeper than the limit of %(max)s levels.", max=max_depth), path[:1]
         elif isinstance(item, _HugeInt):
-            problem = msg("An integer may have at most %(max)s digits; this one has %(digits)s.",
-                          max=max_digits, digits=item.digits)
+            problem = msg(
+                "An integer may have at most %(max)s digits; this one has %(digits)s.",
+                max=max_digits,
+                digits=item.digits,
+            )
         elif isinstance(item, str) and _SURROGATE.search(item):
             problem = msg("Must not contain a lone surrogate (U+D800 to U+DFFF); send valid Unicode text.")
         elif isinstance(item, dict):
@@ -128,8 +131,10 @@ class LimitedJSONProvider(DefaultJSONProvider):
             seen: dict[str, Any] = {}
             for key, item in pairs:
                 if key in seen:  # the last would silently win: say so instead
-                    raise JSONLimitError(msg("The JSON body names a key twice in one object."), [
-                        msg("The key %(key)s appears twice in one object.", key=key[:100])])
+                    raise JSONLimitError(
+                        msg("The JSON body names a key twice in one object."),
+                        [msg("The key %(key)s appears twice in one object.", key=key[:100])],
+                    )
                 seen[key] = item
             return seen
 
@@ -137,8 +142,10 @@ class LimitedJSONProvider(DefaultJSONProvider):
         try:
             value = json.loads(text, parse_int=parse_int, **kwargs)
         except RecursionError:
-            raise JSONLimitError(msg("The JSON body is nested too deeply."), [
-                msg("Nested deeper than the limit of %(max)s levels.", max=max_depth)]) from None
+            raise JSONLimitError(
+                msg("The JSON body is nested too deeply."),
+                [msg("Nested deeper than the limit of %(max)s levels.", max=max_depth)],
+            ) from None
         check_value(value, max_depth, max_digits)
         return value
 
@@ -149,33 +156,49 @@ class ApiParser(FlaskParser):
     def _raw_load_json(self, req: Any) -> Any:
         if not is_json_request(req):
             if req.mimetype or req.get_data(cache=True):
-                raise ServiceError(415, msg("This endpoint takes a JSON body: send it with "
-                                            "'Content-Type: application/json'."),
-                                   {"json": [msg("Expected a JSON body (application/json).")]})
+                raise ServiceError(
+                    415,
+                    msg("This endpoint takes a JSON body: send it with 'Content-Type: application/json'."),
+                    {"json": [msg("Expected a JSON body (application/json).")]},
+                )
             return core.missing
         limit = int(current_app.config["JSON_MAX_BYTES"])
         if (req.content_length or 0) > limit or len(req.get_data(cache=True)) > limit:
-            raise ServiceError(413, msg("The JSON body is larger than the limit of %(max)s bytes.",
-                                        max=limit))
+            raise ServiceError(
+                413, msg("The JSON body is larger than the limit of %(max)s bytes.", max=limit)
+            )
         try:
             return current_app.json.loads(req.get_data(cache=True))
         except JSONLimitError as exc:
-            raise ServiceError(422 if isinstance(exc.errors, dict) else 400, exc.message,
-                               {"json": exc.errors}) from None
+            raise ServiceError(
+                422 if isinstance(exc.errors, dict) else 400, exc.message, {"json": exc.errors}
+            ) from None
 
     def _refuse_repeats(self, multidict: Any, location: str) -> None:
-        repeated = {key: [msg("Send one part named '%(name)s'; this request has %(count)s.", name=key,
-                              count=len(values))]
-                    for key, values in multidict.lists() if len(values) > 1}
+        repeated = {
+            key: [
+                msg(
+                    "Send one part named '%(name)s'; this request has %(count)s.", name=key, count=len(values)
+                )
+            ]
+            for key, values in multidict.lists()
+            if len(values) > 1
+        }
         if repeated:
-            raise ServiceError(422, msg("A multipart part is repeated: %(names)s.", names=sorted(repeated)),
-                               {location: repeated})
+            raise ServiceError(
+                422,
+                msg("A multipart part is repeated: %(names)s.", names=sorted(repeated)),
+                {location: repeated},
+            )
 
     def check_multipart(self, req: Any, location: str = "files") -> None:
         """415 unless the body is ``multipart/form-data`` (or empty); 422 for a part sent twice."""
         if req.mimetype != "multipart/form-data" and (req.mimetype or req.content_length):
-            raise ServiceError(415, msg("This endpoint takes a multipart/form-data upload."),
-                               {location: [msg("Expected multipart/form-data.")]})
+            raise ServiceError(
+                415,
+                msg("This endpoint takes a multipart/form-data upload."),
+                {location: [msg("Expected multipart/form-data.")]},
+            )
         self._refuse_repeats(req.files, location)
         self._refuse_repeats(req.form, location)
 

@@ -41,8 +41,13 @@ class SQLiteStorage(Storage):
         # As in SQLAlchemy: sqlite:// + an empty host + / + the path, absolute here.
         path = uri.split("://", 1)[1][1:]
         if not path.startswith("/") or path.endswith("/"):
-            raise ValueError(msg("A sqlite rate-limit storage needs an absolute file path "
-                                 "(sqlite:////abs/path/ratelimits.db), not %(uri)s.", uri=repr(uri)))
+            raise ValueError(
+                msg(
+                    "A sqlite rate-limit storage needs an absolute file path "
+                    "(sqlite:////abs/path/ratelimits.db), not %(uri)s.",
+                    uri=repr(uri),
+                )
+            )
         self.path = Path(path)
         self.timeout = float(options.get("timeout", 10.0))
         self._local = threading.local()
@@ -82,8 +87,9 @@ class SQLiteStorage(Storage):
         """Add ``amount`` to the key's count in its current window (a new one if it has ended)."""
         conn = self._connection()
         now = time.time()
-        (count,) = conn.execute(_INCREMENT, {"key": key, "amount": amount, "now": now,
-                                             "expiry": expiry}).fetchone()
+        (count,) = conn.execute(
+            _INCREMENT, {"key": key, "amount": amount, "now": now, "expiry": expiry}
+        ).fetchone()
         self._calls += 1
         if self._calls % _SWEEP_EVERY == 0:
             conn.execute("DELETE FROM counters WHERE expires_at <= ?", (now,))
@@ -91,15 +97,20 @@ class SQLiteStorage(Storage):
 
     def get(self, key: str) -> int:
         """The key's count in its current window (0 once the window has ended)."""
-        row = self._connection().execute(
-            "SELECT count FROM counters WHERE key = ? AND expires_at > ?", (key, time.time())).fetchone()
+        row = (
+            self._connection()
+            .execute("SELECT count FROM counters WHERE key = ? AND expires_at > ?", (key, time.time()))
+            .fetchone()
+        )
         return int(row[0]) if row else 0
 
     def get_expiry(self, key: str) -> float:
         """When the key's current window ends (epoch seconds); now when there is none."""
-        row = self._connection().execute(
-            "SELECT expires_at FROM counters WHERE key = ? AND expires_at > ?",
-            (key, time.time())).fetchone()
+        row = (
+            self._connection()
+            .execute("SELECT expires_at FROM counters WHERE key = ? AND expires_at > ?", (key, time.time()))
+            .fetchone()
+        )
         return float(row[0]) if row else time.time()
 
     def check(self) -> bool:

@@ -37,8 +37,10 @@ CONFLICT_STATES = frozenset({"40P01", "40001"})
 """The SQLSTATEs of a transaction failed for a conflict: deadlock detected, serialization failure."""
 RETRY_AFTER = "1"
 """Seconds the client is asked to wait after the second failure (the conflict is usually gone)."""
-GAVE_UP = N_("Other changes were being saved at the same moment and this one could not be completed: "
-             "nothing was saved. Please try again in a moment.")
+GAVE_UP = N_(
+    "Other changes were being saved at the same moment and this one could not be completed: "
+    "nothing was saved. Please try again in a moment."
+)
 
 
 def is_write_conflict(exc: BaseException) -> bool:
@@ -71,11 +73,17 @@ def register_retry(app: Flask) -> None:
                 if not is_write_conflict(exc):
                     raise
                 db.session.rollback()
-                log.warning("%s %s failed for a write conflict (attempt %s of 2): %s", request.method,
-                            request.path, attempt, exc.orig)
+                log.warning(
+                    "%s %s failed for a write conflict (attempt %s of 2): %s",
+                    request.method,
+                    request.path,
+                    attempt,
+                    exc.orig,
+                )
             start.restore(retrying=attempt == 1)
-        return app.finalize_request(error_response(503, GAVE_UP, headers=[("Retry-After", RETRY_AFTER)]),
-                                    from_error_handler=True)
+        return app.finalize_request(
+            error_response(503, GAVE_UP, headers=[("Retry-After", RETRY_AFTER)]), from_error_handler=True
+        )
 
     app.handle_user_exception = handle_user_exception  # type: ignore[method-assign]
     app.full_dispatch_request = full_dispatch_request  # type: ignore[method-assign]

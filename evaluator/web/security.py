@@ -21,8 +21,18 @@ from evaluator.core.db import as_aware, utcnow
 from evaluator.errors import is_api_request
 from evaluator.extensions import db, limiter, login
 
-__all__ = ["SESSION_KEY", "bearer_token", "check_password", "hash_password", "issue_token",
-           "register_security", "sign_in_limit", "signed_in_user", "token_digest", "user_for_token"]
+__all__ = [
+    "SESSION_KEY",
+    "bearer_token",
+    "check_password",
+    "hash_password",
+    "issue_token",
+    "register_security",
+    "sign_in_limit",
+    "signed_in_user",
+    "token_digest",
+    "user_for_token",
+]
 
 SESSION_KEY = "sid"
 """Where the session cookie keeps the token of its server-side session (``accounts.sessions``)."""
@@ -35,8 +45,12 @@ def issue_token(user: User) -> tuple[str, ApiToken]:
     """A new bearer token for the user; only its digest is kept."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    record = ApiToken(user_id=user.id, token_hash=token_digest(token), created_at=now,
-                      expires_at=now + timedelta(hours=int(current_app.config["TOKEN_TTL_HOURS"])))
+    record = ApiToken(
+        user_id=user.id,
+        token_hash=token_digest(token),
+        created_at=now,
+        expires_at=now + timedelta(hours=int(current_app.config["TOKEN_TTL_HOURS"])),
+    )
     db.session.add(record)
     db.session.flush()
     return token, record
@@ -45,9 +59,11 @@ def issue_token(user: User) -> tuple[str, ApiToken]:
 def user_for_token(token: str) -> User | None:
     """The active user a live token belongs to, else None."""
     # The user and the token's dates in one statement (every API request asks).
-    row = db.session.execute(select(User, ApiToken.revoked_at, ApiToken.expires_at)
-                             .join(ApiToken, ApiToken.user_id == User.id)
-                             .where(ApiToken.token_hash == token_digest(token))).first()
+    row = db.session.execute(
+        select(User, ApiToken.revoked_at, ApiToken.expires_at)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == token_digest(token))
+    ).first()
     if row is None:
         return None
     user, revoked_at, expires_at = row

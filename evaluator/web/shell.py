@@ -47,8 +47,11 @@ def register_shell(app: Flask) -> None:
             g.language = chosen
         if request.method in WRITE_METHODS:
             csrf.protect()
-        if (current_user.is_authenticated and current_user.must_change_password
-                and request.endpoint not in _BEFORE_NEW_PASSWORD):
+        if (
+            current_user.is_authenticated
+            and current_user.must_change_password
+            and request.endpoint not in _BEFORE_NEW_PASSWORD
+        ):
             return redirect(url_for("account.password"))
         return None
 
@@ -63,11 +66,19 @@ def register_shell(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_refused(exc: CSRFError):
-        return error_response(400, msg(
-            "The form was refused because its security token is missing or has expired (it protects "
-            "you against forged requests from other sites). Go back, reload the page and send it again."))
+        return error_response(
+            400,
+            msg(
+                "The form was refused because its security token is missing or has expired (it protects "
+                "you against forged requests from other sites). Go back, reload the page and send it again."
+            ),
+        )
 
     @app.context_processor
     def _layout():
-        return {"csrf_token": generate_csrf, "nav": navigation(), "languages": LANGUAGES,
-                "page_language": language()}
+        return {
+            "csrf_token": generate_csrf,
+            "nav": navigation(),
+            "languages": LANGUAGES,
+            "page_language": language(),
+        }

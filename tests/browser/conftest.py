@@ -111,10 +111,19 @@ def _playwright():
 def browser(_playwright):
     """Debian's Chromium, headless, for all the browser tests; it resolves no host but 127.0.0.1."""
     browser = _playwright.chromium.launch(
-        executable_path=str(CHROMIUM), headless=True,
-        args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--no-first-run",
-              "--disable-background-networking", "--disable-component-update", "--disable-sync",
-              "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"])
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=[
+            "--no-sandbox",
+            "--disable-dev-shm-usage",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+        ],
+    )
     yield browser
     browser.close()
 
@@ -123,8 +132,12 @@ def browser(_playwright):
 def live_server(_app, database_url, tmp_path_factory):
     """One gunicorn (2 workers) over the test database for all the browser tests (a tests.live.Live:
     ``.base``, ``.log()``). Sign-in attempts are not rate-limited here: the tests sign in often."""
-    with gunicorn(database_url, tmp_path_factory.mktemp("browser-materials"), workers=2,
-                  env={"EVALUATOR_LOGIN_RATE_LIMIT": "10000 per minute"}) as server:
+    with gunicorn(
+        database_url,
+        tmp_path_factory.mktemp("browser-materials"),
+        workers=2,
+        env={"EVALUATOR_LOGIN_RATE_LIMIT": "10000 per minute"},
+    ) as server:
         yield server
 
 
@@ -142,8 +155,9 @@ def new_page(browser, live, request):
     request.node.browser_watches = getattr(request.node, "browser_watches", [])
 
     def make(locale: str = "zh-CN", viewport: dict | None = None):
-        context = browser.new_context(base_url=live, locale=locale, viewport=viewport or VIEWPORT,
-                                      timezone_id="Asia/Shanghai")
+        context = browser.new_context(
+            base_url=live, locale=locale, viewport=viewport or VIEWPORT, timezone_id="Asia/Shanghai"
+        )
         context.set_default_timeout(10_000)
         watch = Watch(live)
         watch.attach(context)
@@ -191,24 +205,42 @@ def make_account(app):
 
     counter = iter(range(1, 10_000))
 
-    def make(role: str = "applicant", username: str | None = None, password: str = PASSWORD,
-             **fields) -> Account:
+    def make(
+        role: str = "applicant", username: str | None = None, password: str = PASSWORD, **fields
+    ) -> Account:
         k = next(counter)
         username = username or f"{role}-{k}"
         organisation_id = fields.pop("organisation_id", None)
         if role == "applicant" and organisation_id is None:
-            organisation_id = accounts.create_organisation(None, {
-                "name": f"浏览器测试社区{k}", "kind": "community", "city": "成都市", "city_code": "510100",
-                "county": "武侯区", "county_code": "510107", "subdistrict": "玉林街道",
-                "subdistrict_code": "510107001"}).id
+            organisation_id = accounts.create_organisation(
+                None,
+                {
+                    "name": f"浏览器测试社区{k}",
+                    "kind": "community",
+                    "city": "成都市",
+                    "city_code": "510100",
+                    "county": "武侯区",
+                    "county_code": "510107",
+                    "subdistrict": "玉林街道",
+                    "subdistrict_code": "510107001",
+                },
+            ).id
         must_change = fields.pop("must_change_password", False)
         language = fields.pop("language", None)
         display_name = fields.pop("display_name", f"测试用户{k}")
         if password not in _hashes:  # argon2 is slow on purpose: hash each password once a run
             _hashes[password] = accounts.hash_password(password)
-        user = accounts.create_user(None, {"username": username, "role": role, "display_name": display_name,
-                                           "organisation_id": organisation_id, **fields},
-                                    password_hash=_hashes[password])
+        user = accounts.create_user(
+            None,
+            {
+                "username": username,
+                "role": role,
+                "display_name": display_name,
+                "organisation_id": organisation_id,
+                **fields,
+            },
+            password_hash=_hashes[password],
+        )
         user.must_change_password = must_change
         user.language = language
         account = Account(user.id, username, password, role, display_name, "", organisation_id)
@@ -219,4 +251,3 @@ def make_account(app):
         return account
 
     return make
-

@@ -100,7 +100,9 @@ def axe_violations(page: Page, tags: tuple[str, ...] = ("wcag2a", "wcag2aa", "wc
         page.evaluate(AXE.read_text(encoding="utf-8"))
     result = page.evaluate(
         "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}, "
-        "resultTypes: ['violations']})", list(tags))
+        "resultTypes: ['violations']})",
+        list(tags),
+    )
     return result["violations"]
 
 
@@ -166,24 +168,43 @@ def fresh(model, ident):
 # --------------------------------------------------------------------------- flows: data and checks
 
 # A small valid PDF (as tests/test_materials.py uploads), and content disguised under a .pdf name.
-PDF_BYTES = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-             b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-             b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 10 10]>>endobj\n"
-             b"trailer<</Root 1 0 R>>\n%%EOF\n")
+PDF_BYTES = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 10 10]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
 HTML_BYTES = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>\n"
 # Every required figure of the bundled criteria set fc-2026 (featured communities), valid and
 # within its norms: what a complete application of a traditional urban community says.
 FC_FIGURES = {
-    "category": "traditional_urban", "households_resident": 3200, "residents_resident": 9000,
-    "residential_compounds": 40, "compounds_managed": 32, "compound_party_coverage": 90,
-    "consultations_per_year": 24, "community_workers": 18, "certified_social_workers": 6,
-    "social_organisations": 15, "registered_volunteers": 1200, "volunteer_service_hours": 8000,
-    "service_facility_area": 1500, "activity_space_share": 70,
+    "category": "traditional_urban",
+    "households_resident": 3200,
+    "residents_resident": 9000,
+    "residential_compounds": 40,
+    "compounds_managed": 32,
+    "compound_party_coverage": 90,
+    "consultations_per_year": 24,
+    "community_workers": 18,
+    "certified_social_workers": 6,
+    "social_organisations": 15,
+    "registered_volunteers": 1200,
+    "volunteer_service_hours": 8000,
+    "service_facility_area": 1500,
+    "activity_space_share": 70,
     "basic_services": ["employment", "health", "elderly_care"],
-    "capacity_items": ["facility_gaps", "smart_service"], "community_fund": 200000,
-    "community_economy_income": 500000, "grid_coverage_rate": 100, "hazard_handling_rate": 98,
-    "disputes_received": 50, "disputes_resolved": 48, "major_incident_3y": False, "satisfaction_rate": 92.5,
-    "site_visits": 12, "leadership_discipline_violation": False, "already_holding_title": False,
+    "capacity_items": ["facility_gaps", "smart_service"],
+    "community_fund": 200000,
+    "community_economy_income": 500000,
+    "grid_coverage_rate": 100,
+    "hazard_handling_rate": 98,
+    "disputes_received": 50,
+    "disputes_resolved": 48,
+    "major_incident_3y": False,
+    "satisfaction_rate": 92.5,
+    "site_visits": 12,
+    "leadership_discipline_violation": False,
+    "already_holding_title": False,
 }
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 

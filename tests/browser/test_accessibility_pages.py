@@ -44,14 +44,17 @@ def soon(days: int) -> datetime:
 
 def visit(path: str, status: int = 200) -> Opener:
     """Open a page by its address and check the status it was answered with."""
+
     def open_page(page: Page) -> None:
         response = page.goto(path)
         assert response.status == status, (path, response.status)
+
     return open_page
 
 
 def refused(path: str, fill: Callable[[Page], None], form: str) -> Opener:
     """Open a form, fill it in wrongly and send it: the page that answers 422 with the messages."""
+
     def open_page(page: Page) -> None:
         page.goto(path)
         fill(page)
@@ -59,6 +62,7 @@ def refused(path: str, fill: Callable[[Page], None], form: str) -> Opener:
             page.locator(f"{form} button[type=submit]").first.click()
         assert navigation.value.status == 422, (path, navigation.value.status)
         expect(page.locator("#form-problems")).to_be_visible()
+
     return open_page
 
 
@@ -89,8 +93,9 @@ def test_the_applicant_pages(page, make_account, axe, tmp_path):
     done_round = open_round("2026年度特色社区补充评选", submission_deadline=soon(20))
     # A draft with a few figures (6,800 households is outside a traditional community's norm: a
     # warning shows beside the field), and a submitted application in the other round.
-    draft = application_of(account, draft_round, {"category": "traditional_urban",
-                                                  "households_resident": 6800})
+    draft = application_of(
+        account, draft_round, {"category": "traditional_urban", "households_resident": 6800}
+    )
     submitted = application_of(account, done_round, FC_FIGURES, submit=True)
     signed_in(page, account)
     base = f"/applicant/applications/{draft}"
@@ -106,15 +111,19 @@ def test_the_applicant_pages(page, make_account, axe, tmp_path):
     def wrong_households(p: Page) -> None:
         p.fill("#f-figures-households_resident", "60000")
 
-    check_and_photograph(page, {
-        "applicant-home": visit("/applicant/"),
-        "applicant-form": visit(base),
-        "applicant-form-errors": refused(base, wrong_households, "#figures-form"),
-        "applicant-self-assessment": visit(base + "/self-assessment"),
-        "applicant-materials": visit(base + "/materials"),
-        "applicant-submit": visit(base + "/submit"),
-        "applicant-view": visit(f"/applicant/applications/{submitted}"),
-    }, axe)
+    check_and_photograph(
+        page,
+        {
+            "applicant-home": visit("/applicant/"),
+            "applicant-form": visit(base),
+            "applicant-form-errors": refused(base, wrong_households, "#figures-form"),
+            "applicant-self-assessment": visit(base + "/self-assessment"),
+            "applicant-materials": visit(base + "/materials"),
+            "applicant-submit": visit(base + "/submit"),
+            "applicant-view": visit(f"/applicant/applications/{submitted}"),
+        },
+        axe,
+    )
 
 
 def bad_import(round_id: int, path) -> None:
@@ -122,8 +131,9 @@ def bad_import(round_id: int, path) -> None:
     from evaluator.applications.intake import template_csv
     from evaluator.rounds.models import Round
 
-    header, hints = list(csv.reader(io.StringIO(template_csv(db.session.get(Round, round_id))
-                                                .decode("utf-8-sig"))))
+    header, hints = list(
+        csv.reader(io.StringIO(template_csv(db.session.get(Round, round_id)).decode("utf-8-sig")))
+    )
     row = {"申报单位名称": "芳草社区", "常住户数": "很多", "常住人口": "不详"}
     out = io.StringIO()
     csv.writer(out).writerows([header, hints, [row.get(h, "") for h in header]])
@@ -148,21 +158,25 @@ def test_the_office_pages(page, make_account, axe, tmp_path):
     def bad_file(p: Page) -> None:
         p.set_input_files("#f-file", str(bad))
 
-    check_and_photograph(page, {
-        "office-dashboard": visit("/office/"),
-        "office-rounds": visit("/office/rounds"),
-        "office-round": visit(f"/office/rounds/{round_id}"),
-        "office-round-new": visit("/office/rounds/new"),
-        "office-round-new-errors": refused("/office/rounds/new", no_title, "#round-form"),
-        "office-applications": visit(f"/office/applications?round={round_id}"),
-        "office-application": visit(f"/office/applications/{application}"),
-        "office-import": visit("/office/import"),
-        "office-import-problems": refused("/office/import", bad_file, "#upload-form"),
-        "office-accounts": visit("/office/accounts"),
-        "office-user": visit(f"/office/accounts/users/{applicant.id}"),
-        "office-user-new": visit("/office/accounts/users/new"),
-        "office-audit": visit("/office/audit"),
-    }, axe)
+    check_and_photograph(
+        page,
+        {
+            "office-dashboard": visit("/office/"),
+            "office-rounds": visit("/office/rounds"),
+            "office-round": visit(f"/office/rounds/{round_id}"),
+            "office-round-new": visit("/office/rounds/new"),
+            "office-round-new-errors": refused("/office/rounds/new", no_title, "#round-form"),
+            "office-applications": visit(f"/office/applications?round={round_id}"),
+            "office-application": visit(f"/office/applications/{application}"),
+            "office-import": visit("/office/import"),
+            "office-import-problems": refused("/office/import", bad_file, "#upload-form"),
+            "office-accounts": visit("/office/accounts"),
+            "office-user": visit(f"/office/accounts/users/{applicant.id}"),
+            "office-user-new": visit("/office/accounts/users/new"),
+            "office-audit": visit("/office/audit"),
+        },
+        axe,
+    )
 
 
 def test_the_audit_log_fits_a_phone(page, make_account):

@@ -130,8 +130,10 @@ def test_an_applicant_fills_in_uploads_and_submits(page, make_account, tmp_path)
     page.select_option("#f-material_key", "party_building")
     page.set_input_files("#f-file", str(pdf))
     page.evaluate(WATCH_PROGRESS)
-    with (page.expect_response(lambda r: r.request.method == "POST" and "/materials" in r.url) as sent,
-          page.expect_navigation()):
+    with (
+        page.expect_response(lambda r: r.request.method == "POST" and "/materials" in r.url) as sent,
+        page.expect_navigation(),
+    ):
         page.locator("#upload-form").get_by_role("button", name="上传").click()
     assert sent.value.status == 201  # sent by the page's script, answered in JSON
     assert sent.value.request.headers.get("accept") == "application/json"
@@ -195,7 +197,10 @@ def test_an_applicant_fills_in_uploads_and_submits(page, make_account, tmp_path)
     stored = fresh(Application, app_id)
     assert stored.status == "submitted" and stored.submitted_at is not None
     assert stored.figures["households_resident"] == 3200 and stored.figures["basic_services"] == [
-        "employment", "health", "elderly_care"]
+        "employment",
+        "health",
+        "elderly_care",
+    ]
     # The same page in English, by the header's switch.
     switch_language(page, "en")
     assert path_of(page) == f"/applicant/applications/{app_id}"
@@ -209,9 +214,11 @@ def test_an_applicant_fills_in_uploads_and_submits(page, make_account, tmp_path)
 
 def focused(page) -> SimpleNamespace:
     """The element holding the focus: its tag, id, name, type and text."""
-    return SimpleNamespace(**page.evaluate("""() => { const el = document.activeElement;
+    return SimpleNamespace(
+        **page.evaluate("""() => { const el = document.activeElement;
       return {tag: el.tagName, id: el.id, name: el.getAttribute('name') || '', type: el.type || '',
-              text: (el.innerText || '').trim()}; }"""))
+              text: (el.innerText || '').trim()}; }""")
+    )
 
 
 def tab_to(page, test, limit: int = 200, back: bool = False) -> SimpleNamespace:
@@ -268,9 +275,11 @@ def test_the_figures_form_by_keyboard_alone(page, make_account):
             else:
                 page.keyboard.type(form_value(key))
         page.keyboard.press("Tab")
-    in_page = page.evaluate("() => [...document.querySelectorAll("
-                            "'#figures-form [name^=\"figures.\"]:not([type=hidden])')]"
-                            ".map((el) => el.name.slice(8))")
+    in_page = page.evaluate(
+        "() => [...document.querySelectorAll("
+        "'#figures-form [name^=\"figures.\"]:not([type=hidden])')]"
+        ".map((el) => el.name.slice(8))"
+    )
     assert seen == in_page and set(FC_FIGURES) <= set(seen)  # the focus follows the form's order
     assert now.tag == "BUTTON" and now.text == "保存草稿"
     # Shift+Tab goes back into the fields; Enter in a number field saves the draft (the first button).
@@ -280,7 +289,8 @@ def test_the_figures_form_by_keyboard_alone(page, make_account):
     assert navigation.value.status == 200, page.locator("#form-problems").all_inner_texts()
     stored = fresh(Application, app_id).figures
     assert {k: stored.get(k) for k in FC_FIGURES} == {
-        k: (float(v) if FIELDS[k].type == "float" else v) for k, v in FC_FIGURES.items()}
+        k: (float(v) if FIELDS[k].type == "float" else v) for k, v in FC_FIGURES.items()
+    }
 
     # Space on the second button: save and go to the summary; then Enter on the submit button.
     tab_to(page, lambda el: el.tag == "BUTTON" and el.text == "保存并检查提交")
@@ -294,7 +304,6 @@ def test_the_figures_form_by_keyboard_alone(page, make_account):
     assert path_of(page) == f"/applicant/applications/{app_id}"
     expect(page.locator("main select, main textarea, main input[name^='figures.']")).to_have_count(0)
     assert fresh(Application, app_id).status == "submitted"
-
 
 
 def test_the_problem_summary_names_the_figure_by_its_label(page, make_account):

@@ -39,10 +39,22 @@ CS = load_criteria("fc-2026")
 TITLE = "2026年度省级特色社区评选（浏览器）"
 # Two communities the spreadsheet registers, in different cities (for the filter).
 PLACES = {
-    "芳草社区": {"市（州）": "成都市", "市（州）代码": "510100", "县（市、区）": "武侯区",
-                 "县（市、区）代码": "510107", "街道（乡镇）": "玉林街道", "街道（乡镇）代码": "510107001"},
-    "御营坝社区": {"市（州）": "绵阳市", "市（州）代码": "510700", "县（市、区）": "涪城区",
-                   "县（市、区）代码": "510703", "街道（乡镇）": "城厢街道", "街道（乡镇）代码": "510703001"},
+    "芳草社区": {
+        "市（州）": "成都市",
+        "市（州）代码": "510100",
+        "县（市、区）": "武侯区",
+        "县（市、区）代码": "510107",
+        "街道（乡镇）": "玉林街道",
+        "街道（乡镇）代码": "510107001",
+    },
+    "御营坝社区": {
+        "市（州）": "绵阳市",
+        "市（州）代码": "510700",
+        "县（市、区）": "涪城区",
+        "县（市、区）代码": "510703",
+        "街道（乡镇）": "城厢街道",
+        "街道（乡镇）代码": "510703001",
+    },
 }
 
 
@@ -143,8 +155,9 @@ def test_the_office_creates_a_round_imports_and_exports(page, make_account, tmp_
     expect(page.locator("#facts")).to_contain_text("申报中")
     assert fresh(Round, round_id).phase == "open"
     moved = [e for e in _events("round.transition") if e.object_id == str(round_id)]
-    assert [e.summary for e in moved] == [{"from": "draft", "to": "open",
-                                           "reason": "材料已齐备，开始接受申报。"}]
+    assert [e.summary for e in moved] == [
+        {"from": "draft", "to": "open", "reason": "材料已齐备，开始接受申报。"}
+    ]
     assert moved[0].actor_id == account.id
 
     # The import: the round's template, downloaded and filled in.
@@ -161,8 +174,16 @@ def test_the_office_creates_a_round_imports_and_exports(page, make_account, tmp_
 
     # First a bad file: one row's households are words. Each problem is listed by row and column.
     bad = tmp_path / "有误的申报表.csv"
-    bad.write_bytes(csv_of(headers, [hints, [cell(h, "芳草社区") for h in headers],
-                                     [cell(h, "御营坝社区", households="三千二百") for h in headers]]))
+    bad.write_bytes(
+        csv_of(
+            headers,
+            [
+                hints,
+                [cell(h, "芳草社区") for h in headers],
+                [cell(h, "御营坝社区", households="三千二百") for h in headers],
+            ],
+        )
+    )
     page.select_option("#f-round_id", str(round_id))
     page.watch.allow(r"/office/import: Failed to load resource: .* status of 422")
     assert check_file(page, bad) == 422
@@ -210,8 +231,11 @@ def test_the_office_creates_a_round_imports_and_exports(page, make_account, tmp_
     assert download.value.suggested_filename.endswith(".xlsx")
     table = [[c.value for c in r] for r in workbook_of(download.value).active.iter_rows()]
     household_column = next(f"{f.label}（{f.unit}）" for f in CS.fields if f.key == "households_resident")
-    assert table[0][:7] == list(IDENTITY_HEADERS) == ["序号", "单位名称", "所属市州", "区县", "街道", "状态",
-                                                      "提交时间"]
+    assert (
+        table[0][:7]
+        == list(IDENTITY_HEADERS)
+        == ["序号", "单位名称", "所属市州", "区县", "街道", "状态", "提交时间"]
+    )
     assert len(table) == 2  # the header and the one row the filter keeps
     assert table[1][:6] == [1, "芳草社区", "成都市", "武侯区", "玉林街道", "已提交"]
     assert table[1][table[0].index(household_column)] == 3200
@@ -239,8 +263,11 @@ def _events(prefix: str) -> list[AuditEvent]:
     from evaluator.extensions import db
 
     db.session.rollback()
-    found = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action.startswith(prefix))
-                                    .order_by(AuditEvent.id)))
+    found = list(
+        db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action.startswith(prefix)).order_by(AuditEvent.id)
+        )
+    )
     db.session.expunge_all()
     db.session.rollback()
     return found

@@ -65,9 +65,10 @@ def test_county_city_office_experts_and_results(page, new_page, make_account, ax
     county = make_account("county_office", home_region_code="510107", display_name="武侯区民政局")
     city = make_account("city_office", home_region_code="510100", display_name="成都市民政局")
     admin = make_account("admin", display_name="省民政厅")
-    experts = [make_account("reviewer", home_region_code=code, affiliation=f"第{k}研究院",
-                            display_name=f"专家{k}")
-               for k, code in enumerate(("510302", "510402", "510502", "510603"), start=1)]
+    experts = [
+        make_account("reviewer", home_region_code=code, affiliation=f"第{k}研究院", display_name=f"专家{k}")
+        for k, code in enumerate(("510302", "510402", "510502", "510603"), start=1)
+    ]
 
     # 县级申报: the county office endorses all three from its queue.
     signed_in(page, county)
@@ -125,8 +126,9 @@ def test_county_city_office_experts_and_results(page, new_page, make_account, ax
     expert.locator("#f-reason").fill("本人曾参与该社区的规划咨询，申请回避。")
     expert.locator("#recuse-form button[type=submit]").click()
     assert fresh(Assignment, first.id).status == "recused"
-    active = _committed(select(Assignment).where(Assignment.round_id == round_id,
-                                                 Assignment.status == "active"))
+    active = _committed(
+        select(Assignment).where(Assignment.round_id == round_id, Assignment.status == "active")
+    )
     assert len(active) == 6  # the replacement is in
     assert sum(a.application_id == first.application_id for a in active) == 3
     assert all(a.reviewer_id != experts[0].id or a.application_id != first.application_id for a in active)

@@ -89,8 +89,9 @@ def test_a_stale_version_stops_the_autosave_and_keeps_the_input(page, make_revie
     page.fill(score, "1")
     expect(page.locator("#autosave-status.ok")).to_be_visible(timeout=10_000)
     db.session.rollback()  # a fresh transaction, after the page's save
-    db.session.execute(update(Review).where(Review.assignment_id == assignment_id)
-                       .values(version=Review.version + 1))
+    db.session.execute(
+        update(Review).where(Review.assignment_id == assignment_id).values(version=Review.version + 1)
+    )
     db.session.commit()
 
     page.watch.allow(r"/autosave answered 412$")

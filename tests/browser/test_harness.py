@@ -69,8 +69,10 @@ def test_no_other_host_is_reached(page, console):
 def test_an_allowed_problem_passes(page, console):
     console.allow(r"Executing inline script violates the following Content Security Policy")
     page.goto("/sign-in")
-    page.evaluate("() => { const s = document.createElement('script'); s.textContent = '1';"
-                  " document.body.appendChild(s); }")
+    page.evaluate(
+        "() => { const s = document.createElement('script'); s.textContent = '1';"
+        " document.body.appendChild(s); }"
+    )
     page.wait_for_timeout(100)
     assert not console.problems
 

@@ -105,8 +105,9 @@ def _last_session_id(user_id: int) -> int:
     from evaluator.extensions import db
 
     db.session.rollback()
-    found = db.session.scalar(select(WebSession.id).where(WebSession.user_id == user_id)
-                              .order_by(WebSession.id.desc()))
+    found = db.session.scalar(
+        select(WebSession.id).where(WebSession.user_id == user_id).order_by(WebSession.id.desc())
+    )
     db.session.rollback()
     assert found is not None
     return found
@@ -132,9 +133,15 @@ def test_a_form_without_its_csrf_token_is_refused_with_a_readable_page(page, mak
 def test_a_post_from_outside_the_page_is_refused(page, new_page, make_account):
     account = make_account("reviewer")
     signed_in(page, account)
-    reply = page.request.post("/account/password", form={
-        "current_password": PASSWORD, "new_password": "another-password-1", "repeat_password":
-        "another-password-1"}, max_redirects=0)
+    reply = page.request.post(
+        "/account/password",
+        form={
+            "current_password": PASSWORD,
+            "new_password": "another-password-1",
+            "repeat_password": "another-password-1",
+        },
+        max_redirects=0,
+    )
     assert reply.status == 400
     assert "<h1>400" in reply.text()
     signed_in(new_page(), account)  # the password is unchanged

@@ -27,8 +27,11 @@ class UserListArgsSchema(Schema):
 
     role = fields.String(validate=validate.OneOf(ROLES))
     active = fields.Boolean()
-    q = Text(min_length=1, max_length=100, metadata={
-        "description": "part of the username, display name or affiliation"})
+    q = Text(
+        min_length=1,
+        max_length=100,
+        metadata={"description": "part of the username, display name or affiliation"},
+    )
 
 
 class OrganisationListArgsSchema(Schema):
@@ -53,10 +56,12 @@ class PasswordResetSchema(Schema):
 class PasswordChangeSchema(Schema):
     """The signed-in user's new password."""
 
-    current_password = fields.String(required=True, load_only=True,
-                                     validate=validate.Length(min=1, max=PASSWORD_LENGTH[1]))
-    new_password = fields.String(required=True, load_only=True,
-                                 validate=validate.Length(max=PASSWORD_LENGTH[1]))
+    current_password = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=1, max=PASSWORD_LENGTH[1])
+    )
+    new_password = fields.String(
+        required=True, load_only=True, validate=validate.Length(max=PASSWORD_LENGTH[1])
+    )
 
 
 @blp.route("/users", methods=["POST"])

@@ -83,8 +83,9 @@ def sign_in_post():
             return redirect(url_for("account.password"))
         return redirect(target or url_for(home_endpoint(user.role)))
     values = {"username": request.form.get("username", "")}
-    return render_form("accounts/sign_in.html", errors, next=safe_next(request.form.get("next")),
-                       values=values)
+    return render_form(
+        "accounts/sign_in.html", errors, next=safe_next(request.form.get("next")), values=values
+    )
 
 
 @bp.route("/sign-out", methods=["POST"])
@@ -107,8 +108,11 @@ def password():
         if request.method == "POST":
             data = load_form(PasswordSchema())
             if data["new_password"] != data["repeat_password"]:
-                raise ServiceError(422, msg("The password was not changed."), {
-                    "repeat_password": [msg("The two new passwords differ.")]})
+                raise ServiceError(
+                    422,
+                    msg("The password was not changed."),
+                    {"repeat_password": [msg("The two new passwords differ.")]},
+                )
             accounts.change_password(user, data["current_password"], data["new_password"])
             # Every session was revoked, this one too: start a fresh one, so the user stays in.
             token = sessions.start_session(user, int(current_app.config["SESSION_HOURS"]))
@@ -118,8 +122,12 @@ def password():
             session.permanent = True
             done("Your password has been changed.")
             return redirect(url_for(home_endpoint(user.role)))
-    return render_form("accounts/password.html", errors if request.method == "POST" else None,
-                       forced=user.must_change_password, min_length=PASSWORD_LENGTH[0])
+    return render_form(
+        "accounts/password.html",
+        errors if request.method == "POST" else None,
+        forced=user.must_change_password,
+        min_length=PASSWORD_LENGTH[0],
+    )
 
 
 @bp.route("/language", methods=["POST"])
@@ -132,4 +140,3 @@ def language():
         accounts.set_language(current_user, choice)
     session["language"] = choice
     return redirect(safe_next(request.form.get("next")) or url_for("public.index"))
-

@@ -71,8 +71,9 @@ def accounts_list():
         active = {"yes": True, "no": False}.get(request.args.get("active", ""))
         rows, total, pages = _paged(accounts.users_query(role, active, context["q"]), page)
         context.update(role=role, active=request.args.get("active", ""))
-    return render_form("accounts/index.html", rows=rows, total=total, pages=pages,
-                       roles=list(ROLE_LABELS), **context)
+    return render_form(
+        "accounts/index.html", rows=rows, total=total, pages=pages, roles=list(ROLE_LABELS), **context
+    )
 
 
 def _organisation_choices(search: str | None) -> list[tuple[int, str]]:
@@ -84,8 +85,11 @@ def user_new():
     """Create a reviewer's, an applicant's or a region office's account, with a chosen or a generated
     password (a region office's home region code is its county or city code)."""
     actor = page_user("user.create")
-    values = _filled(request.form) if request.method == "POST" else {
-        k: request.args[k] for k in ("role", "organisation_id") if request.args.get(k)}
+    values = (
+        _filled(request.form)
+        if request.method == "POST"
+        else {k: request.args[k] for k in ("role", "organisation_id") if request.args.get(k)}
+    )
     search = arg_text("org_q", source=request.values)
     with form_errors() as errors:
         if request.method == "POST":
@@ -107,10 +111,16 @@ def user_new():
                 return _show_password(user, data["password"], created=True)
             done(N_("The account %(username)s was created."), username=user.username)
             return redirect(url_for("office.user", user_id=user.id))
-    return render_form("accounts/user_new.html", errors, values=values, search=search or "",
-                       roles=[(r, ROLE_LABELS[r]) for r in NEW_ROLES],
-                       organisations=_organisation_choices(search), max_choices=MAX_CHOICES,
-                       min_password=accounts.PASSWORD_LENGTH[0])
+    return render_form(
+        "accounts/user_new.html",
+        errors,
+        values=values,
+        search=search or "",
+        roles=[(r, ROLE_LABELS[r]) for r in NEW_ROLES],
+        organisations=_organisation_choices(search),
+        max_choices=MAX_CHOICES,
+        min_password=accounts.PASSWORD_LENGTH[0],
+    )
 
 
 @bp.route("/accounts/organisations/new", methods=["GET", "POST"])
@@ -123,8 +133,12 @@ def organisation_new():
             org = accounts.create_organisation(actor, load_form(OrganisationSchema(), values))
             done(N_("The organisation %(name)s was registered."), name=org.name)
             return redirect(url_for("office.user_new", role="applicant", organisation_id=org.id))
-    return render_form("accounts/organisation_new.html", errors, values=values,
-                       kinds=[(str(k), KIND_LABELS[k]) for k in OrgKind])
+    return render_form(
+        "accounts/organisation_new.html",
+        errors,
+        values=values,
+        kinds=[(str(k), KIND_LABELS[k]) for k in OrgKind],
+    )
 
 
 def _user_page(user: User, errors: FormErrors | None = None):
@@ -146,9 +160,12 @@ def user_active(user_id: int):
     with form_errors() as errors:
         active = request.form.get("active") == "1"
         accounts.set_active(actor, target, active)
-        done(N_("The account %(username)s can sign in again.") if active else
-             N_("The account %(username)s is deactivated: it can no longer sign in."),
-             username=target.username)
+        done(
+            N_("The account %(username)s can sign in again.")
+            if active
+            else N_("The account %(username)s is deactivated: it can no longer sign in."),
+            username=target.username,
+        )
         return redirect(url_for("office.user", user_id=target.id))
     return _user_page(target, errors)
 
@@ -164,7 +181,5 @@ def user_password_reset(user_id: int):
 
 def _show_password(user: User, password: str, created: bool):
     """The page showing a new password once: not cached, not in the URL, not in a cookie."""
-    response = render_template("accounts/password_shown.html", user=user, password=password,
-                               created=created)
+    response = render_template("accounts/password_shown.html", user=user, password=password, created=created)
     return response, 200, {"Cache-Control": "no-store", "Pragma": "no-cache"}
-

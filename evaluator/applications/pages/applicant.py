@@ -35,21 +35,38 @@ def load(application_id: int, action: str) -> tuple[Any, Application]:
 def form_page(app: Application, errors: FormErrors | None = None, values: dict | None = None):
     """The form (values: the posted ones after a refusal, else the stored figures)."""
     cs = round_criteria(app.round)
-    return render_form("applications/form.html", errors, application=app, rnd=app.round, cs=cs,
-                       groups=forms.field_groups(cs), control=forms.control,
-                       values=values if values is not None else forms.form_values(cs, app.figures or {}),
-                       warnings=forms.warnings_by_field(cs, app.figures or {}),
-                       missing=intake.missing_required(cs, app.figures or {}), name_of=forms.name_of)
+    return render_form(
+        "applications/form.html",
+        errors,
+        application=app,
+        rnd=app.round,
+        cs=cs,
+        groups=forms.field_groups(cs),
+        control=forms.control,
+        values=values if values is not None else forms.form_values(cs, app.figures or {}),
+        warnings=forms.warnings_by_field(cs, app.figures or {}),
+        missing=intake.missing_required(cs, app.figures or {}),
+        name_of=forms.name_of,
+    )
 
 
 def view_page(app: Application, errors: FormErrors | None = None):
     """The application read-only: status, figures with labels and units, self-assessment, materials."""
     cs = round_criteria(app.round)
     materials = sorted(app.materials, key=lambda m: m.id)
-    return render_form("applications/view.html", errors, application=app, rnd=app.round, cs=cs,
-                       groups=forms.field_groups(cs), figure_text=forms.figure_text, name_of=forms.name_of,
-                       materials=materials, warnings=forms.warnings_by_field(cs, app.figures or {}),
-                       can_withdraw=app.status == Status.SUBMITTED and app.round.phase == Phase.OPEN)
+    return render_form(
+        "applications/view.html",
+        errors,
+        application=app,
+        rnd=app.round,
+        cs=cs,
+        groups=forms.field_groups(cs),
+        figure_text=forms.figure_text,
+        name_of=forms.name_of,
+        materials=materials,
+        warnings=forms.warnings_by_field(cs, app.figures or {}),
+        can_withdraw=app.status == Status.SUBMITTED and app.round.phase == Phase.OPEN,
+    )
 
 
 @bp.route("/applications/<int:application_id>")
@@ -65,10 +82,10 @@ def save(application_id: int):
     user, app = load(application_id, "application.edit")
     cs = round_criteria(app.round)
     with form_errors() as errors:
-        service.update_application(user, app, intake.figures_from_form(cs, request.form), None,
-                                   posted_version())
+        service.update_application(
+            user, app, intake.figures_from_form(cs, request.form), None, posted_version()
+        )
         done(N_("The draft has been saved."))
         target = "applicant.submission" if request.form.get("next") == "submit" else "applicant.application"
         return redirect(url_for(target, application_id=app.id), 303)
     return form_page(app, errors, forms.posted_values(cs, request.form))
-

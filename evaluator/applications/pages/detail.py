@@ -34,8 +34,13 @@ def change_rows(cs: CriteriaSet, event: AuditEvent) -> list[tuple[str, str, str]
         elif prefix == "self_assessment" and name in indicators:
             rows.append((name_of(indicators[name]), _plain(before), _plain(after)))
         elif key == "status":
-            rows.append((summary_label(key), label("status", before) if before else "—",
-                         label("status", after) if after else "—"))
+            rows.append(
+                (
+                    summary_label(key),
+                    label("status", before) if before else "—",
+                    label("status", after) if after else "—",
+                )
+            )
         else:
             rows.append((summary_label(key), _plain(before), _plain(after)))
     if event.object_type == "material":
@@ -59,8 +64,16 @@ def history(app: Application, cs: CriteriaSet) -> list[dict[str, Any]]:
     events = service.history_events(app)
     actors = users_by_id({e.actor_id for e in events if e.actor_id is not None})
     names = {ident: user.display_name for ident, user in actors.items()}
-    return [{"id": e.id, "at": e.at, "actor": names.get(e.actor_id), "action": action_label(e.action),
-             "changes": change_rows(cs, e)} for e in events]
+    return [
+        {
+            "id": e.id,
+            "at": e.at,
+            "actor": names.get(e.actor_id),
+            "action": action_label(e.action),
+            "changes": change_rows(cs, e),
+        }
+        for e in events
+    ]
 
 
 @bp.route("/applications/<int:application_id>")

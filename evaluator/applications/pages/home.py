@@ -16,8 +16,14 @@ def _home(errors=None):
     org = user.organisation
     mine = service.organisation_applications(org.id)
     by_round = {a.round_id: a for a in mine}
-    return render_form("applications/home.html", errors, organisation=org,
-                       open_rounds=service.open_rounds_for(org), by_round=by_round, applications=mine)
+    return render_form(
+        "applications/home.html",
+        errors,
+        organisation=org,
+        open_rounds=service.open_rounds_for(org),
+        by_round=by_round,
+        applications=mine,
+    )
 
 
 @bp.route("/")

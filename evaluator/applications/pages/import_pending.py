@@ -32,8 +32,9 @@ _SUFFIX = ".upload"
 
 
 def _folder() -> Path:
-    folder = current_app.config.get("IMPORT_PENDING_DIR") or os.path.join(current_app.instance_path,
-                                                                           "pending-imports")
+    folder = current_app.config.get("IMPORT_PENDING_DIR") or os.path.join(
+        current_app.instance_path, "pending-imports"
+    )
     path = Path(folder)
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
@@ -80,9 +81,15 @@ def keep(user: User, rnd: Round, data: bytes, filename: str) -> str:
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as out:
         out.write(data)
-    session[SESSION_ENTRY] = {"name": name, "user_id": user.id, "round_id": rnd.id,
-                              "sha256": hashlib.sha256(data).hexdigest(), "at": time.time(),
-                              "filename": filename[:200], "size": len(data)}
+    session[SESSION_ENTRY] = {
+        "name": name,
+        "user_id": user.id,
+        "round_id": rnd.id,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "at": time.time(),
+        "filename": filename[:200],
+        "size": len(data),
+    }
     return name
 
 
@@ -95,19 +102,38 @@ def pending(user: User) -> dict | None:
 def take(user: User, rnd: Round, ident: str) -> bytes:
     """The checked file's content for the confirmation, or a refusal saying to check it again."""
     entry = session.get(SESSION_ENTRY)
-    if (not isinstance(entry, dict) or not _NAME.fullmatch(str(entry.get("name")))
-            or not hmac.compare_digest(entry["name"], ident or "")
-            or entry.get("user_id") != user.id or entry.get("round_id") != rnd.id):
-        raise ServiceError(409, msg("No checked file is waiting for this import in your session. Upload "
-                                    "the file again and check it before importing."))
+    if (
+        not isinstance(entry, dict)
+        or not _NAME.fullmatch(str(entry.get("name")))
+        or not hmac.compare_digest(entry["name"], ident or "")
+        or entry.get("user_id") != user.id
+        or entry.get("round_id") != rnd.id
+    ):
+        raise ServiceError(
+            409,
+            msg(
+                "No checked file is waiting for this import in your session. Upload "
+                "the file again and check it before importing."
+            ),
+        )
     path = _folder() / (entry["name"] + _SUFFIX)
     if time.time() - float(entry.get("at", 0)) > _ttl() or not path.is_file():
         discard()
-        raise ServiceError(409, msg("The checked file has expired (it is kept for %(minutes)s minutes). "
-                                    "Upload it again.", minutes=_ttl() // 60))
+        raise ServiceError(
+            409,
+            msg(
+                "The checked file has expired (it is kept for %(minutes)s minutes). Upload it again.",
+                minutes=_ttl() // 60,
+            ),
+        )
     data = path.read_bytes()
     if not hmac.compare_digest(hashlib.sha256(data).hexdigest(), str(entry.get("sha256"))):
         discard()
-        raise ServiceError(409, msg("The kept file no longer matches the file that was checked; nothing "
-                                    "was imported. Upload it again."))
+        raise ServiceError(
+            409,
+            msg(
+                "The kept file no longer matches the file that was checked; nothing "
+                "was imported. Upload it again."
+            ),
+        )
     return data

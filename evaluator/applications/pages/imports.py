@@ -40,16 +40,22 @@ TEMPLATE = "applications/import.html"
 
 def _limits() -> dict[str, int]:
     config = current_app.config
-    return {"rows": min(int(config["IMPORT_MAX_ROWS"]), importer.MAX_ROWS),
-            "mb": int(config["MAX_UPLOAD_MB"]), "columns": int(config["IMPORT_MAX_COLUMNS"])}
+    return {
+        "rows": min(int(config["IMPORT_MAX_ROWS"]), importer.MAX_ROWS),
+        "mb": int(config["MAX_UPLOAD_MB"]),
+        "columns": int(config["IMPORT_MAX_COLUMNS"]),
+    }
 
 
 def problem_rows(errors: Any) -> list[dict[str, Any]]:
     """A refusal's problems as table rows (row, column, message): the import's per-row list, or the
     problem with the file as a whole."""
     errors = errors or {}
-    rows = [{"row": p.get("row"), "column": p.get("column"), "message": p.get("message")}
-            for p in errors.get("rows", []) if isinstance(p, dict)]
+    rows = [
+        {"row": p.get("row"), "column": p.get("column"), "message": p.get("message")}
+        for p in errors.get("rows", [])
+        if isinstance(p, dict)
+    ]
     for key, messages in errors.items():
         if key != "rows":
             for message in messages if isinstance(messages, list) else [messages]:
@@ -78,12 +84,20 @@ def _round_from_form(errors: FormErrors) -> Round | None:
 
 def _page(errors: FormErrors | None = None, **context: Any):
     rounds = open_rounds()
-    context.setdefault("selected", request.values.get("round_id", type=int)
-                       or (rounds[0].id if len(rounds) == 1 else None))
-    return render_form(TEMPLATE, errors, rounds=rounds, limits=_limits(), formats=FORMATS,
-                       round_choices=[(r.id, r.title) for r in rounds],
-                       pending_minutes=import_pending.minutes(),
-                       application_link=application_link, **context)
+    context.setdefault(
+        "selected", request.values.get("round_id", type=int) or (rounds[0].id if len(rounds) == 1 else None)
+    )
+    return render_form(
+        TEMPLATE,
+        errors,
+        rounds=rounds,
+        limits=_limits(),
+        formats=FORMATS,
+        round_choices=[(r.id, r.title) for r in rounds],
+        pending_minutes=import_pending.minutes(),
+        application_link=application_link,
+        **context,
+    )
 
 
 def _refused(exc: ServiceError, errors: FormErrors, **context: Any):
@@ -118,8 +132,9 @@ def import_check():
     if upload is None or not upload.filename:
         errors["file"] = [msg("Choose the filled-in XLSX or CSV file.")]
     if errors:
-        errors.message = str(localise(msg("Some entries need correcting: see the messages beside the "
-                                          "fields.")))
+        errors.message = str(
+            localise(msg("Some entries need correcting: see the messages beside the fields."))
+        )
         return _page(errors)
     data = upload.read()
     try:
@@ -128,8 +143,7 @@ def import_check():
         import_pending.discard()
         return _refused(exc, errors, selected=rnd.id, filename=upload.filename)
     pending = import_pending.keep(actor, rnd, data, upload.filename)
-    return _page(checked=result, rnd=rnd, pending=pending, filename=upload.filename,
-                 selected=rnd.id)
+    return _page(checked=result, rnd=rnd, pending=pending, filename=upload.filename, selected=rnd.id)
 
 
 @bp.route("/import/confirm", methods=["POST"])

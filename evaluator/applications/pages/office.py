@@ -65,13 +65,26 @@ def applications():
     cities, counties = service.region_choices(rnd) if rnd is not None else ([], [])
     category = service.category_field(rnd) if rnd is not None else None
     choices = category.choices if category is not None else ()
-    return render_form("applications/list.html", errors, rounds=rounds, rnd=rnd, rows=rows,
-                       total=total, page=page, pages=max(1, math.ceil(total / PAGE_SIZE)),
-                       first=(page - 1) * PAGE_SIZE, counts=counts, cities=cities, counties=counties,
-                       status_choices=[(s.value, label("status", s.value)) for s in Status],
-                       category=category, category_choices=[(c.value, name_of(c)) for c in choices],
-                       category_names={c.value: name_of(c) for c in choices}, name_of=name_of,
-                       sort=filters.get("sort") or "")
+    return render_form(
+        "applications/list.html",
+        errors,
+        rounds=rounds,
+        rnd=rnd,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, math.ceil(total / PAGE_SIZE)),
+        first=(page - 1) * PAGE_SIZE,
+        counts=counts,
+        cities=cities,
+        counties=counties,
+        status_choices=[(s.value, label("status", s.value)) for s in Status],
+        category=category,
+        category_choices=[(c.value, name_of(c)) for c in choices],
+        category_names={c.value: name_of(c) for c in choices},
+        name_of=name_of,
+        sort=filters.get("sort") or "",
+    )
 
 
 @bp.route("/applications/export")

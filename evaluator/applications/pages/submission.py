@@ -16,8 +16,15 @@ from evaluator.web.pages import FormErrors, done, form_errors, render_form
 
 def submission_page(app: Application, errors: FormErrors | None = None):
     """The summary before submitting: missing required figures and evidence, the submit button."""
-    return render_form("applications/submit.html", errors, application=app, rnd=app.round,
-                       ready=service.readiness(app), editable=forms.editable(app), name_of=forms.name_of)
+    return render_form(
+        "applications/submit.html",
+        errors,
+        application=app,
+        rnd=app.round,
+        ready=service.readiness(app),
+        editable=forms.editable(app),
+        name_of=forms.name_of,
+    )
 
 
 @bp.route("/applications/<int:application_id>/submit")

@@ -48,16 +48,20 @@ class AutoForm(Schema):
     """The automatic run's form."""
 
     seed = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_ID))
-    kind = fields.String(load_default=AssignmentKind.MATERIALS.value,
-                         validate=validate.OneOf([k.value for k in AssignmentKind]))
+    kind = fields.String(
+        load_default=AssignmentKind.MATERIALS.value,
+        validate=validate.OneOf([k.value for k in AssignmentKind]),
+    )
 
 
 class AddForm(Schema):
     """The manual add's form."""
 
     reviewer_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
-    kind = fields.String(load_default=AssignmentKind.MATERIALS.value,
-                         validate=validate.OneOf([k.value for k in AssignmentKind]))
+    kind = fields.String(
+        load_default=AssignmentKind.MATERIALS.value,
+        validate=validate.OneOf([k.value for k in AssignmentKind]),
+    )
     override_reason = Text(load_default=None, max_length=1000)
 
 
@@ -69,7 +73,8 @@ class ReasonForm(Schema):
 
 def _overview(rnd: Round, errors: FormErrors | None = None, report: dict | None = None):
     kind = (
-        request.values.get("kind") if request.values.get("kind") in tuple(AssignmentKind)
+        request.values.get("kind")
+        if request.values.get("kind") in tuple(AssignmentKind)
         else AssignmentKind.MATERIALS.value
     )
     apps, total, page = page_rows(service.in_review_query(rnd), page_number(), PAGE_SIZE)

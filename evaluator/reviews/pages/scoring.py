@@ -40,8 +40,12 @@ from evaluator.web.pages import (
 )
 from evaluator.workflow import ReviewStatus
 
-CHECKS = {"materials": N_("materials"), "on_site": N_("on site"), "data": N_("the figures"),
-          "survey": N_("survey")}
+CHECKS = {
+    "materials": N_("materials"),
+    "on_site": N_("on site"),
+    "data": N_("the figures"),
+    "survey": N_("survey"),
+}
 
 
 def check_label(check: str) -> str:
@@ -68,12 +72,23 @@ def form_data(form: MultiDict, scope: service.Scope, status: str) -> dict[str, A
             except ValueError:
                 scores[leaf.id] = raw
         comments[leaf.id] = form.get(f"comments.{leaf.id}", "")
-    vetoes = [{"flag": flag, "reason": form.get(f"veto_reason.{flag}", "")}
-              for flag in scope.flags if form.get(f"veto.{flag}")]
-    bonus = {item: form.get(f"bonus.{item}") == "yes" for item in scope.claimed
-             if form.get(f"bonus.{item}") in ("yes", "no")}
-    return {"scores": scores, "comments": comments, "vetoes": vetoes, "bonus_verified": bonus,
-            "status": status}
+    vetoes = [
+        {"flag": flag, "reason": form.get(f"veto_reason.{flag}", "")}
+        for flag in scope.flags
+        if form.get(f"veto.{flag}")
+    ]
+    bonus = {
+        item: form.get(f"bonus.{item}") == "yes"
+        for item in scope.claimed
+        if form.get(f"bonus.{item}") in ("yes", "no")
+    }
+    return {
+        "scores": scores,
+        "comments": comments,
+        "vetoes": vetoes,
+        "bonus_verified": bonus,
+        "status": status,
+    }
 
 
 def field_errors(errors: dict[str, Any], data: dict[str, Any]) -> dict[str, list]:
@@ -111,8 +126,13 @@ def values_of(review: Any, scope: service.Scope) -> dict[str, Any]:
     return values
 
 
-def _render(actor, assignment: Assignment, errors: FormErrors | None = None,
-            values: dict[str, Any] | None = None, version: str | None = None):
+def _render(
+    actor,
+    assignment: Assignment,
+    errors: FormErrors | None = None,
+    values: dict[str, Any] | None = None,
+    version: str | None = None,
+):
     review = service.review_of(assignment)
     scope = service.scope_of(assignment)
     sheet = reviews_sheet.sheet(actor, assignment)
@@ -131,12 +151,23 @@ def _render(actor, assignment: Assignment, errors: FormErrors | None = None,
         found = fields_.get(row["key"])
         return figure_text(found, row["value"]) if found is not None else str(row["value"])
 
-    return render_form("reviews/score.html", errors, assignment=assignment, sheet=sheet, review=review,
-                       sections=sections, values=values if values is not None else values_of(review, scope),
-                       version=version if version is not None else version_of(review),
-                       scored=scored, total=total, editable=editable, recuse=recuse,
-                       submitted=review is not None and review.status == ReviewStatus.SUBMITTED,
-                       check_label=check_label, figure_value=figure_value)
+    return render_form(
+        "reviews/score.html",
+        errors,
+        assignment=assignment,
+        sheet=sheet,
+        review=review,
+        sections=sections,
+        values=values if values is not None else values_of(review, scope),
+        version=version if version is not None else version_of(review),
+        scored=scored,
+        total=total,
+        editable=editable,
+        recuse=recuse,
+        submitted=review is not None and review.status == ReviewStatus.SUBMITTED,
+        check_label=check_label,
+        figure_value=figure_value,
+    )
 
 
 @bp.route("/assignments/<int:assignment_id>")
@@ -183,8 +214,15 @@ def autosave(assignment_id: int):
             raise
         scored, total = service.progress(review, scope)
         saved = review.updated_at.isoformat() if review.updated_at else None
-        return jsonify({"version": review.version, "status": review.status, "scored": scored,
-                        "total": total, "saved_at": saved})
+        return jsonify(
+            {
+                "version": review.version,
+                "status": review.status,
+                "scored": scored,
+                "total": total,
+                "saved_at": saved,
+            }
+        )
     except ServiceError as exc:
         discard_writes()
         return envelope(exc.status, str(localise(exc.message)), localise(exc.errors))
@@ -198,6 +236,8 @@ def material_inline(assignment_id: int, material_id: int):
     if material.application_id != assignment.application_id:
         abort(404)
     page_user("material.inline", material)
-    names = {m["id"]: m["name"] for m in reviews_sheet.materials_of(actor, assignment.application,
-                                                                     service.scope_of(assignment))}
+    names = {
+        m["id"]: m["name"]
+        for m in reviews_sheet.materials_of(actor, assignment.application, service.scope_of(assignment))
+    }
     return material_response(material, inline=True, filename=names.get(material.id))

@@ -24,9 +24,14 @@ blp = Blueprint("criteria", __name__, description="Criteria sets (files in crite
 class ValidateSchema(Schema):
     """A draft criteria set as YAML text."""
 
-    yaml = fields.String(required=True, validate=validate.Length(max=MAX_YAML_BYTES), metadata={
-        "description": f"The criteria file's text (at most {MAX_YAML_BYTES} characters; see "
-                       "docs/criteria-format.md for its parsing limits)."})
+    yaml = fields.String(
+        required=True,
+        validate=validate.Length(max=MAX_YAML_BYTES),
+        metadata={
+            "description": f"The criteria file's text (at most {MAX_YAML_BYTES} characters; see "
+            "docs/criteria-format.md for its parsing limits)."
+        },
+    )
 
 
 class CriteriaSummarySchema(Schema):
@@ -69,8 +74,11 @@ class TreeNodeSchema(Schema):
 class CriteriaDetailSchema(CriteriaSummarySchema):
     """A criteria set: identity, form fields, the tree with effective weights, the source."""
 
-    form_fields = fields.List(fields.Dict(), data_key="fields",
-                              metadata={"description": "The application form's fields, as in the file."})
+    form_fields = fields.List(
+        fields.Dict(),
+        data_key="fields",
+        metadata={"description": "The application form's fields, as in the file."},
+    )
     tree = fields.List(fields.Nested(TreeNodeSchema))
     source = fields.Dict(metadata={"description": "The whole set as in the file."})
 
@@ -79,8 +87,12 @@ class ValidationResultSchema(Schema):
     """Whether a draft is valid; every problem by its path; the identity when valid."""
 
     valid = fields.Boolean(required=True)
-    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True,
-                         metadata={"description": "Path (or line) → problems; empty when valid."})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        required=True,
+        metadata={"description": "Path (or line) → problems; empty when valid."},
+    )
     id = fields.String()
     version = fields.String()
     title = fields.String()
@@ -110,8 +122,7 @@ def show(set_id: str):
         cs = find_criteria(set_id, criteria_folder())
     except CriteriaError:
         raise ServiceError(404, msg("No criteria set '%(id)s'.", id=set_id[:80])) from None
-    return {**summary(cs), "form_fields": cs.source.get("fields", []), "tree": tree(cs),
-            "source": cs.source}
+    return {**summary(cs), "form_fields": cs.source.get("fields", []), "tree": tree(cs), "source": cs.source}
 
 
 @blp.route("/validate", methods=["POST"])

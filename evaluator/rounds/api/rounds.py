@@ -27,12 +27,20 @@ class RoundSchema(Schema):
 
     id = fields.Integer(dump_only=True)
     title = Text(required=True, **service.TITLE_LENGTH)
-    criteria_id = fields.String(load_default=None, validate=[
-        validate.Length(max=MAX_ID_LENGTH), Pattern(ID_RE)], metadata={
-        "description": "A bundled criteria set by its id (GET /criteria); or give criteria_yaml."})
-    criteria_yaml = fields.String(load_only=True, load_default=None, validate=validate.Length(
-        max=MAX_YAML_BYTES), metadata={"description": "A criteria file's text, validated with the "
-                                       "limits of docs/criteria-format.md; or give criteria_id."})
+    criteria_id = fields.String(
+        load_default=None,
+        validate=[validate.Length(max=MAX_ID_LENGTH), Pattern(ID_RE)],
+        metadata={"description": "A bundled criteria set by its id (GET /criteria); or give criteria_yaml."},
+    )
+    criteria_yaml = fields.String(
+        load_only=True,
+        load_default=None,
+        validate=validate.Length(max=MAX_YAML_BYTES),
+        metadata={
+            "description": "A criteria file's text, validated with the "
+            "limits of docs/criteria-format.md; or give criteria_id."
+        },
+    )
     zone_type = fields.String(dump_only=True)
     criteria_version = fields.String(dump_only=True)
     criteria_sha256 = fields.String(dump_only=True)
@@ -56,10 +64,14 @@ class RoundPatchSchema(Schema):
     keys left out stay as they are."""
 
     title = Text(min_length=service.TITLE_LENGTH["min_length"], max_length=service.TITLE_LENGTH["max_length"])
-    criteria_id = fields.String(validate=[validate.Length(max=MAX_ID_LENGTH), Pattern(ID_RE)], metadata={
-        "description": "Another bundled criteria set by its id; or give criteria_yaml."})
-    criteria_yaml = fields.String(validate=validate.Length(max=MAX_YAML_BYTES), metadata={
-        "description": "Another criteria file's text; or give criteria_id."})
+    criteria_id = fields.String(
+        validate=[validate.Length(max=MAX_ID_LENGTH), Pattern(ID_RE)],
+        metadata={"description": "Another bundled criteria set by its id; or give criteria_yaml."},
+    )
+    criteria_yaml = fields.String(
+        validate=validate.Length(max=MAX_YAML_BYTES),
+        metadata={"description": "Another criteria file's text; or give criteria_id."},
+    )
     opens_at = UtcDateTime(allow_none=True)
     submission_deadline = UtcDateTime(allow_none=True)
     review_deadline = UtcDateTime(allow_none=True)
@@ -68,8 +80,9 @@ class RoundPatchSchema(Schema):
     @validates_schema
     def _check_choice(self, data: dict, **kwargs: object) -> None:
         """At most one new source of criteria."""
-        errors = service.criteria_source_errors(data.get("criteria_id"), data.get("criteria_yaml"),
-                                                required=False)
+        errors = service.criteria_source_errors(
+            data.get("criteria_id"), data.get("criteria_yaml"), required=False
+        )
         if errors:
             raise ValidationError(errors)
 
@@ -78,8 +91,9 @@ class TransitionSchema(Schema):
     """The phase to move to."""
 
     to = fields.String(required=True, validate=validate.OneOf([p.value for p in Phase]))
-    reason = Text(load_default=None, max_length=500,
-                  metadata={"description": "Why, recorded in the audit log."})
+    reason = Text(
+        load_default=None, max_length=500, metadata={"description": "Why, recorded in the audit log."}
+    )
 
 
 def get_round(round_id: int) -> Round:

@@ -58,8 +58,9 @@ class RoundForm(_Blanks):
     """A new round, or the changes to one (then ``version`` is the version the form was read at)."""
 
     title = Text(required=True, **service.TITLE_LENGTH)
-    criteria_id = fields.String(load_default=None, validate=[validate.Length(max=MAX_ID_LENGTH),
-                                                             Pattern(ID_RE)])
+    criteria_id = fields.String(
+        load_default=None, validate=[validate.Length(max=MAX_ID_LENGTH), Pattern(ID_RE)]
+    )
     criteria_yaml = fields.String(load_default=None, validate=validate.Length(max=MAX_YAML_BYTES))
     opens_at = BeijingTime(load_default=None)
     submission_deadline = BeijingTime(load_default=None)
@@ -75,9 +76,12 @@ class RoundForm(_Blanks):
     def _check_choice_and_order(self, data: dict, **kwargs: object) -> None:
         """The API's checks: the criteria's source and the dates' order."""
         if self.editing:
-            errors = {**service.criteria_source_errors(data.get("criteria_id"), data.get("criteria_yaml"),
-                                                       required=False),
-                      **service.deadline_errors(*(data.get(k) for k in service.DEADLINES))}
+            errors = {
+                **service.criteria_source_errors(
+                    data.get("criteria_id"), data.get("criteria_yaml"), required=False
+                ),
+                **service.deadline_errors(*(data.get(k) for k in service.DEADLINES)),
+            }
         else:
             errors = service.new_round_errors(data)
         if errors:
@@ -88,10 +92,13 @@ class AdvanceForm(_Blanks):
     """Moving a round to its next phase: the phase, a reason, the confirmation, the version read."""
 
     to = fields.String(required=True, validate=validate.OneOf([p.value for p in Phase]))
-    reason = Text(required=True, max_length=500, multiline=True,
-                  error_messages={"required": REASON_REQUIRED})
-    confirm = fields.Boolean(required=True, truthy={"1", "on", "yes"}, falsy=set(),
-                             error_messages={"required": CONFIRM_REQUIRED, "invalid": CONFIRM_REQUIRED})
+    reason = Text(required=True, max_length=500, multiline=True, error_messages={"required": REASON_REQUIRED})
+    confirm = fields.Boolean(
+        required=True,
+        truthy={"1", "on", "yes"},
+        falsy=set(),
+        error_messages={"required": CONFIRM_REQUIRED, "invalid": CONFIRM_REQUIRED},
+    )
     version = Id(required=True, strict=False)
 
 

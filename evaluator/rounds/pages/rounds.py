@@ -28,8 +28,9 @@ from evaluator.workflow import PHASE_GATES, Phase, next_phase
 
 # What entering each phase means, for the reader deciding to move a round on.
 PHASE_MEANING = {
-    Phase.OPEN: N_("Applicants can create, fill in and submit their applications until the submission "
-                   "deadline."),
+    Phase.OPEN: N_(
+        "Applicants can create, fill in and submit their applications until the submission deadline."
+    ),
     Phase.REVIEW: N_("Submissions close; expert reviewers score the submitted applications."),
     Phase.SCORING_CLOSED: N_("Reviewers can no longer change their scores; the results are computed."),
     Phase.NOTICE: N_("The ranked shortlist is published for public notice for the round's notice days."),
@@ -42,8 +43,13 @@ def _bundled_choices() -> list[tuple[str, str]]:
 
 
 def _round_values(rnd: Round) -> dict[str, Any]:
-    return {"title": rnd.title, "criteria_id": rnd.criteria_id, "notice_days": rnd.notice_days,
-            "version": rnd.version, **{k: local_input(getattr(rnd, k)) for k in service.DEADLINES}}
+    return {
+        "title": rnd.title,
+        "criteria_id": rnd.criteria_id,
+        "notice_days": rnd.notice_days,
+        "version": rnd.version,
+        **{k: local_input(getattr(rnd, k)) for k in service.DEADLINES},
+    }
 
 
 @bp.route("/rounds")
@@ -56,9 +62,16 @@ def rounds():
 def _round_page(rnd: Round, errors: FormErrors | None = None, values: dict | None = None):
     to = next_phase(rnd.phase)
     return render_form(
-        "rounds/show.html", errors, rnd=rnd, cs=service.round_criteria(rnd),
-        nodes=tree(service.round_criteria(rnd)), to=to, gate=PHASE_GATES.get(to) if to else None,
-        meaning=PHASE_MEANING.get(to) if to else None, values=values or {})
+        "rounds/show.html",
+        errors,
+        rnd=rnd,
+        cs=service.round_criteria(rnd),
+        nodes=tree(service.round_criteria(rnd)),
+        to=to,
+        gate=PHASE_GATES.get(to) if to else None,
+        meaning=PHASE_MEANING.get(to) if to else None,
+        values=values or {},
+    )
 
 
 @bp.route("/rounds/<int:round_id>", endpoint="round")
@@ -83,8 +96,7 @@ def round_new():
             rnd = service.create_round(actor, data.pop("title"), cs, **data)
             done(N_("Round '%(title)s' created in preparation."), title=rnd.title)
             return redirect(url_for("office.round", round_id=rnd.id), 303)
-    return render_form("rounds/form.html", errors, values=values, rnd=None,
-                       choices=_bundled_choices())
+    return render_form("rounds/form.html", errors, values=values, rnd=None, choices=_bundled_choices())
 
 
 @bp.route("/rounds/<int:round_id>/edit", methods=["GET", "POST"])
@@ -105,8 +117,7 @@ def round_edit(round_id: int):
             rnd = service.update_round(actor, rnd, data, posted_version())
             done(N_("Round '%(title)s' saved."), title=rnd.title)
             return redirect(url_for("office.round", round_id=rnd.id), 303)
-    return render_form("rounds/form.html", errors, values=values, rnd=rnd,
-                       choices=_bundled_choices())
+    return render_form("rounds/form.html", errors, values=values, rnd=rnd, choices=_bundled_choices())
 
 
 @bp.route("/rounds/<int:round_id>/advance", methods=["POST"])

@@ -47,14 +47,19 @@ def city_quota_lines(text: str) -> dict[str, dict[str, Any]]:
     quotas: dict[str, dict[str, Any]] = {}
     lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
     if len(lines) > MAX_QUOTA_LINES:
-        raise ServiceError(422, msg("At most %(max)s cities have a quota of their own.", max=MAX_QUOTA_LINES),
-                           {"city_quotas": [msg("Too many lines.")]})
+        raise ServiceError(
+            422,
+            msg("At most %(max)s cities have a quota of their own.", max=MAX_QUOTA_LINES),
+            {"city_quotas": [msg("Too many lines.")]},
+        )
     for k, line in enumerate(lines, start=1):
         parts = line.split()
         if len(parts) != 3 or parts[1] not in ("number", "share"):
-            raise ServiceError(422, msg("Line %(line)s of the city quotas is not 'code number|share value'.",
-                                        line=k), {"city_quotas": [msg("Line %(line)s: e.g. 510100 number 3.",
-                                                                      line=k)]})
+            raise ServiceError(
+                422,
+                msg("Line %(line)s of the city quotas is not 'code number|share value'.", line=k),
+                {"city_quotas": [msg("Line %(line)s: e.g. 510100 number 3.", line=k)]},
+            )
         quotas[parts[0]] = {"kind": parts[1], "value": _number(parts[2], whole=False)}
     return quotas
 
@@ -77,14 +82,25 @@ def posted_settings(form: Any) -> dict[str, Any]:
 def form_values(rnd: Round) -> dict[str, Any]:
     """The form's values from the round's stored settings (defaults filled in)."""
     s = settings_of(rnd).as_dict()
-    names = (*CHECKBOXES, "reviewers_per_application", "inspectors_per_application", "max_load",
-             "disagreement_spread")
+    names = (
+        *CHECKBOXES,
+        "reviewers_per_application",
+        "inspectors_per_application",
+        "max_load",
+        "disagreement_spread",
+    )
     values = {name: s[name] for name in names}
-    values.update({"quota.kind": s["quota"]["kind"], "quota.value": s["quota"]["value"],
-                   "conflicts.region_level": s["conflicts"]["region_level"]})
+    values.update(
+        {
+            "quota.kind": s["quota"]["kind"],
+            "quota.value": s["quota"]["value"],
+            "conflicts.region_level": s["conflicts"]["region_level"],
+        }
+    )
     values.update({f"conflicts.{name}": s["conflicts"][name] for name in CONFLICT_BOXES})
-    values["city_quotas"] = "\n".join(f"{code} {q['kind']} {q['value']:g}" for code, q in
-                                      sorted(s["city_quotas"].items()))
+    values["city_quotas"] = "\n".join(
+        f"{code} {q['kind']} {q['value']:g}" for code, q in sorted(s["city_quotas"].items())
+    )
     return values
 
 
@@ -109,5 +125,10 @@ def round_settings(round_id: int):
             update_settings(actor, rnd, posted_settings(request.form), posted_version())
             done(N_("The review settings were saved."))
             return redirect(url_for("office.round_settings", round_id=rnd.id))
-    return render_form("rounds/settings.html", _flat_city_errors(errors), rnd=rnd, values=values,
-                       editable=rnd.phase in (Phase.DRAFT, Phase.OPEN))
+    return render_form(
+        "rounds/settings.html",
+        _flat_city_errors(errors),
+        rnd=rnd,
+        values=values,
+        editable=rnd.phase in (Phase.DRAFT, Phase.OPEN),
+    )

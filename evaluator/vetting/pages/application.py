@@ -17,10 +17,12 @@ from evaluator.web.downloads import material_response
 from evaluator.web.pages import FormErrors, done, form_errors, get_or_404, load_form, page_user, render_form
 from evaluator.workflow import RegionAct
 
-DONE = {RegionAct.ENDORSE: N_("The application was endorsed and passed on to the city office."),
-        RegionAct.RETURN: N_("The application was returned to the applicant for correction."),
-        RegionAct.DECLINE: N_("The application was declined."),
-        RegionAct.CHECK: N_("Your check was recorded.")}
+DONE = {
+    RegionAct.ENDORSE: N_("The application was endorsed and passed on to the city office."),
+    RegionAct.RETURN: N_("The application was returned to the applicant for correction."),
+    RegionAct.DECLINE: N_("The application was declined."),
+    RegionAct.CHECK: N_("Your check was recorded."),
+}
 
 
 class ActForm(Schema):
@@ -45,9 +47,15 @@ def render_application(app: Application, errors: FormErrors | None = None, act: 
     the office may take now (``vetting.allowed_acts``)."""
     actor = page_user("vetting.list")
     return render_form(
-        "vetting/application.html", errors, **office_view(app), checks=vetting.checks_of(app),
+        "vetting/application.html",
+        errors,
+        **office_view(app),
+        checks=vetting.checks_of(app),
         acts=vetting.allowed_acts(actor, app),
-        level=actor.region_level, act=act, values=request.form if errors else {})
+        level=actor.region_level,
+        act=act,
+        values=request.form if errors else {},
+    )
 
 
 @bp.route("/applications/<int:application_id>")
@@ -75,7 +83,9 @@ def application_act(application_id: int, act: str):
             vetting.check(actor, app, data["passed"] == "1", data["note"])
         done(DONE[act])
         back = url_for("region.queue", round=app.round_id)
-        return redirect(back if act != RegionAct.CHECK else url_for("region.application", application_id=app.id))
+        return redirect(
+            back if act != RegionAct.CHECK else url_for("region.application", application_id=app.id)
+        )
     return render_application(app, errors, act)  # the refusal rolled back: the rows are read again
 
 

@@ -54,7 +54,19 @@ def queue():
             counts = vetting.status_counts(actor, rnd)
             if actor.region_level == RegionLevel.CITY:
                 quota = quota_status(actor, rnd)
-    return render_form("vetting/queue.html", errors, rounds=rounds, rnd=rnd, rows=rows, total=total,
-                       page=page, pages=max(1, math.ceil(total / PAGE_SIZE)), counts=counts, quota=quota,
-                       status=status or "", q=request.args.get("q", ""), level=actor.region_level,
-                       statuses=[(s.value, label("status", s.value)) for s in QUEUE_STATUSES])
+    return render_form(
+        "vetting/queue.html",
+        errors,
+        rounds=rounds,
+        rnd=rnd,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, math.ceil(total / PAGE_SIZE)),
+        counts=counts,
+        quota=quota,
+        status=status or "",
+        q=request.args.get("q", ""),
+        level=actor.region_level,
+        statuses=[(s.value, label("status", s.value)) for s in QUEUE_STATUSES],
+    )

@@ -49,9 +49,16 @@ def posted_ranking(rows: list) -> list[int]:
 def _render(actor, rounds, rnd, errors: FormErrors | None = None):
     rows = candidates(actor, rnd) if rnd is not None else []
     checks = {a.id: vetting.last_check(a) for a in rows}
-    return render_form("vetting/ranking.html", errors, rounds=rounds, rnd=rnd, rows=rows, checks=checks,
-                       quota=quota_status(actor, rnd) if rnd is not None else None,
-                       values=request.form if errors else {})
+    return render_form(
+        "vetting/ranking.html",
+        errors,
+        rounds=rounds,
+        rnd=rnd,
+        rows=rows,
+        checks=checks,
+        quota=quota_status(actor, rnd) if rnd is not None else None,
+        values=request.form if errors else {},
+    )
 
 
 @bp.route("/ranking", methods=["GET", "POST"])
