@@ -38,7 +38,7 @@ run_pytest() {  # run_pytest LABEL [ENV=VALUE...] -- ARGS...: pytest; "no tests 
   local rc=0
   env -u EVALUATOR_TEST_DATABASE_URL "${env[@]}" .venv/bin/python -m pytest "${parallel[@]}" "$@" || rc=$?
   if [ "$rc" -eq 5 ]; then
-    echo "pytest on $label collected no tests: that counts as a failure" >&2
+    echo "pytest on $label collected no tests" >&2
   elif [ "$rc" -ne 0 ]; then
     echo "pytest on $label failed (exit $rc)" >&2
   fi
@@ -100,6 +100,10 @@ test_url="postgresql+psycopg://${pg_url#*://}/${pg_db}"
 echo "== pytest on PostgreSQL (the tests that use the database; fresh database ${pg_db})"
 pg_rc=0
 run_pytest PostgreSQL "EVALUATOR_TEST_DATABASE_URL=${test_url}" -- --only-db "$@" || pg_rc=$?
+if [ "$pg_rc" -eq 5 ] && [ "$#" -eq 0 ]; then
+  echo "pytest on PostgreSQL collected no tests: that counts as a failure" >&2
+  exit 5
+fi
 if [ "$pg_rc" -eq 5 ] && [ "$#" -gt 0 ]; then
   echo "== None of the tests selected uses the database: nothing more to run on PostgreSQL"
   exit 0

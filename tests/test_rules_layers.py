@@ -62,6 +62,8 @@ PURE_SHARED = ("evaluator.messages", "evaluator.validation", "evaluator.text")
 IDENTITY = "evaluator.accounts"
 """The one feature the plumbing may use (its service side): who calls and what they may do."""
 SETTINGS = "evaluator.core.settings"
+DYNAMIC = ("evaluator.features",)
+"""The one module that imports by name at run time: the wiring of the features."""
 SQL = ("sqlalchemy", "flask_sqlalchemy", "evaluator.extensions.db")
 """What a pages module never imports: it asks its services for rows."""
 # The places that wire features together, above them all.
@@ -139,10 +141,27 @@ def offences(module: str, source: str, is_package: bool = False) -> list[str]:
     tree = ast.parse(source)
     found = []
     feature, side = feature_of(module), side_of(module)
+    for node in ast.walk(tree):
+        called = getattr(node, "func", None)
+        if (
+            isinstance(node, ast.Call)
+            and (
+                getattr(called, "id", None) == "__import__"
+                or getattr(called, "attr", None) == "import_module"
+            )
+            and module not in DYNAMIC
+        ):
+            found.append(f"{module} imports by name at run time (imports are written out)")
     for target, name in imports(tree, module, is_package):
         full = f"{target}.{name}" if name and name != "*" else target
         other = feature_of(full)
         where = f"{module} imports {full}"
+        if name == "*" and target.startswith("evaluator"):
+            found.append(f"{where}.* (a star import hides what is used)")
+        if any(p.startswith("_") and not p.startswith("__") for p in target.split(".")):
+            found.append(f"{where} (a private module)")
+        if other and other != feature and full == other:
+            found.append(f"{where} (another feature is used through a module it names)")
         if name and name.startswith("_") and not name.startswith("__") and target.startswith("evaluator"):
             found.append(f"{where} (a private name of another module)")
         if any(within(module, e) for e in ENGINES):
@@ -180,7 +199,7 @@ def offences(module: str, source: str, is_package: bool = False) -> list[str]:
                 found.append(f"{where} (the API never imports pages)")
             elif side == "pages" and (other_side == "api" or within(full, "evaluator.web.api")):
                 found.append(f"{where} (pages never import an API)")
-            if side == "pages" and any(within(full, s) for s in SQL):
+            if side == "pages" and (any(within(full, s) for s in SQL) or full == "evaluator.extensions"):
                 found.append(f"{where} (pages run no SQL of their own)")
             if other and other != feature and other_side != "service":
                 found.append(f"{where} (another feature only through its services)")
@@ -264,6 +283,25 @@ def test_every_feature_has_its_parts():
         ),
         ("evaluator.vetting.quota", "from evaluator.vetting.service import _locked", "a private name"),
         ("evaluator.scoring.engine", "import flask", "an engine is pure"),
+        (
+            "evaluator.rounds.pages.rounds",
+            "from evaluator import extensions",
+            "pages run no SQL of their own",
+        ),
+        (
+            "evaluator.rounds.pages.rounds",
+            "import evaluator.extensions as ext",
+            "pages run no SQL of their own",
+        ),
+        (
+            "evaluator.rounds.pages.rounds",
+            "import importlib\nx = importlib.import_module('sqlalchemy')",
+            "imports by name at run time",
+        ),
+        ("evaluator.rounds.service", "x = __import__('flask')", "imports by name at run time"),
+        ("evaluator.rounds.service", "from evaluator.extensions import *", "a star import"),
+        ("evaluator.rounds.service", "from evaluator.vetting._quota import x", "a private module"),
+        ("evaluator.rounds.pages.rounds", "from evaluator import vetting", "through a module it names"),
         ("evaluator.assignment.solver", "from evaluator.rounds.models import Round", "an engine is pure"),
         ("evaluator.criteria.model", "from sqlalchemy import select", "an engine is pure"),
         (
