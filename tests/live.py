@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -95,7 +96,8 @@ class Live:
 def gunicorn(database_url: str, materials: Path, workers: int = 3,
              env: dict[str, str] | None = None) -> Iterator[Live]:
     """Serve ``wsgi:app`` with ``workers`` processes over the given database until the block ends
-    (through ``tests.live_app``: passwords hashed at the suite's minimal cost)."""
+    (through ``tests.live_app``: passwords hashed at the suite's minimal cost, the app built once
+    before the workers are forked, a quick stop)."""
     port = free_port()
     environment = {**os.environ, "EVALUATOR_DATABASE_URL": database_url,
                    "EVALUATOR_SECRET_KEY": SECRET, "EVALUATOR_MATERIALS_DIR": str(materials),
@@ -104,7 +106,8 @@ def gunicorn(database_url: str, materials: Path, workers: int = 3,
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-             "--timeout", "60", "--graceful-timeout", "5", "tests.live_app:app"],
+             "--timeout", "60", "--graceful-timeout", "5", "--config", "python:tests.live_app",
+             "tests.live_app:app"],
             cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=log)
         live = Live(f"http://127.0.0.1:{port}", log)
         try:
@@ -125,7 +128,7 @@ def gunicorn(database_url: str, materials: Path, workers: int = 3,
                 live.request("GET", "/api/v1/openapi.json")
             yield live
         finally:
-            proc.terminate()
+            proc.send_signal(signal.SIGINT)  # a quick shutdown: a graceful one waits for idle workers
             try:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
