@@ -18,6 +18,9 @@ cd "$(dirname "$0")/.."
 pg_url="${EVALUATOR_TEST_PG_URL:-postgresql://postgres@127.0.0.1:5432}"
 pg_db="${EVALUATOR_TEST_PG_DB:-evaluator_test_ci}"
 workers="${EVALUATOR_TEST_WORKERS:-auto}"
+# Let Python keep the compiled modules (and pytest its rewritten test modules) in __pycache__:
+# every worker, live server and subprocess of the suite would compile them all again otherwise.
+unset PYTHONDONTWRITEBYTECODE
 in_ci=""
 case "${CI:-}" in true|1|yes) in_ci=1 ;; esac
 
@@ -73,6 +76,8 @@ try:
         for db in [name, *workers]:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        # A test database need not survive a crash: commits do not wait for the disk.
+        conn.execute(sql.SQL("ALTER DATABASE {} SET synchronous_commit = off").format(sql.Identifier(name)))
 except psycopg.Error as exc:
     print(f"the server at {parts.hostname}:{parts.port or 5432} refused: {str(exc).strip()}")
     sys.exit(4)
