@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -85,6 +86,7 @@ def close(a, b) -> bool:
         ["base", "id"],
     ]),
 )
+@pytest.mark.slow
 def test_engine_equals_reference(make_criteria, seed, n_apps, n_reviewers, method, trim_from,
                                  min_reviews, calibration, calibration_min, partial, tie_break):
     cs = make_criteria(
