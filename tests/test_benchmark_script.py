@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_quick_benchmark_runs_and_agrees_with_the_references(tmp_path):
     out = tmp_path / "bench.json"
     run = subprocess.run(

@@ -113,6 +113,7 @@ def wait_for_workers(server: subprocess.Popen, port: int, log: Path) -> None:
     log.write_text("")
 
 
+@pytest.mark.slow
 def test_with_the_sqlite_file_the_limit_holds_across_two_workers(app, database_url, tmp_path):
     counts, workers = run_gunicorn(tmp_path, database_url, f"sqlite:///{tmp_path / 'ratelimits.db'}")
     assert counts == {401: LIMIT, 429: ATTEMPTS - LIMIT}
@@ -129,6 +130,7 @@ def redis_available() -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_with_redis_the_limit_holds_across_two_workers(app, database_url, tmp_path):
     if not redis_available():
         pytest.skip("Redis is not running on 127.0.0.1:6379 (required when CI=true)")

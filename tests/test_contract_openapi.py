@@ -62,6 +62,7 @@ def test_the_pagination_header_is_the_json_it_is_documented_as(client, make_user
     assert json.loads(res.headers["X-Pagination"]) == {"total": 0, "total_pages": 0}
 
 
+@pytest.mark.slow
 def test_the_api_keeps_to_its_document(app, callers, ids):
     """Every operation, EXAMPLES generated requests each, sent as each caller in turn."""
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -50,6 +51,7 @@ PATHS = [p for p in _paths(MINI) if p]
 
 @settings(max_examples=300, deadline=None)
 @given(edits=st.lists(st.tuples(st.sampled_from(PATHS), ODD_VALUES, st.booleans()), min_size=1, max_size=4))
+@pytest.mark.slow
 def test_any_mutation_loads_or_is_refused_with_paths(edits):
     raw = copy.deepcopy(MINI)
     for path, value, delete in edits:

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -102,6 +103,7 @@ def close(a, b) -> bool:
         ]
     ),
 )
+@pytest.mark.slow
 def test_engine_equals_reference(
     make_criteria,
     seed,

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.hashing import PRODUCTION
 from tests.live import SECRET
 
@@ -25,6 +27,7 @@ print(json.dumps({"type": params.type.name, "time_cost": params.time_cost,
 """
 
 
+@pytest.mark.slow
 def test_the_service_hashes_with_the_production_parameters_outside_the_tests(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("EVALUATOR_")}
     env.update(EVALUATOR_SECRET_KEY=SECRET, EVALUATOR_DATABASE_URL=f"sqlite:///{tmp_path / 'probe.db'}")

@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_bench_compute_and_encoded_db_run(tmp_path):
     out = tmp_path / "compute.json"
     db = f"sqlite:///{tmp_path / 'a.db'}"

@@ -80,6 +80,7 @@ def signed_in(live, username):
     return b
 
 
+@pytest.mark.slow
 def test_two_confirms_of_one_checked_import_at_once_import_once(server, make_user, make_round):
     user, _ = make_user("admin")
     rnd = make_round(title="2026年并发导入")
@@ -113,6 +114,7 @@ def test_two_confirms_of_one_checked_import_at_once_import_once(server, make_use
     assert all(s in (200, 409, 422) for s in statuses), (statuses, server.log())
 
 
+@pytest.mark.slow
 def test_two_phase_moves_at_once_move_once(server, make_user, make_round):
     user, _ = make_user("admin")
     rnd = make_round(phase="draft", title="2026年并发推进", submission_deadline=utcnow() + timedelta(days=5))
