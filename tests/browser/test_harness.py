@@ -46,8 +46,11 @@ def test_a_script_error_and_a_missing_resource_are_noticed(page, console):
         img.alt = '';
         document.body.appendChild(img);
     }""")
-    page.wait_for_timeout(300)
-    seen = "\n".join(console.problems)
+    for _ in range(100):  # both arrive within moments; wait for them rather than a fixed time
+        seen = "\n".join(console.problems)
+        if "broken on purpose" in seen and "no-such-image.png answered 404" in seen:
+            break
+        page.wait_for_timeout(50)
     assert "broken on purpose" in seen and "no-such-image.png answered 404" in seen, seen
     console.problems.clear()
 
