@@ -39,10 +39,16 @@ if [ -f "$stamp" ] || { [ -z "$extras" ] && compgen -G ".venv/.installed-${hash}
   satisfied=1
 fi
 if [ -z "$satisfied" ]; then
-  .venv/bin/python -m pip install -q --upgrade pip
   spec="."
   [ -n "$extras" ] && spec=".[$extras]"
-  .venv/bin/python -m pip install -q -e "$spec"
+  # uv installs the same resolution as pip in seconds instead of minutes; pip remains the fallback
+  # where uv cannot be had.
+  if [ -x .venv/bin/uv ] || .venv/bin/python -m pip install -q --disable-pip-version-check uv 2>/dev/null; then
+    .venv/bin/uv pip install -q --python .venv/bin/python -e "$spec"
+  else
+    .venv/bin/python -m pip install -q --upgrade pip
+    .venv/bin/python -m pip install -q -e "$spec"
+  fi
   find .venv -maxdepth 1 -name '.installed-*' ! -name ".installed-${hash}-*" -delete
   touch "$stamp"
 fi

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # README's second command: set up with the test tools, run the linter, then the test suite twice:
-# the whole suite on SQLite (always), then the tests that use the database (marked db by
-# tests/conftest.py) on PostgreSQL (when a server answers on 127.0.0.1:5432); the tests that use no
-# database (marked pure) run once. Each pass runs on every core (pytest-xdist, whole modules per
-# worker, one database per worker: <database>_gw0, <database>_gw1, ...).
+# on SQLite (always), then the tests that use the database (marked db by tests/conftest.py) on
+# PostgreSQL (when a server answers on 127.0.0.1:5432). Each test runs where it tests something:
+# those that use no database (marked pure) once, on SQLite; those that use the database without
+# testing it (marked once: the browser tests, the API contract) once, on PostgreSQL, the database of
+# production (on SQLite when there is no PostgreSQL); all the others on both. Each pass runs on every
+# core (pytest-xdist, whole modules per worker, one database per worker: <database>_gw0, ...).
 #
 # Usage: scripts/test.sh [pytest arguments]      e.g. scripts/test.sh -x -k demo
 # Environment:
@@ -38,7 +40,7 @@ run_pytest() {  # run_pytest LABEL [ENV=VALUE...] -- ARGS...: pytest; "no tests 
   local rc=0
   env -u EVALUATOR_TEST_DATABASE_URL "${env[@]}" .venv/bin/python -m pytest "${parallel[@]}" "$@" || rc=$?
   if [ "$rc" -eq 5 ] && [ -n "$none_ok" ]; then
-    echo "== None of the tests selected uses the database: nothing more to run on $label"
+    echo "== None of the tests selected runs on $label"
     rc=0
   elif [ "$rc" -eq 5 ]; then
     echo "pytest on $label collected no tests: that counts as a failure" >&2
@@ -53,9 +55,6 @@ none_ok=""
 if [ "$workers" != "0" ]; then
   parallel=(-n "$workers" --dist loadscope)
 fi
-
-echo "== pytest on SQLite (the pure tests and those that use the database)"
-run_pytest SQLite -- "$@"
 
 # Is a PostgreSQL server there, and may we create a database on it? Prints the reason if not.
 pg_status=0
@@ -94,15 +93,21 @@ if [ "$pg_status" -ne 0 ]; then
     echo "== PostgreSQL run impossible in CI: $pg_reason" >&2
     exit 1
   fi
+  echo "== pytest on SQLite (every test: PostgreSQL cannot be used, ${pg_reason%.})"
+  run_pytest SQLite -- "$@"
   echo "== pytest on PostgreSQL skipped: ${pg_reason%.}."
   echo "   (The SQLite run above passed. Start PostgreSQL on 127.0.0.1:5432, or set"
   echo "   EVALUATOR_TEST_PG_URL to a superuser URL, to run the suite on it too.)"
   exit 0
 fi
 
-test_url="postgresql+psycopg://${pg_url#*://}/${pg_db}"
-echo "== pytest on PostgreSQL (the tests that use the database; fresh database ${pg_db})"
-# With arguments that select only pure tests there is nothing to run here; with none, there is.
+echo "== pytest on SQLite (the pure tests and those that use the database; the browser tests and"
+echo "   the API contract run in the PostgreSQL pass)"
+# With arguments that select only tests of the other pass there is nothing to run here.
 if [ "$#" -gt 0 ]; then none_ok=1; fi
+run_pytest SQLite -- --once-elsewhere "$@"
+
+test_url="postgresql+psycopg://${pg_url#*://}/${pg_db}"
+echo "== pytest on PostgreSQL (the tests that use the database, the browser tests included; fresh database ${pg_db})"
 run_pytest PostgreSQL "EVALUATOR_TEST_DATABASE_URL=${test_url}" -- --only-db "$@"
 echo "== All tests passed on SQLite and on PostgreSQL"

@@ -34,6 +34,16 @@ DB_FIXTURES = {"database_url"}
 are marked ``pure`` and run once (scripts/test.sh: all on SQLite, then ``--only-db`` on PostgreSQL)."""
 SERVER_FIXTURES = {"live_workers", "live_server"}
 """Fixtures that start a gunicorn: their tests are marked ``slow``, like the browser tests."""
+BROWSER_FIRST = {
+    "tests/browser/test_accessibility_pages.py",
+    "tests/browser/test_flow_region.py",
+    "tests/browser/test_language.py",
+    "tests/browser/test_password.py",
+    "tests/browser/test_harness.py",
+}
+"""The browser modules of the first of the two browser groups (the rest form the second): about half
+of the browser tests' time each, so that each xdist worker runs one group with its own Chromium and
+live server (the accessibility module alone is a third of the whole)."""
 
 
 def pytest_addoption(parser):
@@ -43,19 +53,31 @@ def pytest_addoption(parser):
         help="run only the tests that use the test database (marked db); scripts/test.sh "
         "runs the others once, in its first pass",
     )
+    parser.addoption(
+        "--once-elsewhere",
+        action="store_true",
+        help="leave out the tests marked once (they use the database but do not test it: the "
+        "browser tests, the API contract); scripts/test.sh runs them in its PostgreSQL pass",
+    )
 
 
 def pytest_collection_modifyitems(config, items):
-    """Mark each test ``db`` or ``pure`` by the fixtures it depends on, and ``slow`` when it needs a
-    live server or a browser; with ``--only-db`` keep only the ``db`` ones."""
+    """Mark each test ``db`` or ``pure`` by the fixtures it depends on, ``slow`` when it needs a
+    live server or a browser, ``once`` when it is a browser test; with ``--only-db`` keep only the
+    ``db`` ones, with ``--once-elsewhere`` leave out the ``once`` ones."""
     selected, deselected = [], []
+    only_db, once_elsewhere = config.getoption("only_db"), config.getoption("once_elsewhere")
     for item in items:
         names = set(getattr(item, "fixturenames", ()))
         uses_db = bool(names & DB_FIXTURES)
         item.add_marker(pytest.mark.db if uses_db else pytest.mark.pure)
-        if names & SERVER_FIXTURES or item.get_closest_marker("browser"):
+        browser = item.get_closest_marker("browser") is not None
+        if names & SERVER_FIXTURES or browser:
             item.add_marker(pytest.mark.slow)
-        (selected if uses_db or not config.getoption("only_db") else deselected).append(item)
+        if browser:
+            item.add_marker(pytest.mark.once)
+        keep = (uses_db or not only_db) and not (once_elsewhere and item.get_closest_marker("once"))
+        (selected if keep else deselected).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
@@ -64,8 +86,8 @@ def pytest_collection_modifyitems(config, items):
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     """With ``--dist loadscope`` (scripts/test.sh), each xdist worker takes whole modules, so that
-    module fixtures and worlds (tests/worlds.py) are built once, and all of tests/browser goes to one
-    worker: one Chromium and one live server for the browser tests."""
+    module fixtures and worlds (tests/worlds.py) are built once, and tests/browser goes in two groups
+    (``BROWSER_FIRST`` and the rest): one Chromium and one live server per group."""
     if config.getvalue("dist") != "loadscope":
         return None
     from xdist.scheduler import LoadScopeScheduling
@@ -73,7 +95,9 @@ def pytest_xdist_make_scheduler(config, log):
     class ModuleScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0]
-            return "tests/browser/" if module.startswith("tests/browser/") else module
+            if module.startswith("tests/browser/"):
+                return "tests/browser/ (1)" if module in BROWSER_FIRST else "tests/browser/ (2)"
+            return module
 
     return ModuleScheduling(config, log)
 

@@ -90,3 +90,18 @@ def test_a_snapshots_kept_arrays_cannot_be_changed_by_a_reader():
         first["total"][0] = 0.0
     first["total"] = np.zeros(2)
     assert arrays_of(snapshot)["total"].tolist() == [5.0, 6.0]
+
+
+def test_a_criteria_file_is_built_again_when_its_bytes_change(tmp_path):
+    from evaluator.criteria.catalog import BUNDLED_DIR, find_criteria
+
+    bundled = find_criteria("fc-2026")
+    assert find_criteria("fc-2026") is bundled  # the same bytes: built once
+    text = (BUNDLED_DIR / "featured_community.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "fc.yaml"
+    path.write_text(text, encoding="utf-8")
+    first = find_criteria("fc-2026", tmp_path)
+    assert first.title == bundled.title
+    path.write_text(text.replace(f"title: {bundled.title}", "title: 改过的标题", 1), encoding="utf-8")
+    changed = find_criteria("fc-2026", tmp_path)
+    assert changed.title == "改过的标题" and first.title == bundled.title

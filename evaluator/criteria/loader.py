@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Hashable, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -179,20 +180,38 @@ def parse_yaml(text: str, source: str = "criteria set") -> Any:
 
 
 def load_criteria_file(path: str | Path) -> CriteriaSet:
-    """Read, validate and build the criteria set in a YAML file (at most MAX_YAML_BYTES)."""
+    """Read, validate and build the criteria set in a YAML file (at most MAX_YAML_BYTES).
+
+    The file is read every time; what is built from it is kept for its exact bytes (and path), so a
+    changed file is loaded afresh and an unchanged one is not parsed again.
+    """
     path = Path(path)
     try:
         with path.open("rb") as fh:
             data = fh.read(MAX_YAML_BYTES + 1)
-        if len(data) > MAX_YAML_BYTES:
-            raise CriteriaError({"(file)": [_TOO_LARGE]}, str(path))
+    except OSError as exc:
+        raise _unreadable(path, exc) from None
+    if len(data) > MAX_YAML_BYTES:
+        raise CriteriaError({"(file)": [_TOO_LARGE]}, str(path))
+    return _build_file(str(path), data)
+
+
+@lru_cache(maxsize=32)
+def _build_file(path: str, data: bytes) -> CriteriaSet:
+    """The set built from a file's bytes: keyed by content, so that the bundled sets, which every
+    round page and every new round looks up by id, are parsed once per process (a set is frozen)."""
+    try:
         text = data.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CriteriaError(
-            {"(file)": [msg("cannot read %(path)s: %(problem)s", path=str(path), problem=str(exc))]},
-            str(path),
-        ) from None
-    return build_criteria(parse_yaml(text, str(path)), str(path))
+    except UnicodeDecodeError as exc:
+        raise _unreadable(Path(path), exc) from None
+    return build_criteria(parse_yaml(text, path), path)
+
+
+def _unreadable(path: Path, exc: Exception) -> CriteriaError:
+    return CriteriaError(
+        {"(file)": [msg("cannot read %(path)s: %(problem)s", path=str(path), problem=str(exc))]},
+        str(path),
+    )
 
 
 def build_criteria(raw: Any, source: str = "criteria set") -> CriteriaSet:
