@@ -10,9 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from pymcdm import weights as pymcdm_weights
-from pymcdm.methods import TOPSIS
-from pymcdm.normalizations import minmax_normalization, vector_normalization
 
 from evaluator.scoring.mcda import (
     RI_TABLES,
@@ -25,15 +22,26 @@ from evaluator.scoring.mcda import (
     topsis,
 )
 
-PYMCDM_NORMALIZATIONS = {"vector": vector_normalization, "minmax": minmax_normalization}
+
+def pymcdm():
+    """pymcdm, imported when a test first needs it: it imports matplotlib, which would cost every
+    pytest-xdist worker a second or more while it merely collects this module."""
+    import pymcdm
+    import pymcdm.methods
+    import pymcdm.normalizations
+    import pymcdm.weights
+
+    return pymcdm
 
 
 def pymcdm_topsis(x, w, benefit, normalization):
     """pymcdm's TOPSIS; validation off (its dominance check warns) and NaN warnings muted."""
+    normalizations = pymcdm().normalizations
+    chosen = {"vector": normalizations.vector_normalization, "minmax": normalizations.minmax_normalization}
     types = np.where(benefit, 1, -1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        method = TOPSIS(PYMCDM_NORMALIZATIONS[normalization])
+        method = pymcdm().methods.TOPSIS(chosen[normalization])
         return method(x, w, types, validation=False)
 
 
@@ -501,7 +509,7 @@ def test_entropy_weights_equal_pymcdm_on_random_data(seed):
     rng = np.random.default_rng(100 + seed)
     x = rng.random((rng.integers(2, 40), rng.integers(1, 12))) * 50 + 0.01
     ours = entropy_weights(x)
-    np.testing.assert_allclose(ours, pymcdm_weights.entropy_weights(x), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ours, pymcdm().weights.entropy_weights(x), rtol=0, atol=1e-12)
     assert ours.sum() == pytest.approx(1.0, abs=1e-12)
     assert np.all(ours >= 0)
 
@@ -554,7 +562,7 @@ def test_critic_weights_equal_pymcdm_on_random_data(seed):
     rng = np.random.default_rng(200 + seed)
     x = rng.random((rng.integers(3, 40), rng.integers(2, 12))) * 10
     ours = critic_weights(x)
-    np.testing.assert_allclose(ours, pymcdm_weights.critic_weights(x), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ours, pymcdm().weights.critic_weights(x), rtol=0, atol=1e-12)
     assert ours.sum() == pytest.approx(1.0, abs=1e-12)
     assert np.all(ours >= 0)
 
@@ -568,7 +576,7 @@ def test_critic_cost_columns_equal_pymcdm_on_negated_columns(seed):
     benefit = rng.random(n) < 0.5
     flipped = np.where(benefit, x, -x)
     np.testing.assert_allclose(
-        critic_weights(x, benefit), pymcdm_weights.critic_weights(flipped), rtol=0, atol=1e-12
+        critic_weights(x, benefit), pymcdm().weights.critic_weights(flipped), rtol=0, atol=1e-12
     )
 
 
