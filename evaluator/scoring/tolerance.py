@@ -70,13 +70,16 @@ def order_with_ties(values: np.ndarray, scale: float) -> np.ndarray:
     values = np.asarray(values, dtype=float)
     order = np.argsort(-values, axis=1, kind="stable")
     ordered = np.take_along_axis(values, order, axis=1)
-    opens = np.zeros(ordered.shape, dtype=np.int64)
     with np.errstate(invalid="ignore"):
-        opens[:, 1:] = ~(-np.diff(ordered, axis=1) <= margin(scale))
-    tie = np.cumsum(opens, axis=1)
-    # Within a class of ties the column (the baseline order) decides.
-    within = np.argsort(tie * values.shape[1] + order, axis=1, kind="stable")
-    return np.take_along_axis(order, within, axis=1)
+        opens = ~(-np.diff(ordered, axis=1) <= margin(scale))
+    rows = np.flatnonzero(~opens.all(axis=1))
+    if rows.size:  # only rows holding a tie are sorted again (ties are rare once weights move)
+        tie = np.zeros((rows.size, values.shape[1]), dtype=np.int64)
+        np.cumsum(opens[rows], axis=1, out=tie[:, 1:])
+        # Within a class of ties the column (the baseline order) decides.
+        within = np.argsort(tie * values.shape[1] + order[rows], axis=1, kind="stable")
+        order[rows] = np.take_along_axis(order[rows], within, axis=1)
+    return order
 
 
 def flatten_constant_columns(matrix: np.ndarray, scales: np.ndarray) -> np.ndarray:
