@@ -144,3 +144,75 @@ def test_snapshot_hashes_and_audit(client, admin, make_scored_round):
     review.scores = values.tobytes()
     db.session.commit()
     assert compute(client, admin, sr.rnd)["input_sha256"] != first["input_sha256"]
+
+
+def test_the_api_gives_full_precision_and_one_name_for_the_raw_total(client, admin, make_scored_round):
+    """Sections, totals and statistics unrounded; the total without calibration is ``raw_total``
+    in the list and in the breakdown (``raw_points`` per indicator and section)."""
+    sr = make_scored_round(n_apps=5, n_reviewers=5, per_app=4, calibration="zscore")
+    compute(client, admin, sr.rnd)
+    digits = []
+    for line in all_lines(client, admin, sr.rnd):
+        detail = client.get(f"/api/v1/applications/{line['application_id']}/result", headers=admin).get_json()
+        assert "uncalibrated_total" not in detail and detail["raw_total"] == line["raw_total"]
+        for section in detail["sections"]:
+            assert "uncalibrated_points" not in section and "raw_points" in section
+            assert line["sections"][section["section_id"]] == section["points"]  # the same float
+            digits.append(section["points"])
+        assert all("raw_points" in x and "uncalibrated_points" not in x for x in detail["indicators"])
+    assert any(x is not None and x != round(x, 9) for x in digits)  # nothing was rounded on the way
+    stats = client.get(f"/api/v1/rounds/{sr.rnd.id}/results/reviewers", headers=admin).get_json()
+    assert any(s["mean_share"] != round(s["mean_share"], 6) for s in stats)
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    assert "raw_total" in schemas["Breakdown"]["properties"]
+    assert "uncalibrated_total" not in schemas["Breakdown"]["properties"]
+    assert "raw_total" in schemas["ResultLine"]["properties"]
+    for name in ("IndicatorResult", "SectionResult"):
+        assert set(schemas[name]["properties"]) >= {"points", "calibrated_points", "raw_points"}
+
+
+SAME = dict(
+    category="relocation",
+    households=100,
+    residents=10000,
+    workers=18,
+    fund=100000.0,
+    services=["employment", "elderly", "health"],
+    platform=True,
+    online_rate=80.0,
+    online_rate_prev=70.0,
+    satisfaction=90.0,
+    incident=False,
+)
+
+
+def test_totals_equal_in_decimals_sort_together_by_rank(client, admin, make_scored_round):
+    """Two applications with the same figures and the same total in decimals (83.6), reached by
+    different scores: floating point makes the second 83.60000000000001. Sorted by total, they
+    come in rank order (a tie, then the id), not in the order of the noise."""
+    from tests.test_results_stats import set_scores
+
+    sr = make_scored_round(n_apps=2, n_reviewers=4, per_app=4)
+    for application in sr.apps:
+        application.figures = dict(SAME)
+        application.bonus_claims = []
+        application.submitted_at = sr.apps[0].submitted_at
+    panels = [
+        [(14.2, 6.1), (11.4, 8.9), (10.6, 9.7), (11.5, 8.8)],
+        [(10.5, 9.8), (13.5, 6.8), (13.2, 7.1), (11.7, 8.6)],
+    ]
+    order = {r.id: k for k, r in enumerate(sr.reviewers)}
+
+    def value(i, reviewer, leaf):
+        plan, onsite = panels[i][order[reviewer]]
+        return {"plan_quality": plan, "onsite": onsite}.get(leaf.id, 3.3)
+
+    set_scores(sr, value)
+    compute(client, admin, sr.rnd)
+    lines = {x["application_id"]: x for x in all_lines(client, admin, sr.rnd)}
+    first, second = (lines[a.id] for a in sr.apps)
+    assert abs(first["total"] - 83.6) <= 1e-9 and abs(second["total"] - 83.6) <= 1e-9
+    assert (first["rank"], second["rank"]) == (1, 2)  # a tie on the total and the sections: the id
+    for descending in ("true", "false"):
+        ordered = all_lines(client, admin, sr.rnd, sort="total", descending=descending)
+        assert [x["application_id"] for x in ordered] == [a.id for a in sr.apps], descending

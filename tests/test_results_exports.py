@@ -7,7 +7,7 @@ import io
 
 from openpyxl import load_workbook
 
-from tests.test_results_api import compute
+from tests.test_results_api import all_lines, compute
 
 EVIL = '=HYPERLINK("http://example.com/x","点我")'
 
@@ -98,3 +98,33 @@ def test_export_before_compute_and_bad_arguments(client, admin, make_scored_roun
     compute(client, admin, sr.rnd)
     assert export(client, admin, sr.rnd, format="pdf").status_code == 422
     assert export(client, admin, sr.rnd, detail="everything").status_code == 422
+
+
+def test_people_read_points_rounded_half_up_to_two_decimals(client, admin, make_scored_round):
+    """The export rounds what the API gives in full: 2 decimals, half up (四舍五入), once."""
+    from evaluator.results.service import shown
+
+    assert [shown(x) for x in (2.675, 8.025, 85.12499999999999, 85.125, 0.005, 89.99999999999999)] == [
+        2.68,
+        8.03,
+        85.13,
+        85.13,
+        0.01,
+        90.0,
+    ]
+    assert shown(12.5, 0) == 13 and shown(None) is None and shown(float("nan")) is None
+    sr = make_scored_round(n_apps=6, calibration="zscore")
+    compute(client, admin, sr.rnd)
+    lines = all_lines(client, admin, sr.rnd)
+    rows = csv_rows(export(client, admin, sr.rnd, format="csv"))
+    header = rows[0]
+    total, raw = header.index("总分"), header.index("未校准总分")
+    unrounded = 0
+    for line, row in zip(lines, rows[1:], strict=True):
+        for cell, value in ((row[total], line["total"]), (row[raw], line["raw_total"])):
+            if value is None:
+                assert cell == ""
+                continue
+            assert float(cell) == shown(value) and len(cell.partition(".")[2]) <= 2
+            unrounded += value != shown(value)
+    assert unrounded  # the figures had more decimals than people read

@@ -79,3 +79,17 @@ def test_every_results_page_refuses_anonymous_and_other_roles(app, client, page_
         for url in pages:
             assert other.get(url).status_code == 403, (role, url)
         assert post(other, f"{base}/compute").status_code == 403
+
+
+def test_pages_show_points_rounded_half_up(app):
+    """2.675 (2.67499999999999982… in binary) shows as 2.68, a share of 12.5 % as 13 %."""
+    from flask import render_template_string
+
+    from evaluator.results.service import shown
+
+    source = (
+        '{% from "results/_parts.html" import pts, pct with context %}'
+        "{{ pts(2.675) }} {{ pts(85.12499999999999) }} {{ pct(0.125) }} {{ pts(none) }}"
+    )
+    with app.test_request_context():
+        assert render_template_string(source, shown=shown) == "2.68 85.13 13% —"

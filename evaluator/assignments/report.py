@@ -53,7 +53,7 @@ def coverage_report(rnd: Round, kind: str, per_application: int, roster: Roster 
         "loads": {
             "min": min(values) if values else 0,
             "max": max(values) if values else 0,
-            "mean": round(sum(values) / len(values), 3) if values else 0.0,
+            "mean": sum(values) / len(values) if values else 0.0,  # full precision; pages round
         },
         "coverage": {
             "overall": covered_pairs / (len(staffed) * len(sections)) if staffed and sections else 0.0,

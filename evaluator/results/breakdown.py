@@ -19,6 +19,7 @@ from evaluator.results.stats import disagrees
 from evaluator.rounds.models import Round
 from evaluator.rounds.service import round_criteria
 from evaluator.rounds.settings import ReviewSettings
+from evaluator.scoring.tolerance import negligible, tie_classes
 
 
 def snapshot_info(snapshot: ResultSnapshot) -> dict[str, Any]:
@@ -41,8 +42,8 @@ def snapshot_info(snapshot: ResultSnapshot) -> dict[str, Any]:
 
 def breakdown(app: Application) -> dict[str, Any]:
     """The application's full result in its round's newest snapshot: every indicator's points
-    (official, calibrated and uncalibrated) and contribution, sections against the round's median,
-    vetoes, bonus, grade, rank and its stability; 404 when it has no line there."""
+    (official, calibrated and raw — without calibration) and contribution, sections against the
+    round's median, vetoes, bonus, grade, rank and its stability; 404 when it has no line there."""
     rnd = db.session.get(Round, app.round_id)
     snapshot = latest_or_404(rnd)
     line = line_of(snapshot, app.id)
@@ -55,6 +56,7 @@ def breakdown(app: Application) -> dict[str, Any]:
     cal_total, raw_total = compared(a, snapshot.summary, "total")
     spread = float(snapshot.settings.get("disagreement_spread", ReviewSettings.disagreement_spread))
     total = a["total"][i]
+    no_total = bool(np.isnan(total) or negligible(total, cs.scale + cs.bonus_cap))
     expert_of = {leaf.id: k for k, leaf in enumerate(cs.expert_leaves)}
     indicators = []
     for j, leaf in enumerate(cs.leaves):
@@ -71,8 +73,8 @@ def breakdown(app: Application) -> dict[str, Any]:
                 "max_points": float(leaf.points),
                 "points": num(points),
                 "calibrated_points": num(cal_leaf[i, j]),
-                "uncalibrated_points": num(raw_leaf[i, j]),
-                "contribution": num(points / total) if total and not np.isnan(total) else None,
+                "raw_points": num(raw_leaf[i, j]),
+                "contribution": None if no_total else num(points / total),
                 "spread": num(gap),
                 "disagreement": bool(k is not None and disagrees(gap, spread, leaf.points)),
             }
@@ -89,7 +91,7 @@ def breakdown(app: Application) -> dict[str, Any]:
                 "max_points": float(s.points),
                 "points": num(points),
                 "calibrated_points": num(cal_sec[i, k]),
-                "uncalibrated_points": num(raw_sec[i, k]),
+                "raw_points": num(raw_sec[i, k]),
                 "share": num(points / s.points) if s.points else None,
                 "median_share": medians[k],
             }
@@ -104,7 +106,7 @@ def breakdown(app: Application) -> dict[str, Any]:
         "base": num(a["base"][i]),
         "bonus": num(a["bonus"][i]),
         "calibrated_total": num(cal_total[i]),
-        "uncalibrated_total": num(raw_total[i]),
+        "raw_total": num(raw_total[i]),
         "grade": None
         if grade is None
         else {"code": grade.code, "label": grade.label, "label_en": grade.label_en},
@@ -135,7 +137,8 @@ def breakdown(app: Application) -> dict[str, Any]:
 
 
 def reviewers(snapshot: ResultSnapshot) -> list[dict[str, Any]]:
-    """The snapshot's reviewer statistics with each reviewer's name, the most lenient first."""
+    """The snapshot's reviewer statistics with each reviewer's name, the most lenient first (then by
+    id)."""
     stats = [dict(s) for s in snapshot.summary.get("reviewers", [])]
     ids = [s["reviewer_id"] for s in stats]
     names = (
@@ -145,7 +148,12 @@ def reviewers(snapshot: ResultSnapshot) -> list[dict[str, Any]]:
     )
     for s in stats:
         s["name"] = names.get(s["reviewer_id"], str(s["reviewer_id"]))
-    return sorted(stats, key=lambda s: (-(s["bias"] if s["bias"] is not None else -9), s["reviewer_id"]))
+    # Biases equal within the tolerance (shares: of 1) tie and go by reviewer id.
+    bias = tie_classes(np.array([np.nan if s["bias"] is None else s["bias"] for s in stats]), 1.0)
+    order = sorted(
+        range(len(stats)), key=lambda k: (stats[k]["bias"] is None, -bias[k], stats[k]["reviewer_id"])
+    )
+    return [stats[k] for k in order]
 
 
 def disagreements(snapshot: ResultSnapshot) -> list[dict[str, Any]]:

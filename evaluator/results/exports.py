@@ -1,6 +1,9 @@
 """Results as spreadsheets (XLSX and CSV, Chinese headers): the results table and every score
 with its reviewer and indicator.
 
+The results table shows computed points as people read them (``results.service.shown``: 2
+decimals, rounded half up); the scores are given as the reviewers entered them.
+
 Cells go through ``applications.exports``' writers, so no cell is ever a live formula (text that begins
 with =, +, -, @, a tab or a line break is made inert) and the CSV is UTF-8 with a BOM for Excel.
 """
@@ -48,10 +51,6 @@ SCORES_HEAD = (
 KIND_NAMES = {AssignmentKind.MATERIALS.value: "材料评审", AssignmentKind.ON_SITE.value: "现场查看"}
 
 
-def _round(x: float | None) -> float | None:
-    return None if x is None else round(x, 4)
-
-
 def _limit(count: int) -> None:
     most = number("EXPORT_MAX_ROWS")
     if count > most:
@@ -83,9 +82,9 @@ def summary_table(rnd: Round, snapshot: ResultSnapshot, **filters: Any) -> tuple
                 org.name,
                 org.city,
                 org.county,
-                *(_round(sections.get(s.id)) for s in cs.indicators),
-                _round(line.total),
-                _round(line.raw_total),
+                *(results.shown(sections.get(s.id)) for s in cs.indicators),
+                results.shown(line.total),
+                results.shown(line.raw_total),
                 grades.get(line.grade or "", ""),
                 line.rank,
                 statuses.get(line.status, line.status),

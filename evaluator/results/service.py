@@ -15,13 +15,15 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import zipfile
 from dataclasses import replace
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
 from marshmallow import Schema, fields, validate
-from sqlalchemy import asc, case, desc, insert, select
+from sqlalchemy import asc, case, desc, func, insert, select
 
 from evaluator.accounts.models import Organisation, User
 from evaluator.applications.models import Application
@@ -41,6 +43,7 @@ from evaluator.scoring.engine import ENGINE_VERSION, score_parsed
 from evaluator.scoring.errors import InputError
 from evaluator.scoring.result import RoundResult
 from evaluator.scoring.sensitivity import weight_sensitivity
+from evaluator.scoring.tolerance import margin
 from evaluator.validation import Pattern, Text
 from evaluator.workflow import Phase, ResultStatus
 
@@ -49,6 +52,8 @@ COMPUTE_PHASES = (Phase.REVIEW, Phase.SCORING_CLOSED)
 STABILITY = {"perturbation": 0.10, "draws": 100, "top_k": 10, "seed": 0}
 """Rank stability: the leaf weights drawn ±10 %, 100 draws, a fixed seed."""
 STATUS_CODES = tuple(s.value for s in ResultStatus)
+SHOWN_DECIMALS = 2
+"""Computed points as people read them, on the pages and in the exports (the API keeps full precision)."""
 SORTS = {
     "rank": None,
     "total": ApplicationResult.total,
@@ -222,8 +227,19 @@ def compared(arrays: dict[str, np.ndarray], summary: dict, what: str) -> tuple[n
 
 
 def num(x: Any) -> float | None:
-    """A float for JSON: None for a missing value or NaN."""
+    """A float for JSON, at full precision: None for a missing value or NaN."""
     return None if x is None or np.isnan(x) else float(x)
+
+
+def shown(x: Any, decimals: int = SHOWN_DECIMALS) -> float | None:
+    """A computed figure as people read it (pages, exports): rounded half up (四舍五入) to
+    ``decimals`` decimals once the floating-point noise beyond 10 significant digits is dropped,
+    so 85.12499999999999 — the sum of decimals that make 85.125 — shows as 85.13; None for a
+    missing value or NaN."""
+    if x is None or not math.isfinite(x):
+        return None
+    exact = Decimal(format(float(x), ".10g"))
+    return float(exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
 
 
 def _insert_lines(lines: list[dict]) -> None:
@@ -273,8 +289,7 @@ def _lines(
                 "n_reviews": int(result.n_reviews[i]),
                 "disagreement": bool(flagged[i]),
                 "sections": {
-                    s: (None if v != v else round(v, 9))
-                    for s, v in zip(section_ids, sections[i], strict=True)
+                    s: (None if v != v else v) for s, v in zip(section_ids, sections[i], strict=True)
                 },
             }
         )
@@ -340,6 +355,11 @@ def lines_query(
     ]
     if column is None:
         order.append(direction(ApplicationResult.rank))
+    elif sort in ("total", "raw_total"):
+        # Totals equal within the tolerance sort together (by rank), not by floating-point noise.
+        cs = round_criteria(db.session.get(Round, snapshot.round_id))
+        unit = margin(cs.scale + cs.bonus_cap)
+        order = [column.is_(None), direction(func.round(column / unit)), ApplicationResult.rank]
     else:
         order = [column.is_(None), direction(column)]
     return query.order_by(*order, ApplicationResult.position)

@@ -11,13 +11,14 @@ import numpy as np
 
 from evaluator.scoring.aggregation import calibrate_zscore
 from evaluator.scoring.result import RoundResult
+from evaluator.scoring.tolerance import beyond, margin, negligible
 
 LEAN = 0.10
 """A reviewer whose scores lie on average more than this share of the points above (below) the
-rest of the panel on the same items is shown as lenient (harsh)."""
+rest of the panel on the same items is shown as lenient (harsh); exactly this share (within the
+tolerance of ``scoring.tolerance``) is typical."""
 MAX_LISTED = 2000
 """At most this many disagreeing indicators are listed in a snapshot (every application is flagged)."""
-TOLERANCE = 1e-9
 
 
 def letter(k: int) -> str:
@@ -36,10 +37,11 @@ def _maxima(result: RoundResult) -> np.ndarray:
 
 def disagrees(spread: np.ndarray | float, share: float, points: np.ndarray | float) -> np.ndarray:
     """Where reviewers disagree: their highest and lowest scores of an indicator (``spread``) differ
-    by more than ``share`` (the round's ``disagreement_spread``) of its points; a spread without
-    scores (NaN) never does. The one rule of the results' flags, list and count."""
-    with np.errstate(invalid="ignore"):
-        return np.greater(spread, share * np.asarray(points, dtype=float) + TOLERANCE)
+    by more than ``share`` (the round's ``disagreement_spread``) of its points; a spread on the line
+    within the tolerance of the points (``scoring.tolerance``) does not, nor a spread without
+    scores (NaN). The one rule of the results' flags, list and count."""
+    points = np.asarray(points, dtype=float)
+    return beyond(spread, share * points, points)
 
 
 def spreads(result: RoundResult) -> np.ndarray:
@@ -107,7 +109,8 @@ def disagreements(result: RoundResult, spread: float) -> tuple[np.ndarray, np.nd
 def reviewer_stats(result: RoundResult, min_scores: int) -> list[dict]:
     """Per reviewer: scores given, their mean and spread as a share of the points, the mean of the
     other panel members on the same items, the difference (bias: + lenient, − harsh), and what
-    z-score calibration does to their scores on average (the mean shift, as a share)."""
+    z-score calibration does to their scores on average (the mean shift, as a share). Full
+    precision; a spread within the tolerance of a share (``scoring.tolerance``) is 0."""
     rv = result.reviews
     if rv.score.size == 0:
         return []
@@ -134,7 +137,7 @@ def reviewer_stats(result: RoundResult, min_scores: int) -> list[dict]:
             mean = s / c
             dev = values[use] - mean[rv.reviewer[use]]
             sd = np.sqrt(np.bincount(rv.reviewer[use], weights=dev * dev, minlength=n_rev) / c)
-        return mean, sd
+        return mean, np.where(negligible(sd, 1.0), 0.0, sd)
 
     mean, sd = per(share)
     panel_mean, _ = per(panel, others)
@@ -144,12 +147,12 @@ def reviewer_stats(result: RoundResult, min_scores: int) -> list[dict]:
     apps = np.bincount(np.unique(rv.reviewer * len(result.ids) + rv.app) // len(result.ids), minlength=n_rev)
 
     def num(x: float) -> float | None:
-        return None if np.isnan(x) else round(float(x), 6)
+        return None if np.isnan(x) else float(x)
 
     out = []
     for r in range(n_rev):
         b = bias[r]
-        lean = "typical" if np.isnan(b) or abs(b) <= LEAN else ("lenient" if b > 0 else "harsh")
+        lean = "lenient" if beyond(b, LEAN, 1.0) else "harsh" if beyond(-b, LEAN, 1.0) else "typical"
         out.append(
             {
                 "reviewer_id": int(rv.reviewer_ids[r]),
@@ -168,13 +171,18 @@ def reviewer_stats(result: RoundResult, min_scores: int) -> list[dict]:
 
 
 def distribution(result: RoundResult, bins: int = 20) -> dict:
-    """Histogram of the ranked applications' totals over 0 … scale + bonus cap."""
+    """Histogram of the ranked applications' totals over 0 … scale + bonus cap.
+
+    Bins are equal; an edge belongs to the bin it opens (the top edge to the last bin), and a
+    total within the tolerance of an edge (``scoring.tolerance``, of the highest total) is on it.
+    """
     cs = result.criteria
     top = float(cs.scale + cs.bonus_cap)
     edges = np.linspace(0.0, top, bins + 1)
     totals = result.total[result.rank > 0]
-    counts, _ = np.histogram(np.clip(totals, 0, top), bins=edges)
-    return {"edges": [round(float(e), 6) for e in edges], "counts": [int(c) for c in counts]}
+    at = np.floor((totals + margin(top)) * bins / top) if top > 0 else np.zeros(totals.size)
+    counts = np.bincount(np.clip(at, 0, bins - 1).astype(np.int64), minlength=bins)
+    return {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts]}
 
 
 def section_medians(result: RoundResult) -> list[float | None]:
@@ -185,4 +193,4 @@ def section_medians(result: RoundResult) -> list[float | None]:
         return [None] * points.size
     with np.errstate(invalid="ignore", divide="ignore"):
         shares = np.where(points > 0, result.sections[done] / points, 0.0)
-    return [round(float(x), 6) for x in np.median(shares, axis=0)]
+    return [float(x) for x in np.median(shares, axis=0)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from evaluator.messages import msg
+from evaluator.scoring.tolerance import negligible
 
 
 def _group_stats(key: np.ndarray, values: np.ndarray, n_groups: int) -> tuple[np.ndarray, ...]:
@@ -30,8 +31,9 @@ def calibrate_zscore(
 ) -> np.ndarray:
     """Standardise each reviewer's scores per indicator, map back to the indicator's scale.
 
-    z = (s − mean of that reviewer on that indicator) ÷ their population sd (0 when they gave
-    everyone the same score); calibrated = pooled mean + z × pooled sd of all scores on the
+    z = (s − mean of that reviewer on that indicator) ÷ their population sd, and z = 0 when they
+    have no spread (an sd within the tolerance of the indicator's points, ``scoring.tolerance``:
+    the same score given everyone); calibrated = pooled mean + z × pooled sd of all scores on the
     indicator, clipped to [0, max]. A reviewer with fewer than ``min_scores`` scores on an
     indicator keeps their raw scores there.
     """
@@ -42,8 +44,10 @@ def calibrate_zscore(
     key = reviewer * n_ind + indicator
     count, mean, sd = _group_stats(key, score, n_rev * n_ind)
     _, pooled_mean, pooled_sd = _group_stats(indicator, score, n_ind)
+    pooled_sd = np.where(negligible(pooled_sd, maxima), 0.0, pooled_sd)
+    spread = ~negligible(sd[key], maxima[indicator])
     with np.errstate(invalid="ignore", divide="ignore"):
-        z = np.where(sd[key] > 0, (score - mean[key]) / sd[key], 0.0)
+        z = np.where(spread, (score - mean[key]) / sd[key], 0.0)
     calibrated = np.clip(pooled_mean[indicator] + z * pooled_sd[indicator], 0.0, maxima[indicator])
     return np.where(count[key] >= min_scores, calibrated, score)
 

@@ -19,7 +19,7 @@ from evaluator.scoring.result import RoundResult
 from evaluator.scoring.reviews import Reviews, read_claims, read_reviews
 from evaluator.scoring.rules import bonus_matrix, grade_codes, veto_matrix
 
-ENGINE_VERSION = "1.1"
+ENGINE_VERSION = "1.2"
 """The engine's version, stored with every results snapshot; raise it whenever a change to the
 engine can change a result computed from the same inputs."""
 

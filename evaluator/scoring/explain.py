@@ -8,13 +8,14 @@ import numpy as np
 
 from evaluator.criteria.registry import fmt, get_method
 from evaluator.messages import Message, msg
+from evaluator.scoring.tolerance import negligible
 
 if TYPE_CHECKING:
     from evaluator.scoring.result import RoundResult
 
 
 def _num(x: float) -> float | None:
-    return None if np.isnan(x) else round(float(x), 6)
+    return None if np.isnan(x) else float(x)  # full precision: rounding is for people's pages
 
 
 def explain_application(result: RoundResult, i: int) -> dict[str, Any]:
@@ -23,6 +24,7 @@ def explain_application(result: RoundResult, i: int) -> dict[str, Any]:
     values = result.figures.values_of(i)
     expert_pos = {leaf.id: k for k, leaf in enumerate(cs.expert_leaves)}
     total = result.total[i]
+    no_total = bool(np.isnan(total) or negligible(total, cs.scale + cs.bonus_cap))
     lines = []
     for j, leaf in enumerate(cs.leaves):
         points = result.leaf_points[i, j]
@@ -44,8 +46,8 @@ def explain_application(result: RoundResult, i: int) -> dict[str, Any]:
                 "method": leaf.method,
                 "points": _num(points),
                 "raw_points": raw,
-                "max_points": round(leaf.points, 6),
-                "share_of_total": _num(points / total) if total else None,
+                "max_points": float(leaf.points),
+                "share_of_total": None if no_total else _num(points / total),
                 "detail": detail,
             }
         )
@@ -67,7 +69,7 @@ def explain_application(result: RoundResult, i: int) -> dict[str, Any]:
                 "section_id": s.id,
                 "name": s.name,
                 "points": _num(result.sections[i, k]),
-                "max_points": round(s.points, 6),
+                "max_points": float(s.points),
             }
             for k, s in enumerate(cs.indicators)
         ],

@@ -6,9 +6,7 @@ import numpy as np
 
 from evaluator.criteria.model import CriteriaSet
 from evaluator.scoring.mcda import critic_weights, entropy_weights, topsis
-
-# Totals are sums of floats: compare them rounded so that 0.1 + 0.2 ties with 0.3.
-DECIMALS = 9
+from evaluator.scoring.tolerance import flatten_constant_columns, tie_classes
 
 
 def topsis_closeness(
@@ -18,12 +16,15 @@ def topsis_closeness(
 
     The decision matrix is the leaf scores plus the capped bonus as one more column; all columns
     are benefits. ``criteria`` weights are the leaves' points (and the bonus cap), also used for
-    entropy and CRITIC when fewer than two applications are eligible.
+    entropy and CRITIC when fewer than two applications are eligible. A column whose values all
+    tie (within the tolerance of its points, ``scoring.tolerance``) is made exactly constant first,
+    so that noise in it never weighs: min-max normalisation and CRITIC would blow it up to [0, 1].
     """
     out = np.full(leaf_points.shape[0], np.nan)
     if not eligible.any():
         return out
-    matrix = np.column_stack([leaf_points[eligible], bonus[eligible]])
+    scales = np.array([leaf.points for leaf in criteria.leaves] + [criteria.bonus_cap], dtype=float)
+    matrix = flatten_constant_columns(np.column_stack([leaf_points[eligible], bonus[eligible]]), scales)
     # Entropy and CRITIC need two applications to compare; one alone keeps the criteria weights.
     if matrix.shape[0] < 2:
         weights = np.array([leaf.points for leaf in criteria.leaves] + [criteria.bonus_cap])
@@ -48,7 +49,9 @@ def rank_order(
 
     ``columns`` holds ``total``, ``base``, ``bonus``, ``closeness`` and ``section:<id>`` arrays.
     Higher is better for scores; earlier is better for ``submitted_at``; ids sort ascending.
-    Applications are sorted on the first key; the rest of the chain only orders those that tie.
+    Scores tie within the tolerance of their scale (``scoring.tolerance.tie_classes``): the total's
+    highest possible value, a section's points, 1 for closeness. Applications are sorted on the
+    first key; the rest of the chain only orders those that tie.
     """
     keys = _key_builders(criteria, columns, ids, submitted_at)
     index = np.flatnonzero(eligible)
@@ -57,7 +60,7 @@ def rank_order(
         rank[index] = np.arange(1, index.size + 1)
         return rank
     first = keys[0](index)
-    step = np.argsort(first)
+    step = np.argsort(first, kind="stable")
     order, first = index[step], first[step]
     same = first[1:] == first[:-1]
     tied = np.zeros(order.size, dtype=bool)
@@ -76,19 +79,28 @@ def _key_builders(
 ) -> list:
     """The tie-break chain as functions of a row subset, most significant first, ascending."""
 
-    def score(values: np.ndarray):
-        return lambda rows: -np.round(values[rows], DECIMALS)
+    def score(values: np.ndarray, scale: float):
+        return lambda rows: -tie_classes(values[rows], scale)
 
+    sections = {s.id: float(s.points) for s in criteria.indicators}
+    scales = {
+        "total": float(criteria.scale + criteria.bonus_cap),
+        "base": float(criteria.scale),
+        "bonus": float(criteria.bonus_cap),
+        "closeness": 1.0,
+    }
     keys = []
     for key in criteria.ranking.tie_break:
         if key == "sections":
-            keys.extend(score(columns[f"section:{s.id}"]) for s in criteria.indicators)
+            keys.extend(score(columns[f"section:{s}"], points) for s, points in sections.items())
         elif key == "submitted_at":
             keys.append(lambda rows: submitted_at[rows])
         elif key == "id":
             keys.append(lambda rows: np.unique(ids[rows], return_inverse=True)[1])
+        elif key.startswith("section:"):
+            keys.append(score(columns[key], sections[key.removeprefix("section:")]))
         else:
-            keys.append(score(columns[key]))
+            keys.append(score(columns[key], scales[key]))
     return keys
 
 

@@ -9,6 +9,7 @@ import numpy as np
 from evaluator.criteria.model import Condition, CriteriaSet
 from evaluator.scoring.figures import FigureTable
 from evaluator.scoring.reviews import Reviews
+from evaluator.scoring.tolerance import at_least
 
 _COMPARE = {
     "eq": operator.eq,
@@ -74,21 +75,21 @@ def grade_codes(
     """Index of each application's grade band (-1 where the total is unknown).
 
     ``section_share`` is (applications × level-1 sections): each section's score over its points.
-    Vetoed applications fall to the last band.
+    A total or share on a band's boundary within the tolerance (``scoring.tolerance``: of the
+    highest possible total, of 1 for shares) reaches it. Vetoed applications fall to the last band.
     """
     last = len(criteria.grades) - 1
     grade = np.full(total.shape, last, dtype=np.int64)
     undecided = ~vetoed.copy()
     min_share = section_share.min(axis=1) if section_share.shape[1] else np.ones(total.shape)
-    tol = 1e-9
-    with np.errstate(invalid="ignore"):
-        for k, band in enumerate(criteria.grades[:-1]):
-            ok = undecided.copy()
-            if band.min_total is not None:
-                ok &= total >= band.min_total - tol
-            if band.min_section_share is not None:
-                ok &= min_share >= band.min_section_share - tol
-            grade[ok] = k
-            undecided &= ~ok
+    top = criteria.scale + criteria.bonus_cap
+    for k, band in enumerate(criteria.grades[:-1]):
+        ok = undecided.copy()
+        if band.min_total is not None:
+            ok &= at_least(total, band.min_total, top)
+        if band.min_section_share is not None:
+            ok &= at_least(min_share, band.min_section_share, 1.0)
+        grade[ok] = k
+        undecided &= ~ok
     grade[np.isnan(total) & ~vetoed] = -1
     return grade

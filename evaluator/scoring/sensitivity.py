@@ -2,9 +2,9 @@
 
 Each draw multiplies every leaf's points by an independent factor drawn uniformly from
 [1 − p, 1 + p], rescales them so they still add up to the scale, and re-ranks the eligible
-applications by the perturbed total (plus their bonus). Totals are compared rounded to 9
-decimals, as in the ranking, and ties within a draw keep the baseline order, which already
-encodes the tie-break chain. Vetoed and incomplete applications stay out.
+applications by the perturbed total (plus their bonus). Totals tie within the tolerance of the
+highest possible total (``scoring.tolerance``), as in the ranking, and ties within a draw keep the
+baseline order, which already encodes the tie-break chain. Vetoed and incomplete applications stay out.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from evaluator.messages import msg
-from evaluator.scoring.ranking import DECIMALS
 from evaluator.scoring.result import RoundResult
+from evaluator.scoring.tolerance import order_with_ties
 
 CHUNK = 64
 
@@ -73,8 +73,7 @@ def weight_sensitivity(
         weights = base_points * factors
         weights *= cs.scale / weights.sum(axis=1, keepdims=True)
         # Draws as rows: each sort runs over one contiguous row.
-        totals = np.round(weights @ shares.T + bonus[None, :], DECIMALS)
-        order = np.argsort(-totals, axis=1, kind="stable")
+        order = order_with_ties(weights @ shares.T + bonus[None, :], cs.scale + cs.bonus_cap)
         block = ranks[start : start + k]
         np.put_along_axis(block, order, positions[None, :], axis=1)
     q = np.percentile(ranks, [5, 50, 95], axis=0) if n else np.zeros((3, 0))

@@ -73,6 +73,7 @@ def results(round_id: int):
     return render_form(
         "results/table.html",
         errors,
+        shown=service.shown,
         rnd=rnd,
         cs=cs,
         snapshot=snapshot,
@@ -104,6 +105,7 @@ def results_compute(round_id: int):
     return render_form(  # the refusal rolled back: the round is read again
         "results/table.html",
         errors,
+        shown=service.shown,
         rnd=rnd,
         cs=round_criteria(rnd),
         snapshot=None,
@@ -144,6 +146,7 @@ def result_breakdown(round_id: int, application_id: int):
     return render_form(
         "results/breakdown.html",
         None,
+        shown=service.shown,
         rnd=rnd,
         app=app,
         detail=detail,
@@ -162,6 +165,7 @@ def result_reviewers(round_id: int):
     return render_form(
         "results/reviewers.html",
         None,
+        shown=service.shown,
         rnd=rnd,
         info=breakdowns.snapshot_info(snapshot),
         stats=breakdowns.reviewers(snapshot),
@@ -181,6 +185,7 @@ def result_disagreements(round_id: int):
     return render_form(
         "results/disagreements.html",
         None,
+        shown=service.shown,
         rnd=rnd,
         info=breakdowns.snapshot_info(snapshot),
         items=items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
