@@ -188,7 +188,8 @@ def test_the_sign_out_is_no_get(world):
 # --------------------------------------------------------------------------- authorisation
 
 
-def test_another_organisations_application_pages_are_refused(world):
+def test_another_organisations_application_pages_are_not_found(world):
+    """Another organisation's application and material: the 404 page, as for a missing id."""
     a = world.app_theirs.id
     for url in (
         f"/applicant/applications/{a}",
@@ -198,7 +199,7 @@ def test_another_organisations_application_pages_are_refused(world):
         f"/applicant/materials/{world.material.id}",
     ):
         res = world.theirs.get(url) if "/materials/" in url else world.mine.get(url)
-        assert res.status_code == 403, (url, res.status_code)
+        assert res.status_code == 404, (url, res.status_code)
     before = counts()
     for url, data in (
         (f"/applicant/applications/{a}", {"figures.grids": "5"}),
@@ -209,14 +210,14 @@ def test_another_organisations_application_pages_are_refused(world):
     ):
         client = world.theirs if "/materials/" in url else world.mine
         res = post(client, url, data)
-        assert res.status_code == 403, (url, res.status_code)
+        assert res.status_code == 404, (url, res.status_code)
     res = post(
         world.mine,
         f"/applicant/applications/{a}/materials",
         {"file": (io.BytesIO(PDF_BYTES), "x.pdf")},
         content_type="multipart/form-data",
     )
-    assert res.status_code == 403
+    assert res.status_code == 404
     assert counts() == before
 
 

@@ -259,7 +259,7 @@ def list_all(args, pagination_parameters):
 
 
 @blp.route("/assignments/<int:assignment_id>", methods=["GET"])
-@guard("assignment.list")
+@guard("review.view", Assignment)
 @blp.response(200, AssignmentSchema)
 def get_one(assignment_id: int):
     """One assignment (admin, or its reviewer)."""
@@ -281,7 +281,7 @@ def post_remove(body, assignment_id: int):
 
 
 @blp.route("/assignments/<int:assignment_id>/recuse", methods=["POST"])
-@guard("assignment.recuse")
+@guard("assignment.recuse", Assignment)
 @blp.arguments(AssignmentReasonSchema)
 @blp.response(200, AssignmentRecusalSchema)
 def post_recuse(body, assignment_id: int):
@@ -305,7 +305,7 @@ def post_conflict(body, application_id: int):
 
 
 @blp.route("/users/<int:user_id>/expertise", methods=["GET"])
-@guard("reviewer.profile")
+@guard("reviewer.profile", User)
 @blp.response(200, ReviewerProfileSchema)
 def get_profile(user_id: int):
     """A reviewer's expertise and affiliation (the reviewer, or the office)."""
@@ -315,7 +315,7 @@ def get_profile(user_id: int):
 
 
 @blp.route("/users/<int:user_id>/expertise", methods=["PUT"])
-@guard("reviewer.profile")
+@guard("reviewer.profile", User)
 @blp.arguments(ReviewerProfileSchema)
 @blp.response(200, ReviewerProfileSchema)
 def put_profile(body, user_id: int):

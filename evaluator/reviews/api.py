@@ -204,7 +204,7 @@ def review_data(
 
 
 @blp.route("/assignments/<int:assignment_id>/review", methods=["GET"])
-@guard("assignment.list")
+@guard("review.view", Assignment)
 @blp.response(200, ReviewSchema)
 def get_review(assignment_id: int):
     """The review of an assignment (its reviewer; the office may read any), with its ETag."""
@@ -215,7 +215,7 @@ def get_review(assignment_id: int):
 
 
 @blp.route("/assignments/<int:assignment_id>/review", methods=["PUT"])
-@guard("assignment.list")
+@guard("review.save", Assignment)
 @blp.doc(
     requestBody={"required": True, "content": {"application/json": {"schema": service.ReviewInputSchema}}}
 )
@@ -254,7 +254,7 @@ def put_review(assignment_id: int):
 
 
 @blp.route("/assignments/<int:assignment_id>/sheet", methods=["GET"])
-@guard("assignment.list")
+@guard("review.view", Assignment)
 @blp.response(200, SheetSchema)
 def get_sheet(assignment_id: int):
     """The scoring sheet: the application's figures (blind-aware), its materials, the indicators of
@@ -265,7 +265,7 @@ def get_sheet(assignment_id: int):
 
 
 @blp.route("/assignments/<int:assignment_id>/materials/<int:material_id>", methods=["GET"])
-@guard("assignment.list")
+@guard("review.view", Assignment)
 @blp.response(200, description="The file, as an attachment, named as the reviewer may see it.")
 @blp.doc(
     responses={
