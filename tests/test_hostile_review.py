@@ -343,6 +343,33 @@ def test_deeply_nested_and_broken_json_bodies_are_refused(client, make_review_ca
     assert db.session.scalar(select(func.count()).select_from(Review)) == 0
 
 
+def test_a_review_body_goes_through_the_limits_of_every_json_body(client, make_review_case):
+    """The reported case: 19 MiB of comments was parsed and answered 422 (PATCH /applications/{id}
+    answers 413), a lone surrogate or a 31-digit score a bare 400. Now: 413 before parsing, 422
+    naming the field, in the envelope; nothing saved."""
+    case = make_review_case()
+    a, h = case.assignment(), {**case.headers(), "If-Match": '"v0"', "Content-Type": "application/json"}
+    url = f"/api/v1/assignments/{a.id}/review"
+    res = client.put(url, data=b'{"comments": {"": "' + b"x" * (19 * 1024 * 1024) + b'"}}', headers=h)
+    assert res.status_code == 413 and res.json["code"] == 413
+    assert res.json["message"] == "The JSON body is larger than the limit of 1048576 bytes."
+    res = client.put(url, data=b'{"comments": {"plan_quality": "\\ud800"}}', headers=h)
+    assert res.status_code == 422 and res.json["errors"] == {
+        "json": {
+            "comments": {
+                "plan_quality": [
+                    "Must not contain a lone surrogate (U+D800 to U+DFFF); send valid Unicode text."
+                ]
+            }
+        }
+    }
+    res = client.put(url, data=b'{"scores": {"plan_quality": ' + b"9" * 31 + b"}}", headers=h)
+    assert res.status_code == 422 and res.json["errors"] == {
+        "json": {"scores": {"plan_quality": ["An integer may have at most 30 digits; this one has 31."]}}
+    }
+    assert db.session.scalar(select(func.count()).select_from(Review)) == 0
+
+
 def test_a_reviewer_never_reads_another_reviewers_review_or_an_unassigned_application(
     client, make_review_case, make_user
 ):

@@ -25,7 +25,7 @@ from evaluator.reviews.models import Review
 from evaluator.validation import UtcDateTime
 from evaluator.web.api import etag_header, get_or_404, guard, if_match
 from evaluator.web.downloads import material_response
-from evaluator.web.parsing import Blueprint
+from evaluator.web.parsing import Blueprint, json_body
 from evaluator.web.security import signed_in_user
 
 PREFIX = ""
@@ -249,7 +249,7 @@ def put_review(assignment_id: int):
             ),
             {"If-Match": [msg("missing")]},
         )
-    review, scope = service.save_review_scoped(actor, assignment, request.get_json(), if_match())
+    review, scope = service.save_review_scoped(actor, assignment, json_body(), if_match())
     return review_data(assignment, review, scope), 200, etag_header(review)
 
 
