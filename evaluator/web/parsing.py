@@ -228,14 +228,23 @@ class Blueprint(flask_smorest.Blueprint):
     PAGINATION_ARGUMENTS_PARSER = ApiParser()
 
     def paginate(self, pager: Any = None, **kwargs: Any) -> Any:
-        """flask-smorest's pagination, with ``page`` at most MAX_ID (shown in the OpenAPI document)."""
+        """flask-smorest's pagination, with ``page`` at most MAX_ID and the list's default and
+        largest page size said in words (both shown in the OpenAPI document)."""
         decorate = super().paginate(pager, **kwargs)
+        defaults = {
+            **self.DEFAULT_PAGINATION_PARAMETERS,
+            **{k: v for k, v in kwargs.items() if v is not None},
+        }
 
         def decorator(func: Any) -> Any:
             wrapper = decorate(func)
             schema = wrapper._apidoc["pagination"]["parameters"]["schema"]
-            page = schema._declared_fields["page"]
+            page, size = schema._declared_fields["page"], schema._declared_fields["page_size"]
             page.validators = [*page.validators, validate.Range(min=1, max=MAX_ID)]
+            page.metadata["description"] = "The page, from 1 (the `X-Pagination` header tells how many)."
+            size.metadata["description"] = (
+                f"Items per page: {defaults['page_size']} unless given, at most {defaults['max_page_size']}."
+            )
             return wrapper
 
         return decorator
