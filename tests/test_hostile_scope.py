@@ -233,3 +233,15 @@ def test_the_pages_answer_an_id_out_of_scope_as_a_missing_one(app, page_client, 
                 differ.append((method, path, pair[0][0], pair[1][0]))
     assert differ == []
     assert compared >= 20
+
+
+def test_a_rule_on_an_object_is_never_guarded_without_its_object():
+    """An endpoint guarded by a rule on an object without loading it would read its body first."""
+    from evaluator.applications.models import Application
+    from evaluator.web.api import guard
+
+    with pytest.raises(TypeError):
+        guard("application.edit")
+    with pytest.raises(TypeError):
+        guard("user.create", Application)
+    guard("application.edit", Application)

@@ -117,7 +117,6 @@ def guard(action: str, model: type | None = None) -> Callable[[F], F]:
                 scoped_or_404(model, kwargs[parameter], action)
             return view(*args, **kwargs)
 
-        guarded.guarded_by = action  # type: ignore[attr-defined]
         return guarded  # type: ignore[return-value]
 
     return decorate
