@@ -136,7 +136,7 @@ def _sees_application(user: User, app: Any) -> bool:
 def _knows_application(user: User, app: Any) -> bool:
     """Whether the caller may know the application exists: those who read it, and its assigned
     reviewers in a blind round too (their sheet shows its id)."""
-    return _sees_application(user, app) or _assigned(user, app)
+    return user.is_admin or _own_organisation(user, app) or _in_scope(user, app) or _assigned(user, app)
 
 
 SCOPES: dict[str, Callable[[Any, Any], bool]] = {
