@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 from evaluator.i18n import localise
 from evaluator.messages import N_, msg
 from evaluator.web.headers import PAGE_HEADERS  # an error page may skip the after-request hooks
+from evaluator.web.ratelimits import limit_in_words
 
 log = logging.getLogger(__name__)
 
@@ -190,8 +191,9 @@ def register_error_handlers(app: Flask) -> None:
             message = msg(
                 "The upload is larger than the %(limit)s MB limit.", limit=app.config["MAX_UPLOAD_MB"]
             )
-        elif exc.code == 429:  # Flask-Limiter: the description is the limit, e.g. "10 per 1 minute"
-            message = msg("Too many requests (limit: %(limit)s); try again later.", limit=exc.description)
+        elif exc.code == 429:  # Flask-Limiter's: the limit said in words, in the reader's language
+            limit = limit_in_words(getattr(exc, "limit", None)) or exc.description
+            message = msg("Too many requests (limit: %(limit)s); try again later.", limit=limit)
         errors = data.get("errors") or data.get("messages")  # webargs puts them in "messages"
         return error_response(exc.code or 500, message, errors, exc.get_headers())
 

@@ -45,8 +45,10 @@ def load_models() -> None:
 def register_api(api: Api) -> None:
     """Register every feature's API blueprints under /api/v1 (a package lists its modules in
     ``MODULES``, in the order of the API document)."""
+    from evaluator.web import index
     from evaluator.web.openapi import document_pagination_header
 
+    api.register_blueprint(index.blp, url_prefix="/api/v1")  # the index, GET /api/v1/
     for module in _parts("api"):
         for part in getattr(module, "MODULES", (module,)):
             api.register_blueprint(part.blp, url_prefix=f"/api/v1{part.PREFIX}")

@@ -19,6 +19,7 @@ pytest_plugins = [
     "tests.fixtures.assignments",
     "tests.fixtures.reviews",
     "tests.fixtures.results",
+    "tests.fixtures.scope",
 ]
 
 DATA = Path(__file__).parent / "data"

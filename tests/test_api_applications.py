@@ -65,11 +65,13 @@ def test_roles(client, make_user, make_round, make_org):
     for headers in (admin, reviewer):  # only applicants apply, for their own organisation
         assert client.post(url(rnd), headers=headers, json={}).status_code == 403
     assert client.get(url(rnd), headers=reviewer).status_code == 403
-    for headers in (other, reviewer):
-        assert client.get(one, headers=headers).status_code == 403
-        assert client.patch(one, headers=headers, json={"figures": {"households": 1}}).status_code == 403
-        assert client.post(f"{one}/submit", headers=headers).status_code == 403
-        assert client.post(f"{one}/withdraw", headers=headers).status_code == 403
+    # Another organisation's application is not found, as a missing one is; a reviewer may not
+    # change any application (403 whatever the id).
+    for headers, changes in ((other, 404), (reviewer, 403)):
+        assert client.get(one, headers=headers).status_code == 404
+        assert client.patch(one, headers=headers, json={"figures": {"households": 1}}).status_code == changes
+        assert client.post(f"{one}/submit", headers=headers).status_code == changes
+        assert client.post(f"{one}/withdraw", headers=headers).status_code == changes
     assert client.patch(one, headers=admin, json={"figures": {"households": 1}}).status_code == 403
     res = client.get(one, headers=admin)
     assert res.status_code == 200 and res.json["id"] == app_id

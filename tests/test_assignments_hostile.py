@@ -23,7 +23,7 @@ def test_reviewers_see_only_their_own(client, admin, review_round, make_reviewer
     owner = headers[row.reviewer_id]
     other = next(h for r, h in headers.items() if r != row.reviewer_id)
     assert client.get(f"/api/v1/assignments/{row.id}", headers=owner).status_code == 200
-    assert client.get(f"/api/v1/assignments/{row.id}", headers=other).status_code == 403
+    assert client.get(f"/api/v1/assignments/{row.id}", headers=other).status_code == 404
     assert client.get(f"/api/v1/rounds/{rnd.id}/assignments", headers=owner).status_code == 403
     mine = client.get("/api/v1/assignments?mine=1", headers=owner).get_json()
     assert {m["reviewer_id"] for m in mine} == {row.reviewer_id}
@@ -34,7 +34,7 @@ def test_reviewers_see_only_their_own(client, admin, review_round, make_reviewer
     assert {m["reviewer_id"] for m in forged} <= {row.reviewer_id}
     assert (
         client.post(f"/api/v1/assignments/{row.id}/recuse", json={"reason": "x"}, headers=other).status_code
-        == 403
+        == 404
     )
     assert (
         client.post(f"/api/v1/assignments/{row.id}/remove", json={"reason": "x"}, headers=owner).status_code

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, text
 
 from evaluator.accounts.models import ApiToken, User
@@ -145,6 +146,75 @@ def test_tokens_and_passwords_are_stored_only_as_hashes(client, make_user):
             assert token not in dump and PASSWORD not in dump, table.name
 
 
+@pytest.mark.parametrize(
+    ("setting", "english", "chinese"),
+    [
+        ("10 per minute", "10 per minute", "每分钟 10 次"),
+        ("3 per 2 hours", "3 per 2 hours", "每 2 小时 3 次"),
+        ("2 per 30 seconds", "2 per 30 seconds", "每 30 秒 2 次"),
+        ("4 per day", "4 per day", "每天 4 次"),
+    ],
+)
+def test_the_sign_in_limit_is_said_in_words_in_the_readers_language(
+    app, make_user, monkeypatch, setting, english, chinese
+):
+    """The limit's message was all Chinese but the limit itself ("上限：10 per 1 minute"): now the
+    limit is in words in the request's language, from the API and from the sign-in page alike."""
+    from evaluator.extensions import limiter
+    from tests.pages import csrf_token
+
+    monkeypatch.setitem(app.config, "LOGIN_RATE_LIMIT", setting)
+    attempts = int(setting.split()[0].split("/")[0])
+    user, _ = make_user("admin")
+    expected = {
+        "en": f"Too many requests (limit: {english}); try again later.",
+        "zh-CN": f"请求过于频繁（上限：{chinese}），请稍后再试。",
+    }
+    for language, message in expected.items():
+        limiter.reset()
+        c = app.test_client()
+        c.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+        for _ in range(attempts):
+            assert login(c, user.username, "wrong password").status_code == 401
+        res = login(c, user.username)
+        assert res.status_code == 429 and res.json["message"] == message
+        limiter.reset()
+        token = csrf_token(c)
+        form = {"username": user.username, "password": "wrong password", "csrf_token": token}
+        for _ in range(attempts):
+            assert c.post("/sign-in", data=form).status_code == 422
+        res = c.post("/sign-in", data=form)
+        assert res.status_code == 429 and message in res.get_data(as_text=True)
+
+
+def test_every_window_of_a_limit_has_its_words(app):
+    from limits import parse
+
+    from evaluator.i18n import localise
+    from evaluator.web.ratelimits import limit_in_words
+
+    cases = {
+        "5/second": ("5 per second", "每秒 5 次"),
+        "5 per 10 seconds": ("5 per 10 seconds", "每 10 秒 5 次"),
+        "1/minute": ("1 per minute", "每分钟 1 次"),
+        "10 per 5 minutes": ("10 per 5 minutes", "每 5 分钟 10 次"),
+        "30/hour": ("30 per hour", "每小时 30 次"),
+        "30 per 12 hours": ("30 per 12 hours", "每 12 小时 30 次"),
+        "100/day": ("100 per day", "每天 100 次"),
+        "100 per 7 days": ("100 per 7 days", "每 7 天 100 次"),
+        "500/month": ("500 per month", "每月 500 次"),
+        "500 per 3 months": ("500 per 3 months", "每 3 个月 500 次"),
+        "1000/year": ("1000 per year", "每年 1000 次"),
+        "1000 per 2 years": ("1000 per 2 years", "每 2 年 1000 次"),
+    }
+    for setting, (english, chinese) in cases.items():
+        words = limit_in_words(parse(setting))
+        assert words == english
+        with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+            assert localise(words) == chinese
+    assert limit_in_words(None) is None
+
+
 def test_login_is_rate_limited(client, make_user, app):
     user, _ = make_user("admin")
     limit = int(app.config["LOGIN_RATE_LIMIT"].split()[0])
@@ -156,7 +226,7 @@ def test_login_is_rate_limited(client, make_user, app):
     assert res.json == {
         "code": 429,
         "status": "Too Many Requests",
-        "message": f"Too many requests (limit: {limit} per 1 minute); try again later.",
+        "message": f"Too many requests (limit: {limit} per minute); try again later.",
     }
     assert int(res.headers["Retry-After"]) > 0
     assert db.session.scalar(select(func.count()).select_from(ApiToken)) == tokens

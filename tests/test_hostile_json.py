@@ -200,3 +200,81 @@ def test_a_key_named_twice_is_refused_not_silently_overwritten(client):
     assert res.status_code in (400, 422) and res.json["code"] == res.status_code
     assert "twice" in str(res.json["errors"])
     assert counts() == before
+
+
+# ----------------------------------------------------------------- every JSON endpoint, one reader
+
+# Who may send each JSON endpoint a body (None: anonymous), on the objects of their own scope
+# (tests/fixtures/scope.py): the limits are only reached by a caller the endpoint admits.
+JSON_CALLERS = {
+    ("POST", "/api/v1/auth/token"): None,
+    ("POST", "/api/v1/users"): "admin",
+    ("POST", "/api/v1/users/me/password"): "applicant",
+    ("PATCH", "/api/v1/users/{user_id}"): "admin",
+    ("POST", "/api/v1/organisations"): "admin",
+    ("POST", "/api/v1/criteria/validate"): "admin",
+    ("POST", "/api/v1/rounds"): "admin",
+    ("PATCH", "/api/v1/rounds/{round_id}"): "admin",
+    ("POST", "/api/v1/rounds/{round_id}/transition"): "admin",
+    ("PATCH", "/api/v1/rounds/{round_id}/settings"): "admin",
+    ("POST", "/api/v1/rounds/{round_id}/applications"): "applicant",
+    ("PATCH", "/api/v1/applications/{application_id}"): "applicant",
+    ("PUT", "/api/v1/rounds/{round_id}/recommendations"): "city_office",
+    ("POST", "/api/v1/applications/{application_id}/endorse"): "county_office",
+    ("POST", "/api/v1/applications/{application_id}/return"): "county_office",
+    ("POST", "/api/v1/applications/{application_id}/decline"): "county_office",
+    ("POST", "/api/v1/applications/{application_id}/check"): "city_office",
+    ("POST", "/api/v1/rounds/{round_id}/assignments/auto"): "admin",
+    ("POST", "/api/v1/rounds/{round_id}/assignments"): "admin",
+    ("POST", "/api/v1/assignments/{assignment_id}/remove"): "admin",
+    ("POST", "/api/v1/assignments/{assignment_id}/recuse"): "reviewer",
+    ("POST", "/api/v1/applications/{application_id}/conflicts"): "reviewer",
+    ("PUT", "/api/v1/users/{user_id}/expertise"): "reviewer",
+    ("PUT", "/api/v1/assignments/{assignment_id}/review"): "reviewer",
+}
+SURROGATE = "Must not contain a lone surrogate (U+D800 to U+DFFF); send valid Unicode text."
+
+
+def json_endpoints(client) -> set[tuple[str, str]]:
+    """(method, path) of every operation whose OpenAPI request body is JSON."""
+    doc = client.get("/api/v1/openapi.json").json
+    return {
+        (method.upper(), path)
+        for path, operations in doc["paths"].items()
+        for method, operation in operations.items()
+        if method != "parameters"
+        and "application/json" in operation.get("requestBody", {}).get("content", {})
+    }
+
+
+def test_every_json_endpoint_is_probed(client):
+    assert json_endpoints(client) == set(JSON_CALLERS)
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(JSON_CALLERS))
+def test_every_json_endpoint_reads_its_body_through_the_limits(
+    app, client, scope_world, monkeypatch, method, path
+):
+    """Oversized: 413 before it is parsed (this body is not even JSON); a lone surrogate or an
+    integer of 31 digits: 422 naming the field, in the envelope. Nothing is written."""
+    w = scope_world
+    role = JSON_CALLERS[(method, path)]
+    url = path.format(**w.ids(role, "own"))
+    headers = {**(w.headers[role] if role else {}), "If-Match": "*"}
+    monkeypatch.setitem(app.config, "JSON_MAX_BYTES", 2000)
+    before = counts()
+
+    def send(body: bytes):
+        return client.open(url, method=method, headers=headers, data=body, content_type="application/json")
+
+    res = send(b'{"probe": "' + b"x" * 3000)
+    assert res.status_code == 413, (res.status_code, res.get_data(as_text=True)[:300])
+    assert res.json == {
+        "code": 413,
+        "status": "Request Entity Too Large",
+        "message": "The JSON body is larger than the limit of 2000 bytes.",
+    }
+    assert refused(send(b'{"probe": "a\\ud800b"}'), 422) == {"json": {"probe": [SURROGATE]}}
+    digits = "An integer may have at most 30 digits; this one has 31."
+    assert refused(send(b'{"probe": ' + b"1" * 31 + b"}"), 422) == {"json": {"probe": [digits]}}
+    assert counts() == before

@@ -51,13 +51,10 @@ def test_an_office_never_reaches_another_regions_application(client, page_client
             ("decline", {"reason": "x"}),
             ("check", {"passed": True}),
         ):
-            assert client.post(f"/api/v1/applications/{other}/{act}", json=body, headers=h).status_code in (
-                403,
-                404,
-            )
+            assert client.post(f"/api/v1/applications/{other}/{act}", json=body, headers=h).status_code == 404
         assert client.delete(f"/api/v1/applications/{other}/recommendation", headers=h).status_code == 404
-        assert client.get(f"/api/v1/applications/{other}", headers=h).status_code in (403, 404)
-        assert client.get(f"/api/v1/applications/{other}/materials", headers=h).status_code in (403, 404)
+        assert client.get(f"/api/v1/applications/{other}", headers=h).status_code == 404
+        assert client.get(f"/api/v1/applications/{other}/materials", headers=h).status_code == 404
     # A county office never reaches a neighbouring county of its own city.
     h = w.headers["wuhou"]
     assert client.get(f"/api/v1/applications/{w.apps.jinjiang.id}/checks", headers=h).status_code == 404
@@ -83,7 +80,7 @@ def test_materials_of_another_region_are_not_downloaded(client, page_client, vet
     db.session.commit()
     c = page_client(user=w.users["chengdu"])
     assert c.get(f"/region/materials/{material.id}").status_code == 404
-    assert client.get(f"/api/v1/materials/{material.id}", headers=w.headers["chengdu"]).status_code == 403
+    assert client.get(f"/api/v1/materials/{material.id}", headers=w.headers["chengdu"]).status_code == 404
     mine = page_client(user=w.users["mianyang"])
     res = mine.get(f"/region/materials/{material.id}")
     assert res.status_code == 200
@@ -346,6 +343,33 @@ def test_deeply_nested_and_broken_json_bodies_are_refused(client, make_review_ca
     assert db.session.scalar(select(func.count()).select_from(Review)) == 0
 
 
+def test_a_review_body_goes_through_the_limits_of_every_json_body(client, make_review_case):
+    """The reported case: 19 MiB of comments was parsed and answered 422 (PATCH /applications/{id}
+    answers 413), a lone surrogate or a 31-digit score a bare 400. Now: 413 before parsing, 422
+    naming the field, in the envelope; nothing saved."""
+    case = make_review_case()
+    a, h = case.assignment(), {**case.headers(), "If-Match": '"v0"', "Content-Type": "application/json"}
+    url = f"/api/v1/assignments/{a.id}/review"
+    res = client.put(url, data=b'{"comments": {"": "' + b"x" * (19 * 1024 * 1024) + b'"}}', headers=h)
+    assert res.status_code == 413 and res.json["code"] == 413
+    assert res.json["message"] == "The JSON body is larger than the limit of 1048576 bytes."
+    res = client.put(url, data=b'{"comments": {"plan_quality": "\\ud800"}}', headers=h)
+    assert res.status_code == 422 and res.json["errors"] == {
+        "json": {
+            "comments": {
+                "plan_quality": [
+                    "Must not contain a lone surrogate (U+D800 to U+DFFF); send valid Unicode text."
+                ]
+            }
+        }
+    }
+    res = client.put(url, data=b'{"scores": {"plan_quality": ' + b"9" * 31 + b"}}", headers=h)
+    assert res.status_code == 422 and res.json["errors"] == {
+        "json": {"scores": {"plan_quality": ["An integer may have at most 30 digits; this one has 31."]}}
+    }
+    assert db.session.scalar(select(func.count()).select_from(Review)) == 0
+
+
 def test_a_reviewer_never_reads_another_reviewers_review_or_an_unassigned_application(
     client, make_review_case, make_user
 ):
@@ -358,8 +382,8 @@ def test_a_reviewer_never_reads_another_reviewers_review_or_an_unassigned_applic
         f"/api/v1/assignments/{theirs.id}/sheet",
         f"/api/v1/assignments/{theirs.id}",
     ):
-        assert client.get(url, headers=h).status_code == 403, url
-    assert put_review(client, theirs, FULL, h, version="v1").status_code == 403
+        assert client.get(url, headers=h).status_code == 404, url  # not theirs: not found
+    assert put_review(client, theirs, FULL, h, version="v1").status_code == 404
     listed = client.get(f"/api/v1/assignments?mine=0&reviewer_id={case.reviewers[1][0].id}", headers=h)
     assert {row["reviewer_id"] for row in listed.get_json()} <= {case.reviewers[0][0].id}
     # The sheet of my own assignment names nobody else.
@@ -368,8 +392,8 @@ def test_a_reviewer_never_reads_another_reviewers_review_or_an_unassigned_applic
     # A reviewer with no assignment: no application, no materials.
     _other, oh = make_user("reviewer")
     app_id = case.applications[0].id
-    assert client.get(f"/api/v1/applications/{app_id}", headers=oh).status_code == 403
-    assert client.get(f"/api/v1/applications/{app_id}/materials", headers=oh).status_code == 403
+    assert client.get(f"/api/v1/applications/{app_id}", headers=oh).status_code == 404
+    assert client.get(f"/api/v1/applications/{app_id}/materials", headers=oh).status_code == 404
     assert client.get("/api/v1/assignments/99999999/review", headers=oh).status_code == 404
 
 
@@ -465,10 +489,11 @@ def test_autosave_refuses_bodies_without_a_token_a_version_or_a_form(page_client
     db.session.expire_all()
     review = db.session.scalar(select(Review))
     assert review.version == 1
-    # Another reviewer's autosave: refused, as JSON.
+    # Another reviewer's autosave: not found, as a missing assignment is.
     other = page_client(user=case.reviewers[1][0])
-    res = other.post(url, data={"scores.novelty": "3", "version": "1"}, headers={"X-CSRFToken": other.csrf})
-    assert res.status_code == 403
+    for target in (url, "/reviewer/assignments/2147483647/autosave"):
+        form = {"scores.novelty": "3", "version": "1"}
+        assert other.post(target, data=form, headers={"X-CSRFToken": other.csrf}).status_code == 404
 
 
 def test_reviewer_forms_without_a_csrf_token_are_refused(page_client, make_review_case, make_round):
@@ -492,9 +517,9 @@ def test_forged_ids_on_reviewer_pages(page_client, make_review_case):
     c = page_client(user=case.reviewers[0][0])
     mine = case.assignment(0, 0)
     assert c.get("/reviewer/assignments/99999999").status_code == 404
-    assert c.get(f"/reviewer/assignments/{case.assignment(0, 1).id}").status_code == 403
+    assert c.get(f"/reviewer/assignments/{case.assignment(0, 1).id}").status_code == 404
     assert c.get(f"/reviewer/assignments/{mine.id}/materials/99999999").status_code == 404
-    assert c.get(f"/reviewer/assignments/{case.assignment(0, 1).id}/recuse").status_code == 403
+    assert c.get(f"/reviewer/assignments/{case.assignment(0, 1).id}/recuse").status_code == 404
     res = post(c, "/reviewer/profile/conflicts", {"application_id": "99999999", "reason": "x"})
     assert res.status_code == 422
     res = post(c, "/reviewer/profile/conflicts", {"application_id": "abc", "reason": "x"})

@@ -469,8 +469,8 @@ def test_long_chinese_name_through_the_api(client, world):
 
 def test_who_may_upload(client, world):
     assert upload(client, world, PDF_BYTES, headers={}).status_code == 401
-    res = upload(client, world, PDF_BYTES, headers=world.other)
-    assert res.status_code == 403 and res.json["code"] == 403
+    res = upload(client, world, PDF_BYTES, headers=world.other)  # another organisation's: not found
+    assert res.status_code == 404 and res.json["code"] == 404
     assert upload(client, world, PDF_BYTES, headers=world.admin).status_code == 403
     assert upload(client, world, PDF_BYTES, headers=world.reviewer).status_code == 403
     assert count(Material) == 0
@@ -487,15 +487,15 @@ def test_who_may_download_and_list(client, world):
     mid = upload(client, world, PDF_BYTES, "a.pdf").json["id"]
     url = f"/api/v1/materials/{mid}"
     assert fetch(client, url).status_code == 401
-    assert fetch(client, url, world.other).status_code == 403
-    assert fetch(client, url, world.reviewer).status_code == 403  # assignments come later
+    assert fetch(client, url, world.other).status_code == 404  # outside their scope: not found
+    assert fetch(client, url, world.reviewer).status_code == 404  # not assigned to it
     assert fetch(client, url, world.owner).data == PDF_BYTES
     assert fetch(client, url, world.admin).data == PDF_BYTES
     assert client.get("/api/v1/materials/999999", headers=world.admin).status_code == 404
     assert client.get("/api/v1/materials/999999").status_code == 401  # anonymous callers cannot probe ids
     assert client.get("/api/v1/applications/999999/evidence").status_code == 401
     assert client.get(world.url).status_code == 401
-    assert client.get(world.url, headers=world.other).status_code == 403
+    assert client.get(world.url, headers=world.other).status_code == 404
     listed = client.get(world.url, headers=world.admin)
     assert listed.status_code == 200 and [m["id"] for m in listed.json] == [mid]
     assert set(listed.json[0]) >= {
@@ -589,7 +589,7 @@ def test_who_may_delete_and_when(client, world):
     mid = upload(client, world, PDF_BYTES).json["id"]
     url = f"/api/v1/materials/{mid}"
     assert client.delete(url).status_code == 401
-    assert client.delete(url, headers=world.other).status_code == 403
+    assert client.delete(url, headers=world.other).status_code == 404
     assert client.delete(url, headers=world.admin).status_code == 403
     world.application.status = "submitted"
     db.session.commit()
@@ -673,7 +673,7 @@ def test_indicator_and_material_key_are_checked_against_the_criteria(client, wor
 def test_the_evidence_checklist_before_and_after_uploads(client, world):
     url = f"/api/v1/applications/{world.application.id}/evidence"
     assert client.get(url).status_code == 401
-    assert client.get(url, headers=world.other).status_code == 403
+    assert client.get(url, headers=world.other).status_code == 404
     before = client.get(url, headers=world.owner)
     assert before.status_code == 200, before.json
     cs = fc_2026()

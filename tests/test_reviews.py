@@ -198,9 +198,10 @@ def test_an_inactive_assignment_cannot_be_scored(client, case, status):
 def test_another_reviewer_can_neither_read_nor_write(client, case, make_user):
     mine, theirs = case.assignment(0, 0), case.assignment(0, 1)
     put(client, theirs, FULL, case.headers(1))
-    assert client.get(url(theirs), headers=case.headers(0)).status_code == 403
-    assert put(client, theirs, FULL, case.headers(0), "v1").status_code == 403
-    assert client.get(f"/api/v1/assignments/{theirs.id}/sheet", headers=case.headers(0)).status_code == 403
+    # Another reviewer's assignment is not found, as a missing one is.
+    assert client.get(url(theirs), headers=case.headers(0)).status_code == 404
+    assert put(client, theirs, FULL, case.headers(0), "v1").status_code == 404
+    assert client.get(f"/api/v1/assignments/{theirs.id}/sheet", headers=case.headers(0)).status_code == 404
     # Their scores never show in my review or sheet.
     assert client.get(url(mine), headers=case.headers(0)).get_json()["scores"] == {}
     _, applicant = make_user("applicant")

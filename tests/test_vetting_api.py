@@ -344,7 +344,7 @@ def test_another_regions_application_is_not_found(client, vetting_world):
                 assert res.status_code == 404
         checks = client.get(f"/api/v1/applications/{app.id}/checks", headers=w.headers[office])
         assert checks.status_code == 404
-        assert client.get(f"/api/v1/applications/{app.id}", headers=w.headers[office]).status_code == 403
+        assert client.get(f"/api/v1/applications/{app.id}", headers=w.headers[office]).status_code == 404
     assert status_of(w.apps.jinjiang) == "submitted" and status_of(w.apps.wuhou1) == "submitted"
 
 

@@ -192,17 +192,17 @@ def test_self_assessment_is_bounded_by_the_points(app, applicant):
     assert 'value="3.5"' in c.get(url).get_data(as_text=True)
 
 
-def test_another_organisation_gets_403_and_anonymous_is_sent_to_sign_in(app, applicant, page_client, client):
+def test_another_organisation_gets_404_and_anonymous_is_sent_to_sign_in(app, applicant, page_client, client):
     c, rnd = applicant
     application = start(c, rnd)
     other = page_client("applicant")
     for path in ("", "/self-assessment", "/materials", "/submit"):
-        assert other.get(f"/applicant/applications/{application.id}{path}").status_code == 403
+        assert other.get(f"/applicant/applications/{application.id}{path}").status_code == 404
     assert (
         post(
             other, f"/applicant/applications/{application.id}", {"figures.households_resident": "1"}
         ).status_code
-        == 403
+        == 404
     )
     res = client.get(f"/applicant/applications/{application.id}")
     assert res.status_code == 302 and "/sign-in" in res.headers["Location"]

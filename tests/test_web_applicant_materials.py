@@ -202,8 +202,9 @@ def test_materials_of_another_organisation_are_refused(app, draft, page_client):
     upload(c, application, PDF_BYTES, "a.pdf")
     material = db.session.scalar(select(Material))
     other = page_client("applicant")
-    assert other.get(f"/applicant/materials/{material.id}").status_code == 403
-    assert post(other, f"/applicant/materials/{material.id}/delete").status_code == 403
-    assert upload(other, application, PDF_BYTES, "b.pdf").status_code == 403
+    # Another organisation's material is not found, as a missing one is.
+    assert other.get(f"/applicant/materials/{material.id}").status_code == 404
+    assert post(other, f"/applicant/materials/{material.id}/delete").status_code == 404
+    assert upload(other, application, PDF_BYTES, "b.pdf").status_code == 404
     assert c.post(f"/applicant/materials/{material.id}/delete").status_code == 400  # no CSRF token
     assert db.session.get(Material, material.id) is not None

@@ -188,7 +188,8 @@ def test_the_sign_out_is_no_get(world):
 # --------------------------------------------------------------------------- authorisation
 
 
-def test_another_organisations_application_pages_are_refused(world):
+def test_another_organisations_application_pages_are_not_found(world):
+    """Another organisation's application and material: the 404 page, as for a missing id."""
     a = world.app_theirs.id
     for url in (
         f"/applicant/applications/{a}",
@@ -198,7 +199,7 @@ def test_another_organisations_application_pages_are_refused(world):
         f"/applicant/materials/{world.material.id}",
     ):
         res = world.theirs.get(url) if "/materials/" in url else world.mine.get(url)
-        assert res.status_code == 403, (url, res.status_code)
+        assert res.status_code == 404, (url, res.status_code)
     before = counts()
     for url, data in (
         (f"/applicant/applications/{a}", {"figures.grids": "5"}),
@@ -209,14 +210,14 @@ def test_another_organisations_application_pages_are_refused(world):
     ):
         client = world.theirs if "/materials/" in url else world.mine
         res = post(client, url, data)
-        assert res.status_code == 403, (url, res.status_code)
+        assert res.status_code == 404, (url, res.status_code)
     res = post(
         world.mine,
         f"/applicant/applications/{a}/materials",
         {"file": (io.BytesIO(PDF_BYTES), "x.pdf")},
         content_type="multipart/form-data",
     )
-    assert res.status_code == 403
+    assert res.status_code == 404
     assert counts() == before
 
 
@@ -354,7 +355,13 @@ HOSTILE_NEXT = [
     "http:/evil.example",
     "/\x0b/evil.example",
     "/ /evil.example",
+    # A line break inside a local path would split the Location header (it was a 500).
+    "/office/\r\nSet-Cookie: a=b",
+    "/applicant/\nX-Injected: 1",
+    "/reviewer/\r",
+    "/region/\x00",
 ]
+CRLF_NEXT = ["/office/\r\nSet-Cookie: a=b", "/applicant/\nX-Injected: 1", "/reviewer/\r", "/a\rb", "/a\x7fb"]
 
 
 def _is_local(location: str) -> bool:
@@ -402,6 +409,24 @@ def test_language_next_never_leaves_the_site(client, target):
     res = client.post("/language", data={"language": "zh", "next": target, "csrf_token": token})
     assert res.status_code == 302, res.status_code
     assert _is_local(res.headers["Location"]), res.headers["Location"]
+
+
+@pytest.mark.parametrize("target", CRLF_NEXT)
+def test_a_line_break_in_next_goes_to_the_default_page(app, client, make_user, target):
+    """A control character in ``next`` is refused like any unsafe target: the default page, not a 500."""
+    token = csrf_token(client)
+    res = client.post("/language", data={"language": "en", "next": target, "csrf_token": token})
+    assert res.status_code == 302 and urlsplit(res.headers["Location"]).path == "/"
+    user, _ = make_user("admin")
+    c = app.test_client()
+    res = c.post(
+        "/sign-in",
+        data={"username": user.username, "password": PASSWORD, "csrf_token": csrf_token(c), "next": target},
+    )
+    assert res.status_code == 302 and urlsplit(res.headers["Location"]).path == "/office/"
+    assert "Set-Cookie: a=b" not in str(res.headers) and "X-Injected" not in str(res.headers)
+    page = client.get("/sign-in", query_string={"next": target}).get_data(as_text=True)
+    assert 'name="next" value="/' not in page.replace('value="/sign-in', "")
 
 
 def test_a_hostile_language_value_is_refused_not_a_500(client):

@@ -152,9 +152,10 @@ def test_autosave_answers_json_and_412_on_a_stale_version(page_client, make_revi
 def test_other_reviewers_and_applicants_are_refused(page_client, make_review_case):
     case = make_review_case()
     other = reviewer_client(page_client, case, 1)
-    assert other.get(page_url(case.assignment(0, 0))).status_code == 403
-    assert post(other, page_url(case.assignment(0, 0)), {**FORM, "version": "0"}).status_code == 403
-    assert page_client("applicant").get(page_url(case.assignment())).status_code == 403
+    # Another reviewer's assignment is not found, as a missing one is.
+    assert other.get(page_url(case.assignment(0, 0))).status_code == 404
+    assert post(other, page_url(case.assignment(0, 0)), {**FORM, "version": "0"}).status_code == 404
+    assert page_client("applicant").get(page_url(case.assignment())).status_code == 403  # whatever the id
     assert other.get("/reviewer/assignments/2147483647").status_code == 404
 
 
@@ -209,10 +210,10 @@ def test_materials_are_shown_inline_in_a_frame_of_the_page(page_client, make_rev
     assert res.headers["X-Content-Type-Options"] == "nosniff"
     assert res.headers["X-Frame-Options"] == "SAMEORIGIN"
     res.close()
-    # Another reviewer's assignment, or a material of another application: refused.
-    assert reviewer_client(page_client, case, 1).get(inline).status_code == 403
+    # Another reviewer's assignment, or a material of another application: not found.
+    assert reviewer_client(page_client, case, 1).get(inline).status_code == 404
     other = make_review_case()
-    assert c.get(f"/reviewer/assignments/{other.assignment().id}/materials/{material.id}").status_code == 403
+    assert c.get(f"/reviewer/assignments/{other.assignment().id}/materials/{material.id}").status_code == 404
 
 
 def test_blind_mode_hides_the_name_the_county_and_the_file_names(page_client, make_review_case):

@@ -4,6 +4,13 @@ A rule is named after the one action it guards (``material.delete`` is not ``mat
 Each rule says whether it admits anonymous callers: most do not, and for those an anonymous caller
 gets 401 before the rule is asked. A rule that admits them (public pages: shortlists, verification)
 is asked with ``None`` as the user and must decide for it.
+
+A rule about one object names the kind of object it judges (``on``) and what it asks of the caller
+whatever the object (``caller``). The answers come in one order: 401 for an anonymous caller, 403
+for a caller the rule refuses whatever the object, 404 for an object the caller may not know of
+(outside their scope, :data:`SCOPES`: the same answer as for an id that does not exist, so ids
+cannot be probed), 403 for an object in the caller's scope the rule refuses; only then is the
+request's input read.
 """
 
 from __future__ import annotations
@@ -20,13 +27,27 @@ SIGN_IN_FIRST = STATUS_MESSAGES[401]
 NOT_ALLOWED = STATUS_MESSAGES[403]
 
 
+def _anyone(user: User) -> bool:
+    return True
+
+
 @dataclass(frozen=True)
 class Rule:
-    """One action's rule: a check on (user, object); ``anonymous`` if it may pass a ``None`` user."""
+    """One action's rule: a check on (user, object); ``anonymous`` if it may pass a ``None`` user.
+
+    ``on`` names the kind of object the check takes (a key of :data:`SCOPES`), None when it judges
+    the caller alone; ``caller`` is what a rule on an object asks of the caller whatever the object.
+    """
 
     check: Callable[[Any, Any], bool]
     anonymous: bool = False
-    on_object: bool = False  # whether the check needs the object (else it judges the caller alone)
+    on: str | None = None
+    caller: Callable[[Any], bool] = _anyone
+
+    @property
+    def on_object(self) -> bool:
+        """Whether the check needs the object (else it judges the caller alone)."""
+        return self.on is not None
 
 
 def _own_organisation(user: User, obj: Any) -> bool:
@@ -60,6 +81,10 @@ def _in_scope(user: User, app: Any) -> bool:
 
 def _reviewer(user: User, obj: Any = None) -> bool:
     return user.role == Role.REVIEWER
+
+
+def _reviewer_or_admin(user: User) -> bool:
+    return user.is_admin or _reviewer(user)
 
 
 def _assigned(user: User, app: Any) -> bool:
@@ -108,6 +133,22 @@ def _sees_application(user: User, app: Any) -> bool:
     )
 
 
+def _knows_application(user: User, app: Any) -> bool:
+    """Whether the caller may know the application exists: those who read it, and its assigned
+    reviewers in a blind round too (their sheet shows its id)."""
+    return user.is_admin or _own_organisation(user, app) or _in_scope(user, app) or _assigned(user, app)
+
+
+SCOPES: dict[str, Callable[[Any, Any], bool]] = {
+    "application": _knows_application,
+    "material": lambda u, m: _knows_application(u, m.application),
+    "assignment": lambda u, a: u.is_admin or _own_assignment(u, a),
+    "user": lambda u, o: u.is_admin or o.id == u.id,
+}
+"""Which objects of each kind a caller may know of. Outside it, an object is answered as missing
+(404); inside it, a rule's refusal is a 403."""
+
+
 RULES: dict[str, Rule] = {
     "account.view_self": Rule(_signed_in),
     "user.create": Rule(_admin),
@@ -125,40 +166,49 @@ RULES: dict[str, Rule] = {
     "round.view": Rule(_signed_in),
     "application.create": Rule(lambda u, o: _applicant_with_organisation(u)),
     "application.list": Rule(lambda u, o: u.is_admin or _applicant_with_organisation(u)),
-    "application.view": Rule(_sees_application, on_object=True),
-    "application.edit": Rule(_own_organisation, on_object=True),
-    "application.submit": Rule(_own_organisation, on_object=True),
-    "application.withdraw": Rule(_own_organisation, on_object=True),
+    "application.view": Rule(_sees_application, on="application"),
+    "application.edit": Rule(_own_organisation, on="application", caller=_applicant_with_organisation),
+    "application.submit": Rule(_own_organisation, on="application", caller=_applicant_with_organisation),
+    "application.withdraw": Rule(_own_organisation, on="application", caller=_applicant_with_organisation),
     "application.import": Rule(_admin),
     "application.template": Rule(_admin),
     "application.export": Rule(_admin),
     # Material rules take the application, except download and delete, which take the material.
-    "material.list": Rule(_sees_application, on_object=True),
-    "material.checklist": Rule(lambda u, o: u.is_admin or _own_organisation(u, o), on_object=True),
-    "material.upload": Rule(_own_organisation, on_object=True),
-    "material.download": Rule(lambda u, o: _sees_application(u, o.application), on_object=True),
-    "material.delete": Rule(lambda u, o: _own_organisation(u, o.application), on_object=True),
+    "material.list": Rule(_sees_application, on="application"),
+    "material.checklist": Rule(
+        lambda u, o: u.is_admin or _own_organisation(u, o),
+        on="application",
+        caller=lambda u: u.is_admin or _applicant_with_organisation(u),
+    ),
+    "material.upload": Rule(_own_organisation, on="application", caller=_applicant_with_organisation),
+    "material.download": Rule(lambda u, o: _sees_application(u, o.application), on="material"),
+    "material.delete": Rule(
+        lambda u, o: _own_organisation(u, o.application), on="material", caller=_applicant_with_organisation
+    ),
     # A material shown inside the scoring page: its assigned reviewers, blind round or not.
-    "material.inline": Rule(lambda u, o: _assigned(u, o.application), on_object=True),
+    "material.inline": Rule(lambda u, o: _assigned(u, o.application), on="material", caller=_reviewer),
     # The region offices (县级申报、市级把关): rules on an application take the application.
     "vetting.list": Rule(_region_office),
-    "vetting.act": Rule(_in_scope, on_object=True),
+    "vetting.act": Rule(_in_scope, on="application", caller=_region_office),
     "round.settings": Rule(_admin),
     # Assignments and reviews: the office assigns; a reviewer acts on their own assignments.
     "assignment.auto": Rule(_admin),
     "assignment.manage": Rule(_admin),
     "assignment.list": Rule(lambda u, o: u.is_admin or _reviewer(u)),
-    "assignment.recuse": Rule(_own_assignment, on_object=True),
+    "assignment.recuse": Rule(_own_assignment, on="assignment", caller=_reviewer),
     "conflict.declare": Rule(_reviewer),
     "reviewer.profile": Rule(
-        lambda u, o: u.is_admin or (_reviewer(u) and (o is None or o.id == u.id)), on_object=True
+        lambda u, o: u.is_admin or (_reviewer(u) and (o is None or o.id == u.id)),
+        on="user",
+        caller=_reviewer_or_admin,
     ),
     # A reviewer who recused or was removed no longer reads the application through the assignment.
     "review.view": Rule(
         lambda u, o: u.is_admin or (_own_assignment(u, o) and o.status == AssignmentStatus.ACTIVE),
-        on_object=True,
+        on="assignment",
+        caller=_reviewer_or_admin,
     ),
-    "review.save": Rule(_own_assignment, on_object=True),
+    "review.save": Rule(_own_assignment, on="assignment", caller=_reviewer),
     # Results: computed and read by the office.
     "results.compute": Rule(_admin),
     "results.view": Rule(_admin),
@@ -183,8 +233,18 @@ def check_caller(user: User | None, action: str) -> None:
     rule = RULES[action]
     if user is None and not rule.anonymous:
         raise ServiceError(401, SIGN_IN_FIRST)
-    if not rule.on_object and not rule.check(user, None):
+    if not (rule.caller(user) if rule.on_object else rule.check(user, None)):
         raise ServiceError(403, NOT_ALLOWED)
+
+
+def knows(user: User | None, action: str, obj: Any) -> bool:
+    """Whether the object of a rule on an object is in the caller's scope (:data:`SCOPES`): when it
+    is not, the caller is answered as for an object that does not exist. True for a rule that
+    judges the caller alone."""
+    rule = RULES[action]
+    if rule.on is None:
+        return True
+    return user is not None and SCOPES[rule.on](user, obj)
 
 
 def authorize(user: User | None, action: str, obj: Any = None) -> User | None:

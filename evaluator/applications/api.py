@@ -160,6 +160,7 @@ def export_applications(args, round_id: int):
 
 
 @blp.route("/applications/<int:application_id>", methods=["GET"])
+@guard("application.view", Application)
 @blp.response(200, ApplicationSchema)
 def get(application_id: int):
     """One application (its organisation and admins)."""
@@ -169,7 +170,7 @@ def get(application_id: int):
 
 
 @blp.route("/applications/<int:application_id>", methods=["PATCH"])
-@guard("application.edit")
+@guard("application.edit", Application)
 @blp.arguments(ApplicationPatchSchema)
 @blp.response(200, ApplicationSchema)
 def patch(body, application_id: int):
@@ -188,6 +189,7 @@ def patch(body, application_id: int):
 
 
 @blp.route("/applications/<int:application_id>/submit", methods=["POST"])
+@guard("application.submit", Application)
 @blp.response(200, ApplicationSchema)
 def submit(application_id: int):
     """Submit a draft: every required figure present and the whole form valid, before the deadline."""
@@ -197,6 +199,7 @@ def submit(application_id: int):
 
 
 @blp.route("/applications/<int:application_id>/withdraw", methods=["POST"])
+@guard("application.withdraw", Application)
 @blp.response(200, ApplicationSchema)
 def withdraw(application_id: int):
     """Withdraw a submitted application (while the round is open; it cannot be resubmitted)."""

@@ -12,7 +12,7 @@ from evaluator.assignments.models import Assignment
 from evaluator.i18n import localise
 from evaluator.rounds.models import Round
 from evaluator.rounds.settings import MAX_PANEL
-from evaluator.validation import MAX_ID, Id, Text, UtcDateTime
+from evaluator.validation import MAX_ID, Id, QueryId, Text, UtcDateTime
 from evaluator.web.api import get_or_404, guard, page_of
 from evaluator.web.parsing import Blueprint
 from evaluator.web.security import signed_in_user
@@ -124,6 +124,7 @@ class AssignmentListArgsSchema(Schema):
 class AssignmentMineArgsSchema(AssignmentListArgsSchema):
     """Filters of the assignment list across rounds; a reviewer always gets their own."""
 
+    round_id = QueryId(metadata={"description": "only this round's (404 for a round that does not exist)"})
     mine = fields.Boolean(
         load_default=False,
         metadata={"description": "only the caller's own (active unless a status is given)"},
@@ -247,19 +248,22 @@ def post_manual(body, round_id: int):
 @guard("assignment.list")
 @blp.arguments(AssignmentMineArgsSchema, location="query")
 @blp.response(200, AssignmentSchema(many=True))
-@blp.paginate()
+@blp.paginate(page_size=50)
 def list_all(args, pagination_parameters):
-    """Assignments: a reviewer's own (active unless a status is given); the office's: any."""
+    """Assignments: a reviewer's own (active unless a status is given), of one round with
+    ``round_id``; the office's: any. 50 a page unless ``page_size`` says otherwise (at most 100)."""
     actor = authorize(signed_in_user(), "assignment.list")
     mine = args.pop("mine")
+    round_id = args.pop("round_id", None)
+    rnd = None if round_id is None else get_or_404(Round, round_id, "round")
     if not actor.is_admin or mine:
         args["reviewer_id"] = actor.id
         args.setdefault("status", AssignmentStatus.ACTIVE.value)
-    return page_of(service.assignments_query(None, **args), pagination_parameters)
+    return page_of(service.assignments_query(rnd, **args), pagination_parameters)
 
 
 @blp.route("/assignments/<int:assignment_id>", methods=["GET"])
-@guard("assignment.list")
+@guard("review.view", Assignment)
 @blp.response(200, AssignmentSchema)
 def get_one(assignment_id: int):
     """One assignment (admin, or its reviewer)."""
@@ -281,7 +285,7 @@ def post_remove(body, assignment_id: int):
 
 
 @blp.route("/assignments/<int:assignment_id>/recuse", methods=["POST"])
-@guard("assignment.recuse")
+@guard("assignment.recuse", Assignment)
 @blp.arguments(AssignmentReasonSchema)
 @blp.response(200, AssignmentRecusalSchema)
 def post_recuse(body, assignment_id: int):
@@ -305,7 +309,7 @@ def post_conflict(body, application_id: int):
 
 
 @blp.route("/users/<int:user_id>/expertise", methods=["GET"])
-@guard("reviewer.profile")
+@guard("reviewer.profile", User)
 @blp.response(200, ReviewerProfileSchema)
 def get_profile(user_id: int):
     """A reviewer's expertise and affiliation (the reviewer, or the office)."""
@@ -315,7 +319,7 @@ def get_profile(user_id: int):
 
 
 @blp.route("/users/<int:user_id>/expertise", methods=["PUT"])
-@guard("reviewer.profile")
+@guard("reviewer.profile", User)
 @blp.arguments(ReviewerProfileSchema)
 @blp.response(200, ReviewerProfileSchema)
 def put_profile(body, user_id: int):

@@ -152,7 +152,7 @@ def _material(material_id: int) -> Material:
 
 
 @blp.route("/applications/<int:application_id>/materials", methods=["POST"])
-@guard("material.upload")
+@guard("material.upload", Application)
 @blp.arguments(UploadSchema, location="files", unknown=RAISE)
 @blp.response(201, MaterialSchema)
 @blp.alt_response(409, response="DEFAULT_ERROR", description="Not a draft, or the round is not open")
@@ -178,6 +178,7 @@ def upload(body, application_id: int):
 
 
 @blp.route("/applications/<int:application_id>/materials", methods=["GET"])
+@guard("material.list", Application)
 @blp.response(200, MaterialSchema(many=True))
 def list_materials(application_id: int):
     """The application's materials, oldest first (the owning organisation and admins)."""
@@ -189,6 +190,7 @@ def list_materials(application_id: int):
 
 
 @blp.route("/applications/<int:application_id>/evidence", methods=["GET"])
+@guard("material.checklist", Application)
 @blp.response(200, ChecklistSchema)
 def evidence(application_id: int):
     """The evidence checklist: per leaf indicator, which required materials are present or missing."""
@@ -198,6 +200,7 @@ def evidence(application_id: int):
 
 
 @blp.route("/materials/<int:material_id>", methods=["GET"])
+@guard("material.download", Material)
 @blp.response(200, description="The file, as an attachment with its sniffed Content-Type.")
 @blp.doc(
     responses={
@@ -218,6 +221,7 @@ def download(material_id: int):
 
 
 @blp.route("/materials/<int:material_id>", methods=["DELETE"])
+@guard("material.delete", Material)
 @blp.response(204)
 def delete(material_id: int):
     """Delete a material while its application is a draft in an open round (the owning organisation)."""

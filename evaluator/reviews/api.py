@@ -25,7 +25,7 @@ from evaluator.reviews.models import Review
 from evaluator.validation import UtcDateTime
 from evaluator.web.api import etag_header, get_or_404, guard, if_match
 from evaluator.web.downloads import material_response
-from evaluator.web.parsing import Blueprint
+from evaluator.web.parsing import Blueprint, json_body
 from evaluator.web.security import signed_in_user
 
 PREFIX = ""
@@ -204,7 +204,7 @@ def review_data(
 
 
 @blp.route("/assignments/<int:assignment_id>/review", methods=["GET"])
-@guard("assignment.list")
+@guard("review.view", Assignment)
 @blp.response(200, ReviewSchema)
 def get_review(assignment_id: int):
     """The review of an assignment (its reviewer; the office may read any), with its ETag."""
@@ -215,7 +215,7 @@ def get_review(assignment_id: int):
 
 
 @blp.route("/assignments/<int:assignment_id>/review", methods=["PUT"])
-@guard("assignment.list")
+@guard("review.save", Assignment)
 @blp.doc(
     requestBody={"required": True, "content": {"application/json": {"schema": service.ReviewInputSchema}}}
 )
@@ -249,12 +249,12 @@ def put_review(assignment_id: int):
             ),
             {"If-Match": [msg("missing")]},
         )
-    review, scope = service.save_review_scoped(actor, assignment, request.get_json(), if_match())
+    review, scope = service.save_review_scoped(actor, assignment, json_body(), if_match())
     return review_data(assignment, review, scope), 200, etag_header(review)
 
 
 @blp.route("/assignments/<int:assignment_id>/sheet", methods=["GET"])
-@guard("assignment.list")
+@guard("review.view", Assignment)
 @blp.response(200, SheetSchema)
 def get_sheet(assignment_id: int):
     """The scoring sheet: the application's figures (blind-aware), its materials, the indicators of
@@ -265,7 +265,7 @@ def get_sheet(assignment_id: int):
 
 
 @blp.route("/assignments/<int:assignment_id>/materials/<int:material_id>", methods=["GET"])
-@guard("assignment.list")
+@guard("review.view", Assignment)
 @blp.response(200, description="The file, as an attachment, named as the reviewer may see it.")
 @blp.doc(
     responses={

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from evaluator.accounts.policy import authorize
+from evaluator.applications.models import Application
 from evaluator.applications.schemas import ApplicationSchema
 from evaluator.extensions import db
 from evaluator.rounds.models import Round
@@ -140,7 +141,7 @@ def _application(application_id: int):
 
 
 @blp.route("/applications/<int:application_id>/checks", methods=["GET"])
-@guard("vetting.list")
+@guard("vetting.act", Application)
 @blp.response(200, RegionCheckSchema(many=True))
 def list_checks(application_id: int):
     """The region offices' acts on an application, oldest first."""
@@ -148,7 +149,7 @@ def list_checks(application_id: int):
 
 
 @blp.route("/applications/<int:application_id>/endorse", methods=["POST"])
-@guard("vetting.list")
+@guard("vetting.act", Application)
 @blp.arguments(NoteSchema)
 @blp.response(200, ApplicationSchema)
 def post_endorse(body, application_id: int):
@@ -158,7 +159,7 @@ def post_endorse(body, application_id: int):
 
 
 @blp.route("/applications/<int:application_id>/return", methods=["POST"])
-@guard("vetting.list")
+@guard("vetting.act", Application)
 @blp.arguments(ReasonSchema)
 @blp.response(200, ApplicationSchema)
 def post_return(body, application_id: int):
@@ -168,7 +169,7 @@ def post_return(body, application_id: int):
 
 
 @blp.route("/applications/<int:application_id>/decline", methods=["POST"])
-@guard("vetting.list")
+@guard("vetting.act", Application)
 @blp.arguments(ReasonSchema)
 @blp.response(200, ApplicationSchema)
 def post_decline(body, application_id: int):
@@ -178,7 +179,7 @@ def post_decline(body, application_id: int):
 
 
 @blp.route("/applications/<int:application_id>/check", methods=["POST"])
-@guard("vetting.list")
+@guard("vetting.act", Application)
 @blp.arguments(CheckBodySchema)
 @blp.response(201, RegionCheckSchema)
 def post_check(body, application_id: int):
@@ -187,7 +188,7 @@ def post_check(body, application_id: int):
 
 
 @blp.route("/applications/<int:application_id>/recommendation", methods=["DELETE"])
-@guard("vetting.list")
+@guard("vetting.act", Application)
 @blp.response(200, ApplicationSchema)
 def delete_recommendation(application_id: int):
     """Take the application off the city's ranking (back to endorsed; the ranks after it move up)."""

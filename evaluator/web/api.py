@@ -1,5 +1,11 @@
 """What every feature's JSON API (under /api/v1) shares: rows by id with the right refusal, pages of
-lists, If-Match and ETags, the caller check before input is read, and one commit per request."""
+lists, If-Match and ETags, the caller check before input is read, and one commit per request.
+
+The refusals come in one order, before the request's input is read (``guard``): 401 for an anonymous
+caller, 403 for a caller the rule refuses whatever the object, 404 for an id that does not exist or
+names an object outside the caller's scope (one answer for both, so ids cannot be probed), 403 for
+an object in scope the rule refuses. Then the body and the query are read.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ from flask import Flask, request
 from sqlalchemy import Select
 from sqlalchemy.exc import IntegrityError
 
-from evaluator.accounts.policy import SIGN_IN_FIRST, check_caller
+from evaluator.accounts.policy import RULES, SIGN_IN_FIRST, authorize, check_caller, knows
 from evaluator.core.paging import count_rows
 from evaluator.core.versions import etag_of
 from evaluator.errors import STATUS_MESSAGES, ServiceError, envelope
@@ -32,15 +38,32 @@ _NOT_FOUND = {
 }
 
 
+def not_found(what: str, ident: int) -> ServiceError:
+    """The one answer for a row that does not exist, or that the caller may not know of."""
+    return ServiceError(404, msg(_NOT_FOUND.get(what, N_("Nothing with the id %(id)s was found.")), id=ident))
+
+
 def get_or_404(model: type[T], ident: int, what: str) -> T:
     """A row by id for a signed-in caller: 401 first (ids are not probed anonymously), then 404."""
     if signed_in_user() is None:
         raise ServiceError(401, SIGN_IN_FIRST)
     row = db.session.get(model, ident)
     if row is None:
-        raise ServiceError(
-            404, msg(_NOT_FOUND.get(what, N_("Nothing with the id %(id)s was found.")), id=ident)
-        )
+        raise not_found(what, ident)
+    return row
+
+
+def scoped_or_404(model: type[T], ident: int, action: str) -> T:
+    """A row by id as the caller of a rule on an object may reach it: 401 for an anonymous caller,
+    403 for a caller the rule refuses whatever the object, 404 for an id that does not exist or is
+    outside the caller's scope (the same answer), 403 for a row in scope the rule refuses."""
+    user = signed_in_user()
+    check_caller(user, action)
+    what = RULES[action].on or ""
+    row = db.session.get(model, ident)
+    if row is None or not knows(user, action, row):
+        raise not_found(what, ident)
+    authorize(user, action, row)
     return row
 
 
@@ -72,14 +95,26 @@ def etag_header(row) -> dict[str, str]:
     return {"ETag": f'"{etag_of(row)}"'}
 
 
-def guard(action: str) -> Callable[[F], F]:
+def guard(action: str, model: type | None = None) -> Callable[[F], F]:
     """Check the caller against the action's rule before the request's input is read (put it
-    right below ``@blp.route``); the view still authorises the object it acts on."""
+    right below ``@blp.route``).
+
+    A rule on an object (``application.edit`` …) takes the model of its object, found by the path
+    parameter ``<kind>_id`` (``application_id``): the row is loaded and judged in the caller's scope
+    (``scoped_or_404``) before the body is read. The view reads the same row again from the session.
+    """
+    rule = RULES[action]
+    if rule.on_object != (model is not None):
+        raise TypeError(f"guard({action!r}): a rule on an object takes its model, and only such a rule")
+    parameter = f"{rule.on}_id"
 
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def guarded(*args, **kwargs):
-            check_caller(signed_in_user(), action)
+            if model is None:
+                check_caller(signed_in_user(), action)
+            else:
+                scoped_or_404(model, kwargs[parameter], action)
             return view(*args, **kwargs)
 
         return guarded  # type: ignore[return-value]

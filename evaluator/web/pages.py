@@ -17,7 +17,7 @@ from flask import abort, flash, render_template, request
 from marshmallow import Schema, ValidationError
 
 from evaluator.accounts.models import User
-from evaluator.accounts.policy import SIGN_IN_FIRST, authorize
+from evaluator.accounts.policy import SIGN_IN_FIRST, authorize, knows
 from evaluator.core.versions import etag_of
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
@@ -69,8 +69,12 @@ def flatten(errors: Any, prefix: str = "") -> dict[str, list[str]]:
 
 def page_user(action: str, obj: Any = None) -> User:
     """The signed-in user if the rule allows the action (on the object): an anonymous reader is sent
-    to the sign-in page, a refused one gets the 403 page."""
-    return authorize(signed_in_user(), action, obj)
+    to the sign-in page, a refused one gets the 403 page. An object outside the reader's scope gets
+    the 404 page, as a missing id does (``get_or_404``), so ids cannot be probed."""
+    user = signed_in_user()
+    if obj is not None and user is not None and not knows(user, action, obj):
+        abort(404)
+    return authorize(user, action, obj)
 
 
 MAX_PAGE = 10**6

@@ -3,7 +3,9 @@
 - JSON bodies are parsed by :class:`LimitedJSONProvider` with limits on size (``JSON_MAX_BYTES``),
   nesting (``JSON_MAX_DEPTH``) and the digits of an integer (``JSON_MAX_INT_DIGITS``); a lone
   surrogate anywhere in a body is refused. A limit that can name a field answers 422 naming it; a
-  body that cannot be parsed at all answers 400.
+  body that cannot be parsed at all answers 400. Every JSON body of the API is read here: by a
+  view's ``@blp.arguments`` or, where a service validates the body itself (a review), by
+  :func:`json_body`; never by ``request.get_json()``, which would skip the limits.
 - Responses are UTF-8 JSON with Chinese text as is, not ``\\uXXXX`` escapes.
 - A JSON endpoint sent another media type answers 415, and so does a multipart endpoint sent
   anything but ``multipart/form-data``; a multipart part sent twice is refused by name.
@@ -18,7 +20,7 @@ import re
 from typing import Any
 
 import flask_smorest
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask.json.provider import DefaultJSONProvider
 from marshmallow import validate
 from webargs import core
@@ -174,6 +176,12 @@ class ApiParser(FlaskParser):
                 422 if isinstance(exc.errors, dict) else 400, exc.message, {"json": exc.errors}
             ) from None
 
+    def json_body(self, req: Any) -> Any:
+        """The body of a JSON endpoint that checks it itself, read as every JSON body is (media type,
+        size, nesting, digits, lone surrogates, invalid JSON); None for a request without one."""
+        value = self.load_json(req, None)
+        return None if value is core.missing else value
+
     def _refuse_repeats(self, multidict: Any, location: str) -> None:
         repeated = {
             key: [
@@ -220,17 +228,32 @@ class Blueprint(flask_smorest.Blueprint):
     PAGINATION_ARGUMENTS_PARSER = ApiParser()
 
     def paginate(self, pager: Any = None, **kwargs: Any) -> Any:
-        """flask-smorest's pagination, with ``page`` at most MAX_ID (shown in the OpenAPI document)."""
+        """flask-smorest's pagination, with ``page`` at most MAX_ID and the list's default and
+        largest page size said in words (both shown in the OpenAPI document)."""
         decorate = super().paginate(pager, **kwargs)
+        defaults = {
+            **self.DEFAULT_PAGINATION_PARAMETERS,
+            **{k: v for k, v in kwargs.items() if v is not None},
+        }
 
         def decorator(func: Any) -> Any:
             wrapper = decorate(func)
             schema = wrapper._apidoc["pagination"]["parameters"]["schema"]
-            page = schema._declared_fields["page"]
+            page, size = schema._declared_fields["page"], schema._declared_fields["page_size"]
             page.validators = [*page.validators, validate.Range(min=1, max=MAX_ID)]
+            page.metadata["description"] = "The page, from 1 (the `X-Pagination` header tells how many)."
+            size.metadata["description"] = (
+                f"Items per page: {defaults['page_size']} unless given, at most {defaults['max_page_size']}."
+            )
             return wrapper
 
         return decorator
+
+
+def json_body() -> Any:
+    """This request's JSON body through the one reader of the API (for an endpoint whose body a
+    service validates, e.g. a review): never ``request.get_json()``, which skips the limits."""
+    return Blueprint.ARGUMENTS_PARSER.json_body(request)
 
 
 def register_request_parsing(app: Flask) -> None:

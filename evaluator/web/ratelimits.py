@@ -5,6 +5,9 @@ It serves the fixed-window strategy (Flask-Limiter's default): one row per limit
 count and the moment its window ends. Each increment is one statement, an upsert that starts a new
 window when the old one has ended, so concurrent workers never lose a count. For several machines
 use Redis (``redis://…``) instead.
+
+A limit reached is told in words in the reader's language (``limit_in_words``: "10 per minute",
+"每分钟 10 次"), never as the library's "10 per 1 minute".
 """
 
 from __future__ import annotations
@@ -14,10 +17,11 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from limits.storage import Storage
 
-from evaluator.messages import msg
+from evaluator.messages import N_, Message, msg
 
 _SCHEMA = """CREATE TABLE IF NOT EXISTS counters (
     key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires_at REAL NOT NULL)"""
@@ -27,6 +31,30 @@ _INCREMENT = """INSERT INTO counters (key, count, expires_at) VALUES (:key, :amo
         count = CASE WHEN expires_at <= :now THEN :amount ELSE count + :amount END,
         expires_at = CASE WHEN expires_at <= :now THEN :now + :expiry ELSE expires_at END
     RETURNING count"""
+
+# A limit in words, per unit of its window: one unit, then several (whole sentences for translators).
+_PER = {
+    "second": (N_("%(count)s per second"), N_("%(count)s per %(n)s seconds")),
+    "minute": (N_("%(count)s per minute"), N_("%(count)s per %(n)s minutes")),
+    "hour": (N_("%(count)s per hour"), N_("%(count)s per %(n)s hours")),
+    "day": (N_("%(count)s per day"), N_("%(count)s per %(n)s days")),
+    "month": (N_("%(count)s per month"), N_("%(count)s per %(n)s months")),
+    "year": (N_("%(count)s per year"), N_("%(count)s per %(n)s years")),
+}
+
+
+def limit_in_words(limit: Any) -> Message | None:
+    """A rate limit (Flask-Limiter's, or the ``limits`` item it wraps) in words, translated where it
+    is shown: "10 per minute", "每分钟 10 次"; None for a limit of another shape."""
+    item = getattr(limit, "limit", limit)
+    unit = getattr(getattr(item, "GRANULARITY", None), "name", None)
+    if unit not in _PER:
+        return None
+    one, several = _PER[unit]
+    if item.multiples == 1:
+        return msg(one, count=item.amount)
+    return msg(several, count=item.amount, n=item.multiples)
+
 
 # Expired rows are swept once in this many increments, so the file does not grow without bound.
 _SWEEP_EVERY = 500

@@ -19,7 +19,7 @@ from evaluator.accounts.service import PASSWORD_LENGTH
 from evaluator.errors import ServiceError
 from evaluator.i18n import LANGUAGES
 from evaluator.messages import msg
-from evaluator.validation import Text
+from evaluator.validation import Text, text_problem
 from evaluator.web.blueprints import account as bp
 from evaluator.web.navigation import home_endpoint
 from evaluator.web.pages import done, form_errors, load_form, page_user, render_form
@@ -44,8 +44,11 @@ class PasswordSchema(Schema):
 
 def safe_next(target: str | None) -> str | None:
     """A place on this site to go back to after signing in; None for anything else (an open
-    redirect to another site, a scheme, a protocol-relative or backslash path)."""
+    redirect to another site, a scheme, a protocol-relative or backslash path, a control character:
+    a line break would split the ``Location`` header)."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")) or "\\" in target:
+        return None
+    if text_problem(target) is not None:
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or target.startswith("/api/"):
