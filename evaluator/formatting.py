@@ -17,6 +17,8 @@ from evaluator.i18n import language, localise
 from evaluator.workflow import (
     ASSIGNMENT_KIND_LABELS,
     ASSIGNMENT_SOURCE_LABELS,
+    CONFLICT_SIDE_LABELS,
+    CONFLICT_STATUS_LABELS,
     KIND_LABELS,
     PHASE_LABELS,
     REGION_ACT_LABELS,
@@ -138,6 +140,8 @@ def label(vocabulary: str, value: Any) -> str:
         "assignment_kind": ASSIGNMENT_KIND_LABELS,
         "source": ASSIGNMENT_SOURCE_LABELS,
         "result": RESULT_STATUS_LABELS,
+        "conflict": CONFLICT_STATUS_LABELS,
+        "conflict_side": CONFLICT_SIDE_LABELS,
     }[vocabulary]
     text = table.get(value)
     return _reader().translations.gettext(text) if text else str(value)

@@ -3,7 +3,8 @@ statuses, roles and region offices with their acts, assignments, reviews and res
 each, and the one table of moves between application statuses.
 
 Pure data: no Flask, no database. ``applications/transitions.py`` carries a move out (locks, checks, audit).
-The database enforces the same vocabularies with CHECK constraints (migrations 0002, 0004 and 0005).
+The database enforces the same vocabularies with CHECK constraints (migrations 0002, 0004, 0005 and
+0006).
 """
 
 from __future__ import annotations
@@ -195,6 +196,23 @@ class AssignmentSource(StrEnum):
     MANUAL = "manual"
 
 
+class ConflictSide(StrEnum):
+    """Who declared a conflict of interest: a reviewer, against an organisation (named as they know
+    it, never by an application), or an applicant, against a reviewer of the round's roster."""
+
+    REVIEWER = "reviewer"
+    APPLICANT = "applicant"
+
+
+class ConflictStatus(StrEnum):
+    """A declared conflict binds the assignment only once the office accepts it; until then it is
+    pending, and the office may refuse it (each decision with a reason)."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REFUSED = "refused"
+
+
 class ReviewStatus(StrEnum):
     """A review is a draft until its reviewer submits it."""
 
@@ -220,6 +238,15 @@ ASSIGNMENT_STATUS_LABELS = {
     AssignmentStatus.REMOVED: N_("Removed"),
 }
 ASSIGNMENT_SOURCE_LABELS = {AssignmentSource.AUTO: N_("Automatic"), AssignmentSource.MANUAL: N_("Manual")}
+CONFLICT_SIDE_LABELS = {
+    ConflictSide.REVIEWER: N_("Declared by the reviewer"),
+    ConflictSide.APPLICANT: N_("Declared by the applicant"),
+}
+CONFLICT_STATUS_LABELS = {
+    ConflictStatus.PENDING: N_("Awaiting the office's decision"),
+    ConflictStatus.ACCEPTED: N_("Accepted"),
+    ConflictStatus.REFUSED: N_("Refused"),
+}
 REVIEW_STATUS_LABELS = {ReviewStatus.DRAFT: N_("Draft"), ReviewStatus.SUBMITTED: N_("Submitted")}
 RESULT_STATUS_LABELS = {
     ResultStatus.RANKED: N_("Ranked"),

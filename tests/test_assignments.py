@@ -189,17 +189,27 @@ def test_recusal_and_reassignment(client, admin, review_round, make_reviewer):
     assert mine.status_code == 200 and mine.get_json() == []
 
 
-def test_declared_conflicts_are_respected(client, admin, review_round, make_reviewer):
+def test_declared_conflicts_bind_once_the_office_accepts_them(client, admin, review_round, make_reviewer):
     rnd, apps = review_round(1, counties=["510104"], settings={"reviewers_per_application": 1})
-    a, ha = make_reviewer(region="510302")
+    _a, ha = make_reviewer(region="510302")
     b, _ = make_reviewer(region="510603")
-    url = f"/api/v1/applications/{apps[0].id}/conflicts"
-    assert client.post(url, json={"reason": ""}, headers=ha).status_code == 422
-    assert client.post(url, json={"reason": "my cousin"}, headers=admin).status_code == 403
-    res = client.post(url, json={"reason": "my cousin"}, headers=ha)
-    assert res.status_code == 201 and res.get_json()["reviewer_id"] == a.id
-    assert client.post(url, json={"reason": "again"}, headers=ha).status_code == 201
+    url = f"/api/v1/rounds/{rnd.id}/conflicts"
+    name = apps[0].organisation.name
+    assert client.post(url, json={"organisation": name, "reason": ""}, headers=ha).status_code == 422
+    assert (
+        client.post(url, json={"organisation": name, "reason": "my cousin"}, headers=admin).status_code == 403
+    )
+    res = client.post(url, json={"organisation": name, "reason": "my cousin"}, headers=ha)
+    assert res.status_code == 201 and res.get_json()["status"] == "pending"
+    again = client.post(url, json={"organisation": f"  {name} ", "reason": "again"}, headers=ha)
+    assert again.status_code == 201 and again.get_json()["id"] == res.get_json()["id"]
     assert db.session.scalar(select(func.count()).select_from(ConflictDeclaration)) == 1
+    decided = client.post(
+        f"/api/v1/conflicts/{res.get_json()['id']}/decision",
+        json={"decision": "accepted", "reason": "亲属关系属实"},
+        headers={**admin, "If-Match": res.headers["ETag"]},
+    )
+    assert decided.status_code == 200 and decided.get_json()["status"] == "accepted", decided.get_json()
     client.post(AUTO.format(rnd.id), json={}, headers=admin)
     assert [r for _, r in active_pairs(rnd)] == [b.id]
 

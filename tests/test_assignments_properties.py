@@ -81,8 +81,17 @@ def test_no_rule_ever_broken(app, make_round, case):
     db.session.add_all(revs)
     db.session.flush()
     pairs = {(a, r) for a, r in case["declared"] if a < len(apps) and r < len(revs)}
-    db.session.add_all(
-        ConflictDeclaration(application_id=apps[a].id, reviewer_id=revs[r].id, reason="x")
+    db.session.add_all(  # every third one pending: only the accepted ones bind
+        ConflictDeclaration(
+            round_id=rnd.id,
+            side="reviewer",
+            reviewer_id=revs[r].id,
+            organisation_name=f"单位{a}",
+            organisation_id=apps[a].organisation_id,
+            declared_by=revs[r].id,
+            reason="x",
+            status="pending" if (a + r) % 3 == 0 else "accepted",
+        )
         for a, r in sorted(pairs)
     )
     db.session.flush()
@@ -99,7 +108,11 @@ def test_no_rule_ever_broken(app, make_round, case):
 
 def check(rnd, apps, revs, case):
     declared = set(
-        db.session.execute(select(ConflictDeclaration.application_id, ConflictDeclaration.reviewer_id))
+        db.session.execute(
+            select(Application.id, ConflictDeclaration.reviewer_id)
+            .join(Application, Application.organisation_id == ConflictDeclaration.organisation_id)
+            .where(ConflictDeclaration.status == "accepted")
+        )
     )
     by_app = {a.id: a for a in apps}
     by_rev = {r.id: r for r in revs}

@@ -439,12 +439,18 @@ def test_blind_mode_leaks_nothing_through_the_api_or_the_profile_page(client, pa
     # Errors name no applicant either.
     text = put_review(client, a, {"scores": {"plan_quality": 99}}, h).get_data(as_text=True)
     assert name not in text
-    text = client.post(
+    conflicts = f"/api/v1/rounds/{case.round.id}/conflicts"
+    text = client.post(conflicts, json={"organisation": "别的社区", "reason": "x"}, headers=h).get_data(
+        as_text=True
+    )
+    assert name not in text and "锦江区" not in text
+    assert name not in client.get(conflicts, headers=h).get_data(as_text=True)
+    # No conflict is declared on an application any more: the address is gone.
+    gone = client.post(
         f"/api/v1/applications/{case.applications[0].id}/conflicts", json={"reason": "x"}, headers=h
-    ).get_data(as_text=True)
-    assert name not in text
-    # The profile page's list of applications to declare a conflict with does not pair the
-    # application the reviewer scores ("Application <id>") with its name.
+    )
+    assert gone.status_code in (404, 405)
+    # The profile page lists no application, and no applicant, to declare a conflict with.
     c = page_client(user=case.reviewers[0][0])
     html = c.get("/reviewer/profile").get_data(as_text=True)
     assert name not in html
@@ -504,7 +510,7 @@ def test_reviewer_forms_without_a_csrf_token_are_refused(page_client, make_revie
         (f"/reviewer/assignments/{a.id}", {"scores.novelty": "2", "version": "0"}),
         (f"/reviewer/assignments/{a.id}/recuse", {"reason": "x"}),
         ("/reviewer/profile/expertise", {"expertise": "A"}),
-        ("/reviewer/profile/conflicts", {"application_id": case.applications[0].id, "reason": "x"}),
+        ("/reviewer/profile/conflicts", {"round_id": case.round.id, "organisation": "x", "reason": "x"}),
     ):
         assert c.post(url, data=data).status_code == 400, url
     db.session.expire_all()
@@ -520,9 +526,9 @@ def test_forged_ids_on_reviewer_pages(page_client, make_review_case):
     assert c.get(f"/reviewer/assignments/{case.assignment(0, 1).id}").status_code == 404
     assert c.get(f"/reviewer/assignments/{mine.id}/materials/99999999").status_code == 404
     assert c.get(f"/reviewer/assignments/{case.assignment(0, 1).id}/recuse").status_code == 404
-    res = post(c, "/reviewer/profile/conflicts", {"application_id": "99999999", "reason": "x"})
+    res = post(c, "/reviewer/profile/conflicts", {"round_id": "99999999", "organisation": "x", "reason": "x"})
     assert res.status_code == 422
-    res = post(c, "/reviewer/profile/conflicts", {"application_id": "abc", "reason": "x"})
+    res = post(c, "/reviewer/profile/conflicts", {"round_id": "abc", "organisation": "x", "reason": "x"})
     assert res.status_code == 422
     res = post(c, "/reviewer/profile/expertise", {"expertise": ["<b>nope</b>"] * 3})
     assert res.status_code == 422 and "<b>nope</b>" not in res.get_data(as_text=True)

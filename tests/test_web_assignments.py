@@ -63,13 +63,21 @@ def test_reviewer_profile_expertise_and_conflict(page_client, review_round, make
     db.session.expire_all()
     assert db.session.get(type(user), user.id).expertise == ["basics"]
     assert post(client, "/reviewer/profile/expertise", {"expertise": ["nope"]}).status_code == 422
-    res = post(client, "/reviewer/profile/conflicts", {"application_id": str(apps[0].id), "reason": "family"})
-    assert res.status_code == 302
-    assert db.session.scalar(select(ConflictDeclaration.reason)) == "family"
-    assert (
-        post(client, "/reviewer/profile/conflicts", {"application_id": "999999", "reason": "x"}).status_code
-        == 422
+    name = apps[0].organisation.name
+    res = post(
+        client,
+        "/reviewer/profile/conflicts",
+        {"round_id": str(_rnd.id), "organisation": name, "reason": "family"},
     )
+    assert res.status_code == 302
+    row = db.session.scalar(select(ConflictDeclaration))
+    assert (row.reason, row.status, row.organisation_id) == ("family", "pending", apps[0].organisation_id)
+    page = client.get("/reviewer/profile").get_data(as_text=True)
+    assert 'id="conflicts"' in page and "Awaiting the office" in page
+    res = post(
+        client, "/reviewer/profile/conflicts", {"round_id": "999999", "organisation": name, "reason": "x"}
+    )
+    assert res.status_code == 422
 
 
 def test_recusal_page(page_client, client, admin, review_round, make_reviewer):

@@ -196,7 +196,12 @@ RULES: dict[str, Rule] = {
     "assignment.manage": Rule(_admin),
     "assignment.list": Rule(lambda u, o: u.is_admin or _reviewer(u)),
     "assignment.recuse": Rule(_own_assignment, on="assignment", caller=_reviewer),
-    "conflict.declare": Rule(_reviewer),
+    # Declared conflicts: a reviewer against an organisation, an applicant against a reviewer; the
+    # office decides. A declarer reads only their own (the services say which are whose).
+    "conflict.declare": Rule(lambda u, o: _reviewer(u) or _applicant_with_organisation(u)),
+    "conflict.list": Rule(lambda u, o: u.is_admin or _reviewer(u) or _applicant_with_organisation(u)),
+    "conflict.roster": Rule(lambda u, o: u.is_admin or _applicant_with_organisation(u)),
+    "conflict.decide": Rule(_admin),
     "reviewer.profile": Rule(
         lambda u, o: u.is_admin or (_reviewer(u) and (o is None or o.id == u.id)),
         on="user",

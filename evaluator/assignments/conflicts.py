@@ -18,7 +18,8 @@ from evaluator.assignments.data import (
     rules_of,
     section_ids,
 )
-from evaluator.assignments.models import Assignment, ConflictDeclaration
+from evaluator.assignments.declarations import accepted_pairs
+from evaluator.assignments.models import Assignment
 from evaluator.assignments.report import reviewer_loads
 from evaluator.core.paging import count_rows
 from evaluator.extensions import db
@@ -30,12 +31,12 @@ from evaluator.workflow import AssignmentStatus, Status
 RULE_LABELS = {
     "region": N_("same region"),
     "affiliation": N_("same affiliation"),
-    "declared": N_("declared conflict"),
+    "declared": N_("declared conflict (accepted)"),
 }
 _RULE_TEXT = {
     "region": N_("%(reviewer)s is from the same region as the application."),
     "affiliation": N_("%(reviewer)s shares an affiliation with the application."),
-    "declared": N_("%(reviewer)s declared a conflict with the application."),
+    "declared": N_("%(reviewer)s has an accepted declared conflict with the application's organisation."),
     "recused": N_("%(reviewer)s recused from this application."),
     "panel_full": N_("The panel already has its %(need)s reviewers."),
     "max_load": N_("%(reviewer)s already has %(load)s assignments, the round's maximum."),
@@ -49,17 +50,8 @@ def application_conflicts(rnd: Round, application_id: int) -> dict[int, list[str
     if not apps.ids or not roster.ids:
         return {}
     settings = settings_of(rnd)
-    declared = []
-    if settings.conflicts.declared:
-        declared = [
-            (application_id, r)
-            for r in db.session.scalars(
-                select(ConflictDeclaration.reviewer_id).where(
-                    ConflictDeclaration.application_id == application_id
-                )
-            )
-            if r in set(roster.ids)
-        ]
+    on_roster = set(roster.ids)
+    declared = [(a, r) for a, r in accepted_pairs(rnd, [application_id]) if r in on_roster]
     problem = AssignmentProblem(
         application_ids=apps.ids,
         application_counties=apps.counties,

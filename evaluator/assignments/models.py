@@ -1,4 +1,4 @@
-"""Reviewer assignments and the conflicts reviewers declare."""
+"""Reviewer assignments and the declared conflicts of interest."""
 
 from __future__ import annotations
 
@@ -7,10 +7,17 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from evaluator.accounts.models import User
+from evaluator.accounts.models import Organisation, User
 from evaluator.applications.models import Application
-from evaluator.core.db import Base, Timestamped, one_of, utcnow
-from evaluator.workflow import AssignmentKind, AssignmentSource, AssignmentStatus
+from evaluator.core.db import Base, Timestamped, one_of
+from evaluator.rounds.models import Round
+from evaluator.workflow import (
+    AssignmentKind,
+    AssignmentSource,
+    AssignmentStatus,
+    ConflictSide,
+    ConflictStatus,
+)
 
 
 class Assignment(Timestamped, Base):
@@ -50,14 +57,44 @@ class Assignment(Timestamped, Base):
     reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
 
 
-class ConflictDeclaration(Base):
-    """A reviewer's declared conflict of interest with an application (never assigned to it)."""
+class ConflictDeclaration(Timestamped, Base):
+    """A declared conflict of interest between a reviewer and an organisation, for one round.
+
+    Declared by the reviewer (``side`` reviewer), who names the organisation as they know it
+    (``organisation_name``; never an application, so nothing ties a blind application to its
+    organisation), or by an applicant (``side`` applicant) against a reviewer of the roster. It binds
+    the assignment only once the office accepts it (``status``), naming the organisation
+    (``organisation_id``); each decision carries the office's reason.
+    """
 
     __tablename__ = "conflict_declaration"
-    __table_args__ = (UniqueConstraint("reviewer_id", "application_id"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "round_id", "side", "reviewer_id", "organisation_name", name="uq_conflict_declaration_pair"
+        ),
+        one_of("side", ConflictSide, "side"),
+        one_of("status", ConflictStatus, "status"),
+        Index("ix_conflict_declaration_round_id_status", "round_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    reviewer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
-    reason: Mapped[str | None] = mapped_column(String(1000))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    round_id: Mapped[int] = mapped_column(ForeignKey("round.id"))
+    side: Mapped[str] = mapped_column(String(20))
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # The organisation as the declarer named it (a reviewer's words; an applicant's own name).
+    organisation_name: Mapped[str] = mapped_column(String(200))
+    # The registered organisation it concerns: found by its exact name, else chosen by the office.
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    declared_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    reason: Mapped[str] = mapped_column(String(1000))
+    status: Mapped[str] = mapped_column(String(20), default=ConflictStatus.PENDING.value)
+    decision_reason: Mapped[str | None] = mapped_column(String(1000))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+    round: Mapped[Round] = relationship()
+    reviewer: Mapped[User] = relationship(foreign_keys=[reviewer_id])
+    organisation: Mapped[Organisation | None] = relationship()

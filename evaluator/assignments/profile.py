@@ -1,6 +1,6 @@
-"""A reviewer's profile for assignment: expertise (level-1 criteria sections), affiliation, declared
-conflicts. The reviewer keeps their own expertise; the office keeps anyone's, and the affiliation,
-which is a conflict key and so not the reviewer's to change."""
+"""A reviewer's profile for assignment: expertise (level-1 criteria sections) and affiliation (the
+declared conflicts are ``declarations``'). The reviewer keeps their own expertise; the office keeps
+anyone's, and the affiliation, which is a conflict key and so not the reviewer's to change."""
 
 from __future__ import annotations
 
@@ -8,19 +8,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from evaluator.accounts.models import Organisation, User
-from evaluator.applications.models import Application
-from evaluator.assignments.data import ACTIVE, required_reason
-from evaluator.assignments.models import Assignment, ConflictDeclaration
+from evaluator.accounts.models import User
 from evaluator.audit import service as audit
-from evaluator.core.locking import lock_round
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.messages import msg
 from evaluator.rounds.models import Round
 from evaluator.rounds.service import round_criteria
-from evaluator.rounds.settings import settings_of
-from evaluator.workflow import Phase, Role, Status
+from evaluator.workflow import Phase, Role
 
 PROFILE_PHASES = (Phase.OPEN.value, Phase.REVIEW.value)
 MAX_EXPERTISE = 62
@@ -92,112 +87,3 @@ def set_profile(
         db.session.flush()
         audit.record(actor, "reviewer.profile", "user", user.id, {"before": before, "after": after})
     return user
-
-
-def declared_conflicts(user: User) -> list[dict[str, Any]]:
-    """The reviewer's declared conflicts, newest first: application, organisation, round, reason."""
-    rows = db.session.execute(
-        select(ConflictDeclaration, Application.round_id, Organisation.name, Round.title)
-        .join(Application, Application.id == ConflictDeclaration.application_id)
-        .join(Organisation, Organisation.id == Application.organisation_id)
-        .join(Round, Round.id == Application.round_id)
-        .where(ConflictDeclaration.reviewer_id == user.id)
-        .order_by(ConflictDeclaration.id.desc())
-    )
-    return [
-        {
-            "id": c.id,
-            "application_id": c.application_id,
-            "round_id": rid,
-            "organisation": name,
-            "round": title,
-            "reason": c.reason,
-            "created_at": c.created_at,
-        }
-        for c, rid, name, title in rows
-    ]
-
-
-def declarable_applications(rnd: Round, user: User) -> list[tuple[int, str, str]]:
-    """The round's applications a reviewer may declare a conflict with: (id, organisation, county)."""
-    declared = set(
-        db.session.scalars(
-            select(ConflictDeclaration.application_id).where(ConflictDeclaration.reviewer_id == user.id)
-        )
-    )
-    rows = db.session.execute(
-        select(Application.id, Organisation.name, Organisation.county)
-        .join(Organisation, Organisation.id == Application.organisation_id)
-        .where(Application.round_id == rnd.id, Application.status.in_(DECLARABLE))
-        .order_by(Organisation.name)
-    )
-    return [(i, n, c) for i, n, c in rows if i not in declared]
-
-
-def conflict_choices(rnd: Round, user: User) -> list[tuple[int, str, str]]:
-    """The round's applications the reviewer may pick to declare a conflict with (of the
-    ``declarable_applications``). Never one they are assigned to (they recuse from it instead); in a
-    blind round never one they ever were, so the list does not pair the application they score
-    (shown by its id only) with its name."""
-    query = select(Assignment.application_id).where(
-        Assignment.reviewer_id == user.id, Assignment.round_id == rnd.id
-    )
-    if not settings_of(rnd).blind:
-        query = query.where(Assignment.status == ACTIVE)
-    assigned = set(db.session.scalars(query))
-    return [row for row in declarable_applications(rnd, user) if row[0] not in assigned]
-
-
-DECLARE_PHASES = (Phase.OPEN.value, Phase.REVIEW.value)
-DECLARABLE = (
-    Status.SUBMITTED.value,
-    Status.ENDORSED.value,
-    Status.RECOMMENDED.value,
-    Status.UNDER_REVIEW.value,
-)
-
-
-def declare_conflict(actor: User, application: Application, reason: str | None) -> ConflictDeclaration:
-    """A reviewer declares a conflict of interest with an application (while its round is open or in
-    review); the automatic assignment then never puts them on it. Declared twice: the first stays."""
-    text = required_reason(reason)
-    rnd = lock_round(application.round_id, shared=True)
-    if rnd is None or rnd.phase not in DECLARE_PHASES or application.status not in DECLARABLE:
-        raise ServiceError(
-            409,
-            msg(
-                "Conflicts can be declared only for a submitted application of a round "
-                "that is open or in review."
-            ),
-        )
-    active = db.session.scalar(
-        select(Assignment.id).where(
-            Assignment.application_id == application.id,
-            Assignment.reviewer_id == actor.id,
-            Assignment.status == ACTIVE,
-        )
-    )
-    if active is not None:
-        raise ServiceError(
-            409,
-            msg("You are assigned to this application: recuse from the assignment instead."),
-            {"application_id": [msg("assigned")]},
-        )
-    found = db.session.scalar(
-        select(ConflictDeclaration).where(
-            ConflictDeclaration.application_id == application.id, ConflictDeclaration.reviewer_id == actor.id
-        )
-    )
-    if found is not None:
-        return found
-    row = ConflictDeclaration(reviewer_id=actor.id, application_id=application.id, reason=text[:1000])
-    db.session.add(row)
-    db.session.flush()
-    audit.record(
-        actor,
-        "conflict.declare",
-        "application",
-        application.id,
-        {"reviewer_id": actor.id, "reason": row.reason},
-    )
-    return row

@@ -17,7 +17,6 @@ import numpy as np
 from sqlalchemy import insert, select
 
 from evaluator.accounts.models import User
-from evaluator.applications.models import Application
 from evaluator.assignment import AssignmentProblem, assign
 from evaluator.assignments.data import (
     ACTIVE,
@@ -33,7 +32,8 @@ from evaluator.assignments.data import (
     rules_of,
     section_ids,
 )
-from evaluator.assignments.models import Assignment, ConflictDeclaration
+from evaluator.assignments.declarations import accepted_pairs
+from evaluator.assignments.models import Assignment
 from evaluator.assignments.report import (
     active_panels,
     assignments_query,
@@ -45,7 +45,7 @@ from evaluator.audit import service as audit
 from evaluator.core.db import utcnow
 from evaluator.extensions import db
 from evaluator.rounds.models import Round
-from evaluator.rounds.settings import ReviewSettings, settings_of
+from evaluator.rounds.settings import settings_of
 from evaluator.workflow import AssignmentKind, AssignmentSource
 
 __all__ = [
@@ -100,7 +100,7 @@ def auto_assign(
     panel, taken = _pairs(rnd, kind)
     loads = reviewer_loads(rnd, kind)
     cap = max_load or settings.max_load or default_cap(len(apps.ids), need_r, len(roster.ids))
-    declared = _declared(rnd, settings)
+    declared = accepted_pairs(rnd)
     held = np.array([loads.get(r, 0) for r in roster.ids], np.int64)
     names = dict(zip(apps.ids, apps.names, strict=True))
     groups: dict[int, list[int]] = defaultdict(list)
@@ -196,17 +196,6 @@ def auto_assign(
         },
     )
     return report
-
-
-def _declared(rnd: Round, settings: ReviewSettings) -> list[tuple[int, int]]:
-    if not settings.conflicts.declared:
-        return []
-    rows = db.session.execute(
-        select(ConflictDeclaration.application_id, ConflictDeclaration.reviewer_id)
-        .join(Application, Application.id == ConflictDeclaration.application_id)
-        .where(Application.round_id == rnd.id)
-    )
-    return [(a, r) for a, r in rows]
 
 
 def _insert(rnd: Round, actor: User, kind: str, app_ids: list[int], rev_ids: list[int]) -> None:

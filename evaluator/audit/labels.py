@@ -47,6 +47,7 @@ ACTION_LABELS = {
     "assignment.recuse": N_("Reviewer recused"),
     "assignment.reassign": N_("Replacement reviewer assigned"),
     "conflict.declare": N_("Conflict of interest declared"),
+    "conflict.decide": N_("Declared conflict accepted or refused"),
     "reviewer.profile": N_("Reviewer profile changed"),
     "review.saved": N_("Review saved"),
     "review.submitted": N_("Review submitted"),

@@ -22,6 +22,10 @@ _CHANGED = {
         "The application has changed since you read it (it is now version %(version)s); "
         "reload it and try again."
     ),
+    "conflict": N_(
+        "The declared conflict has been decided or changed since you read it (it is now version "
+        "%(version)s); reload it and decide again."
+    ),
     "review": N_(
         "The review has been saved elsewhere since you read it (it is now version %(version)s); "
         "your input was not saved. Reload the review and enter your changes again."
@@ -43,7 +47,7 @@ def check_version(row: Any, expected: Collection[str] | None, what: str) -> None
     """412 when the client's If-Match names none of the row's current version (None: no If-Match).
 
     ``row`` may be None (not created yet: version 0); ``what`` names it in the message: ``round``,
-    ``application`` or ``review``.
+    ``application``, ``conflict`` or ``review``.
     """
     if expected is not None and etag_of(row) not in expected:
         raise ServiceError(

@@ -1,5 +1,6 @@
-"""A round's review settings: the region steps and quotas, the panels, the conflict rules, blind
-mode and the disagreement spread — data on the round (``Round.settings``), validated here.
+"""A round's review settings: the region steps and quotas, the panels, the conflict rules and the
+limit on declared conflicts, blind mode and the disagreement spread — data on the round
+(``Round.settings``), validated here.
 
 ``settings_of(round)`` gives the settings with every default filled in, as a frozen
 :class:`ReviewSettings`; ``update_settings`` validates a change, stores it, and audits it with the
@@ -27,6 +28,7 @@ from evaluator.validation import Pattern
 from evaluator.workflow import Phase, RegionLevel
 
 MAX_PANEL = 25
+MAX_DECLARED_CONFLICTS = 1000
 MAX_CITY_QUOTAS = 300
 CITY_CODE = Pattern(r"^\d{4}00$", error="A city code is 6 digits ending in 00.")
 
@@ -95,6 +97,9 @@ class ReviewSettingsSchema(Schema):
     reviewers_per_application = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_PANEL))
     max_load = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=100000))
     conflicts = fields.Nested(ConflictRulesSchema)
+    max_declared_conflicts = fields.Integer(
+        strict=True, validate=validate.Range(min=0, max=MAX_DECLARED_CONFLICTS)
+    )
     on_site_group = StrictBoolean()
     inspectors_per_application = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_PANEL))
     blind = StrictBoolean()
@@ -133,6 +138,8 @@ class ReviewSettings:
     province reviews (off: the step is skipped). ``quota`` is every city's quota unless
     ``city_quotas`` names the city. ``disagreement_spread``: reviewers disagree on an indicator when
     their highest and lowest scores differ by more than this share of its points.
+    ``max_declared_conflicts``: how many conflicts one reviewer, and one applicant organisation, may
+    have pending or accepted in the round (refused ones do not count); the office decides each.
     """
 
     county_step: bool = True
@@ -142,6 +149,7 @@ class ReviewSettings:
     reviewers_per_application: int = 5
     max_load: int | None = None
     conflicts: ConflictSettings = field(default_factory=ConflictSettings)
+    max_declared_conflicts: int = 5
     on_site_group: bool = False
     inspectors_per_application: int = 3
     blind: bool = False

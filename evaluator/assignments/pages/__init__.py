@@ -1,6 +1,8 @@
-"""The assignments' pages: panels and loads for the office; a reviewer's profile and recusal."""
+"""The assignments' pages: panels, loads and declared conflicts for the office; a reviewer's profile
+and recusal; an applicant's declared conflicts."""
 
 from evaluator.assignments.pages import (  # noqa: F401 (register the views)
+    applicant,
     office,
     profile,
     recusal,

@@ -1,6 +1,7 @@
 """The office's assignment pages for a round: the panels of its applications (50 a page), the
-reviewers' loads, the automatic run with its report, and one application's panel with the reviewers
-its conflict rules exclude, the manual add (with an override reason) and removals."""
+reviewers' loads, the automatic run with its report, the declared conflicts to accept or refuse, and
+one application's panel with the reviewers its conflict rules exclude, the manual add (with an
+override reason) and removals."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from marshmallow import Schema, fields, validate
 from evaluator.accounts.models import User
 from evaluator.accounts.service import find_user
 from evaluator.applications.models import Application
-from evaluator.assignments import conflicts, manual, profile, service
-from evaluator.assignments.models import Assignment
+from evaluator.assignments import conflicts, declarations, manual, profile, service
+from evaluator.assignments.models import Assignment, ConflictDeclaration
 from evaluator.core.paging import page_rows
 from evaluator.i18n import localise
 from evaluator.messages import N_
@@ -30,6 +31,7 @@ from evaluator.web.pages import (
     load_form,
     page_number,
     page_user,
+    posted_version,
     render_form,
 )
 from evaluator.workflow import (
@@ -37,6 +39,7 @@ from evaluator.workflow import (
     REVIEW_PHASES,
     AssignmentKind,
     AssignmentStatus,
+    ConflictStatus,
     Role,
     Status,
 )
@@ -71,7 +74,20 @@ class ReasonForm(Schema):
     reason = Text(required=True, min_length=1, max_length=1000)
 
 
-def _overview(rnd: Round, errors: FormErrors | None = None, report: dict | None = None):
+class DecisionForm(Schema):
+    """The office's decision on one declared conflict (its hidden version rides along)."""
+
+    decision = fields.String(
+        required=True, validate=validate.OneOf([ConflictStatus.ACCEPTED.value, ConflictStatus.REFUSED.value])
+    )
+    reason = Text(required=True, min_length=1, max_length=1000, multiline=True)
+    organisation_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
+    version = fields.String()
+
+
+def _overview(
+    rnd: Round, errors: FormErrors | None = None, report: dict | None = None, failed: int | None = None
+):
     kind = (
         request.values.get("kind")
         if request.values.get("kind") in tuple(AssignmentKind)
@@ -101,6 +117,9 @@ def _overview(rnd: Round, errors: FormErrors | None = None, report: dict | None 
         settings=settings,
         report=report,
         in_review=rnd.phase in REVIEW_PHASES,
+        declared=[{"row": r, **declarations.office_facts(r)} for r in declarations.round_declarations(rnd)],
+        deciding=rnd.phase in declarations.DECLARE_PHASES,
+        failed=failed,
     )
 
 
@@ -125,6 +144,27 @@ def assignments_auto(round_id: int):
     if errors:
         return _overview(rnd, errors)
     return _overview(rnd, None, report)
+
+
+@bp.route("/conflicts/<int:declaration_id>/decision", methods=["POST"])
+def conflict_decision(declaration_id: int):
+    """Accept or refuse a declared conflict, with a reason; back to the round's assignment page."""
+    actor = page_user("conflict.decide")
+    row = get_or_404(ConflictDeclaration, declaration_id)
+    with form_errors() as errors:
+        data = load_form(DecisionForm())
+        declarations.decide(
+            actor,
+            row,
+            data["decision"],
+            data["reason"],
+            posted_version(),
+            organisation_id=data["organisation_id"],
+        )
+    if errors:
+        return _overview(find_round(row.round_id), errors, failed=row.id)
+    done(N_("The decision was recorded."))
+    return redirect(url_for("office.assignments", round_id=row.round_id) + "#declarations", 303)
 
 
 def _panel_page(rnd: Round, application: Application, errors: FormErrors | None = None, form=None):
@@ -242,6 +282,6 @@ def assignment_reviewer(user_id: int):
         user=user,
         sections=profile.round_sections(),
         chosen=set(user.expertise or []),
-        conflicts=profile.declared_conflicts(user),
+        conflicts=declarations.reviewer_declarations(user),
         form=request.form,
     )

@@ -1,39 +1,41 @@
 """A reviewer's profile page: expertise by section for the open and reviewing rounds' criteria, the
-affiliation (kept by the office), and the conflicts of interest the reviewer declared."""
+affiliation (kept by the office), and the conflicts of interest the reviewer declared — against
+organisations they name themselves, so that the page shows nothing of who applied."""
 
 from __future__ import annotations
 
 from flask import redirect, request, url_for
 from marshmallow import Schema, fields, validate
 
-from evaluator.applications.service import find_application
-from evaluator.assignments import profile
+from evaluator.assignments import declarations, profile
 from evaluator.errors import ServiceError
 from evaluator.messages import N_, msg
+from evaluator.rounds.service import find_round
 from evaluator.validation import MAX_ID, Text
 from evaluator.web.blueprints import reviewer as bp
 from evaluator.web.pages import FormErrors, done, form_errors, load_form, page_user, render_form
 
 
 class ConflictForm(Schema):
-    """A declared conflict."""
+    """A declared conflict: the round, the organisation as the reviewer knows it, the reason."""
 
-    application_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
-    reason = Text(required=True, min_length=1, max_length=1000)
+    round_id = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
+    organisation = Text(required=True, min_length=1, max_length=200)
+    reason = Text(required=True, min_length=1, max_length=1000, multiline=True)
 
 
 def _page(user, errors: FormErrors | None = None):
     rounds = profile.profile_rounds()
-    choices = {r.id: profile.conflict_choices(r, user) for r in rounds}
+    open_rounds = declarations.declaring_rounds()
     return render_form(
         "assignments/profile.html",
         errors,
         user=user,
         sections=profile.round_sections(rounds),
         chosen=set(user.expertise or []),
-        conflicts=profile.declared_conflicts(user),
-        declarable=choices,
-        rounds=rounds,
+        conflicts=declarations.own_declarations(user),
+        rounds=open_rounds,
+        limits={r.id: declarations.limit_of(r) for r in open_rounds},
         form=request.form,
     )
 
@@ -61,15 +63,16 @@ def profile_expertise():
 
 @bp.route("/profile/conflicts", methods=["POST"])
 def profile_conflict():
-    """Declare a conflict of interest with an application."""
+    """Declare a conflict of interest with an organisation, for a round."""
     user = page_user("conflict.declare")
+    page_user("reviewer.profile", user)
     with form_errors() as errors:
         data = load_form(ConflictForm())
-        application = find_application(data["application_id"])
-        if application is None:
-            raise ServiceError(422, msg("Choose an application."), {"application_id": [msg("unknown")]})
-        profile.declare_conflict(user, application, data["reason"])
+        rnd = find_round(data["round_id"])
+        if rnd is None:
+            raise ServiceError(422, msg("Choose a round."), {"round_id": [msg("unknown")]})
+        declarations.declare_by_reviewer(user, rnd, data["organisation"], data["reason"])
     if errors:
         return _page(user, errors)
-    done(N_("Your conflict of interest was recorded: you will not be assigned to this application."))
+    done(N_("Your declaration was recorded; it applies once the office accepts it."))
     return redirect(url_for("reviewer.profile_page"))

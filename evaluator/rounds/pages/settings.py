@@ -71,6 +71,8 @@ def posted_settings(form: Any) -> dict[str, Any]:
     data["city_quotas"] = city_quota_lines(form.get("city_quotas", ""))
     data["reviewers_per_application"] = _number(form.get("reviewers_per_application"), True)
     data["inspectors_per_application"] = _number(form.get("inspectors_per_application"), True)
+    if (form.get("max_declared_conflicts") or "").strip():  # left out: unchanged
+        data["max_declared_conflicts"] = _number(form.get("max_declared_conflicts"), True)
     load = (form.get("max_load") or "").strip()
     data["max_load"] = _number(load, True) if load else None
     data["disagreement_spread"] = _number(form.get("disagreement_spread"), False)
@@ -86,6 +88,7 @@ def form_values(rnd: Round) -> dict[str, Any]:
         *CHECKBOXES,
         "reviewers_per_application",
         "inspectors_per_application",
+        "max_declared_conflicts",
         "max_load",
         "disagreement_spread",
     )

@@ -1,4 +1,4 @@
-"""Reviewer assignment: automatic and manual, recusal, declared conflicts, reviewers' expertise."""
+"""Reviewer assignment: automatic and manual, recusal, reviewers' expertise."""
 
 from __future__ import annotations
 
@@ -172,16 +172,6 @@ class AssignmentRecusalSchema(Schema):
     no_replacement_reason = fields.Function(lambda r: localise(r["no_replacement_reason"]), allow_none=True)
 
 
-class ConflictDeclarationSchema(Schema):
-    """A declared conflict of interest."""
-
-    id = fields.Integer()
-    application_id = fields.Integer()
-    reviewer_id = fields.Integer()
-    reason = fields.String()
-    created_at = UtcDateTime()
-
-
 class ReviewerProfileSchema(Schema):
     """A reviewer's expertise (level-1 section ids) and affiliation."""
 
@@ -294,18 +284,6 @@ def post_recuse(body, assignment_id: int):
     row = _assignment(assignment_id)
     actor = authorize(signed_in_user(), "assignment.recuse", row)
     return manual.recuse(actor, row, body["reason"])
-
-
-@blp.route("/applications/<int:application_id>/conflicts", methods=["POST"])
-@guard("conflict.declare")
-@blp.arguments(AssignmentReasonSchema)
-@blp.response(201, ConflictDeclarationSchema)
-def post_conflict(body, application_id: int):
-    """Declare a conflict of interest with an application (a reviewer; round open or in review)."""
-    actor = authorize(signed_in_user(), "conflict.declare")
-    return profile.declare_conflict(
-        actor, get_or_404(Application, application_id, "application"), body["reason"]
-    )
 
 
 @blp.route("/users/<int:user_id>/expertise", methods=["GET"])
