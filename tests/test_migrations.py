@@ -270,3 +270,54 @@ def test_the_vocabulary_checks_of_0005_keep_the_rows_there_both_ways(app, scratc
         assert _counts() == dict.fromkeys(_counts(), 1)
         assert not any(_refused(table, column) for table, column in CHECKED_AT_0005)
         db.session.remove()
+
+
+def test_0006_turns_each_declaration_into_an_accepted_one_against_the_organisation(app, scratch_app):
+    """Declarations were binding by application before 0006: each becomes one for the application's
+    round and organisation, accepted. A downgrade keeps the accepted ones (by application again) and
+    drops what the old table could not hold (pending, or naming no registered organisation)."""
+    rows = dict(ROWS_AT_0004)
+    with scratch_app.app_context():
+        upgrade(revision="0005")
+        for table in ("organisation", "user_account", "round", "application"):
+            row = rows[table]
+            db.session.execute(
+                text(f'INSERT INTO "{table}" ({", ".join(row)}) VALUES ({", ".join(f":{k}" for k in row)})'),
+                row,
+            )
+        db.session.execute(
+            text(
+                "INSERT INTO conflict_declaration (id, reviewer_id, application_id, reason, created_at) "
+                "VALUES (7, 1, 1, '亲属', :at)"
+            ),
+            {"at": AT},
+        )
+        db.session.commit()
+        upgrade(revision="0006")
+        found = db.session.execute(
+            text(
+                "SELECT id, round_id, side, reviewer_id, organisation_name, organisation_id, declared_by, "
+                "reason, status FROM conflict_declaration"
+            )
+        ).all()
+        assert [tuple(r) for r in found] == [(7, 1, "reviewer", 1, "测试社区", 1, 1, "亲属", "accepted")]
+        assert _refused("conflict_declaration", "status") and _refused("conflict_declaration", "side")
+        db.session.execute(
+            text(
+                "INSERT INTO conflict_declaration (round_id, side, reviewer_id, organisation_name, "
+                "declared_by, reason, status, version, created_at, updated_at) "
+                "VALUES (1, 'reviewer', 1, '别的社区', 1, 'x', 'pending', 1, :at, :at)"
+            ),
+            {"at": AT},
+        )
+        db.session.commit()
+        assert db.session.scalar(text("SELECT max(id) FROM conflict_declaration")) == 8  # ids go on after 7
+        db.session.commit()
+        downgrade(revision="0005")
+        back = db.session.execute(
+            text("SELECT id, reviewer_id, application_id, reason FROM conflict_declaration")
+        ).all()
+        assert [tuple(r) for r in back] == [(7, 1, 1, "亲属")]
+        db.session.commit()  # no read of the table may stand in the migration's way
+        upgrade()
+        db.session.remove()
