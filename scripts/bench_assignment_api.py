@@ -6,7 +6,7 @@
 
 Seeds a round in review (the bundled fc-2026 criteria) with applications under review spread over
 21 cities × ~8 counties, 300 reviewers (60 % from 12 universities, 40 % from county bureaus; each
-expert in 1–3 of the criteria's sections) and 0.2 % of pairs declared conflicts, every conflict rule
+expert in 1–3 of the criteria's sections) and 0.2 % of pairs accepted declared conflicts, every conflict rule
 on; then times ``POST /api/v1/rounds/{id}/assignments/auto`` (the request and its commit) and checks
 the rows written. Without ``--database-url`` a fresh SQLite file is used; for PostgreSQL pass an
 empty database's URL (its tables are dropped and rebuilt). Target: ≤ 10 s for the call.
@@ -102,8 +102,8 @@ def seed(n_apps: int, n_reviewers: int, per: int, rng_seed: int) -> tuple[int, s
         for i, c in enumerate(app_county)
     ]
     org_ids = db.session.scalars(insert(Organisation).returning(Organisation.id), orgs).all()
-    app_ids = db.session.scalars(
-        insert(Application).returning(Application.id),
+    db.session.execute(
+        insert(Application),
         [
             {
                 "round_id": rnd.id,
@@ -118,7 +118,7 @@ def seed(n_apps: int, n_reviewers: int, per: int, rng_seed: int) -> tuple[int, s
             }
             for o in org_ids
         ],
-    ).all()
+    )
     reviewers = []
     for j in range(n_reviewers):
         if rng.random() < 0.6:
@@ -147,7 +147,19 @@ def seed(n_apps: int, n_reviewers: int, per: int, rng_seed: int) -> tuple[int, s
     db.session.execute(
         insert(ConflictDeclaration),
         [
-            {"application_id": app_ids[a], "reviewer_id": rev_ids[r], "reason": "基准", "created_at": now}
+            {
+                "round_id": rnd.id,
+                "side": "reviewer",
+                "reviewer_id": rev_ids[r],
+                "organisation_name": orgs[a]["name"],
+                "organisation_id": org_ids[a],
+                "declared_by": rev_ids[r],
+                "reason": "基准",
+                "status": "accepted",
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
             for a, r in pairs
         ],
     )
