@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from evaluator.assignments.models import ConflictDeclaration
-from tests.browser.helpers import fresh, sign_out, signed_in
+from tests.browser.helpers import fresh, screenshot, sign_out, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -67,6 +67,7 @@ def test_declaring_and_deciding_conflicts(page, review_round, make_account, axe)
     expect(page.locator("#conflicts")).to_contain_text("待省厅决定")
     axe(page)
     fits(page)
+    screenshot(page, "conflicts-profile", full_page=True)
     sign_out(page)
 
     # The office accepts the expert's declaration and refuses the applicant's, each with a reason.
@@ -74,6 +75,8 @@ def test_declaring_and_deciding_conflicts(page, review_round, make_account, axe)
     page.goto(f"/office/rounds/{round_id}/assignments")
     expect(page.locator("#pending-count")).to_contain_text("待决定：2 项")
     by_expert, by_applicant = declarations()
+    page.locator("#declarations").scroll_into_view_if_needed()
+    screenshot(page, "conflicts-office")
     accept = page.locator(f"#decision-{by_expert.id}")
     accept.locator("textarea").fill("经核实属实")
     with page.expect_navigation():
