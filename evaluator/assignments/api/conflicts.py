@@ -18,7 +18,7 @@ from marshmallow import Schema, fields, validate
 from evaluator.accounts.models import User
 from evaluator.accounts.policy import authorize
 from evaluator.accounts.service import find_user
-from evaluator.assignments import declarations
+from evaluator.assignments import declarations, declared
 from evaluator.assignments.models import ConflictDeclaration
 from evaluator.errors import ServiceError
 from evaluator.messages import msg
@@ -132,7 +132,7 @@ def view(actor: User, row: ConflictDeclaration) -> dict[str, Any]:
         "version": row.version,
     }
     if actor.is_admin:
-        facts = declarations.office_facts(row)
+        facts = declared.office_facts(row)
         data.update(
             organisation_id=row.organisation_id,
             organisation=facts["organisation"],
@@ -148,7 +148,7 @@ def view(actor: User, row: ConflictDeclaration) -> dict[str, Any]:
 def _visible(actor: User, declaration_id: int) -> ConflictDeclaration:
     """A declaration the caller may read: the office any, a declarer their own (another's: 404)."""
     row = get_or_404(ConflictDeclaration, declaration_id, "conflict declaration")
-    if not actor.is_admin and not declarations.is_declarer_of(actor, row):
+    if not actor.is_admin and not declared.is_declarer_of(actor, row):
         raise ServiceError(404, msg("No conflict declaration %(id)s.", id=declaration_id))
     return row
 
@@ -198,9 +198,9 @@ def list_conflicts(args, round_id: int, pagination_parameters):
     actor = authorize(signed_in_user(), "conflict.list")
     rnd = get_or_404(Round, round_id, "round")
     if actor.is_admin:
-        query = declarations.round_query(rnd, args.get("status"), args.get("side"))
+        query = declared.round_query(rnd, args.get("status"), args.get("side"))
     else:
-        query = declarations.own_query(actor, rnd)
+        query = declared.own_query(actor, rnd)
         if args.get("status"):
             query = query.where(ConflictDeclaration.status == args["status"])
     return [view(actor, row) for row in page_of(query, pagination_parameters)]
@@ -252,4 +252,4 @@ def get_roster(round_id: int):
     """The reviewers an applicant may declare a conflict with: the round's whole roster (name and
     affiliation only; never who is on which panel), while their organisation applies in the round."""
     actor = authorize(signed_in_user(), "conflict.roster")
-    return declarations.roster_for(actor, get_or_404(Round, round_id, "round"))
+    return declared.roster_for(actor, get_or_404(Round, round_id, "round"))

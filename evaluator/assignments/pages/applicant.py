@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from evaluator.accounts.service import find_user
 from evaluator.applications.models import Application
-from evaluator.assignments import declarations
+from evaluator.assignments import declarations, declared
 from evaluator.messages import N_
 from evaluator.validation import MAX_ID, Text
 from evaluator.web.blueprints import applicant
@@ -41,8 +41,8 @@ def _applicant_page(app: Application, errors: FormErrors | None = None):
         errors,
         application=app,
         rnd=rnd,
-        conflicts=declarations.own_declarations(user, rnd),
-        roster=declarations.roster_for(user, rnd) if can_declare else [],
+        conflicts=declared.own_declarations(user, rnd),
+        roster=declared.roster_for(user, rnd) if can_declare else [],
         limit=declarations.limit_of(rnd),
         form=request.form,
     )

@@ -13,7 +13,7 @@ from marshmallow import Schema, fields, validate
 from evaluator.accounts.models import User
 from evaluator.accounts.service import find_user
 from evaluator.applications.models import Application
-from evaluator.assignments import conflicts, declarations, manual, profile, service
+from evaluator.assignments import conflicts, declarations, declared, manual, profile, service
 from evaluator.assignments.models import Assignment, ConflictDeclaration
 from evaluator.core.paging import page_rows
 from evaluator.i18n import localise
@@ -117,7 +117,7 @@ def _overview(
         settings=settings,
         report=report,
         in_review=rnd.phase in REVIEW_PHASES,
-        declared=[{"row": r, **declarations.office_facts(r)} for r in declarations.round_declarations(rnd)],
+        declared=declared.round_facts(rnd),
         deciding=rnd.phase in declarations.DECLARE_PHASES,
         failed=failed,
     )
@@ -282,6 +282,6 @@ def assignment_reviewer(user_id: int):
         user=user,
         sections=profile.round_sections(),
         chosen=set(user.expertise or []),
-        conflicts=declarations.reviewer_declarations(user),
+        conflicts=declared.reviewer_declarations(user),
         form=request.form,
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import redirect, request, url_for
 from marshmallow import Schema, fields, validate
 
-from evaluator.assignments import declarations, profile
+from evaluator.assignments import declarations, declared, profile
 from evaluator.errors import ServiceError
 from evaluator.messages import N_, msg
 from evaluator.rounds.service import find_round
@@ -33,7 +33,7 @@ def _page(user, errors: FormErrors | None = None):
         user=user,
         sections=profile.round_sections(rounds),
         chosen=set(user.expertise or []),
-        conflicts=declarations.own_declarations(user),
+        conflicts=declared.own_declarations(user),
         rounds=open_rounds,
         limits={r.id: declarations.limit_of(r) for r in open_rounds},
         form=request.form,
