@@ -162,3 +162,22 @@ def test_the_office_sets_the_limit_in_the_review_settings(page_client, make_roun
         office, f"/office/rounds/{rnd.id}/settings", {**form, "max_declared_conflicts": "-1", "version": "2"}
     )
     assert res.status_code == 422
+
+
+def test_what_declarers_write_is_escaped_on_every_page(page_client, client, review_round, make_reviewer):
+    rnd, _apps = review_round(1)
+    user, h = make_reviewer()
+    script = "<script>alert(1)</script>"
+    res = client.post(
+        f"/api/v1/rounds/{rnd.id}/conflicts",
+        json={"organisation": script + "社区", "reason": script},
+        headers=h,
+    )
+    assert res.status_code == 201
+    for c, url in (
+        (page_client(user=user), "/reviewer/profile"),
+        (page_client("admin"), f"/office/rounds/{rnd.id}/assignments"),
+        (page_client("admin"), f"/office/assignments/reviewers/{user.id}"),
+    ):
+        html = c.get(url).get_data(as_text=True)
+        assert script not in html and "&lt;script&gt;" in html, url
