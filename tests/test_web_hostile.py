@@ -229,6 +229,7 @@ def test_reviewer_and_applicant_get_403_on_every_office_page(app, world):
         "round_id": world.round.id,
         "user_id": world.admin.user.id,
         "assignment_id": 1,
+        "declaration_id": 1,
     }
     for c in (world.reviewer, world.theirs):
         for rule in app.url_map.iter_rules():
