@@ -124,11 +124,12 @@ def test_the_applicant_declares_against_a_reviewer_from_the_application(
     )
     page = c.get(url).get_data(as_text=True)
     assert "该专家是本社区书记的亲属" in page and "Awaiting the office" in page
-    # Another organisation's applicant has no access; nor has a reviewer.
+    # Another organisation's applicant, or a reviewer, is answered as for a missing application.
     other = page_client("applicant")
-    assert other.get(url).status_code == 403
-    assert post(other, url, {"reviewer_id": str(rev.id), "reason": "x"}).status_code == 403
-    assert page_client(user=rev).get(url).status_code == 403
+    assert other.get(url).status_code == 404
+    assert post(other, url, {"reviewer_id": str(rev.id), "reason": "x"}).status_code == 404
+    assert page_client(user=rev).get(url).status_code == 404
+    assert len(rows()) == 1
     # A withdrawn application declares nothing more.
     db.session.get(Application, app.id).status = "withdrawn"
     db.session.commit()
