@@ -73,7 +73,12 @@ def test_a_reviewer_declares_against_an_organisation_and_reads_only_what_they_wr
     # Another reviewer neither lists nor reads it.
     _, other = make_reviewer(region="510603")
     assert client.get(f"/api/v1/rounds/{rnd.id}/conflicts", headers=other).get_json() == []
-    assert client.get(f"/api/v1/conflicts/{body['id']}", headers=other).status_code == 404
+    theirs = client.get(f"/api/v1/conflicts/{body['id']}", headers=other)
+    missing = client.get("/api/v1/conflicts/2147483647", headers=other)
+    assert theirs.status_code == missing.status_code == 404  # as for a declaration that does not exist
+    assert theirs.get_json()["message"].replace(str(body["id"]), "#") == missing.get_json()[
+        "message"
+    ].replace("2147483647", "#")
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "conflict.declare"))
     assert event.summary["organisation_name"] == name and event.summary["side"] == "reviewer"
 

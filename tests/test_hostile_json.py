@@ -228,7 +228,8 @@ JSON_CALLERS = {
     ("POST", "/api/v1/rounds/{round_id}/assignments"): "admin",
     ("POST", "/api/v1/assignments/{assignment_id}/remove"): "admin",
     ("POST", "/api/v1/assignments/{assignment_id}/recuse"): "reviewer",
-    ("POST", "/api/v1/applications/{application_id}/conflicts"): "reviewer",
+    ("POST", "/api/v1/rounds/{round_id}/conflicts"): "reviewer",
+    ("POST", "/api/v1/conflicts/{declaration_id}/decision"): "admin",
     ("PUT", "/api/v1/users/{user_id}/expertise"): "reviewer",
     ("PUT", "/api/v1/assignments/{assignment_id}/review"): "reviewer",
 }

@@ -20,10 +20,6 @@ from tests.pages import post
 SCOPED = ("application_id", "material_id", "assignment_id", "user_id")
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
-# A reviewer declares conflicts with applications they were not assigned to (a round's open or
-# in-review applications): the declaration names an application by design, not by scope.
-DECLARATION = ("POST", "/api/v1/applications/{application_id}/conflicts")
-
 # Who may write at each write endpoint (the policy's rules, as a reader of docs/api.md expects
 # them); signing in and one's own password are open to every caller and left out.
 WRITERS = {
@@ -53,7 +49,8 @@ WRITERS = {
     ("POST", "/api/v1/rounds/{round_id}/assignments"): {"admin"},
     ("POST", "/api/v1/assignments/{assignment_id}/remove"): {"admin"},
     ("POST", "/api/v1/assignments/{assignment_id}/recuse"): {"reviewer"},
-    DECLARATION: {"reviewer"},
+    ("POST", "/api/v1/rounds/{round_id}/conflicts"): {"reviewer", "applicant"},
+    ("POST", "/api/v1/conflicts/{declaration_id}/decision"): {"admin"},
     ("PUT", "/api/v1/users/{user_id}/expertise"): {"admin", "reviewer"},
     ("PUT", "/api/v1/assignments/{assignment_id}/review"): {"reviewer"},
     ("POST", "/api/v1/rounds/{round_id}/results/compute"): {"admin"},
@@ -119,7 +116,7 @@ def test_an_id_out_of_scope_is_answered_as_a_missing_one(app, client, scope_worl
     before = counts()
     compared, differ = 0, []
     for method, path in routes(app):
-        if not any(f"{{{name}}}" in path for name in SCOPED) or (method, path) == DECLARATION:
+        if not any(f"{{{name}}}" in path for name in SCOPED):
             continue
         body = {"json": {"reason": "x"}} if method in WRITES else {}
         stranger = send(client, method, path, w.ids(role, "stranger"), headers, **body)
@@ -158,7 +155,7 @@ def test_a_refused_caller_never_learns_what_the_body_should_be(app, client, scop
             expected, ids = 401, w.ids(None, "own")
         elif role not in writers:
             expected, ids = 403, w.ids(role, "own")
-        elif role != "admin" and (method, path) != DECLARATION and any(f"{{{n}}}" in path for n in SCOPED):
+        elif role != "admin" and any(f"{{{n}}}" in path for n in SCOPED):
             expected, ids = 404, w.ids(role, "stranger")
         else:
             continue  # an allowed caller on an object of their own: their body is read (422)

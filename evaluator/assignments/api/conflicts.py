@@ -149,7 +149,8 @@ def _visible(actor: User, declaration_id: int) -> ConflictDeclaration:
     """A declaration the caller may read: the office any, a declarer their own (another's: 404)."""
     row = get_or_404(ConflictDeclaration, declaration_id, "conflict declaration")
     if not actor.is_admin and not declared.is_declarer_of(actor, row):
-        raise ServiceError(404, msg("No conflict declaration %(id)s.", id=declaration_id))
+        # As for an id that does not exist (``get_or_404``'s answer), word for word.
+        raise ServiceError(404, msg("Nothing with the id %(id)s was found.", id=declaration_id))
     return row
 
 
