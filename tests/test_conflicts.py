@@ -162,7 +162,9 @@ def test_the_office_decides_with_if_match_and_a_reason(client, admin, review_rou
     assert decide(client, first["id"], admin, decision="refused", reason="关系已解除").status_code == 200
     mine = client.get(f"/api/v1/conflicts/{first['id']}", headers=h).get_json()
     assert (mine["status"], mine["decision_reason"]) == ("refused", "关系已解除")
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "conflict.decide")).all()
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "conflict.decide").order_by(AuditEvent.id)
+    ).all()
     assert [e.summary["status"] for e in events] == [
         {"before": "pending", "after": "accepted"},
         {"before": "accepted", "after": "refused"},
