@@ -30,6 +30,7 @@ def test_county_step_off_the_city_acts_on_submitted(vetting_world, set_steps):
     assert queue == {w.apps.wuhou1.id, w.apps.wuhou2.id, w.apps.jinjiang.id, w.apps.county.id}
     assert {a.id for a in db.session.scalars(vetting.queue_query(w.users["wuhou"], w.round))} == set()
     vetting.check(chengdu, w.apps.wuhou1, True)
+    vetting.check(chengdu, w.apps.county, True)
     recommend(chengdu, w.round, "510100", [w.apps.wuhou1.id, w.apps.county.id])
     db.session.commit()
     assert status_of(w.apps.wuhou1) == "recommended"
@@ -69,6 +70,7 @@ def test_only_recommended_enter_review_when_both_steps_are_on(vetting_world, mak
     w = vetting_world
     vetting.endorse(w.users["wuhou"], w.apps.wuhou1)
     vetting.endorse(w.users["wuhou"], w.apps.wuhou2)
+    vetting.check(w.users["chengdu"], w.apps.wuhou1, True)
     recommend(w.users["chengdu"], w.round, "510100", [w.apps.wuhou1.id])
     db.session.commit()
     version = db.session.get(Application, w.apps.wuhou1.id).version

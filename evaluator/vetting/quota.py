@@ -3,7 +3,9 @@
 ``recommend(actor, round, city_code, ids)`` makes the ordered list the city's whole ranking: the
 listed applications become ``recommended`` with ``city_rank`` 1..k, any recommended before and
 left out go back to ``endorsed``. It refuses a list longer than the city's quota —
-``ReviewSettings.quota_for(city).limit(n)``, n the city's applications that reached the city.
+``ReviewSettings.quota_for(city).limit(n)``, n the city's applications that reached the city — and
+any application whose latest city check did not pass (or that the city has not checked), naming
+each.
 The count and the writes are one read-modify-write under the round's row lock, so two offices
 (or two tabs) can never exceed the quota together.
 
@@ -32,7 +34,9 @@ from evaluator.rounds.models import Round
 from evaluator.rounds.settings import ReviewSettings, settings_of
 from evaluator.vetting.service import (
     check_at_level,
+    check_recommendable,
     in_scope,
+    latest_checks,
     lock_for_act,
     queue_query,
     reached_city,
@@ -92,7 +96,8 @@ def recommend(actor: User, rnd: Round, city_code: str, application_ids: Sequence
     """Make the ordered ids the city's ranking (rank 1 first), within its quota (flushes, audits).
 
     404 for an id outside the office's scope; 409 for an application that cannot be recommended
-    (wrong status or phase, not past its county) and for a list longer than the quota.
+    (wrong status or phase, not past its county, no passed city check) and for a list longer than
+    the quota.
     """
     if actor.region_level != RegionLevel.CITY:
         raise ServiceError(403, msg("Only a city office checks and recommends applications."))
@@ -141,6 +146,17 @@ def recommend(actor: User, rnd: Round, city_code: str, application_ids: Sequence
         if app is None or app.round_id != fresh.id or not in_scope(actor, app):
             raise ServiceError(404, msg("No application %(id)s.", id=app_id))
         chosen.append(app)
+    unchecked = _unchecked(chosen)
+    if unchecked:
+        message = (
+            unchecked[0]
+            if len(unchecked) == 1
+            else msg(
+                "%(n)s applications of the ranking have not passed the city office's check: see each.",
+                n=len(unchecked),
+            )
+        )
+        raise ServiceError(409, message, {"application_ids": unchecked})
     done = []
     for rank, app in enumerate(chosen, start=1):
         app, settings = lock_for_act(actor, app, RegionLevel.CITY)
@@ -167,6 +183,20 @@ def recommend(actor: User, rnd: Round, city_code: str, application_ids: Sequence
         if app.id not in kept:
             _unrecommend(actor, app)
     return done
+
+
+def _unchecked(apps: list[Application]) -> list[Any]:
+    """The refusal of each application whose latest city check did not pass (or that has none): the
+    rule of ``vetting.service.check_recommendable``, read for the whole ranking in one query. The
+    round is locked, so no check changes meanwhile."""
+    latest = latest_checks([a.id for a in apps])
+    problems = []
+    for app in apps:
+        try:
+            check_recommendable(app, latest.get(app.id))
+        except ServiceError as exc:
+            problems.append(exc.message)
+    return problems
 
 
 def _recommended(actor: User, rnd: Round) -> list[Application]:

@@ -38,9 +38,11 @@ from evaluator.workflow import REVIEWED_STATUSES, OrgKind, RegionAct, RegionLeve
 MAX_NOTE = 2000
 ACTS = {
     RegionLevel.COUNTY: (RegionAct.ENDORSE, RegionAct.RETURN, RegionAct.DECLINE),
-    RegionLevel.CITY: (RegionAct.CHECK, RegionAct.RETURN, RegionAct.DECLINE),
+    RegionLevel.CITY: (RegionAct.CHECK, RegionAct.RECOMMEND, RegionAct.RETURN, RegionAct.DECLINE),
 }
-"""Each level's acts on one application (the city also ranks them: ``vetting.quota``)."""
+"""Each level's acts on one application. The city recommends through its whole ranking
+(``vetting.quota.recommend``): ``recommend`` allowed means the application may be on it."""
+_LOOK_UP: Any = object()
 
 _STEP_OFF = {
     RegionLevel.COUNTY: N_(
@@ -58,6 +60,17 @@ _NOT_AT_CITY = N_(
 )
 _ONLY_COUNTY = N_("Only a county office endorses applications.")
 _ONLY_CITY = N_("Only a city office checks and recommends applications.")
+_NOT_CHECKED = N_(
+    "Application %(id)s (%(name)s) has no check by the city office: record your check, passed, "
+    "before recommending it."
+)
+_CHECK_FAILED = N_(
+    "Application %(id)s (%(name)s) did not pass the city office's latest check: it cannot be recommended."
+)
+_FAILED_WHILE_RECOMMENDED = N_(
+    "Application %(id)s (%(name)s) is recommended (rank %(rank)s): take it off your ranking before "
+    "recording a check it did not pass."
+)
 
 
 # ------------------------------------------------------------------------------------------ scope
@@ -217,20 +230,40 @@ def check_at_level(app: Application, settings: ReviewSettings, level: str) -> No
 
 def act_moves(level: str, act: str, status: str) -> tuple[str, ...]:
     """The procedure's moves (``workflow.MOVES``) an act needs allowed on an application in this
-    status, in the order the act checks them: the act's own move; for the city's check, recommending
-    (or taking off the ranking) — it checks while the application can still be ranked; for a county's
+    status, in the order the act checks them: the act's own move; for the city's check and for
+    keeping an application on the ranking, recommending (or taking off the ranking) — the city checks
+    and ranks while the application can still be ranked; for a county's
     return or decline, endorsing too — the county acts only before it endorsed."""
-    if act == RegionAct.CHECK:
+    if act in (RegionAct.CHECK, RegionAct.RECOMMEND):
         return ("unrecommend" if status == Status.RECOMMENDED.value else "recommend",)
     if level == RegionLevel.COUNTY and act != RegionAct.ENDORSE and status != Status.SUBMITTED.value:
         return ("endorse", act)
     return (act,)
 
 
-def allowed_acts(actor: User, app: Application, settings: ReviewSettings | None = None) -> tuple[str, ...]:
+def check_recommendable(app: Application, latest: RegionCheck | None = _LOOK_UP) -> None:
+    """409 naming the application unless the city's latest check of it passed: the city recommends
+    (and keeps on its ranking) only what it checked. ``latest``: that check, when already read."""
+    latest = last_check(app) if latest is _LOOK_UP else latest
+    if latest is None or not latest.passed:
+        template = _NOT_CHECKED if latest is None else _CHECK_FAILED
+        raise ServiceError(
+            409,
+            msg(template, id=app.id, name=app.organisation.name),
+            {"application_ids": [msg(template, id=app.id, name=app.organisation.name)]},
+        )
+
+
+def allowed_acts(
+    actor: User,
+    app: Application,
+    settings: ReviewSettings | None = None,
+    latest: RegionCheck | None = _LOOK_UP,
+) -> tuple[str, ...]:
     """The acts the office may take on the application now: those its acts would not refuse (the
     application in its scope, its level's step on, the application at its step, the moves the act
-    needs allowed by the round's phase and the status). The pages offer these."""
+    needs allowed by the round's phase and the status; to recommend, the city's latest check passed).
+    The pages offer these; ``latest`` is the city's latest check when the caller read it already."""
     level = actor.region_level or ""
     settings = settings or settings_of(app.round)
     if level not in ACTS or not in_scope(actor, app) or not getattr(settings, f"{level}_step"):
@@ -244,6 +277,8 @@ def allowed_acts(actor: User, app: Application, settings: ReviewSettings | None 
         try:
             for move in act_moves(level, act, app.status):
                 check_move(move, app, app.round)
+            if act == RegionAct.RECOMMEND:
+                check_recommendable(app, latest)
         except ServiceError:
             continue
         allowed_now.append(act)
@@ -317,6 +352,10 @@ def check(actor: User, app: Application, passed: bool, note: Any = None) -> Regi
     for move in act_moves(RegionLevel.CITY, RegionAct.CHECK, app.status):
         check_move(move, app, app.round)
     text = clean_note(note, required=not passed, field="note")
+    if not passed and app.status == Status.RECOMMENDED.value:  # every recommended one passed its check
+        raise ServiceError(
+            409, msg(_FAILED_WHILE_RECOMMENDED, id=app.id, name=app.organisation.name, rank=app.city_rank)
+        )
     row = record_check(actor, app, RegionLevel.CITY, RegionAct.CHECK, text, passed=bool(passed))
     audit.record(
         actor,
@@ -330,13 +369,21 @@ def check(actor: User, app: Application, passed: bool, note: Any = None) -> Regi
 
 def last_check(app: Application) -> RegionCheck | None:
     """The city's latest check of the application, if any."""
-    return db.session.scalar(
-        select(RegionCheck)
+    return latest_checks([app.id]).get(app.id)
+
+
+def latest_checks(application_ids: list[int]) -> dict[int, RegionCheck]:
+    """The city's latest check of each application that has one, by application id (one query)."""
+    if not application_ids:
+        return {}
+    latest = (
+        select(func.max(RegionCheck.id))
         .where(
-            RegionCheck.application_id == app.id,
+            RegionCheck.application_id.in_(application_ids),
             RegionCheck.level == RegionLevel.CITY.value,
             RegionCheck.action == RegionAct.CHECK.value,
         )
-        .order_by(RegionCheck.id.desc())
-        .limit(1)
+        .group_by(RegionCheck.application_id)
     )
+    rows = db.session.scalars(select(RegionCheck).where(RegionCheck.id.in_(latest)))
+    return {row.application_id: row for row in rows}
