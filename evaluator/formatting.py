@@ -23,6 +23,8 @@ from evaluator.workflow import (
     REGION_LEVEL_LABELS,
     RESULT_STATUS_LABELS,
     ROLE_LABELS,
+    STAGE_LABELS,
+    STAGE_STATE_LABELS,
     STATUS_LABELS,
     ZONE_LABELS,
     AssignmentKind,
@@ -35,6 +37,8 @@ from evaluator.workflow import (
     ResultStatus,
     ReviewStatus,
     Role,
+    Stage,
+    StageState,
     Status,
     ZoneType,
 )
@@ -52,6 +56,8 @@ VOCABULARIES = (
     AssignmentSource,
     ReviewStatus,
     ResultStatus,
+    Stage,
+    StageState,
 )
 """The workflow's vocabularies, which templates compare with by name (``rnd.phase == Phase.OPEN``)."""
 
@@ -138,6 +144,8 @@ def label(vocabulary: str, value: Any) -> str:
         "assignment_kind": ASSIGNMENT_KIND_LABELS,
         "source": ASSIGNMENT_SOURCE_LABELS,
         "result": RESULT_STATUS_LABELS,
+        "stage": STAGE_LABELS,
+        "stage_state": STAGE_STATE_LABELS,
     }[vocabulary]
     text = table.get(value)
     return _reader().translations.gettext(text) if text else str(value)

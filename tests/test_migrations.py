@@ -270,3 +270,27 @@ def test_the_vocabulary_checks_of_0005_keep_the_rows_there_both_ways(app, scratc
         assert _counts() == dict.fromkeys(_counts(), 1)
         assert not any(_refused(table, column) for table, column in CHECKED_AT_0005)
         db.session.remove()
+
+
+def test_0007_adds_not_recommended_and_takes_it_back_as_declined(app, scratch_app):
+    """The status a round's closing gives is refused before 0007 and kept after it; going back,
+    such an application becomes declined (the older vocabulary's final status for "not passed on")."""
+    with scratch_app.app_context():
+        upgrade(revision="0005")
+        for table, row in ROWS_AT_0004[:4]:  # an organisation, a user, a round and an application
+            db.session.execute(
+                text(f'INSERT INTO "{table}" ({", ".join(row)}) VALUES ({", ".join(f":{k}" for k in row)})'),
+                row,
+            )
+        db.session.commit()
+        set_status = text("UPDATE application SET status = 'not_recommended'")
+        with pytest.raises(IntegrityError), db.session.begin_nested():
+            db.session.execute(set_status)
+        db.session.rollback()
+        upgrade(revision="0007")
+        db.session.execute(set_status)
+        db.session.commit()
+        downgrade(revision="0005")
+        assert db.session.scalar(text("SELECT status FROM application")) == "declined"
+        upgrade()
+        db.session.remove()

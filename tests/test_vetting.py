@@ -51,7 +51,7 @@ def test_city_step_off_endorsed_go_straight_to_review(vetting_world, set_steps, 
     db.session.commit()
     assert status_of(w.apps.wuhou1) == "under_review"
     assert status_of(w.apps.county) == "under_review"  # a county applicant passes no county step
-    assert status_of(w.apps.wuhou2) == "submitted"  # not endorsed: stays
+    assert status_of(w.apps.wuhou2) == "not_recommended"  # not endorsed: its vetting is closed
 
 
 def test_both_steps_off_submitted_go_to_review(vetting_world, set_steps, make_user, make_application):
@@ -80,7 +80,7 @@ def test_only_recommended_enter_review_when_both_steps_are_on(vetting_world, mak
     assert status_of(w.apps.wuhou1) == "under_review"
     assert db.session.get(Application, w.apps.wuhou1.id).version == version + 1  # the ETag changes
     others = [status_of(a) for a in (w.apps.wuhou2, w.apps.jinjiang, w.apps.county)]
-    assert others == ["endorsed", "submitted", "submitted"]
+    assert others == ["not_recommended"] * 3  # left at a step: none stays in between
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "round.entered_review"))
     assert event.summary["application_ids"] == [w.apps.wuhou1.id] and event.summary["applications"] == 1
 

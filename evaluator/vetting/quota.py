@@ -11,7 +11,8 @@ The count and the writes are one read-modify-write under the round's row lock, s
 
 ``enter_review`` runs when the round moves to review: one bulk UPDATE of every application the
 round's steps let through and one summary audit event naming them (thousands of applications in
-one statement, not one event each).
+one statement, not one event each); then ``close_vetting`` ends every application still at a
+region step ``not_recommended``, likewise in one UPDATE and one summarising event.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from evaluator.extensions import db
 from evaluator.messages import msg
 from evaluator.rounds.models import Round
 from evaluator.rounds.settings import ReviewSettings, settings_of
+from evaluator.vetting.closing import close_vetting
+from evaluator.vetting.conditions import reached_city, region_condition
 from evaluator.vetting.service import (
     check_at_level,
     check_recommendable,
@@ -39,9 +42,7 @@ from evaluator.vetting.service import (
     latest_checks,
     lock_for_act,
     queue_query,
-    reached_city,
     record_check,
-    region_condition,
     scope_condition,
 )
 from evaluator.workflow import MOVES, OrgKind, RegionAct, RegionLevel, Status
@@ -264,7 +265,8 @@ def passes_into_review(settings: ReviewSettings) -> Any:
 
 def enter_review(actor: User | None, rnd: Round) -> list[int]:
     """Move every application the steps let through to ``under_review`` (the round still open, about
-    to move; flushes). Others keep their status. One audit event on the round names them all."""
+    to move; flushes), and close the vetting of those left at a region step (``close_vetting``).
+    One audit event on the round names the moved ones, one more the ones not recommended."""
     move = MOVES["enter_review"]
     check_round_allows(move, rnd, move.done)
     settings = settings_of(rnd)
@@ -305,4 +307,5 @@ def enter_review(actor: User | None, rnd: Round) -> list[int]:
             "city_step": settings.city_step,
         },
     )
+    close_vetting(actor, rnd, settings)
     return ids

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, false, func, or_, select, true
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from evaluator.accounts.models import Organisation, User
@@ -32,8 +32,9 @@ from evaluator.messages import N_, msg
 from evaluator.rounds.models import Round
 from evaluator.rounds.settings import ReviewSettings, settings_of
 from evaluator.validation import text_problem
+from evaluator.vetting.conditions import at_county, reached_city, region_condition, returned
 from evaluator.vetting.models import RegionCheck
-from evaluator.workflow import REVIEWED_STATUSES, OrgKind, RegionAct, RegionLevel, Status
+from evaluator.workflow import RETURNED, OrgKind, RegionAct, RegionLevel, Status
 
 MAX_NOTE = 2000
 ACTS = {
@@ -81,66 +82,29 @@ def scope_condition(actor: User) -> Any:
     return region_condition(actor.region_level, actor.home_region_code or "")
 
 
-def region_condition(level: str | None, scope: str) -> Any:
-    """The SQL condition on Organisation of a county (its code) or a city (xxxx00) region."""
-    if level is None or len(scope) != 6:
-        return false()
-    if level == RegionLevel.COUNTY:
-        return Organisation.county_code == scope
-    return func.substr(Organisation.county_code, 1, 4) == scope[:4]
-
-
-def county_passes(settings: ReviewSettings) -> Any:
-    """The SQL condition of a submitted application that skips the county (goes to the city)."""
-    return true() if not settings.county_step else Organisation.kind == OrgKind.COUNTY.value
-
-
-def city_declined() -> Any:
-    """The SQL condition of an application declined by its city office (a city decline is final)."""
-    return exists().where(
-        RegionCheck.application_id == Application.id,
-        RegionCheck.level == RegionLevel.CITY.value,
-        RegionCheck.action == RegionAct.DECLINE.value,
-    )
-
-
-def reached_city(settings: ReviewSettings) -> Any:
-    """The SQL condition of an application that reached its city office (the quota counts these)."""
-    return or_(
-        Application.status.in_(
-            [Status.ENDORSED.value, Status.RECOMMENDED.value, *(s.value for s in REVIEWED_STATUSES)]
-        ),
-        and_(Application.status == Status.SUBMITTED.value, county_passes(settings)),
-        and_(Application.status == Status.DECLINED.value, city_declined()),
-    )
-
-
-def at_county(settings: ReviewSettings) -> Any:
-    """The SQL condition of an application the county office deals with (past the draft)."""
-    if not settings.county_step:
-        return false()
-    return and_(
-        Organisation.kind != OrgKind.COUNTY.value,
-        Application.status.notin_([Status.DRAFT.value, Status.WITHDRAWN.value]),
-    )
-
-
 def queue_query(
     actor: User, rnd: Round, status: str | None = None, county_code: str | None = None, q: str | None = None
 ) -> Select:
     """The office's queue in a round: the applications of its region at its step, by status then id.
 
     A county office: its county's subdistricts and communities, past the draft (none when the
-    round's county step is off). A city office: its city's applications that reached it.
+    round's county step is off). A city office: its city's applications that reached it. Both
+    also list the drafts they returned (a county those of its county, whoever returned them) until
+    the applicant submits them again: ``status`` ``returned`` lists only those.
     """
     settings = settings_of(rnd)
-    step = at_county(settings) if actor.region_level == RegionLevel.COUNTY else reached_city(settings)
+    if actor.region_level == RegionLevel.COUNTY:
+        step = at_county(settings)
+    else:
+        step = or_(reached_city(settings), returned(RegionLevel.CITY))
     query = (
         select(Application)
         .join(Organisation, Application.organisation_id == Organisation.id)
         .where(Application.round_id == rnd.id, scope_condition(actor), step)
     )
-    if status:
+    if status == RETURNED:
+        query = query.where(Application.status == Status.DRAFT.value)  # the step lists returned drafts only
+    elif status:
         query = query.where(Application.status == status)
     if county_code:
         query = query.where(Organisation.county_code == county_code)
@@ -151,12 +115,13 @@ def queue_query(
 
 
 def status_counts(actor: User, rnd: Round) -> dict[str, int]:
-    """How many applications of the office's queue are in each status."""
+    """How many applications of the office's queue are in each status (``returned``: the drafts
+    it returned, not yet submitted again)."""
     query = queue_query(actor, rnd).order_by(None)
     rows = db.session.execute(
         query.with_only_columns(Application.status, func.count()).group_by(Application.status)
     ).all()
-    return {status: n for status, n in rows}
+    return {RETURNED if status == Status.DRAFT.value else status: n for status, n in rows}
 
 
 def in_scope(actor: User, app: Application | None) -> bool:
