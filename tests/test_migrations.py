@@ -292,5 +292,6 @@ def test_0007_adds_not_recommended_and_takes_it_back_as_declined(app, scratch_ap
         db.session.commit()
         downgrade(revision="0005")
         assert db.session.scalar(text("SELECT status FROM application")) == "declined"
+        db.session.rollback()  # let go of the table before altering it again (PostgreSQL waits)
         upgrade()
         db.session.remove()
