@@ -25,6 +25,8 @@ from evaluator.workflow import (
     REGION_LEVEL_LABELS,
     RESULT_STATUS_LABELS,
     ROLE_LABELS,
+    STAGE_LABELS,
+    STAGE_STATE_LABELS,
     STATUS_LABELS,
     ZONE_LABELS,
     AssignmentKind,
@@ -37,6 +39,8 @@ from evaluator.workflow import (
     ResultStatus,
     ReviewStatus,
     Role,
+    Stage,
+    StageState,
     Status,
     ZoneType,
 )
@@ -54,6 +58,8 @@ VOCABULARIES = (
     AssignmentSource,
     ReviewStatus,
     ResultStatus,
+    Stage,
+    StageState,
 )
 """The workflow's vocabularies, which templates compare with by name (``rnd.phase == Phase.OPEN``)."""
 
@@ -142,6 +148,8 @@ def label(vocabulary: str, value: Any) -> str:
         "result": RESULT_STATUS_LABELS,
         "conflict": CONFLICT_STATUS_LABELS,
         "conflict_side": CONFLICT_SIDE_LABELS,
+        "stage": STAGE_LABELS,
+        "stage_state": STAGE_STATE_LABELS,
     }[vocabulary]
     text = table.get(value)
     return _reader().translations.gettext(text) if text else str(value)

@@ -3,8 +3,8 @@ statuses, roles and region offices with their acts, assignments, reviews and res
 each, and the one table of moves between application statuses.
 
 Pure data: no Flask, no database. ``applications/transitions.py`` carries a move out (locks, checks, audit).
-The database enforces the same vocabularies with CHECK constraints (migrations 0002, 0004, 0005 and
-0006).
+The database enforces the same vocabularies with CHECK constraints (migrations 0002, 0004, 0005, 0006
+and 0007).
 """
 
 from __future__ import annotations
@@ -51,6 +51,9 @@ class Status(StrEnum):
     ENDORSED = "endorsed"  # the county office checked it and passed it to its city
     RECOMMENDED = "recommended"  # the city office recommended it to the province, within its quota
     DECLINED = "declined"  # the county or city office did not pass it on (with a reason)
+    # Left at a region step (submitted, endorsed, or returned and not submitted again) when the
+    # round entered review: final, like declined, but no office decided it one by one.
+    NOT_RECOMMENDED = "not_recommended"
     UNDER_REVIEW = "under_review"
     SCORED = "scored"
     SHORTLISTED = "shortlisted"
@@ -114,7 +117,8 @@ STATUS_LABELS = {
     Status.WITHDRAWN: N_("Withdrawn"),
     Status.ENDORSED: N_("Endorsed by the county"),
     Status.RECOMMENDED: N_("Recommended by the city"),
-    Status.DECLINED: N_("Not recommended"),
+    Status.DECLINED: N_("Declined"),
+    Status.NOT_RECOMMENDED: N_("Not recommended"),
     Status.UNDER_REVIEW: N_("Under review"),
     Status.SCORED: N_("Scored"),
     Status.SHORTLISTED: N_("Shortlisted"),
@@ -151,6 +155,48 @@ class RegionAct(StrEnum):
     RECOMMEND = "recommend"  # the city recommends it to the province, within its quota
     UNRECOMMEND = "unrecommend"  # the city takes it off its ranking
 
+
+RETURNED = "returned"
+"""Not a status: how the region offices' queues show a draft an office returned to its applicant,
+until the applicant submits it again (a filter of the queue beside the statuses)."""
+RETURNED_LABEL = N_("Returned")
+
+
+class Stage(StrEnum):
+    """The stages an application passes on its way, as its applicant follows them: 区县 → 市州 → 省 →
+    公示 → 认定."""
+
+    COUNTY = "county"  # the county office's check and endorsement
+    CITY = "city"  # the city office's check and recommendation
+    PROVINCE = "province"  # the provincial expert review
+    NOTICE = "notice"  # the public notice of the shortlist
+    RECOGNITION = "recognition"  # the recognition as a pilot unit
+
+
+class StageState(StrEnum):
+    """Where an application is with respect to one stage."""
+
+    DONE = "done"
+    CURRENT = "current"
+    UPCOMING = "upcoming"
+    SKIPPED = "skipped"  # the round or the kind of applicant has no such step
+    STOPPED = "stopped"  # the application went no further than this stage
+
+
+STAGE_LABELS = {
+    Stage.COUNTY: N_("County check"),
+    Stage.CITY: N_("City recommendation"),
+    Stage.PROVINCE: N_("Provincial review"),
+    Stage.NOTICE: N_("Public notice"),
+    Stage.RECOGNITION: N_("Recognition"),
+}
+STAGE_STATE_LABELS = {
+    StageState.DONE: N_("Done"),
+    StageState.CURRENT: N_("In progress"),
+    StageState.UPCOMING: N_("Not yet"),
+    StageState.SKIPPED: N_("Not needed"),
+    StageState.STOPPED: N_("Stopped here"),
+}
 
 REGION_ROLES = {Role.COUNTY_OFFICE: RegionLevel.COUNTY, Role.CITY_OFFICE: RegionLevel.CITY}
 """The region offices and the level of the region code each is scoped to."""
@@ -337,7 +383,18 @@ MOVES = {
             False,
             False,
         ),
-        # Entering the review phase moves every application the round's steps let through.
+        # Entering the review phase moves every application the round's steps let through, and
+        # closes the vetting of every other one still at a region step: submitted, endorsed, or a
+        # draft an office returned (``vetting.quota.enter_review`` tells those drafts apart).
+        Move(
+            "not_recommend",
+            "not recommended",
+            (Status.DRAFT, Status.SUBMITTED, Status.ENDORSED),
+            Status.NOT_RECOMMENDED,
+            (Phase.OPEN,),
+            False,
+            False,
+        ),
         Move(
             "enter_review",
             "entered into review",

@@ -113,7 +113,8 @@ def test_the_scored_round_went_through_the_whole_procedure(runner):
     rnd = db.session.scalars(select(Round).where(Round.phase == "scoring_closed")).one()
     apps = db.session.scalars(select(Application).where(Application.round_id == rnd.id)).all()
     statuses = {a.status for a in apps}
-    assert "under_review" in statuses and statuses <= {"under_review", "endorsed"}
+    # those their city did not recommend were closed when the round entered review
+    assert "under_review" in statuses and statuses <= {"under_review", "not_recommended"}
     reviewed = [a for a in apps if a.status == "under_review"]
     assert all(a.city_rank for a in reviewed)  # every one of them was recommended by its city
     panels = db.session.scalars(select(Assignment).where(Assignment.round_id == rnd.id)).all()

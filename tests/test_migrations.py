@@ -321,3 +321,28 @@ def test_0006_turns_each_declaration_into_an_accepted_one_against_the_organisati
         db.session.commit()  # no read of the table may stand in the migration's way
         upgrade()
         db.session.remove()
+
+
+def test_0007_adds_not_recommended_and_takes_it_back_as_declined(app, scratch_app):
+    """The status a round's closing gives is refused before 0007 and kept after it; going back,
+    such an application becomes declined (the older vocabulary's final status for "not passed on")."""
+    with scratch_app.app_context():
+        upgrade(revision="0005")
+        for table, row in ROWS_AT_0004[:4]:  # an organisation, a user, a round and an application
+            db.session.execute(
+                text(f'INSERT INTO "{table}" ({", ".join(row)}) VALUES ({", ".join(f":{k}" for k in row)})'),
+                row,
+            )
+        db.session.commit()
+        set_status = text("UPDATE application SET status = 'not_recommended'")
+        with pytest.raises(IntegrityError), db.session.begin_nested():
+            db.session.execute(set_status)
+        db.session.rollback()
+        upgrade(revision="0007")
+        db.session.execute(set_status)
+        db.session.commit()
+        downgrade(revision="0005")
+        assert db.session.scalar(text("SELECT status FROM application")) == "declined"
+        db.session.rollback()  # let go of the table before altering it again (PostgreSQL waits)
+        upgrade()
+        db.session.remove()

@@ -46,7 +46,9 @@ def probes() -> dict[str, dict[str, Any]]:
                 bool(spec.get("required")),
                 repr(spec.get("choices")),
             )
-            found.setdefault(signature, (f"{source['id']}.{spec['key']}", spec))
+            # alone in its probe set: no relation to the set's other fields (``at_least``)
+            alone = {k: v for k, v in spec.items() if k != "at_least"}
+            found.setdefault(signature, (f"{source['id']}.{spec['key']}", alone))
     return dict(found.values())
 
 

@@ -30,6 +30,7 @@ def test_county_step_off_the_city_acts_on_submitted(vetting_world, set_steps):
     assert queue == {w.apps.wuhou1.id, w.apps.wuhou2.id, w.apps.jinjiang.id, w.apps.county.id}
     assert {a.id for a in db.session.scalars(vetting.queue_query(w.users["wuhou"], w.round))} == set()
     vetting.check(chengdu, w.apps.wuhou1, True)
+    vetting.check(chengdu, w.apps.county, True)
     recommend(chengdu, w.round, "510100", [w.apps.wuhou1.id, w.apps.county.id])
     db.session.commit()
     assert status_of(w.apps.wuhou1) == "recommended"
@@ -50,7 +51,7 @@ def test_city_step_off_endorsed_go_straight_to_review(vetting_world, set_steps, 
     db.session.commit()
     assert status_of(w.apps.wuhou1) == "under_review"
     assert status_of(w.apps.county) == "under_review"  # a county applicant passes no county step
-    assert status_of(w.apps.wuhou2) == "submitted"  # not endorsed: stays
+    assert status_of(w.apps.wuhou2) == "not_recommended"  # not endorsed: its vetting is closed
 
 
 def test_both_steps_off_submitted_go_to_review(vetting_world, set_steps, make_user, make_application):
@@ -69,6 +70,7 @@ def test_only_recommended_enter_review_when_both_steps_are_on(vetting_world, mak
     w = vetting_world
     vetting.endorse(w.users["wuhou"], w.apps.wuhou1)
     vetting.endorse(w.users["wuhou"], w.apps.wuhou2)
+    vetting.check(w.users["chengdu"], w.apps.wuhou1, True)
     recommend(w.users["chengdu"], w.round, "510100", [w.apps.wuhou1.id])
     db.session.commit()
     version = db.session.get(Application, w.apps.wuhou1.id).version
@@ -78,7 +80,7 @@ def test_only_recommended_enter_review_when_both_steps_are_on(vetting_world, mak
     assert status_of(w.apps.wuhou1) == "under_review"
     assert db.session.get(Application, w.apps.wuhou1.id).version == version + 1  # the ETag changes
     others = [status_of(a) for a in (w.apps.wuhou2, w.apps.jinjiang, w.apps.county)]
-    assert others == ["endorsed", "submitted", "submitted"]
+    assert others == ["not_recommended"] * 3  # left at a step: none stays in between
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "round.entered_review"))
     assert event.summary["application_ids"] == [w.apps.wuhou1.id] and event.summary["applications"] == 1
 

@@ -8,7 +8,7 @@ import pytest
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.vetting import service as vetting
-from evaluator.vetting.quota import rankable
+from evaluator.vetting.quota import city_of, rankable, recommend
 
 STATUSES = ("submitted", "endorsed", "recommended", "declined", "under_review")
 
@@ -22,6 +22,9 @@ def attempt(actor, app, act) -> bool:
             vetting.return_application(actor, app, "请补充材料")
         elif act == "decline":
             vetting.decline(actor, app, "不符合条件")
+        elif act == "recommend":  # on the city's ranking (with the others already on it)
+            kept = [a.id for a in rankable(actor, app.round) if a.status == "recommended" and a.id != app.id]
+            recommend(actor, app.round, city_of(actor), [*kept, app.id])
         else:
             vetting.check(actor, app, True, "核实无误")
     except ServiceError as exc:

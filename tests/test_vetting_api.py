@@ -205,12 +205,13 @@ def test_a_county_office_cannot_recommend_and_a_city_cannot_endorse(client, vett
     assert res.status_code == 403
 
 
-def test_recommend_ranks_and_replaces(client, vetting_world, set_steps, make_application):
+def test_recommend_ranks_and_replaces(client, vetting_world, set_steps, make_application, pass_city_check):
     w = vetting_world
     set_steps(w.round, quota={"kind": "number", "value": 2})
     extra = make_application(w.round, "510107")
     for app in (w.apps.wuhou1, w.apps.wuhou2, extra):
         endorse(client, w, app)
+    pass_city_check(w.users["chengdu"], w.apps.wuhou1, w.apps.wuhou2, extra)
     put = lambda ids: client.put(
         f"/api/v1/rounds/{w.round.id}/recommendations",
         json={"application_ids": ids},

@@ -95,8 +95,12 @@ def test_the_city_checks_and_ranks_within_its_quota(page_client, vetting_world, 
     res = post(city, f"/region/applications/{w.apps.wuhou1.id}/check", {"passed": "1", "note": "核实无误"})
     assert res.status_code == 302
     page = text(city.get(f"/region/ranking?round={w.round.id}"))
-    assert f'name="rank.{w.apps.wuhou1.id}"' in page and f'name="rank.{w.apps.county.id}"' in page
+    assert f'name="rank.{w.apps.wuhou1.id}"' in page
     assert "核实无误" in page
+    for unchecked in (w.apps.wuhou2, w.apps.county):  # listed, but no rank box before the check
+        assert f'name="rank.{unchecked.id}"' not in page and f'id="needs-check-{unchecked.id}"' in page
+    res = post(city, f"/region/applications/{w.apps.wuhou2.id}/check", {"passed": "1"})
+    assert res.status_code == 302
     over = {f"rank.{w.apps.wuhou1.id}": "1", f"rank.{w.apps.wuhou2.id}": "2", "round": str(w.round.id)}
     res = post(city, "/region/ranking", over)
     assert res.status_code == 422 and "quota" in text(res)

@@ -17,6 +17,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Select, func, or_, select, update
 
+from evaluator.accounts import divisions
 from evaluator.accounts.models import ROLES, ApiToken, Organisation, User
 from evaluator.accounts.tokens import token_digest
 from evaluator.audit import service as audit
@@ -58,19 +59,26 @@ def check_password(user: User | None, password: str) -> bool:
 def check_region(data: dict[str, Any]) -> dict[str, list[str]]:
     """Problems with an organisation's administrative codes, by field (empty when they are right).
 
-    City and county codes have 6 digits (GB/T 2260), a subdistrict 9, a community 12, each inside
-    the level above it. Digits are ASCII 0-9 only (``\\d`` would take ５ or ٥).
+    City and county codes have 6 digits (GB/T 2260) and name one of Sichuan's divisions
+    (``accounts.divisions``), a subdistrict 9, a community 12, each inside the level above it.
+    Digits are ASCII 0-9 only (``\\d`` would take ５ or ٥).
     """
     errors: dict[str, list[str]] = {}
     city, county = data.get("city_code") or "", data.get("county_code") or ""
     sub, community = data.get("subdistrict_code"), data.get("community_code")
     if not re.fullmatch(r"[0-9]{2}(?!00)[0-9]{2}00", city):
         errors["city_code"] = [msg("A city code has 6 digits ending in 00 (not 0000), e.g. 510100.")]
+    elif not divisions.is_city(city):
+        errors["city_code"] = [msg("%(code)s is not the code of a city or prefecture of Sichuan.", code=city)]
     if not _ASCII_DIGITS[6].fullmatch(county) or county.endswith("00"):
         errors["county_code"] = [msg("A county code has 6 digits not ending in 00, e.g. 510104.")]
     elif county[:4] != city[:4]:
         errors["county_code"] = [
             msg("The county code %(county)s is not inside the city %(city)s.", county=county, city=city)
+        ]
+    elif not divisions.is_county(county):
+        errors["county_code"] = [
+            msg("%(code)s is not the code of a county or district of Sichuan.", code=county)
         ]
     if sub is not None:
         if not _ASCII_DIGITS[9].fullmatch(sub):

@@ -253,7 +253,9 @@ def intake_warnings(cs: CriteriaSet, figures: dict[str, Any]) -> list[dict[str, 
     - ``ratio_above_100``: a percentage ``ratio`` leaf whose numerator exceeds its denominator
       (e.g. more disputes resolved than received);
     - ``ratio_zero_base``: a ``ratio`` leaf whose denominator is 0 (the indicator will score 0);
-    - ``declined``: an ``improvement`` leaf whose previous-year figure is above the current one.
+    - ``declined``: an ``improvement`` leaf whose previous-year figure is above the current one;
+    - ``implausible_pair``: a field below the field its ``at_least`` names, two figures that cannot
+      both be true (1,200 residents in 6,800 households).
     """
     label = {f.key: f.label for f in cs.fields}
     out: list[dict[str, str]] = []
@@ -329,6 +331,21 @@ def intake_warnings(cs: CriteriaSet, figures: dict[str, Any]) -> list[dict[str, 
                         now=fmt(now),
                     ),
                 )
+    for f in cs.fields:
+        value, base = _number(figures, f.key), _number(figures, f.at_least) if f.at_least else None
+        if value is not None and base is not None and value < base:
+            warn(
+                f.key,
+                "implausible_pair",
+                msg(
+                    "%(field)s (%(value)s) is below %(other)s (%(base)s): both cannot be true; please "
+                    "check both figures.",
+                    field=label[f.key],
+                    value=fmt(value),
+                    other=label[f.at_least],
+                    base=fmt(base),
+                ),
+            )
     return out
 
 

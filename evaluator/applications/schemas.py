@@ -37,7 +37,8 @@ class ApplicationSchema(Schema):
     organisation = fields.Nested(OrganisationSchema)
     status = fields.String(
         metadata={
-            "description": "draft → submitted → endorsed → recommended → under_review; or withdrawn, declined"
+            "description": "draft → submitted → endorsed → recommended → under_review; or withdrawn, "
+            "declined, not_recommended (left at a region step when the round entered review)"
         }
     )
     figures = fields.Dict(metadata=FIGURES_DOC)

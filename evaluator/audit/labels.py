@@ -34,6 +34,7 @@ ACTION_LABELS = {
     "round.updated": N_("Round changed"),
     "round.settings_changed": N_("Review settings changed"),
     "round.entered_review": N_("Applications entered the review"),
+    "round.vetting_closed": N_("Applications left at a region step not recommended"),
     "application.endorsed": N_("Application endorsed by the county"),
     "application.returned": N_("Application returned for correction"),
     "application.declined": N_("Application declined"),

@@ -330,6 +330,15 @@ def _fields(items: list[Mapping[str, Any]], errors: Errors) -> list[Field]:
                 msg("min %(min)s is above max %(max)s", min=format(f["min"], "g"), max=format(f["max"], "g")),
             )
         out.append(_safe(Field, {**f, "choices": choices}))
+    numbers = {f["key"] for f in items if f.get("type") in ("int", "float") and "key" in f}
+    for i, f in enumerate(items):
+        other = f.get("at_least")
+        if other is not None and (f.get("key") not in numbers or other not in numbers or other == f["key"]):
+            add_error(
+                errors,
+                f"fields[{i}].at_least",
+                msg("at_least names another int or float field, from an int or float field"),
+            )
     return [f for f in out if f is not None]
 
 

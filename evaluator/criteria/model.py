@@ -31,6 +31,9 @@ class Field:
     required: bool = False
     choices: tuple[Choice, ...] = ()
     help: str | None = None
+    # Another number field this one cannot be below if both are true (residents ≥ households): the
+    # intake warns when it is (``applications.intake``), it never refuses.
+    at_least: str | None = None
 
     @property
     def choice_values(self) -> tuple[str, ...]:

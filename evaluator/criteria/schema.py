@@ -101,6 +101,7 @@ class FieldSchema(Schema):
     required = fields.Boolean(load_default=False)
     choices = fields.List(fields.Nested(ChoiceSchema), load_default=None)
     help = fields.String(load_default=None)
+    at_least = fields.String(load_default=None, validate=Pattern(KEY_RE))
 
 
 MaterialSchema = Schema.from_dict(

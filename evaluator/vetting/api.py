@@ -14,7 +14,7 @@ from evaluator.vetting import quota, service
 from evaluator.web.api import etag_header, get_or_404, guard, page_of
 from evaluator.web.parsing import Blueprint
 from evaluator.web.security import signed_in_user
-from evaluator.workflow import RegionAct, RegionLevel, Status
+from evaluator.workflow import RETURNED, RegionAct, RegionLevel, Status
 
 PREFIX = ""
 blp = Blueprint(
@@ -31,7 +31,13 @@ _NOTE = {"max_length": service.MAX_NOTE, "multiline": True}
 class QueueArgsSchema(Schema):
     """Filters of an office's queue."""
 
-    status = fields.String(validate=validate.OneOf([s.value for s in Status]))
+    status = fields.String(
+        validate=validate.OneOf([*(s.value for s in Status), RETURNED]),
+        metadata={
+            "description": "A status, or `returned`: the drafts the office returned to their "
+            "applicants, listed until they are submitted again."
+        },
+    )
     county_code = fields.String(validate=Pattern(r"^[0-9]{6}$", error="Must be a 6-digit county code."))
     q = Text(min_length=1, max_length=100, metadata={"description": "Part of the organisation's name."})
 
@@ -99,7 +105,8 @@ def _actor():
 @blp.response(200, ApplicationSchema(many=True))
 @blp.paginate()
 def queue(args, round_id: int, pagination_parameters):
-    """The office's queue: its region's applications at its step (a city's by rank, then id)."""
+    """The office's queue: its region's applications at its step (a city's by rank, then id), and
+    the drafts it returned until their applicants submit them again (status `draft`)."""
     actor = _actor()
     rnd = get_or_404(Round, round_id, "round")
     return page_of(service.queue_query(actor, rnd, **args), pagination_parameters)

@@ -3,13 +3,16 @@
 ``recommend(actor, round, city_code, ids)`` makes the ordered list the city's whole ranking: the
 listed applications become ``recommended`` with ``city_rank`` 1..k, any recommended before and
 left out go back to ``endorsed``. It refuses a list longer than the city's quota —
-``ReviewSettings.quota_for(city).limit(n)``, n the city's applications that reached the city.
+``ReviewSettings.quota_for(city).limit(n)``, n the city's applications that reached the city — and
+any application whose latest city check did not pass (or that the city has not checked), naming
+each.
 The count and the writes are one read-modify-write under the round's row lock, so two offices
 (or two tabs) can never exceed the quota together.
 
 ``enter_review`` runs when the round moves to review: one bulk UPDATE of every application the
 round's steps let through and one summary audit event naming them (thousands of applications in
-one statement, not one event each).
+one statement, not one event each); then ``close_vetting`` ends every application still at a
+region step ``not_recommended``, likewise in one UPDATE and one summarising event.
 """
 
 from __future__ import annotations
@@ -30,14 +33,16 @@ from evaluator.extensions import db
 from evaluator.messages import msg
 from evaluator.rounds.models import Round
 from evaluator.rounds.settings import ReviewSettings, settings_of
+from evaluator.vetting.closing import close_vetting
+from evaluator.vetting.conditions import reached_city, region_condition
 from evaluator.vetting.service import (
     check_at_level,
+    check_recommendable,
     in_scope,
+    latest_checks,
     lock_for_act,
     queue_query,
-    reached_city,
     record_check,
-    region_condition,
     scope_condition,
 )
 from evaluator.workflow import MOVES, OrgKind, RegionAct, RegionLevel, Status
@@ -92,7 +97,8 @@ def recommend(actor: User, rnd: Round, city_code: str, application_ids: Sequence
     """Make the ordered ids the city's ranking (rank 1 first), within its quota (flushes, audits).
 
     404 for an id outside the office's scope; 409 for an application that cannot be recommended
-    (wrong status or phase, not past its county) and for a list longer than the quota.
+    (wrong status or phase, not past its county, no passed city check) and for a list longer than
+    the quota.
     """
     if actor.region_level != RegionLevel.CITY:
         raise ServiceError(403, msg("Only a city office checks and recommends applications."))
@@ -141,6 +147,17 @@ def recommend(actor: User, rnd: Round, city_code: str, application_ids: Sequence
         if app is None or app.round_id != fresh.id or not in_scope(actor, app):
             raise ServiceError(404, msg("No application %(id)s.", id=app_id))
         chosen.append(app)
+    unchecked = _unchecked(chosen)
+    if unchecked:
+        message = (
+            unchecked[0]
+            if len(unchecked) == 1
+            else msg(
+                "%(n)s applications of the ranking have not passed the city office's check: see each.",
+                n=len(unchecked),
+            )
+        )
+        raise ServiceError(409, message, {"application_ids": unchecked})
     done = []
     for rank, app in enumerate(chosen, start=1):
         app, settings = lock_for_act(actor, app, RegionLevel.CITY)
@@ -167,6 +184,20 @@ def recommend(actor: User, rnd: Round, city_code: str, application_ids: Sequence
         if app.id not in kept:
             _unrecommend(actor, app)
     return done
+
+
+def _unchecked(apps: list[Application]) -> list[Any]:
+    """The refusal of each application whose latest city check did not pass (or that has none): the
+    rule of ``vetting.service.check_recommendable``, read for the whole ranking in one query. The
+    round is locked, so no check changes meanwhile."""
+    latest = latest_checks([a.id for a in apps])
+    problems = []
+    for app in apps:
+        try:
+            check_recommendable(app, latest.get(app.id))
+        except ServiceError as exc:
+            problems.append(exc.message)
+    return problems
 
 
 def _recommended(actor: User, rnd: Round) -> list[Application]:
@@ -234,7 +265,8 @@ def passes_into_review(settings: ReviewSettings) -> Any:
 
 def enter_review(actor: User | None, rnd: Round) -> list[int]:
     """Move every application the steps let through to ``under_review`` (the round still open, about
-    to move; flushes). Others keep their status. One audit event on the round names them all."""
+    to move; flushes), and close the vetting of those left at a region step (``close_vetting``).
+    One audit event on the round names the moved ones, one more the ones not recommended."""
     move = MOVES["enter_review"]
     check_round_allows(move, rnd, move.done)
     settings = settings_of(rnd)
@@ -275,4 +307,5 @@ def enter_review(actor: User | None, rnd: Round) -> list[int]:
             "city_step": settings.city_step,
         },
     )
+    close_vetting(actor, rnd, settings)
     return ids

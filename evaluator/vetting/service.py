@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, false, func, or_, select, true
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from evaluator.accounts.models import Organisation, User
@@ -32,15 +32,18 @@ from evaluator.messages import N_, msg
 from evaluator.rounds.models import Round
 from evaluator.rounds.settings import ReviewSettings, settings_of
 from evaluator.validation import text_problem
+from evaluator.vetting.conditions import at_county, reached_city, region_condition, returned
 from evaluator.vetting.models import RegionCheck
-from evaluator.workflow import REVIEWED_STATUSES, OrgKind, RegionAct, RegionLevel, Status
+from evaluator.workflow import RETURNED, OrgKind, RegionAct, RegionLevel, Status
 
 MAX_NOTE = 2000
 ACTS = {
     RegionLevel.COUNTY: (RegionAct.ENDORSE, RegionAct.RETURN, RegionAct.DECLINE),
-    RegionLevel.CITY: (RegionAct.CHECK, RegionAct.RETURN, RegionAct.DECLINE),
+    RegionLevel.CITY: (RegionAct.CHECK, RegionAct.RECOMMEND, RegionAct.RETURN, RegionAct.DECLINE),
 }
-"""Each level's acts on one application (the city also ranks them: ``vetting.quota``)."""
+"""Each level's acts on one application. The city recommends through its whole ranking
+(``vetting.quota.recommend``): ``recommend`` allowed means the application may be on it."""
+_LOOK_UP: Any = object()
 
 _STEP_OFF = {
     RegionLevel.COUNTY: N_(
@@ -58,6 +61,17 @@ _NOT_AT_CITY = N_(
 )
 _ONLY_COUNTY = N_("Only a county office endorses applications.")
 _ONLY_CITY = N_("Only a city office checks and recommends applications.")
+_NOT_CHECKED = N_(
+    "Application %(id)s (%(name)s) has no check by the city office: record your check, passed, "
+    "before recommending it."
+)
+_CHECK_FAILED = N_(
+    "Application %(id)s (%(name)s) did not pass the city office's latest check: it cannot be recommended."
+)
+_FAILED_WHILE_RECOMMENDED = N_(
+    "Application %(id)s (%(name)s) is recommended (rank %(rank)s): take it off your ranking before "
+    "recording a check it did not pass."
+)
 
 
 # ------------------------------------------------------------------------------------------ scope
@@ -68,66 +82,29 @@ def scope_condition(actor: User) -> Any:
     return region_condition(actor.region_level, actor.home_region_code or "")
 
 
-def region_condition(level: str | None, scope: str) -> Any:
-    """The SQL condition on Organisation of a county (its code) or a city (xxxx00) region."""
-    if level is None or len(scope) != 6:
-        return false()
-    if level == RegionLevel.COUNTY:
-        return Organisation.county_code == scope
-    return func.substr(Organisation.county_code, 1, 4) == scope[:4]
-
-
-def county_passes(settings: ReviewSettings) -> Any:
-    """The SQL condition of a submitted application that skips the county (goes to the city)."""
-    return true() if not settings.county_step else Organisation.kind == OrgKind.COUNTY.value
-
-
-def city_declined() -> Any:
-    """The SQL condition of an application declined by its city office (a city decline is final)."""
-    return exists().where(
-        RegionCheck.application_id == Application.id,
-        RegionCheck.level == RegionLevel.CITY.value,
-        RegionCheck.action == RegionAct.DECLINE.value,
-    )
-
-
-def reached_city(settings: ReviewSettings) -> Any:
-    """The SQL condition of an application that reached its city office (the quota counts these)."""
-    return or_(
-        Application.status.in_(
-            [Status.ENDORSED.value, Status.RECOMMENDED.value, *(s.value for s in REVIEWED_STATUSES)]
-        ),
-        and_(Application.status == Status.SUBMITTED.value, county_passes(settings)),
-        and_(Application.status == Status.DECLINED.value, city_declined()),
-    )
-
-
-def at_county(settings: ReviewSettings) -> Any:
-    """The SQL condition of an application the county office deals with (past the draft)."""
-    if not settings.county_step:
-        return false()
-    return and_(
-        Organisation.kind != OrgKind.COUNTY.value,
-        Application.status.notin_([Status.DRAFT.value, Status.WITHDRAWN.value]),
-    )
-
-
 def queue_query(
     actor: User, rnd: Round, status: str | None = None, county_code: str | None = None, q: str | None = None
 ) -> Select:
     """The office's queue in a round: the applications of its region at its step, by status then id.
 
     A county office: its county's subdistricts and communities, past the draft (none when the
-    round's county step is off). A city office: its city's applications that reached it.
+    round's county step is off). A city office: its city's applications that reached it. Both
+    also list the drafts they returned (a county those of its county, whoever returned them) until
+    the applicant submits them again: ``status`` ``returned`` lists only those.
     """
     settings = settings_of(rnd)
-    step = at_county(settings) if actor.region_level == RegionLevel.COUNTY else reached_city(settings)
+    if actor.region_level == RegionLevel.COUNTY:
+        step = at_county(settings)
+    else:
+        step = or_(reached_city(settings), returned(RegionLevel.CITY))
     query = (
         select(Application)
         .join(Organisation, Application.organisation_id == Organisation.id)
         .where(Application.round_id == rnd.id, scope_condition(actor), step)
     )
-    if status:
+    if status == RETURNED:
+        query = query.where(Application.status == Status.DRAFT.value)  # the step lists returned drafts only
+    elif status:
         query = query.where(Application.status == status)
     if county_code:
         query = query.where(Organisation.county_code == county_code)
@@ -138,12 +115,13 @@ def queue_query(
 
 
 def status_counts(actor: User, rnd: Round) -> dict[str, int]:
-    """How many applications of the office's queue are in each status."""
+    """How many applications of the office's queue are in each status (``returned``: the drafts
+    it returned, not yet submitted again)."""
     query = queue_query(actor, rnd).order_by(None)
     rows = db.session.execute(
         query.with_only_columns(Application.status, func.count()).group_by(Application.status)
     ).all()
-    return {status: n for status, n in rows}
+    return {RETURNED if status == Status.DRAFT.value else status: n for status, n in rows}
 
 
 def in_scope(actor: User, app: Application | None) -> bool:
@@ -217,20 +195,40 @@ def check_at_level(app: Application, settings: ReviewSettings, level: str) -> No
 
 def act_moves(level: str, act: str, status: str) -> tuple[str, ...]:
     """The procedure's moves (``workflow.MOVES``) an act needs allowed on an application in this
-    status, in the order the act checks them: the act's own move; for the city's check, recommending
-    (or taking off the ranking) — it checks while the application can still be ranked; for a county's
+    status, in the order the act checks them: the act's own move; for the city's check and for
+    keeping an application on the ranking, recommending (or taking off the ranking) — the city checks
+    and ranks while the application can still be ranked; for a county's
     return or decline, endorsing too — the county acts only before it endorsed."""
-    if act == RegionAct.CHECK:
+    if act in (RegionAct.CHECK, RegionAct.RECOMMEND):
         return ("unrecommend" if status == Status.RECOMMENDED.value else "recommend",)
     if level == RegionLevel.COUNTY and act != RegionAct.ENDORSE and status != Status.SUBMITTED.value:
         return ("endorse", act)
     return (act,)
 
 
-def allowed_acts(actor: User, app: Application, settings: ReviewSettings | None = None) -> tuple[str, ...]:
+def check_recommendable(app: Application, latest: RegionCheck | None = _LOOK_UP) -> None:
+    """409 naming the application unless the city's latest check of it passed: the city recommends
+    (and keeps on its ranking) only what it checked. ``latest``: that check, when already read."""
+    latest = last_check(app) if latest is _LOOK_UP else latest
+    if latest is None or not latest.passed:
+        template = _NOT_CHECKED if latest is None else _CHECK_FAILED
+        raise ServiceError(
+            409,
+            msg(template, id=app.id, name=app.organisation.name),
+            {"application_ids": [msg(template, id=app.id, name=app.organisation.name)]},
+        )
+
+
+def allowed_acts(
+    actor: User,
+    app: Application,
+    settings: ReviewSettings | None = None,
+    latest: RegionCheck | None = _LOOK_UP,
+) -> tuple[str, ...]:
     """The acts the office may take on the application now: those its acts would not refuse (the
     application in its scope, its level's step on, the application at its step, the moves the act
-    needs allowed by the round's phase and the status). The pages offer these."""
+    needs allowed by the round's phase and the status; to recommend, the city's latest check passed).
+    The pages offer these; ``latest`` is the city's latest check when the caller read it already."""
     level = actor.region_level or ""
     settings = settings or settings_of(app.round)
     if level not in ACTS or not in_scope(actor, app) or not getattr(settings, f"{level}_step"):
@@ -244,6 +242,8 @@ def allowed_acts(actor: User, app: Application, settings: ReviewSettings | None 
         try:
             for move in act_moves(level, act, app.status):
                 check_move(move, app, app.round)
+            if act == RegionAct.RECOMMEND:
+                check_recommendable(app, latest)
         except ServiceError:
             continue
         allowed_now.append(act)
@@ -317,6 +317,10 @@ def check(actor: User, app: Application, passed: bool, note: Any = None) -> Regi
     for move in act_moves(RegionLevel.CITY, RegionAct.CHECK, app.status):
         check_move(move, app, app.round)
     text = clean_note(note, required=not passed, field="note")
+    if not passed and app.status == Status.RECOMMENDED.value:  # every recommended one passed its check
+        raise ServiceError(
+            409, msg(_FAILED_WHILE_RECOMMENDED, id=app.id, name=app.organisation.name, rank=app.city_rank)
+        )
     row = record_check(actor, app, RegionLevel.CITY, RegionAct.CHECK, text, passed=bool(passed))
     audit.record(
         actor,
@@ -330,13 +334,21 @@ def check(actor: User, app: Application, passed: bool, note: Any = None) -> Regi
 
 def last_check(app: Application) -> RegionCheck | None:
     """The city's latest check of the application, if any."""
-    return db.session.scalar(
-        select(RegionCheck)
+    return latest_checks([app.id]).get(app.id)
+
+
+def latest_checks(application_ids: list[int]) -> dict[int, RegionCheck]:
+    """The city's latest check of each application that has one, by application id (one query)."""
+    if not application_ids:
+        return {}
+    latest = (
+        select(func.max(RegionCheck.id))
         .where(
-            RegionCheck.application_id == app.id,
+            RegionCheck.application_id.in_(application_ids),
             RegionCheck.level == RegionLevel.CITY.value,
             RegionCheck.action == RegionAct.CHECK.value,
         )
-        .order_by(RegionCheck.id.desc())
-        .limit(1)
+        .group_by(RegionCheck.application_id)
     )
+    rows = db.session.scalars(select(RegionCheck).where(RegionCheck.id.in_(latest)))
+    return {row.application_id: row for row in rows}

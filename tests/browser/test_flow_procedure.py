@@ -108,7 +108,8 @@ def test_county_city_office_experts_and_results(page, new_page, make_account, ax
     with province.expect_navigation():
         province.locator("#advance button[type=submit]").click()
     assert fresh(Round, round_id).phase == "review"
-    assert [fresh(Application, i).status for i in ids] == ["under_review", "under_review", "endorsed"]
+    # the one its city did not recommend does not stay in between: not recommended, final
+    assert [fresh(Application, i).status for i in ids] == ["under_review", "under_review", "not_recommended"]
 
     # The automatic assignment: panels of three for the two recommended applications.
     province.locator("#round-assignments").click()

@@ -1,6 +1,7 @@
 """The region offices in a real browser, in Chinese: the county office endorses two applications of
-its county from its queue; the city office records its check, then ranks them on the ranking page —
-two over a quota of one is refused on the form, one within it is saved and the quota shows 1 / 1."""
+its county from its queue; the city office records its check of each (the ranking offers no rank
+box before it), then ranks them on the ranking page — two over a quota of one is refused on the
+form, one within it is saved and the quota shows 1 / 1."""
 
 from __future__ import annotations
 
@@ -50,6 +51,13 @@ def test_county_endorses_city_recommends_within_the_quota(page, new_page, make_a
     axe(other)
     other.locator("#acts a[href^='/region/ranking']").click()
     expect(other.locator("#quota-used")).to_contain_text("0")
+    # the second has no check yet: no rank box, a link to its check form instead
+    expect(other.locator(f"#f-rank-{ids[1]}")).to_have_count(0)
+    other.locator(f"#needs-check-{ids[1]}").click()
+    other.locator("#f-passed-yes").check()
+    other.locator("#check-form button[type=submit]").click()
+    expect(other.locator("#recommend-state")).to_be_visible()
+    other.locator("#recommend-state a").click()
     other.locator(f"#f-rank-{ids[0]}").fill("1")
     other.locator(f"#f-rank-{ids[1]}").fill("2")
     other.locator("#ranking-form button[type=submit]").click()

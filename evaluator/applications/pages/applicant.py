@@ -13,6 +13,7 @@ from evaluator.applications import intake, service
 from evaluator.applications.models import Application
 from evaluator.messages import N_
 from evaluator.rounds.service import round_criteria
+from evaluator.vetting import progress
 from evaluator.web.blueprints import applicant as bp
 from evaluator.web.pages import (
     FormErrors,
@@ -51,9 +52,11 @@ def form_page(app: Application, errors: FormErrors | None = None, values: dict |
 
 
 def view_page(app: Application, errors: FormErrors | None = None):
-    """The application read-only: status, figures with labels and units, self-assessment, materials."""
+    """The application read-only: where it stands (``vetting.progress``), status, figures with labels
+    and units, self-assessment with the bonus items claimed, materials."""
     cs = round_criteria(app.round)
     materials = sorted(app.materials, key=lambda m: m.id)
+    bonus = cs.bonus_map
     return render_form(
         "applications/view.html",
         errors,
@@ -66,6 +69,8 @@ def view_page(app: Application, errors: FormErrors | None = None):
         materials=materials,
         warnings=forms.warnings_by_field(cs, app.figures or {}),
         can_withdraw=app.status == Status.SUBMITTED and app.round.phase == Phase.OPEN,
+        stages=progress.progress(app) if app.status != Status.DRAFT else [],
+        claims=[bonus[b] for b in (app.bonus_claims or []) if b in bonus],
     )
 
 

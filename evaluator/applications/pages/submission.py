@@ -10,6 +10,7 @@ from evaluator.applications import service
 from evaluator.applications.models import Application
 from evaluator.applications.pages.applicant import load, view_page
 from evaluator.messages import N_
+from evaluator.vetting import progress
 from evaluator.web.blueprints import applicant as bp
 from evaluator.web.pages import FormErrors, done, form_errors, render_form
 
@@ -40,7 +41,7 @@ def submit(application_id: int):
     user, app = load(application_id, "application.submit")
     with form_errors() as errors:
         service.submit(user, app)
-        done(N_("The application has been submitted. The provincial office will review it."))
+        done(progress.submitted_message(app))  # who deals with it next: its county or city office
         return redirect(url_for("applicant.application", application_id=app.id), 303)
     return submission_page(app, errors)
 

@@ -12,10 +12,11 @@ from evaluator.applications.display import office_view
 from evaluator.applications.models import Application, Material
 from evaluator.messages import N_
 from evaluator.vetting import service as vetting
+from evaluator.vetting.quota import RANKABLE
 from evaluator.web.blueprints import region as bp
 from evaluator.web.downloads import material_response
 from evaluator.web.pages import FormErrors, done, form_errors, get_or_404, load_form, page_user, render_form
-from evaluator.workflow import RegionAct
+from evaluator.workflow import RegionAct, RegionLevel
 
 DONE = {
     RegionAct.ENDORSE: N_("The application was endorsed and passed on to the city office."),
@@ -46,6 +47,7 @@ def render_application(app: Application, errors: FormErrors | None = None, act: 
     """The application's page, with an act's form errors (422) or without (200): the forms of the acts
     the office may take now (``vetting.allowed_acts``)."""
     actor = page_user("vetting.list")
+    rankable = actor.region_level == RegionLevel.CITY and app.status in RANKABLE
     return render_form(
         "vetting/application.html",
         errors,
@@ -53,6 +55,7 @@ def render_application(app: Application, errors: FormErrors | None = None, act: 
         checks=vetting.checks_of(app),
         acts=vetting.allowed_acts(actor, app),
         level=actor.region_level,
+        rankable=rankable,
         act=act,
         values=request.form if errors else {},
     )
@@ -69,8 +72,8 @@ def application_act(application_id: int, act: str):
     """Carry out an act (endorse, return, decline, check); its refusal is shown on the page."""
     actor = page_user("vetting.list")
     app = scoped_application(application_id)
-    if act not in vetting.ACTS.get(actor.region_level or "", ()):
-        abort(404)
+    if act not in DONE or act not in vetting.ACTS.get(actor.region_level or "", ()):
+        abort(404)  # the city recommends on its ranking page
     with form_errors() as errors:
         data = load_form(ActForm())
         if act == RegionAct.ENDORSE:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 from flask import request
+from flask_babel import gettext
 
 from evaluator.core.paging import page_rows
 from evaluator.formatting import label
@@ -15,10 +16,24 @@ from evaluator.vetting import service as vetting
 from evaluator.vetting.quota import quota_status
 from evaluator.web.blueprints import region as bp
 from evaluator.web.pages import arg_id, arg_text, form_errors, get_or_404, page_number, page_user, render_form
-from evaluator.workflow import Phase, RegionLevel, Status
+from evaluator.workflow import RETURNED, RETURNED_LABEL, Phase, RegionLevel, Status
 
 PAGE_SIZE = 50
-QUEUE_STATUSES = (Status.SUBMITTED, Status.ENDORSED, Status.RECOMMENDED, Status.DECLINED, Status.UNDER_REVIEW)
+QUEUE_STATUSES = (
+    Status.SUBMITTED,
+    RETURNED,
+    Status.ENDORSED,
+    Status.RECOMMENDED,
+    Status.DECLINED,
+    Status.NOT_RECOMMENDED,
+    Status.UNDER_REVIEW,
+)
+"""The queue's filters, with their counts: the statuses an office sees, and the drafts it returned."""
+
+
+def queue_label(state: str) -> str:
+    """A queue filter's name for people: a status's label, or "returned" for the returned drafts."""
+    return gettext(RETURNED_LABEL) if state == RETURNED else label("status", state)
 
 
 def region_rounds() -> list[Round]:
@@ -44,7 +59,7 @@ def queue():
     rows, total, counts, quota = [], 0, {}, None
     page = page_number()
     status = request.args.get("status") or None
-    if status not in {s.value for s in Status}:
+    if status not in QUEUE_STATUSES:
         status = None
     with form_errors() as errors:
         q = arg_text("q")
@@ -68,5 +83,6 @@ def queue():
         status=status or "",
         q=request.args.get("q", ""),
         level=actor.region_level,
-        statuses=[(s.value, label("status", s.value)) for s in QUEUE_STATUSES],
+        statuses=[(str(s), queue_label(s)) for s in QUEUE_STATUSES],
+        returned_label=queue_label(RETURNED),
     )

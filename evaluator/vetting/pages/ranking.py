@@ -1,6 +1,8 @@
 """The city office's ranking: the applications that reached it, a rank number beside each, and the
 quota used. Saving the form makes the numbered ones the city's ranking in number order (blank: not
-recommended) — the same call as the API's ``PUT /rounds/{id}/recommendations``. Works without JS."""
+recommended) — the same call as the API's ``PUT /rounds/{id}/recommendations``. Works without JS.
+A rank box is offered where ``vetting.allowed_acts`` allows recommending (the city's check passed)
+and beside every recommended application (so it can be taken off)."""
 
 from __future__ import annotations
 
@@ -9,12 +11,13 @@ from flask import abort, redirect, request, url_for
 from evaluator.errors import ServiceError
 from evaluator.messages import N_, msg
 from evaluator.rounds.models import Round
+from evaluator.rounds.settings import settings_of
 from evaluator.vetting import service as vetting
 from evaluator.vetting.pages.queue import chosen_round, region_rounds
 from evaluator.vetting.quota import city_of, quota_status, rankable, recommend
 from evaluator.web.blueprints import region as bp
 from evaluator.web.pages import FormErrors, arg_id, done, form_errors, get_or_404, page_user, render_form
-from evaluator.workflow import RegionLevel
+from evaluator.workflow import RegionAct, RegionLevel, Status
 
 MAX_ROWS = 2000
 
@@ -48,7 +51,9 @@ def posted_ranking(rows: list) -> list[int]:
 
 def _render(actor, rounds, rnd, errors: FormErrors | None = None):
     rows = candidates(actor, rnd) if rnd is not None else []
-    checks = {a.id: vetting.last_check(a) for a in rows}
+    checks = vetting.latest_checks([a.id for a in rows])
+    settings = settings_of(rnd) if rnd is not None else None
+    acts = {a.id: vetting.allowed_acts(actor, a, settings, checks.get(a.id)) for a in rows}
     return render_form(
         "vetting/ranking.html",
         errors,
@@ -56,6 +61,7 @@ def _render(actor, rounds, rnd, errors: FormErrors | None = None):
         rnd=rnd,
         rows=rows,
         checks=checks,
+        may_rank={a.id for a in rows if RegionAct.RECOMMEND in acts[a.id] or a.status == Status.RECOMMENDED},
         quota=quota_status(actor, rnd) if rnd is not None else None,
         values=request.form if errors else {},
     )
