@@ -37,10 +37,15 @@ def _filters() -> tuple[dict, str]:
     return load_form(service.ResultFilterSchema(), raw), sort
 
 
+def _edge(value: float) -> str:
+    # Points as people read them (2 decimals, half up), without trailing zeros: 5.13, 10.25, 0.
+    return f"{service.shown(value):.2f}".rstrip("0").rstrip(".")
+
+
 def _histogram(snapshot) -> object:
     hist = snapshot.summary.get("distribution") or {"edges": [], "counts": []}
     edges = hist["edges"]
-    labels = [f"{edges[k]:g}–{edges[k + 1]:g}" for k in range(len(hist["counts"]))]
+    labels = [f"{_edge(edges[k])}–{_edge(edges[k + 1])}" for k in range(len(hist["counts"]))]
     keep = [k for k, c in enumerate(hist["counts"]) if c] or []
     if keep:  # from the first to the last bin holding a total
         labels, counts = labels[keep[0] : keep[-1] + 1], hist["counts"][keep[0] : keep[-1] + 1]
