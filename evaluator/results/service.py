@@ -234,12 +234,12 @@ def num(x: Any) -> float | None:
 def shown(x: Any, decimals: int = SHOWN_DECIMALS) -> float | None:
     """A computed figure as people read it (pages, exports): rounded half up (四舍五入) to
     ``decimals`` decimals once the floating-point noise beyond 10 significant digits is dropped,
-    so 85.12499999999999 — the sum of decimals that make 85.125 — shows as 85.13; None for a
-    missing value or NaN."""
+    so 85.12499999999999 — the sum of decimals that make 85.125 — shows as 85.13; never −0 (a
+    bias of −2e-19, noise, shows as 0); None for a missing value or NaN."""
     if x is None or not math.isfinite(x):
         return None
     exact = Decimal(format(float(x), ".10g"))
-    return float(exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
+    return float(exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)) + 0.0
 
 
 def _insert_lines(lines: list[dict]) -> None:

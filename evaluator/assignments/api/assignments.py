@@ -95,6 +95,13 @@ class AutoAssignReportSchema(Schema):
     solver_seconds = fields.Float()
 
 
+def _override_reason(row: Assignment) -> str | None:
+    # The office's words about the pair, and a sign that the pair breaks a rule (the reviewer's own
+    # county, affiliation or declared conflict): never a reviewer's to read, blind round or not.
+    user = signed_in_user()
+    return row.override_reason if user is not None and user.is_admin else None
+
+
 class AssignmentSchema(Schema):
     """One reviewer on one application's panel."""
 
@@ -106,7 +113,14 @@ class AssignmentSchema(Schema):
     kind = fields.String()
     status = fields.String()
     source = fields.String(metadata={"description": " or ".join(AssignmentSource)})
-    override_reason = fields.String(allow_none=True)
+    override_reason = fields.Function(
+        _override_reason,
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "description": "Why the office overrode the round's rules (the office only; null for a reviewer)",
+        },
+    )
     end_reason = fields.String(allow_none=True)
     created_at = UtcDateTime()
     updated_at = UtcDateTime()

@@ -8,6 +8,7 @@ import math
 
 from flask import abort, redirect, request, url_for
 
+from evaluator.applications.display import method_label, name_of
 from evaluator.applications.models import Application
 from evaluator.applications.service import region_choices
 from evaluator.core.paging import page_rows
@@ -37,10 +38,15 @@ def _filters() -> tuple[dict, str]:
     return load_form(service.ResultFilterSchema(), raw), sort
 
 
+def _edge(value: float) -> str:
+    # Points as people read them (2 decimals, half up), without trailing zeros: 5.13, 10.25, 0.
+    return f"{service.shown(value):.2f}".rstrip("0").rstrip(".")
+
+
 def _histogram(snapshot) -> object:
     hist = snapshot.summary.get("distribution") or {"edges": [], "counts": []}
     edges = hist["edges"]
-    labels = [f"{edges[k]:g}–{edges[k + 1]:g}" for k in range(len(hist["counts"]))]
+    labels = [f"{_edge(edges[k])}–{_edge(edges[k + 1])}" for k in range(len(hist["counts"]))]
     keep = [k for k, c in enumerate(hist["counts"]) if c] or []
     if keep:  # from the first to the last bin holding a total
         labels, counts = labels[keep[0] : keep[-1] + 1], hist["counts"][keep[0] : keep[-1] + 1]
@@ -87,9 +93,9 @@ def results(round_id: int):
         chart=chart,
         can_compute=rnd.phase in service.COMPUTE_PHASES,
         cities=cities,
-        grades=[(g.code, g.label) for g in cs.grades],
+        grades=[(g.code, name_of(g)) for g in cs.grades],
         statuses=[(s, label("result", s)) for s in service.STATUS_CODES],
-        grade_names={g.code: g.label for g in cs.grades},
+        grade_names={g.code: name_of(g) for g in cs.grades},
     )
 
 
@@ -135,14 +141,15 @@ def result_breakdown(round_id: int, application_id: int):
         abort(404)
     detail = breakdowns.breakdown(app)
     sections = detail["sections"]
+    cs = round_criteria(rnd)
+    names = {s.id: name_of(s) for s in cs.indicators}
     chart = radar_chart(
-        [s["name"] for s in sections],
+        [names.get(s["section_id"], s["name"]) for s in sections],
         [s["share"] for s in sections],
         [s["median_share"] for s in sections],
         str(msg("Sections as a share of their points, against the round's median")),
         series=(app.organisation.name, str(msg("Round median"))),
     )
-    names = {s.id: s.name for s in round_criteria(rnd).indicators}
     return render_form(
         "results/breakdown.html",
         None,
@@ -152,6 +159,7 @@ def result_breakdown(round_id: int, application_id: int):
         detail=detail,
         chart=chart,
         section_names=names,
+        methods={leaf.id: method_label(leaf) for leaf in cs.leaves},
         status_name=label("result", detail["status"]),
     )
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
+from evaluator.results.service import shown
 from evaluator.web.charts import BAR_FILL, FONT, TEXT_FILL
 
 MEDIAN_STROKE = "#4a6fa5"
@@ -23,7 +24,8 @@ def _share(value: float | None) -> float:
 
 
 def _percent(value: float | None) -> str:
-    return "—" if value is None or math.isnan(value) else f"{100 * value:.0f}%"
+    # Rounded as the table beside the chart rounds shares (half up, results.service.shown).
+    return "—" if value is None or math.isnan(value) else f"{shown(100 * value, 0):.0f}%"
 
 
 def radar_chart(
