@@ -18,6 +18,7 @@ import copy
 import re
 
 import numpy as np
+import pytest
 
 from evaluator.extensions import db
 from tests.pages import post, versioned
@@ -84,6 +85,8 @@ def test_the_maximum_a_scoring_page_shows_is_a_score_it_takes(page_client, make_
     and 5.714285714285713 points. The page reads "0 to 22.86 points"; a reviewer giving full marks
     types 22.86 and must not be told it lies outside 0 to 22.85714285714286."""
     from evaluator.reviews.models import Review
+    from evaluator.reviews.service import scores_by_id
+    from evaluator.rounds.service import round_criteria
 
     case = make_review_case(applications=1, reviewers=1)
     assignment = case.assignment()
@@ -97,6 +100,11 @@ def test_the_maximum_a_scoring_page_shows_is_a_score_it_takes(page_client, make_
     assert res.status_code == 302, re.findall(r"A score lies between[^<]*", text)
     review = db.session.scalar(db.select(Review).where(Review.assignment_id == assignment.id))
     assert review is not None
+    stored = scores_by_id(review, round_criteria(case.round))["plan_quality"]
+    assert stored == pytest.approx(22.857142857142858, rel=1e-12)  # full marks, stored as the points
+    form = versioned_form(assignment, {"scores.plan_quality": "22.87"})
+    refused = post(c, f"/reviewer/assignments/{assignment.id}", form).get_data(as_text=True)
+    assert "A score lies between 0 and 22.86." in refused
 
 
 def versioned_form(assignment, data: dict) -> dict:

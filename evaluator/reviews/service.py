@@ -21,6 +21,7 @@ import json
 import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
@@ -206,10 +207,12 @@ def validate_review(data: Any, scope: Scope) -> dict[str, Any]:
     for key, value in checked["scores"].items():
         if key not in bounds:
             errors.setdefault("scores", {})[key] = [msg("Not an indicator this assignment scores.")]
-        elif value is not None and not 0 <= value <= bounds[key]:
+        elif value is not None and not 0 <= value <= score_ceiling(bounds[key]):
             errors.setdefault("scores", {})[key] = [
-                msg("A score lies between %(min)s and %(max)s.", min=0, max=bounds[key])
+                msg("A score lies between %(min)s and %(max)s.", min=0, max=shown_points(bounds[key]))
             ]
+        elif value is not None and value > bounds[key]:
+            checked["scores"][key] = bounds[key]  # the maximum as shown: full marks
     for key, text in checked["comments"].items():
         if key != "" and key not in bounds:
             errors.setdefault("comments", {})[key] = [msg("Not an indicator this assignment scores.")]
@@ -234,6 +237,19 @@ def validate_review(data: Any, scope: Scope) -> dict[str, Any]:
     if errors:
         raise ServiceError(422, msg("The review is not valid: see the fields."), errors)
     return checked
+
+
+def shown_points(points: float) -> float:
+    """An indicator's points as the scoring sheet shows them: 2 decimals, rounded half up (points
+    weighed by AHP are rarely decimals: 22.857142857142858 shows as 22.86)."""
+    return float(Decimal(format(points, ".10g")).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def score_ceiling(points: float) -> float:
+    """The highest score a reviewer may type: the points, or the points as shown where that is more.
+    A score between the two is full marks and is stored as the points, so that the maximum a
+    reviewer reads is a score the service takes and the engine never sees a score above the points."""
+    return max(points, shown_points(points))
 
 
 def _by_key(errors: Any) -> Any:
