@@ -214,12 +214,19 @@ def _unreadable(path: Path, exc: Exception) -> CriteriaError:
     )
 
 
-def build_criteria(raw: Any, source: str = "criteria set") -> CriteriaSet:
-    """Validate a raw mapping completely and build the set, or raise :class:`CriteriaError`."""
+def build_criteria(raw: Any, source: str = "criteria set", require_english: bool = True) -> CriteriaSet:
+    """Validate a raw mapping completely and build the set, or raise :class:`CriteriaError`.
+
+    Every text the pages show must come with its English (``require_english``); only a round's
+    frozen copy of a set, taken before the sets had to carry it, is built without that check (its
+    English pages show the Chinese where the English is missing).
+    """
     data, errors = load_structure(raw)
     if "(file)" in errors:
         raise CriteriaError(errors, source)
     _text_errors(raw, "", errors)
+    if require_english:
+        _english_errors(raw, "", errors)
     fields = _fields(data.get("fields") or [], errors)
     field_map = {f.key: f for f in fields}
     materials = _materials(data.get("materials") or [], errors)
@@ -249,6 +256,7 @@ def build_criteria(raw: Any, source: str = "criteria set") -> CriteriaSet:
         zone_type=data["zone_type"],
         scale=scale,
         description=data.get("description"),
+        description_en=data.get("description_en"),
         fields=tuple(fields),
         materials=tuple(materials),
         indicators=tuple(sections),
@@ -283,6 +291,30 @@ def _text_errors(node: Any, path: str, errors: Errors, multiline: bool = False) 
     elif isinstance(node, list):
         for k, value in enumerate(node):
             _text_errors(value, f"{path}[{k}]", errors, multiline)
+
+
+# Texts a page shows whose English twin (``unit_en`` …) is optional in the structure but required beside
+# them; the names (name, label, title, reason) and their twins are required fields of the schema.
+TWINNED_KEYS = ("unit", "help", "guidance", "description")
+
+
+def _english_errors(node: Any, path: str, errors: Errors) -> None:
+    """Every shown text of the set that has no English twin beside it, at the twin's path."""
+    if isinstance(node, Mapping):
+        for key in TWINNED_KEYS:
+            value, twin = node.get(key), node.get(f"{key}_en")
+            if isinstance(value, str) and value.strip() and not (isinstance(twin, str) and twin.strip()):
+                add_error(
+                    errors,
+                    f"{path}.{key}_en" if path else f"{key}_en",
+                    msg("the English is missing: give %(key)s_en beside %(key)s", key=key),
+                )
+        for key, value in node.items():
+            if key != "params":  # a method's parameters are no text for people
+                _english_errors(value, f"{path}.{key}" if path else str(key), errors)
+    elif isinstance(node, list):
+        for k, value in enumerate(node):
+            _english_errors(value, f"{path}[{k}]", errors)
 
 
 def _safe(cls: type, data: Mapping[str, Any]) -> Any:

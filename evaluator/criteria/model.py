@@ -26,11 +26,13 @@ class Field:
     label_en: str
     type: str
     unit: str | None = None
+    unit_en: str | None = None
     min: float | None = None
     max: float | None = None
     required: bool = False
     choices: tuple[Choice, ...] = ()
     help: str | None = None
+    help_en: str | None = None
     # Another number field this one cannot be below if both are true (residents ≥ households): the
     # intake warns when it is (``applications.intake``), it never refuses.
     at_least: str | None = None
@@ -87,6 +89,7 @@ class Indicator:
     check: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()
     guidance: str | None = None
+    guidance_en: str | None = None
     ahp: AHPInfo | None = None
 
     @property
@@ -189,6 +192,7 @@ class CriteriaSet:
     sha256: str
     source: Mapping[str, Any] = field(repr=False, default_factory=dict)
     description: str | None = None
+    description_en: str | None = None
     root_ahp: AHPInfo | None = None
 
     def walk(self) -> Iterator[Indicator]:

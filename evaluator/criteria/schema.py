@@ -96,11 +96,13 @@ class FieldSchema(Schema):
     label_en = fields.String(required=True, validate=validate.Length(min=1))
     type = fields.String(required=True, validate=validate.OneOf(FIELD_TYPES))
     unit = fields.String(load_default=None)
+    unit_en = fields.String(load_default=None)
     min = fields.Float(load_default=None, allow_nan=False)
     max = fields.Float(load_default=None, allow_nan=False)
     required = fields.Boolean(load_default=False)
     choices = fields.List(fields.Nested(ChoiceSchema), load_default=None)
     help = fields.String(load_default=None)
+    help_en = fields.String(load_default=None)
     at_least = fields.String(load_default=None, validate=Pattern(KEY_RE))
 
 
@@ -134,6 +136,7 @@ class IndicatorSchema(Schema):
     check = fields.List(fields.String(validate=validate.OneOf(CHECK_KINDS)), load_default=None)
     evidence = fields.List(fields.String(), load_default=list)
     guidance = fields.String(load_default=None)
+    guidance_en = fields.String(load_default=None)
 
 
 class ConditionSchema(Schema):
@@ -227,6 +230,7 @@ class CriteriaSetSchema(Schema):
         load_default=100.0, allow_nan=False, validate=validate.Range(min=0, min_inclusive=False)
     )
     description = fields.String(load_default=None)
+    description_en = fields.String(load_default=None)
     fields_ = fields.List(
         fields.Nested(FieldSchema), data_key="fields", attribute="fields", load_default=list
     )

@@ -217,6 +217,7 @@ class TreeBuilder:
             parent=parent.id if parent else None,
             path=path,
             guidance=node.get("guidance"),
+            guidance_en=node.get("guidance_en"),
         )
         children = node.get("children")
         if children:

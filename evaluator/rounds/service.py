@@ -245,7 +245,9 @@ def round_criteria(rnd: Round) -> CriteriaSet:
     """
     cs = _FROZEN.get(rnd.criteria_sha256)
     if cs is None:
-        cs = build_criteria(copy.deepcopy(rnd.criteria_content), f"round criteria {rnd.criteria_sha256[:12]}")
+        source = f"round criteria {rnd.criteria_sha256[:12]}"
+        # A set frozen before every shown text needed its English still builds (the Chinese stands in).
+        cs = build_criteria(copy.deepcopy(rnd.criteria_content), source, require_english=False)
         if len(_FROZEN) >= _FROZEN_MAX:
             _FROZEN.pop(next(iter(_FROZEN)))
         _FROZEN[rnd.criteria_sha256] = cs
