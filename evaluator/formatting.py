@@ -10,10 +10,11 @@ from typing import Any
 
 from babel import Locale, dates, numbers
 from flask import Flask, has_request_context, request
-from flask_babel import get_locale, get_timezone, get_translations, gettext
+from flask_babel import get_locale, get_timezone, get_translations, gettext, ngettext
 
 from evaluator.core.db import as_aware, utcnow
-from evaluator.i18n import language, localise
+from evaluator.criteria.labels import vocabularies
+from evaluator.i18n import criteria_text, join_list, language, localise
 from evaluator.workflow import (
     ASSIGNMENT_KIND_LABELS,
     ASSIGNMENT_SOURCE_LABELS,
@@ -125,6 +126,20 @@ def show_number(value: Any, digits: int | None = None) -> str:
     return numbers.format_decimal(value, format=pattern, locale=_reader().locale)
 
 
+def show_points(value: Any, digits: int = 2, bracketed: bool = False) -> str:
+    """Points with their word in the reader's language — "1 point", "2.5 points", "3 分" — and,
+    ``bracketed``, in the language's brackets: "(1 point)", "（3 分）"."""
+    shown = show_number(value, digits)
+    one = value is not None and round(float(value), digits) == 1
+    text = ngettext("%(points)s point", "%(points)s points", 1 if one else 2, points=shown)
+    return in_brackets(text) if bracketed else text
+
+
+def in_brackets(text: Any) -> str:
+    """A text in the brackets of the reader's language: "(households)", "（户）"."""
+    return gettext("(%(text)s)", text=text)
+
+
 def days_left(deadline: datetime | None) -> int | None:
     """Whole days until a deadline (0 on its last day, negative once passed); None for none."""
     if deadline is None:
@@ -134,7 +149,12 @@ def days_left(deadline: datetime | None) -> int | None:
 
 
 def label(vocabulary: str, value: Any) -> str:
-    """The reader's word for a value of one of the workflow's vocabularies."""
+    """The reader's word for a value of one of the workflow's vocabularies, or of a criteria file's
+    (``method``, ``field_type``, ``allocation``, ``calibration``: ``criteria.labels``)."""
+    criteria = vocabularies()
+    if vocabulary in criteria:
+        text = criteria[vocabulary].get(value)
+        return _reader().translations.gettext(text) if text else str(value)
     table = {
         "zone": ZONE_LABELS,
         "kind": KIND_LABELS,
@@ -174,7 +194,11 @@ def register_formatting(app: Flask) -> None:
     app.add_template_filter(show_date, "date")
     app.add_template_filter(show_datetime, "datetime")
     app.add_template_filter(show_number, "number")
+    app.add_template_filter(show_points, "points")
+    app.add_template_filter(in_brackets, "bracketed")
     app.add_template_filter(localise, "localise")
+    app.add_template_filter(criteria_text, "criteria_text")
+    app.add_template_filter(join_list, "join_list")
     app.add_template_global(days_left)
     app.add_template_global(label)
     app.jinja_env.globals.update({v.__name__: v for v in VOCABULARIES})

@@ -15,7 +15,7 @@ from typing import Any
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask_babel import gettext, refresh
 
-from evaluator.messages import N_, Message
+from evaluator.messages import N_, Bilingual, Message, named
 
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
@@ -125,8 +125,33 @@ def _translate_text(text: str) -> str:
     return text
 
 
+def bilingual_text(text: Bilingual) -> str:
+    """A text of the data in the reader's language: the English on English pages (where the data has
+    it), else the Chinese."""
+    return text.en if language() == "en" else text.zh
+
+
+def criteria_text(item: Any, attr: str | None = None) -> str:
+    """A criteria set's text in the reader's language — the one place that chooses: ``attr`` (by
+    default the item's name: label, name, title or reason) on Chinese pages, its twin ``<attr>_en``
+    on English ones. Works on the criteria's records and on the dicts the services build from them.
+
+    The loader refuses a set without the English (``criteria.loader``); a round frozen before the sets
+    carried every English text shows the Chinese where the English is missing."""
+    if item is None:
+        return ""
+    return bilingual_text(named(item, attr))
+
+
+def join_list(items: Any) -> str:
+    """Words as a list in the reader's language: 甲、乙、丙 in Chinese, "a, b, c" in English."""
+    return LIST_SEPARATOR.get(language(), ", ").join(str(localise(v)) for v in items)
+
+
 def localise(value: Any) -> Any:
     """A message, or a dict/list of them, in the reader's language (keys are kept: they are names)."""
+    if isinstance(value, Bilingual):
+        return bilingual_text(value)
     if isinstance(value, Message):
         sep = LIST_SEPARATOR.get(language(), ", ")
         params = {k: _param(v, sep) for k, v in value.params.items()}

@@ -11,6 +11,7 @@ catalogs by ``pybabel extract`` (keyword ``msg``, see babel.cfg).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -50,6 +51,47 @@ def msg(template: str, **params: Any) -> Message:
     language's list separator).
     """
     return Message(template, **params)
+
+
+class Bilingual(str):
+    """A text of the data in Chinese and English, such as a criteria item's name, used as a message's
+    value: ``localise`` shows the reader's language. As a plain string it is the English (the
+    Chinese when the data has no English)."""
+
+    zh: str
+    en: str
+
+    def __new__(cls, zh: str, en: str | None = None) -> Bilingual:
+        """The text in both languages (``en`` empty or None: the Chinese serves both)."""
+        self = super().__new__(cls, en or zh)
+        self.zh, self.en = zh, en or zh
+        return self
+
+    def __reduce__(self):
+        """Pickle as a Bilingual again."""
+        return (Bilingual, (self.zh, self.en))
+
+
+NAME_ATTRS = ("label", "name", "title", "reason")
+"""The attribute that names a criteria item (a field or grade, an indicator or material, a set, a veto)."""
+
+
+def named(item: Any, attr: str | None = None) -> Bilingual:
+    """An item's text (``attr``, by default its name) with its English twin ``<attr>_en``, from an
+    object or a mapping; empty when the item has no such text."""
+    if isinstance(item, Mapping):
+        get = item.get
+    else:
+
+        def get(key: str) -> Any:
+            return getattr(item, key, None)
+
+    if attr is None:
+        attr = next((a for a in NAME_ATTRS if get(a) is not None), None)
+        if attr is None:
+            return Bilingual(str(item))
+    chinese = get(attr)
+    return Bilingual("" if chinese is None else str(chinese), get(f"{attr}_en") or None)
 
 
 def N_(template: str) -> str:  # noqa: N802 (the customary name of the no-op marker)

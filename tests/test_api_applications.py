@@ -219,7 +219,9 @@ def test_submit_lists_every_missing_required_field(client, make_user, make_round
     res = client.post(f"/api/v1/applications/{app_id}/submit", headers=headers)
     assert res.status_code == 422
     assert set(res.json["errors"]["figures"]) == {"category", "residents", "satisfaction", "incident"}
-    assert "社区类型" in res.json["message"] and "满意度" in res.json["message"]
+    assert "Category" in res.json["message"] and "Satisfaction" in res.json["message"]  # by name
+    zh = client.post(f"/api/v1/applications/{app_id}/submit", headers={**headers, "Accept-Language": "zh"})
+    assert "社区类型" in zh.json["message"] and "满意度" in zh.json["message"]
     assert counts() == before and db.session.get(Application, app_id).status == "draft"
 
 

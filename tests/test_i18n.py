@@ -52,7 +52,10 @@ def extracted(tmp_path_factory):
         return read_po(f)
 
 
-def placeholders(text: str) -> set[str]:
+def placeholders(text: str | tuple | list) -> set[str]:
+    """The placeholders of a message, or of all forms of a plural one (singular, plural …)."""
+    if isinstance(text, tuple | list):
+        return set().union(*(placeholders(t) for t in text))
     return {a or b for a, b in PLACEHOLDER.findall(text)}
 
 
@@ -64,7 +67,7 @@ def test_every_message_has_a_chinese_translation(extracted):
         if not message.id:
             continue
         entry = zh.get(message.id)
-        if entry is None or not entry.string:
+        if entry is None or not entry.string or not all(entry.string):  # every plural form too
             missing.append(message.id)
         elif entry.fuzzy:
             fuzzy.append(message.id)

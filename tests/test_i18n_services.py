@@ -54,8 +54,15 @@ def test_self_assessment_problems_name_the_indicator(mini_raw):
     cs = build_criteria(mini_raw, "test")
     with pytest.raises(ServiceError) as refused:
         check_self_assessment(cs, {"nope": 1})
-    assert refused.value.message.template == "The self-assessment has problems: %(ids)s."
+    assert refused.value.message.template == "The self-assessment has problems: %(indicators)s."
     assert refused.value.errors["self_assessment"]["nope"][0].params == {"id": "nope"}
+    with pytest.raises(ServiceError) as refused:
+        check_self_assessment(cs, {"size": 99, "basics": 1})  # above its points; a section
+    named = refused.value.message.params["indicators"]
+    assert [(n.zh, n.en) for n in named] == [("规模", "Size"), ("基础", "Basics")]
+    problem = refused.value.errors["self_assessment"]["size"][0]
+    assert (problem.params["name"].zh, problem.params["name"].en) == ("规模", "Size")
+    assert refused.value.message == "The self-assessment has problems: Size, Basics."
 
 
 def test_the_secret_key_refusal_speaks_the_configured_language():

@@ -651,9 +651,12 @@ def test_indicator_and_material_key_are_checked_against_the_criteria(client, wor
     assert res.status_code == 422 and "catalogue" in res.json["message"]
     res = upload(client, world, PDF_BYTES, indicator_id="basic_party_work", material_key="honours")
     assert res.status_code == 422
-    assert res.json["message"] == (
-        "Indicator 'basic_party_work' does not ask for 'honours'; it asks for: party_building."
+    assert res.json["message"] == (  # named as people read them, never by their keys
+        "The indicator 'Community party organisation' does not ask for 'Honour certificates or decisions'."
     )
+    assert res.json["errors"]["material_key"] == [
+        "This indicator asks for: Community and compound party organisations."
+    ]
     res = upload(client, world, PDF_BYTES, unexpected="x")
     assert res.status_code == 422 and "unexpected" in res.json["errors"]["files"]
     res = client.post(

@@ -42,7 +42,7 @@ def test_the_page_states_the_limits_before_the_upload(app, draft):
     page = c.get(f"/applicant/applications/{application.id}/materials").get_data(as_text=True)
     rules = page.index('id="upload-rules"')
     assert rules < page.index('id="upload-form"')
-    assert "at most 20 MB" in page and "PDF、JPEG、PNG、DOCX、XLSX" in page
+    assert "at most 20 MB" in page and "PDF, JPEG, PNG, DOCX, XLSX" in page  # an English list
     assert '<progress id="upload-progress"' in page and "js/upload.js" in page
     assert '<label for="f-indicator_id">' in page and '<label for="f-material_key">' in page
     assert '<label for="f-file">' in page
@@ -172,7 +172,9 @@ def test_submit_is_refused_while_incomplete_then_succeeds_and_the_view_is_read_o
     assert submitted.status == "submitted" and submitted.submitted_at is not None
     view = c.get(url).get_data(as_text=True)
     assert "has been submitted" in view and 'id="figures-form"' not in view
-    assert "Resident households" in view and "户" in view and 'id="submitted-at"' in view
+    assert "Resident households" in view and 'id="submitted-at"' in view
+    row = view.split('id="figure-households_resident"', 1)[1].split("</tr>", 1)[0]
+    assert "households" in row and "户" not in row  # the unit in English
     assert f'action="{url}/withdraw"' in view
     # the form no longer takes changes
     res = post(c, url, versioned(application, {"figures.households_resident": "9"}))

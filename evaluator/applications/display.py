@@ -1,7 +1,7 @@
 """How an application's figures are shown and edited on the pages of every feature: fields grouped by
-the indicator section that uses them, each field's control, the reader's name of a criteria item, the
-words for how an indicator is checked, the figures as a form shows them, warnings by field, and the
-whole application as the offices read it (``office_view``)."""
+the indicator section that uses them, each field's control, the words for how an indicator is checked,
+the figures as a form shows them, warnings by field, and the whole application as the offices read it
+(``office_view``). Criteria texts are shown in the reader's language by ``i18n.criteria_text``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from evaluator.applications.models import Application
 from evaluator.applications.transitions import check_editable
 from evaluator.criteria.model import CriteriaSet, Field, Indicator
 from evaluator.errors import ServiceError
-from evaluator.i18n import language, localise
+from evaluator.i18n import criteria_text, join_list, localise
 from evaluator.materials.service import checklist, materials_of
 from evaluator.messages import N_
 from evaluator.rounds.service import round_criteria
@@ -27,15 +27,6 @@ CHECK_LABELS = {
 EXPERT_METHOD = N_("Scored by the expert reviewers")
 AUTO_METHOD = N_("Calculated from the figures on the form")
 OTHER_FIGURES = N_("Other figures")
-
-
-def name_of(item: Any) -> str:
-    """A criteria item's name in the reader's language (the criteria carry Chinese and English)."""
-    for attr in ("label", "name", "title"):
-        if hasattr(item, attr):
-            english = getattr(item, f"{attr}_en", None)
-            return english if english and language() == "en" else getattr(item, attr)
-    return str(item)
 
 
 def _referenced(params: Any, keys: dict[str, Field]) -> list[str]:
@@ -62,7 +53,7 @@ def field_groups(cs: CriteriaSet) -> list[tuple[str, str, list[Field]]]:
     for section in cs.indicators:
         members = [f for f in cs.fields if section_of.get(f.key) == section.id]
         if members:
-            groups.append((section.id, name_of(section), members))
+            groups.append((section.id, criteria_text(section), members))
     rest = [f for f in cs.fields if f.key not in section_of]
     if rest:
         groups.append(("other", str(localise(OTHER_FIGURES)), rest))
@@ -76,7 +67,7 @@ def control(f: Field) -> dict[str, Any]:
 
         return {"choices": [("yes", gettext("Yes")), ("no", gettext("No"))]}
     if f.type in ("enum", "multi"):
-        return {"choices": [(c.value, name_of(c)) for c in f.choices], "multiple": f.type == "multi"}
+        return {"choices": [(c.value, criteria_text(c)) for c in f.choices], "multiple": f.type == "multi"}
     if f.type == "int":
         return {"type": "number", "min": _bound(f.min), "max": _bound(f.max), "step": 1}
     if f.type == "float":
@@ -149,11 +140,11 @@ def figure_text(f: Field, value: Any) -> str:
         return "—"
     if f.type == "bool":
         return gettext("Yes") if value else gettext("No")
-    names = {c.value: name_of(c) for c in f.choices}
+    names = {c.value: criteria_text(c) for c in f.choices}
     if f.type == "enum":
         return names.get(value, value)
     if f.type == "multi":
-        return "、".join(names.get(v, v) for v in value)
+        return join_list(names.get(v, v) for v in value)
     if f.numeric:
         return show_number(value)
     return str(value)
@@ -184,8 +175,8 @@ def office_view(app: Application) -> dict[str, Any]:
         "figures": figures,
         "warnings": warnings_by_field(cs, figures),
         "figure_text": figure_text,
-        "name_of": name_of,
         "leaves": {leaf.id: leaf for leaf in cs.leaves},
+        "kinds": {m.key: m for m in cs.materials},
         "assessed": [(leaf, scores[leaf.id]) for leaf in cs.leaves if leaf.id in scores],
         "claims": [bonus[b] for b in (app.bonus_claims or []) if b in bonus],
         "materials": materials_of(app),

@@ -33,7 +33,7 @@ from evaluator.criteria.model import CriteriaSet, Field
 from evaluator.criteria.norms import RangeParams
 from evaluator.criteria.registry import fmt
 from evaluator.errors import ServiceError
-from evaluator.messages import msg
+from evaluator.messages import msg, named
 from evaluator.rounds.models import Round
 from evaluator.rounds.service import round_criteria
 from evaluator.spreadsheets.export import FORMATS, Export
@@ -154,7 +154,7 @@ def check_figures(cs: CriteriaSet, data: Any, partial: bool) -> dict[str, Any]:
     """Clean figures, or a 422 naming every bad key under ``figures``."""
     clean, errors = figures_errors(cs, data, partial)
     if errors:
-        names = [cs.field_map[key].label if key in cs.field_map else str(key) for key in errors]
+        names = [named(cs.field_map[key]) if key in cs.field_map else str(key) for key in errors]
         raise ServiceError(
             422, msg("The figures do not fit this round's form: %(keys)s.", keys=names), {"figures": errors}
         )
@@ -186,23 +186,21 @@ def check_self_assessment(cs: CriteriaSet, data: Any) -> dict[str, Any]:
         if node is None:
             errors[key] = [msg("Unknown indicator '%(id)s'.", id=key)]
         elif not node.is_leaf:
-            errors[key] = [
-                msg("'%(id)s' (%(name)s) is a group of indicators: score its leaves.", id=key, name=node.name)
-            ]
+            errors[key] = [msg("'%(name)s' is a group of indicators: score its leaves.", name=named(node))]
         elif value is None:
             continue
         elif isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             errors[key] = ["Not a valid number."]
         elif not 0 <= value <= node.points:
-            errors[key] = [
-                msg(
-                    "%(name)s: a score is between 0 and %(max)s.", name=node.name, max=fmt(float(node.points))
-                )
-            ]
+            top = fmt(float(node.points))
+            errors[key] = [msg("%(name)s: a score is between 0 and %(max)s.", name=named(node), max=top)]
     if errors:
         raise ServiceError(
             422,
-            msg("The self-assessment has problems: %(ids)s.", ids=list(errors)),
+            msg(
+                "The self-assessment has problems: %(indicators)s.",
+                indicators=[named(cs.node_map[k]) if k in cs.node_map else k for k in errors],
+            ),
             {"self_assessment": errors},
         )
     return {k: (None if v is None else float(v)) for k, v in data.items()}
@@ -257,7 +255,7 @@ def intake_warnings(cs: CriteriaSet, figures: dict[str, Any]) -> list[dict[str, 
     - ``implausible_pair``: a field below the field its ``at_least`` names, two figures that cannot
       both be true (1,200 residents in 6,800 households).
     """
-    label = {f.key: f.label for f in cs.fields}
+    label = {f.key: named(f) for f in cs.fields}  # shown in the reader's language
     out: list[dict[str, str]] = []
 
     def warn(key: str, code: str, message: str) -> None:
@@ -273,7 +271,7 @@ def intake_warnings(cs: CriteriaSet, figures: dict[str, Any]) -> list[dict[str, 
             if x is None or band is None:
                 continue
             if (band.lo is not None and x < band.lo) or (band.hi is not None and x > band.hi):
-                choice = next((c.label for c in cs.field_map[p.by].choices if c.value == category), category)
+                choice = next((named(c) for c in cs.field_map[p.by].choices if c.value == category), category)
                 warn(
                     p.field,
                     "outside_norm",
@@ -298,7 +296,7 @@ def intake_warnings(cs: CriteriaSet, figures: dict[str, Any]) -> list[dict[str, 
                         "%(denominator)s is 0, so %(indicator)s scores 0 although %(numerator)s is "
                         "%(value)s.",
                         denominator=label[p.denominator],
-                        indicator=leaf.name,
+                        indicator=named(leaf),
                         numerator=label[p.numerator],
                         value=fmt(num),
                     ),

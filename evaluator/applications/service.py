@@ -24,7 +24,7 @@ from evaluator.audit.models import AuditEvent
 from evaluator.criteria.model import Field
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
-from evaluator.messages import N_, msg
+from evaluator.messages import N_, msg, named
 from evaluator.rounds.models import Round
 from evaluator.rounds.service import open_rounds, round_criteria
 from evaluator.validation import Pattern, Text
@@ -168,7 +168,7 @@ def submit(actor: User, app: Application, expected: Collection[str] | None = Non
     cs = round_criteria(app.round)
     _, errors = intake.figures_errors(cs, app.figures, partial=False)
     if errors:
-        labels = {f.key: f.label for f in cs.fields}
+        labels = {f.key: named(f) for f in cs.fields}
         missing = [labels.get(k, k) for k in errors]
         raise ServiceError(
             422, msg("The form is not complete: %(missing)s.", missing=missing), {"figures": errors}

@@ -21,7 +21,7 @@ from evaluator.criteria.registry import (
     fmt,
     register,
 )
-from evaluator.messages import msg
+from evaluator.messages import N_, msg
 
 NUMERIC = ("int", "float")
 NUMERIC_OR_BOOL = ("int", "float", "bool")
@@ -38,6 +38,7 @@ def _positive(**kw: Any) -> fields.Float:
 register(
     Method(
         name="expert",
+        label=N_("Scored by the expert reviewers"),
         schema=None,
         score=lambda p, figures, points: np.array([]),
         uses=lambda p: (),
@@ -119,6 +120,7 @@ def _threshold_describe(p: ThresholdParams, values: Mapping[str, Any]) -> str:
 register(
     Method(
         name="threshold",
+        label=N_("Steps on a figure"),
         schema=ThresholdSchema,
         score=_threshold_score,
         uses=lambda p: (p.field,),
@@ -180,6 +182,7 @@ def _ratio_describe(p: RatioParams, values: Mapping[str, Any]) -> str:
 register(
     Method(
         name="ratio",
+        label=N_("Ratio against a target"),
         schema=RatioSchema,
         score=_ratio_score,
         uses=lambda p: (p.numerator, p.denominator),
@@ -224,6 +227,7 @@ def _boolean_score(p: BooleanParams, figures: Figures, points: float) -> np.ndar
 register(
     Method(
         name="boolean",
+        label=N_("Yes or no"),
         schema=BooleanSchema,
         score=_boolean_score,
         uses=lambda p: (p.field,),
@@ -311,6 +315,7 @@ def _count_of_describe(p: CountOfParams, values: Mapping[str, Any]) -> str:
 register(
     Method(
         name="count_of",
+        label=N_("Count of items ticked"),
         schema=CountOfSchema,
         score=_count_of_score,
         uses=lambda p: (p.field,),
@@ -376,6 +381,7 @@ def _improvement_check(p: ImprovementParams, declared: Mapping[str, Field], poin
 register(
     Method(
         name="improvement",
+        label=N_("Level and improvement"),
         schema=ImprovementSchema,
         score=_improvement_score,
         uses=lambda p: (p.current, p.previous),

@@ -15,7 +15,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate
 
 from evaluator.criteria.model import Field
 from evaluator.criteria.registry import Figures, Method, Problem, field_problems, fmt, register
-from evaluator.messages import msg
+from evaluator.messages import N_, msg
 
 NUMERIC = ("int", "float")
 
@@ -173,6 +173,7 @@ def _range_describe(p: RangeParams, values: Mapping[str, Any]) -> str:
 register(
     Method(
         name="range",
+        label=N_("Within a norm range"),
         schema=RangeSchema,
         score=_range_score,
         uses=lambda p: (p.field,) + ((p.by,) if p.by else ()),

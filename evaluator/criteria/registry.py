@@ -55,6 +55,7 @@ class Method:
     uses: Callable[[Any], tuple[str, ...]]
     check: Callable[[Any, Mapping[str, Field], float], list[Problem]]
     describe: Callable[[Any, Mapping[str, Any]], str]
+    label: str = ""  # what people read for the method (English; the catalogs translate it)
 
 
 REGISTRY: dict[str, Method] = {}
@@ -69,6 +70,11 @@ def register(method: Method) -> Method:
 def get_method(name: str) -> Method | None:
     """The registered method of this name, or None."""
     return REGISTRY.get(name)
+
+
+def method_labels() -> dict[str, str]:
+    """What people read for each method, by name (English; the catalogs translate them)."""
+    return {name: method.label or name for name, method in REGISTRY.items()}
 
 
 def known_methods() -> list[str]:

@@ -47,7 +47,6 @@ def materials_page(app: Application, errors: FormErrors | None = None, chosen: d
         catalogue=cs.materials,
         kinds=service.KINDS,
         limit_mb=int(current_app.config["MAX_UPLOAD_MB"]),
-        name_of=forms.name_of,
         nodes=cs.node_map,
         names={m.key: m for m in cs.materials},
         chosen=chosen or {},

@@ -31,7 +31,7 @@ from evaluator.core.locking import lock_material
 from evaluator.core.settings import number, storage
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
-from evaluator.messages import msg
+from evaluator.messages import msg, named
 from evaluator.rounds.service import round_criteria
 
 MB = 1024 * 1024
@@ -282,27 +282,18 @@ def _resolve_links(
             {"material_key": [msg("One of: %(keys)s.", keys=sorted(catalogue))]},
         )
     if leaf is not None and material_key is not None and material_key not in leaf.evidence:
-        if not leaf.evidence:
-            raise ServiceError(
-                422,
-                msg(
-                    "Indicator '%(id)s' does not ask for '%(key)s'; it asks for no materials.",
-                    id=leaf.id,
-                    key=material_key,
-                ),
-                {"material_key": [msg("Indicator '%(id)s' asks for no materials.", id=leaf.id)]},
-            )
-        asks = list(leaf.evidence)
-        raise ServiceError(
-            422,
-            msg(
-                "Indicator '%(id)s' does not ask for '%(key)s'; it asks for: %(asks)s.",
-                id=leaf.id,
-                key=material_key,
-                asks=asks,
-            ),
-            {"material_key": [msg("Indicator '%(id)s' asks for: %(asks)s.", id=leaf.id, asks=asks)]},
+        # Named as people read them; the field's message says what the indicator asks for instead.
+        kinds = {m.key: m for m in cs.materials}
+        refusal = msg(
+            "The indicator '%(indicator)s' does not ask for '%(kind)s'.",
+            indicator=named(leaf),
+            kind=named(kinds[material_key]),
         )
+        if not leaf.evidence:
+            asks = msg("This indicator asks for no materials: leave the kind of material open.")
+        else:
+            asks = msg("This indicator asks for: %(kinds)s.", kinds=[named(kinds[k]) for k in leaf.evidence])
+        raise ServiceError(422, refusal, {"material_key": [asks]})
     if leaf is not None and material_key is None and len(leaf.evidence) == 1:
         material_key = leaf.evidence[0]  # the indicator asks for exactly one kind: that is this file
     return indicator_id, material_key
@@ -507,6 +498,7 @@ def checklist(application: Application) -> dict[str, Any]:
                     {
                         "indicator_id": leaf.id,
                         "indicator_name": leaf.name,
+                        "indicator_name_en": leaf.name_en,
                         "material_key": key,
                         "name": item["name"],
                         "name_en": item["name_en"],

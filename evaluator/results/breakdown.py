@@ -128,7 +128,7 @@ def breakdown(app: Application) -> dict[str, Any]:
             if a["vetoes"][i, j]
         ],
         "bonus_items": [
-            {"id": b.id, "name": b.name, "points": float(b.points)}
+            {"id": b.id, "name": b.name, "name_en": b.name_en, "points": float(b.points)}
             for j, b in enumerate(cs.bonus_items)
             if a["bonus_awarded"][i, j]
         ],

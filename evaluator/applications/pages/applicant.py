@@ -47,7 +47,6 @@ def form_page(app: Application, errors: FormErrors | None = None, values: dict |
         values=values if values is not None else forms.form_values(cs, app.figures or {}),
         warnings=forms.warnings_by_field(cs, app.figures or {}),
         missing=intake.missing_required(cs, app.figures or {}),
-        name_of=forms.name_of,
     )
 
 
@@ -65,7 +64,6 @@ def view_page(app: Application, errors: FormErrors | None = None):
         cs=cs,
         groups=forms.field_groups(cs),
         figure_text=forms.figure_text,
-        name_of=forms.name_of,
         materials=materials,
         warnings=forms.warnings_by_field(cs, app.figures or {}),
         can_withdraw=app.status == Status.SUBMITTED and app.round.phase == Phase.OPEN,

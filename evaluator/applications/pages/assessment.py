@@ -33,7 +33,6 @@ def assessment_page(
         sections=sections,
         values=values if values is not None else stored,
         editable=forms.editable(app),
-        name_of=forms.name_of,
         how_checked=forms.how_checked,
         method_label=forms.method_label,
         materials={m.key: m for m in cs.materials},

@@ -11,12 +11,13 @@ from flask_babel import gettext
 
 from evaluator.accounts.service import users_by_id
 from evaluator.applications import service
-from evaluator.applications.display import figure_text, name_of, office_view
+from evaluator.applications.display import figure_text, office_view
 from evaluator.applications.models import Application
 from evaluator.audit.labels import action_label, changes, summary_label
 from evaluator.audit.models import AuditEvent
 from evaluator.criteria.model import CriteriaSet
 from evaluator.formatting import label
+from evaluator.i18n import criteria_text
 from evaluator.web.blueprints import office as bp
 from evaluator.web.pages import get_or_404, page_user
 
@@ -30,9 +31,9 @@ def change_rows(cs: CriteriaSet, event: AuditEvent) -> list[tuple[str, str, str]
         prefix, _, name = key.partition(".")
         if prefix == "figures" and name in fields_:
             f = fields_[name]
-            rows.append((name_of(f), figure_text(f, before), figure_text(f, after)))
+            rows.append((criteria_text(f), figure_text(f, before), figure_text(f, after)))
         elif prefix == "self_assessment" and name in indicators:
-            rows.append((name_of(indicators[name]), _plain(before), _plain(after)))
+            rows.append((criteria_text(indicators[name]), _plain(before), _plain(after)))
         elif key == "status":
             rows.append(
                 (

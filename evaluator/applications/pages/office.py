@@ -12,10 +12,10 @@ import math
 from flask import abort, request
 
 from evaluator.applications import exports, service
-from evaluator.applications.display import name_of
 from evaluator.applications.models import Material
 from evaluator.core.paging import page_rows
 from evaluator.formatting import label
+from evaluator.i18n import criteria_text
 from evaluator.rounds.models import Round
 from evaluator.rounds.service import rounds_newest_first
 from evaluator.web.blueprints import office as bp
@@ -80,9 +80,8 @@ def applications():
         counties=counties,
         status_choices=[(s.value, label("status", s.value)) for s in Status],
         category=category,
-        category_choices=[(c.value, name_of(c)) for c in choices],
-        category_names={c.value: name_of(c) for c in choices},
-        name_of=name_of,
+        category_choices=[(c.value, criteria_text(c)) for c in choices],
+        category_names={c.value: criteria_text(c) for c in choices},
         sort=filters.get("sort") or "",
     )
 

@@ -24,7 +24,6 @@ def submission_page(app: Application, errors: FormErrors | None = None):
         rnd=app.round,
         ready=service.readiness(app),
         editable=forms.editable(app),
-        name_of=forms.name_of,
     )
 
 

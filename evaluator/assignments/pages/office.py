@@ -19,7 +19,7 @@ from evaluator.core.paging import page_rows
 from evaluator.i18n import localise
 from evaluator.messages import N_
 from evaluator.rounds.models import Round
-from evaluator.rounds.service import find_round
+from evaluator.rounds.service import find_round, round_criteria
 from evaluator.rounds.settings import settings_of
 from evaluator.validation import MAX_ID, Text
 from evaluator.web.blueprints import office as bp
@@ -116,6 +116,7 @@ def _overview(
         need=service.panel_size(settings, kind),
         settings=settings,
         report=report,
+        sections={s.id: s for s in round_criteria(rnd).indicators},
         in_review=rnd.phase in REVIEW_PHASES,
         declared=declared.round_facts(rnd),
         deciding=rnd.phase in declarations.DECLARE_PHASES,

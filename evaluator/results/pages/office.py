@@ -8,11 +8,11 @@ import math
 
 from flask import abort, redirect, request, url_for
 
-from evaluator.applications.display import method_label, name_of
 from evaluator.applications.models import Application
 from evaluator.applications.service import region_choices
 from evaluator.core.paging import page_rows
 from evaluator.formatting import label
+from evaluator.i18n import criteria_text, localise
 from evaluator.messages import N_, msg
 from evaluator.results import breakdown as breakdowns
 from evaluator.results import exports as results_exports
@@ -55,7 +55,7 @@ def _histogram(snapshot) -> object:
     return bar_chart(
         labels,
         counts,
-        str(msg("Distribution of the ranked applications' totals")),
+        str(localise(msg("Distribution of the ranked applications' totals"))),
         css_class="chart-bars chart-histogram",
     )
 
@@ -93,9 +93,9 @@ def results(round_id: int):
         chart=chart,
         can_compute=rnd.phase in service.COMPUTE_PHASES,
         cities=cities,
-        grades=[(g.code, name_of(g)) for g in cs.grades],
+        grades=[(g.code, criteria_text(g)) for g in cs.grades],
         statuses=[(s, label("result", s)) for s in service.STATUS_CODES],
-        grade_names={g.code: name_of(g) for g in cs.grades},
+        grade_names={g.code: criteria_text(g) for g in cs.grades},
     )
 
 
@@ -141,15 +141,14 @@ def result_breakdown(round_id: int, application_id: int):
         abort(404)
     detail = breakdowns.breakdown(app)
     sections = detail["sections"]
-    cs = round_criteria(rnd)
-    names = {s.id: name_of(s) for s in cs.indicators}
     chart = radar_chart(
-        [names.get(s["section_id"], s["name"]) for s in sections],
+        [criteria_text(s) for s in sections],
         [s["share"] for s in sections],
         [s["median_share"] for s in sections],
-        str(msg("Sections as a share of their points, against the round's median")),
-        series=(app.organisation.name, str(msg("Round median"))),
+        str(localise(msg("Sections as a share of their points, against the round's median"))),
+        series=(app.organisation.name, str(localise(msg("Round median")))),
     )
+    names = {s.id: criteria_text(s) for s in round_criteria(rnd).indicators}
     return render_form(
         "results/breakdown.html",
         None,
@@ -159,7 +158,6 @@ def result_breakdown(round_id: int, application_id: int):
         detail=detail,
         chart=chart,
         section_names=names,
-        methods={leaf.id: method_label(leaf) for leaf in cs.leaves},
         status_name=label("result", detail["status"]),
     )
 
@@ -202,6 +200,7 @@ def result_disagreements(round_id: int):
         pages=pages,
         listed=snapshot.summary.get("disagreement_count", len(items)),
         spread=snapshot.settings.get("disagreement_spread"),
+        nodes=round_criteria(rnd).node_map,
     )
 
 
