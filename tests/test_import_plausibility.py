@@ -93,7 +93,8 @@ def test_residents_fewer_than_households_is_an_intake_warning(client, make_round
     assert res.status_code == 200, res.json
     first, second = res.json["rows"]
     assert [(w["field"], w["code"]) for w in first["warnings"]] == [("residents", "implausible_pair")]
-    assert "常住人口 (1,200) is below 户数 (1,600): both cannot be true" in first["warnings"][0]["message"]
+    said = first["warnings"][0]["message"]  # the figures by their names in the reader's language
+    assert "Residents (1,200) is below Households (1,600): both cannot be true" in said
     assert second["warnings"] == []  # one resident a household is possible
     res = upload(client, rnd, admin, data)
     assert res.status_code == 201  # a warning, never a refusal
