@@ -12,6 +12,7 @@ from evaluator.applications.models import Application
 from evaluator.applications.service import region_choices
 from evaluator.core.paging import page_rows
 from evaluator.formatting import label
+from evaluator.i18n import language, localise
 from evaluator.messages import N_, msg
 from evaluator.results import breakdown as breakdowns
 from evaluator.results import exports as results_exports
@@ -20,7 +21,7 @@ from evaluator.results.pages.radar import radar_chart
 from evaluator.rounds.models import Round
 from evaluator.rounds.service import round_criteria
 from evaluator.web.blueprints import office as bp
-from evaluator.web.charts import bar_chart
+from evaluator.web.charts import histogram_chart
 from evaluator.web.downloads import export_response
 from evaluator.web.pages import done, form_errors, get_or_404, load_form, page_number, page_user, render_form
 
@@ -37,20 +38,34 @@ def _filters() -> tuple[dict, str]:
     return load_form(service.ResultFilterSchema(), raw), sort
 
 
-def _histogram(snapshot) -> object:
+def _histogram(snapshot, cs) -> object:
+    """The distribution of totals, its bins under the grade bands (the snapshot's cut-offs, or for an
+    older snapshot the criteria's), from the lowest to the highest bin holding a total."""
     hist = snapshot.summary.get("distribution") or {"edges": [], "counts": []}
-    edges = hist["edges"]
-    labels = [f"{edges[k]:g}–{edges[k + 1]:g}" for k in range(len(hist["counts"]))]
-    keep = [k for k, c in enumerate(hist["counts"]) if c] or []
-    if keep:  # from the first to the last bin holding a total
-        labels, counts = labels[keep[0] : keep[-1] + 1], hist["counts"][keep[0] : keep[-1] + 1]
+    edges, counts = hist["edges"], hist["counts"]
+    keep = [k for k, c in enumerate(counts) if c]
+    if keep:
+        edges, counts = edges[keep[0] : keep[-1] + 2], counts[keep[0] : keep[-1] + 1]
     else:
-        labels, counts = [], []
-    return bar_chart(
-        labels,
-        counts,
-        str(msg("Distribution of the ranked applications' totals")),
-        css_class="chart-bars chart-histogram",
+        edges, counts = [0.0], []
+    english = language() == "en"
+    grades = {g.code: g for g in cs.grades}
+    cutoffs = hist.get("cutoffs") or [
+        {"total": g.min_total, "grade": g.code} for g in cs.grades if g.min_total is not None
+    ]
+    bands: list[tuple[float | None, str]] = []
+    for cut in cutoffs:
+        grade = grades.get(cut["grade"])
+        name = (grade.label_en if english else grade.label) if grade else cut["grade"]
+        heading = msg("%(grade)s: %(total)s points and above", grade=name, total=f"{cut['total']:g}")
+        bands.append((cut["total"], localise(heading)))
+    lowest = [g for g in cs.grades if g.min_total is None]
+    if lowest and cutoffs:
+        name = lowest[-1].label_en if english else lowest[-1].label
+        heading = msg("%(grade)s: below %(total)s points", grade=name, total=f"{cutoffs[-1]['total']:g}")
+        bands.append((None, localise(heading)))
+    return histogram_chart(
+        edges, counts, bands, localise(msg("Distribution of the ranked applications' totals, by grade"))
     )
 
 
@@ -68,7 +83,7 @@ def results(round_id: int):
             query = service.lines_query(snapshot, **filters)
             rows, total, page = page_rows(query, page, PAGE_SIZE, rows=True)
     if snapshot is not None:
-        info, chart = breakdowns.snapshot_info(snapshot), _histogram(snapshot)
+        info, chart = breakdowns.snapshot_info(snapshot), _histogram(snapshot, cs)
     cities, _ = region_choices(rnd)
     return render_form(
         "results/table.html",
@@ -139,8 +154,8 @@ def result_breakdown(round_id: int, application_id: int):
         [s["name"] for s in sections],
         [s["share"] for s in sections],
         [s["median_share"] for s in sections],
-        str(msg("Sections as a share of their points, against the round's median")),
-        series=(app.organisation.name, str(msg("Round median"))),
+        localise(msg("Sections as a share of their points, against the round's median")),
+        series=(app.organisation.name, localise(msg("Round median"))),
     )
     names = {s.id: s.name for s in round_criteria(rnd).indicators}
     return render_form(
@@ -193,7 +208,7 @@ def result_disagreements(round_id: int):
         page=page,
         pages=pages,
         listed=snapshot.summary.get("disagreement_count", len(items)),
-        spread=snapshot.settings.get("disagreement_spread"),
+        rule=service.disagreement_rule(snapshot),
     )
 
 
