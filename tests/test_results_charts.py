@@ -141,3 +141,15 @@ def test_the_breakdown_names_its_totals_and_a_steady_rank(page_client, make_scor
     reviewers = office.get(f"{base}/reviewers").get_data(as_text=True)
     head = reviewers.split("<thead>", 1)[1].split("</thead>", 1)[0]
     assert "申报管理" not in head and "评审申报数" in head and "评分条数" in head
+
+
+def test_the_english_radar_names_the_sections_in_english(page_client, make_scored_round):
+    sr = make_scored_round(n_apps=3)
+    office = page_client("admin")
+    base = f"/office/rounds/{sr.rnd.id}/results"
+    assert post(office, f"{base}/compute").status_code == 303
+    html = office.get(f"{base}/applications/{sr.apps[0].id}").get_data(as_text=True)
+    svg = html.split('class="chart-radar"', 1)[1].split("</svg>", 1)[0]
+    for section in sr.criteria.indicators:
+        assert section.name_en in svg and section.name not in svg
+    assert "Round median" in svg

@@ -151,7 +151,7 @@ def result_breakdown(round_id: int, application_id: int):
     detail = breakdowns.breakdown(app)
     sections = detail["sections"]
     chart = radar_chart(
-        [s["name"] for s in sections],
+        [(s["name_en"] or s["name"]) if language() == "en" else s["name"] for s in sections],
         [s["share"] for s in sections],
         [s["median_share"] for s in sections],
         localise(msg("Sections as a share of their points, against the round's median")),
