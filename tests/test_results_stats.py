@@ -230,7 +230,7 @@ def test_a_spread_on_the_line_in_decimals_is_not_disagreement(make_criteria, poi
         high = low + int(line) + extra
         rows = [("1", "r0", "s0", decimal(low, places)[1]), ("1", "r1", "s0", decimal(high, places)[1])]
         result = _engine_round(make_criteria, [points], rows)
-        gap, flagged, listed = disagreements(result, float(share))
+        gap, flagged, listed, _line = disagreements(result, float(share))
         assert bool(flagged[0]) is beyond_line, (low, high)
         assert len(listed) == int(beyond_line)
         assert bool(disagrees(gap[0, 0], float(share), points)) is beyond_line

@@ -134,6 +134,9 @@ class BreakdownSchema(Schema):
     n_reviews = fields.Integer()
     reviews_counted = fields.Integer()
     disagreement = fields.Boolean()
+    disagreement_line = fields.Float(
+        metadata={"description": "Share of an indicator's points its spread must exceed to be disagreement"}
+    )
     sections = fields.List(fields.Nested(SectionResultSchema))
     indicators = fields.List(fields.Nested(IndicatorResultSchema))
     vetoes = fields.List(fields.Dict())
@@ -173,6 +176,9 @@ class DisagreementSchema(Schema):
     indicator_name = fields.String()
     points = fields.Float()
     spread = fields.Float()
+    line = fields.Float(
+        metadata={"description": "The spread (points) beyond which the round's reviewers disagree"}
+    )
     scores = fields.List(fields.Nested(ScoreSchema))
 
 

@@ -14,11 +14,10 @@ from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.messages import msg
 from evaluator.results.models import ResultSnapshot
-from evaluator.results.service import arrays_of, compared, latest_or_404, line_of, num
+from evaluator.results.service import arrays_of, compared, disagreement_rule, latest_or_404, line_of, num
 from evaluator.results.stats import disagrees
 from evaluator.rounds.models import Round
 from evaluator.rounds.service import round_criteria
-from evaluator.rounds.settings import ReviewSettings
 from evaluator.scoring.tolerance import negligible, tie_classes
 
 
@@ -54,7 +53,7 @@ def breakdown(app: Application) -> dict[str, Any]:
     cal_leaf, raw_leaf = compared(a, snapshot.summary, "leaf_points")
     cal_sec, raw_sec = compared(a, snapshot.summary, "sections")
     cal_total, raw_total = compared(a, snapshot.summary, "total")
-    spread = float(snapshot.settings.get("disagreement_spread", ReviewSettings.disagreement_spread))
+    disagree_at = disagreement_rule(snapshot)["line"]
     total = a["total"][i]
     no_total = bool(np.isnan(total) or negligible(total, cs.scale + cs.bonus_cap))
     expert_of = {leaf.id: k for k, leaf in enumerate(cs.expert_leaves)}
@@ -76,7 +75,7 @@ def breakdown(app: Application) -> dict[str, Any]:
                 "raw_points": num(raw_leaf[i, j]),
                 "contribution": None if no_total else num(points / total),
                 "spread": num(gap),
-                "disagreement": bool(k is not None and disagrees(gap, spread, leaf.points)),
+                "disagreement": bool(k is not None and disagrees(gap, disagree_at, leaf.points)),
             }
         )
     medians = snapshot.summary.get("section_medians") or [None] * len(cs.indicators)
@@ -120,6 +119,7 @@ def breakdown(app: Application) -> dict[str, Any]:
         "n_reviews": int(a["n_reviews"][i]),
         "reviews_counted": int(a["review_count"][i]),
         "disagreement": line.disagreement,
+        "disagreement_line": disagree_at,
         "sections": sections,
         "indicators": indicators,
         "vetoes": [
@@ -171,6 +171,8 @@ def disagreements(snapshot: ResultSnapshot) -> list[dict[str, Any]]:
         if (ids)
         else {}
     )
+    line = disagreement_rule(snapshot)["line"]
     for d in items:
         d["organisation"] = names.get(d["application_id"], "")
+        d.setdefault("line", line * d["points"])
     return items

@@ -111,7 +111,9 @@ def compute(actor: User, rnd: Round) -> ResultSnapshot:
     other = "none" if agg.calibration != "none" else "zscore"
     alt = score_parsed(replace(cs, aggregation=replace(agg, calibration=other)), figures, reviews, claimed)
     uncalibrated = alt if other == "none" else result
-    gap, flagged, disagreeing = results_stats.disagreements(result, settings.disagreement_spread)
+    gap, flagged, disagreeing, rule = results_stats.disagreements(
+        result, settings.disagreement_spread, settings.disagreement_mads
+    )
     stability = _stability(result)
     summary = {
         "notes": [str(n) for n in result.notes],
@@ -122,9 +124,8 @@ def compute(actor: User, rnd: Round) -> ResultSnapshot:
         "section_medians": results_stats.section_medians(result),
         "reviewers": results_stats.reviewer_stats(result, agg.calibration_min_scores),
         "disagreements": disagreeing,
-        "disagreement_count": int(
-            np.count_nonzero(results_stats.disagrees(gap, settings.disagreement_spread, _maxima(cs)))
-        ),
+        "disagreement_count": int(np.count_nonzero(results_stats.disagrees(gap, rule["line"], _maxima(cs)))),
+        "disagreement_rule": rule,
         "stability": STABILITY,
     }
     snapshot = ResultSnapshot(
@@ -224,6 +225,16 @@ def compared(arrays: dict[str, np.ndarray], summary: dict, what: str) -> tuple[n
     """(calibrated, uncalibrated) arrays of ``what`` (leaf_points, sections or total) of a snapshot."""
     main, alt = arrays[what], arrays[f"alt_{what}"]
     return (alt, main) if summary.get("calibration", "none") == "none" else (main, alt)
+
+
+def disagreement_rule(snapshot: ResultSnapshot) -> dict[str, Any]:
+    """The line the snapshot's disagreement was measured against (``results.stats.disagreement_line``);
+    a snapshot computed before the round's usual spread counted has its fixed share alone."""
+    rule = snapshot.summary.get("disagreement_rule")
+    if rule:
+        return rule
+    share = float((snapshot.settings or {}).get("disagreement_spread", 0.3))
+    return {"median": None, "mad": None, "mads": None, "floor": share, "line": share, "measured": None}
 
 
 def num(x: Any) -> float | None:

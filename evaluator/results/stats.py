@@ -35,39 +35,81 @@ def _maxima(result: RoundResult) -> np.ndarray:
     return np.array([leaf.points for leaf in result.criteria.expert_leaves], dtype=float)
 
 
-def disagrees(spread: np.ndarray | float, share: float, points: np.ndarray | float) -> np.ndarray:
+MAD_SCALE = 1.4826
+"""The median absolute deviation times this estimates a normal spread's standard deviation."""
+
+
+def disagrees(spread: np.ndarray | float, line: np.ndarray | float, points: np.ndarray | float) -> np.ndarray:
     """Where reviewers disagree: their highest and lowest scores of an indicator (``spread``) differ
-    by more than ``share`` (the round's ``disagreement_spread``) of its points; a spread on the line
-    within the tolerance of the points (``scoring.tolerance``) does not, nor a spread without
-    scores (NaN). The one rule of the results' flags, list and count."""
+    by more than ``line`` (the round's disagreement line, a share; see ``disagreement_line``) of its
+    points; a spread on the line within the tolerance of the points (``scoring.tolerance``) does
+    not, nor a spread without scores (NaN). The one rule of the results' flags, list and count."""
     points = np.asarray(points, dtype=float)
-    return beyond(spread, share * points, points)
+    return beyond(spread, np.asarray(line, dtype=float) * points, points)
+
+
+def disagreement_line(shares: np.ndarray, floor: float, mads: float | None) -> dict:
+    """The round's disagreement line from its own spreads (each as a share of the indicator's
+    points, NaN where fewer than two experts scored): the usual spread (median) plus ``mads`` robust
+    deviations (MAD × 1.4826), and never below ``floor`` (the round's ``disagreement_spread``);
+    ``mads`` None: the floor alone.
+
+    A panel's reviewers always differ a little (half points, taste); what a chair looks at is a
+    spread well beyond what this round's reviewers usually show. Returns the median, the MAD
+    (scaled), ``mads``, ``floor``, the ``line`` and how many spreads it was measured on."""
+    values = shares[~np.isnan(shares)]
+    if values.size == 0:
+        median = mad = 0.0
+    else:
+        median = float(np.median(values))
+        mad = float(np.median(np.abs(values - median))) * MAD_SCALE
+    return {
+        "median": median,
+        "mad": mad,
+        "mads": None if mads is None else float(mads),
+        "floor": float(floor),
+        "line": float(floor) if mads is None else max(float(floor), median + float(mads) * mad),
+        "measured": int(values.size),
+    }
 
 
 def spreads(result: RoundResult) -> np.ndarray:
     """Per application and expert indicator: highest minus lowest score (NaN without scores)."""
+    return _spreads(result)[0]
+
+
+def _spreads(result: RoundResult) -> tuple[np.ndarray, np.ndarray]:
     rv = result.reviews
     n, n_ind = len(result.ids), len(result.criteria.expert_leaves)
     hi = np.full(n * n_ind, -np.inf)
     lo = np.full(n * n_ind, np.inf)
+    count = np.zeros(n * n_ind, dtype=np.int64)
     if rv.score.size:
         group = rv.app * n_ind + rv.indicator
         np.maximum.at(hi, group, rv.score)
         np.minimum.at(lo, group, rv.score)
+        count = np.bincount(group, minlength=n * n_ind)
     gap = hi - lo
     gap[~np.isfinite(gap)] = np.nan
-    return gap.reshape(n, n_ind)
+    return gap.reshape(n, n_ind), count.reshape(n, n_ind)
 
 
-def disagreements(result: RoundResult, spread: float) -> tuple[np.ndarray, np.ndarray, list[dict]]:
-    """(spread matrix, per-application flag, the disagreeing indicators with scores side by side).
+def disagreements(
+    result: RoundResult, floor: float, mads: float | None = None
+) -> tuple[np.ndarray, np.ndarray, list[dict], dict]:
+    """(spread matrix, per-application flag, the disagreeing indicators with scores side by side,
+    the round's line as ``disagreement_line`` gives it).
 
-    An indicator disagrees when its highest and lowest score differ by more than ``spread`` × its
-    points. Reviewers are anonymised per application: ordered by their id, they are A, B, C …
+    An indicator disagrees when its highest and lowest score differ by more than the line × its
+    points (each listed with that ``line`` in points). Reviewers are anonymised per application:
+    ordered by their id, they are A, B, C …
     """
-    gap = spreads(result)
+    gap, count = _spreads(result)
     maxima = _maxima(result)
-    flagged = disagrees(gap, spread, maxima[None, :])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = np.where((count > 1) & (maxima[None, :] > 0), gap / maxima[None, :], np.nan)
+    rule = disagreement_line(shares, floor, mads)
+    flagged = disagrees(gap, rule["line"], maxima[None, :])
     app_flag = flagged.any(axis=1) if flagged.size else np.zeros(len(result.ids), dtype=bool)
     items: list[dict] = []
     where = np.argwhere(flagged)[:MAX_LISTED]
@@ -100,10 +142,11 @@ def disagreements(result: RoundResult, spread: float) -> tuple[np.ndarray, np.nd
                     "indicator_name": experts[k].name,
                     "points": float(maxima[k]),
                     "spread": float(gap[i, k]),
+                    "line": float(rule["line"] * maxima[k]),
                     "scores": [{"expert": letters[r], "score": scores[r]} for r in range(start, stop)],
                 }
             )
-    return gap, app_flag, items
+    return gap, app_flag, items, rule
 
 
 def reviewer_stats(result: RoundResult, min_scores: int) -> list[dict]:
@@ -171,18 +214,36 @@ def reviewer_stats(result: RoundResult, min_scores: int) -> list[dict]:
 
 
 def distribution(result: RoundResult, bins: int = 20) -> dict:
-    """Histogram of the ranked applications' totals over 0 … scale + bonus cap.
+    """Histogram of the ranked applications' totals over 0 … scale + bonus cap, drawn on the grade
+    cut-offs: bins of scale / ``bins`` points (5 of 100) whose edges include every grade's
+    ``min_total``, so that no bin straddles a cut-off (``cutoffs``: each with its grade's code).
 
-    Bins are equal; an edge belongs to the bin it opens (the top edge to the last bin), and a
-    total within the tolerance of an edge (``scoring.tolerance``, of the highest total) is on it.
+    An edge belongs to the bin it opens (the top edge to the last bin), and a total within the
+    tolerance of an edge (``scoring.tolerance``, of the highest total) is on it.
     """
     cs = result.criteria
     top = float(cs.scale + cs.bonus_cap)
-    edges = np.linspace(0.0, top, bins + 1)
+    cutoffs = sorted(
+        (
+            (float(g.min_total), g.code)
+            for g in cs.grades
+            if g.min_total is not None and 0 < g.min_total < top
+        ),
+        reverse=True,
+    )
+    step = float(cs.scale) / bins if cs.scale > 0 else max(top, 1.0)
+    marks = np.concatenate([np.arange(0.0, top, step), [c for c, _ in cutoffs], [top]])
+    edges = np.unique(marks)
+    edges = edges[np.concatenate([[True], ~negligible(np.diff(edges), top)])]  # a cut-off on a step
+    edges[-1] = top
     totals = result.total[result.rank > 0]
-    at = np.floor((totals + margin(top)) * bins / top) if top > 0 else np.zeros(totals.size)
-    counts = np.bincount(np.clip(at, 0, bins - 1).astype(np.int64), minlength=bins)
-    return {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts]}
+    at = np.searchsorted(edges, totals + margin(top), side="right") - 1
+    counts = np.bincount(np.clip(at, 0, edges.size - 2).astype(np.int64), minlength=edges.size - 1)
+    return {
+        "edges": [float(e) for e in edges],
+        "counts": [int(c) for c in counts],
+        "cutoffs": [{"total": c, "grade": code} for c, code in cutoffs],
+    }
 
 
 def section_medians(result: RoundResult) -> list[float | None]:

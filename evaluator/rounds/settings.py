@@ -104,6 +104,7 @@ class ReviewSettingsSchema(Schema):
     inspectors_per_application = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_PANEL))
     blind = StrictBoolean()
     disagreement_spread = StrictFloat(allow_nan=False, validate=validate.Range(min=0, max=1))
+    disagreement_mads = StrictFloat(allow_none=True, allow_nan=False, validate=validate.Range(min=0, max=10))
 
 
 @dataclass(frozen=True)
@@ -136,8 +137,11 @@ class ReviewSettings:
 
     ``county_step``/``city_step``: whether the county endorses and the city recommends before the
     province reviews (off: the step is skipped). ``quota`` is every city's quota unless
-    ``city_quotas`` names the city. ``disagreement_spread``: reviewers disagree on an indicator when
-    their highest and lowest scores differ by more than this share of its points.
+    ``city_quotas`` names the city. Reviewers disagree on an indicator when their highest and lowest
+    scores differ by more than the round's usual spread (the median over the round's indicators
+    and applications, as a share of the points) plus ``disagreement_mads`` robust deviations (MAD),
+    and by more than ``disagreement_spread`` of its points in any case (None: that share alone;
+    ``results.stats.disagreement_line``).
     ``max_declared_conflicts``: how many conflicts one reviewer, and one applicant organisation, may
     have pending or accepted in the round (refused ones do not count); the office decides each.
     """
@@ -154,6 +158,7 @@ class ReviewSettings:
     inspectors_per_application: int = 3
     blind: bool = False
     disagreement_spread: float = 0.3
+    disagreement_mads: float | None = 3.0
 
     def quota_for(self, city_code: str) -> Quota:
         """The quota of one city."""

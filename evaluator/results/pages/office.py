@@ -21,7 +21,7 @@ from evaluator.results.pages.radar import radar_chart
 from evaluator.rounds.models import Round
 from evaluator.rounds.service import round_criteria
 from evaluator.web.blueprints import office as bp
-from evaluator.web.charts import bar_chart
+from evaluator.web.charts import histogram_chart
 from evaluator.web.downloads import export_response
 from evaluator.web.pages import done, form_errors, get_or_404, load_form, page_number, page_user, render_form
 
@@ -38,25 +38,33 @@ def _filters() -> tuple[dict, str]:
     return load_form(service.ResultFilterSchema(), raw), sort
 
 
-def _edge(value: float) -> str:
-    # Points as people read them (2 decimals, half up), without trailing zeros: 5.13, 10.25, 0.
-    return f"{service.shown(value):.2f}".rstrip("0").rstrip(".")
-
-
-def _histogram(snapshot) -> object:
+def _histogram(snapshot, cs) -> object:
+    """The distribution of totals, its bins under the grade bands (the snapshot's cut-offs, or for an
+    older snapshot the criteria's), from the lowest to the highest bin holding a total."""
     hist = snapshot.summary.get("distribution") or {"edges": [], "counts": []}
-    edges = hist["edges"]
-    labels = [f"{_edge(edges[k])}–{_edge(edges[k + 1])}" for k in range(len(hist["counts"]))]
-    keep = [k for k, c in enumerate(hist["counts"]) if c] or []
-    if keep:  # from the first to the last bin holding a total
-        labels, counts = labels[keep[0] : keep[-1] + 1], hist["counts"][keep[0] : keep[-1] + 1]
+    edges, counts = hist["edges"], hist["counts"]
+    keep = [k for k, c in enumerate(counts) if c]
+    if keep:
+        edges, counts = edges[keep[0] : keep[-1] + 2], counts[keep[0] : keep[-1] + 1]
     else:
-        labels, counts = [], []
-    return bar_chart(
-        labels,
-        counts,
-        str(localise(msg("Distribution of the ranked applications' totals"))),
-        css_class="chart-bars chart-histogram",
+        edges, counts = [0.0], []
+    grades = {g.code: g for g in cs.grades}
+    cutoffs = hist.get("cutoffs") or [
+        {"total": g.min_total, "grade": g.code} for g in cs.grades if g.min_total is not None
+    ]
+    bands: list[tuple[float | None, str]] = []
+    for cut in cutoffs:
+        grade = grades.get(cut["grade"])
+        name = criteria_text(grade) if grade else cut["grade"]
+        heading = msg("%(grade)s: %(total)s points and above", grade=name, total=f"{cut['total']:g}")
+        bands.append((cut["total"], localise(heading)))
+    lowest = [g for g in cs.grades if g.min_total is None]
+    if lowest and cutoffs:
+        name = criteria_text(lowest[-1])
+        heading = msg("%(grade)s: below %(total)s points", grade=name, total=f"{cutoffs[-1]['total']:g}")
+        bands.append((None, localise(heading)))
+    return histogram_chart(
+        edges, counts, bands, localise(msg("Distribution of the ranked applications' totals, by grade"))
     )
 
 
@@ -74,7 +82,7 @@ def results(round_id: int):
             query = service.lines_query(snapshot, **filters)
             rows, total, page = page_rows(query, page, PAGE_SIZE, rows=True)
     if snapshot is not None:
-        info, chart = breakdowns.snapshot_info(snapshot), _histogram(snapshot)
+        info, chart = breakdowns.snapshot_info(snapshot), _histogram(snapshot, cs)
     cities, _ = region_choices(rnd)
     return render_form(
         "results/table.html",
@@ -199,8 +207,8 @@ def result_disagreements(round_id: int):
         page=page,
         pages=pages,
         listed=snapshot.summary.get("disagreement_count", len(items)),
-        spread=snapshot.settings.get("disagreement_spread"),
         nodes=round_criteria(rnd).node_map,
+        rule=service.disagreement_rule(snapshot),
     )
 
 

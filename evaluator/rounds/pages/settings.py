@@ -76,6 +76,8 @@ def posted_settings(form: Any) -> dict[str, Any]:
     load = (form.get("max_load") or "").strip()
     data["max_load"] = _number(load, True) if load else None
     data["disagreement_spread"] = _number(form.get("disagreement_spread"), False)
+    mads = (form.get("disagreement_mads") or "").strip()
+    data["disagreement_mads"] = _number(mads, False) if mads else None
     data["conflicts"] = {name: form.get(f"conflicts.{name}") == "1" for name in CONFLICT_BOXES}
     data["conflicts"]["region_level"] = form.get("conflicts.region_level") or ""
     return data
@@ -91,6 +93,7 @@ def form_values(rnd: Round) -> dict[str, Any]:
         "max_declared_conflicts",
         "max_load",
         "disagreement_spread",
+        "disagreement_mads",
     )
     values = {name: s[name] for name in names}
     values.update(
