@@ -30,7 +30,7 @@ def test_the_radar_chart_rounds_its_shares_as_the_table_beside_it(app):
 
     shares = [0.125, 0.145, 0.285]
     svg = str(radar_chart(["甲", "乙", "丙"], shares, [0.5, 0.5, 0.5], "t"))
-    written = re.findall(r"(?:甲|乙|丙) (\d+)%</text>", svg)
+    written = re.findall(r">(?:甲|乙|丙)</tspan><tspan[^>]*>(\d+)%</tspan>", svg)
     # The table's cell for the same share (results/_parts.html, pct): 13 %, 15 %, 29 %.
     template = (
         '{% from "results/_parts.html" import pct with context %}'
@@ -66,13 +66,14 @@ def test_a_reviewer_scoring_as_the_panel_is_not_shown_minus_zero(
 def test_the_distribution_labels_its_bins_with_two_decimals(
     client, admin, page_client, make_scored_round, mini_raw
 ):
-    """With a bonus cap of 2.5 the highest total is 102.5 and the bins are 5.125 wide."""
+    """With a bonus cap of 2.5 the highest total is 102.5: the bins' edges (on the grade cut-offs)
+    are labelled as points, never with more than 2 decimals."""
     raw = copy.deepcopy(mini_raw)
     raw["bonus"]["cap"] = 2.5
     sr = make_scored_round(n_apps=8, criteria=raw)
     assert client.post(f"/api/v1/rounds/{sr.rnd.id}/results/compute", headers=admin).status_code == 201
     html = page_client("admin").get(f"/office/rounds/{sr.rnd.id}/results").get_data(as_text=True)
-    chart = html[html.index('class="chart-bars chart-histogram"') :]
+    chart = html[html.index('class="chart-histogram"') :]
     chart = chart[: chart.index("</svg>")]
     labels = re.findall(r">(\d[\d.]*–\d[\d.]*)</text>", chart)
     assert labels, chart[:500]
