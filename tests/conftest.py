@@ -35,16 +35,18 @@ DB_FIXTURES = {"database_url"}
 are marked ``pure`` and run once (scripts/test.sh: all on SQLite, then ``--only-db`` on PostgreSQL)."""
 SERVER_FIXTURES = {"live_workers", "live_server"}
 """Fixtures that start a gunicorn: their tests are marked ``slow``, like the browser tests."""
-BROWSER_FIRST = {
-    "tests/browser/test_accessibility_pages.py",
-    "tests/browser/test_flow_region.py",
-    "tests/browser/test_language.py",
-    "tests/browser/test_password.py",
-    "tests/browser/test_harness.py",
+BROWSER_GROUPS = {
+    "tests/browser/test_accessibility_pages.py": 1,
+    "tests/browser/test_flow_region.py": 1,
+    "tests/browser/test_language.py": 1,
+    "tests/browser/test_password.py": 1,
+    "tests/browser/test_harness.py": 1,
+    "tests/browser/test_flow_criteria_language.py": 1,
+    "tests/browser/test_phone_and_print.py": 3,
 }
-"""The browser modules of the first of the two browser groups (the rest form the second): about half
-of the browser tests' time each, so that each xdist worker runs one group with its own Chromium and
-live server (the accessibility module alone is a third of the whole)."""
+"""The browser modules' groups (any other module is in group 2): each group runs on one xdist worker
+with its own Chromium and live server, and the groups take about the same time — the walk of every
+page at phone width is a group of its own, the accessibility module a third of the rest."""
 
 
 def pytest_addoption(parser):
@@ -87,8 +89,8 @@ def pytest_collection_modifyitems(config, items):
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     """With ``--dist loadscope`` (scripts/test.sh), each xdist worker takes whole modules, so that
-    module fixtures and worlds (tests/worlds.py) are built once, and tests/browser goes in two groups
-    (``BROWSER_FIRST`` and the rest): one Chromium and one live server per group."""
+    module fixtures and worlds (tests/worlds.py) are built once, and tests/browser goes in a few groups
+    (``BROWSER_GROUPS``): one Chromium and one live server per group."""
     if config.getvalue("dist") != "loadscope":
         return None
     from xdist.scheduler import LoadScopeScheduling
@@ -97,7 +99,7 @@ def pytest_xdist_make_scheduler(config, log):
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0]
             if module.startswith("tests/browser/"):
-                return "tests/browser/ (1)" if module in BROWSER_FIRST else "tests/browser/ (2)"
+                return f"tests/browser/ ({BROWSER_GROUPS.get(module, 2)})"
             return module
 
     return ModuleScheduling(config, log)
