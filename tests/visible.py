@@ -48,24 +48,43 @@ FILE_ENDINGS = (
     "json",
 )
 ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}|[+-]\d{2}:\d{2}\b(?!\d)|\d{2}:\d{2}:\d{2}\.\d+")
-LITERALS = re.compile(r"\b(?:None|True|False|nan|inf)\b|\[\s*'|'\s*\]|\{\s*'|\{\s*\"")
+LITERALS = re.compile(
+    r"^(?:None|True|False|nan)$|[:=]\s*(?:None|True|False|nan)\b|\[\s*'|'\s*\]|\{\s*'|\{\s*\""
+)
+HASH = re.compile(r"\b[0-9a-f]{12,64}\b")  # a SHA-256 (or its first characters): a value people compare
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z\-]*[A-Za-z]|[A-Za-z]")
 HALF_WIDTH = re.compile(r"[\u3400-\u9fff]\s?[:;,?!()]|[(]\s?[\u3400-\u9fff]")
 
 
+VOID = ("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr")
+
+
 class Visible(HTMLParser):
-    """The text nodes and shown attributes of a page, in document order."""
+    """The text nodes and shown attributes of a page, in document order; text marked as another
+    language than the page's (``lang``, e.g. the language switch) is left out, as it says so."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.chunks: list[str] = []
         self._skip = 0
+        self._page_lang: str | None = None
+        self._open: list[tuple[str, bool]] = []  # (tag, marked as another language)
+
+    def _other(self) -> bool:
+        return any(other for _, other in self._open)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        names = dict(attrs)
+        lang = (names.get("lang") or "")[:2]
+        if tag == "html":
+            self._page_lang = lang or None
+        elif tag not in VOID:
+            self._open.append((tag, bool(lang) and lang != self._page_lang))
         if tag in SKIPPED:
             self._skip += 1
-        names = dict(attrs)
+        if self._other() or (lang and lang != self._page_lang and tag != "html"):
+            return
         for name in SHOWN_ATTRIBUTES:
             if names.get(name):
                 self.chunks.append(str(names[name]))
@@ -74,15 +93,19 @@ class Visible(HTMLParser):
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
-        if tag in SKIPPED:
-            self._skip -= 1
+        if tag not in VOID:
+            self.handle_endtag(tag)
 
     def handle_endtag(self, tag: str) -> None:
         if tag in SKIPPED and self._skip:
             self._skip -= 1
+        for k in range(len(self._open) - 1, -1, -1):  # close up to the matching start tag
+            if self._open[k][0] == tag:
+                del self._open[k:]
+                break
 
     def handle_data(self, data: str) -> None:
-        if not self._skip and data.strip():
+        if not self._skip and not self._other() and data.strip():
             self.chunks.append(" ".join(data.split()))
 
 
@@ -95,11 +118,11 @@ def visible_text(html: str) -> list[str]:
 
 
 def without_data(text: str, data: Iterable[str]) -> str:
-    """The text with the world's own words taken out (the longest first)."""
+    """The text with the world's own words (the longest first) and checksums taken out."""
     for word in data:
         if word and word in text:
             text = text.replace(word, " ")
-    return text
+    return HASH.sub(" ", text)
 
 
 def inner_names(chunk: str) -> list[str]:
@@ -119,6 +142,9 @@ def inner_names(chunk: str) -> list[str]:
 def english_words(chunk: str, allowed: Iterable[str]) -> list[str]:
     """Latin-letter words in a chunk of a Chinese page, beyond the allowed ones."""
     ok = {a.lower() for a in allowed}
+    for term in allowed:
+        if not term.isalpha():  # a term of several parts (SHA-256, GB/T): taken out whole
+            chunk = chunk.replace(term, " ")
     return [w for w in LATIN_WORD.findall(chunk) if w.lower() not in ok]
 
 
@@ -132,17 +158,37 @@ def half_width(chunk: str) -> list[str]:
     return HALF_WIDTH.findall(chunk)
 
 
+def judge(chunk: str, language: str, data: list[str], allowed_words: Iterable[str]) -> list[str]:
+    """The kinds of problem in one chunk of a page (none: an empty list)."""
+    kinds = []
+    if inner_names(chunk):
+        kinds.append("inner name")
+    if language == "zh":
+        if english_words(chunk, allowed_words):
+            kinds.append("English in a Chinese page")
+        if half_width(chunk):
+            kinds.append("half-width punctuation")
+    elif chinese(chunk):
+        kinds.append("Chinese in an English page")
+    if kinds:  # judged again without the world's own words, which stay as they are written
+        kinds = judge(without_data(chunk, data), language, [], allowed_words) if data else kinds
+    return kinds
+
+
 def findings(
-    html: str, language: str, data: list[str], allowed_words: Iterable[str]
+    html: str,
+    language: str,
+    data: list[str],
+    allowed_words: Iterable[str],
+    judged: dict[tuple[str, str], list[str]] | None = None,
 ) -> list[tuple[str, str]]:
-    """Every problem of a page as (kind, the chunk it is in)."""
+    """Every problem of a page as (kind, the chunk it is in); ``judged`` remembers chunks seen on
+    other pages (menus, headers, the same rows)."""
+    judged = {} if judged is None else judged
     out: list[tuple[str, str]] = []
-    for raw in visible_text(html):
-        chunk = without_data(raw, data)
-        out += [("inner name", raw)] * bool(inner_names(chunk))
-        if language == "zh":
-            out += [("English in a Chinese page", raw)] * bool(english_words(chunk, allowed_words))
-            out += [("half-width punctuation", raw)] * bool(half_width(chunk))
-        else:
-            out += [("Chinese in an English page", raw)] * bool(chinese(chunk))
+    for chunk in visible_text(html):
+        key = (language, chunk)
+        if key not in judged:
+            judged[key] = judge(chunk, language, data, tuple(allowed_words))
+        out += [(kind, chunk) for kind in judged[key]]
     return out
