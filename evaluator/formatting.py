@@ -156,6 +156,11 @@ def colon() -> str:
     return "：" if _reader().language == "zh" else ": "
 
 
+def separator() -> str:
+    """What separates the items of a list in the reader's language: 、 in Chinese."""
+    return "、" if _reader().language == "zh" else ", "
+
+
 def parenthesised(text: Any) -> Markup:
     """A remark in parentheses in the reader's language: full-width in Chinese (（评分结束）),
     after a space in English; the text escaped unless it is markup already."""
@@ -204,4 +209,5 @@ def register_formatting(app: Flask) -> None:
     app.add_template_global(days_left)
     app.add_template_global(label)
     app.add_template_global(colon)
+    app.add_template_global(separator)
     app.jinja_env.globals.update({v.__name__: v for v in VOCABULARIES})

@@ -410,13 +410,20 @@ KNOWN = (
         "The AHP consistency ratio on the round's criteria (the criteria change).",
     ),
     Known(
+        "bonus points",
+        frozenset({"office.round"}),
+        ("half-width punctuation",),
+        r": \d+ 分$",
+        "A bonus item's points on the round's page (the criteria change rewrites the list).",
+    ),
+    Known(
         "results",
         RESULTS_PAGES,
         ANY,
         r"none \(|zscore|z分数|Round median|Distribution of the ranked|Sections as a share"
-        r"|\(基础分|\(\d+ 位专家\)|^专家[A-Z]: ",
+        r"|\(基础分|\(\d+ 位专家\)|^专家[A-Z]: |\(\d+\.\d\d\) · ",
         "The calibration's codes, the radar's legend, the distribution's title, the breakdown's "
-        "totals and the disagreement's experts: the results change rewrites them.",
+        "totals and bonus points and the disagreement's experts: the results change rewrites them.",
     ),
     Known(
         "expert's sheet",

@@ -117,11 +117,13 @@ def visible_text(html: str) -> list[str]:
     return parser.chunks
 
 
-def without_data(text: str, data: Iterable[str]) -> str:
-    """The text with the world's own words (the longest first) and checksums taken out."""
+def without_data(text: str, data: Iterable[str], stand_in: str = " ") -> str:
+    """The text with the world's own words (the longest first) and checksums replaced by
+    ``stand_in`` (in a Chinese page a Chinese character, so that the punctuation beside a name is
+    still judged)."""
     for word in data:
         if word and word in text:
-            text = text.replace(word, " ")
+            text = text.replace(word, stand_in)
     return HASH.sub(" ", text)
 
 
@@ -171,7 +173,8 @@ def judge(chunk: str, language: str, data: list[str], allowed_words: Iterable[st
     elif chinese(chunk):
         kinds.append("Chinese in an English page")
     if kinds:  # judged again without the world's own words, which stay as they are written
-        kinds = judge(without_data(chunk, data), language, [], allowed_words) if data else kinds
+        stand_in = "某" if language == "zh" else " "
+        kinds = judge(without_data(chunk, data, stand_in), language, [], allowed_words) if data else kinds
     return kinds
 
 
