@@ -41,7 +41,9 @@ class AffiliationForm(Schema):
     """The affiliation pickers (``kind``, then ``county``, ``organisation`` or ``name``) read into the
     stored text: ``bureau:<county code>``, the organisation's name, the name typed, or None."""
 
-    kind = fields.String(load_default="", validate=validate.OneOf(["", *KINDS]))
+    kind = fields.String(
+        load_default="", validate=validate.OneOf(["", *KINDS], error=N_("Choose an entry of the list."))
+    )
     county = fields.String(load_default=None)
     organisation = QueryId(load_default=None)
     name = Text(load_default=None, max_length=200)

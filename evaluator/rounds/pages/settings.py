@@ -58,7 +58,9 @@ class CityQuotaRow(Schema):
     """One row of the table of single cities' quotas: no kind (the city has every city's quota), or
     a number or a share with its value."""
 
-    kind = fields.String(load_default=None, validate=validate.OneOf(QUOTA_KINDS))
+    kind = fields.String(
+        load_default=None, validate=validate.OneOf(QUOTA_KINDS, error=N_("Choose an entry of the list."))
+    )
     value = fields.Float(load_default=None, allow_nan=False)
 
     @pre_load
