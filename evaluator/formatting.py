@@ -11,7 +11,11 @@ from typing import Any
 from babel import Locale, dates, numbers
 from flask import Flask, has_request_context, request
 from flask_babel import get_locale, get_timezone, get_translations, gettext, ngettext
+from markupsafe import Markup
 
+from evaluator.accounts.affiliation import BUREAU
+from evaluator.accounts.affiliation import describe as describe_affiliation
+from evaluator.accounts.places import place_names
 from evaluator.core.db import as_aware, utcnow
 from evaluator.criteria.labels import vocabularies
 from evaluator.i18n import criteria_text, join_list, language, localise
@@ -175,6 +179,39 @@ def label(vocabulary: str, value: Any) -> str:
     return _reader().translations.gettext(text) if text else str(value)
 
 
+def colon() -> str:
+    """The colon after a label in the reader's language: full-width in Chinese (已提交：2)."""
+    return "：" if _reader().language == "zh" else ": "
+
+
+def separator() -> str:
+    """What separates the items of a list in the reader's language: 、 in Chinese."""
+    return "、" if _reader().language == "zh" else ", "
+
+
+def parenthesised(text: Any) -> Markup:
+    """A remark in parentheses in the reader's language: full-width in Chinese (（评分结束）),
+    after a space in English; the text escaped unless it is markup already."""
+    if _reader().language == "zh":
+        return Markup("（%s）") % text
+    return Markup(" (%s)") % text
+
+
+def affiliation_text(value: str | None) -> str:
+    """A reviewer's stored affiliation in words: a county's bureau by the county's name."""
+    if not (value or "").startswith(BUREAU):
+        return describe_affiliation(value)
+    names = request.environ.get(_PLACES) if has_request_context() else None
+    if names is None:
+        names = place_names()
+        if has_request_context():
+            request.environ[_PLACES] = names
+    return describe_affiliation(value, names)
+
+
+_PLACES = "evaluator.formatting.places"
+
+
 def query_with(args: Any, **changes: Any) -> str:
     """A query string: the request's arguments with some changed (``None`` removes one)."""
     from urllib.parse import urlencode
@@ -199,6 +236,10 @@ def register_formatting(app: Flask) -> None:
     app.add_template_filter(localise, "localise")
     app.add_template_filter(criteria_text, "criteria_text")
     app.add_template_filter(join_list, "join_list")
+    app.add_template_filter(parenthesised, "paren")
+    app.add_template_filter(affiliation_text, "affiliation")
     app.add_template_global(days_left)
     app.add_template_global(label)
+    app.add_template_global(colon)
+    app.add_template_global(separator)
     app.jinja_env.globals.update({v.__name__: v for v in VOCABULARIES})

@@ -259,9 +259,10 @@ def test_settings_by_others_and_without_csrf_are_refused(client, page_client, ma
         "inspectors_per_application": "3",
         "disagreement_spread": "inf",
         "conflicts.region_level": "county",
-        "city_quotas": "\n".join(f"{k:04d}00 number 1" for k in range(1000, 1400)),
         "version": "1",
     }
+    for k in range(1000, 1400):
+        form.update({f"city.{k:04d}00.kind": "number", f"city.{k:04d}00.value": "1"})
     res = post(c, f"/office/rounds/{rnd.id}/settings", form)
     assert res.status_code == 422
     db.session.expire_all()

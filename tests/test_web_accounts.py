@@ -67,7 +67,8 @@ def test_create_a_reviewer_with_a_chosen_password(app, page_client):
             "role": "reviewer",
             "username": "expert.li",
             "display_name": "李专家",
-            "affiliation": "四川大学",
+            "affiliation.kind": "other",
+            "affiliation.name": "四川大学",
             "home_region_code": "510104",
             "password": "a long enough password",
         },
@@ -78,6 +79,57 @@ def test_create_a_reviewer_with_a_chosen_password(app, page_client):
     assert res.location == f"/office/accounts/users/{user.id}"
     assert events("user.created")[0].actor_id == c.user.id
     sign_in(app.test_client(), "expert.li", "a long enough password")
+
+
+def _reviewer_form(**affiliation: str) -> dict[str, str]:
+    form = {"role": "reviewer", "username": "expert.wang", "display_name": "王专家", "generate": "1"}
+    return {**form, **{f"affiliation.{k}": v for k, v in affiliation.items()}}
+
+
+def test_a_reviewers_affiliation_is_chosen_by_name_never_typed_as_a_code(page_client, make_org):
+    org = make_org(name="芳草社区", county="武侯区", county_code="510107", city="成都市")
+    c = page_client("admin", language="zh")
+    page = c.get("/office/accounts/users/new").get_data(as_text=True)
+    assert "bureau:" not in page
+    assert '<option value="bureau">区县民政局</option>' in page
+    assert (
+        '<option value="510107">成都市武侯区</option>' in page
+        and f'<option value="{org.id}">芳草社区' in page
+    )
+    res = post(c, "/office/accounts/users/new", _reviewer_form(kind="bureau", county="510107"))
+    assert res.status_code == 200, res.get_data(as_text=True)[:2000]
+    user = db.session.scalar(select(User).where(User.username == "expert.wang"))
+    assert user.affiliation == "bureau:510107"  # the data the assignments compare, as before
+    page = c.get(f"/office/accounts/users/{user.id}").get_data(as_text=True)
+    assert "成都市武侯区民政局" in page and "bureau:" not in page
+
+
+@pytest.mark.parametrize(
+    ("affiliation", "field", "message"),
+    [
+        ({"kind": "bureau"}, "affiliation-county", "This field is required."),
+        ({"kind": "bureau", "county": "510100"}, "affiliation-county", "Choose a county from the list."),
+        (
+            {"kind": "organisation", "organisation": "999999"},
+            "affiliation-organisation",
+            "Choose an organisation from the list.",
+        ),
+        ({"kind": "other", "name": "  "}, "affiliation-name", "This field is required."),
+        ({"kind": "other", "name": "x" * 201}, "affiliation-name", None),
+        ({"kind": "university"}, "affiliation-kind", None),
+    ],
+)
+def test_a_wrong_affiliation_is_refused_beside_its_picker(page_client, affiliation, field, message):
+    c = page_client("admin")
+    before = counts()
+    res = post(c, "/office/accounts/users/new", {**_reviewer_form(**affiliation), "username": "x y"})
+    page = res.get_data(as_text=True)
+    assert res.status_code == 422
+    shown = re.search(rf'id="{field}-errors">\s*<li>([^<]*)</li>', page)
+    assert shown is not None, page[:3000]
+    assert message is None or shown.group(1) == message
+    assert 'id="username-errors"' in page  # the other fields' problems at the same time
+    assert 'value="王专家"' in page and counts() == before  # what was typed is kept, nothing written
 
 
 def test_create_an_applicant_with_a_generated_password_shown_once(app, page_client, make_org):

@@ -108,10 +108,17 @@ def test_office_keeps_a_reviewers_profile(page_client, review_round, make_review
     office = page_client("admin")
     url = f"/office/assignments/reviewers/{user.id}"
     assert office.get(url).status_code == 200
-    res = post(office, url, {"affiliation": "bureau:510107", "expertise": ["basics", "quality"]})
+    form = {"affiliation.kind": "bureau", "affiliation.county": "510107", "expertise": ["basics", "quality"]}
+    res = post(office, url, form)
     assert res.status_code == 302
     db.session.expire_all()
     fresh = db.session.get(type(user), user.id)
     assert fresh.affiliation == "bureau:510107" and fresh.expertise == ["basics", "quality"]
-    assert post(office, url, {"expertise": ["nope"]}).status_code == 422
+    page = office.get(url).get_data(as_text=True)  # the pickers show what is stored
+    assert '<option value="bureau" selected>' in page and '<option value="510107" selected>' in page
+    res = post(office, url, {**form, "affiliation.county": "", "expertise": ["quality"]})
+    page = res.get_data(as_text=True)
+    assert res.status_code == 422 and 'id="affiliation-county-errors"' in page
+    assert 'value="quality" checked' in page and 'value="basics" checked' not in page  # kept as typed
+    assert post(office, url, {**form, "expertise": ["nope"]}).status_code == 422
     assert page_client("reviewer").get(url).status_code == 403

@@ -168,7 +168,8 @@ def test_the_application_page_shows_figures_warnings_materials_history(page_clie
     assert "is outside the norm" in page  # the warning beside its figure
     assert f'href="/office/materials/{material.id}"' in page and material.sha256 in page
     assert "Evidence checklist" in page
-    assert "王主任" in page and "Application changed" in page and "Material uploaded" in page
+    assert "王主任" in page and f"Changed the application of {target.organisation.name}." in page
+    assert f"Uploaded the file “{material.filename}”" in page
     assert "2,001 → 9,000" in page
     assert c.get("/office/applications/999999").status_code == 404
 

@@ -20,7 +20,7 @@ from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.messages import N_, msg
 from evaluator.rounds.models import Round
-from evaluator.workflow import EDITABLE, MOVES, Move, Status
+from evaluator.workflow import EDITABLE, MOVES, PHASE_LABELS, STATUS_LABELS, Move, Phase, Status
 
 # The refusals of a move, one whole sentence per action (keyed by ``Move.done`` or the ``doing``
 # of an edit), so that each can be translated as a whole.
@@ -80,15 +80,17 @@ _PAST_DEADLINE = {
     ),
 }
 _ONLY_DRAFT = {
-    "edited": N_("Only a draft can be edited; this application is %(status)s."),
-    "given new materials": N_("Only a draft can be given new materials; this application is %(status)s."),
-    "changed": N_("Only a draft can be changed; this application is %(status)s."),
+    "edited": N_("Only a draft can be edited; this application is “%(status)s”."),
+    "given new materials": N_("Only a draft can be given new materials; this application is “%(status)s”."),
+    "changed": N_("Only a draft can be changed; this application is “%(status)s”."),
 }
 _WRONG_STATUS = {
-    "submitted": N_("Only a %(wanted)s application can be submitted; this one is %(status)s."),
-    "withdrawn": N_("Only a %(wanted)s application can be withdrawn; this one is %(status)s."),
+    "submitted": N_("Only an application that is “%(wanted)s” can be submitted; this one is “%(status)s”."),
+    "withdrawn": N_("Only an application that is “%(wanted)s” can be withdrawn; this one is “%(status)s”."),
 }
-_WRONG_STATUS_ANY = N_("Only a %(wanted)s application can be changed this way; this one is %(status)s.")
+_WRONG_STATUS_ANY = N_(
+    "Only an application that is “%(wanted)s” can be changed this way; this one is “%(status)s”."
+)
 
 
 def lock_application(app: Application, expected: Collection[str] | None = None) -> Application:
@@ -107,7 +109,10 @@ def lock_application(app: Application, expected: Collection[str] | None = None) 
 def check_round_allows(move: Move, rnd: Round, doing: str) -> None:
     """409 unless the round's phase and deadline allow the move."""
     if rnd.phase not in move.phases:
-        raise ServiceError(409, msg(_NOT_OPEN.get(doing, _NOT_OPEN_ANY), title=rnd.title, phase=rnd.phase))
+        raise ServiceError(
+            409,
+            msg(_NOT_OPEN.get(doing, _NOT_OPEN_ANY), title=rnd.title, phase=PHASE_LABELS[Phase(rnd.phase)]),
+        )
     deadline = rnd.submission_deadline
     if move.before_deadline and deadline is not None and utcnow() >= as_aware(deadline):
         raise ServiceError(
@@ -122,7 +127,9 @@ def check_editable(app: Application, doing: str = "edited") -> None:
     """409 unless the application's figures and materials may change now (a draft, round open)."""
     check_round_allows(EDITABLE, app.round, doing)
     if app.status not in EDITABLE.sources:
-        raise ServiceError(409, msg(_ONLY_DRAFT.get(doing, _ONLY_DRAFT["changed"]), status=app.status))
+        raise ServiceError(
+            409, msg(_ONLY_DRAFT.get(doing, _ONLY_DRAFT["changed"]), status=STATUS_LABELS[Status(app.status)])
+        )
 
 
 def check_move(action: str, app: Application | None, rnd: Round) -> Move:
@@ -132,10 +139,9 @@ def check_move(action: str, app: Application | None, rnd: Round) -> Move:
     check_round_allows(move, rnd, doing)
     status = None if app is None else Status(app.status)
     if status not in move.sources:
-        wanted = [s.value for s in move.sources if s is not None]
-        raise ServiceError(
-            409, msg(_WRONG_STATUS.get(doing, _WRONG_STATUS_ANY), wanted=wanted, status=str(status))
-        )
+        wanted = [STATUS_LABELS[s] for s in move.sources if s is not None]
+        shown = STATUS_LABELS[status] if status is not None else N_("not yet started")
+        raise ServiceError(409, msg(_WRONG_STATUS.get(doing, _WRONG_STATUS_ANY), wanted=wanted, status=shown))
     return move
 
 

@@ -1,5 +1,5 @@
-"""The audit log in words: a label for every action the services record, and the changes of an
-event's summary as (what, before, after) rows — for the audit-log page and an application's history.
+"""The audit log's actions by name (the audit page's filter), and the changes of an event's summary
+as (key, before, after) rows. The events themselves are written as sentences by ``audit.sentences``.
 """
 
 from __future__ import annotations
@@ -55,12 +55,6 @@ ACTION_LABELS = {
     "review.reopened": N_("Review reopened as a draft"),
     "results.computed": N_("Results computed"),
 }
-SUMMARY_LABELS = {
-    "status": N_("Status"),
-    "phase": N_("Phase"),
-    "filename": N_("File"),
-    "warnings": N_("Warnings"),
-}
 
 
 def action_label(action: str) -> str:
@@ -83,9 +77,3 @@ def changes(summary: dict[str, Any] | None) -> list[tuple[str, Any, Any]]:
         if is_change(value):
             rows.append((key, value["before"], value["after"]))
     return rows
-
-
-def summary_label(key: str) -> str:
-    """A top-level summary key in the reader's words."""
-    label = SUMMARY_LABELS.get(key)
-    return gettext(label) if label else key

@@ -1,5 +1,6 @@
 """The audit-log page: whether the hash chain is intact, then the events newest first, 50 a page,
-filtered by action, object, actor and dates (days in Beijing time).
+filtered by action, object, actor and dates (days in Beijing time). Each event is a sentence
+(``audit.sentences``) naming what it concerns, linked to its page.
 
 The events come from ``audit.service.events_query`` and the verdict from
 ``audit.service.verify_chain``, as in the API (``GET /api/v1/audit``, ``/audit/verify``).
@@ -11,12 +12,15 @@ import re
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from flask import request
+from flask import request, url_for
 from flask_babel import gettext
+from markupsafe import Markup
 
-from evaluator.accounts.service import user_by_username, users_by_id
+from evaluator.accounts.service import user_by_username
 from evaluator.audit import service as audit
-from evaluator.audit.labels import ACTION_LABELS, action_label, changes, is_change, summary_label
+from evaluator.audit.labels import ACTION_LABELS, action_label
+from evaluator.audit.names import names_for
+from evaluator.audit.sentences import describe
 from evaluator.core.paging import page_rows
 from evaluator.errors import ServiceError
 from evaluator.i18n import localise
@@ -32,6 +36,9 @@ OBJECT_TYPES = {
     "round": N_("Round"),
     "organisation": N_("Organisation"),
     "user": N_("Account"),
+    "assignment": N_("Assignment of a reviewer"),
+    "review": N_("Review"),
+    "conflict_declaration": N_("Declared conflict of interest"),
     "demo": N_("Demo data"),
 }
 _HASH = re.compile(r"[0-9a-fA-F]{64}")
@@ -94,20 +101,18 @@ def _anchor(errors: FormErrors) -> tuple[int, str] | None:
     return None if "anchor_id" in errors or "anchor_hash" in errors else (int(ident), digest)
 
 
-def _short(value: Any, longest: int = 60) -> str:
-    text = "—" if value is None else str(value)
-    return text if len(text) <= longest else text[: longest - 1] + "…"
-
-
-def summary_text(summary: dict[str, Any] | None) -> list[str]:
-    """An event's summary as short lines: each change as 'what: before → after', then the rest."""
-    lines = [
-        f"{summary_label(k)}: {_short(before)} → {_short(after)}" for k, before, after in changes(summary)
-    ]
-    for key, value in (summary or {}).items():
-        if key != "changed" and not is_change(value):
-            lines.append(f"{summary_label(key)}: {_short(value)}")
-    return lines[:12]
+def link(kind: str, ident: Any, text: str) -> Markup:
+    """A name in an event's sentence as a link to its page (the application, the round, the
+    account; an organisation: the accounts' list of organisations, searched by its name)."""
+    if kind == "application":
+        href = url_for("office.application", application_id=ident)
+    elif kind == "round":
+        href = url_for("office.round", round_id=ident)
+    elif kind == "user":
+        href = url_for("office.user", user_id=ident)
+    else:
+        href = url_for("office.accounts", view="organisations", q=text[:100])
+    return Markup('<a href="%s">%s</a>') % (href, text)
 
 
 @bp.route("/audit", endpoint="audit")
@@ -124,20 +129,17 @@ def audit_log():
         )
     report = audit.verify_chain(anchor)
     events, total, page = page_rows(query, page_number(), PAGE_SIZE)
-    actors = users_by_id({e.actor_id for e in events if e.actor_id is not None})
+    names = names_for(events)
     return render_form(
         "audit/index.html",
         errors,
         report=report,
-        events=events,
-        actors=actors,
+        events=[(e, describe(e, names, link)) for e in events],
+        actors=names.users,
         page=page,
         pages=max(1, -(-total // PAGE_SIZE)),
         total=total,
-        action_label=action_label,
-        summary_text=summary_text,
         object_choices=[(t, gettext(n)) for t, n in OBJECT_TYPES.items()],
-        object_label=lambda t: gettext(OBJECT_TYPES[t]) if t in OBJECT_TYPES else t,
         actions=[(a, action_label(a)) for a in ACTION_LABELS],
         args=request.args,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_babel import gettext
 
 from evaluator.dashboard import service
+from evaluator.formatting import colon
 from evaluator.web.blueprints import office as bp
 from evaluator.web.charts import bar_chart
 from evaluator.web.pages import arg_id, page_user, render_form
@@ -32,6 +33,7 @@ def dashboard():
         [c["total"] for c in cities],
         title,
         empty=gettext("No applications yet."),
+        colon=colon(),
     )
     shown = [s for s in data["statuses"] if data["totals"][s] or s in ALWAYS_SHOWN]
     return render_form(

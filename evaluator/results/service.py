@@ -45,7 +45,7 @@ from evaluator.scoring.result import RoundResult
 from evaluator.scoring.sensitivity import weight_sensitivity
 from evaluator.scoring.tolerance import margin
 from evaluator.validation import Pattern, Text
-from evaluator.workflow import Phase, ResultStatus
+from evaluator.workflow import PHASE_LABELS, Phase, ResultStatus
 
 COMPUTE_PHASES = (Phase.REVIEW, Phase.SCORING_CLOSED)
 """Phases in which results may be (re)computed."""
@@ -90,7 +90,7 @@ def compute(actor: User, rnd: Round) -> ResultSnapshot:
                 "Round '%(title)s' is in phase '%(phase)s': results are computed only "
                 "during the review and after scoring closes.",
                 title=fresh.title,
-                phase=fresh.phase,
+                phase=PHASE_LABELS[Phase(fresh.phase)],
             ),
         )
     cs = round_criteria(fresh)

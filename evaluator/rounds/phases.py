@@ -4,6 +4,8 @@ gates the phase, let the region steps decide who enters review, and audit the mo
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from evaluator.accounts.models import User
 from evaluator.audit import service as audit
@@ -14,7 +16,9 @@ from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.messages import N_, msg
 from evaluator.rounds.models import Round
-from evaluator.workflow import PHASE_GATES, Phase, next_phase
+from evaluator.workflow import PHASE_GATES, PHASE_LABELS, Phase, next_phase
+
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def move_round(
@@ -30,7 +34,11 @@ def move_round(
     if to != expected:
         raise ServiceError(
             409,
-            msg("A round in '%(phase)s' can only move to '%(next)s'.", phase=rnd.phase, next=expected)
+            msg(
+                "A round in '%(phase)s' can only move to '%(next)s'.",
+                phase=PHASE_LABELS[Phase(rnd.phase)],
+                next=PHASE_LABELS[expected],
+            )
             if expected
             else msg("This round is final."),
         )
@@ -42,7 +50,7 @@ def move_round(
             if gate == "review_deadline"
             else N_("'%(phase)s' opens after the submission deadline (%(deadline)s).")
         )
-        raise ServiceError(409, msg(template, phase=to, deadline=as_aware(deadline).isoformat()))
+        raise ServiceError(409, msg(template, phase=PHASE_LABELS[Phase(to)], deadline=beijing_time(deadline)))
     if to == Phase.REVIEW:
         from evaluator.vetting.quota import enter_review  # the region steps' outcome
 
@@ -53,3 +61,8 @@ def move_round(
     summary = {"from": before, "to": to} | ({"reason": reason} if reason else {})
     audit.record(actor, "round.transition", "round", rnd.id, summary)
     return rnd
+
+
+def beijing_time(value: datetime) -> str:
+    """A stored time as Beijing time, the way people write it (2026-05-01 08:00)."""
+    return as_aware(value).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")

@@ -28,7 +28,7 @@ from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.messages import N_, msg
 from evaluator.rounds.models import Round
-from evaluator.workflow import Phase
+from evaluator.workflow import PHASE_LABELS, Phase
 
 TITLE_LENGTH = {"min_length": 2, "max_length": 200}
 NOTICE_DAYS = {"min": 1, "max": 60}
@@ -191,7 +191,7 @@ def update_round(
     rnd = fresh
     check_version(rnd, expected, "round")
     if rnd.phase != Phase.DRAFT:
-        raise ServiceError(409, msg(ONLY_DRAFT, title=rnd.title, phase=rnd.phase))
+        raise ServiceError(409, msg(ONLY_DRAFT, title=rnd.title, phase=PHASE_LABELS[Phase(rnd.phase)]))
     after = {k: changes[k] for k in EDITABLE_FIELDS if k in changes}
     if after.get("title") is None:
         after.pop("title", None)

@@ -25,7 +25,7 @@ from evaluator.extensions import db
 from evaluator.messages import msg
 from evaluator.rounds.models import Round
 from evaluator.validation import Pattern
-from evaluator.workflow import Phase, RegionLevel
+from evaluator.workflow import PHASE_LABELS, Phase, RegionLevel
 
 MAX_PANEL = 25
 MAX_DECLARED_CONFLICTS = 1000
@@ -218,7 +218,7 @@ def update_settings(
                 "Round '%(title)s' is in phase '%(phase)s': its review settings can "
                 "change only before the review begins.",
                 title=fresh.title,
-                phase=fresh.phase,
+                phase=PHASE_LABELS[Phase(fresh.phase)],
             ),
         )
     before = settings_of(fresh).as_dict()

@@ -31,12 +31,14 @@ def bar_chart(
     bar_height: int = 22,
     gap: int = 8,
     empty: str = "—",
+    colon: str = ": ",
     css_class: str = "chart-bars",
 ) -> Markup:
     """A horizontal bar chart: one bar per label, its length proportional to its value.
 
     ``title`` names the chart (its ``<title>`` and ``aria-label``); ``description`` (optional) goes
     into ``<desc>``. Every label is escaped, so any text (Chinese names, ``&``, ``<``) is safe.
+    ``colon`` goes between a bar's label and its value in its tooltip (full-width in Chinese).
     """
     if len(labels) != len(values):
         raise ValueError("labels and values differ in length")
@@ -66,7 +68,7 @@ def bar_chart(
         length = plot * value / largest
         baseline = y + bar_height * 0.7
         parts.append(
-            f'<g class="bar"><title>{escape(name)}: {_number(value)}</title>'
+            f'<g class="bar"><title>{escape(name)}{colon}{_number(value)}</title>'
             f'<text x="{label_width - 8}" y="{baseline:.1f}" text-anchor="end" fill="{TEXT_FILL}">'
             f"{escape(name)}</text>"
             f'<rect x="{label_width}" y="{y}" width="{length:.2f}" height="{bar_height}" fill="{BAR_FILL}" '

@@ -29,6 +29,7 @@ from evaluator.web.security import signed_in_user
 T = TypeVar("T")
 
 FORM_NOT_VALID = N_("Some entries need correcting: see the messages beside the fields.")
+REQUIRED = N_("This field is required.")
 
 
 class FormErrors(dict):
@@ -40,6 +41,15 @@ class FormErrors(dict):
     def __bool__(self) -> bool:
         """Whether there is any problem: a field's or the whole form's."""
         return bool(len(self) or self.message)
+
+    def summary(self) -> str:
+        """The message over the form, in the reader's language: the refusal's own, unless a field's
+        message repeats it word for word (then it is said once, beside the field, and the summary
+        points there)."""
+        beside = {m for key in self if key != "_form" for m in self.for_field(key)}
+        if self.message and self.message not in beside:
+            return self.message
+        return str(localise(msg(FORM_NOT_VALID)))
 
     def for_field(self, name: str) -> list[str]:
         """The messages of one field, in the reader's language."""
@@ -133,7 +143,26 @@ def load_form(schema: Schema, data: Mapping[str, Any] | None = None) -> dict[str
     try:
         return schema.load(raw)
     except ValidationError as exc:
-        raise ServiceError(422, msg(FORM_NOT_VALID), exc.messages) from None
+        raise ServiceError(422, msg(FORM_NOT_VALID), required_first(schema, raw, exc.messages)) from None
+
+
+def required_first(schema: Schema, raw: Mapping[str, Any], errors: Any) -> Any:
+    """A schema's errors where a required field was left empty say just that it is required (not
+    that its text is too short): the field's own message for a missing value when it has one, else
+    ``REQUIRED``."""
+    if not isinstance(errors, dict):
+        return errors
+    for name, field in schema.fields.items():
+        key = field.data_key or name
+        value = raw.get(key)
+        blank = value is None or (isinstance(value, str) and not value.strip())
+        if field.required and blank and key in errors:
+            own = field.error_messages.get("required")
+            errors[key] = [own if own and own != _MISSING else msg(REQUIRED)]
+    return errors
+
+
+_MISSING = "Missing data for required field."  # marshmallow's own, for a field without its own message
 
 
 def discard_writes() -> None:

@@ -18,7 +18,7 @@ from evaluator.accounts import sessions
 from evaluator.accounts.service import PASSWORD_LENGTH
 from evaluator.errors import ServiceError
 from evaluator.i18n import LANGUAGES
-from evaluator.messages import msg
+from evaluator.messages import N_, msg
 from evaluator.validation import Text, text_problem
 from evaluator.web.blueprints import account as bp
 from evaluator.web.navigation import home_endpoint
@@ -99,7 +99,7 @@ def sign_out():
         sessions.end_session(token)
     logout_user()
     session.clear()
-    done("You have signed out.")
+    done(N_("You have signed out."))
     return redirect(url_for("account.sign_in"))
 
 
@@ -123,7 +123,7 @@ def password():
             login_user(user)
             session[SESSION_KEY] = token
             session.permanent = True
-            done("Your password has been changed.")
+            done(N_("Your password has been changed."))
             return redirect(url_for(home_endpoint(user.role)))
     return render_form(
         "accounts/password.html",

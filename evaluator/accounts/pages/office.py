@@ -11,15 +11,19 @@ from __future__ import annotations
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from evaluator.accounts import service as accounts
+from evaluator.accounts.affiliation import KINDS, county_choices, posted_affiliation
 from evaluator.accounts.models import User
 from evaluator.accounts.schemas import OrganisationSchema, UserSchema
 from evaluator.core.paging import page_rows
-from evaluator.messages import N_
+from evaluator.errors import ServiceError
+from evaluator.messages import N_, msg
 from evaluator.validation import QueryId
 from evaluator.web.blueprints import office as bp
 from evaluator.web.pages import (
+    FORM_NOT_VALID,
     FormErrors,
     arg_text,
     done,
@@ -80,6 +84,33 @@ def _organisation_choices(search: str | None) -> list[tuple[int, str]]:
     return [(o.id, f"{o.name}（{o.county}）") for o in accounts.organisation_choices(search, MAX_CHOICES)]
 
 
+def affiliation_context(values: dict[str, Any]) -> dict[str, Any]:
+    """What the affiliation pickers (templates/accounts/_affiliation.html) offer."""
+    return {
+        "affiliation_kinds": [(kind, gettext(label)) for kind, label in KINDS.items()],
+        "affiliation_counties": county_choices(values.get("affiliation.county")),
+        "affiliation_organisations": _organisation_choices(None),
+    }
+
+
+def _checked_account(data: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """The new account's values read through the form's schema, a reviewer's affiliation from its
+    pickers; a 422 naming every field and picker in error at once."""
+    errors: dict[str, Any] = {}
+    if data.get("role") == Role.REVIEWER:
+        try:
+            data["affiliation"] = posted_affiliation(values)
+        except ServiceError as exc:
+            errors.update(exc.errors or {})
+    try:
+        checked = load_form(UserForm(), data)
+    except ServiceError as exc:
+        raise ServiceError(422, exc.message, {**(exc.errors or {}), **errors}) from None
+    if errors:
+        raise ServiceError(422, msg(FORM_NOT_VALID), errors)
+    return checked
+
+
 @bp.route("/accounts/users/new", methods=["GET", "POST"])
 def user_new():
     """Create a reviewer's, an applicant's or a region office's account, with a chosen or a generated
@@ -93,33 +124,39 @@ def user_new():
     search = arg_text("org_q", source=request.values)
     with form_errors() as errors:
         if request.method == "POST":
-            data = {k: v for k, v in values.items() if k in UserSchema().fields and k != "active"}
+            data = {
+                k: v
+                for k, v in values.items()
+                if k in UserSchema().fields and k not in ("active", "affiliation")
+            }
             if data.get("role") not in NEW_ROLES:
                 data.pop("role", None)
             if data.get("role") == Role.REVIEWER:
                 data.pop("organisation_id", None)
             elif data.get("role") == Role.APPLICANT:
-                data.pop("affiliation", None)
                 data.pop("home_region_code", None)
             elif data.get("role") in REGION_ROLES:
                 data.pop("organisation_id", None)
             generated = values.get("generate") == "1"
             if generated:
                 data["password"] = accounts.generate_password()
-            user = accounts.create_user(actor, load_form(UserForm(), data))
+            user = accounts.create_user(actor, _checked_account(data, values))
             if generated:
                 return _show_password(user, data["password"], created=True)
             done(N_("The account %(username)s was created."), username=user.username)
             return redirect(url_for("office.user", user_id=user.id))
+    if "affiliation" in errors:  # the stored text's own rules: the typed name is the one to correct
+        errors.setdefault("affiliation.name", []).extend(errors.pop("affiliation"))
     return render_form(
         "accounts/user_new.html",
         errors,
         values=values,
         search=search or "",
-        roles=[(r, ROLE_LABELS[r]) for r in NEW_ROLES],
+        roles=[(r, gettext(ROLE_LABELS[r])) for r in NEW_ROLES],
         organisations=_organisation_choices(search),
         max_choices=MAX_CHOICES,
         min_password=accounts.PASSWORD_LENGTH[0],
+        **affiliation_context(values),
     )
 
 
@@ -137,7 +174,7 @@ def organisation_new():
         "accounts/organisation_new.html",
         errors,
         values=values,
-        kinds=[(str(k), KIND_LABELS[k]) for k in OrgKind],
+        kinds=[(str(k), gettext(KIND_LABELS[k])) for k in OrgKind],
     )
 
 

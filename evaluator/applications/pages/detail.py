@@ -9,21 +9,22 @@ from typing import Any
 from flask import render_template
 from flask_babel import gettext
 
-from evaluator.accounts.service import users_by_id
 from evaluator.applications import service
 from evaluator.applications.display import figure_text, office_view
 from evaluator.applications.models import Application
-from evaluator.audit.labels import action_label, changes, summary_label
+from evaluator.audit.labels import changes
 from evaluator.audit.models import AuditEvent
+from evaluator.audit.names import names_for
+from evaluator.audit.sentences import describe
 from evaluator.criteria.model import CriteriaSet
-from evaluator.formatting import label
 from evaluator.i18n import criteria_text
 from evaluator.web.blueprints import office as bp
 from evaluator.web.pages import get_or_404, page_user
 
 
 def change_rows(cs: CriteriaSet, event: AuditEvent) -> list[tuple[str, str, str]]:
-    """An event's changes in words: (what, before, after), figures and scores by their names."""
+    """An event's changed figures and self-assessment scores in words: (what, before, after), by
+    their names (the event's sentence says the rest)."""
     fields_ = cs.field_map
     indicators = {leaf.id: leaf for leaf in cs.leaves}
     rows = []
@@ -34,20 +35,6 @@ def change_rows(cs: CriteriaSet, event: AuditEvent) -> list[tuple[str, str, str]
             rows.append((criteria_text(f), figure_text(f, before), figure_text(f, after)))
         elif prefix == "self_assessment" and name in indicators:
             rows.append((criteria_text(indicators[name]), _plain(before), _plain(after)))
-        elif key == "status":
-            rows.append(
-                (
-                    summary_label(key),
-                    label("status", before) if before else "—",
-                    label("status", after) if after else "—",
-                )
-            )
-        else:
-            rows.append((summary_label(key), _plain(before), _plain(after)))
-    if event.object_type == "material":
-        filename = (event.summary or {}).get("filename") or "—"
-        deleted = event.action == "material.deleted"
-        rows.append((summary_label("filename"), filename if deleted else "—", "—" if deleted else filename))
     return rows
 
 
@@ -61,20 +48,24 @@ def _plain(value: Any) -> str:
 
 
 def history(app: Application, cs: CriteriaSet) -> list[dict[str, Any]]:
-    """The application's audit events and its materials' events, newest first, in words."""
+    """The application's audit events and its materials' events, newest first, each as a sentence
+    (``audit.sentences``) with the figures it changed by their names."""
     events = service.history_events(app)
-    actors = users_by_id({e.actor_id for e in events if e.actor_id is not None})
-    names = {ident: user.display_name for ident, user in actors.items()}
-    return [
-        {
-            "id": e.id,
-            "at": e.at,
-            "actor": names.get(e.actor_id),
-            "action": action_label(e.action),
-            "changes": change_rows(cs, e),
-        }
-        for e in events
-    ]
+    names = names_for(events)
+    out = []
+    for e in events:
+        said = describe(e, names)
+        out.append(
+            {
+                "id": e.id,
+                "at": e.at,
+                "actor": names.users.get(e.actor_id) if e.actor_id is not None else None,
+                "action": said.text,
+                "details": said.details,
+                "changes": change_rows(cs, e),
+            }
+        )
+    return out
 
 
 @bp.route("/applications/<int:application_id>")

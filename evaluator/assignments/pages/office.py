@@ -8,10 +8,12 @@ from __future__ import annotations
 import math
 
 from flask import abort, redirect, request, url_for
+from flask_babel import gettext
 from marshmallow import Schema, fields, validate
 
+from evaluator.accounts.affiliation import KINDS, county_choices, picker_values, posted_affiliation
 from evaluator.accounts.models import User
-from evaluator.accounts.service import find_user
+from evaluator.accounts.service import find_user, organisation_choices
 from evaluator.applications.models import Application
 from evaluator.assignments import conflicts, declarations, declared, manual, profile, service
 from evaluator.assignments.models import Assignment, ConflictDeclaration
@@ -266,23 +268,30 @@ def assignment_reviewer(user_id: int):
     if user.role != Role.REVIEWER:
         abort(404)
     errors = None
+    values = picker_values(user.affiliation)
     if request.method == "POST":
+        values = dict(request.form)
         with form_errors() as errors:
             profile.set_profile(
                 actor,
                 user,
                 request.form.getlist("expertise"),
-                affiliation=request.form.get("affiliation", ""),
+                affiliation=posted_affiliation(request.form),
             )
         if not errors:
             done(N_("The reviewer's profile was saved."))
             return redirect(url_for("office.assignment_reviewer", user_id=user.id))
+        if "affiliation" in errors:  # the stored text's own rules: the typed name is the one to correct
+            errors.setdefault("affiliation.name", []).extend(errors.pop("affiliation"))
     return render_form(
         "assignments/reviewer.html",
         errors,
         user=user,
         sections=profile.round_sections(),
-        chosen=set(user.expertise or []),
+        chosen=set(request.form.getlist("expertise") if request.method == "POST" else user.expertise or []),
         conflicts=declared.reviewer_declarations(user),
-        form=request.form,
+        values=values,
+        affiliation_kinds=[(kind, gettext(label)) for kind, label in KINDS.items()],
+        affiliation_counties=county_choices(values.get("affiliation.county")),
+        affiliation_organisations=[(o.id, o.name) for o in organisation_choices(None, 2000)],
     )

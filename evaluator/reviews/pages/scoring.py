@@ -187,7 +187,7 @@ def score_post(assignment_id: int):
     data = form_data(request.form, scope, status)
     with form_errors() as errors:
         review = service.save_review(actor, assignment, data, posted_version())
-        done("Review submitted." if review.status == ReviewStatus.SUBMITTED else "Draft saved.")
+        done(N_("Review submitted.") if review.status == ReviewStatus.SUBMITTED else N_("Draft saved."))
         return redirect(url_for("reviewer.score", assignment_id=assignment.id))
     fields_ = field_errors(dict(errors), data)
     errors.clear()

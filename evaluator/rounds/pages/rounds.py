@@ -24,7 +24,7 @@ from evaluator.web.pages import (
     posted_version,
     render_form,
 )
-from evaluator.workflow import PHASE_GATES, Phase, next_phase
+from evaluator.workflow import PHASE_GATES, PHASE_LABELS, Phase, next_phase
 
 # What entering each phase means, for the reader deciding to move a round on.
 PHASE_MEANING = {
@@ -128,7 +128,7 @@ def round_advance(round_id: int):
     with form_errors() as errors:
         data = load_form(AdvanceForm())
         rnd = move_round(actor, rnd, data["to"], data["reason"], posted_version())
-        done(N_("The round is now in phase '%(phase)s'."), phase=rnd.phase)
+        done(N_("The round is now in phase '%(phase)s'."), phase=PHASE_LABELS[Phase(rnd.phase)])
         return redirect(url_for("office.round", round_id=rnd.id), 303)
     # The refusal rolled back: the round is read again.
     return _round_page(rnd, errors, {k: v for k, v in request.form.items() if k != "csrf_token"})

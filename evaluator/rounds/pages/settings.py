@@ -1,22 +1,28 @@
 """The office's page for a round's review settings: the region steps and quotas per city, the panel
 size and maximum load, the conflict rules, the on-site group, blind mode and the disagreement spread.
 
-The form always sends the whole settings (an unticked box is "off"); ``rounds.settings``
+The form always sends the whole settings (an unticked box is "off"); the quotas of single cities
+are a table with a row per city (its name, how its quota is counted, the value). ``rounds.settings``
 validates and stores them and audits the change, as ``PATCH /rounds/{id}/settings`` does.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import redirect, request, url_for
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
+from evaluator.accounts.places import cities
 from evaluator.errors import ServiceError
 from evaluator.messages import N_, msg
 from evaluator.rounds.models import Round
-from evaluator.rounds.settings import settings_of, update_settings
+from evaluator.rounds.settings import MAX_CITY_QUOTAS, settings_of, update_settings
 from evaluator.web.blueprints import office as bp
 from evaluator.web.pages import (
+    FORM_NOT_VALID,
+    REQUIRED,
     FormErrors,
     done,
     form_errors,
@@ -29,7 +35,14 @@ from evaluator.workflow import Phase
 
 CHECKBOXES = ("county_step", "city_step", "on_site_group", "blind")
 CONFLICT_BOXES = ("same_region", "same_affiliation", "declared")
-MAX_QUOTA_LINES = 300
+REQUIRED_NUMBERS = (
+    "quota.value",
+    "reviewers_per_application",
+    "inspectors_per_application",
+    "disagreement_spread",
+)
+QUOTA_KINDS = ("number", "share")
+_CITY_ROW = re.compile(r"city\.([0-9]{6})\.kind")
 
 
 def _number(raw: str | None, whole: bool) -> Any:
@@ -41,34 +54,57 @@ def _number(raw: str | None, whole: bool) -> Any:
         return text
 
 
-def city_quota_lines(text: str) -> dict[str, dict[str, Any]]:
-    """``510100 number 3`` / ``510700 share 0.4``, one city a line, as the settings' ``city_quotas``;
-    422 naming ``city_quotas`` for a line that is not of that form."""
+class CityQuotaRow(Schema):
+    """One row of the table of single cities' quotas: no kind (the city has every city's quota), or
+    a number or a share with its value."""
+
+    kind = fields.String(
+        load_default=None, validate=validate.OneOf(QUOTA_KINDS, error=N_("Choose an entry of the list."))
+    )
+    value = fields.Float(load_default=None, allow_nan=False)
+
+    @pre_load
+    def _blank_is_missing(self, data: dict, **kwargs: object) -> dict:
+        """An empty input is a value not given."""
+        return {k: v.strip() for k, v in data.items() if isinstance(v, str) and v.strip()}
+
+    @validates_schema
+    def _both_or_neither(self, data: dict, **kwargs: object) -> None:
+        """A kind needs its value; a value needs its kind."""
+        if data.get("kind") and data.get("value") is None:
+            raise ValidationError(msg(REQUIRED), "value")
+        if data.get("value") is not None and not data.get("kind"):
+            raise ValidationError(msg("Choose a number or a share for this value."), "kind")
+
+
+def city_rows(form: Any) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """The table's rows (fields ``city.<code>.kind`` and ``city.<code>.value``) as the settings'
+    ``city_quotas``, and the problems of its rows by field name."""
     quotas: dict[str, dict[str, Any]] = {}
-    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
-    if len(lines) > MAX_QUOTA_LINES:
-        raise ServiceError(
-            422,
-            msg("At most %(max)s cities have a quota of their own.", max=MAX_QUOTA_LINES),
-            {"city_quotas": [msg("Too many lines.")]},
-        )
-    for k, line in enumerate(lines, start=1):
-        parts = line.split()
-        if len(parts) != 3 or parts[1] not in ("number", "share"):
-            raise ServiceError(
-                422,
-                msg("Line %(line)s of the city quotas is not 'code number|share value'.", line=k),
-                {"city_quotas": [msg("Line %(line)s: e.g. 510100 number 3.", line=k)]},
-            )
-        quotas[parts[0]] = {"kind": parts[1], "value": _number(parts[2], whole=False)}
-    return quotas
+    errors: dict[str, Any] = {}
+    codes = [m.group(1) for m in map(_CITY_ROW.fullmatch, form) if m]
+    if len(codes) > MAX_CITY_QUOTAS:
+        return {}, {
+            "city_quotas": [msg("At most %(max)s cities have a quota of their own.", max=MAX_CITY_QUOTAS)]
+        }
+    for code in codes:
+        raw = {"kind": form.get(f"city.{code}.kind", ""), "value": form.get(f"city.{code}.value", "")}
+        try:
+            row = CityQuotaRow().load(raw)
+        except ValidationError as exc:
+            errors.update({f"city.{code}.{k}": v for k, v in exc.messages.items()})
+            continue
+        if row["kind"]:
+            quotas[code] = {"kind": row["kind"], "value": row["value"]}
+    return quotas, errors
 
 
 def posted_settings(form: Any) -> dict[str, Any]:
-    """The whole settings from the form (an unticked box: off; a blank maximum load: none)."""
+    """The whole settings from the form (an unticked box: off; a blank maximum load: none); a 422
+    naming a required number left blank and the table's rows in error."""
     data: dict[str, Any] = {name: form.get(name) == "1" for name in CHECKBOXES}
     data["quota"] = {"kind": form.get("quota.kind") or "", "value": _number(form.get("quota.value"), False)}
-    data["city_quotas"] = city_quota_lines(form.get("city_quotas", ""))
+    data["city_quotas"], errors = city_rows(form)
     data["reviewers_per_application"] = _number(form.get("reviewers_per_application"), True)
     data["inspectors_per_application"] = _number(form.get("inspectors_per_application"), True)
     if (form.get("max_declared_conflicts") or "").strip():  # left out: unchanged
@@ -80,6 +116,14 @@ def posted_settings(form: Any) -> dict[str, Any]:
     data["disagreement_mads"] = _number(mads, False) if mads else None
     data["conflicts"] = {name: form.get(f"conflicts.{name}") == "1" for name in CONFLICT_BOXES}
     data["conflicts"]["region_level"] = form.get("conflicts.region_level") or ""
+    for name in REQUIRED_NUMBERS:
+        if not (form.get(name) or "").strip():
+            errors[name] = [msg(REQUIRED)]
+    for name in ("quota.kind", "conflicts.region_level"):
+        if not form.get(name):
+            errors[name] = [msg(REQUIRED)]
+    if errors:
+        raise ServiceError(422, msg(FORM_NOT_VALID), errors)
     return data
 
 
@@ -104,17 +148,31 @@ def form_values(rnd: Round) -> dict[str, Any]:
         }
     )
     values.update({f"conflicts.{name}": s["conflicts"][name] for name in CONFLICT_BOXES})
-    values["city_quotas"] = "\n".join(
-        f"{code} {q['kind']} {q['value']:g}" for code, q in sorted(s["city_quotas"].items())
-    )
+    for code, q in s["city_quotas"].items():
+        values[f"city.{code}.kind"] = q["kind"]
+        values[f"city.{code}.value"] = f"{q['value']:g}"
     return values
 
 
-def _flat_city_errors(errors: FormErrors) -> FormErrors:
-    """Problems of single city quotas shown on the one city-quotas field."""
+def _row_errors(errors: FormErrors) -> FormErrors:
+    """The service's problems of single cities' quotas (``city_quotas.<code>.value.value``) shown
+    beside the row's kind or value."""
     for key in [k for k in errors if k.startswith("city_quotas.")]:
-        errors.setdefault("city_quotas", []).extend(f"{key.split('.')[1]}: {m}" for m in errors.pop(key))
+        parts = key.split(".")
+        field = "kind" if parts[-1] == "kind" or parts[2:3] == ["key"] else "value"
+        name = f"city.{parts[1]}.{field}" if len(parts) > 2 else "city_quotas"
+        errors.setdefault(name, []).extend(errors.pop(key))
     return errors
+
+
+def table_cities(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """The rows of the table: every known city, and any other city the settings name, by code."""
+    rows = dict(cities())
+    for key in values:
+        found = _CITY_ROW.fullmatch(key)
+        if found:
+            rows.setdefault(found.group(1), found.group(1))
+    return sorted(rows.items())
 
 
 @bp.route("/rounds/<int:round_id>/settings", methods=["GET", "POST"])
@@ -133,8 +191,9 @@ def round_settings(round_id: int):
             return redirect(url_for("office.round_settings", round_id=rnd.id))
     return render_form(
         "rounds/settings.html",
-        _flat_city_errors(errors),
+        _row_errors(errors),
         rnd=rnd,
         values=values,
+        cities=table_cities(values),
         editable=rnd.phase in (Phase.DRAFT, Phase.OPEN),
     )

@@ -44,11 +44,14 @@ document.addEventListener("DOMContentLoaded", function () {
           return;
         }
         if (answer && (answer.message || answer.errors)) {
-          var parts = [answer.message];
+          // The refusal's own sentence, said once; the fields' messages only when the sentence
+          // just points to them.
+          var parts = [];
           Object.keys(answer.errors || {}).forEach(function (key) {
             parts = parts.concat(answer.errors[key]);
           });
-          fail(parts.filter(Boolean).join(" "));
+          var pointer = form.getAttribute("data-see-fields");
+          fail(answer.message && answer.message !== pointer ? answer.message : parts.join(" ") || answer.message);
         } else {
           // An answer this script cannot read: say so, never send the file a second time.
           fail((form.getAttribute("data-network-error") || "") + " (HTTP " + xhr.status + ")");
