@@ -96,6 +96,13 @@ def _values(node: ast.AST, tree: ast.AST, trees: dict[Path, ast.AST]) -> set[str
                     found |= _values(given, tree, trees)
             if found:
                 return found
+        constants = [  # a module's constant, e.g. CLOSED_EVENT = "round.vetting_closed"
+            n.value
+            for n in getattr(tree, "body", [])
+            if isinstance(n, ast.Assign) and any(getattr(t, "id", None) == node.id for t in n.targets)
+        ]
+        if constants:
+            return set().union(*(_values(v, tree, trees) for v in constants))
     raise UnresolvedError(ast.unparse(node))
 
 
@@ -287,6 +294,18 @@ def samples(org, rnd, app, material, reviewer, office) -> dict[str, tuple[str, i
                 "application_ids": [a],
                 "county_step": True,
                 "city_step": False,
+            },
+        ),
+        "round.vetting_closed": (
+            "round",
+            r,
+            {
+                "to_status": "not_recommended",
+                "applications": 2,
+                "application_ids": [a],
+                "stopped_at": {"county": [a], "city": [], "returned": []},
+                "county_step": True,
+                "city_step": True,
             },
         ),
         "results.computed": (

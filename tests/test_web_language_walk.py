@@ -35,11 +35,12 @@ from tests.visible import CJK, findings, judge
 
 ALLOWED_WORDS = (
     *("PDF", "XLSX", "CSV", "DOCX", "JPEG", "PNG", "YAML", "Excel", "UTF-8", "GB18030", "GB/T"),
-    *("SHA-256", "API", "MB", "KB", "m", "km"),
+    *("SHA-256", "API", "MB", "KB", "m", "km", "z"),
 )
 """Latin words a Chinese page may show: file formats and encodings people know by these names (PDF,
 XLSX, CSV, DOCX, JPEG, PNG, YAML, Excel, UTF-8, GB18030), the national standards' prefix (GB/T),
-the checksum's name (SHA-256), the programming interface (API), and the units MB, KB, m², km²."""
+the checksum's name (SHA-256), the programming interface (API), the units MB, KB, m², km², and
+the z of z 分数 (standard scores, as Chinese statistics writes them)."""
 
 DOWNLOADS = {
     "applicant.material_download",

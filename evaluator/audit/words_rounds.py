@@ -81,11 +81,27 @@ def results_computed(e: Event) -> Sentence:
     )
 
 
+def round_vetting_closed(e: Event) -> Sentence:
+    """The review opened: applications left at a region step ended not recommended."""
+    return Sentence(
+        say(
+            gettext(
+                "%(n)s applications of the round %(round)s that no region office had passed on ended "
+                "“%(status)s” as the expert review opened."
+            ),
+            n=show_number(e.s.get("applications", 0)),
+            round=e.round(),
+            status=label("status", e.s.get("to_status")),
+        )
+    )
+
+
 ROUNDS = {
     "round.created": round_created,
     "round.updated": round_updated,
     "round.settings_changed": round_settings_changed,
     "round.transition": round_transition,
     "round.entered_review": round_entered_review,
+    "round.vetting_closed": round_vetting_closed,
     "results.computed": results_computed,
 }

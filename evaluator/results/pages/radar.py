@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
+from evaluator.i18n import language
 from evaluator.results.service import shown
 from evaluator.web.charts import BAR_FILL, FONT, TEXT_FILL, fitted, text_width
 
@@ -125,8 +126,10 @@ def radar_chart(
         f'font-family="{escape(FONT)}" font-size="{FONT_SIZE}">',
         f"<title>{escape(title)}</title>",
     ]
-    described = "; ".join(
-        f"{name}: {_percent(s)} ({median} {_percent(m)})"
+    chinese = language() == "zh"
+    colon, (left, right), joint = ("：", ("（", "）"), "；") if chinese else (": ", (" (", ")"), "; ")
+    described = joint.join(
+        f"{name}{colon}{_percent(s)}{left}{median} {_percent(m)}{right}"
         for name, s, m in zip(labels, shares, medians, strict=True)
     )
     parts.append(f"<desc>{escape(described)}</desc>")
