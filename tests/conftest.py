@@ -20,6 +20,7 @@ pytest_plugins = [
     "tests.fixtures.reviews",
     "tests.fixtures.results",
     "tests.fixtures.scope",
+    "tests.fixtures.cohorts",
 ]
 
 DATA = Path(__file__).parent / "data"

@@ -1,7 +1,7 @@
 """The house's rules, checked on every module of the package (imports inside functions included).
 
-- The engines (criteria, scoring, assignment) and the vocabularies (workflow) are pure: no framework,
-  no database, no feature.
+- The engines (criteria, scoring, assignment, cohorts) and the vocabularies (workflow) are pure: no
+  framework, no database, no feature.
 - A feature (``evaluator.<feature>``) has a service side (its models and service modules), an API
   (``<feature>.api``) and pages (``<feature>.pages``). The service side imports no API, no pages and
   none of the web plumbing; the API never imports pages and pages never import an API.
@@ -27,7 +27,13 @@ from evaluator.features import FEATURES
 
 PACKAGE = Path(evaluator.__file__).parent
 
-ENGINES = ("evaluator.criteria", "evaluator.scoring", "evaluator.assignment", "evaluator.workflow")
+ENGINES = (
+    "evaluator.criteria",
+    "evaluator.scoring",
+    "evaluator.assignment",
+    "evaluator.cohorts",
+    "evaluator.workflow",
+)
 FRAMEWORKS = (
     "flask",
     "flask_sqlalchemy",
@@ -228,6 +234,8 @@ def test_every_module_keeps_the_rules():
         "evaluator.criteria.ahp",
         "evaluator.scoring.mcda",
         "evaluator.assignment.solver",
+        "evaluator.cohorts.settings",
+        "evaluator.cohorts.run",
     } <= set(files)
     broken = [
         o for name, (source, is_package) in sorted(files.items()) for o in offences(name, source, is_package)
@@ -304,6 +312,13 @@ def test_every_feature_has_its_parts():
         ("evaluator.rounds.pages.rounds", "from evaluator import vetting", "through a module it names"),
         ("evaluator.assignment.solver", "from evaluator.rounds.models import Round", "an engine is pure"),
         ("evaluator.criteria.model", "from sqlalchemy import select", "an engine is pure"),
+        ("evaluator.cohorts.run", "import flask", "an engine is pure"),
+        ("evaluator.cohorts.peers", "from evaluator.extensions import db", "an engine is pure"),
+        (
+            "evaluator.cohorts.stability",
+            "def f():\n    from evaluator.results.service import latest_snapshot\n",
+            "an engine is pure",
+        ),
         (
             "evaluator.core.locking",
             "from evaluator.vetting.quota import enter_review",
@@ -355,6 +370,8 @@ def test_allowed_imports_pass():
         ("evaluator.results.inputs", "from evaluator.scoring.engine import score_round"),
         ("evaluator.demo.loader", "from evaluator.applications.service import create_application"),
         ("evaluator.scoring.mcda", "from evaluator.criteria.ahp import ahp"),
+        ("evaluator.cohorts.settings", "from evaluator.criteria.model import CriteriaSet"),
+        ("evaluator.cohorts.run", "from evaluator.scoring.tolerance import beyond"),
         ("evaluator.criteria.loader", "from evaluator.validation import text_problem"),
         ("evaluator.web.security", "from evaluator.accounts.service import check_password"),
         ("evaluator.web.pages", "from evaluator.accounts.policy import authorize"),
