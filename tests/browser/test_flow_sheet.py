@@ -216,3 +216,55 @@ def test_the_recusal_page_names_the_application_blind_and_leads_back(page, make_
     with page.expect_navigation():
         page.locator("#recuse-form button[type=submit]").click()
     assert fresh(Assignment, assignment_id).status == "recused"
+
+
+# ------------------------------------------------------------------------ the applicant's side
+
+
+def test_the_self_assessment_shows_calculated_indicators_and_keeps_a_running_total(page, make_account, axe):
+    from evaluator.applications.autoscore import auto_scores, auto_total
+    from tests.browser.helpers import application_of, open_round
+
+    round_id = open_round("2026年度特色社区（自评）")
+    account = make_account("applicant")
+    application_id = application_of(account, round_id, FC_FIGURES)
+    calculated = round(auto_total(auto_scores(CS, FC_FIGURES)), 2)
+    signed_in(page, account)
+    page.goto(f"/applicant/applications/{application_id}/self-assessment")
+
+    # A calculated indicator: its rule and points, no box to type a score into.
+    auto = page.locator("#auto-basic_compound_party_coverage")
+    expect(auto).to_contain_text("按“小区（院落）党组织覆盖率”分档计分")
+    expect(auto).to_contain_text("根据填报数据计算：1 分（满分 2 分）")
+    expect(page.locator("#f-self_assessment-basic_compound_party_coverage")).to_have_count(0)
+    expect(page.locator("input[name^='self_assessment.']")).to_have_count(len(LEAVES))
+
+    # The running total: the calculated points, then each score typed, each bonus item ticked.
+    total = page.locator("#total-points")
+    expect(total).to_have_text(f"{calculated:g}")
+    page.fill(f"#f-self_assessment-{LEAVES[0].id}", "3")
+    expect(total).to_have_text(f"{calculated + 3:g}")
+    expect(page.locator("#own-points")).to_have_text("3")
+    page.fill(f"#f-self_assessment-{LEAVES[1].id}", "1.5")
+    expect(total).to_have_text(f"{calculated + 4.5:g}")
+    page.fill(f"#f-self_assessment-{LEAVES[1].id}", "99")  # beyond its points: not counted
+    expect(total).to_have_text(f"{calculated + 3:g}")
+    page.fill(f"#f-self_assessment-{LEAVES[1].id}", "1.5")
+    page.check("#f-bonus-national_meeting_site")
+    expect(page.locator("#bonus-points")).to_have_text("4")
+    expect(page.locator("#self-total")).to_be_in_viewport()  # kept in sight while the form scrolls
+    axe(page)
+
+    # Saved, the server shows the same total.
+    with page.expect_navigation():
+        page.locator("#assessment-form .actions button[type=submit]").click()
+    expect(total).to_have_text(f"{calculated + 4.5:g}")
+    expect(page.locator("#bonus-points")).to_have_text("4")
+    screenshots(page, page.url, "applicant-self-assessment")
+    page.goto(f"/applicant/applications/{application_id}/self-assessment#auto-basic_compound_party_coverage")
+    switch_language(page, "en")
+    expect(page.locator("#auto-basic_compound_party_coverage")).to_contain_text("In steps by")
+    screenshot_of(page, "applicant-self-assessment-calculated", "#auto-basic_compound_party_coverage")
+    switch_language(page, "zh")
+    screenshot_of(page, "applicant-self-assessment-calculated", "#auto-basic_compound_party_coverage")
+    assert wider_than_the_screen(page) == []

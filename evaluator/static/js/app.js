@@ -18,6 +18,40 @@ document.addEventListener("DOMContentLoaded", function () {
       }
     });
   });
+  // A running total (the self-assessment): the scores typed into the fields marked adds-to-total,
+  // each counted when it lies within its bounds, added to what the server calculated (data-base);
+  // the bonus items ticked (data-points), up to their cap. The server shows the same total without
+  // this script.
+  var totals = document.querySelector("[data-total]");
+  if (totals && totals.closest("form")) {
+    var sumForm = totals.closest("form");
+    var outputs = {
+      total: document.getElementById("total-points"),
+      own: document.getElementById("own-points"),
+      bonus: document.getElementById("bonus-points")
+    };
+    var lang = document.documentElement.lang || undefined;
+    var show = function (el, value) {
+      if (el) { el.textContent = (Math.round(value * 100) / 100).toLocaleString(lang, {maximumFractionDigits: 2}); }
+    };
+    var recount = function () {
+      var own = 0, bonus = 0;
+      sumForm.querySelectorAll(".adds-to-total input").forEach(function (input) {
+        var value = parseFloat(input.value), max = parseFloat(input.max);
+        if (isFinite(value) && value >= 0 && !(value > max)) { own += value; }
+      });
+      sumForm.querySelectorAll("input[data-points]:checked").forEach(function (box) {
+        bonus += parseFloat(box.getAttribute("data-points")) || 0;
+      });
+      var base = parseFloat(outputs.total ? outputs.total.getAttribute("data-base") : "0") || 0;
+      var cap = parseFloat(outputs.bonus ? outputs.bonus.getAttribute("data-cap") : "");
+      show(outputs.own, own);
+      show(outputs.total, base + own);
+      show(outputs.bonus, isFinite(cap) ? Math.min(bonus, cap) : bonus);
+    };
+    sumForm.addEventListener("input", recount);
+    sumForm.addEventListener("change", recount);
+  }
   // After a refused form, the list of problems takes the focus, so it is read out first; a form
   // marked data-focus-invalid gives it to its first refused field instead (its message is tied
   // to it and read out with it).
