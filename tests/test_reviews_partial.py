@@ -218,3 +218,23 @@ def test_autosave_names_the_form_fields_not_saved_in_the_pages_language(page_cli
     assert answer["not_saved"]["scores.novelty"][0].startswith("评分应在 0 至 ")
     assert answer["message"].startswith("草稿已保存，但以下内容未保存：") and "（评分）" in answer["message"]
     assert answer["version"] == 1
+
+
+def test_two_tabs_saving_in_part_on_one_version_one_wins(live_workers, make_review_case):
+    """Partial saves race like whole ones: of two made on the same version exactly one is saved,
+    the other is 412 and writes nothing (not even its valid entries)."""
+    from tests.live import parallel
+
+    case = make_review_case()
+    target = f"/api/v1/assignments/{case.assignment().id}/review?partial=true"
+    h = {**case.headers(), "If-Match": '"v0"'}
+    bodies = ({"scores": {"novelty": 1.0, "onsite": 99}}, {"scores": {"novelty": 2.0, "plan_quality": -1}})
+    tabs = parallel([lambda b=b: live_workers.request("PUT", target, b, h) for b in bodies])
+    assert sorted(t.status for t in tabs) == [200, 412], [(t.status, t.body) for t in tabs]
+    winner = next(t for t in tabs if t.status == 200)
+    assert winner.body["not_saved"] and winner.body["version"] == 1
+    assignment = case.assignment()
+    db.session.rollback()  # a fresh snapshot: the live server's commits
+    review = stored(assignment)
+    assert review.version == 1
+    assert service.scores_by_id(review, service.scope_of(assignment).criteria) == winner.body["scores"]
