@@ -183,7 +183,11 @@ def test_a_closed_review_reads_as_text(page, make_review_case, axe):
     expect(page.locator("#vetoes")).to_contain_text("未提出否决")
     axe(page)
     screenshots(page, page.url, "review-sheet-closed")
-    assert wider_than_the_screen(page) == []
+    for language in ("zh", "en"):  # the sheet itself, which a phone shows below the figures
+        switch_language(page, language)
+        screenshot_of(page, "review-sheet-closed-scores", f"#indicator-{LEAVES[0].id}")
+        assert wider_than_the_screen(page) == []
+    switch_language(page, "zh")
 
 
 def test_the_recusal_page_names_the_application_blind_and_leads_back(page, make_review_case, axe):
