@@ -264,7 +264,7 @@ def test_the_self_assessment_shows_calculated_indicators_and_keeps_a_running_tot
         page.locator("#assessment-form .actions button[type=submit]").click()
     expect(total).to_have_text(f"{calculated + 4.5:g}")
     expect(page.locator("#bonus-points")).to_have_text("4")
-    screenshots(page, page.url, "applicant-self-assessment")
+    screenshots(page, page.url, "applicant-self-assessment-total")
     page.goto(f"/applicant/applications/{application_id}/self-assessment#auto-basic_compound_party_coverage")
     switch_language(page, "en")
     expect(page.locator("#auto-basic_compound_party_coverage")).to_contain_text("In steps by")
