@@ -93,7 +93,7 @@ def test_the_maximum_a_scoring_page_shows_is_a_score_it_takes(page_client, make_
     assignment = case.assignment()
     c = page_client(user=case.reviewers[0][0])
     html = c.get(f"/reviewer/assignments/{assignment.id}").get_data(as_text=True)
-    shown = re.findall(r"（0 to ([\d.]+) points）", html)  # plan_quality, the first indicator
+    shown = re.findall(r"\(0 to ([\d.]+) points\)", html)  # plan_quality, the first indicator
     assert shown and shown[0] == "22.86", shown
     form = versioned_form(assignment, {"scores.plan_quality": "22.86"})
     res = post(c, f"/reviewer/assignments/{assignment.id}", form)

@@ -696,7 +696,9 @@ def test_the_evidence_checklist_before_and_after_uploads(client, world):
         }
     ]
 
-    # Untied party_building counts for both indicators asking for it; a tied feature_plan only for its own.
+    # A file counts for every indicator asking for its kind of material, whichever it was uploaded
+    # for: the untied party_building for both indicators asking for it, the feature_plan uploaded
+    # for feature_ecology for every indicator asking for a feature_plan.
     untied = upload(client, world, PDF_BYTES, "党组织.pdf", material_key="party_building").json
     tied = upload(
         client, world, png_bytes(), "方案.png", indicator_id="feature_ecology", material_key="feature_plan"
@@ -712,12 +714,20 @@ def test_the_evidence_checklist_before_and_after_uploads(client, world):
     assert ecology["feature_plan"]["present"] is True
     assert ecology["photos_before_after"]["present"] is False
     assert by_id["feature_ecology"]["complete"] is False
-    assert by_id["feature_culture"]["materials"][0]["present"] is False  # feature_plan tied elsewhere
-    assert after["summary"]["present"] == 3
-    assert after["summary"]["missing"] == required - 3
-    assert after["summary"]["indicators_complete"] == 2
+    asking = [leaf for leaf in cs.leaves if "feature_plan" in leaf.evidence]
+    assert len(asking) > 1 and "feature_culture" in {leaf.id for leaf in asking}
+    for leaf in asking:
+        plan = next(m for m in by_id[leaf.id]["materials"] if m["material_key"] == "feature_plan")
+        assert plan["present"] is True and plan["files"] == [
+            {"id": tied["id"], "filename": "方案.png", "indicator_id": "feature_ecology"}
+        ]
+    present = 2 + len(asking)
+    assert after["summary"]["present"] == present
+    assert after["summary"]["missing"] == required - present
+    complete = 2 + sum(leaf.evidence == ("feature_plan",) for leaf in asking)
+    assert after["summary"]["indicators_complete"] == complete
     assert "party_building" not in after["summary"]["missing_keys"]
-    assert "feature_plan" in after["summary"]["missing_keys"]
+    assert "feature_plan" not in after["summary"]["missing_keys"]
     assert after["untagged_files"] == [{"id": loose["id"], "filename": "其他.jpg", "indicator_id": None}]
     assert {
         "indicator_id": "feature_ecology",

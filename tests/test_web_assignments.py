@@ -92,9 +92,14 @@ def test_recusal_page(page_client, client, admin, review_round, make_reviewer):
     row_id = res.get_json()["id"]
     browser = page_client(user=user)
     url = f"/reviewer/assignments/{row_id}/recuse"
-    assert browser.get(url).status_code == 200
-    assert post(browser, url, {"reason": ""}).status_code == 422
-    assert post(browser, url, {"reason": "I advised them"}).status_code == 302
+    page = browser.get(url).get_data(as_text=True)
+    # The page names the application and leads back to its scoring page.
+    assert apps[0].organisation.name in page and f'href="/reviewer/assignments/{row_id}"' in page
+    assert 'data-confirm-box="f-confirm"' in page
+    assert post(browser, url, {"reason": "", "confirm": "1"}).status_code == 422
+    res = post(browser, url, {"reason": "I advised them"})  # not confirmed
+    assert res.status_code == 422 and "Tick the box to confirm your recusal." in res.get_data(as_text=True)
+    assert post(browser, url, {"reason": "I advised them", "confirm": "1"}).status_code == 302
     db.session.expire_all()
     rows = db.session.scalars(select(Assignment).order_by(Assignment.id)).all()
     assert [r.status for r in rows] == ["recused", "active"] and rows[1].reviewer_id != user.id

@@ -42,7 +42,12 @@ def test_the_county_endorses_through_the_check_form(page_client, vetting_world):
     c = page_client(user=w.users["wuhou"])
     res = c.get(f"/region/applications/{w.apps.wuhou1.id}")
     assert res.status_code == 200 and 'id="endorse-form"' in text(res) and 'id="figures"' in text(res)
+    assert 'data-confirm-box="f-endorse-confirm"' in text(res)
+    # Endorsing needs the confirmation ticked (a dialog ticks it where scripts run).
     res = post(c, f"/region/applications/{w.apps.wuhou1.id}/endorse", {"note": "齐全"})
+    assert res.status_code == 422 and "Tick the box to confirm the endorsement." in text(res)
+    assert status_of(w.apps.wuhou1) == "submitted" and "齐全" in text(res)
+    res = post(c, f"/region/applications/{w.apps.wuhou1.id}/endorse", {"note": "齐全", "confirm": "1"})
     assert res.status_code == 302, text(res)[:2000]
     assert status_of(w.apps.wuhou1) == "endorsed"
     res = c.get(res.headers["Location"])
@@ -63,7 +68,7 @@ def test_return_without_a_reason_is_shown_on_the_form(page_client, vetting_world
 def test_an_act_twice_is_refused_on_the_page(page_client, vetting_world):
     w = vetting_world
     c = page_client(user=w.users["wuhou"])
-    post(c, f"/region/applications/{w.apps.wuhou1.id}/endorse")
+    post(c, f"/region/applications/{w.apps.wuhou1.id}/endorse", {"confirm": "1"})
     res = post(c, f"/region/applications/{w.apps.wuhou1.id}/decline", {"reason": "r"})
     assert res.status_code == 422 and "endorsed" in text(res)
 
@@ -88,7 +93,7 @@ def test_the_city_checks_and_ranks_within_its_quota(page_client, vetting_world, 
     set_steps(w.round, quota={"kind": "number", "value": 1})
     county = page_client(user=w.users["wuhou"])
     for app in (w.apps.wuhou1, w.apps.wuhou2):
-        assert post(county, f"/region/applications/{app.id}/endorse").status_code == 302
+        assert post(county, f"/region/applications/{app.id}/endorse", {"confirm": "1"}).status_code == 302
     city = page_client(user=w.users["chengdu"])
     res = post(city, f"/region/applications/{w.apps.wuhou1.id}/check", {"passed": "0"})
     assert res.status_code == 422  # not passed: say why

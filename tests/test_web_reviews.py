@@ -75,22 +75,28 @@ def test_the_form_saves_a_draft_and_submits_without_javascript(page_client, make
     review = stored(case.assignment())
     assert review.status == "draft" and review.comments == {"plan_quality": "方案完整", "": "较好"}
     assert review.bonus_verified == {"meeting": True}
-    res = post(
-        c,
-        page_url(case.assignment()),
-        {
-            **FORM,
-            "version": "1",
-            "action": "submit",
-            "veto.falsified_materials": "1",
-            "veto_reason.falsified_materials": "照片与现场不符",
-        },
-    )
+    form = {
+        **FORM,
+        "version": "1",
+        "action": "submit",
+        "veto.falsified_materials": "1",
+        "veto_reason.falsified_materials": "照片与现场不符",
+    }
+    # Submitting needs the confirmation ticked (a dialog ticks it where scripts run).
+    res = post(c, page_url(case.assignment()), form)
+    html = res.get_data(as_text=True)
+    assert res.status_code == 422 and 'id="confirm-errors"' in html and "Tick the box" in html
+    assert 'value="照片与现场不符"' not in html and "照片与现场不符" in html  # the input is kept
+    assert stored(case.assignment()).status == "draft" and stored(case.assignment()).version == 1
+    res = post(c, page_url(case.assignment()), {**form, "confirm": "1"})
     assert res.status_code == 302
     review = stored(case.assignment())
     assert review.status == "submitted" and review.vetoes[0]["reason"] == "照片与现场不符"
     html = c.get(page_url(case.assignment())).get_data(as_text=True)
     assert "Review submitted." in html and 'value="8"' in html and "Reopen as draft" in html
+    assert 'name="confirm"' not in html and "data-confirm=" not in html  # submitted: no confirmation
+    res = post(c, page_url(case.assignment()), {**form, "version": "2"})  # kept submitted: no box
+    assert res.status_code == 302 and stored(case.assignment()).version == 2  # and nothing changed
 
 
 def test_form_errors_name_the_fields_and_keep_the_input(page_client, make_review_case):
@@ -145,7 +151,7 @@ def test_autosave_answers_json_and_412_on_a_stale_version(page_client, make_revi
     res = c.post(url, data={"scores.novelty": "3", "version": "0"}, headers={"X-CSRFToken": c.csrf})
     assert res.status_code == 412 and "saved elsewhere" in res.get_json()["message"]
     res = c.post(url, data={"scores.novelty": "30", "version": "1"}, headers={"X-CSRFToken": c.csrf})
-    assert res.status_code == 422 and "scores.novelty" in res.get_json()["errors"]
+    assert res.status_code == 200 and "scores.novelty" in res.get_json()["not_saved"]  # the draft keeps 2
     assert c.post(url, data={"scores.novelty": "3", "version": "1"}).status_code == 400  # no CSRF token
 
 

@@ -465,8 +465,8 @@ def materials_of(application: Application) -> list[Material]:
 def checklist(application: Application) -> dict[str, Any]:
     """For every leaf indicator: its required material kinds, which are present (and in which files).
 
-    A file counts for (indicator, key) when its material key is the key and it is either tied to
-    that indicator or tied to no indicator at all.
+    A file counts for (indicator, key) when its material key is the key, whichever indicator it was
+    uploaded for: evidence uploaded once serves every indicator that asks for that material.
     """
     cs = round_criteria(application.round)
     names = {m.key: m for m in cs.materials}
@@ -477,11 +477,7 @@ def checklist(application: Application) -> dict[str, Any]:
     for leaf in cs.leaves:
         items = []
         for key in leaf.evidence:
-            files = [
-                _file_entry(m)
-                for m in materials
-                if m.material_key == key and m.indicator_id in (None, leaf.id)
-            ]
+            files = [_file_entry(m) for m in materials if m.material_key == key]
             item = {
                 "material_key": key,
                 "name": names[key].name if key in names else key,

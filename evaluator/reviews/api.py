@@ -10,17 +10,19 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from marshmallow import Schema, fields
+from marshmallow import RAISE, Schema, fields
 
 from evaluator.accounts.policy import authorize
 from evaluator.applications.models import Material
 from evaluator.assignments.models import Assignment
 from evaluator.core.versions import version_of
 from evaluator.errors import ServiceError
+from evaluator.i18n import localise
 from evaluator.materials import service as materials_service
 from evaluator.messages import msg
 from evaluator.reviews import service
 from evaluator.reviews import sheet as reviews_sheet
+from evaluator.reviews.checks import ReviewInputSchema
 from evaluator.reviews.models import Review
 from evaluator.validation import UtcDateTime
 from evaluator.web.api import etag_header, get_or_404, guard, if_match
@@ -68,6 +70,31 @@ class ReviewSchema(Schema):
     submitted_at = UtcDateTime(allow_none=True)
     updated_at = UtcDateTime(allow_none=True)
     progress = fields.Nested(ReviewProgressSchema)
+    not_saved = fields.Dict(
+        keys=fields.String(),
+        values=fields.Raw(),
+        metadata={
+            "description": "With ``partial=true``: the entries not saved, each with its problems, named as "
+            'a 422 names them (``{"scores": {"plan_quality": ["…"]}, "vetoes": {"0": {"reason": ["…"]}}}``); '
+            "empty when everything was saved."
+        },
+    )
+
+
+class SaveArgsSchema(Schema):
+    """How a save treats invalid entries."""
+
+    class Meta:  # noqa: D106
+        unknown = RAISE
+
+    partial = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "true: save a draft entry by entry — the valid scores, comments, vetoes and "
+            "bonus verifications are saved, each invalid one keeps its stored value and is named in "
+            "``not_saved`` (200). Without it any invalid entry refuses the whole review (422)."
+        },
+    )
 
 
 class SheetApplicantSchema(Schema):
@@ -183,9 +210,13 @@ class SheetSchema(Schema):
 
 
 def review_data(
-    assignment: Assignment, review: Review | None, scope: service.Scope | None = None
+    assignment: Assignment,
+    review: Review | None,
+    scope: service.Scope | None = None,
+    not_saved: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The review as the API shows it (``scope``: the assignment's, when known already)."""
+    """The review as the API shows it (``scope``: the assignment's, when known already;
+    ``not_saved``: the entries a partial save set aside, with their problems)."""
     scope = scope or service.scope_of(assignment)
     scored, total = service.progress(review, scope)
     return {
@@ -200,6 +231,7 @@ def review_data(
         "submitted_at": None if review is None else review.submitted_at,
         "updated_at": None if review is None else review.updated_at,
         "progress": {"scored": scored, "total": total},
+        "not_saved": localise(not_saved or {}),
     }
 
 
@@ -216,9 +248,8 @@ def get_review(assignment_id: int):
 
 @blp.route("/assignments/<int:assignment_id>/review", methods=["PUT"])
 @guard("review.save", Assignment)
-@blp.doc(
-    requestBody={"required": True, "content": {"application/json": {"schema": service.ReviewInputSchema}}}
-)
+@blp.arguments(SaveArgsSchema, location="query", as_kwargs=True)
+@blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": ReviewInputSchema}}})
 @blp.response(200, ReviewSchema)
 @blp.alt_response(
     409, response="DEFAULT_ERROR", description="The round not in review, or the assignment not active"
@@ -229,7 +260,7 @@ def get_review(assignment_id: int):
     description="A stale If-Match: the review was saved since it was read (nothing changed)",
 )
 @blp.alt_response(428, response="DEFAULT_ERROR", description="No If-Match header")
-def put_review(assignment_id: int):
+def put_review(assignment_id: int, partial: bool = False):
     """Replace the review of one's own assignment (while the round is in review).
 
     ``scores``: indicator id → number within 0..points (null or left out: not scored); only the
@@ -237,6 +268,8 @@ def put_review(assignment_id: int):
     ``vetoes``: [{flag, reason}]. ``bonus_verified``: claimed bonus item id → true/false.
     ``status``: draft, or submitted (every indicator scored, every claimed item verified).
     Send ``If-Match`` with the ETag read (``"v0"`` before the first save); ``*`` overwrites any.
+    With ``?partial=true`` a draft is saved entry by entry: what is valid is saved, the rest is
+    named in ``not_saved`` (a submission, a malformed body and a stale version are refused whole).
     """
     assignment = get_or_404(Assignment, assignment_id, "assignment")
     actor = authorize(signed_in_user(), "review.save", assignment)
@@ -249,6 +282,9 @@ def put_review(assignment_id: int):
             ),
             {"If-Match": [msg("missing")]},
         )
+    if partial:
+        review, scope, not_saved = service.save_review_partial(actor, assignment, json_body(), if_match())
+        return review_data(assignment, review, scope, not_saved), 200, etag_header(review)
     review, scope = service.save_review_scoped(actor, assignment, json_body(), if_match())
     return review_data(assignment, review, scope), 200, etag_header(review)
 

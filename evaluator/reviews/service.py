@@ -12,20 +12,19 @@ is read-locked, then the assignment row locked for the read-modify-write (the or
 ``evaluator.core.locking``), and a stale version is refused with 412 (the shared rule,
 ``core.versions``) and changes nothing. Saves happen only while the round is in review and the
 assignment is active; a submitted review may be changed, or reopened as a draft, until the review
-phase ends.
+phase ends. A draft may also be saved in part (``save_review_partial``): its valid entries are
+saved, the invalid ones keep their stored values and are named in the answer. What a review may
+hold is checked in ``reviews.checks``.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from sqlalchemy.orm import joinedload
 
 from evaluator.accounts.models import User
@@ -40,85 +39,15 @@ from evaluator.criteria.scope import expert_scope
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.messages import Message, msg
+from evaluator.reviews.checks import NOT_VALID, check_complete, check_review
 from evaluator.reviews.models import Review
 from evaluator.rounds.models import Round
 from evaluator.rounds.service import round_criteria
 from evaluator.rounds.settings import settings_of
 from evaluator.scoring.encoded import flag_names
-from evaluator.validation import Text
 from evaluator.workflow import REVIEW_PHASES, AssignmentStatus, ReviewStatus
 
-MAX_COMMENT = 2000
-MAX_OVERALL = 5000
-MAX_REASON = 1000
 DTYPE = np.dtype("<f8")
-
-
-class _Score(fields.Float):
-    """A score: a JSON number (not a boolean, not text), finite."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float | None:
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValidationError(msg("A score is a number."))
-        if not math.isfinite(value):
-            raise ValidationError(msg("A score is a finite number."))
-        return float(value)
-
-
-class _Verified(fields.Boolean):
-    """A verification: JSON true or false, nothing else (not 1, not "yes")."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
-        if not isinstance(value, bool):
-            raise ValidationError(msg("Not true or false."))
-        return value
-
-
-class ReviewVetoInSchema(Schema):
-    """A veto flag the reviewer raises, with the reason for it."""
-
-    class Meta:  # noqa: D106
-        unknown = RAISE
-
-    flag = fields.String(required=True, validate=validate.Length(max=80))
-    reason = Text(required=True, min_length=1, max_length=MAX_REASON, multiline=True)
-
-
-class ReviewInputSchema(Schema):
-    """The whole review as a client sends it (what is left out is empty)."""
-
-    class Meta:  # noqa: D106
-        unknown = RAISE
-
-    scores = fields.Dict(
-        keys=fields.String(validate=validate.Length(max=80)),
-        values=_Score(allow_none=True),
-        load_default=dict,
-        validate=validate.Length(max=2000),
-    )
-    comments = fields.Dict(
-        keys=fields.String(validate=validate.Length(max=80)),
-        values=Text(max_length=MAX_OVERALL, multiline=True),
-        load_default=dict,
-        validate=validate.Length(max=2000),
-    )
-    vetoes = fields.List(
-        fields.Nested(ReviewVetoInSchema), load_default=list, validate=validate.Length(max=50)
-    )
-    bonus_verified = fields.Dict(
-        keys=fields.String(validate=validate.Length(max=80)),
-        values=_Verified(),
-        load_default=dict,
-        validate=validate.Length(max=200),
-    )
-    status = fields.String(
-        load_default=ReviewStatus.DRAFT.value, validate=validate.OneOf([s.value for s in ReviewStatus])
-    )
-
-
-_INPUT = ReviewInputSchema()  # loading keeps no state in the schema: one serves every request
 
 
 @dataclass(frozen=True)
@@ -192,97 +121,6 @@ def progress(review: Review | None, scope: Scope) -> tuple[int, int]:
     return int(np.count_nonzero(~np.isnan(values) & scope.mask)), len(scope.leaves)
 
 
-def validate_review(data: Any, scope: Scope) -> dict[str, Any]:
-    """The review checked against the schema and the assignment's scope; a 422 naming each field."""
-    if not isinstance(data, Mapping):
-        raise ServiceError(422, msg("The review is an object."), {"_schema": [msg("Not an object.")]})
-    try:
-        checked = _INPUT.load(data)
-    except ValidationError as exc:
-        raise ServiceError(
-            422, msg("The review is not valid: see the fields."), _by_key(exc.messages)
-        ) from None
-    errors: dict[str, Any] = {}
-    bounds = {leaf.id: leaf.points for leaf in scope.leaves}
-    for key, value in checked["scores"].items():
-        if key not in bounds:
-            errors.setdefault("scores", {})[key] = [msg("Not an indicator this assignment scores.")]
-        elif value is not None and not 0 <= value <= score_ceiling(bounds[key]):
-            errors.setdefault("scores", {})[key] = [
-                msg("A score lies between %(min)s and %(max)s.", min=0, max=shown_points(bounds[key]))
-            ]
-        elif value is not None and value > bounds[key]:
-            checked["scores"][key] = bounds[key]  # the maximum as shown: full marks
-    for key, text in checked["comments"].items():
-        if key != "" and key not in bounds:
-            errors.setdefault("comments", {})[key] = [msg("Not an indicator this assignment scores.")]
-        elif key != "" and len(text) > MAX_COMMENT:
-            errors.setdefault("comments", {})[key] = [
-                msg("This text has %(min)s to %(max)s characters.", min=0, max=MAX_COMMENT)
-            ]
-    seen = set()
-    for i, veto in enumerate(checked["vetoes"]):
-        if veto["flag"] not in scope.flags:
-            errors.setdefault("vetoes", {})[str(i)] = {"flag": [msg("Not a veto flag of these criteria.")]}
-        elif veto["flag"] in seen:
-            errors.setdefault("vetoes", {})[str(i)] = {"flag": [msg("This flag is raised twice.")]}
-        elif not veto["reason"].strip():
-            errors.setdefault("vetoes", {})[str(i)] = {"reason": [msg("Give the reason for the veto.")]}
-        seen.add(veto["flag"])
-    for key in checked["bonus_verified"]:
-        if key not in scope.claimed:
-            errors.setdefault("bonus_verified", {})[key] = [
-                msg("The application does not claim this bonus item.")
-            ]
-    if errors:
-        raise ServiceError(422, msg("The review is not valid: see the fields."), errors)
-    return checked
-
-
-def shown_points(points: float) -> float:
-    """An indicator's points as the scoring sheet shows them: 2 decimals, rounded half up (points
-    weighed by AHP are rarely decimals: 22.857142857142858 shows as 22.86)."""
-    return float(Decimal(format(points, ".10g")).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-
-
-def score_ceiling(points: float) -> float:
-    """The highest score a reviewer may type: the points, or the points as shown where that is more.
-    A score between the two is full marks and is stored as the points, so that the maximum a
-    reviewer reads is a score the service takes and the engine never sees a score above the points."""
-    return max(points, shown_points(points))
-
-
-def _by_key(errors: Any) -> Any:
-    """Schema errors with a mapping's per-entry problems under the entry's key (marshmallow puts
-    them under "key" and "value")."""
-    if not isinstance(errors, dict):
-        return errors
-    out: dict[str, Any] = {}
-    for name, value in errors.items():
-        if name in ("scores", "comments", "bonus_verified") and isinstance(value, dict):
-            out[name] = {
-                k: (v.get("value") or v.get("key") or v) if isinstance(v, dict) else v
-                for k, v in value.items()
-            }
-        else:
-            out[name] = value
-    return out
-
-
-def _check_complete(checked: dict[str, Any], scope: Scope) -> None:
-    errors: dict[str, Any] = {}
-    for leaf in scope.leaves:
-        if checked["scores"].get(leaf.id) is None:
-            errors.setdefault("scores", {})[leaf.id] = [msg("Score this indicator before submitting.")]
-    for item in scope.claimed:
-        if item not in checked["bonus_verified"]:
-            errors.setdefault("bonus_verified", {})[item] = [
-                msg("Verify this claimed bonus item before submitting.")
-            ]
-    if errors:
-        raise ServiceError(422, msg("The review cannot be submitted yet: see the fields."), errors)
-
-
 def _changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
     return {
         k: {"before": before.get(k), "after": after.get(k)}
@@ -330,6 +168,24 @@ def save_review_scoped(
 ) -> tuple[Review, Scope]:
     """``save_review``, also returning the assignment's scope as read under the locks (for the
     reply, without reading the round again)."""
+    review, scope, _ = _save(actor, assignment, data, expected, partial=False)
+    return review, scope
+
+
+def save_review_partial(
+    actor: User, assignment: Assignment, data: Any, expected: Collection[str] | None
+) -> tuple[Review, Scope, dict[str, Any]]:
+    """``save_review_scoped`` for a draft, entry by entry: each valid score, comment, veto and bonus
+    verification is saved; each invalid one keeps its stored value (or stays empty) and is returned
+    with its problems, named as a 422 would name it (``{"scores": {"plan": [message]}}``; vetoes by
+    their position in ``data``). The review's shape, a submission, the version and the phase are
+    checked as in a whole save: any problem there refuses everything."""
+    return _save(actor, assignment, data, expected, partial=True)
+
+
+def _save(
+    actor: User, assignment: Assignment, data: Any, expected: Collection[str] | None, partial: bool
+) -> tuple[Review, Scope, dict[str, Any]]:
     # The round read-locked (no phase change meanwhile), then the assignment: the order of
     # evaluator.core.locking, which the office's changes of assignments take too.
     rnd = lock_round(assignment.round_id, shared=True)
@@ -350,9 +206,13 @@ def save_review_scoped(
     check_version(review, expected, "review")
     check_open(fresh, rnd)
     scope = scope_of(fresh, rnd)
-    checked = validate_review(data, scope)
+    checked, rejected = check_review(data, scope, partial)
+    if rejected and checked["status"] == ReviewStatus.SUBMITTED:  # only a draft is saved in part
+        raise ServiceError(422, msg(NOT_VALID), rejected)
+    if rejected:
+        checked = _keep_stored(checked, rejected, data, review, scope)
     if checked["status"] == ReviewStatus.SUBMITTED:
-        _check_complete(checked, scope)
+        check_complete(checked, scope)
     cs = scope.criteria
     values = np.full(len(cs.expert_leaves), np.nan, dtype=DTYPE)
     position = {leaf.id: i for i, leaf in enumerate(cs.expert_leaves)}
@@ -381,7 +241,7 @@ def save_review_scoped(
     if before_status != checked["status"]:
         changed["status"] = {"before": before_status, "after": checked["status"]}
     if review is not None and not changed:
-        return review, scope
+        return review, scope, rejected
     if review is None:
         review = Review(assignment_id=fresh.id, round_id=fresh.round_id)
         db.session.add(review)
@@ -414,4 +274,38 @@ def save_review_scoped(
             **changed,
         },
     )
-    return review, scope
+    return review, scope, rejected
+
+
+def _keep_stored(
+    checked: dict[str, Any],
+    rejected: Mapping[str, Any],
+    data: Mapping[str, Any],
+    review: Review | None,
+    scope: Scope,
+) -> dict[str, Any]:
+    """The checked draft with the stored value of each entry set aside: a score, comment, veto or
+    verification saved before stays as it was until a valid one replaces it."""
+    if review is None:
+        return checked
+    out = {**checked, "scores": dict(checked["scores"]), "comments": dict(checked["comments"])}
+    out["bonus_verified"] = dict(checked["bonus_verified"])
+    for name, stored in (
+        ("scores", scores_by_id(review, scope.criteria)),
+        ("comments", review.comments or {}),
+        ("bonus_verified", review.bonus_verified or {}),
+    ):
+        for key in rejected.get(name, {}):
+            if key in stored:
+                out[name][key] = stored[key]
+    raised = {v["flag"] for v in checked["vetoes"]}
+    before = {v["flag"]: v for v in review.vetoes or []}
+    sent = data.get("vetoes") or []
+    out["vetoes"] = list(checked["vetoes"])
+    for key in rejected.get("vetoes", {}):
+        item = sent[int(key)]
+        flag = item.get("flag") if isinstance(item, Mapping) else None
+        if isinstance(flag, str) and flag in before and flag not in raised:
+            out["vetoes"].append(dict(before[flag]))
+            raised.add(flag)
+    return out

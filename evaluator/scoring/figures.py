@@ -164,3 +164,33 @@ def read_figures(criteria: CriteriaSet, df: pd.DataFrame) -> FigureTable:
         table.missing_[f.key] = blank
     problems.raise_if_any()
     return table
+
+
+def figure_row(criteria: CriteriaSet, figures: Mapping[str, Any]) -> FigureTable:
+    """One application's stored figures (as the form keeps them: numbers, true/false, a choice's
+    value, a list of ticked values, text) as a table of one row, for the methods to score the
+    automatic indicators of a single application. A value of the wrong kind counts as missing."""
+    table = FigureTable(
+        ids=np.array(["1"], dtype=object), submitted_at=np.zeros(1, dtype=np.int64), fields=criteria.field_map
+    )
+    for f in criteria.fields:
+        value = figures.get(f.key)
+        if f.type in ("int", "float"):
+            ok = isinstance(value, int | float) and not isinstance(value, bool) and np.isfinite(value)
+            table.numbers[f.key] = np.array([float(value) if ok else np.nan])
+        elif f.type == "bool":
+            ok = isinstance(value, bool)
+            table.numbers[f.key] = np.array([float(value) if ok else np.nan])
+        elif f.type == "enum":
+            code = f.choice_values.index(value) if value in f.choice_values else -1
+            table.codes_[f.key] = np.array([code], dtype=np.int64)
+            ok = code >= 0
+        elif f.type == "multi":
+            ticked = set(value) if isinstance(value, list | tuple) else set()
+            table.ticks_[f.key] = np.array([[c in ticked for c in f.choice_values]], dtype=bool)
+            ok = bool(ticked & set(f.choice_values))
+        else:
+            ok = isinstance(value, str) and bool(value.strip())
+            table.texts[f.key] = np.array([value if ok else ""], dtype=object)
+        table.missing_[f.key] = np.array([not ok])
+    return table

@@ -71,7 +71,7 @@ def test_county_city_office_experts_and_results(page, new_page, make_account, ax
     ]
 
     # 县级申报: the county office endorses all three from its queue.
-    signed_in(page, county)
+    signed_in(accept_dialogs(page), county)  # 同意上报 asks for confirmation
     for ident in ids:
         page.locator(f"#application-{ident} a").click()
         page.locator("#f-endorse-note").fill("材料齐全，同意上报")
@@ -121,7 +121,7 @@ def test_county_city_office_experts_and_results(page, new_page, make_account, ax
     # One expert recuses from an assignment; another without a conflict takes the place.
     panels = _committed(select(Assignment).where(Assignment.round_id == round_id))
     first = next(a for a in panels if a.reviewer_id == experts[0].id)
-    expert = new_page()
+    expert = accept_dialogs(new_page())  # 回避 and 提交评审 ask for confirmation
     signed_in(expert, experts[0])
     expert.goto(f"/reviewer/assignments/{first.id}/recuse")
     expert.locator("#f-reason").fill("本人曾参与该社区的规划咨询，申请回避。")
@@ -144,7 +144,7 @@ def test_county_city_office_experts_and_results(page, new_page, make_account, ax
         mine = by_reviewer.get(account.id, [])
         if not mine:
             continue
-        reviewer_page = expert if account is experts[0] else new_page()
+        reviewer_page = expert if account is experts[0] else accept_dialogs(new_page())
         if account is not experts[0]:
             signed_in(reviewer_page, account)
         for assignment_id in mine:

@@ -11,7 +11,15 @@ from playwright.sync_api import expect
 from evaluator.applications.models import Application
 from evaluator.extensions import db
 from evaluator.rounds.models import Round
-from tests.browser.helpers import FC_FIGURES, application_of, fresh, open_round, path_of, signed_in
+from tests.browser.helpers import (
+    FC_FIGURES,
+    accept_dialogs,
+    application_of,
+    fresh,
+    open_round,
+    path_of,
+    signed_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +36,7 @@ def test_county_endorses_city_recommends_within_the_quota(page, new_page, make_a
     city = make_account("city_office", home_region_code="510100", display_name="成都市民政局")
 
     # The county office: its queue, each application's check form, endorse.
-    signed_in(page, county)
+    signed_in(accept_dialogs(page), county)  # 同意上报 asks for confirmation
     assert path_of(page).startswith("/region/")
     expect(page.locator("#queue")).to_be_visible()
     axe(page)

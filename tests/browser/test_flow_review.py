@@ -1,6 +1,7 @@
 """A reviewer scores an application in a real browser with the keyboard only: the score inputs in
 tab order, Enter moving to the next indicator, the draft saved automatically (seen on the page and
-in the database), Ctrl+S saving at once, and the review submitted from the keyboard."""
+in the database), Ctrl+S saving at once, and the review submitted from the keyboard (its
+confirmation ticked with the space bar)."""
 
 from __future__ import annotations
 
@@ -60,7 +61,12 @@ def test_a_reviewer_scores_with_the_keyboard_only(page, make_review_case, axe):
     expect(page.locator("#autosave-status")).to_have_class("autosave ok", timeout=10_000)
     page.wait_for_function("() => document.getElementById('autosave-status').className === 'autosave ok'")
 
-    # Tab on to the submit button and press it.
+    # Tab on to the confirmation, tick it with the space bar (so no dialog asks again), then on to
+    # the submit button and press it.
+    page.keyboard.press("Tab")
+    expect(page.locator("#f-confirm")).to_be_focused()
+    page.keyboard.press("Space")
+    expect(page.locator("#f-confirm")).to_be_checked()
     page.keyboard.press("Tab")
     expect(page.locator("#save-draft")).to_be_focused()
     page.keyboard.press("Tab")

@@ -1,12 +1,15 @@
 """The self-assessment: for each scored indicator its description, effective points and how it is
-checked, and the applicant's own score (0 to the points), saved with the draft."""
+checked; the applicant's own score (0 to the points) for those the experts score, saved with the
+draft; for those calculated from the form's figures the rule and the points the figures earn now
+(nothing to type). A running total adds both (``static/js/app.js`` keeps it as the scores are
+typed; the page shows it without JavaScript too)."""
 
 from __future__ import annotations
 
 from flask import redirect, request, url_for
 
+from evaluator.applications import autoscore, intake, service
 from evaluator.applications import display as forms
-from evaluator.applications import intake, service
 from evaluator.applications.models import Application
 from evaluator.applications.pages.applicant import load
 from evaluator.formatting import show_number
@@ -24,6 +27,12 @@ def assessment_page(
     cs = round_criteria(app.round)
     stored = {k: forms.plain(v) for k, v in (app.self_assessment or {}).items() if v is not None}
     sections = [(section, [n for n in section.walk() if n.is_leaf]) for section in cs.indicators]
+    shown = values if values is not None else stored
+    auto = autoscore.auto_scores(cs, app.figures or {})
+    calculated = autoscore.auto_total(auto)
+    own = sum(_score(shown.get(leaf.id), leaf.points) for leaf in cs.expert_leaves)
+    bonus = {b.id: b.points for b in intake.claimable_bonus(cs)}
+    chosen = claims if claims is not None else list(app.bonus_claims or [])
     return render_form(
         "applications/assessment.html",
         errors,
@@ -31,7 +40,13 @@ def assessment_page(
         rnd=app.round,
         cs=cs,
         sections=sections,
-        values=values if values is not None else stored,
+        values=shown,
+        auto=auto,
+        calculated=calculated,
+        own=own,
+        scale=cs.scale,
+        claimed_bonus=min(sum(bonus.get(b, 0.0) for b in chosen), cs.bonus_cap),
+        bonus_cap=cs.bonus_cap,
         editable=forms.editable(app),
         how_checked=forms.how_checked,
         method_label=forms.method_label,
@@ -39,8 +54,17 @@ def assessment_page(
         points=show_number,
         plain=forms.plain,
         claimable=intake.claimable_bonus(cs),
-        claims=claims if claims is not None else list(app.bonus_claims or []),
+        claims=chosen,
     )
+
+
+def _score(value, points: float) -> float:
+    """A self-score as the running total counts it: a number from 0 to the points, else nothing."""
+    try:
+        number = float(str(value).replace(",", "")) if value not in (None, "") else 0.0
+    except ValueError:
+        return 0.0
+    return number if 0 <= number <= points else 0.0
 
 
 @bp.route("/applications/<int:application_id>/self-assessment")
@@ -61,11 +85,18 @@ def save_assessment(application_id: int):
             user,
             app,
             None,
-            intake.self_assessment_from_form(cs, request.form),
+            expert_scores(cs, intake.self_assessment_from_form(cs, request.form)),
             posted_version(),
             bonus_claims=claims,
         )
         done(N_("The self-assessment has been saved."))
         return redirect(url_for("applicant.assessment", application_id=app.id), 303)
-    posted = {leaf.id: request.form.get(f"self_assessment.{leaf.id}") for leaf in cs.leaves}
+    posted = {leaf.id: request.form.get(f"self_assessment.{leaf.id}") for leaf in cs.expert_leaves}
     return assessment_page(app, errors, posted, request.form.getlist("bonus_claims"))
+
+
+def expert_scores(cs, scores: dict) -> dict:
+    """The self-scores of the indicators the experts score: the others are calculated from the
+    figures, and the page asks no score for them."""
+    expert = {leaf.id for leaf in cs.expert_leaves}
+    return {k: v for k, v in scores.items() if k in expert}

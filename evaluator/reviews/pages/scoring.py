@@ -9,6 +9,7 @@ stale version is a 412 and the reviewer's input stays in the page).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import abort, current_app, jsonify, redirect, request, url_for
@@ -21,8 +22,8 @@ from evaluator.applications.models import Material
 from evaluator.assignments.models import Assignment
 from evaluator.core.versions import version_of
 from evaluator.errors import ServiceError, envelope
-from evaluator.i18n import localise
-from evaluator.messages import N_
+from evaluator.i18n import criteria_text, language, localise
+from evaluator.messages import N_, msg
 from evaluator.reviews import service
 from evaluator.reviews import sheet as reviews_sheet
 from evaluator.web.blueprints import reviewer as bp
@@ -46,6 +47,9 @@ CHECKS = {
     "data": N_("the figures"),
     "survey": N_("survey"),
 }
+
+
+CONFIRM_SUBMIT = N_("Tick the box to confirm that you submit the review.")
 
 
 def check_label(check: str) -> str:
@@ -107,6 +111,47 @@ def field_errors(errors: dict[str, Any], data: dict[str, Any]) -> dict[str, list
             key = "bonus." + key.partition(".")[2]
         out.setdefault(key, []).extend(messages)
     return out
+
+
+def entry_name(field: str, scope: service.Scope) -> str:
+    """What a form field holds, in words: the indicator's score or comment, a veto's reason, a bonus
+    item's verification, the overall comment."""
+    kind, _, key = field.partition(".")
+    leaves = {leaf.id: leaf for leaf in scope.leaves}
+    vetoes = {v.flag: v for v in scope.criteria.vetoes if v.flag}
+    bonus = scope.criteria.bonus_map
+    if kind == "scores" and key in leaves:
+        return gettext("%(name)s (score)", name=criteria_text(leaves[key]))
+    if kind == "comments" and key in leaves:
+        return gettext("%(name)s (comment)", name=criteria_text(leaves[key]))
+    if kind == "veto_reason" and key in vetoes:
+        veto = vetoes[key]
+        reason = veto.reason_en if language() == "en" and veto.reason_en else veto.reason
+        return gettext("Veto: %(reason)s", reason=reason)
+    if kind == "bonus" and key in bonus:
+        return gettext("%(name)s (verification)", name=criteria_text(bonus[key]))
+    if field == "overall_comment":
+        return gettext("Overall comment")
+    return gettext("another entry")
+
+
+def not_saved_message(fields: Mapping[str, Any], scope: service.Scope) -> str:
+    """What a partial save of the draft left out, in a sentence naming each entry."""
+    return str(
+        localise(
+            msg(
+                "Draft saved, except: %(entries)s. Correct the marked entries; until then their "
+                "last saved values are kept.",
+                entries=[entry_name(f, scope) for f in fields],
+            )
+        )
+    )
+
+
+def check_confirmed(was_submitted: bool) -> None:
+    """422 unless the reviewer ticked the confirmation (a review submitted before needs none)."""
+    if not was_submitted and request.form.get("confirm") not in ("1", "on", "yes"):
+        raise ServiceError(422, msg(CONFIRM_SUBMIT), {"confirm": [msg(CONFIRM_SUBMIT)]})
 
 
 def values_of(review: Any, scope: service.Scope) -> dict[str, Any]:
@@ -179,28 +224,45 @@ def score(assignment_id: int):
 
 @bp.route("/assignments/<int:assignment_id>", methods=["POST"])
 def score_post(assignment_id: int):
-    """Save the form: as a draft, or submitted (``action=submit``)."""
+    """Save the form: as a draft (entry by entry: what is valid is saved, the rest is shown with its
+    problems), or submitted (``action=submit``, with the confirmation ticked: whole or nothing)."""
     actor, assignment = _assignment(assignment_id, "review.save")
     scope = service.scope_of(assignment)
     submit = request.form.get("action") == "submit"
     status = ReviewStatus.SUBMITTED.value if submit else ReviewStatus.DRAFT.value
     data = form_data(request.form, scope, status)
+    posted = {
+        k: v for k, v in request.form.items() if k not in ("csrf_token", "version", "action", "confirm")
+    }
+    posted.setdefault("overall_comment", "")
     with form_errors() as errors:
-        review = service.save_review(actor, assignment, data, posted_version())
-        done(N_("Review submitted.") if review.status == ReviewStatus.SUBMITTED else N_("Draft saved."))
+        if not submit:
+            review, _, rejected = service.save_review_partial(actor, assignment, data, posted_version())
+            if rejected:
+                shown = FormErrors(field_errors(rejected, data))
+                shown.message = not_saved_message(shown, scope)
+                body, _ = _render(actor, assignment, shown, posted, version_of(review))
+                return body, 200  # the valid part is saved: the request commits
+            done(N_("Draft saved."))
+            return redirect(url_for("reviewer.score", assignment_id=assignment.id))
+        current = service.review_of(assignment)
+        was_submitted = current is not None and current.status == ReviewStatus.SUBMITTED
+        service.save_review(actor, assignment, data, posted_version())
+        # Checked after the save, so that the refusal also names every gap of the review.
+        check_confirmed(was_submitted)
+        done(N_("Review submitted."))
         return redirect(url_for("reviewer.score", assignment_id=assignment.id))
     fields_ = field_errors(dict(errors), data)
     errors.clear()
     errors.update(fields_)
-    posted = {k: v for k, v in request.form.items() if k not in ("csrf_token", "version", "action")}
-    posted.setdefault("overall_comment", "")
     # The refusal rolled back: the assignment and its review are read again.
     return _render(actor, assignment, errors, posted, request.form.get("version", ""))
 
 
 @bp.route("/assignments/<int:assignment_id>/autosave", methods=["POST"])
 def autosave(assignment_id: int):
-    """Save the form as it is (JSON answer): the review keeps its status; 412 on a stale version."""
+    """Save the form as it is (JSON answer): the review keeps its status; a draft is saved entry by
+    entry, and the entries not saved are named by field with their problems; 412 on a stale version."""
     try:
         actor, assignment = _assignment(assignment_id, "review.save")
         scope = service.scope_of(assignment)
@@ -208,21 +270,24 @@ def autosave(assignment_id: int):
         status = current.status if current is not None else ReviewStatus.DRAFT.value
         data = form_data(request.form, scope, status)
         try:
-            review = service.save_review(actor, assignment, data, posted_version())
+            review, _, rejected = service.save_review_partial(actor, assignment, data, posted_version())
         except ServiceError as exc:
             exc.errors = field_errors(exc.errors or {}, data) if exc.errors else exc.errors
             raise
         scored, total = service.progress(review, scope)
         saved = review.updated_at.isoformat() if review.updated_at else None
-        return jsonify(
-            {
-                "version": review.version,
-                "status": review.status,
-                "scored": scored,
-                "total": total,
-                "saved_at": saved,
-            }
-        )
+        not_saved = field_errors(rejected, data)
+        answer = {
+            "version": review.version,
+            "status": review.status,
+            "scored": scored,
+            "total": total,
+            "saved_at": saved,
+            "not_saved": localise(not_saved),
+        }
+        if not_saved:
+            answer["message"] = not_saved_message(not_saved, scope)
+        return jsonify(answer)
     except ServiceError as exc:
         discard_writes()
         return envelope(exc.status, str(localise(exc.message)), localise(exc.errors))

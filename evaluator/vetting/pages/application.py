@@ -10,12 +10,22 @@ from marshmallow import Schema, fields
 
 from evaluator.applications.display import office_view
 from evaluator.applications.models import Application, Material
-from evaluator.messages import N_
+from evaluator.errors import ServiceError
+from evaluator.messages import N_, msg
 from evaluator.vetting import service as vetting
 from evaluator.vetting.quota import RANKABLE
 from evaluator.web.blueprints import region as bp
 from evaluator.web.downloads import material_response
-from evaluator.web.pages import FormErrors, done, form_errors, get_or_404, load_form, page_user, render_form
+from evaluator.web.pages import (
+    FORM_NOT_VALID,
+    FormErrors,
+    done,
+    form_errors,
+    get_or_404,
+    load_form,
+    page_user,
+    render_form,
+)
 from evaluator.workflow import RegionAct, RegionLevel
 
 DONE = {
@@ -26,12 +36,22 @@ DONE = {
 }
 
 
+ENDORSE_CONFIRM = N_("Tick the box to confirm the endorsement.")
+
+
 class ActForm(Schema):
-    """An act's form: a reason or note, and the check's result."""
+    """An act's form: a reason or note, the check's result, the confirmation of an endorsement."""
 
     reason = fields.String(load_default=None)
     note = fields.String(load_default=None)
     passed = fields.String(load_default=None)
+    confirm = fields.String(load_default=None)
+
+
+def check_confirmed(data: dict) -> None:
+    """422 unless the endorsement's confirmation is ticked (asked by a dialog where scripts run)."""
+    if data.get("confirm") not in ("1", "on", "yes"):
+        raise ServiceError(422, msg(FORM_NOT_VALID), {"confirm": [msg(ENDORSE_CONFIRM)]})
 
 
 def scoped_application(application_id: int) -> Application:
@@ -77,6 +97,7 @@ def application_act(application_id: int, act: str):
     with form_errors() as errors:
         data = load_form(ActForm())
         if act == RegionAct.ENDORSE:
+            check_confirmed(data)
             vetting.endorse(actor, app, data["note"])
         elif act == RegionAct.RETURN:
             vetting.return_application(actor, app, data["reason"])
