@@ -44,6 +44,11 @@ BROWSER_GROUPS = {
     "tests/browser/test_harness.py": 1,
     "tests/browser/test_flow_criteria_language.py": 1,
     "tests/browser/test_phone_and_print.py": 3,
+    "tests/browser/test_flow_sheet.py": 4,
+    "tests/browser/test_words_and_pickers.py": 4,
+    "tests/browser/test_flow_conflicts.py": 4,
+    "tests/browser/test_flow_progress.py": 4,
+    "tests/browser/test_flow_review.py": 4,
 }
 """The browser modules' groups (any other module is in group 2): each group runs on one xdist worker
 with its own Chromium and live server, and the groups take about the same time — the walk of every

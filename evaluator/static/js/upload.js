@@ -44,14 +44,16 @@ document.addEventListener("DOMContentLoaded", function () {
           return;
         }
         if (answer && (answer.message || answer.errors)) {
-          // The refusal's own sentence, said once; the fields' messages only when the sentence
-          // just points to them.
-          var parts = [];
-          Object.keys(answer.errors || {}).forEach(function (key) {
-            parts = parts.concat(answer.errors[key]);
-          });
+          // The refusal's own sentence (unless it only points to the fields), then each field's
+          // message that says something more; nothing is said twice.
           var pointer = form.getAttribute("data-see-fields");
-          fail(answer.message && answer.message !== pointer ? answer.message : parts.join(" ") || answer.message);
+          var parts = answer.message && answer.message !== pointer ? [answer.message] : [];
+          Object.keys(answer.errors || {}).forEach(function (key) {
+            [].concat(answer.errors[key]).forEach(function (said) {
+              if (said && parts.every(function (p) { return p.indexOf(said) === -1; })) { parts.push(said); }
+            });
+          });
+          fail(parts.join(" ") || answer.message);
         } else {
           // An answer this script cannot read: say so, never send the file a second time.
           fail((form.getAttribute("data-network-error") || "") + " (HTTP " + xhr.status + ")");
