@@ -256,37 +256,30 @@ def _review_details(e: Event) -> list[Markup]:
     return lines
 
 
-def review_saved(e: Event) -> Sentence:
-    """A reviewer saved a draft review."""
-    return Sentence(
-        say(
-            gettext("Saved a draft review of the application of %(organisation)s."),
-            organisation=e.application(e.s.get("application_id")),
-        ),
-        _review_details(e),
-    )
+def _review_sentence(text: str, doc: str):
+    """The sentence of a review's event: ``text`` (marked with N_) about the reviewed application,
+    then what the review held."""
+
+    def sentence(e: Event) -> Sentence:
+        return Sentence(
+            say(gettext(text), organisation=e.application(e.s.get("application_id"))),
+            _review_details(e),
+        )
+
+    sentence.__doc__ = doc
+    return sentence
 
 
-def review_submitted(e: Event) -> Sentence:
-    """A reviewer submitted a review."""
-    return Sentence(
-        say(
-            gettext("Submitted the review of the application of %(organisation)s."),
-            organisation=e.application(e.s.get("application_id")),
-        ),
-        _review_details(e),
-    )
-
-
-def review_reopened(e: Event) -> Sentence:
-    """A submitted review made a draft again."""
-    return Sentence(
-        say(
-            gettext("Reopened the review of the application of %(organisation)s as a draft."),
-            organisation=e.application(e.s.get("application_id")),
-        ),
-        _review_details(e),
-    )
+review_saved = _review_sentence(
+    N_("Saved a draft review of the application of %(organisation)s."), "A reviewer saved a draft review."
+)
+review_submitted = _review_sentence(
+    N_("Submitted the review of the application of %(organisation)s."), "A reviewer submitted a review."
+)
+review_reopened = _review_sentence(
+    N_("Reopened the review of the application of %(organisation)s as a draft."),
+    "A submitted review made a draft again.",
+)
 
 
 PEOPLE = {
