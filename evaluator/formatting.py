@@ -18,7 +18,7 @@ from evaluator.accounts.affiliation import describe as describe_affiliation
 from evaluator.accounts.places import place_names
 from evaluator.core.db import as_aware, utcnow
 from evaluator.criteria.labels import vocabularies
-from evaluator.i18n import criteria_text, join_list, language, localise
+from evaluator.i18n import LIST_SEPARATOR, criteria_text, join_list, language, localise
 from evaluator.workflow import (
     ASSIGNMENT_KIND_LABELS,
     ASSIGNMENT_SOURCE_LABELS,
@@ -185,8 +185,9 @@ def colon() -> str:
 
 
 def separator() -> str:
-    """What separates the items of a list in the reader's language: 、 in Chinese."""
-    return "、" if _reader().language == "zh" else ", "
+    """What separates the items of a list in the reader's language (``i18n.LIST_SEPARATOR``, as
+    ``join_list`` uses it): 、 in Chinese."""
+    return LIST_SEPARATOR.get(_reader().language, ", ")
 
 
 def parenthesised(text: Any) -> Markup:
