@@ -82,12 +82,25 @@ def run_gunicorn(tmp_path: Path, database_url: str, storage_uri: str, **env: str
         wait_for_workers(server, port, log)
         with ThreadPoolExecutor(max_workers=4) as pool:
             statuses = list(pool.map(lambda _: post_login(port), range(ATTEMPTS)))
+            # The kernel may hand every connection of a busy moment to one worker: more attempts
+            # (bounded) until the other has answered too; past the limit each must be refused.
+            for _ in range(10):
+                if len(answering(log)) >= 2:
+                    break
+                late = list(pool.map(lambda _: post_login(port), range(8)))
+                assert set(late) == {429}, late
     finally:
         server.send_signal(signal.SIGINT)  # quick shutdown
         server.wait(timeout=30)
         server.stderr.close()
-    workers = {line.split()[0] for line in log.read_text().splitlines() if line.endswith((" 401", " 429"))}
-    return {status: statuses.count(status) for status in set(statuses)}, len(workers)
+    return {status: statuses.count(status) for status in set(statuses)}, len(answering(log))
+
+
+def answering(log: Path) -> set[str]:
+    """The worker processes that have answered a sign-in so far (from the access log)."""
+    if not log.exists():
+        return set()
+    return {line.split()[0] for line in log.read_text().splitlines() if line.endswith((" 401", " 429"))}
 
 
 def answering_workers(log: Path) -> set[str]:
