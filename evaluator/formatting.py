@@ -132,16 +132,11 @@ def show_number(value: Any, digits: int | None = None) -> str:
 
 def show_points(value: Any, digits: int = 2, bracketed: bool = False) -> str:
     """Points with their word in the reader's language — "1 point", "2.5 points", "3 分" — and,
-    ``bracketed``, in the language's brackets: "(1 point)", "（3 分）"."""
+    ``bracketed``, as a remark in the language's brackets (``parenthesised``): " (1 point)", "（3 分）"."""
     shown = show_number(value, digits)
-    one = value is not None and round(float(value), digits) == 1
+    one = value is not None and shown == show_number(1, digits)  # singular as it is shown: 1.00
     text = ngettext("%(points)s point", "%(points)s points", 1 if one else 2, points=shown)
-    return in_brackets(text) if bracketed else text
-
-
-def in_brackets(text: Any) -> str:
-    """A text in the brackets of the reader's language: "(households)", "（户）"."""
-    return gettext("(%(text)s)", text=text)
+    return parenthesised(text) if bracketed else text
 
 
 def days_left(deadline: datetime | None) -> int | None:
@@ -233,7 +228,6 @@ def register_formatting(app: Flask) -> None:
     app.add_template_filter(show_datetime, "datetime")
     app.add_template_filter(show_number, "number")
     app.add_template_filter(show_points, "points")
-    app.add_template_filter(in_brackets, "bracketed")
     app.add_template_filter(localise, "localise")
     app.add_template_filter(criteria_text, "criteria_text")
     app.add_template_filter(join_list, "join_list")

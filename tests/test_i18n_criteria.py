@@ -42,7 +42,7 @@ def test_lists_points_and_named_values_read_in_the_readers_language(app, in_engl
     assert join_list(["a", "b", "c"]) == "a, b, c"
     assert show_points(1) == "1 point" and show_points(1.0) == "1 point"
     assert show_points(2) == "2 points" and show_points(0.5) == "0.5 points"
-    assert show_points(3, bracketed=True) == "(3 points)"
+    assert show_points(3, bracketed=True) == " (3 points)"  # a remark after its word
     message = msg("Missing: %(names)s.", names=[Bilingual("户数", "Households"), Bilingual("人口", "People")])
     assert localise(message) == "Missing: Households, People."
     assert (

@@ -64,11 +64,13 @@ def test_the_list_and_a_round_page_show_the_tree_with_points_and_the_ahp_consist
     res = c.get(f"/office/rounds/{rnd.id}")
     page = html.unescape(res.get_data(as_text=True))
     assert res.status_code == 200
-    assert rnd.criteria_sha256 in page and "ssz-2026" in page and "In preparation" in page
     cs = load_criteria("ssz-2026")
+    assert rnd.criteria_sha256 in page and "In preparation" in page
+    assert f"{cs.title_en} (version {cs.version})" in page and "ssz-2026" not in page  # the set by name
+    assert f"{cs.title_en} (version {cs.version})" in listing
     ahp_node = next(n for n in cs.walk() if n.ahp is not None)
     row = re.search(rf'<tr id="node-{ahp_node.id}".*?</tr>', page, re.S).group(0)
-    assert f"CR = {ahp_node.ahp.cr:.4f}".rstrip("0") in row
+    assert f"consistency ratio {ahp_node.ahp.cr:.4f}".rstrip("0") in row
     leaf = cs.leaves[0]
     leaf_row = re.search(rf'<tr id="node-{leaf.id}".*?</tr>', page, re.S).group(0)
     assert f"{leaf.points:,.2f}".rstrip("0").rstrip(".") in leaf_row and leaf.method in leaf_row

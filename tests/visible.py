@@ -54,6 +54,8 @@ LITERALS = re.compile(
 HASH = re.compile(r"\b[0-9a-f]{12,64}\b")  # a SHA-256 (or its first characters): a value people compare
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z\-]*[A-Za-z]|[A-Za-z]")
+EXPERT_LABEL = re.compile(r"专家[A-Z](?![A-Za-z])")
+"""An anonymised expert as Chinese review documents name one (专家A, 专家B): a label, not English."""
 HALF_WIDTH = re.compile(r"[\u3400-\u9fff]\s?[:;,?!()]|[(]\s?[\u3400-\u9fff]")
 
 
@@ -144,6 +146,7 @@ def inner_names(chunk: str) -> list[str]:
 def english_words(chunk: str, allowed: Iterable[str]) -> list[str]:
     """Latin-letter words in a chunk of a Chinese page, beyond the allowed ones."""
     ok = {a.lower() for a in allowed}
+    chunk = EXPERT_LABEL.sub("专家", chunk)
     for term in allowed:
         if not term.isalpha():  # a term of several parts (SHA-256, GB/T): taken out whole
             chunk = chunk.replace(term, " ")

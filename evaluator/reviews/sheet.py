@@ -116,6 +116,7 @@ def indicators_of(scope: Scope) -> list[dict[str, Any]]:
                 "section_name": section.name if section else leaf.section,
                 "section_name_en": section.name_en if section else leaf.section,
                 "guidance": leaf.guidance,
+                "guidance_en": leaf.guidance_en,
                 "check": list(leaf.check),
                 "points": leaf.points,
                 "min": 0,
@@ -141,6 +142,7 @@ def figures_of(app: Application, scope: Scope) -> list[dict[str, Any]]:
             "label": f.label,
             "label_en": f.label_en,
             "unit": f.unit,
+            "unit_en": f.unit_en,
             "type": f.type,
             "value": figures.get(f.key),
         }

@@ -6,8 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import redirect, request, url_for
+from flask_babel import gettext
 
 from evaluator.criteria.overview import tree
+from evaluator.formatting import parenthesised
+from evaluator.i18n import criteria_text
 from evaluator.messages import N_
 from evaluator.rounds import service
 from evaluator.rounds.models import Round
@@ -39,7 +42,12 @@ PHASE_MEANING = {
 
 
 def _bundled_choices() -> list[tuple[str, str]]:
-    return [(cs.id, f"{cs.id} · {cs.title} · {cs.version}") for cs in service.bundled_sets()]
+    return [(cs.id, set_name(cs)) for cs in service.bundled_sets()]
+
+
+def set_name(cs: Any) -> str:
+    """A criteria set as the office knows it: its title in the reader's language and its version."""
+    return criteria_text(cs) + parenthesised(gettext("version %(version)s", version=cs.version))
 
 
 def _round_values(rnd: Round) -> dict[str, Any]:
@@ -56,7 +64,9 @@ def _round_values(rnd: Round) -> dict[str, Any]:
 def rounds():
     """Every round, newest first."""
     page_user("round.edit")
-    return render_form("rounds/list.html", rounds=service.rounds_newest_first())
+    listed = service.rounds_newest_first()
+    sets = {rnd.id: set_name(service.round_criteria(rnd)) for rnd in listed}
+    return render_form("rounds/list.html", rounds=listed, sets=sets)
 
 
 def _round_page(rnd: Round, errors: FormErrors | None = None, values: dict | None = None):
