@@ -65,6 +65,7 @@ def test_the_scoring_page_shows_indicators_bounds_guidance_and_figures(page_clie
     assert 'name="version" value="0"' in html and "js/review.js" in html
     assert "Households" in html and ("2,000" in html or "2000" in html)
     assert 'data-autosave="/reviewer/assignments/' in html
+    assert f"/reviewer/assignments/{case.assignment().id}/recuse" in html  # a draft may be recused
 
 
 def test_the_form_saves_a_draft_and_submits_without_javascript(page_client, make_review_case):
@@ -95,6 +96,7 @@ def test_the_form_saves_a_draft_and_submits_without_javascript(page_client, make
     html = c.get(page_url(case.assignment())).get_data(as_text=True)
     assert "Review submitted." in html and 'value="8"' in html and "Reopen as draft" in html
     assert 'name="confirm"' not in html and "data-confirm=" not in html  # submitted: no confirmation
+    assert "/recuse" not in html  # a submitted review is not recused (the office removes it)
     res = post(c, page_url(case.assignment()), {**form, "version": "2"})  # kept submitted: no box
     assert res.status_code == 302 and stored(case.assignment()).version == 2  # and nothing changed
 

@@ -189,7 +189,9 @@ def _render(
         sections[-1][1].append(row)
     scored, total = service.progress(review, scope)
     editable = allowed(actor, "review.save", assignment) and service.closed_reason(assignment, rnd) is None
-    recuse = "reviewer.recuse" in current_app.view_functions and editable
+    submitted = review is not None and review.status == ReviewStatus.SUBMITTED
+    # A submitted review is not recused: the office removes the assignment (the service's rule).
+    recuse = "reviewer.recuse" in current_app.view_functions and editable and not submitted
     fields_ = scope.criteria.field_map
 
     def figure_value(row: dict[str, Any]) -> str:
@@ -209,7 +211,7 @@ def _render(
         total=total,
         editable=editable,
         recuse=recuse,
-        submitted=review is not None and review.status == ReviewStatus.SUBMITTED,
+        submitted=submitted,
         check_label=check_label,
         figure_value=figure_value,
     )
