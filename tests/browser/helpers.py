@@ -126,14 +126,17 @@ def assert_accessible(page: Page) -> list:
 
 def screenshot(page: Page, name: str, full_page: bool = False) -> list[Path]:
     """Save the page as it is now at 1280×800 and at 390×844, in the language it reads
-    (``build/screenshots/<name>.<zh|en>.<1280|390>.png``); the viewport is put back afterwards."""
+    (``build/screenshots/<name>.<zh|en>.<1280|390>.png``); the viewport is put back afterwards.
+    ``EVALUATOR_FULL_SCREENSHOTS=1`` takes every page whole (slower: for reading them through)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    full_page = full_page or os.environ.get("EVALUATOR_FULL_SCREENSHOTS") == "1"
     language = "zh" if (page.get_attribute("html", "lang") or "").startswith("zh") else "en"
     before = page.viewport_size
     saved = []
     try:
         for label, (width, height) in SIZES.items():
             page.set_viewport_size({"width": width, "height": height})
+            settled(page)
             target = SCREENSHOTS / f"{name}.{language}.{label}.png"
             page.screenshot(path=str(target), full_page=full_page, animations="disabled")
             saved.append(target)
@@ -141,6 +144,12 @@ def screenshot(page: Page, name: str, full_page: bool = False) -> list[Path]:
         if before:
             page.set_viewport_size(before)
     return saved
+
+
+def settled(page: Page) -> None:
+    """Wait two frames: after a change of the viewport the next frame may still show the old layout
+    (a screenshot then shows parts of the page cut off)."""
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
 
 
 def screenshots(page: Page, url: str, name: str, full_page: bool = False) -> list[Path]:

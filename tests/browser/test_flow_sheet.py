@@ -20,6 +20,7 @@ from tests.browser.helpers import (
     SIZES,
     fresh,
     screenshots,
+    settled,
     signed_in,
     switch_language,
     wider_than_the_screen,
@@ -63,6 +64,7 @@ def screenshot_of(page: Page, name: str, selector: str) -> None:
         for label, (width, height) in SIZES.items():
             page.set_viewport_size({"width": width, "height": height})
             page.locator(selector).evaluate("el => el.scrollIntoView({block: 'center'})")
+            settled(page)
             page.screenshot(path=str(SCREENSHOTS / f"{name}.{language}.{label}.png"), animations="disabled")
     finally:
         if before:
@@ -150,6 +152,22 @@ def test_submitting_with_gaps_focuses_the_first_missing_score(page, make_review_
         page.locator("#submit-review").click()
     assert committed_review(assignment_id).status == "submitted"
     expect(page.locator("#f-confirm")).to_have_count(0)  # submitted: changes need no confirmation
+
+
+def test_on_a_phone_the_figures_start_folded_and_the_scores_come_first(new_page, make_review_case):
+    case = make_review_case(criteria="fc-2026", figures=FC_FIGURES, bonus_claims=())
+    page = new_page(viewport={"width": 390, "height": 844})
+    sheet_of(page, case)
+    table = page.locator("#figures table")
+    expect(table).to_be_hidden()
+    summary = page.locator("#figures-details > summary")
+    expect(summary).to_contain_text("项数据")  # how many figures wait behind the fold
+    assert page.locator(f"#score-{LEAVES[0].id}").bounding_box()["y"] < 2 * 844  # within two screens
+    summary.click()
+    expect(table).to_be_visible()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.reload()
+    expect(table).to_be_visible()  # beside the sheet on a wide screen, open from the start
 
 
 def test_a_closed_review_reads_as_text(page, make_review_case, axe):

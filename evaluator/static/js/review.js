@@ -7,6 +7,12 @@
    once a save takes the entry. The page works without this script: the form posts as it is. */
 (function () {
   "use strict";
+  // On a phone the application's figures start folded: the scores come first, the figures a tap away.
+  if (window.matchMedia && window.matchMedia("(max-width: 600px)").matches) {
+    Array.prototype.forEach.call(document.querySelectorAll("details[data-fold-on-phone]"), function (d) {
+      d.open = false;
+    });
+  }
   var form = document.getElementById("review-form");
   if (!form) { return; }
   var url = form.getAttribute("data-autosave");
