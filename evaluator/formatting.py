@@ -197,15 +197,28 @@ def affiliation_text(value: str | None) -> str:
     """A reviewer's stored affiliation in words: a county's bureau by the county's name."""
     if not (value or "").startswith(BUREAU):
         return describe_affiliation(value)
+    return describe_affiliation(value, _place_names())
+
+
+_PLACES = "evaluator.formatting.places"
+
+
+def _place_names() -> dict[str, str]:
+    """The places' names by code, looked up once per request (a list page shows one per row)."""
     names = request.environ.get(_PLACES) if has_request_context() else None
     if names is None:
         names = place_names()
         if has_request_context():
             request.environ[_PLACES] = names
-    return describe_affiliation(value, names)
+    return names
 
 
-_PLACES = "evaluator.formatting.places"
+def place_text(code: str | None) -> str:
+    """A stored region code by its place's name (a county with its city's); the code itself when no
+    registered place has it; '—' for none."""
+    if not code:
+        return "—"
+    return _place_names().get(code, code)
 
 
 def query_with(args: Any, **changes: Any) -> str:
@@ -233,6 +246,7 @@ def register_formatting(app: Flask) -> None:
     app.add_template_filter(join_list, "join_list")
     app.add_template_filter(parenthesised, "paren")
     app.add_template_filter(affiliation_text, "affiliation")
+    app.add_template_filter(place_text, "place")
     app.add_template_global(days_left)
     app.add_template_global(label)
     app.add_template_global(colon)

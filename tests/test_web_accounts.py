@@ -81,6 +81,22 @@ def test_create_a_reviewer_with_a_chosen_password(app, page_client):
     sign_in(app.test_client(), "expert.li", "a long enough password")
 
 
+def test_a_home_region_is_chosen_by_name_never_typed_as_a_code(page_client, make_org, make_user):
+    make_org(name="芳草社区", county="武侯区", county_code="510107", city="成都市", city_code="510100")
+    c = page_client("admin", language="zh")
+    page = c.get("/office/accounts/users/new").get_data(as_text=True)
+    picker = re.search(r'<select[^>]*name="home_region_code".*?</select>', page, re.S).group(0)
+    options = re.findall(r'<option value="(\d*)"[^>]*>([^<]*)</option>', picker)
+    assert ("510100", "成都市") in options and ("510107", "成都市武侯区") in options
+    assert ("513400", "凉山彝族自治州") in options  # every city, with or without organisations
+    assert [code for code, _ in options].index("510107") == [code for code, _ in options].index("510100") + 1
+    assert "代码" not in re.sub(r"<[^>]+>", "", picker)
+    user, _ = make_user("county_office", home_region_code="510107")
+    listing = c.get("/office/accounts").get_data(as_text=True)
+    assert "成都市武侯区" in listing and ">510107<" not in listing
+    assert "成都市武侯区" in c.get(f"/office/accounts/users/{user.id}").get_data(as_text=True)
+
+
 def _reviewer_form(**affiliation: str) -> dict[str, str]:
     form = {"role": "reviewer", "username": "expert.wang", "display_name": "王专家", "generate": "1"}
     return {**form, **{f"affiliation.{k}": v for k, v in affiliation.items()}}

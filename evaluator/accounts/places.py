@@ -64,3 +64,21 @@ def place_names() -> dict[str, str]:
     names = dict(cities())
     names.update({code: f"{city}{county}" for code, county, city in counties()})
     return names
+
+
+def region_choices(current: str | None = None) -> list[tuple[str, str]]:
+    """The regions an account's home region is chosen from, as (code, name): each city, then its
+    counties (named with their city), by code; and ``current`` (a stored code) when it is none of
+    them (a subdistrict's or community's code an expert was given through the API)."""
+    choices = []
+    by_city: dict[str, list[tuple[str, str]]] = {}
+    for code, county, city in counties():
+        by_city.setdefault(code[:4] + "00", []).append((code, f"{city}{county}"))
+    for code, name in cities():
+        choices.append((code, name))
+        choices += by_city.pop(code, [])
+    for rest in by_city.values():
+        choices += rest
+    if current and current not in {code for code, _ in choices}:
+        choices.append((current, place_names().get(current, current)))
+    return choices

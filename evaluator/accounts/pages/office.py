@@ -16,6 +16,7 @@ from flask_babel import gettext
 from evaluator.accounts import service as accounts
 from evaluator.accounts.affiliation import KINDS, county_choices, posted_affiliation
 from evaluator.accounts.models import User
+from evaluator.accounts.places import region_choices
 from evaluator.accounts.schemas import OrganisationSchema, UserSchema
 from evaluator.core.paging import page_rows
 from evaluator.errors import ServiceError
@@ -156,6 +157,7 @@ def user_new():
         organisations=_organisation_choices(search),
         max_choices=MAX_CHOICES,
         min_password=accounts.PASSWORD_LENGTH[0],
+        regions=region_choices(values.get("home_region_code")),
         **affiliation_context(values),
     )
 
