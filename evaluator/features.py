@@ -25,6 +25,7 @@ FEATURES = (
     "results",
     "audit",
     "dashboard",
+    "dossiers",
 )
 
 

@@ -1,0 +1,180 @@
+"""Issuing dossiers, finding them by verification code, comparing an uploaded copy, revoking and
+superseding them. Services flush; the request or the command commits."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from evaluator.accounts.models import User
+from evaluator.applications.models import Application
+from evaluator.audit.service import record
+from evaluator.core import settings
+from evaluator.core.db import utcnow
+from evaluator.core.locking import lock_application, lock_round
+from evaluator.dossiers import data as dossier_data
+from evaluator.dossiers.documents import dossier_pdf
+from evaluator.dossiers.models import Dossier
+from evaluator.dossiers.vocab import DossierState
+from evaluator.errors import ServiceError
+from evaluator.extensions import db
+from evaluator.messages import msg
+
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed by hand
+CODE_LENGTH = 16
+CODE_RE = re.compile(rf"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
+ZONE_CODES = {"community_governance_zone": "SQ", "subdistrict_service_zone": "JD", "featured_community": "TS"}
+MAX_REASON = 1000
+
+
+class ReasonSchema(Schema):
+    """Why a dossier is revoked or superseded."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=2, max=MAX_REASON))
+
+
+def new_code() -> str:
+    """A fresh verification code: 16 characters of an unambiguous alphabet (about 79 bits)."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalised_code(text: str | None) -> str | None:
+    """The code as typed (any case, with spaces or dashes), or None when it cannot be one."""
+    if not text or len(text) > 40:
+        return None
+    code = re.sub(r"[\s-]", "", text).upper()
+    return code if CODE_RE.fullmatch(code) else None
+
+
+def shown_code(code: str) -> str:
+    """The code in groups of four, as printed."""
+    return "-".join(code[k : k + 4] for k in range(0, len(code), 4))
+
+
+def _number(dossier: Dossier, zone_type: str, year: int) -> str:
+    return f"川社试〔{year}〕{ZONE_CODES.get(zone_type, 'XX')}{dossier.id:06d}号"
+
+
+def standing(application_id: int) -> Dossier | None:
+    """The application's dossier that stands (issued, neither revoked nor superseded), if any."""
+    return db.session.scalar(
+        select(Dossier).where(
+            Dossier.application_id == application_id, Dossier.state == DossierState.ISSUED.value
+        )
+    )
+
+
+def dossiers_of(application_id: int) -> list[Dossier]:
+    """Every dossier of the application, the newest first."""
+    return list(
+        db.session.scalars(
+            select(Dossier).where(Dossier.application_id == application_id).order_by(Dossier.id.desc())
+        )
+    )
+
+
+def by_code(text: str | None) -> Dossier | None:
+    """The dossier with this verification code, or None (also for text that cannot be a code)."""
+    code = normalised_code(text)
+    return None if code is None else db.session.scalar(select(Dossier).where(Dossier.code == code))
+
+
+def issue(actor: User | None, app: Application, replaces: Dossier | None = None) -> Dossier:
+    """Render, sign and store the application's dossier from its round's newest results.
+
+    Refused (409) when the application is not eligible or already has a standing dossier (unless it
+    ``replaces`` that one). The round is read-locked and the application locked while it is issued.
+    """
+    lock_round(app.round_id, shared=True)
+    lock_application(app.id)
+    if app.id not in dossier_data.eligible(app.round):
+        raise ServiceError(409, msg("Application %(id)s is not recognised: it has no dossier.", id=app.id))
+    current = standing(app.id)
+    if current is not None and current is not replaces:
+        raise ServiceError(409, msg("Application %(id)s already has a valid dossier.", id=app.id))
+    now = utcnow()
+    data = dossier_data.gather(app, now)
+    code = new_code()
+    dossier = Dossier(
+        application_id=app.id,
+        round_id=app.round_id,
+        snapshot_id=data["result"]["snapshot_id"],
+        number=f"pending-{code}",
+        code=code,
+        data_sha256=dossier_data.data_sha256(data),
+        pdf_sha256="",
+        pdf_size=0,
+        data=data,
+        issued_by=actor.id if actor else None,
+        issued_at=now,
+    )
+    db.session.add(dossier)
+    db.session.flush()
+    dossier.number = _number(dossier, app.round.zone_type, now.year)
+    pdf = dossier_pdf(data, dossier.number, code, settings.setting_or("PUBLIC_URL", "http://localhost:5000"), now)
+    dossier.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    dossier.pdf_size = len(pdf)
+    settings.storage().put(pdf, dossier.pdf_sha256)
+    db.session.flush()
+    record(actor, "dossier.issue", "dossier", dossier.id,
+           {"application_id": app.id, "number": dossier.number, "pdf_sha256": dossier.pdf_sha256})
+    return dossier
+
+
+def pdf_of(dossier: Dossier) -> bytes:
+    """The issued PDF, byte for byte."""
+    return settings.storage().get(dossier.pdf_sha256)
+
+
+def compare(dossier: Dossier, upload: bytes) -> dict[str, Any]:
+    """Whether an uploaded file is byte-identical to the issued dossier (its SHA-256 against the
+    issued one's)."""
+    digest = hashlib.sha256(upload).hexdigest()
+    return {"identical": secrets.compare_digest(digest, dossier.pdf_sha256), "sha256": digest}
+
+
+def _change(actor: User, dossier: Dossier, state: DossierState, reason: str) -> Dossier:
+    lock_round(dossier.round_id, shared=True)
+    lock_application(dossier.application_id)
+    db.session.refresh(dossier)
+    if dossier.state != DossierState.ISSUED:
+        raise ServiceError(409, msg("The dossier %(number)s is no longer valid.", number=dossier.number))
+    dossier.state = state.value
+    dossier.reason = reason
+    dossier.changed_at = utcnow()
+    return dossier
+
+
+def revoke(actor: User, dossier: Dossier, data: dict[str, Any]) -> Dossier:
+    """Revoke the dossier (the recognition withdrawn, a re-check failed), with a reason; audited."""
+    _change(actor, dossier, DossierState.REVOKED, data["reason"])
+    db.session.flush()
+    record(actor, "dossier.revoke", "dossier", dossier.id,
+           {"application_id": dossier.application_id, "number": dossier.number, "reason": data["reason"]})
+    return dossier
+
+
+def supersede(actor: User, dossier: Dossier, data: dict[str, Any]) -> Dossier:
+    """Issue a corrected dossier from the newest results in place of this one, with a reason; the
+    old one says which replaced it. Audited. Returns the new dossier."""
+    _change(actor, dossier, DossierState.SUPERSEDED, data["reason"])
+    db.session.flush()
+    app = db.session.get(Application, dossier.application_id)
+    new = issue(actor, app, replaces=dossier)
+    dossier.superseded_by = new.id
+    db.session.flush()
+    record(actor, "dossier.supersede", "dossier", dossier.id,
+           {"application_id": dossier.application_id, "number": dossier.number, "reason": data["reason"],
+            "by": new.number})
+    return new
+
+
+def issued_on(dossier: Dossier) -> datetime:
+    """When the dossier was issued."""
+    return dossier.issued_at
