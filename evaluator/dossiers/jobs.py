@@ -57,7 +57,7 @@ def start(actor: User, rnd: Round) -> DossierJob:
         tasks.submit(RENDER, item.id)
     if not pending:
         job.state, job.finished_at = JobState.FINISHED.value, utcnow()
-    record(actor, "dossier.batch", "round", rnd.id, {"job_id": job.id, "applications": len(ids),
+    record(actor, "dossier.batch_started", "round", rnd.id, {"job_id": job.id, "applications": len(ids),
                                                       "pending": len(pending)})
     return job
 
@@ -164,7 +164,7 @@ def retry(actor: User, job: DossierJob) -> DossierJob:
     db.session.flush()
     for item in items:
         tasks.submit(RENDER, item.id)
-    record(actor, "dossier.batch_retry", "round", job.round_id, {"job_id": job.id, "items": len(items)})
+    record(actor, "dossier.batch_retried", "round", job.round_id, {"job_id": job.id, "items": len(items)})
     return job
 
 
@@ -191,11 +191,8 @@ def zip_of(job: DossierJob) -> IO[bytes]:
     out = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
         for d in rows:
-            archive.writestr(filename(d), service.pdf_of(d))
+            archive.writestr(service.download_of(d).filename, service.pdf_of(d))
     out.seek(0)
     return out
 
 
-def filename(d: Dossier) -> str:
-    """A dossier's file name: its certificate number and unit."""
-    return f"{d.number}-{d.data.get('unit', {}).get('name', d.application_id)}.pdf"

@@ -6,13 +6,14 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from evaluator.accounts.models import User
+from evaluator.accounts.models import Organisation, User
 from evaluator.applications.models import Application
 from evaluator.audit.service import record
 from evaluator.core import settings
@@ -33,7 +34,7 @@ ZONE_CODES = {"community_governance_zone": "SQ", "subdistrict_service_zone": "JD
 MAX_REASON = 1000
 
 
-class ReasonSchema(Schema):
+class DossierReasonSchema(Schema):
     """Why a dossier is revoked or superseded."""
 
     reason = fields.String(required=True, validate=validate.Length(min=2, max=MAX_REASON))
@@ -122,7 +123,7 @@ def issue(actor: User | None, app: Application, replaces: Dossier | None = None)
     dossier.pdf_size = len(pdf)
     settings.storage().put(pdf, dossier.pdf_sha256)
     db.session.flush()
-    record(actor, "dossier.issue", "dossier", dossier.id,
+    record(actor, "dossier.issued", "dossier", dossier.id,
            {"application_id": app.id, "number": dossier.number, "pdf_sha256": dossier.pdf_sha256})
     return dossier
 
@@ -155,7 +156,7 @@ def revoke(actor: User, dossier: Dossier, data: dict[str, Any]) -> Dossier:
     """Revoke the dossier (the recognition withdrawn, a re-check failed), with a reason; audited."""
     _change(actor, dossier, DossierState.REVOKED, data["reason"])
     db.session.flush()
-    record(actor, "dossier.revoke", "dossier", dossier.id,
+    record(actor, "dossier.revoked", "dossier", dossier.id,
            {"application_id": dossier.application_id, "number": dossier.number, "reason": data["reason"]})
     return dossier
 
@@ -169,7 +170,7 @@ def supersede(actor: User, dossier: Dossier, data: dict[str, Any]) -> Dossier:
     new = issue(actor, app, replaces=dossier)
     dossier.superseded_by = new.id
     db.session.flush()
-    record(actor, "dossier.supersede", "dossier", dossier.id,
+    record(actor, "dossier.superseded", "dossier", dossier.id,
            {"application_id": dossier.application_id, "number": dossier.number, "reason": data["reason"],
             "by": new.number})
     return new
@@ -178,3 +179,78 @@ def supersede(actor: User, dossier: Dossier, data: dict[str, Any]) -> Dossier:
 def issued_on(dossier: Dossier) -> datetime:
     """When the dossier was issued."""
     return dossier.issued_at
+
+
+@dataclass(frozen=True)
+class DossierFile:
+    """A dossier as a stored file to download."""
+
+    id: int
+    sha256: str
+    size: int
+    filename: str
+    content_type: str = "application/pdf"
+
+
+def download_of(dossier: Dossier) -> DossierFile:
+    """The dossier's PDF as a download: named by its certificate number and unit."""
+    unit = (dossier.data or {}).get("unit", {}).get("name", "")
+    return DossierFile(dossier.id, dossier.pdf_sha256, dossier.pdf_size, f"{dossier.number}-{unit}.pdf")
+
+
+class ChangeSchema(DossierReasonSchema):
+    """The office's change of a valid dossier: revoke it, or supersede it by a corrected one."""
+
+    action = fields.String(required=True, validate=validate.OneOf(("revoke", "supersede")))
+
+
+def organisation_names(application_ids: list[int]) -> dict[int, str]:
+    """The organisations' names of the applications."""
+    if not application_ids:
+        return {}
+    rows = db.session.execute(
+        select(Application.id, Organisation.name)
+        .join(Organisation, Organisation.id == Application.organisation_id)
+        .where(Application.id.in_(application_ids))
+    ).all()
+    return dict(rows)
+
+
+def round_overview(rnd: Any) -> list[dict[str, Any]]:
+    """The round's recognised applications, in order of rank, each with its organisation's name and
+    its dossiers (the newest first)."""
+    ids = dossier_data.eligible(rnd)
+    names = organisation_names(ids)
+    issued: dict[int, list[Dossier]] = {}
+    for d in db.session.scalars(select(Dossier).where(Dossier.round_id == rnd.id).order_by(Dossier.id.desc())):
+        issued.setdefault(d.application_id, []).append(d)
+    listed = ids + [a for a in issued if a not in ids]
+    names.update(organisation_names([a for a in listed if a not in names]))
+    return [{"application_id": a, "name": names.get(a, ""), "dossiers": issued.get(a, [])} for a in listed]
+
+
+def public_facts(dossier: Dossier) -> dict[str, Any]:
+    """What the public verification page shows of a dossier: the key facts it was issued with, and
+    what replaced it."""
+    data = dossier.data or {}
+    result = data.get("result", {})
+    replaced = db.session.get(Dossier, dossier.superseded_by) if dossier.superseded_by else None
+    return {
+        "number": dossier.number,
+        "code": shown_code(dossier.code),
+        "unit": data.get("unit", {}).get("name"),
+        "region": "".join(
+            x for x in (data.get("unit", {}).get(k) for k in ("city", "county", "subdistrict")) if x
+        ),
+        "round": data.get("round", {}).get("title"),
+        "zone_type": data.get("round", {}).get("zone_type"),
+        "grade": (result.get("grade") or {}),
+        "total": result.get("total"),
+        "issued_at": dossier.issued_at,
+        "changed_at": dossier.changed_at,
+        "reason": dossier.reason,
+        "replaced_by": replaced.number if replaced else None,
+        "replaced_code": replaced.code if replaced else None,
+        "pdf_sha256": dossier.pdf_sha256,
+        "data_sha256": dossier.data_sha256,
+    }
