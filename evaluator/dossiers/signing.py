@@ -23,6 +23,7 @@ from cryptography.x509.oid import NameOID
 with warnings.catch_warnings():  # pyHanko imports cryptography's deprecated DSA names
     warnings.simplefilter("ignore")
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.metadata.xmp_xml import MetadataStream
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign import fields, signers
     from pyhanko.sign.validation import validate_pdf_signature
@@ -119,6 +120,12 @@ def _signer() -> signers.SimpleSigner:
 def sign(pdf: bytes, reason: str, location: str = "四川省成都市") -> bytes:
     """The PDF with the office's PAdES signature appended (an incremental update)."""
     writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+    # pyHanko rewrites the XMP metadata it does not recognise as its own, dropping the PDF/A
+    # identification: hand it the document's metadata as its own kind of stream, which it updates
+    # (modification date, producer) and keeps whole.
+    original = writer.root["/Metadata"].get_object()
+    writer.root["/Metadata"] = writer.add_object(MetadataStream(stream_data=original.data))
+    writer.update_root()
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD,
         md_algorithm="sha256",
