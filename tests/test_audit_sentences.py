@@ -338,7 +338,7 @@ def samples(org, rnd, app, material, reviewer, office) -> dict[str, tuple[str, i
         "cohorts.moved": (
             "application",
             a,
-            {"run_id": 2, "round_id": r, "from": 1, "to": 2, "reason": "户数接近第二组"},
+            {"run_id": 2, "round_id": r, "from": 1, "to": 2, "reason": "工作调整"},
         ),
         "organisation.created": (
             "organisation",

@@ -14,8 +14,18 @@ from evaluator.extensions import db
 
 MINI_SETTINGS = {
     "features": [
-        {"key": "category", "kind": "category", "field": "category", "profile": {"zh": "{value}", "en": "{value}"}},
-        {"key": "households", "field": "households", "log": True, "profile": {"zh": "{value} 户", "en": "{value} households"}},
+        {
+            "key": "category",
+            "kind": "category",
+            "field": "category",
+            "profile": {"zh": "{value}", "en": "{value}"},
+        },
+        {
+            "key": "households",
+            "field": "households",
+            "log": True,
+            "profile": {"zh": "{value} 户", "en": "{value} households"},
+        },
         {"key": "residents", "field": "residents", "log": True},
     ],
     "k": {"min": 2, "max": 3},
@@ -23,33 +33,6 @@ MINI_SETTINGS = {
     "bootstrap": {"resamples": 5, "threshold": 0.7},
     "peers": 3,
 }
-
-
-@pytest.fixture
-def make_cohort_round(app, make_round, make_org, make_figures):
-    """A callable: a featured-community round in review (the bundled fc-2026 set) with one
-    application under review per row of the cohorts engine's fixed figures (three clear groups)."""
-    from evaluator.applications.models import Application
-    from evaluator.criteria import load_criteria
-
-    def make(sizes=(12, 12, 12), phase="review", blind=False):
-        rnd = make_round(phase, criteria=load_criteria("fc-2026"))
-        if blind:
-            rnd.settings = {"blind": True}
-        table = make_figures(sizes)
-        apps = []
-        for k, row in enumerate(table.to_dict("records")):
-            org = make_org(city=("成都市", "自贡市")[k % 2], city_code=("510100", "510300")[k % 2])
-            figures = {key: (v if isinstance(v, str) else float(v)) for key, v in row.items() if key != "id"}
-            application = Application(
-                round_id=rnd.id, organisation_id=org.id, status="under_review", figures=figures
-            )
-            db.session.add(application)
-            apps.append(application)
-        db.session.commit()
-        return rnd, apps
-
-    return make
 
 
 def run(client, headers, rnd, body=None, status=201):
@@ -95,7 +78,18 @@ def test_no_run_means_no_cohorts(client, admin, make_cohort_round):
 
 def test_the_settings_in_the_body_become_the_rounds(client, admin, make_cohort_round):
     rnd, _ = make_cohort_round()
-    body = run(client, admin, rnd, {"settings": {"features": [{"key": "households", "field": "households_resident", "log": True}], "k": 2, "min_cohort_size": 3}})
+    body = run(
+        client,
+        admin,
+        rnd,
+        {
+            "settings": {
+                "features": [{"key": "households", "field": "households_resident", "log": True}],
+                "k": 2,
+                "min_cohort_size": 3,
+            }
+        },
+    )
     assert body["k"] == 2 and [f["key"] for f in body["features"]] == ["households"]
     again = run(client, admin, rnd)  # no settings: the round's (its newest run's) again
     assert again["settings_sha256"] == body["settings_sha256"] and again["k"] == 2
@@ -131,14 +125,18 @@ def test_cohorts_are_formed_only_in_review_and_after_scoring(client, admin, make
 
 
 def move(client, headers, app, cohort, reason="户数与第二组接近", **extra):
-    return client.post(
-        f"/api/v1/applications/{app.id}/cohort",
-        headers=headers,
-        json={"cohort": cohort, "reason": reason, **{k: v for k, v in extra.items() if k != "etag"}},
-    ) if "etag" not in extra else client.post(
-        f"/api/v1/applications/{app.id}/cohort",
-        headers={**headers, "If-Match": extra["etag"]},
-        json={"cohort": cohort, "reason": reason},
+    return (
+        client.post(
+            f"/api/v1/applications/{app.id}/cohort",
+            headers=headers,
+            json={"cohort": cohort, "reason": reason, **{k: v for k, v in extra.items() if k != "etag"}},
+        )
+        if "etag" not in extra
+        else client.post(
+            f"/api/v1/applications/{app.id}/cohort",
+            headers={**headers, "If-Match": extra["etag"]},
+            json={"cohort": cohort, "reason": reason},
+        )
     )
 
 

@@ -46,7 +46,9 @@ class CohortSchema(Schema):
     members_now = fields.Integer(metadata={"description": "Members after the office's moves"})
     profile_zh = fields.String()
     profile_en = fields.String()
-    centre = fields.Dict(metadata={"description": "Per feature its centre in the figure's own units; per category its shares"})
+    centre = fields.Dict(
+        metadata={"description": "Per feature its centre in the figure's own units; per category its shares"}
+    )
     ranges = fields.Dict(metadata={"description": "Per numeric feature the members' interquartile range"})
     stability = fields.Float(allow_none=True)
     unstable = fields.Integer()
@@ -63,7 +65,9 @@ class CohortMemberSchema(Schema):
     distance = fields.Float(allow_none=True)
     next_cohort = fields.Integer(allow_none=True)
     next_distance = fields.Float(allow_none=True)
-    reasons = fields.List(fields.String(), metadata={"description": "Features that hold it there, strongest first"})
+    reasons = fields.List(
+        fields.String(), metadata={"description": "Features that hold it there, strongest first"}
+    )
     contributions = fields.Dict()
     missing = fields.List(fields.String())
     imputed = fields.Boolean()
@@ -82,7 +86,9 @@ class CohortRunSchema(Schema):
     data_hash = fields.String(metadata={"description": "SHA-256 of the figures the run read"})
     settings_sha256 = fields.String()
     settings = fields.Dict()
-    quality = fields.Dict(metadata={"description": "silhouette, davies_bouldin, calinski_harabasz, candidates, …"})
+    quality = fields.Dict(
+        metadata={"description": "silhouette, davies_bouldin, calinski_harabasz, candidates, …"}
+    )
     features = fields.List(fields.Dict())
     k = fields.Integer()
     applications = fields.Integer()
@@ -106,7 +112,9 @@ class CohortPeerSchema(Schema):
 
     rank = fields.Integer(metadata={"description": "1 = the most similar"})
     application_id = fields.Integer(allow_none=True, metadata={"description": "The office only"})
-    organisation = fields.String(allow_none=True, metadata={"description": "Not in a blind round, for the applicant"})
+    organisation = fields.String(
+        allow_none=True, metadata={"description": "Not in a blind round, for the applicant"}
+    )
     city = fields.String(allow_none=True)
     county = fields.String(allow_none=True)
     distance = fields.Float()
@@ -127,7 +135,9 @@ class CohortPeersSchema(Schema):
     scaling = fields.String(allow_none=True)
     features = fields.List(fields.Dict(), metadata={"description": "key, labels, unit, kind, weight, log"})
     names_shown = fields.Boolean()
-    rank = fields.Integer(allow_none=True, metadata={"description": "By total among itself and its scored peers"})
+    rank = fields.Integer(
+        allow_none=True, metadata={"description": "By total among itself and its scored peers"}
+    )
     group = fields.Integer(allow_none=True)
     total = fields.Float(allow_none=True)
     peers = fields.List(fields.Nested(CohortPeerSchema))

@@ -67,14 +67,18 @@ def peers_of(app: Application, viewer: User | None, count: int = DEFAULT_PEERS) 
     ranked = office or rnd.phase in PUBLIC_PHASES
     listed = [(int(p), float(d)) for p, d in member.peers[:count]]
     ids = [p for p, _ in listed]
-    rows = {
-        a.id: (a, o)
-        for a, o in db.session.execute(
-            select(Application, Organisation)
-            .join(Organisation, Application.organisation_id == Organisation.id)
-            .where(Application.id.in_(ids))
-        ).all()
-    } if ids else {}
+    rows = (
+        {
+            a.id: (a, o)
+            for a, o in db.session.execute(
+                select(Application, Organisation)
+                .join(Organisation, Application.organisation_id == Organisation.id)
+                .where(Application.id.in_(ids))
+            ).all()
+        }
+        if ids
+        else {}
+    )
     peer_members = {
         m.application_id: m
         for m in db.session.scalars(
@@ -92,7 +96,7 @@ def peers_of(app: Application, viewer: User | None, count: int = DEFAULT_PEERS) 
         group = 1 + int(np.count_nonzero(~np.isnan(theirs)))
     peers = []
     for k, (pid, distance) in enumerate(listed, start=1):
-        peer_app, org = rows.get(pid, (None, None))
+        _, org = rows.get(pid, (None, None))
         pm = peer_members.get(pid)
         peers.append(
             {
@@ -118,7 +122,7 @@ def peers_of(app: Application, viewer: User | None, count: int = DEFAULT_PEERS) 
         "values": member.values,
         "scaling": found.settings.get("scaling"),
         "features": [
-            {k: f.get(k) for k in ("key", "label", "label_en", "unit", "kind", "weight", "log")}
+            {k: f.get(k) for k in ("key", "label", "label_en", "unit", "unit_en", "kind", "weight", "log")}
             for f in found.features
         ],
         "names_shown": names,

@@ -209,12 +209,30 @@ def _num(x: Any) -> float | None:
     return None if x is None or pd.isna(x) else float(x)
 
 
+UNIT_WORDS = {"人": "residents", "户": "households", "个": "", "平方公里": "km²"}
+"""The English of the Chinese words a ratio's unit may be written with (the defaults: 人/km²)."""
+
+
+def _unit_en(f) -> str | None:
+    """A feature's unit in English: the criteria field's own English unit for a figure, else the
+    unit with its Chinese words put in English."""
+    if not f.unit:
+        return None
+    if f.kind == "value" and f.unit == f.field.unit:
+        return f.field.unit_en or f.unit
+    text = f.unit
+    for zh, en in UNIT_WORDS.items():
+        text = text.replace(zh, en)
+    return text.strip() or None
+
+
 def _feature(f) -> dict[str, Any]:
     return {
         "key": f.key,
         "label": f.label,
         "label_en": f.label_en,
         "unit": f.unit,
+        "unit_en": _unit_en(f),
         "kind": f.kind,
         "weight": f.weight,
         "log": f.log,
@@ -301,7 +319,10 @@ def _members(run_id: int, result: EngineRun, stability, peers) -> list[CohortMem
     pcs = principal_components(fm.matrix)
     by_id = {int(i): [] for i in fm.ids}
     for aid, peer, distance in zip(
-        peers.table["id"].tolist(), peers.table["peer_id"].tolist(), peers.table["distance"].tolist(), strict=True
+        peers.table["id"].tolist(),
+        peers.table["peer_id"].tolist(),
+        peers.table["distance"].tolist(),
+        strict=True,
     ):
         by_id[int(aid)].append([int(peer), float(distance)])
     members = result.members

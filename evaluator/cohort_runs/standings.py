@@ -41,7 +41,9 @@ def _ranked_lines(rnd: Round) -> dict[int, ApplicationResult]:
         return {}
     return {
         line.application_id: line
-        for line in db.session.scalars(select(ApplicationResult).where(ApplicationResult.snapshot_id == snapshot.id))
+        for line in db.session.scalars(
+            select(ApplicationResult).where(ApplicationResult.snapshot_id == snapshot.id)
+        )
     }
 
 
@@ -82,10 +84,7 @@ def cohort_section_medians(rnd: Round, application_id: int) -> list[float | None
     lines = _ranked_lines(rnd)
     sections = round_criteria(rnd).indicators
     shares = [
-        [
-            (line.sections.get(s.id) or 0.0) / s.points if s.points else 0.0
-            for s in sections
-        ]
+        [(line.sections.get(s.id) or 0.0) / s.points if s.points else 0.0 for s in sections]
         for aid, ref in cohorts.items()
         if ref.number == own.number
         and (line := lines.get(aid)) is not None

@@ -152,7 +152,8 @@ def scatter_chart(
         y = PLOT_HEIGHT + k * LEGEND_ROW + 10
         parts.append(
             f'<g class="legend">{_marker(shape, 16, y, colour)}'
-            f'<text x="30" y="{y + 4}" fill="{TEXT_FILL}">{escape(fitted(text, WIDTH - 40, FONT_SIZE))}</text></g>'
+            f'<text x="30" y="{y + 4}" fill="{TEXT_FILL}">'
+            f"{escape(fitted(text, WIDTH - 40, FONT_SIZE))}</text></g>"
         )
     parts.append("</svg>")
     return Markup("".join(parts))
