@@ -20,7 +20,7 @@ SHAPES = ("circle", "square", "triangle", "diamond", "down", "cross")
 GRID = "#dddddd"
 FONT_SIZE = 12
 WIDTH, PLOT_HEIGHT = 640, 400
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 12, 44
+LEFT, RIGHT, TOP, BOTTOM = 76, 16, 28, 44
 LEGEND_ROW = 20
 
 
@@ -144,8 +144,8 @@ def scatter_chart(
     parts.append(
         f'<text x="{LEFT + plot_w / 2:.1f}" y="{PLOT_HEIGHT - 8}" text-anchor="middle" fill="{TEXT_FILL}">'
         f"{escape(fitted(x_axis.title, plot_w, FONT_SIZE))}</text>"
-        f'<text transform="translate(14 {TOP + plot_h / 2:.1f}) rotate(-90)" text-anchor="middle" '
-        f'fill="{TEXT_FILL}">{escape(fitted(y_axis.title, plot_h, FONT_SIZE))}</text>'
+        f'<text class="y-title" x="4" y="{TOP - 12}" fill="{TEXT_FILL}">'
+        f"{escape(fitted('↑ ' + y_axis.title, WIDTH - 8, FONT_SIZE))}</text>"
     )
     for k, (number, text) in enumerate(legend):
         colour, shape = style(number)
