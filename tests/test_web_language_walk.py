@@ -178,6 +178,9 @@ def world(app, worlds, page_client, make_user, make_scored_round):
         manual.remove(admin, _active(review.rnd)[0], "工作调整")
         db.session.commit()
         expert = review.reviewers[0]
+        from evaluator.cohort_runs.service import current_cohorts
+
+        grouped = db.session.get(Application, min(current_cohorts(scored.id)))  # in the demo's cohorts
 
         w = World()
         w.clients = {
@@ -185,6 +188,7 @@ def world(app, worlds, page_client, make_user, make_scored_round):
             "applicant": [
                 page_client("applicant", organisation=apps[1].organisation),
                 page_client("applicant", organisation=apps[3].organisation),
+                page_client("applicant", organisation=grouped.organisation),
             ],
             "county_office": [
                 page_client("county_office", home_region_code=apps[0].organisation.county_code)
@@ -215,7 +219,7 @@ def world(app, worlds, page_client, make_user, make_scored_round):
         w.ids = {
             "admin": office_ids,
             "applicant": {
-                "application_id": [apps[1].id, apps[3].id],
+                "application_id": [apps[1].id, apps[3].id, grouped.id],
                 "material_id": [materials_[0].id],
                 "round_id": [fc.id],
             },
