@@ -13,7 +13,7 @@ from evaluator.applications.models import Application
 from evaluator.cohort_runs import peers as cohort_peers
 from evaluator.cohort_runs import service
 from evaluator.cohort_runs.pages.scatter import Axis, Point, scatter_chart, style
-from evaluator.formatting import in_brackets
+from evaluator.formatting import parenthesised
 from evaluator.i18n import criteria_text, language, localise
 from evaluator.messages import N_, msg
 from evaluator.rounds.models import Round
@@ -111,7 +111,7 @@ def chart(found, cohorts, members, names: dict[int, str], x: str, y: str):
 
         def title(f) -> str:
             unit = criteria_text(f, "unit") if f.get("unit") else ""
-            return f"{criteria_text(f)} {in_brackets(unit)}" if unit else criteria_text(f)
+            return f"{criteria_text(f)}{parenthesised(unit)}" if unit else criteria_text(f)
 
         x_axis, y_axis = Axis(title(fx), log=fx["log"]), Axis(title(fy), log=fy["log"])
     else:
