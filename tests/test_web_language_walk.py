@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from evaluator.accounts.models import Organisation, User
-from evaluator.accounts.places import cities
+from evaluator.accounts.places import place_names
 from evaluator.applications.models import Application, Material
 from evaluator.assignments.models import Assignment, ConflictDeclaration
 from evaluator.audit.models import AuditEvent
@@ -306,7 +306,7 @@ def world_text() -> list[str]:
     longest first."""
     from evaluator.vetting.models import RegionCheck
 
-    words: set[str] = {name for _, name in cities()}
+    words: set[str] = set(place_names().values())  # every city and county, by name
     for org in db.session.scalars(select(Organisation)):
         words |= {org.name, org.city, org.county, org.subdistrict or ""}
     for user in db.session.scalars(select(User)):
