@@ -23,6 +23,7 @@ FEATURES = (
     "assignments",
     "reviews",
     "results",
+    "cohort_runs",
     "audit",
     "dashboard",
     "dossiers",

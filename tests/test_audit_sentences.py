@@ -322,6 +322,24 @@ def samples(org, rnd, app, material, reviewer, office) -> dict[str, tuple[str, i
                 "incomplete": 0,
             },
         ),
+        "cohorts.computed": (
+            "round",
+            r,
+            {
+                "run_id": 2,
+                "engine_version": "1.0",
+                "data_hash": "d" * 64,
+                "settings_sha256": "e" * 64,
+                "applications": 30,
+                "cohorts": 3,
+                "silhouette": 0.612,
+            },
+        ),
+        "cohorts.moved": (
+            "application",
+            a,
+            {"run_id": 2, "round_id": r, "from": 1, "to": 2, "reason": "工作调整"},
+        ),
         "organisation.created": (
             "organisation",
             org.id,

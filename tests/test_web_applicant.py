@@ -68,7 +68,7 @@ def test_home_lists_the_organisation_and_the_open_rounds_with_days_left(app, app
     other_kind.phase = "open"
     db.session.commit()
     page = c.get("/applicant/").get_data(as_text=True)
-    assert "测试社区" in page and "510107" in page and "Community or village" in page
+    assert "测试社区" in page and "武侯区" in page and "510107" not in page and "Community or village" in page
     assert "2026年省级特色社区" in page and "10 days left" in page
     assert "2026年已结束批次" not in page  # not open
     assert "2026年街道实验区" not in page  # for subdistricts, not communities

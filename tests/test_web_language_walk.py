@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from evaluator.accounts.models import Organisation, User
-from evaluator.accounts.places import cities
+from evaluator.accounts.places import place_names
 from evaluator.applications.models import Application, Material
 from evaluator.assignments.models import Assignment, ConflictDeclaration
 from evaluator.audit.models import AuditEvent
@@ -178,6 +178,9 @@ def world(app, worlds, page_client, make_user, make_scored_round):
         manual.remove(admin, _active(review.rnd)[0], "工作调整")
         db.session.commit()
         expert = review.reviewers[0]
+        from evaluator.cohort_runs.service import current_cohorts
+
+        grouped = db.session.get(Application, min(current_cohorts(scored.id)))  # in the demo's cohorts
 
         w = World()
         w.clients = {
@@ -185,6 +188,7 @@ def world(app, worlds, page_client, make_user, make_scored_round):
             "applicant": [
                 page_client("applicant", organisation=apps[1].organisation),
                 page_client("applicant", organisation=apps[3].organisation),
+                page_client("applicant", organisation=grouped.organisation),
             ],
             "county_office": [
                 page_client("county_office", home_region_code=apps[0].organisation.county_code)
@@ -215,7 +219,7 @@ def world(app, worlds, page_client, make_user, make_scored_round):
         w.ids = {
             "admin": office_ids,
             "applicant": {
-                "application_id": [apps[1].id, apps[3].id],
+                "application_id": [apps[1].id, apps[3].id, grouped.id],
                 "material_id": [materials_[0].id],
                 "round_id": [fc.id],
             },
@@ -302,7 +306,7 @@ def world_text() -> list[str]:
     longest first."""
     from evaluator.vetting.models import RegionCheck
 
-    words: set[str] = {name for _, name in cities()}
+    words: set[str] = set(place_names().values())  # every city and county, by name
     for org in db.session.scalars(select(Organisation)):
         words |= {org.name, org.city, org.county, org.subdistrict or ""}
     for user in db.session.scalars(select(User)):

@@ -129,11 +129,18 @@ def without_data(text: str, data: Iterable[str], stand_in: str = " ") -> str:
     return HASH.sub(" ", text)
 
 
+REGION_CODE_ALONE = re.compile(r"^(?:.*[：:]\s*)?(51\d{4}(?:\d{3}){0,2})$")
+"""A Sichuan region code standing for a place (您的辖区：511800, a table cell 510107): the place's
+name is what a reader knows. Codes listed with the names in the office's register of
+organisations are facts of that register and are not alone in their text."""
+
+
 def inner_names(chunk: str) -> list[str]:
     """The inner identifiers in one chunk of visible text."""
     found = (
         SNAKE.findall(chunk) + BRACKETED.findall(chunk) + ISO_TIME.findall(chunk) + LITERALS.findall(chunk)
     )
+    found += REGION_CODE_ALONE.findall(chunk.strip())
     for path in DOTTED.findall(chunk):
         parts = path.split(".")
         if parts[-1] not in FILE_ENDINGS and max(len(p) for p in parts) > 1:

@@ -1,5 +1,5 @@
-"""The places people choose from by name: Sichuan's cities and prefectures (市州), and the counties
-(区县) of the registered organisations.
+"""The places people choose from by name: Sichuan's cities and prefectures (市州) and counties (区县),
+as ``accounts.divisions`` lists them, and any other place a registered organisation lies in.
 
 Pages that ask for a city or a county offer these by name, never a code to type: the quotas of single
 cities, a reviewer's affiliation with a county's civil-affairs bureau. The codes are those of GB/T 2260.
@@ -9,33 +9,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from evaluator.accounts import divisions
 from evaluator.accounts.models import Organisation
 from evaluator.extensions import db
 
-SICHUAN_CITIES: tuple[tuple[str, str], ...] = (
-    ("510100", "成都市"),
-    ("510300", "自贡市"),
-    ("510400", "攀枝花市"),
-    ("510500", "泸州市"),
-    ("510600", "德阳市"),
-    ("510700", "绵阳市"),
-    ("510800", "广元市"),
-    ("510900", "遂宁市"),
-    ("511000", "内江市"),
-    ("511100", "乐山市"),
-    ("511300", "南充市"),
-    ("511400", "眉山市"),
-    ("511500", "宜宾市"),
-    ("511600", "广安市"),
-    ("511700", "达州市"),
-    ("511800", "雅安市"),
-    ("511900", "巴中市"),
-    ("512000", "资阳市"),
-    ("513200", "阿坝藏族羌族自治州"),
-    ("513300", "甘孜藏族自治州"),
-    ("513400", "凉山彝族自治州"),
-)
-"""The province's 21 cities and autonomous prefectures, by their codes."""
+SICHUAN_CITIES: tuple[tuple[str, str], ...] = tuple(divisions.CITIES.items())
+"""The province's 21 cities and autonomous prefectures, by their codes (``accounts.divisions``)."""
 
 
 def cities() -> list[tuple[str, str]]:
@@ -49,11 +28,15 @@ def cities() -> list[tuple[str, str]]:
 
 
 def counties() -> list[tuple[str, str, str]]:
-    """The counties of the registered organisations as (code, county name, city name), by code."""
+    """Every county as (code, county name, city name), by code: the province's 183 and any other
+    county a registered organisation lies in."""
+    found: dict[str, tuple[str, str]] = {
+        code: (county, divisions.CITIES.get(code[:4] + "00", ""))
+        for code, county in divisions.COUNTIES.items()
+    }
     rows = db.session.execute(
         select(Organisation.county_code, Organisation.county, Organisation.city).distinct()
     )
-    found: dict[str, tuple[str, str]] = {}
     for code, county, city in rows:
         found.setdefault(code, (county, city))
     return [(code, county, city) for code, (county, city) in sorted(found.items())]

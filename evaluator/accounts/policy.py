@@ -218,6 +218,16 @@ RULES: dict[str, Rule] = {
     "results.compute": Rule(_admin),
     "results.view": Rule(_admin),
     "results.export": Rule(_admin),
+    # Cohorts: formed, read and adjusted by the office; an application's peers also by its applicant
+    # (what of them it sees: cohort_runs.peers).
+    "cohorts.run": Rule(_admin),
+    "cohorts.view": Rule(_admin),
+    "cohorts.move": Rule(_admin),
+    "cohorts.peers": Rule(
+        lambda u, o: u.is_admin or _own_organisation(u, o),
+        on="application",
+        caller=lambda u: u.is_admin or _applicant_with_organisation(u),
+    ),
     "audit.view": Rule(_admin),
     "audit.verify": Rule(_admin),
     # Dossiers: the office issues, revokes, supersedes and renders them in batches; the applicant

@@ -19,11 +19,18 @@ from evaluator.audit.models import AuditEvent
 from evaluator.audit.names import Names
 from evaluator.audit.wording import Event, Link, Sentence, plain, say
 from evaluator.audit.words_applications import APPLICATIONS
+from evaluator.audit.words_cohorts import COHORTS
 from evaluator.audit.words_dossiers import DOSSIERS
 from evaluator.audit.words_people import PEOPLE
 from evaluator.audit.words_rounds import ROUNDS
 
-SENTENCES: dict[str, Callable[[Event], Sentence]] = {**APPLICATIONS, **ROUNDS, **PEOPLE, **DOSSIERS}
+SENTENCES: dict[str, Callable[[Event], Sentence]] = {
+    **APPLICATIONS,
+    **ROUNDS,
+    **PEOPLE,
+    **COHORTS,
+    **DOSSIERS,
+}
 """The sentence of every action the services record."""
 
 

@@ -268,7 +268,7 @@ def load_demo(
             summary,
             hashes,
             username=username,
-            display_name=f"{name}（评审专家）",
+            display_name=name,
             role="reviewer",
             affiliation=affiliation,
             home_region_code=region,

@@ -4,9 +4,10 @@ Its applications went the procedure's way — submitted, endorsed by their count
 recommended by their city office within the quota — then the round entered review, the solver
 assigned panels under the conflict rules, every expert scored through the review service (seeded
 scores with a leniency per reviewer, one falsified-materials veto, bonus claims verified), scoring
-closed and the results were computed. So a newcomer sees a results table at once. Everything goes
-through the services the pages and the API use; only the deadlines are moved into the past between
-the steps (the demo back-dates, as it does for submissions).
+closed, the results were computed and the cohorts formed. So a newcomer sees a results table and
+cohorts at once. Everything goes through the services the pages and the API use; only the
+deadlines are moved into the past between the steps (the demo back-dates, as it does for
+submissions).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from evaluator.applications.models import Application
 from evaluator.applications.service import create_application
 from evaluator.assignments.models import Assignment
 from evaluator.assignments.service import auto_assign
+from evaluator.cohort_runs import service as cohorts
 from evaluator.criteria import CriteriaSet
 from evaluator.criteria.scope import expert_scope
 from evaluator.extensions import db
@@ -104,6 +106,7 @@ def scored_round(
     rnd.review_deadline = opened + timedelta(days=75)
     move_round(admin, rnd, Phase.SCORING_CLOSED)
     compute(admin, rnd)
+    cohorts.run(admin, rnd)  # the round's cohorts with the zone type's default settings
     return rnd
 
 

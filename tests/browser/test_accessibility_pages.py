@@ -28,6 +28,7 @@ from tests.browser.helpers import (
     nameless_controls,
     open_round,
     screenshot,
+    sign_out,
     signed_in,
     switch_language,
     wider_than_the_screen,
@@ -182,6 +183,29 @@ def test_the_office_pages(page, make_account, axe, tmp_path):
         },
         axe,
     )
+
+
+def test_the_cohort_pages(page, make_account, make_cohort_round, axe):
+    from evaluator.cohort_runs import service
+
+    rnd, apps = make_cohort_round()
+    service.run(None, rnd)
+    db.session.commit()
+    round_id, app_id, organisation_id = rnd.id, apps[0].id, apps[0].organisation_id
+    admin = make_account("admin")
+    signed_in(page, admin)
+    check_and_photograph(
+        page,
+        {
+            "office-cohorts": visit(f"/office/rounds/{round_id}/cohorts"),
+            "office-cohorts-axes": visit(f"/office/rounds/{round_id}/cohorts?x=households&y=residents"),
+            "office-cohort-member": visit(f"/office/rounds/{round_id}/cohorts/applications/{app_id}"),
+        },
+        axe,
+    )
+    sign_out(page)
+    signed_in(page, make_account("applicant", organisation_id=organisation_id))
+    check_and_photograph(page, {"applicant-cohort": visit(f"/applicant/applications/{app_id}/cohort")}, axe)
 
 
 def test_the_audit_log_fits_a_phone(page, make_account):

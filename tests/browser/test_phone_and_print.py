@@ -48,6 +48,7 @@ PAGES: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "applicant.materials": (("applicant",), {"application_id": "draft"}),
     "applicant.submission": (("applicant",), {"application_id": "draft"}),
     "applicant.application_conflicts": (("applicant",), {"application_id": "draft"}),
+    "applicant.application_cohort": (("applicant",), {"application_id": "draft"}),  # none formed yet
     # A submitted application of an open round, in the county and city offices' queues.
     "region.queue": (("county_office", "city_office"), {}),
     "region.application": (("county_office", "city_office"), {"application_id": "submitted"}),
@@ -67,6 +68,9 @@ PAGES: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "office.result_breakdown": (("admin",), {"round_id": "scored", "application_id": "disagreed"}),
     "office.result_reviewers": (("admin",), {"round_id": "scored"}),
     "office.result_disagreements": (("admin",), {"round_id": "scored"}),
+    # The scored round's cohorts (the demo forms them) and its first application's place.
+    "office.cohorts": (("admin",), {"round_id": "scored"}),
+    "office.cohort_member": (("admin",), {"round_id": "scored", "application_id": "scored_application"}),
     "office.applications": (("admin",), {}),
     "office.application": (("admin",), {"application_id": "scored_application"}),
     "office.imports": (("admin",), {}),

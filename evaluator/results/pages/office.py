@@ -10,6 +10,7 @@ from flask import abort, redirect, request, url_for
 
 from evaluator.applications.models import Application
 from evaluator.applications.service import region_choices
+from evaluator.cohort_runs import standings as cohort_standings
 from evaluator.core.paging import page_rows
 from evaluator.formatting import label
 from evaluator.i18n import criteria_text, localise
@@ -104,6 +105,7 @@ def results(round_id: int):
         grades=[(g.code, criteria_text(g)) for g in cs.grades],
         statuses=[(s, label("result", s)) for s in service.STATUS_CODES],
         grade_names={g.code: criteria_text(g) for g in cs.grades},
+        standings=cohort_standings.standings(rnd) if snapshot is not None else {},
     )
 
 
@@ -136,6 +138,7 @@ def results_compute(round_id: int):
         grades=[],
         statuses=[],
         grade_names={},
+        standings={},
     )
 
 
@@ -149,12 +152,16 @@ def result_breakdown(round_id: int, application_id: int):
         abort(404)
     detail = breakdowns.breakdown(app)
     sections = detail["sections"]
+    standing = cohort_standings.standings(rnd).get(app.id)
+    cohort_medians = cohort_standings.cohort_section_medians(rnd, app.id)
+    cohort_name = str(localise(msg("Median of cohort %(n)s", n=standing.cohort.number))) if standing else None
     chart = radar_chart(
         [criteria_text(s) for s in sections],
         [s["share"] for s in sections],
         [s["median_share"] for s in sections],
         str(localise(msg("Sections as a share of their points, against the round's median"))),
         series=(app.organisation.name, str(localise(msg("Round median")))),
+        cohort=(cohort_medians, cohort_name) if cohort_medians is not None and cohort_name else None,
     )
     names = {s.id: criteria_text(s) for s in round_criteria(rnd).indicators}
     return render_form(
@@ -167,6 +174,8 @@ def result_breakdown(round_id: int, application_id: int):
         chart=chart,
         section_names=names,
         status_name=label("result", detail["status"]),
+        standing=standing,
+        cohort_medians=cohort_medians,
     )
 
 

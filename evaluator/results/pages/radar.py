@@ -19,6 +19,7 @@ from evaluator.results.service import shown
 from evaluator.web.charts import BAR_FILL, FONT, TEXT_FILL, fitted, text_width
 
 MEDIAN_STROKE = "#4a6fa5"
+COHORT_STROKE = "#2e7d32"
 GRID_STROKE = "#cccccc"
 RINGS = (0.25, 0.5, 0.75, 1.0)
 FONT_SIZE = 13
@@ -91,8 +92,10 @@ def radar_chart(
     series: tuple[str, str] = ("", ""),
     size: int = 460,
     css_class: str = "chart-radar",
+    cohort: tuple[Sequence[float | None], str] | None = None,
 ) -> Markup:
-    """One axis per label; the first polygon joins ``shares`` (0–1), the second ``medians``.
+    """One axis per label; the first polygon joins ``shares`` (0–1), the second ``medians``, and a
+    third, when ``cohort`` gives (medians, name), the median of the application's cohort.
 
     ``series`` names the two polygons (legend and tooltips). With fewer than three axes the chart
     still draws (a line or a point). Every label is escaped, and every text stays inside the chart.
@@ -111,7 +114,7 @@ def radar_chart(
             break
     radius = max(radius, 10.0)
     cx = cy = half
-    legend_rows = 2
+    legend_rows = 3 if cohort else 2
     height = size + legend_rows * 22 + 6
 
     def point(k: int, r: float) -> tuple[float, float]:
@@ -128,9 +131,13 @@ def radar_chart(
     ]
     chinese = language() == "zh"
     colon, (left, right), joint = ("：", ("（", "）"), "；") if chinese else (": ", (" (", ")"), "; ")
+    cohort_values = list(cohort[0]) if cohort else [None] * n
+    cohort_name = cohort[1] if cohort else ""
     described = joint.join(
-        f"{name}{colon}{_percent(s)}{left}{median} {_percent(m)}{right}"
-        for name, s, m in zip(labels, shares, medians, strict=True)
+        f"{name}{colon}{_percent(s)}{left}{median} {_percent(m)}"
+        + (f"{'，' if chinese else ', '}{cohort_name} {_percent(c)}" if cohort else "")
+        + right
+        for name, s, m, c in zip(labels, shares, medians, cohort_values, strict=True)
     )
     parts.append(f"<desc>{escape(described)}</desc>")
     for ring in RINGS:
@@ -153,6 +160,12 @@ def radar_chart(
             f'<g class="median"><title>{escape(median)}</title><polygon points="{polygon(medians)}" '
             f'fill="none" stroke="{MEDIAN_STROKE}" stroke-width="2" stroke-dasharray="6 4"/></g>'
         )
+        if cohort:
+            parts.append(
+                f'<g class="cohort"><title>{escape(cohort_name)}</title><polygon '
+                f'points="{polygon(cohort_values)}" fill="none" stroke="{COHORT_STROKE}" '
+                f'stroke-width="2" stroke-dasharray="2 3"/></g>'
+            )
         parts.append(
             f'<g class="own"><title>{escape(own)}</title><polygon points="{polygon(shares)}" '
             f'fill="{BAR_FILL}" fill-opacity="0.25" stroke="{BAR_FILL}" stroke-width="2"/></g>'
@@ -167,5 +180,12 @@ def radar_chart(
         f'stroke-dasharray="6 4"/>'
         f'<text class="legend" x="32" y="{y + 22}" fill="{TEXT_FILL}">{median_text}</text>'
     )
+    if cohort:
+        parts.append(
+            f'<line x1="8" y1="{y + 40}" x2="28" y2="{y + 40}" stroke="{COHORT_STROKE}" stroke-width="2" '
+            f'stroke-dasharray="2 3"/>'
+            f'<text class="legend" x="32" y="{y + 44}" fill="{TEXT_FILL}">'
+            f"{escape(fitted(cohort_name, room, FONT_SIZE))}</text>"
+        )
     parts.append("</svg>")
     return Markup("".join(parts))
