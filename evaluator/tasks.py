@@ -76,11 +76,14 @@ def broker_url(app: Flask) -> str:
 
 
 def celery_app(url: str) -> Any:
-    """The Celery client of a broker (made once per broker): late acknowledgement, one task
-    fetched at a time, and a visibility timeout (``BROKER_VISIBILITY_TIMEOUT`` seconds) after which a
-    task of a worker that died is delivered again."""
+    """The Celery client of a broker (made once per broker and queue): late acknowledgement, one
+    task fetched at a time, the queue ``BROKER_QUEUE``, and a visibility timeout
+    (``BROKER_VISIBILITY_TIMEOUT`` seconds) after which a task of a worker that died is delivered
+    again."""
+    queue = str(current_app.config.get("BROKER_QUEUE") or "evaluator")
+    key = f"{url} {queue}"
     with _LOCK:
-        if url not in _celery:
+        if key not in _celery:
             from celery import Celery
 
             timeout = int(current_app.config.get("BROKER_VISIBILITY_TIMEOUT", 3600))
@@ -93,9 +96,11 @@ def celery_app(url: str) -> Any:
                 accept_content=["json"],
                 broker_connection_retry_on_startup=True,
                 broker_transport_options={"visibility_timeout": timeout},
+                task_default_queue=queue,
+                worker_hijack_root_logger=False,
             )
-            _celery[url] = celery
-        return _celery[url]
+            _celery[key] = celery
+        return _celery[key]
 
 
 def _dispatch(app: Flask, pending: list[tuple[str, list[Any]]]) -> None:

@@ -19,6 +19,9 @@ from sqlalchemy import select
 
 from evaluator.applications.models import Application, Material
 from evaluator.assignments.models import Assignment
+from evaluator.cohort_runs import peers as cohort_peers
+from evaluator.cohort_runs import service as cohort_service
+from evaluator.cohort_runs import standings as cohort_standings
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.messages import msg
@@ -33,6 +36,7 @@ from evaluator.workflow import ReviewStatus, Status
 
 SCHEMA_VERSION = 1
 MAX_COMMENT_CHARS = 600
+MAX_PEERS = 5
 
 
 def canonical(data: dict[str, Any]) -> bytes:
@@ -123,26 +127,32 @@ def _result(app: Application, rnd: Round, scale: float) -> tuple[ResultSnapshot,
 
 def comparison(app: Application, snapshot: ResultSnapshot) -> dict[str, Any]:
     """The group the dossier compares the unit with: its cohort once the round has cohorts, else
-    the round's ranked applications — its label, the totals of its members (the bar chart), the
-    unit's rank in it and the group's median share of each level-1 section (the radar chart)."""
+    the round's ranked applications — its number and label, the totals of its members (the bar
+    chart), the unit's rank in it and the group's median share of each level-1 section (the radar)."""
+    rnd = db.session.get(Round, app.round_id)
+    cohorts = cohort_service.current_cohorts(rnd.id)
+    own = cohorts.get(app.id)
     rows = db.session.execute(
-        select(ApplicationResult.application_id, ApplicationResult.total, ApplicationResult.sections).where(
+        select(ApplicationResult.application_id, ApplicationResult.total).where(
             ApplicationResult.snapshot_id == snapshot.id, ApplicationResult.rank.is_not(None)
         )
     ).all()
-    members = [r for r in rows if r.total is not None]
-    totals = sorted((float(r.total) for r in members), reverse=True)
-    own = next((r for r in members if r.application_id == app.id), None)
-    rank = None if own is None else 1 + sum(1 for t in totals if t > float(own.total))
-    medians = snapshot.summary.get("section_medians") or []
+    if own is not None:
+        rows = [r for r in rows if (ref := cohorts.get(r.application_id)) and ref.number == own.number]
+    members = sorted((r for r in rows if r.total is not None), key=lambda r: (-float(r.total), r.application_id))
+    rank = next((k + 1 for k, r in enumerate(members) if r.application_id == app.id), None)
+    if own is None:
+        medians = snapshot.summary.get("section_medians") or []
+    else:
+        medians = cohort_standings.cohort_section_medians(rnd, app.id) or []
     return {
-        "kind": "round",
-        "number": None,
-        "label": None,
-        "label_en": None,
-        "size": len(totals),
+        "kind": "round" if own is None else "cohort",
+        "number": None if own is None else own.number,
+        "label": None if own is None else own.label_zh,
+        "label_en": None if own is None else own.label_en,
+        "size": len(members),
         "rank": rank,
-        "totals": [round(t, 4) for t in totals],
+        "totals": [round(float(r.total), 4) for r in members],
         "median_shares": [_number(m) for m in medians],
     }
 
@@ -154,8 +164,16 @@ def recognition(app: Application) -> dict[str, Any]:
 
 
 def peers(app: Application) -> list[dict[str, Any]]:
-    """The unit's similar peers in its cohort (none before the round has cohorts)."""
-    return []
+    """The unit's most similar peers in its cohort, nearest first, as the public may see them (by
+    name unless the round is blind); none before the round has cohorts."""
+    try:
+        found = cohort_peers.peers_of(app, None, count=MAX_PEERS)
+    except ServiceError:
+        return []
+    return [
+        {"name": p["organisation"] or p["city"] or "", "city": p["city"], "distance": _number(p["distance"])}
+        for p in found["peers"]
+    ]
 
 
 def _figures(app: Application, cs: Any) -> list[dict[str, Any]]:
