@@ -64,7 +64,9 @@ def test_only_a_recognised_unit_gets_a_dossier_and_only_its_own_users_and_the_of
     assert again.status_code == 409
     other = client.post(f"/api/v1/applications/{rr.others[0].id}/dossier", headers=rr.headers)
     assert other.status_code == 409
-    assert client.get(f"/api/v1/applications/{rr.others[0].id}/dossier", headers=rr.headers).status_code == 404
+    assert (
+        client.get(f"/api/v1/applications/{rr.others[0].id}/dossier", headers=rr.headers).status_code == 404
+    )
 
 
 def test_the_dossier_is_chinese_in_one_embedded_subset_sc_face_and_pdfa_3u_with_metadata(
@@ -77,7 +79,9 @@ def test_the_dossier_is_chinese_in_one_embedded_subset_sc_face_and_pdfa_3u_with_
     assert "+Noto-Sans-CJK-SC" in name and "JP" not in name
     assert fonts[0].split()[-5:-2] == ["yes", "yes", "yes"]  # embedded, subset, with a Unicode map
     text = _tool(["pdftotext", "-layout"], pdf)
-    assert "认定档案" in text and "第1页共5页" in text.replace(" ", "") and "第5页共5页" in text.replace(" ", "")
+    assert (
+        "认定档案" in text and "第1页共5页" in text.replace(" ", "") and "第5页共5页" in text.replace(" ", "")
+    )
     assert info["number"] in text and "专家" in text and "SHA-256" in text
     reader = PdfReader(io.BytesIO(pdf))
     meta = reader.metadata
@@ -131,5 +135,7 @@ def test_the_renderer_fails_when_harfbuzz_cannot_subset(app, monkeypatch):
 
 
 def test_a_plain_chinese_document_renders_without_a_warning(app):
-    pdf = render.render_pdf('<html lang="zh-CN"><body style="font-family: Noto Sans CJK SC">四川省</body></html>')
+    pdf = render.render_pdf(
+        '<html lang="zh-CN"><body style="font-family: Noto Sans CJK SC">四川省</body></html>'
+    )
     assert pdf.startswith(b"%PDF-") and "四川省" in _tool(["pdftotext"], pdf)

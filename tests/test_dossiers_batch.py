@@ -35,13 +35,21 @@ def test_a_batch_renders_every_recognised_unit_and_one_failure_never_stops_the_r
     assert res.status_code == 202, res.get_json()
     job = _job(client, rr.headers, res.get_json()["id"])
     assert (job["state"], job["total"], job["done"], job["failed"]) == ("finished", 4, 3, 1)
-    assert job["errors"] == [{"application_id": bad, "error": "the template broke for this unit", "attempts": 1}]
+    assert job["errors"] == [
+        {"application_id": bad, "error": "the template broke for this unit", "attempts": 1}
+    ]
     # tried again once fixed: only the failed one is rendered
     monkeypatch.setattr(service, "dossier_pdf", real)
     again = client.post(f"/api/v1/jobs/{job['id']}/retry", headers=rr.headers)
     assert again.status_code == 202
     job = _job(client, rr.headers, job["id"])
-    assert (job["state"], job["done"], job["issued"], job["failed"], job["errors"]) == ("finished", 4, 4, 0, [])
+    assert (job["state"], job["done"], job["issued"], job["failed"], job["errors"]) == (
+        "finished",
+        4,
+        4,
+        0,
+        [],
+    )
     assert client.post(f"/api/v1/jobs/{job['id']}/retry", headers=rr.headers).status_code == 409
     # a second batch skips the units with a valid dossier (resumable: nothing is rendered twice)
     second = client.post(f"/api/v1/rounds/{rr.rnd.id}/dossiers", headers=rr.headers).get_json()

@@ -59,10 +59,28 @@ def broker(app, signing_files):
 
     def start() -> subprocess.Popen:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "evaluator.worker", "worker", "--concurrency", "1",
-             "-Q", queue, "--without-gossip", "--without-mingle", "--without-heartbeat",
-             "--loglevel", "WARNING"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "evaluator.worker",
+                "worker",
+                "--concurrency",
+                "1",
+                "-Q",
+                queue,
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel",
+                "WARNING",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         workers.append(proc)
         return proc
@@ -86,7 +104,8 @@ def broker(app, signing_files):
 def _states(job_id: int) -> dict[str, int]:
     with db.engine.connect() as c:
         rows = c.execute(
-            text("SELECT state, count(*) FROM dossier_job_item WHERE job_id = :j GROUP BY state"), {"j": job_id}
+            text("SELECT state, count(*) FROM dossier_job_item WHERE job_id = :j GROUP BY state"),
+            {"j": job_id},
         ).all()
     return dict(rows)
 
@@ -101,7 +120,9 @@ def _wait(job_id: int, until, timeout: float) -> dict[str, int]:
     raise AssertionError(f"the batch did not get there in {timeout} s: {_states(job_id)}")
 
 
-def test_a_worker_killed_mid_batch_and_the_batch_finished_after_a_restart(client, make_recognised_round, broker):
+def test_a_worker_killed_mid_batch_and_the_batch_finished_after_a_restart(
+    client, make_recognised_round, broker
+):
     rr = make_recognised_round(n_apps=8, n_recognised=6)
     res = client.post(f"/api/v1/rounds/{rr.rnd.id}/dossiers", headers=rr.headers)
     assert res.status_code == 202

@@ -51,7 +51,9 @@ def test_verify_shows_the_facts_compares_a_copy_and_says_only_not_found_of_other
     token = csrf_token(reader, f"/verify/{info['code']}")
     for data, said in ((pdf, "is identical"), (pdf[:100] + bytes([pdf[100] ^ 1]) + pdf[101:], "differs")):
         status, html = _page(
-            reader, f"/verify/{info['code']}", method="POST",
+            reader,
+            f"/verify/{info['code']}",
+            method="POST",
             data={"csrf_token": token, "file": (io.BytesIO(data), "copy.pdf")},
             content_type="multipart/form-data",
         )
@@ -63,7 +65,9 @@ def test_verify_shows_the_facts_compares_a_copy_and_says_only_not_found_of_other
         assert 'id="verify-result"' not in html or "Not found." in html
 
 
-def test_revoke_and_supersede_need_a_reason_are_audited_and_shown_on_verify(app, client, make_recognised_round, make_user):
+def test_revoke_and_supersede_need_a_reason_are_audited_and_shown_on_verify(
+    app, client, make_recognised_round, make_user
+):
     rr = make_recognised_round()
     info, _ = _issue(client, rr)
     _, applicant = make_user("applicant", organisation=rr.recognised[0].organisation)
@@ -81,17 +85,27 @@ def test_revoke_and_supersede_need_a_reason_are_audited_and_shown_on_verify(app,
     html = reader.get(f"/verify/{info['code']}").get_data(as_text=True)
     assert "更正了一位专家的评分" in html and new["number"] in html and "replaced by a corrected one" in html
     # the new one revoked: a second change of the same dossier is refused
-    revoked = client.post(f"/api/v1/dossiers/{new['id']}/revoke", json={"reason": "复核未通过"}, headers=rr.headers)
+    revoked = client.post(
+        f"/api/v1/dossiers/{new['id']}/revoke", json={"reason": "复核未通过"}, headers=rr.headers
+    )
     assert revoked.status_code == 200 and revoked.get_json()["state"] == "revoked"
-    again = client.post(f"/api/v1/dossiers/{new['id']}/revoke", json={"reason": "复核未通过"}, headers=rr.headers)
+    again = client.post(
+        f"/api/v1/dossiers/{new['id']}/revoke", json={"reason": "复核未通过"}, headers=rr.headers
+    )
     assert again.status_code == 409
     html = reader.get(f"/verify/{new['code']}").get_data(as_text=True)
     assert "was revoked" in html and "复核未通过" in html
     # no valid dossier left: the unit's download is gone, a new one may be issued
-    assert client.get(f"/api/v1/applications/{rr.recognised[0].id}/dossier", headers=rr.headers).status_code == 404
+    assert (
+        client.get(f"/api/v1/applications/{rr.recognised[0].id}/dossier", headers=rr.headers).status_code
+        == 404
+    )
     actions = [e.action for e in db.session.query(AuditEvent).order_by(AuditEvent.id)]
     assert [a for a in actions if a.startswith("dossier.")] == [
-        "dossier.issued", "dossier.issued", "dossier.superseded", "dossier.revoked"
+        "dossier.issued",
+        "dossier.issued",
+        "dossier.superseded",
+        "dossier.revoked",
     ]
 
 

@@ -171,7 +171,9 @@ def post_retry(job_id: int):
 @blp.route("/jobs/<int:job_id>/zip", methods=["GET"])
 @guard("dossier.manage")
 @blp.response(200, content_type="application/zip", description="The batch's dossiers (ZIP)")
-@blp.doc(responses={"200": {"description": "The batch's dossiers (ZIP)", "content": {"application/zip": BINARY}}})
+@blp.doc(
+    responses={"200": {"description": "The batch's dossiers (ZIP)", "content": {"application/zip": BINARY}}}
+)
 def get_zip(job_id: int):
     """The batch's dossiers as one ZIP (admin)."""
     authorize(signed_in_user(), "dossier.manage")

@@ -139,7 +139,9 @@ def comparison(app: Application, snapshot: ResultSnapshot) -> dict[str, Any]:
     ).all()
     if own is not None:
         rows = [r for r in rows if (ref := cohorts.get(r.application_id)) and ref.number == own.number]
-    members = sorted((r for r in rows if r.total is not None), key=lambda r: (-float(r.total), r.application_id))
+    members = sorted(
+        (r for r in rows if r.total is not None), key=lambda r: (-float(r.total), r.application_id)
+    )
     rank = next((k + 1 for k, r in enumerate(members) if r.application_id == app.id), None)
     if own is None:
         medians = snapshot.summary.get("section_medians") or []
@@ -177,11 +179,17 @@ def peers(app: Application) -> list[dict[str, Any]]:
 
 
 def _figures(app: Application, cs: Any) -> list[dict[str, Any]]:
+    """The profile figures the unit gave, choices by their Chinese names."""
     out = []
     for f in cs.fields:
         value = (app.figures or {}).get(f.key)
         if value is None or value == "" or value == []:
             continue
+        names = {c.value: c.label for c in f.choices}
+        if f.type == "enum":
+            value = names.get(value, value)
+        elif f.type == "multi":
+            value = [names.get(v, v) for v in value]
         out.append({"key": f.key, "label": f.label, "label_en": f.label_en, "unit": f.unit, "value": value})
     return out
 

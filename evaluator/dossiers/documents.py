@@ -59,14 +59,14 @@ def qr_svg(url: str) -> str:
     return segno.make(url, error="m").svg_inline(scale=2.4, border=2, dark="#1f2a44")
 
 
-def context(data: dict[str, Any], number: str, code: str, base_url: str, issued_at: datetime) -> dict[str, Any]:
+def context(
+    data: dict[str, Any], number: str, code: str, base_url: str, issued_at: datetime
+) -> dict[str, Any]:
     """What the dossier's template shows: the data, the words for its values, the charts, the QR."""
     r, c = data["result"], data["comparison"]
     unit = data["unit"]
     zone = TITLES.get(data["round"]["zone_type"], "城乡社区治理试点")
     group = f"第{c['number']}组" if c.get("number") else "本批次"
-    if c.get("label"):
-        group = f"{group}（{c['label']}）"
     url = verify_url(base_url, code)
     local = issued_at.astimezone(CHINA)
     own = None if c.get("rank") is None else c["rank"] - 1
@@ -86,6 +86,7 @@ def context(data: dict[str, Any], number: str, code: str, base_url: str, issued_
         "issued_iso": local.replace(microsecond=0).isoformat(),
         "data_sha256": data_sha256(data),
         "group": group,
+        "group_label": c.get("label"),
         "qr": qr_svg(url),
         "radar": charts.radar(
             [s["name"] for s in r["sections"]],
@@ -101,7 +102,9 @@ def context(data: dict[str, Any], number: str, code: str, base_url: str, issued_
 def dossier_pdf(data: dict[str, Any], number: str, code: str, base_url: str, issued_at: datetime) -> bytes:
     """The signed PDF/A-3u dossier with its canonical data attached as ``result.json``."""
     ctx = context(data, number, code, base_url, issued_at)
-    html = settings.template("dossiers/dossier.html").render(pts=_pts, pct=_pct, pctl=_pctl, figure=_figure, **ctx)
+    html = settings.template("dossiers/dossier.html").render(
+        pts=_pts, pct=_pct, pctl=_pctl, figure=_figure, **ctx
+    )
     pdf = render_pdf(
         html,
         attachments=(Attached("result.json", canonical(data), "认定结果数据（规范化 JSON）"),),

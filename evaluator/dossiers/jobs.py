@@ -57,8 +57,13 @@ def start(actor: User, rnd: Round) -> DossierJob:
         tasks.submit(RENDER, item.id)
     if not pending:
         job.state, job.finished_at = JobState.FINISHED.value, utcnow()
-    record(actor, "dossier.batch_started", "round", rnd.id, {"job_id": job.id, "applications": len(ids),
-                                                      "pending": len(pending)})
+    record(
+        actor,
+        "dossier.batch_started",
+        "round",
+        rnd.id,
+        {"job_id": job.id, "applications": len(ids), "pending": len(pending)},
+    )
     return job
 
 
@@ -113,7 +118,8 @@ def counts(job: DossierJob) -> dict[str, int]:
     """How many items are in each state, and the total."""
     rows = dict(
         db.session.execute(
-            select(DossierJobItem.state, func.count()).where(DossierJobItem.job_id == job.id)
+            select(DossierJobItem.state, func.count())
+            .where(DossierJobItem.job_id == job.id)
             .group_by(DossierJobItem.state)
         ).all()
     )
@@ -180,19 +186,21 @@ def jobs_of(rnd: Round) -> list[DossierJob]:
 def zip_of(job: DossierJob) -> IO[bytes]:
     """The batch's dossiers (issued or already valid) as one ZIP, one PDF per unit named by its
     certificate number and name; a spooled file positioned at its start."""
-    rows = db.session.execute(
-        select(Dossier)
-        .join(DossierJobItem, DossierJobItem.dossier_id == Dossier.id)
-        .where(DossierJobItem.job_id == job.id)
-        .order_by(Dossier.id)
-    ).scalars().all()
+    rows = (
+        db.session.execute(
+            select(Dossier)
+            .join(DossierJobItem, DossierJobItem.dossier_id == Dossier.id)
+            .where(DossierJobItem.job_id == job.id)
+            .order_by(Dossier.id)
+        )
+        .scalars()
+        .all()
+    )
     if not rows:
         raise ServiceError(409, msg("The batch has no dossier yet."))
-    out = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
+    out = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)  # noqa: SIM115 (the response closes it)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
         for d in rows:
             archive.writestr(service.download_of(d).filename, service.pdf_of(d))
     out.seek(0)
     return out
-
-

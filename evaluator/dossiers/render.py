@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import functools
 import logging
-from importlib import resources
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+from importlib import resources
 from io import BytesIO
 
 import weasyprint.pdf
@@ -94,8 +94,12 @@ class Attached:
     relationship: str = "Data"
 
 
-def render_pdf(html: str, attachments: tuple[Attached, ...] = (), when: datetime | None = None,
-               identifier: bytes | None = None) -> bytes:
+def render_pdf(
+    html: str,
+    attachments: tuple[Attached, ...] = (),
+    when: datetime | None = None,
+    identifier: bytes | None = None,
+) -> bytes:
     """The HTML as a PDF/A-3u (title, author, subject and keywords from its ``<title>`` and
     ``<meta>``), with the attachments; ``RenderError`` listing WeasyPrint's warnings if it gave any."""
     sink: list[str] = []

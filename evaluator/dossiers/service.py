@@ -118,13 +118,20 @@ def issue(actor: User | None, app: Application, replaces: Dossier | None = None)
     db.session.add(dossier)
     db.session.flush()
     dossier.number = _number(dossier, app.round.zone_type, now.year)
-    pdf = dossier_pdf(data, dossier.number, code, settings.setting_or("PUBLIC_URL", "http://localhost:5000"), now)
+    pdf = dossier_pdf(
+        data, dossier.number, code, settings.setting_or("PUBLIC_URL", "http://localhost:5000"), now
+    )
     dossier.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
     dossier.pdf_size = len(pdf)
     settings.storage().put(pdf, dossier.pdf_sha256)
     db.session.flush()
-    record(actor, "dossier.issued", "dossier", dossier.id,
-           {"application_id": app.id, "number": dossier.number, "pdf_sha256": dossier.pdf_sha256})
+    record(
+        actor,
+        "dossier.issued",
+        "dossier",
+        dossier.id,
+        {"application_id": app.id, "number": dossier.number, "pdf_sha256": dossier.pdf_sha256},
+    )
     return dossier
 
 
@@ -156,8 +163,13 @@ def revoke(actor: User, dossier: Dossier, data: dict[str, Any]) -> Dossier:
     """Revoke the dossier (the recognition withdrawn, a re-check failed), with a reason; audited."""
     _change(actor, dossier, DossierState.REVOKED, data["reason"])
     db.session.flush()
-    record(actor, "dossier.revoked", "dossier", dossier.id,
-           {"application_id": dossier.application_id, "number": dossier.number, "reason": data["reason"]})
+    record(
+        actor,
+        "dossier.revoked",
+        "dossier",
+        dossier.id,
+        {"application_id": dossier.application_id, "number": dossier.number, "reason": data["reason"]},
+    )
     return dossier
 
 
@@ -170,9 +182,18 @@ def supersede(actor: User, dossier: Dossier, data: dict[str, Any]) -> Dossier:
     new = issue(actor, app, replaces=dossier)
     dossier.superseded_by = new.id
     db.session.flush()
-    record(actor, "dossier.superseded", "dossier", dossier.id,
-           {"application_id": dossier.application_id, "number": dossier.number, "reason": data["reason"],
-            "by": new.number})
+    record(
+        actor,
+        "dossier.superseded",
+        "dossier",
+        dossier.id,
+        {
+            "application_id": dossier.application_id,
+            "number": dossier.number,
+            "reason": data["reason"],
+            "by": new.number,
+        },
+    )
     return new
 
 
@@ -222,7 +243,9 @@ def round_overview(rnd: Any) -> list[dict[str, Any]]:
     ids = dossier_data.eligible(rnd)
     names = organisation_names(ids)
     issued: dict[int, list[Dossier]] = {}
-    for d in db.session.scalars(select(Dossier).where(Dossier.round_id == rnd.id).order_by(Dossier.id.desc())):
+    for d in db.session.scalars(
+        select(Dossier).where(Dossier.round_id == rnd.id).order_by(Dossier.id.desc())
+    ):
         issued.setdefault(d.application_id, []).append(d)
     listed = ids + [a for a in issued if a not in ids]
     names.update(organisation_names([a for a in listed if a not in names]))

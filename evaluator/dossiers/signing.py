@@ -99,7 +99,10 @@ def make_certificate(folder: Path, common_name: str = OFFICE_NAME) -> tuple[Path
 
 def key_files() -> tuple[str, str]:
     """The configured key and certificate, or the instance folder's self-made pair (made on first use)."""
-    key, cert = settings.setting_or("DOSSIER_SIGNING_KEY", ""), settings.setting_or("DOSSIER_SIGNING_CERT", "")
+    key, cert = (
+        settings.setting_or("DOSSIER_SIGNING_KEY", ""),
+        settings.setting_or("DOSSIER_SIGNING_CERT", ""),
+    )
     if key and cert:
         return str(key), str(cert)
     folder = Path(settings.instance_path()) / "dossier-signing"

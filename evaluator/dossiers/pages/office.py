@@ -25,7 +25,11 @@ def dossiers(round_id: int):
     page_user("dossier.manage")
     rnd = get_or_404(Round, round_id)
     return render_template(
-        "dossiers/round.html", rnd=rnd, rows=service.round_overview(rnd), batches=jobs.jobs_of(rnd), labels=LABELS
+        "dossiers/round.html",
+        rnd=rnd,
+        rows=service.round_overview(rnd),
+        batches=jobs.jobs_of(rnd),
+        labels=LABELS,
     )
 
 
@@ -38,7 +42,11 @@ def dossiers_start(round_id: int):
         job = jobs.start(user, rnd)
         return redirect(url_for("office.dossier_job", job_id=job.id), 303)
     return render_form(
-        "dossiers/round.html", errors, rnd=rnd, rows=service.round_overview(rnd), batches=jobs.jobs_of(rnd),
+        "dossiers/round.html",
+        errors,
+        rnd=rnd,
+        rows=service.round_overview(rnd),
+        batches=jobs.jobs_of(rnd),
         labels=LABELS,
     )
 

@@ -42,5 +42,6 @@ def verify(code: str):
         if upload is not None and upload.filename:
             compared = service.compare(d, upload.stream.read(MAX_UPLOAD + 1))
     facts = service.public_facts(d)
-    return render_template("dossiers/verify.html", d=d, facts=facts, compared=compared,
-                           state_label=DOSSIER_STATE_LABELS[d.state])
+    return render_template(
+        "dossiers/verify.html", d=d, facts=facts, compared=compared, state_label=DOSSIER_STATE_LABELS[d.state]
+    )
