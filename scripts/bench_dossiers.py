@@ -112,7 +112,7 @@ def renders(app, ids: list[int], n: int) -> dict:
         app_row = db.session.get(Application, ids[0])
         now = utcnow()
         data = dossier_data.gather(app_row, now)
-        args = (data, "川社试〔2026〕TS000001号", "ABCDEFGHJKMNPQRS", "https://example.org", now)
+        args = (data, "2026-3-000001", "ABCDEFGHJKMNPQRS", "https://example.org", now)
         ctx = documents.context(*args)
         html = settings.template("dossiers/dossier.html").render(
             pts=documents._pts, pct=documents._pct, pctl=documents._pctl, figure=documents._figure, **ctx

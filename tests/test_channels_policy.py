@@ -169,6 +169,9 @@ MATRIX = [
     ("results.view", "GET", "/rounds/{round}/results", {}, ADMIN_ONLY),
     ("results.export", "GET", "/rounds/{round}/results/export", {}, ADMIN_ONLY),
     ("results.compute", "POST", "/rounds/{round}/results/compute", {}, ADMIN_ONLY),
+    ("dossier.issue", "POST", "/applications/{application}/dossier", {}, ADMIN_ONLY),
+    ("dossier.download", "GET", "/applications/{application}/dossier", {}, OWNER_OR_ADMIN),
+    ("dossier.manage", "GET", "/jobs/987654", {}, ADMIN_ONLY),
     ("assignment.auto", "POST", "/rounds/{round}/assignments/auto", {"json": {"seed": 1}}, ADMIN_ONLY),
     (
         "assignment.recuse",
@@ -250,7 +253,7 @@ def test_every_rule_against_every_role(client, world, role):
 
 
 # Rules asked only by pages (tested in the page tests): a material inside the scoring page.
-PAGE_ONLY = {"material.inline"}
+PAGE_ONLY = {"material.inline", "dossier.verify"}
 
 
 def test_the_matrix_covers_every_rule():
@@ -259,7 +262,8 @@ def test_the_matrix_covers_every_rule():
 
 def test_actions_have_rules_of_their_own():
     assert RULES["material.delete"] is not RULES["material.upload"]
-    assert not any(RULES[name].anonymous for name in RULES)  # nothing is public yet
+    # the public verification of a dossier is the one rule open to anonymous callers
+    assert {name for name in RULES if RULES[name].anonymous} == {"dossier.verify"}
 
 
 def test_a_rule_can_admit_anonymous_callers(monkeypatch, make_user):

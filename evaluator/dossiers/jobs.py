@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from evaluator import tasks
 from evaluator.accounts.models import User
 from evaluator.applications.models import Application
-from evaluator.audit.service import record
+from evaluator.audit import service as audit
 from evaluator.core.db import utcnow
 from evaluator.core.locking import lock_application, lock_round
 from evaluator.dossiers import data as dossier_data
@@ -57,7 +57,7 @@ def start(actor: User, rnd: Round) -> DossierJob:
         tasks.submit(RENDER, item.id)
     if not pending:
         job.state, job.finished_at = JobState.FINISHED.value, utcnow()
-    record(
+    audit.record(
         actor,
         "dossier.batch_started",
         "round",
@@ -170,7 +170,9 @@ def retry(actor: User, job: DossierJob) -> DossierJob:
     db.session.flush()
     for item in items:
         tasks.submit(RENDER, item.id)
-    record(actor, "dossier.batch_retried", "round", job.round_id, {"job_id": job.id, "items": len(items)})
+    audit.record(
+        actor, "dossier.batch_retried", "round", job.round_id, {"job_id": job.id, "items": len(items)}
+    )
     return job
 
 

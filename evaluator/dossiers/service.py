@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from evaluator.accounts.models import Organisation, User
 from evaluator.applications.models import Application
-from evaluator.audit.service import record
+from evaluator.audit import service as audit
 from evaluator.core import settings
 from evaluator.core.db import utcnow
 from evaluator.core.locking import lock_application, lock_round
@@ -30,7 +30,8 @@ from evaluator.messages import msg
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed by hand
 CODE_LENGTH = 16
 CODE_RE = re.compile(rf"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
-ZONE_CODES = {"community_governance_zone": "SQ", "subdistrict_service_zone": "JD", "featured_community": "TS"}
+ZONE_CODES = {"community_governance_zone": 1, "subdistrict_service_zone": 2, "featured_community": 3}
+"""The zone type's digit in a certificate number (year, zone digit, serial: 2026-3-000012)."""
 MAX_REASON = 1000
 
 
@@ -59,7 +60,7 @@ def shown_code(code: str) -> str:
 
 
 def _number(dossier: Dossier, zone_type: str, year: int) -> str:
-    return f"川社试〔{year}〕{ZONE_CODES.get(zone_type, 'XX')}{dossier.id:06d}号"
+    return f"{year}-{ZONE_CODES.get(zone_type, 0)}-{dossier.id:06d}"
 
 
 def standing(application_id: int) -> Dossier | None:
@@ -125,7 +126,7 @@ def issue(actor: User | None, app: Application, replaces: Dossier | None = None)
     dossier.pdf_size = len(pdf)
     settings.storage().put(pdf, dossier.pdf_sha256)
     db.session.flush()
-    record(
+    audit.record(
         actor,
         "dossier.issued",
         "dossier",
@@ -163,7 +164,7 @@ def revoke(actor: User, dossier: Dossier, data: dict[str, Any]) -> Dossier:
     """Revoke the dossier (the recognition withdrawn, a re-check failed), with a reason; audited."""
     _change(actor, dossier, DossierState.REVOKED, data["reason"])
     db.session.flush()
-    record(
+    audit.record(
         actor,
         "dossier.revoked",
         "dossier",
@@ -182,7 +183,7 @@ def supersede(actor: User, dossier: Dossier, data: dict[str, Any]) -> Dossier:
     new = issue(actor, app, replaces=dossier)
     dossier.superseded_by = new.id
     db.session.flush()
-    record(
+    audit.record(
         actor,
         "dossier.superseded",
         "dossier",
