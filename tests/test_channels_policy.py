@@ -172,6 +172,18 @@ MATRIX = [
     ("dossier.issue", "POST", "/applications/{application}/dossier", {}, ADMIN_ONLY),
     ("dossier.download", "GET", "/applications/{application}/dossier", {}, OWNER_OR_ADMIN),
     ("dossier.manage", "GET", "/jobs/987654", {}, ADMIN_ONLY),
+    # Cohorts (the round is open: a run or a move is refused later, 409 or 404, past the rule).
+    ("cohorts.view", "GET", "/rounds/{round}/cohorts", {}, ADMIN_ONLY),
+    ("cohorts.view", "GET", "/applications/{application}/cohort", {}, ADMIN_ONLY),
+    ("cohorts.peers", "GET", "/applications/{application}/peers", {}, OWNER_OR_ADMIN),
+    ("cohorts.run", "POST", "/rounds/{round}/cohorts", {"json": {}}, ADMIN_ONLY),
+    (
+        "cohorts.move",
+        "POST",
+        "/applications/{application}/cohort",
+        {"json": {"cohort": 2, "reason": "理由"}, "headers": {"If-Match": '"v1"'}},
+        ADMIN_ONLY,
+    ),
     ("assignment.auto", "POST", "/rounds/{round}/assignments/auto", {"json": {"seed": 1}}, ADMIN_ONLY),
     (
         "assignment.recuse",

@@ -54,6 +54,8 @@ WRITERS = {
     ("PUT", "/api/v1/users/{user_id}/expertise"): {"admin", "reviewer"},
     ("PUT", "/api/v1/assignments/{assignment_id}/review"): {"reviewer"},
     ("POST", "/api/v1/rounds/{round_id}/results/compute"): {"admin"},
+    ("POST", "/api/v1/rounds/{round_id}/cohorts"): {"admin"},
+    ("POST", "/api/v1/applications/{application_id}/cohort"): {"admin"},
 }
 OPEN_TO_ALL = {
     ("POST", "/api/v1/auth/token"),

@@ -75,7 +75,7 @@ def test_the_queue_page_shows_returned_with_counts_and_reason(page_client, vetti
     assert res.status_code == 302
     page = county.get(f"/region/?round={w.round.id}").get_data(as_text=True)
     counts = page[page.index('id="status-counts"') : page.index("</ul>", page.index('id="status-counts"'))]
-    assert "已退回</a>: <strong>1</strong>" in counts
+    assert "已退回</a>：<strong>1</strong>" in counts
     row = page[page.index(f'id="application-{w.apps.wuhou1.id}"') :]
     row = row[: row.index("</tr>")]
     assert "已退回" in row and "请补充居民议事会记录" in row

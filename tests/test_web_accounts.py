@@ -216,13 +216,17 @@ def test_create_an_organisation_and_bad_codes_are_shown_beside_the_fields(page_c
     )
     html = res.get_data(as_text=True)
     assert res.status_code == 422
-    assert 'id="county_code-errors"' in html and "is not inside the city 510100" in html
+    assert 'id="county_code-errors"' in html and "Choose the county from the list." in html
     assert 'id="subdistrict_code-errors"' in html and 'value="玉林北路社区"' in html
+    assert "city_code-errors" not in html  # the city follows from the county: nothing to type
+    page = c.get("/office/accounts/organisations/new").get_data(as_text=True)
+    assert '<option value="510107">成都市武侯区</option>' in page and 'name="city_code"' not in page
     assert counts() == before
     res = post(c, "/office/accounts/organisations/new", GOOD_ORG)
     assert res.status_code == 302, res.get_data(as_text=True)[:3000]
     org = db.session.scalar(select(Organisation).where(Organisation.name == "玉林北路社区"))
     assert org.community_code == "510107001002"
+    assert (org.city, org.city_code, org.county) == ("成都市", "510100", "武侯区")  # from the county
     assert res.location.endswith(f"organisation_id={org.id}")
     assert events("organisation.created")[0].actor_id == c.user.id
     res = post(c, "/office/accounts/organisations/new", {**GOOD_ORG, "community_code": ""})

@@ -17,7 +17,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Text, cast, select
@@ -26,6 +25,13 @@ from evaluator.accounts.models import Organisation, User
 from evaluator.applications.models import Application
 from evaluator.audit import service as audit
 from evaluator.cohort_runs.models import Cohort, CohortMember, CohortMove, CohortRun
+from evaluator.cohort_runs.records import (
+    cohort_rows,
+    feature_record,
+    member_rows,
+    number_or_none,
+    quality_record,
+)
 from evaluator.cohorts import (
     CohortError,
     CohortSettings,
@@ -36,7 +42,6 @@ from evaluator.cohorts import (
     nearest_peers,
     run_cohorts,
 )
-from evaluator.cohorts import CohortRun as EngineRun
 from evaluator.core.locking import lock_application, lock_round
 from evaluator.core.versions import check_version
 from evaluator.errors import ServiceError
@@ -175,16 +180,16 @@ def run(actor: User | None, rnd: Round, raw_settings: Any = None) -> CohortRun:
         data_hash=result.data_hash,
         settings_sha256=settings.sha256,
         settings=dict(settings.source),
-        quality=_quality(result, stability, settings),
-        features=[_feature(f) for f in settings.features],
+        quality=quality_record(result, stability, settings),
+        features=[feature_record(f) for f in settings.features],
         k=result.k,
         applications=int(result.features.n),
         created_by=actor.id if actor is not None else None,
     )
     db.session.add(stored)
     db.session.flush()
-    db.session.add_all(_cohorts(stored.id, result, stability))
-    db.session.add_all(_members(stored.id, result, stability, peers))
+    db.session.add_all(cohort_rows(stored.id, result, stability))
+    db.session.add_all(member_rows(stored.id, result, stability, peers))
     db.session.flush()
     audit.record(
         actor,
@@ -198,171 +203,10 @@ def run(actor: User | None, rnd: Round, raw_settings: Any = None) -> CohortRun:
             "settings_sha256": settings.sha256,
             "applications": stored.applications,
             "cohorts": result.k,
-            "silhouette": _num(result.quality.silhouette),
+            "silhouette": number_or_none(result.quality.silhouette),
         },
     )
     return stored
-
-
-def _num(x: Any) -> float | None:
-    """A float for JSON: None for a missing value or NaN."""
-    return None if x is None or pd.isna(x) else float(x)
-
-
-UNIT_WORDS = {"人": "residents", "户": "households", "个": "", "平方公里": "km²"}
-"""The English of the Chinese words a ratio's unit may be written with (the defaults: 人/km²)."""
-
-
-def _unit_en(f) -> str | None:
-    """A feature's unit in English: the criteria field's own English unit for a figure, else the
-    unit with its Chinese words put in English."""
-    if not f.unit:
-        return None
-    if f.kind == "value" and f.unit == f.field.unit:
-        return f.field.unit_en or f.unit
-    text = f.unit
-    for zh, en in UNIT_WORDS.items():
-        text = text.replace(zh, en)
-    return text.strip() or None
-
-
-def _feature(f) -> dict[str, Any]:
-    return {
-        "key": f.key,
-        "label": f.label,
-        "label_en": f.label_en,
-        "unit": f.unit,
-        "unit_en": _unit_en(f),
-        "kind": f.kind,
-        "weight": f.weight,
-        "log": f.log,
-        "figures": list(f.figures),
-        "choices": [
-            {"value": v, "label": f.choice_label(v, "zh"), "label_en": f.choice_label(v, "en")}
-            for v in f.order
-        ]
-        if f.kind == "category"
-        else [],
-    }
-
-
-def _quality(result: EngineRun, stability, settings: CohortSettings) -> dict[str, Any]:
-    q = result.quality
-    return {
-        "silhouette": _num(q.silhouette),
-        "davies_bouldin": _num(q.davies_bouldin),
-        "calinski_harabasz": _num(q.calinski_harabasz),
-        "n": q.n,
-        "n_fit": q.n_fit,
-        "silhouette_rows": q.silhouette_rows,
-        "candidates": [
-            {"k": c.k, "cohorts": c.cohorts, "silhouette": _num(c.silhouette)} for c in q.candidates
-        ],
-        "merges": [{"size": m.size, "distance": _num(m.distance), "into": m.into} for m in result.merges],
-        "omitted": list(settings.omitted),
-        "resamples": stability.resamples,
-        "threshold": stability.threshold,
-        "unstable": int(stability.members["unstable"].sum()),
-        "imputed": int(result.members["imputed"].sum()),
-        "unplaced": int(result.members["cohort"].isna().sum()),
-    }
-
-
-def _cohorts(run_id: int, result: EngineRun, stability) -> list[Cohort]:
-    out = []
-    keys = [f for f in result.settings.features]
-    for number, row in result.cohorts.iterrows():
-        centre: dict[str, Any] = {}
-        ranges: dict[str, Any] = {}
-        for f in keys:
-            if f.kind == "category":
-                centre[f.key] = {c: _num(row.get(f"share.{f.key}.{c}")) for c in f.order}
-            else:
-                centre[f.key] = _num(row.get(f"centre.{f.key}"))
-                ranges[f.key] = [_num(row.get(f"low.{f.key}")), _num(row.get(f"high.{f.key}"))]
-        st = stability.cohorts.loc[number] if number in stability.cohorts.index else None
-        out.append(
-            Cohort(
-                run_id=run_id,
-                number=int(number),
-                size=int(row["size"]),
-                profile_zh=str(row["profile_zh"])[:400],
-                profile_en=str(row["profile_en"])[:800],
-                centre=centre,
-                ranges=ranges,
-                stability=None if st is None else _num(st["stability"]),
-                unstable=0 if st is None else int(st["unstable"]),
-            )
-        )
-    return out
-
-
-def principal_components(matrix: np.ndarray) -> np.ndarray:
-    """The rows' coordinates on the first two principal components of the standardised weighted
-    features (missing values at the centre), each component's sign fixed so that its largest
-    loading is positive: the same data give the same picture."""
-    x = np.nan_to_num(matrix, nan=0.0)
-    x = x - x.mean(axis=0)
-    out = np.zeros((len(x), 2))
-    if len(x) < 2 or not x.any():
-        return out
-    _, _, vt = np.linalg.svd(x, full_matrices=False)
-    for c in range(min(2, vt.shape[0])):
-        v = vt[c] * np.sign(vt[c][np.argmax(np.abs(vt[c]))])
-        out[:, c] = x @ v
-    return out
-
-
-def _members(run_id: int, result: EngineRun, stability, peers) -> list[CohortMember]:
-    fm = result.features
-    features = result.settings.features
-    pcs = principal_components(fm.matrix)
-    by_id = {int(i): [] for i in fm.ids}
-    for aid, peer, distance in zip(
-        peers.table["id"].tolist(),
-        peers.table["peer_id"].tolist(),
-        peers.table["distance"].tolist(),
-        strict=True,
-    ):
-        by_id[int(aid)].append([int(peer), float(distance)])
-    members = result.members
-    contributions = result.contributions
-    st = stability.members
-    out = []
-    for i, aid in enumerate(fm.ids.tolist()):
-        row = members.iloc[i]
-        values: dict[str, Any] = {}
-        for j, f in enumerate(features):
-            v = fm.values[i, j]
-            if np.isnan(v):
-                values[f.key] = None
-            else:
-                values[f.key] = f.order[int(v)] if f.kind == "category" else float(v)
-        placed = not pd.isna(row["cohort"])
-        out.append(
-            CohortMember(
-                run_id=run_id,
-                application_id=int(aid),
-                cohort=int(row["cohort"]) if placed else None,
-                distance=_num(row["distance"]),
-                next_cohort=None if pd.isna(row["next_cohort"]) else int(row["next_cohort"]),
-                next_distance=_num(row["next_distance"]),
-                reasons=list(row["reasons"]),
-                contributions={k: _num(v) for k, v in contributions.iloc[i].items()},
-                missing=list(row["missing"]),
-                imputed=bool(row["imputed"]),
-                stability=_num(st["stability"].iloc[i]),
-                unstable=bool(st["unstable"].iloc[i]),
-                values=values,
-                pc1=float(pcs[i, 0]) if placed else None,
-                pc2=float(pcs[i, 1]) if placed else None,
-                peers=by_id[int(aid)],
-            )
-        )
-    return out
-
-
-# ----------------------------------------------------------------------------------------- reading
 
 
 def latest(round_id: int) -> CohortRun | None:

@@ -16,7 +16,7 @@ from flask_babel import gettext
 from evaluator.accounts import service as accounts
 from evaluator.accounts.affiliation import KINDS, county_choices, posted_affiliation
 from evaluator.accounts.models import User
-from evaluator.accounts.places import region_choices
+from evaluator.accounts.places import counties, region_choices
 from evaluator.accounts.schemas import OrganisationSchema, UserSchema
 from evaluator.core.paging import page_rows
 from evaluator.errors import ServiceError
@@ -164,12 +164,15 @@ def user_new():
 
 @bp.route("/accounts/organisations/new", methods=["GET", "POST"])
 def organisation_new():
-    """Register an applicant organisation with its place and administrative codes."""
+    """Register an applicant organisation with its place: the county chosen by name (its city, the
+    names and the codes follow from it), the subdistrict and community typed with their codes."""
     actor = page_user("organisation.create")
     values = _filled(request.form) if request.method == "POST" else {}
+    places = {code: (county, city) for code, county, city in counties()}
     with form_errors() as errors:
         if request.method == "POST":
-            org = accounts.create_organisation(actor, load_form(OrganisationSchema(), values))
+            data = {k: v for k, v in values.items() if k not in ("city", "city_code", "county")}
+            org = accounts.create_organisation(actor, _organisation_form(data, places))
             done(N_("The organisation %(name)s was registered."), name=org.name)
             return redirect(url_for("office.user_new", role="applicant", organisation_id=org.id))
     return render_form(
@@ -177,7 +180,31 @@ def organisation_new():
         errors,
         values=values,
         kinds=[(str(k), gettext(KIND_LABELS[k])) for k in OrgKind],
+        counties=[(code, f"{city}{county}") for code, (county, city) in places.items()],
     )
+
+
+def _organisation_form(data: dict[str, Any], places: dict[str, tuple[str, str]]) -> dict[str, Any]:
+    """The organisation form checked, its city and names taken from the chosen county; a county
+    not chosen is refused beside its picker (with the other fields' problems)."""
+    code = data.get("county_code") or ""
+    if code in places:
+        county, city = places[code]
+        return load_form(
+            OrganisationSchema(), {**data, "county": county, "city": city, "city_code": code[:4] + "00"}
+        )
+    errors: dict[str, Any] = {"county_code": [msg("Choose the county from the list.")]}
+    try:
+        load_form(OrganisationSchema(), {**data, "county": "某某区", "city": "某某市", "city_code": "510100"})
+    except ServiceError as exc:
+        errors.update(
+            {
+                k: v
+                for k, v in (exc.errors or {}).items()
+                if k not in ("county", "city", "city_code", "county_code")
+            }
+        )
+    raise ServiceError(422, msg(FORM_NOT_VALID), errors)
 
 
 def _user_page(user: User, errors: FormErrors | None = None):
