@@ -85,6 +85,14 @@ PAGES: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "reviewer.score": (("reviewer",), {"assignment_id": "assignment"}),
     "reviewer.recuse": (("reviewer",), {"assignment_id": "assignment"}),
     "reviewer.profile_page": (("reviewer",), {}),
+    # The scored round's two best applications recognised: one dossier issued, a batch rendering
+    # the other; the public verification of that dossier by its code.
+    "office.dossiers": (("admin",), {"round_id": "scored"}),
+    "office.dossier_job": (("admin",), {"job_id": "dossier_job"}),
+    "office.dossier_change": (("admin",), {"dossier_id": "dossier"}),
+    "office.score_sheets": (("admin",), {"round_id": "scored"}),
+    "public.verify_form": (("anonymous",), {}),
+    "public.verify": (("anonymous",), {"code": "dossier_code"}),
 }
 # GET rules that are not pages: files sent for download or shown inside a page.
 NOT_PAGES = {
@@ -96,6 +104,10 @@ NOT_PAGES = {
     "office.applications_export",
     "office.import_template",
     "office.results_export",
+    "office.dossier_pdf",
+    "office.dossier_job_zip",
+    "office.score_sheet",
+    "applicant.dossier",
 }
 ROLES = ("anonymous", "applicant", "county_office", "city_office", "admin", "reviewer")
 
@@ -127,7 +139,7 @@ _OVERFLOW = """() => {
 class World:
     """The ids the pages need and who signs in for each role (username, password)."""
 
-    ids: dict[str, int]
+    ids: dict[str, int | str]
     logins: dict[str, tuple[str, str]]
 
 
@@ -143,7 +155,9 @@ def build_world() -> World:
       ``assignment`` and ``reviewer``: that application's first active assignment and its expert;
     - ``disagreed``: an application of the scored round where that expert is made to give 0 on an
       indicator the others scored high, and the results computed again (a disagreement to show);
-    - ``draft_round``: a new round in preparation.
+    - ``draft_round``: a new round in preparation;
+    - ``dossier``, ``dossier_code``: the dossier issued to the scored round's best application once
+      it and the second are recognised; ``dossier_job``: the batch that rendered the second's.
     """
     from evaluator.accounts.models import Organisation, User
     from evaluator.applications.models import Application
@@ -186,6 +200,7 @@ def build_world() -> World:
     db.session.commit()
     compute(admin, scored)
     db.session.commit()
+    dossier, job = _dossiers(admin, scored)
     later = create_round(admin, "2027年度四川省特色社区评审（筹备中）", load_criteria("fc-2026"))
     organisation = db.session.get(Organisation, submitted.organisation_id)
     db.session.commit()
@@ -199,6 +214,9 @@ def build_world() -> World:
             "reviewer": expert.id,
             "disagreed": sixth,
             "draft_round": later.id,
+            "dossier": dossier.id,
+            "dossier_code": dossier.code,
+            "dossier_job": job.id,
         },
         logins={
             "applicant": (applicant.username, PASSWORDS["applicant"]),
@@ -208,6 +226,35 @@ def build_world() -> World:
             "reviewer": (expert.username, PASSWORDS["reviewer"]),
         },
     )
+
+
+def _dossiers(admin, scored):
+    """The round's two best applications recognised, the first one's dossier issued and a batch
+    started (it renders the second's); the dossier and the batch."""
+    from evaluator import tasks
+    from evaluator.applications.models import Application
+    from evaluator.dossiers import jobs
+    from evaluator.dossiers import service as dossiers
+    from evaluator.results.models import ApplicationResult, ResultSnapshot
+
+    snapshot = db.session.scalars(
+        select(ResultSnapshot).where(ResultSnapshot.round_id == scored.id).order_by(ResultSnapshot.id.desc())
+    ).first()
+    best = db.session.scalars(
+        select(ApplicationResult.application_id)
+        .where(ApplicationResult.snapshot_id == snapshot.id, ApplicationResult.rank.is_not(None))
+        .order_by(ApplicationResult.rank)
+        .limit(2)
+    ).all()
+    for app_id in best:
+        db.session.get(Application, app_id).status = "recognised"
+    db.session.commit()
+    dossier = dossiers.issue(admin, db.session.get(Application, best[0]))
+    db.session.commit()
+    job = jobs.start(admin, scored)
+    db.session.commit()
+    tasks.wait_idle()
+    return dossier, job
 
 
 @pytest.fixture
