@@ -33,14 +33,15 @@ RENDER = "dossiers.render_item"
 MAX_ERROR = 500
 
 
-def start(actor: User, rnd: Round) -> DossierJob:
+def start(actor: User | None, rnd: Round) -> DossierJob:
     """A batch of the round's eligible applications (409 when there is none); those with a valid
-    dossier are skipped at once, the others are rendered in the background once the request commits."""
+    dossier are skipped at once, the others are rendered in the background once the request commits.
+    ``actor`` is None for the command line (the system issues the dossiers)."""
     lock_round(rnd.id, shared=True)
     ids = dossier_data.eligible(rnd)
     if not ids:
         raise ServiceError(409, msg("The round has no recognised application to issue a dossier for."))
-    job = DossierJob(round_id=rnd.id, created_by=actor.id, state=JobState.QUEUED.value)
+    job = DossierJob(round_id=rnd.id, created_by=actor.id if actor else None, state=JobState.QUEUED.value)
     db.session.add(job)
     db.session.flush()
     pending = []
