@@ -23,6 +23,7 @@ FEATURES = (
     "assignments",
     "reviews",
     "results",
+    "shortlists",
     "audit",
     "dashboard",
 )

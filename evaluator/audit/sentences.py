@@ -21,8 +21,9 @@ from evaluator.audit.wording import Event, Link, Sentence, plain, say
 from evaluator.audit.words_applications import APPLICATIONS
 from evaluator.audit.words_people import PEOPLE
 from evaluator.audit.words_rounds import ROUNDS
+from evaluator.audit.words_shortlists import SHORTLISTS
 
-SENTENCES: dict[str, Callable[[Event], Sentence]] = {**APPLICATIONS, **ROUNDS, **PEOPLE}
+SENTENCES: dict[str, Callable[[Event], Sentence]] = {**APPLICATIONS, **ROUNDS, **PEOPLE, **SHORTLISTS}
 """The sentence of every action the services record."""
 
 

@@ -26,6 +26,10 @@ _CHANGED = {
         "The declared conflict has been decided or changed since you read it (it is now version "
         "%(version)s); reload it and decide again."
     ),
+    "shortlist": N_(
+        "The draft list has been adjusted since you read it (it is now version %(version)s); "
+        "reload it and adjust it again."
+    ),
     "review": N_(
         "The review has been saved elsewhere since you read it (it is now version %(version)s); "
         "your input was not saved. Reload the review and enter your changes again."
@@ -47,7 +51,7 @@ def check_version(row: Any, expected: Collection[str] | None, what: str) -> None
     """412 when the client's If-Match names none of the row's current version (None: no If-Match).
 
     ``row`` may be None (not created yet: version 0); ``what`` names it in the message: ``round``,
-    ``application``, ``conflict`` or ``review``.
+    ``application``, ``conflict``, ``shortlist`` or ``review``.
     """
     if expected is not None and etag_of(row) not in expected:
         raise ServiceError(
