@@ -24,7 +24,7 @@ from evaluator.core.locking import lock_round
 from evaluator.core.versions import check_version
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
-from evaluator.messages import msg
+from evaluator.messages import Bilingual, msg
 from evaluator.results import service as results
 from evaluator.results.models import ApplicationResult
 from evaluator.rounds.models import Round
@@ -85,6 +85,21 @@ class AdjustSchema(Schema):
     application_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     selected = fields.Boolean(required=True)
     reason = Text(required=True, min_length=2, max_length=1000, multiline=True)
+
+
+class CorrectionSchema(Schema):
+    """Why the current version of a shortlist is corrected."""
+
+    class Meta:  # noqa: D106
+        unknown = RAISE
+
+    reason = Text(required=True, min_length=2, max_length=2000, multiline=True)
+
+
+def cohorts_of(rnd: Round) -> list[tuple[int, Bilingual]]:
+    """The round's cohorts (its latest run's, or the one cohort of all), by number."""
+    found = {r.number: Bilingual(r.label_zh, r.label_en) for r in current_cohorts(rnd.id).values()}
+    return sorted(found.items()) if found else [(0, Bilingual(*ALL_COHORTS))]
 
 
 def _quota(raw: dict | None) -> selection.Quota | None:

@@ -90,6 +90,12 @@ def new_receipt() -> str:
     return f"{letters[:4]}-{letters[4:8]}-{letters[8:]}"
 
 
+def published(shortlist_id: int) -> Shortlist | None:
+    """A published list by id (None for a draft or an id that does not exist)."""
+    found = db.session.get(Shortlist, shortlist_id)
+    return found if found is not None and found.state == ListState.PUBLISHED else None
+
+
 def by_receipt(code: str) -> Objection | None:
     """The objection with this receipt code (any case, spaces ignored)."""
     cleaned = "".join(code.split()).upper()

@@ -429,3 +429,44 @@ def recognise(actor: User, rnd: Round, at: datetime | None = None) -> Shortlist:
         },
     )
     return listing
+
+
+def outcome_of(application_id: int, round_id: int) -> dict[str, Any] | None:
+    """An application's place on its round's newest published list (the recognition list once there
+    is one, else the current shortlist): the list, whether it is on it, its 序号 and cohort; None
+    before any list is published."""
+    for kind in (ListKind.RECOGNITION.value, ListKind.SHORTLIST.value):
+        listing = current(round_id, kind)
+        if listing is None:
+            continue
+        entry = db.session.scalars(
+            select(ShortlistEntry).where(
+                ShortlistEntry.shortlist_id == listing.id, ShortlistEntry.application_id == application_id
+            )
+        ).first()
+        if entry is None:
+            return None
+        no = None
+        if entry.selected:
+            no = len(
+                db.session.scalars(
+                    select(ShortlistEntry.id).where(
+                        ShortlistEntry.shortlist_id == listing.id,
+                        ShortlistEntry.selected.is_(True),
+                        ShortlistEntry.position <= entry.position,
+                    )
+                ).all()
+            )
+        return {
+            "shortlist_id": listing.id,
+            "kind": listing.kind,
+            "number": listing.number,
+            "listed": entry.selected,
+            "no": no,
+            "cohort_zh": entry.cohort_zh,
+            "cohort_en": entry.cohort_en,
+            "cohort_rank": entry.cohort_rank,
+            "notice_starts": listing.notice_starts,
+            "notice_ends": listing.notice_ends,
+        }
+    return None

@@ -9,7 +9,7 @@ from evaluator.accounts.policy import authorize
 from evaluator.rounds.models import Round
 from evaluator.shortlists import drafting, objections, present, service
 from evaluator.shortlists.models import Objection, Shortlist
-from evaluator.validation import Text, UtcDateTime
+from evaluator.validation import UtcDateTime
 from evaluator.web.api import etag_header, get_or_404, guard, if_match
 from evaluator.web.parsing import Blueprint
 from evaluator.web.security import signed_in_user
@@ -79,12 +79,6 @@ class ShortlistSchema(ShortlistFactsSchema):
     """A list with every entry and why it is in or out."""
 
     entries = fields.List(fields.Nested(EntrySchema))
-
-
-class CorrectionSchema(Schema):
-    """Why the current version is corrected."""
-
-    reason = Text(required=True, min_length=2, max_length=2000, multiline=True)
 
 
 class ObjectionRecordSchema(Schema):
@@ -170,7 +164,7 @@ def post_publish(shortlist_id: int):
 
 @blp.route("/shortlists/<int:shortlist_id>/corrections", methods=["POST"])
 @guard("shortlist.manage")
-@blp.arguments(CorrectionSchema)
+@blp.arguments(drafting.CorrectionSchema)
 @blp.response(201, ShortlistSchema)
 def post_correction(data, shortlist_id: int):
     """Start a correction of the current shortlist: a draft that supersedes it once published (admin)."""
