@@ -60,7 +60,7 @@ def test_the_public_page_needs_no_sign_in_and_leaks_nothing(app, page_client, ma
     reader = app.test_client()
     res = reader.get(f"/public/shortlists/{listing.id}")
     html = res.get_data(as_text=True)
-    assert res.status_code == 200 and "Set-Cookie" not in res.headers
+    assert res.status_code == 200 and "Set-Cookie" not in res.headers and "公示名单" in html
     assert 'lang="zh-CN"' in html and "?lang=en" in html
     names = {a.id: a.organisation.name for a in sr.apps}
     listed = {a.id for a in db.session.scalars(select(Application).where(Application.status == "shortlisted"))}

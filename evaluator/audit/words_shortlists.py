@@ -53,7 +53,6 @@ def shortlist_published(e: Event) -> Sentence:
             starts=_day(e.s.get("notice_starts")),
             ends=_day(e.s.get("notice_ends")),
         ),
-        say(gettext("SHA-256 of the published list: %(sha)s"), sha=e.s.get("sha256") or "—"),
     ]
     if e.s.get("supersedes"):
         details.insert(0, say(gettext("It supersedes version %(number)s."), number=_number(e, "supersedes")))
@@ -124,7 +123,6 @@ def recognition_published(e: Event) -> Sentence:
             round=e.round(),
             listed=show_number(e.s.get("listed", 0)),
         ),
-        [say(gettext("SHA-256 of the published list: %(sha)s"), sha=e.s.get("sha256") or "—")],
     )
 
 

@@ -167,7 +167,7 @@ def submit(shortlist: Shortlist, data: dict[str, Any], stream: Any = None, filen
         raise ServiceError(
             422,
             msg("The list has %(n)s units: choose one of them, or none.", n=listed),
-            {"entry_no": [msg("Not a 序号 of the list.")]},
+            {"entry_no": [msg("Not a number on the list.")]},
         )
     evidence = _evidence(stream, filename) if stream is not None else {}
     objection = Objection(

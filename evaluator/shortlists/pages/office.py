@@ -68,7 +68,7 @@ def draft_data(form: Any, cohorts: list[tuple[int, str]]) -> dict[str, Any]:
         raise ServiceError(
             422,
             msg(FORM_NOT_VALID),
-            {"city_quotas": [msg("Write one city a line: its code and a number, or a share with %%.")]},
+            {"city_quotas": [msg("Write one city a line: its code and a number, or a share ending in a per-cent sign.")]},
         )
     data: dict[str, Any] = {
         "cohort_quota": _quota(form.get("cohort_quota_kind"), form.get("cohort_quota_value")),
