@@ -299,6 +299,8 @@ RESULT_STATUS_LABELS = {
     ResultStatus.VETOED: N_("Vetoed"),
     ResultStatus.INCOMPLETE: N_("Incomplete"),
 }
+
+
 class ListKind(StrEnum):
     """What a published list is: the shortlist put on public notice (公示名单), or the list of the
     units recognised once the notice is over (认定名单)."""
@@ -495,7 +497,9 @@ MOVES = {
             False,
             False,
         ),
-        Move("recognise", "recognised", (Status.SHORTLISTED,), Status.RECOGNISED, (Phase.NOTICE,), False, False),
+        Move(
+            "recognise", "recognised", (Status.SHORTLISTED,), Status.RECOGNISED, (Phase.NOTICE,), False, False
+        ),
         Move("reject", "rejected", (Status.NOT_SHORTLISTED,), Status.REJECTED, (Phase.NOTICE,), False, False),
     )
 }

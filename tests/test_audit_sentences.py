@@ -452,7 +452,11 @@ def samples(org, rnd, app, material, reviewer, office) -> dict[str, tuple[str, i
                 "reason": "理由不充分",
             },
         ),
-        "recognition.published": ("round", r, {"shortlist_id": 3, "number": 1, "sha256": "c" * 64, "listed": 11}),
+        "recognition.published": (
+            "round",
+            r,
+            {"shortlist_id": 3, "number": 1, "sha256": "c" * 64, "listed": 11},
+        ),
     }
 
 

@@ -173,7 +173,13 @@ MATRIX = [
     ("assignment.auto", "POST", "/rounds/{round}/assignments/auto", {"json": {"seed": 1}}, ADMIN_ONLY),
     ("shortlist.view", "GET", "/rounds/{round}/shortlists", {}, ADMIN_ONLY),
     ("shortlist.manage", "POST", "/rounds/{round}/shortlists", {"json": {}}, ADMIN_ONLY),
-    ("objection.decide", "POST", "/objections/987654/decision", {"json": {"outcome": "dismissed", "reason": "理由"}}, ADMIN_ONLY),
+    (
+        "objection.decide",
+        "POST",
+        "/objections/987654/decision",
+        {"json": {"outcome": "dismissed", "reason": "理由"}},
+        ADMIN_ONLY,
+    ),
     ("recognition.publish", "POST", "/rounds/{round}/recognition", {}, ADMIN_ONLY),
     ("shortlist.public", "GET", "/public/shortlists/987654", {}, EVERYBODY),
     (

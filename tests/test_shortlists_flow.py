@@ -66,7 +66,10 @@ def test_public_json_and_a_direct_database_edit_is_caught(client, make_closed_ro
     stored = db.session.execute(select(Shortlist.content).where(Shortlist.id == draft["id"])).scalar_one()
     db.session.execute(
         text("UPDATE shortlist SET content = :c WHERE id = :i"),
-        {"c": stored.replace('"no":1', '"no":1 ', 1).replace('"no":1 ', '"no":1', 1)[:-2] + "]}", "i": draft["id"]},
+        {
+            "c": stored.replace('"no":1', '"no":1 ', 1).replace('"no":1 ', '"no":1', 1)[:-2] + "]}",
+            "i": draft["id"],
+        },
     )
     db.session.commit()
     edited = db.session.execute(select(Shortlist.content).where(Shortlist.id == draft["id"])).scalar_one()

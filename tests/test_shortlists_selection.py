@@ -16,7 +16,9 @@ SCALE = 110.0
 
 def table(rows):
     """Rows of (id, cohort, city, status, recognised, rank, total)."""
-    return pd.DataFrame(rows, columns=["application_id", "cohort", "city_code", "status", "recognised", "rank", "total"])
+    return pd.DataFrame(
+        rows, columns=["application_id", "cohort", "city_code", "status", "recognised", "rank", "total"]
+    )
 
 
 def picked(out) -> list[int]:
@@ -43,7 +45,9 @@ def test_eligible_only_and_why_the_others_are_out():
     assert picked(out.reset_index()) == [1, 2, 3, 4, 5, 6]
     assert out.loc[7, "reason"] == "vetoed" and out.loc[8, "reason"] == "incomplete"
     assert out.loc[9, "reason"] == "below_pass" and not out.loc[9, "eligible"]
-    assert out.loc[4, "cohort_rank"] == 1 and out.loc[3, "cohort_rank"] == 3 and out.loc[9, "cohort_rank"] == 0
+    assert (
+        out.loc[4, "cohort_rank"] == 1 and out.loc[3, "cohort_rank"] == 3 and out.loc[9, "cohort_rank"] == 0
+    )
 
 
 def test_a_number_per_cohort():

@@ -16,7 +16,11 @@ from tests.test_materials import PDF_BYTES
 
 
 def _published(page, sr, quota="2"):
-    res = post(page, f"/office/rounds/{sr.rnd.id}/shortlists", {"cohort_quota_kind": "number", "cohort_quota_value": quota})
+    res = post(
+        page,
+        f"/office/rounds/{sr.rnd.id}/shortlists",
+        {"cohort_quota_kind": "number", "cohort_quota_value": quota},
+    )
     assert res.status_code == 303, res.get_data(as_text=True)[:3000]
     listing = db.session.scalars(select(Shortlist).order_by(Shortlist.id.desc())).first()
     res = post(page, f"/office/shortlists/{listing.id}/publish", versioned(listing, {"confirm": "1"}))
@@ -29,7 +33,11 @@ def test_the_office_drafts_adjusts_and_publishes(page_client, make_closed_round)
     page = page_client("admin")
     res = page.get(f"/office/rounds/{sr.rnd.id}/shortlists")
     assert res.status_code == 200 and 'id="draft-form"' in res.get_data(as_text=True)
-    res = post(page, f"/office/rounds/{sr.rnd.id}/shortlists", {"cohort_quota_kind": "number", "cohort_quota_value": "2"})
+    res = post(
+        page,
+        f"/office/rounds/{sr.rnd.id}/shortlists",
+        {"cohort_quota_kind": "number", "cohort_quota_value": "2"},
+    )
     assert res.status_code == 303
     listing = db.session.scalars(select(Shortlist)).one()
     html = page.get(f"/office/shortlists/{listing.id}").get_data(as_text=True)
@@ -40,10 +48,16 @@ def test_the_office_drafts_adjusts_and_publishes(page_client, make_closed_round)
     adjusted = post(
         page,
         f"/office/shortlists/{listing.id}/adjust",
-        versioned(listing, {"application_id": str(out.application_id), "selected": "true", "reason": "实地核查后补充"}),
+        versioned(
+            listing,
+            {"application_id": str(out.application_id), "selected": "true", "reason": "实地核查后补充"},
+        ),
     )
     assert adjusted.status_code == 303, adjusted.get_data(as_text=True)[:2000]
-    assert "Put on the list by the office" in page.get(f"/office/shortlists/{listing.id}").get_data(as_text=True) or True
+    assert (
+        "Put on the list by the office" in page.get(f"/office/shortlists/{listing.id}").get_data(as_text=True)
+        or True
+    )
     unconfirmed = post(page, f"/office/shortlists/{listing.id}/publish", versioned(listing))
     assert unconfirmed.status_code == 422 and "Tick the box" in unconfirmed.get_data(as_text=True)
     res = post(page, f"/office/shortlists/{listing.id}/publish", versioned(listing, {"confirm": "1"}))
@@ -63,7 +77,9 @@ def test_the_public_page_needs_no_sign_in_and_leaks_nothing(app, page_client, ma
     assert res.status_code == 200 and "Set-Cookie" not in res.headers and "公示名单" in html
     assert 'lang="zh-CN"' in html and "?lang=en" in html
     names = {a.id: a.organisation.name for a in sr.apps}
-    listed = {a.id for a in db.session.scalars(select(Application).where(Application.status == "shortlisted"))}
+    listed = {
+        a.id for a in db.session.scalars(select(Application).where(Application.status == "shortlisted"))
+    }
     assert all(names[i] in html for i in listed)
     assert not any(names[i] in html for i in names if i not in listed)  # nothing outside the list
     for reviewer in sr.reviewers:
@@ -111,7 +127,12 @@ def test_objections_end_to_end_through_the_pages(app, page_client, make_closed_r
     decided = post(
         office,
         f"/office/objections/{objection.id}",
-        {"outcome": "upheld", "remedy": "remove", "application_id": str(objection_target(listing)), "reason": "经核查属实"},
+        {
+            "outcome": "upheld",
+            "remedy": "remove",
+            "application_id": str(objection_target(listing)),
+            "reason": "经核查属实",
+        },
     )
     assert decided.status_code == 303, decided.get_data(as_text=True)[:3000]
     status = reader.get(f"/public/objections/{code}").get_data(as_text=True)

@@ -26,7 +26,10 @@ def shortlist_drafted(e: Event) -> Sentence:
     """A draft shortlist computed from the results."""
     return Sentence(
         say(
-            gettext("Drafted version %(number)s of the shortlist of %(round)s: %(selected)s of %(n)s applications in."),
+            gettext(
+                "Drafted version %(number)s of the shortlist of %(round)s: "
+                "%(selected)s of %(n)s applications in."
+            ),
             number=_number(e),
             round=e.round(),
             selected=show_number(e.s.get("selected", 0)),
@@ -42,7 +45,9 @@ def shortlist_adjusted(e: Event) -> Sentence:
         if e.s.get("selected")
         else gettext("Took %(organisation)s off the draft shortlist (version %(number)s) of %(round)s.")
     )
-    return Sentence(say(template, organisation=e.application(), number=_number(e), round=e.round()), e.reason())
+    return Sentence(
+        say(template, organisation=e.application(), number=_number(e), round=e.round()), e.reason()
+    )
 
 
 def shortlist_published(e: Event) -> Sentence:
@@ -84,7 +89,10 @@ def objection_received(e: Event) -> Sentence:
     """An objection from the public received."""
     return Sentence(
         say(
-            gettext("Received an objection (receipt %(receipt)s) to version %(number)s of the shortlist of %(round)s."),
+            gettext(
+                "Received an objection (receipt %(receipt)s) to version %(number)s "
+                "of the shortlist of %(round)s."
+            ),
             receipt=e.s.get("receipt") or "—",
             number=_number(e),
             round=e.round(),

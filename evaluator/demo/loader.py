@@ -35,13 +35,13 @@ from evaluator.applications.service import create_application
 from evaluator.applications.transitions import move_application
 from evaluator.audit import service as audit
 from evaluator.core.db import utcnow
+from evaluator.core.locking import restart_order
 from evaluator.criteria import CriteriaSet, load_criteria
 from evaluator.criteria.model import Field
+from evaluator.demo.notice import through_recognition
 from evaluator.demo.people import REVIEWERS, city_offices, county_offices
 from evaluator.demo.regions import COUNTIES
 from evaluator.demo.round import demo_round
-from evaluator.core.locking import restart_order
-from evaluator.demo.notice import through_recognition
 from evaluator.demo.scored import scored_round
 from evaluator.errors import ServiceError
 from evaluator.extensions import db

@@ -11,14 +11,18 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from evaluator.accounts.models import User
+from evaluator.extensions import db
 from evaluator.rounds.models import Round
 from evaluator.shortlists import drafting, objections
 from evaluator.shortlists import service as shortlists
 from evaluator.shortlists.models import ShortlistEntry
-from evaluator.extensions import db
 
 OBJECTORS = (
-    ("王建国", "13880001234", "该社区申报的“邻里中心”实际于申报截止后才投入使用，与申报材料所述不符，请予核查。"),
+    (
+        "王建国",
+        "13880001234",
+        "该社区申报的“邻里中心”实际于申报截止后才投入使用，与申报材料所述不符，请予核查。",
+    ),
     ("李女士", "li.resident@example.cn", "该社区的社区活动照片与邻近社区的申报材料雷同，怀疑材料不实。"),
 )
 

@@ -147,7 +147,9 @@ def results_table(rnd: Round, snapshot) -> pd.DataFrame:
 def _next_number(round_id: int, kind: str) -> int:
     highest = db.session.scalar(
         select(func.max(Shortlist.number)).where(
-            Shortlist.round_id == round_id, Shortlist.kind == kind, Shortlist.state == ListState.PUBLISHED.value
+            Shortlist.round_id == round_id,
+            Shortlist.kind == kind,
+            Shortlist.state == ListState.PUBLISHED.value,
         )
     )
     return (highest or 0) + 1
@@ -158,7 +160,9 @@ def discard_drafts(round_id: int, kind: str) -> list[int]:
     ids = list(
         db.session.scalars(
             select(Shortlist.id).where(
-                Shortlist.round_id == round_id, Shortlist.kind == kind, Shortlist.state == ListState.DRAFT.value
+                Shortlist.round_id == round_id,
+                Shortlist.kind == kind,
+                Shortlist.state == ListState.DRAFT.value,
             )
         )
     )

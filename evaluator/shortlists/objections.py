@@ -68,7 +68,9 @@ class DecisionSchema(Schema):
     outcome = fields.String(
         required=True, validate=validate.OneOf([ObjectionState.UPHELD.value, ObjectionState.DISMISSED.value])
     )
-    remedy = fields.String(load_default=None, allow_none=True, validate=validate.OneOf([r.value for r in Remedy]))
+    remedy = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf([r.value for r in Remedy])
+    )
     application_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
     reason = Text(required=True, min_length=2, max_length=2000, multiline=True)
 
@@ -130,8 +132,13 @@ def _evidence(stream: Any, filename: str | None) -> dict[str, Any]:
     }
 
 
-def submit(shortlist: Shortlist, data: dict[str, Any], stream: Any = None, filename: str | None = None,
-           at: datetime | None = None) -> Objection:
+def submit(
+    shortlist: Shortlist,
+    data: dict[str, Any],
+    stream: Any = None,
+    filename: str | None = None,
+    at: datetime | None = None,
+) -> Objection:
     """Receive an objection to a shortlist on notice (flushes, audits); 409 outside the notice period
     or against a superseded version, 422 for a 序号 not on the list."""
     lock_round(shortlist.round_id, shared=True)
@@ -245,7 +252,9 @@ def decide(actor: User, objection: Objection, data: dict[str, Any], at: datetime
             )
         ).one()
         entry.selected = False
-        entry.reason = (EntryReason.REMOVED if data["remedy"] == Remedy.REMOVE else EntryReason.WITHHELD).value
+        entry.reason = (
+            EntryReason.REMOVED if data["remedy"] == Remedy.REMOVE else EntryReason.WITHHELD
+        ).value
         entry.note = data["reason"]
         db.session.flush()
         service.publish(actor, correction, at=at)

@@ -124,7 +124,12 @@ def other_versions(round_id: int) -> list[dict[str, Any]]:
 def facts(s: Served, objection_url: str | None) -> list[list[Any]]:
     """The lines after the table in the open-data files: the notice period, the hash, how to object."""
     data = s.data
-    lines = [[], ["名单", data["round"]["title"]], ["版本", data["number"]], ["发布时间", data["published_at"]]]
+    lines = [
+        [],
+        ["名单", data["round"]["title"]],
+        ["版本", data["number"]],
+        ["发布时间", data["published_at"]],
+    ]
     notice = data.get("notice")
     if notice:
         lines.append(["公示期", f"{notice['starts']} 至 {notice['ends']}"])
@@ -132,7 +137,9 @@ def facts(s: Served, objection_url: str | None) -> list[list[Any]]:
     if s.tampered:
         lines.append(["校验", "内容与发布时的 SHA-256 不符：数据已被改动"])
     if data["kind"] == ListKind.SHORTLIST and objection_url:
-        lines.append(["异议方式", f"公示期内在 {objection_url} 提交书面异议（署名、联系方式、理由，可附证明材料）"])
+        lines.append(
+            ["异议方式", f"公示期内在 {objection_url} 提交书面异议（署名、联系方式、理由，可附证明材料）"]
+        )
     return lines
 
 
@@ -140,7 +147,15 @@ def export(s: Served, fmt: str, objection_url: str | None) -> Export:
     """The list as CSV or XLSX: 序号, 单位名称, 所属市州, 区县, 组别, 得分, 等次, then the facts."""
     cohorts = {c["number"]: c["zh"] for c in s.data["cohorts"]}
     rows = [
-        [e["no"], e["organisation"], e["city"], e["county"], cohorts.get(e["cohort"], ""), e["total"], e["grade_zh"]]
+        [
+            e["no"],
+            e["organisation"],
+            e["city"],
+            e["county"],
+            cohorts.get(e["cohort"], ""),
+            e["total"],
+            e["grade_zh"],
+        ]
         for e in s.data["entries"]
     ]
     rows += facts(s, objection_url)

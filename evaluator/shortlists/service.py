@@ -63,7 +63,9 @@ def current(round_id: int, kind: str = ListKind.SHORTLIST.value) -> Shortlist | 
     return db.session.scalars(
         select(Shortlist)
         .where(
-            Shortlist.round_id == round_id, Shortlist.kind == kind, Shortlist.state == ListState.PUBLISHED.value
+            Shortlist.round_id == round_id,
+            Shortlist.kind == kind,
+            Shortlist.state == ListState.PUBLISHED.value,
         )
         .order_by(Shortlist.number.desc())
         .limit(1)
@@ -229,8 +231,17 @@ def publish(actor: User, shortlist: Shortlist, expected=None, at: datetime | Non
     if old is None:
         move_round(actor, rnd, Phase.NOTICE, act=PHASE_ACTS[Phase.NOTICE])
     on = move_statuses(actor, rnd, listed, "shortlist")
-    off = move_statuses(actor, rnd, [e.application_id for e, _a, _o in lines if not e.selected], "not_shortlist")
-    _freeze(shortlist, rnd, lines, at, content.notice_of(shortlist.notice_rule, shortlist.notice_days, starts, ends), old)
+    off = move_statuses(
+        actor, rnd, [e.application_id for e, _a, _o in lines if not e.selected], "not_shortlist"
+    )
+    _freeze(
+        shortlist,
+        rnd,
+        lines,
+        at,
+        content.notice_of(shortlist.notice_rule, shortlist.notice_days, starts, ends),
+        old,
+    )
     shortlist.notice_starts, shortlist.notice_ends = starts, ends
     shortlist.published_by = actor.id if actor is not None else None
     db.session.flush()
@@ -267,7 +278,14 @@ def _freeze(
         before = {e.application_id: e.selected for e, _a, _o in entries(old)}
         for entry, _app, org in lines:
             if before.get(entry.application_id) != entry.selected:
-                changes.append({"organisation": org.name, "listed": entry.selected, "reason": entry.reason, "note": entry.note})
+                changes.append(
+                    {
+                        "organisation": org.name,
+                        "listed": entry.selected,
+                        "reason": entry.reason,
+                        "note": entry.note,
+                    }
+                )
     data = content.build(
         kind=shortlist.kind,
         number=shortlist.number,
@@ -330,7 +348,13 @@ def correct(actor: User, published: Shortlist, reason: str) -> Shortlist:
         "shortlist.correction_drafted",
         "round",
         rnd.id,
-        {"shortlist_id": draft.id, "number": draft.number, "supersedes": published.number, "reason": reason, "replaced": replaced},
+        {
+            "shortlist_id": draft.id,
+            "number": draft.number,
+            "supersedes": published.number,
+            "reason": reason,
+            "replaced": replaced,
+        },
     )
     return draft
 
@@ -409,7 +433,9 @@ def recognise(actor: User, rnd: Round, at: datetime | None = None) -> Shortlist:
     lines = entries(listing)
     listed = [e.application_id for e, _a, _o in lines if e.selected]
     recognised = move_statuses(actor, rnd, listed, "recognise")
-    rejected = move_statuses(actor, rnd, [e.application_id for e, _a, _o in lines if not e.selected], "reject")
+    rejected = move_statuses(
+        actor, rnd, [e.application_id for e, _a, _o in lines if not e.selected], "reject"
+    )
     _freeze(listing, rnd, lines, at, None, None)
     db.session.flush()
     move_round(actor, rnd, Phase.FINAL, act=PHASE_ACTS[Phase.FINAL])

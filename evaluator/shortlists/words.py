@@ -25,7 +25,9 @@ _SENTENCES = {
     ),
     EntryReason.VETOED: N_("Out: struck by a veto item."),
     EntryReason.INCOMPLETE: N_("Out: too few reviews (%(n)s counted, %(needed)s needed)."),
-    EntryReason.BELOW_PASS: N_("Out: its grade is not one the criteria recognise (the pass rules are not met)."),
+    EntryReason.BELOW_PASS: N_(
+        "Out: its grade is not one the criteria recognise (the pass rules are not met)."
+    ),
     EntryReason.ADDED: N_("In: put on the list by the office. Reason: %(note)s"),
     EntryReason.TAKEN_OFF: N_("Out: taken off the list by the office. Reason: %(note)s"),
     EntryReason.REMOVED: N_("Out: removed after an upheld objection. Reason: %(note)s"),

@@ -5,12 +5,11 @@ a late objection is refused; the objection form is rate-limited per address."""
 
 from __future__ import annotations
 
-import io
 from datetime import timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from evaluator.extensions import db
 from tests.browser.helpers import (
@@ -59,7 +58,9 @@ def object_once(page: Page, list_id: int, pdf: bool = False) -> int:
     page.select_option("#f-entry_no", "1")
     page.fill("#f-text", "该社区的活动照片与其他社区的申报材料雷同，请核查。")
     if pdf:
-        page.set_input_files("#f-file", files=[{"name": "照片对比.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES}])
+        page.set_input_files(
+            "#f-file", files=[{"name": "照片对比.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES}]
+        )
     with page.expect_navigation() as navigation:
         page.locator("#objection-form button[type=submit]").click()
     return navigation.value.status
@@ -135,12 +136,11 @@ def test_an_objection_end_to_end(new_page, published, axe):
 
 def test_a_late_objection_is_refused(new_page, published):
     ids, _office = published
-    db.session.execute(
-        text("UPDATE shortlist SET notice_starts = notice_starts - 30, notice_ends = notice_ends - 30 WHERE id = :i")
-        if db.engine.dialect.name == "postgresql"
-        else text("UPDATE shortlist SET notice_starts = date(notice_starts, '-30 day'), notice_ends = date(notice_ends, '-30 day') WHERE id = :i"),
-        {"i": ids["list"]},
-    )
+    from evaluator.shortlists.models import Shortlist
+
+    row = db.session.get(Shortlist, ids["list"])  # the notice period as if it had ended a month ago
+    row.notice_starts -= timedelta(days=30)
+    row.notice_ends -= timedelta(days=30)
     db.session.commit()
     db.session.close()
     reader = new_page()

@@ -195,7 +195,9 @@ def build_world() -> World:
     later = create_round(admin, "2027年度四川省特色社区评审（筹备中）", load_criteria("fc-2026"))
     last = db.session.scalars(select(Round).where(Round.phase == "final")).one()
     listing = db.session.scalars(
-        select(Shortlist).where(Shortlist.round_id == last.id, Shortlist.kind == "shortlist").order_by(Shortlist.number.desc())
+        select(Shortlist)
+        .where(Shortlist.round_id == last.id, Shortlist.kind == "shortlist")
+        .order_by(Shortlist.number.desc())
     ).first()
     objection = db.session.scalars(select(Objection).order_by(Objection.id)).first()
     organisation = db.session.get(Organisation, submitted.organisation_id)

@@ -73,7 +73,11 @@ class ObjectionUploadSchema(objections.ObjectionSchema):
 
     file = fields.Raw(
         load_default=None,
-        metadata={"type": "string", "format": "binary", "description": "Evidence: PDF, JPEG, PNG, DOCX or XLSX"},
+        metadata={
+            "type": "string",
+            "format": "binary",
+            "description": "Evidence: PDF, JPEG, PNG, DOCX or XLSX",
+        },
     )
 
     @pre_load

@@ -9,7 +9,6 @@ from types import SimpleNamespace
 from flask import abort, redirect, request, url_for
 
 from evaluator.messages import N_
-
 from evaluator.rounds.models import Round
 from evaluator.shortlists import objections, present, service
 from evaluator.shortlists.models import Objection, Shortlist

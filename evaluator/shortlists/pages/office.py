@@ -68,7 +68,11 @@ def draft_data(form: Any, cohorts: list[tuple[int, str]]) -> dict[str, Any]:
         raise ServiceError(
             422,
             msg(FORM_NOT_VALID),
-            {"city_quotas": [msg("Write one city a line: its code and a number, or a share ending in a per-cent sign.")]},
+            {
+                "city_quotas": [
+                    msg("Write one city a line: its code and a number, or a share ending in a per-cent sign.")
+                ]
+            },
         )
     data: dict[str, Any] = {
         "cohort_quota": _quota(form.get("cohort_quota_kind"), form.get("cohort_quota_value")),
@@ -183,7 +187,9 @@ def shortlist_adjust(shortlist_id: int):
     values = {k: v for k, v in request.form.items() if k != "csrf_token"}
     with form_errors() as errors:
         raw = {k: values.get(k, "") for k in ("application_id", "selected", "reason")}
-        raw["application_id"] = int(raw["application_id"]) if raw["application_id"].isdigit() else raw["application_id"]
+        raw["application_id"] = (
+            int(raw["application_id"]) if raw["application_id"].isdigit() else raw["application_id"]
+        )
         data = load_form(drafting.AdjustSchema(), raw)
         drafting.adjust(actor, listing, data, posted_version())
         done(N_("The draft is adjusted."))

@@ -82,7 +82,10 @@ def shortlist(shortlist_id: int):
     if html is None:
         cohorts = {c["number"]: c for c in served.data["cohorts"]}
         groups = [
-            {"cohort": cohorts.get(n, {"zh": "", "en": ""}), "entries": [e for e in served.data["entries"] if e["cohort"] == n]}
+            {
+                "cohort": cohorts.get(n, {"zh": "", "en": ""}),
+                "entries": [e for e in served.data["entries"] if e["cohort"] == n],
+            }
             for n in sorted(cohorts)
         ]
         html = render_template(
@@ -119,14 +122,20 @@ def shortlist_download(shortlist_id: int):
     if unchanged is not None:
         return unchanged
     served = reading.served(head)
-    url = url_for("public.objection_new", shortlist_id=head.id, _external=True) if head.notice == "open" else None
+    url = (
+        url_for("public.objection_new", shortlist_id=head.id, _external=True)
+        if head.notice == "open"
+        else None
+    )
     response = export_response(reading.export(served, fmt, url))
     if served.tampered:
         return response
     return cache_headers(response, tag, False)
 
 
-def _form_page(listing: Shortlist, head: reading.Head, errors: FormErrors | None = None, values: dict | None = None):
+def _form_page(
+    listing: Shortlist, head: reading.Head, errors: FormErrors | None = None, values: dict | None = None
+):
     served = reading.served(head)
     return render_form(
         "shortlists/objection_form.html",
@@ -162,8 +171,13 @@ def objection_new(shortlist_id: int):
         data = load_form(objections.ObjectionSchema(), raw)
         upload = request.files.get("file")
         given = upload is not None and upload.filename
-        found = objections.submit(listing, data, upload.stream if given else None, upload.filename if given else None)
-        done(N_("Your objection is received. Its receipt code is %(code)s: keep it to follow the objection."), code=found.receipt)
+        found = objections.submit(
+            listing, data, upload.stream if given else None, upload.filename if given else None
+        )
+        done(
+            N_("Your objection is received. Its receipt code is %(code)s: keep it to follow the objection."),
+            code=found.receipt,
+        )
         return redirect(url_for("public.objection", code=found.receipt), 303)
     return _form_page(listing, head, errors, values)
 
