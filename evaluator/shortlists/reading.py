@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import aliased
 
 from evaluator.extensions import db
 from evaluator.rounds.models import Round
@@ -52,26 +53,43 @@ class Head:
         return "-".join(str(p) for p in (self.sha256[:24], newer, self.notice or "final", *parts))
 
 
+_HEAD_QUERY: Any = None  # built once: an alias made anew for each request costs more than the query
+
+
+def _head_query() -> Any:
+    global _HEAD_QUERY
+    if _HEAD_QUERY is None:
+        newer = aliased(Shortlist)
+        _HEAD_QUERY = (
+            select(
+                Shortlist.id,
+                Shortlist.round_id,
+                Shortlist.kind,
+                Shortlist.number,
+                Shortlist.sha256,
+                Shortlist.notice_starts,
+                Shortlist.notice_ends,
+                newer.id,
+                newer.number,
+                Round.title,
+            )
+            .join(Round, Shortlist.round_id == Round.id)
+            .outerjoin(
+                newer, (newer.supersedes_id == Shortlist.id) & (newer.state == ListState.PUBLISHED.value)
+            )
+            .where(Shortlist.id == bindparam("shortlist_id"), Shortlist.state == ListState.PUBLISHED.value)
+            .limit(1)
+        )
+    return _HEAD_QUERY
+
+
 def head(shortlist_id: int) -> Head | None:
     """A published list's head (None for a draft or an id that does not exist: nothing unpublished
-    is ever answered)."""
-    row = db.session.execute(
-        select(
-            Shortlist.id,
-            Shortlist.round_id,
-            Shortlist.kind,
-            Shortlist.number,
-            Shortlist.sha256,
-            Shortlist.notice_starts,
-            Shortlist.notice_ends,
-            Round.title,
-        )
-        .join(Round, Shortlist.round_id == Round.id)
-        .where(Shortlist.id == shortlist_id, Shortlist.state == ListState.PUBLISHED.value)
-    ).first()
+    is ever answered), in one query: a conditional request costs no more."""
+    row = db.session.execute(_head_query(), {"shortlist_id": shortlist_id}).first()
     if row is None:
         return None
-    return Head(*row[:7], service.superseded_by(row[0]), row[7])
+    return Head(*row[:7], (row[7], row[8]) if row[7] is not None else None, row[9])
 
 
 @dataclass(frozen=True)
