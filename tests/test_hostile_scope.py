@@ -54,9 +54,16 @@ WRITERS = {
     ("PUT", "/api/v1/users/{user_id}/expertise"): {"admin", "reviewer"},
     ("PUT", "/api/v1/assignments/{assignment_id}/review"): {"reviewer"},
     ("POST", "/api/v1/rounds/{round_id}/results/compute"): {"admin"},
+    ("POST", "/api/v1/rounds/{round_id}/shortlists"): {"admin"},
+    ("POST", "/api/v1/shortlists/{shortlist_id}/adjustments"): {"admin"},
+    ("POST", "/api/v1/shortlists/{shortlist_id}/publish"): {"admin"},
+    ("POST", "/api/v1/shortlists/{shortlist_id}/corrections"): {"admin"},
+    ("POST", "/api/v1/objections/{objection_id}/decision"): {"admin"},
+    ("POST", "/api/v1/rounds/{round_id}/recognition"): {"admin"},
 }
 OPEN_TO_ALL = {
     ("POST", "/api/v1/auth/token"),
+    ("POST", "/api/v1/public/shortlists/{shortlist_id}/objections"),
     ("DELETE", "/api/v1/auth/token"),
     ("POST", "/api/v1/users/me/password"),
 }

@@ -135,8 +135,8 @@ def round_shortlists(round_id: int):
 @bp.route("/rounds/<int:round_id>/recognition", methods=["POST"])
 def round_recognition(round_id: int):
     """Publish the recognition list after the notice, and close the round."""
+    actor = page_user("recognition.publish")  # before the lookup: ids are not probed
     rnd = get_or_404(Round, round_id)
-    actor = page_user("recognition.publish")
     with form_errors() as errors:
         if request.form.get("confirm") != "1":
             raise ServiceError(422, msg(FORM_NOT_VALID), {"confirm": [msg(CONFIRM)]})
@@ -182,8 +182,8 @@ def shortlist(shortlist_id: int):
 @bp.route("/shortlists/<int:shortlist_id>/adjust", methods=["POST"])
 def shortlist_adjust(shortlist_id: int):
     """Put an application on a draft or take it off, with a reason."""
+    actor = page_user("shortlist.manage")  # before the lookup: ids are not probed
     listing = get_or_404(Shortlist, shortlist_id)
-    actor = page_user("shortlist.manage")
     values = {k: v for k, v in request.form.items() if k != "csrf_token"}
     with form_errors() as errors:
         raw = {k: values.get(k, "") for k in ("application_id", "selected", "reason")}
@@ -200,8 +200,8 @@ def shortlist_adjust(shortlist_id: int):
 @bp.route("/shortlists/<int:shortlist_id>/publish", methods=["POST"])
 def shortlist_publish(shortlist_id: int):
     """Publish a draft, after the office confirms it: frozen, hashed and on public notice."""
+    actor = page_user("shortlist.manage")  # before the lookup: ids are not probed
     listing = get_or_404(Shortlist, shortlist_id)
-    actor = page_user("shortlist.manage")
     with form_errors() as errors:
         if request.form.get("confirm") != "1":
             raise ServiceError(422, msg(FORM_NOT_VALID), {"confirm": [msg(CONFIRM)]})
@@ -214,8 +214,8 @@ def shortlist_publish(shortlist_id: int):
 @bp.route("/shortlists/<int:shortlist_id>/correct", methods=["POST"])
 def shortlist_correct(shortlist_id: int):
     """Start a correction of the current shortlist (a draft of the next version), with a reason."""
+    actor = page_user("shortlist.manage")  # before the lookup: ids are not probed
     listing = get_or_404(Shortlist, shortlist_id)
-    actor = page_user("shortlist.manage")
     values = {k: v for k, v in request.form.items() if k != "csrf_token"}
     with form_errors() as errors:
         data = load_form(drafting.CorrectionSchema(), {"reason": values.get("reason", "")})
