@@ -165,3 +165,22 @@ def test_the_objection_form_is_rate_limited(new_page, published):
             break
     assert statuses[-1] == 429 and statuses.count(200) >= 5, statuses
     expect(reader.locator("main")).to_contain_text("每小时 5 次")
+
+
+def test_the_public_list_prints_on_a4(new_page, published):
+    import re
+    import unicodedata
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    ids, _office = published
+    reader = new_page()
+    reader.goto(f"/public/shortlists/{ids['list']}")
+    first_unit = reader.locator("table.public-list tbody th").first.inner_text().strip()
+    data = reader.pdf(format="A4", print_background=True)
+    pages = PdfReader(BytesIO(data)).pages
+    whole = re.sub(r"\s+", "", unicodedata.normalize("NFKC", " ".join(p.extract_text() or "" for p in pages)))
+    assert data.startswith(b"%PDF") and 1 <= len(pages) <= 2
+    assert re.sub(r"\s+", "", first_unit) in whole and "序号" in whole and "SHA-256" in whole
+    assert "提出异议" not in whole and "下载" not in whole  # no buttons or links to act on paper
