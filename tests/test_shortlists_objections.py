@@ -158,21 +158,21 @@ def test_the_office_decides_and_the_recognition_waits_for_every_decision(client,
 
 
 def test_working_days_and_a_year_the_calendar_does_not_cover(app, make_closed_round):
-    from evaluator.shortlists import drafting, service
+    from evaluator.shortlists import drafting, publishing
 
     sr, admin, _headers = make_closed_round(n_apps=4)
     draft = drafting.draft(admin, sr.rnd, {"notice_rule": "working", "notice_days": 5})
-    published = service.publish(admin, draft, at=datetime(2026, 9, 29, 2, tzinfo=UTC))
+    published = publishing.publish(admin, draft, at=datetime(2026, 9, 29, 2, tzinfo=UTC))
     assert published.notice_starts == date(2026, 9, 29) and published.notice_ends == date(2026, 10, 10)
     db.session.rollback()
     draft = drafting.draft(admin, sr.rnd, {"notice_rule": "working", "notice_days": 5})
-    with pytest.raises(service.ServiceError) as refused:
-        service.publish(admin, draft, at=datetime(2031, 9, 29, 2, tzinfo=UTC))
+    with pytest.raises(publishing.ServiceError) as refused:
+        publishing.publish(admin, draft, at=datetime(2031, 9, 29, 2, tzinfo=UTC))
     assert refused.value.status == 409 and "2031" in str(refused.value.message)
     db.session.rollback()
     holidays = [date(2031, 10, d) for d in range(1, 8)]
     draft = drafting.draft(
         admin, sr.rnd, {"notice_rule": "working", "notice_days": 5, "extra_holidays": holidays}
     )
-    published = service.publish(admin, draft, at=datetime(2031, 9, 29, 2, tzinfo=UTC))
+    published = publishing.publish(admin, draft, at=datetime(2031, 9, 29, 2, tzinfo=UTC))
     assert published.notice_ends == date(2031, 10, 10)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from evaluator.accounts.models import User
 from evaluator.extensions import db
 from evaluator.rounds.models import Round
-from evaluator.shortlists import drafting, objections
+from evaluator.shortlists import drafting, objections, publishing
 from evaluator.shortlists import service as shortlists
 from evaluator.shortlists.models import ShortlistEntry
 
@@ -37,7 +37,7 @@ def through_recognition(admin: User, rnd: Round, now: datetime) -> None:
         rnd,
         {"cohort_quota": {"kind": "share", "value": 0.5}, "notice_rule": "calendar", "notice_days": 7},
     )
-    first = shortlists.publish(admin, draft, at=published)
+    first = publishing.publish(admin, draft, at=published)
     listed = len(listed_ids(rnd.id))
     received = []
     for k, (name, contact, text) in enumerate(OBJECTORS):
@@ -60,7 +60,7 @@ def through_recognition(admin: User, rnd: Round, now: datetime) -> None:
     else:
         decision = {"outcome": "dismissed", "reason": "未发现材料不实。"}
     objections.decide(admin, received[1], decision, at=published + timedelta(days=6))
-    shortlists.recognise(admin, rnd, at=now)
+    publishing.recognise(admin, rnd, at=now)
 
 
 def listed_ids(round_id: int) -> list[int]:

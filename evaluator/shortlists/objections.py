@@ -28,7 +28,7 @@ from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.materials.service import MB, display_filename, sniff
 from evaluator.messages import msg
-from evaluator.shortlists import service
+from evaluator.shortlists import publishing, service
 from evaluator.shortlists.models import Objection, Shortlist, ShortlistEntry
 from evaluator.validation import Text
 from evaluator.workflow import EntryReason, ListKind, ListState, ObjectionState, Remedy
@@ -244,7 +244,7 @@ def decide(actor: User, objection: Objection, data: dict[str, Any], at: datetime
                 msg("The application is not on the current shortlist."),
                 {"application_id": [msg("Choose a unit on the current shortlist.")]},
             )
-        correction = service.correct(actor, now, data["reason"])
+        correction = publishing.correct(actor, now, data["reason"])
         entry = db.session.scalars(
             select(ShortlistEntry).where(
                 ShortlistEntry.shortlist_id == correction.id,
@@ -257,7 +257,7 @@ def decide(actor: User, objection: Objection, data: dict[str, Any], at: datetime
         ).value
         entry.note = data["reason"]
         db.session.flush()
-        service.publish(actor, correction, at=at)
+        publishing.publish(actor, correction, at=at)
     objection.state = data["outcome"]
     objection.remedy = data.get("remedy") if correction is not None else None
     objection.application_id = data.get("application_id") if correction is not None else None

@@ -29,13 +29,13 @@ pytestmark = pytest.mark.browser
 def published(app, make_closed_round, make_account):
     """A round whose shortlist is published (2 per cohort) and the office's account."""
     from evaluator.accounts.models import User
-    from evaluator.shortlists import drafting, service
+    from evaluator.shortlists import drafting, publishing
 
     office = make_account("admin")
     sr, _admin, _headers = make_closed_round(n_apps=6)
     actor = db.session.get(User, office.id)
     listing = drafting.draft(actor, sr.rnd, {"cohort_quota": {"kind": "number", "value": 2}})
-    service.publish(actor, listing)
+    publishing.publish(actor, listing)
     db.session.commit()
     ids = {"round": sr.rnd.id, "list": listing.id}
     db.session.close()

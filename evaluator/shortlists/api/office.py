@@ -7,7 +7,7 @@ from marshmallow import Schema, fields
 
 from evaluator.accounts.policy import authorize
 from evaluator.rounds.models import Round
-from evaluator.shortlists import drafting, objections, present, service
+from evaluator.shortlists import drafting, objections, present, publishing, service
 from evaluator.shortlists.models import Objection, Shortlist
 from evaluator.validation import UtcDateTime
 from evaluator.web.api import etag_header, get_or_404, guard, if_match
@@ -159,7 +159,7 @@ def post_publish(shortlist_id: int):
     """Publish a draft: freeze it with its SHA-256, open the notice period, set the statuses (admin)."""
     actor = authorize(signed_in_user(), "shortlist.manage")
     shortlist = get_or_404(Shortlist, shortlist_id, "shortlist")
-    return _full(service.publish(actor, shortlist, if_match()))
+    return _full(publishing.publish(actor, shortlist, if_match()))
 
 
 @blp.route("/shortlists/<int:shortlist_id>/corrections", methods=["POST"])
@@ -170,7 +170,7 @@ def post_correction(data, shortlist_id: int):
     """Start a correction of the current shortlist: a draft that supersedes it once published (admin)."""
     actor = authorize(signed_in_user(), "shortlist.manage")
     shortlist = get_or_404(Shortlist, shortlist_id, "shortlist")
-    return _full(service.correct(actor, shortlist, data["reason"]))
+    return _full(publishing.correct(actor, shortlist, data["reason"]))
 
 
 @blp.route("/rounds/<int:round_id>/objections", methods=["GET"])
@@ -200,4 +200,4 @@ def post_decision(data, objection_id: int):
 def post_recognition(round_id: int):
     """After the notice, every objection decided: publish the recognition list, close the round (admin)."""
     actor = authorize(signed_in_user(), "recognition.publish")
-    return _full(service.recognise(actor, get_or_404(Round, round_id, "round")))
+    return _full(publishing.recognise(actor, get_or_404(Round, round_id, "round")))

@@ -11,7 +11,7 @@ from flask import redirect, request, url_for
 from evaluator.errors import ServiceError
 from evaluator.messages import N_, msg
 from evaluator.rounds.models import Round
-from evaluator.shortlists import drafting, objections, present, service
+from evaluator.shortlists import drafting, objections, present, publishing, service
 from evaluator.shortlists.models import Shortlist
 from evaluator.web.blueprints import office as bp
 from evaluator.web.pages import (
@@ -140,7 +140,7 @@ def round_recognition(round_id: int):
     with form_errors() as errors:
         if request.form.get("confirm") != "1":
             raise ServiceError(422, msg(FORM_NOT_VALID), {"confirm": [msg(CONFIRM)]})
-        listing = service.recognise(actor, rnd)
+        listing = publishing.recognise(actor, rnd)
         done(N_("The recognition list is published and the round is final."))
         return redirect(url_for("office.shortlist", shortlist_id=listing.id), 303)
     return _round_page(rnd, errors)
@@ -205,7 +205,7 @@ def shortlist_publish(shortlist_id: int):
     with form_errors() as errors:
         if request.form.get("confirm") != "1":
             raise ServiceError(422, msg(FORM_NOT_VALID), {"confirm": [msg(CONFIRM)]})
-        service.publish(actor, listing, posted_version())
+        publishing.publish(actor, listing, posted_version())
         done(N_("The shortlist is published and on public notice."))
         return redirect(url_for("office.shortlist", shortlist_id=listing.id), 303)
     return _list_page(get_or_404(Shortlist, shortlist_id), errors)
@@ -219,7 +219,7 @@ def shortlist_correct(shortlist_id: int):
     values = {k: v for k, v in request.form.items() if k != "csrf_token"}
     with form_errors() as errors:
         data = load_form(drafting.CorrectionSchema(), {"reason": values.get("reason", "")})
-        draft = service.correct(actor, listing, data["reason"])
+        draft = publishing.correct(actor, listing, data["reason"])
         done(N_("Version %(number)s drafted to correct the list."), number=draft.number)
         return redirect(url_for("office.shortlist", shortlist_id=draft.id), 303)
     return _list_page(get_or_404(Shortlist, shortlist_id), errors, values)
