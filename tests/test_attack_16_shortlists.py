@@ -1,0 +1,73 @@
+"""Attacks on the shortlists and the public notice: what a hostile member of the public, a hostile
+applicant or a careless clerk can send, and what must come back (a refusal naming the field, never
+a server error; nothing stale or forged served as genuine)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from evaluator.extensions import db
+from evaluator.shortlists.models import Objection, Shortlist
+from tests.pages import csrf_token, post, versioned
+from tests.test_web_shortlists import _published
+
+ODD_NUMBERS = ("²", "½", "9" * 5000)  # digits to str.isdigit / isnumeric, not to int(); beyond its limit
+
+
+def _object_by_form(reader, listing, entry_no):
+    token = csrf_token(reader, f"/public/shortlists/{listing.id}/objection")
+    return reader.post(
+        f"/public/shortlists/{listing.id}/objection",
+        data={
+            "csrf_token": token,
+            "name": "张三",
+            "contact": "13800000000",
+            "entry_no": entry_no,
+            "text": "该社区的活动照片与其他社区重复，请核查。",
+        },
+        content_type="multipart/form-data",
+    )
+
+
+def test_the_public_objection_form_refuses_odd_numbers_by_name(app, page_client, make_closed_round):
+    sr, _admin, _headers = make_closed_round(n_apps=6)
+    listing = _published(page_client("admin"), sr)
+    reader = app.test_client()
+    for odd in ODD_NUMBERS:
+        res = _object_by_form(reader, listing, odd)
+        assert res.status_code == 422, (odd[:5], res.status_code)
+        assert 'id="entry_no-error"' in res.get_data(as_text=True) or "entry_no" in res.get_data(as_text=True)
+    assert db.session.scalar(select(Objection.id)) is None
+
+
+def test_the_office_forms_refuse_odd_numbers_by_name(page_client, make_closed_round):
+    sr, _admin, _headers = make_closed_round(n_apps=6)
+    office = page_client("admin")
+    for odd in ODD_NUMBERS:
+        for field in ("cap", "notice_days"):
+            res = post(office, f"/office/rounds/{sr.rnd.id}/shortlists", {field: odd})
+            assert res.status_code == 422, (field, odd[:5], res.status_code)
+    assert db.session.scalar(select(Shortlist.id)) is None
+    assert post(office, f"/office/rounds/{sr.rnd.id}/shortlists", {}).status_code == 303
+    listing = db.session.scalars(select(Shortlist)).one()
+    for odd in ODD_NUMBERS:
+        res = post(
+            office,
+            f"/office/shortlists/{listing.id}/adjust",
+            versioned(listing, {"application_id": odd, "selected": "true", "reason": "补充"}),
+        )
+        assert res.status_code == 422, (odd[:5], res.status_code)
+    res = post(office, f"/office/shortlists/{listing.id}/publish", versioned(listing, {"confirm": "1"}))
+    assert res.status_code == 303
+    reader = office.application.test_client()
+    assert _object_by_form(reader, listing, "").status_code == 303
+    objection = db.session.scalars(select(Objection)).one()
+    for odd in ODD_NUMBERS:
+        res = post(
+            office,
+            f"/office/objections/{objection.id}",
+            {"outcome": "upheld", "remedy": "remove", "application_id": odd, "reason": "经核查属实"},
+        )
+        assert res.status_code == 422, (odd[:5], res.status_code)
+    db.session.expire_all()
+    assert db.session.get(Objection, objection.id).state == "received"
