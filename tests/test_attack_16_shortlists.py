@@ -71,3 +71,39 @@ def test_the_office_forms_refuse_odd_numbers_by_name(page_client, make_closed_ro
         assert res.status_code == 422, (odd[:5], res.status_code)
     db.session.expire_all()
     assert db.session.get(Objection, objection.id).state == "received"
+
+
+def test_a_list_forged_with_its_hash_and_the_audit_summary_is_caught(client, make_closed_round):
+    """Someone with the database rewrites a published list, its stored hash and the hash the audit
+    event recorded: the event no longer matches its own chained hash, so the list is not genuine."""
+    import json
+
+    from sqlalchemy import text
+
+    from evaluator.audit.models import AuditEvent
+    from evaluator.shortlists import content
+
+    sr, _admin, headers = make_closed_round(n_apps=6)
+    draft = client.post(f"/api/v1/rounds/{sr.rnd.id}/shortlists", headers=headers, json={}).json
+    assert client.post(f"/api/v1/shortlists/{draft['id']}/publish", headers=headers).status_code == 200
+    stored = db.session.get(Shortlist, draft["id"])
+    data = json.loads(stored.content)
+    data["entries"][0]["organisation"] = "冒名顶替社区"
+    forged = content.canonical(data)
+    digest = content.digest(forged)
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "shortlist.published")).one()
+    summary = {**event.summary, "sha256": digest}
+    db.session.execute(
+        text("UPDATE shortlist SET content = :c, sha256 = :h WHERE id = :i"),
+        {"c": forged, "h": digest, "i": draft["id"]},
+    )
+    db.session.execute(
+        text("UPDATE audit_event SET summary = :s WHERE id = :i"),
+        {"s": json.dumps(summary, ensure_ascii=False), "i": event.id},
+    )
+    db.session.commit()
+    db.session.expire_all()
+    public = client.get(f"/api/v1/public/shortlists/{draft['id']}")
+    assert public.status_code == 200 and "冒名顶替社区" in public.get_data(as_text=True)
+    assert public.json["verified"] is False
+    assert client.get(f"/api/v1/shortlists/{draft['id']}", headers=headers).json["tampered"] is True
