@@ -107,3 +107,25 @@ def test_a_list_forged_with_its_hash_and_the_audit_summary_is_caught(client, mak
     assert public.status_code == 200 and "冒名顶替社区" in public.get_data(as_text=True)
     assert public.json["verified"] is False
     assert client.get(f"/api/v1/shortlists/{draft['id']}", headers=headers).json["tampered"] is True
+
+
+def test_the_per_address_limit_counts_an_ipv6_network_not_each_of_its_addresses(
+    app, client, make_closed_round, monkeypatch
+):
+    """One IPv6 subscriber holds a whole /64: every address of it shares one budget."""
+    sr, _admin, headers = make_closed_round(n_apps=6)
+    draft = client.post(f"/api/v1/rounds/{sr.rnd.id}/shortlists", headers=headers, json={}).json
+    assert client.post(f"/api/v1/shortlists/{draft['id']}/publish", headers=headers).status_code == 200
+    monkeypatch.setitem(app.config, "OBJECTION_RATE_LIMIT", "2 per hour")
+
+    def send(address):
+        return client.post(
+            f"/api/v1/public/shortlists/{draft['id']}/objections",
+            data={"name": "张三", "contact": "13800000000", "text": "该社区活动照片与其他社区雷同，请核查。"},
+            content_type="multipart/form-data",
+            environ_base={"REMOTE_ADDR": address},
+        ).status_code
+
+    assert [send(f"2001:db8:1:2::{k:x}") for k in range(1, 4)] == [201, 201, 429]
+    assert send("2001:db8:1:3::1") == 201  # another network
+    assert [send("192.0.2.1"), send("192.0.2.2")] == [201, 201]  # IPv4: each address its own
