@@ -129,3 +129,38 @@ def test_the_per_address_limit_counts_an_ipv6_network_not_each_of_its_addresses(
     assert [send(f"2001:db8:1:2::{k:x}") for k in range(1, 4)] == [201, 201, 429]
     assert send("2001:db8:1:3::1") == 201  # another network
     assert [send("192.0.2.1"), send("192.0.2.2")] == [201, 201]  # IPv4: each address its own
+
+
+def test_a_draft_made_before_the_cohorts_changed_is_not_published(client, make_closed_round):
+    """A careless clerk drafts, then moves an application to another cohort (or forms the cohorts
+    again), then publishes the old draft: the public list would place the application in a cohort
+    that its own cohort page and the results no longer show. Publishing asks for a new draft."""
+    from evaluator.cohort_runs import standings
+    from evaluator.rounds.models import Round
+    from tests.test_cohort_runs_api import MINI_SETTINGS
+
+    sr, _admin, headers = make_closed_round(n_apps=12)
+    ran = client.post(f"/api/v1/rounds/{sr.rnd.id}/cohorts", headers=headers, json={"settings": MINI_SETTINGS})
+    assert ran.status_code == 201, ran.json
+    draft = client.post(f"/api/v1/rounds/{sr.rnd.id}/shortlists", headers=headers, json={}).json
+    member = ran.json["members"][0]
+    other = next(c["number"] for c in ran.json["cohorts"] if c["number"] != member["cohort"])
+    moved = client.post(
+        f"/api/v1/applications/{member['application_id']}/cohort",
+        headers=headers,
+        json={"cohort": other, "reason": "户数与该组接近"},
+    )
+    assert moved.status_code == 200, moved.json
+    res = client.post(f"/api/v1/shortlists/{draft['id']}/publish", headers=headers)
+    assert res.status_code == 409, res.json
+    assert "draft" in res.json["message"].lower()
+    db.session.expire_all()
+    assert db.session.get(Round, sr.rnd.id).phase == "scoring_closed"
+    again = client.post(f"/api/v1/rounds/{sr.rnd.id}/shortlists", headers=headers, json={}).json
+    assert client.post(f"/api/v1/shortlists/{again['id']}/publish", headers=headers).status_code == 200
+    public = client.get(f"/api/v1/public/shortlists/{again['id']}").json["content"]
+    cohorts = {e["organisation"]: e["cohort"] for e in public["entries"]}
+    table = standings.standings(db.session.get(Round, sr.rnd.id))
+    for a in sr.apps:
+        if a.organisation.name in cohorts:
+            assert cohorts[a.organisation.name] == table[a.id].cohort.number

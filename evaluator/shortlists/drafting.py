@@ -266,6 +266,29 @@ def draft(actor: User, rnd: Round, data: dict[str, Any]) -> Shortlist:
     return shortlist
 
 
+def outdated(shortlist: Shortlist, rnd: Round) -> bool:
+    """Whether a first draft no longer matches what it was drafted from: a newer results snapshot
+    with other inputs, or an application in another cohort (the cohorts formed again, or an office
+    move) than the draft placed it in."""
+    newest = results.latest(rnd)
+    if newest is None or (
+        newest.id != shortlist.results_snapshot_id and newest.input_sha256 != shortlist.results_sha256
+    ):
+        return True
+    now = current_cohorts(rnd.id)
+    rows = db.session.execute(
+        select(ShortlistEntry.application_id, ShortlistEntry.cohort, ShortlistEntry.cohort_zh).where(
+            ShortlistEntry.shortlist_id == shortlist.id
+        )
+    ).all()
+    for application_id, number, label in rows:
+        ref = now.get(application_id)
+        placed = (ref.number, ref.label_zh) if ref is not None else (0, ALL_COHORTS[0])
+        if placed != (number, label):
+            return True
+    return False
+
+
 def adjust(actor: User, shortlist: Shortlist, data: dict[str, Any], expected=None) -> ShortlistEntry:
     """Put an eligible application on a draft or take one off, with a reason (flushes, audits)."""
     lock_round(shortlist.round_id)
