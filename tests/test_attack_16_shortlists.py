@@ -164,3 +164,34 @@ def test_a_draft_made_before_the_cohorts_changed_is_not_published(client, make_c
     for a in sr.apps:
         if a.organisation.name in cohorts:
             assert cohorts[a.organisation.name] == table[a.id].cohort.number
+
+
+def test_the_notice_page_links_the_recognition_list_once_it_is_published(app, client, make_closed_round):
+    """A reader who loaded the shortlist during the notice asks again (If-None-Match) after the
+    recognition: the page has changed — it now links the recognition list — so it is not a 304, and
+    the service's own cache of the page does not serve the old one either."""
+    from datetime import timedelta
+
+    from sqlalchemy import text
+
+    sr, _admin, headers = make_closed_round(n_apps=6)
+    draft = client.post(f"/api/v1/rounds/{sr.rnd.id}/shortlists", headers=headers, json={}).json
+    assert client.post(f"/api/v1/shortlists/{draft['id']}/publish", headers=headers).status_code == 200
+    db.session.execute(
+        text("UPDATE shortlist SET notice_starts = :s, notice_ends = :e WHERE id = :i"),
+        {
+            "s": db.session.get(Shortlist, draft["id"]).notice_starts - timedelta(days=30),
+            "e": db.session.get(Shortlist, draft["id"]).notice_ends - timedelta(days=30),
+            "i": draft["id"],
+        },
+    )
+    db.session.commit()
+    reader = app.test_client()
+    before = reader.get(f"/public/shortlists/{draft['id']}")
+    assert before.status_code == 200 and 'id="versions"' not in before.get_data(as_text=True)
+    recognition = client.post(f"/api/v1/rounds/{sr.rnd.id}/recognition", headers=headers)
+    assert recognition.status_code == 201, recognition.json
+    again = reader.get(f"/public/shortlists/{draft['id']}", headers={"If-None-Match": before.headers["ETag"]})
+    assert again.status_code == 200
+    html = again.get_data(as_text=True)
+    assert 'id="versions"' in html and f"/public/shortlists/{recognition.json['id']}" in html
