@@ -140,7 +140,9 @@ def test_a_draft_made_before_the_cohorts_changed_is_not_published(client, make_c
     from tests.test_cohort_runs_api import MINI_SETTINGS
 
     sr, _admin, headers = make_closed_round(n_apps=12)
-    ran = client.post(f"/api/v1/rounds/{sr.rnd.id}/cohorts", headers=headers, json={"settings": MINI_SETTINGS})
+    ran = client.post(
+        f"/api/v1/rounds/{sr.rnd.id}/cohorts", headers=headers, json={"settings": MINI_SETTINGS}
+    )
     assert ran.status_code == 201, ran.json
     draft = client.post(f"/api/v1/rounds/{sr.rnd.id}/shortlists", headers=headers, json={}).json
     member = ran.json["members"][0]
@@ -195,3 +197,29 @@ def test_the_notice_page_links_the_recognition_list_once_it_is_published(app, cl
     assert again.status_code == 200
     html = again.get_data(as_text=True)
     assert 'id="versions"' in html and f"/public/shortlists/{recognition.json['id']}" in html
+
+
+def test_a_working_day_notice_into_an_uncovered_year_is_refused_when_drafting(
+    page_client, make_closed_round, monkeypatch
+):
+    """In December a clerk drafts a notice of 20 working days, adjusts the draft, and only on
+    publishing learns that next year's official calendar is missing — and must draft again, losing
+    the adjustments. The draft form says so at once, on the field where the dates go."""
+    from datetime import date
+
+    from evaluator.shortlists import calendar, drafting
+
+    monkeypatch.setattr(calendar, "covered", lambda year: year <= 2026)
+    monkeypatch.setattr(drafting, "beijing_day", lambda at=None: date(2026, 12, 20), raising=False)
+    sr, _admin, _headers = make_closed_round(n_apps=6)
+    office = page_client("admin")
+    form = {"notice_rule": "working", "notice_days": "20"}
+    res = post(office, f"/office/rounds/{sr.rnd.id}/shortlists", form)
+    assert res.status_code == 422, res.status_code
+    html = res.get_data(as_text=True)
+    errors = html[html.find('id="extra_holidays-errors"') :]
+    assert "2027" in errors[: errors.find("</ul>")]
+    assert db.session.scalar(select(Shortlist.id)) is None
+    dates = "\n".join(["2027-01-01", "2027-02-06", "2027-02-07", "2027-02-08"])
+    res = post(office, f"/office/rounds/{sr.rnd.id}/shortlists", {**form, "extra_holidays": dates})
+    assert res.status_code == 303, res.get_data(as_text=True)[:2000]
