@@ -234,4 +234,4 @@ def test_a_published_lists_state_reads_published_in_chinese_not_its_time(page_cl
     html = zh.get(f"/office/rounds/{sr.rnd.id}/shortlists").get_data(as_text=True)
     rows = html[html.find("<tbody>") : html.find("</tbody>")]
     assert "<td>已发布</td>" in rows and "<td>发布时间</td>" not in rows
-    assert "<th scope=\"col\">发布时间</th>" in html
+    assert '<th scope="col">发布时间</th>' in html
