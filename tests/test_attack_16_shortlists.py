@@ -223,15 +223,3 @@ def test_a_working_day_notice_into_an_uncovered_year_is_refused_when_drafting(
     dates = "\n".join(["2027-01-01", "2027-02-06", "2027-02-07", "2027-02-08"])
     res = post(office, f"/office/rounds/{sr.rnd.id}/shortlists", {**form, "extra_holidays": dates})
     assert res.status_code == 303, res.get_data(as_text=True)[:2000]
-
-
-def test_a_published_lists_state_reads_published_in_chinese_not_its_time(page_client, make_closed_round):
-    """The office's table of lists, in Chinese: the state column of a published list said 发布时间
-    (the time of publication), because the state and the column of times shared one message."""
-    sr, _admin, _headers = make_closed_round(n_apps=6)
-    _published(page_client("admin"), sr)
-    zh = page_client("admin", language="zh")
-    html = zh.get(f"/office/rounds/{sr.rnd.id}/shortlists").get_data(as_text=True)
-    rows = html[html.find("<tbody>") : html.find("</tbody>")]
-    assert "<td>已发布</td>" in rows and "<td>发布时间</td>" not in rows
-    assert '<th scope="col">发布时间</th>' in html
