@@ -21,6 +21,7 @@ pytest_plugins = [
     "tests.fixtures.results",
     "tests.fixtures.scope",
     "tests.fixtures.cohorts",
+    "tests.fixtures.shortlists",
 ]
 
 DATA = Path(__file__).parent / "data"

@@ -25,15 +25,16 @@ from evaluator.criteria import load_criteria
 from evaluator.extensions import db
 from evaluator.reviews.models import Review
 from evaluator.rounds.models import Round
+from evaluator.shortlists.models import Objection, Shortlist, ShortlistEntry
 from tests.test_materials import PDF_BYTES
 from tests.visible import CJK, findings
 
 ALLOWED_WORDS = (
-    *("PDF", "XLSX", "CSV", "DOCX", "JPEG", "PNG", "YAML", "Excel", "UTF-8", "GB18030", "GB/T"),
+    *("PDF", "XLSX", "CSV", "JSON", "DOCX", "JPEG", "PNG", "YAML", "Excel", "UTF-8", "GB18030", "GB/T"),
     *("SHA-256", "API", "MB", "KB", "m", "km", "z", "Ctrl+S"),
 )
 """Latin words a Chinese page may show: file formats and encodings people know by these names (PDF,
-XLSX, CSV, DOCX, JPEG, PNG, YAML, Excel, UTF-8, GB18030), the national standards' prefix (GB/T),
+XLSX, CSV, JSON, DOCX, JPEG, PNG, YAML, Excel, UTF-8, GB18030), the national standards' prefix (GB/T),
 the checksum's name (SHA-256), the programming interface (API), the units MB, KB, m², km², and
 the z of z 分数 (standard scores, as Chinese statistics writes them), and the keys Ctrl+S as the
 keyboard shows them."""
@@ -117,7 +118,7 @@ def world(app, worlds, page_client, make_user, make_scored_round):
         summary = load_demo(applicants=4)
         db.session.commit()
         admin = db.session.scalars(select(User).where(User.role == "admin")).one()
-        cgz, ssz, fc, scored = summary.rounds
+        cgz, ssz, fc, last, scored = summary.rounds
         apps, others = _apps(fc), _apps(ssz)
         owner = {a.id: _owner(a) for a in apps + others + _apps(cgz)}
         pool = db.session.scalars(select(User).where(User.role == "reviewer").order_by(User.id)).all()
@@ -197,7 +198,7 @@ def world(app, worlds, page_client, make_user, make_scored_round):
             "reviewer": [page_client(user=expert)],
             "anonymous": [app.test_client()],
         }
-        every_round = [draft, cgz, ssz, fc, scored, review.rnd]
+        every_round = [draft, cgz, ssz, fc, last, scored, review.rnd]
         by_status: dict[str, Application] = {}
         for rnd in every_round:
             for a in _apps(rnd):
@@ -207,6 +208,11 @@ def world(app, worlds, page_client, make_user, make_scored_round):
             select(Assignment).where(Assignment.reviewer_id == expert.id)
         ).all()
         reviewed = [a for a in review.apps]
+        lists = db.session.scalars(select(Shortlist).order_by(Shortlist.id)).all()
+        objections_ = db.session.scalars(select(Objection).order_by(Objection.id)).all()
+        public = [f"/public/shortlists/{x.id}" for x in lists if x.state == "published"]
+        public += [f"/public/shortlists/{x.id}/objection" for x in lists if x.state == "published"][:2]
+        public += [f"/public/objections/{o.receipt}" for o in objections_]
         office_ids = {
             "round_id": [r.id for r in every_round],
             "rounds_with_panels": [review.rnd.id, scored.id, fc.id],
@@ -215,6 +221,8 @@ def world(app, worlds, page_client, make_user, make_scored_round):
             "user_id": [admin.id, *(u.id for u in pool[3:6]), owner[apps[1].id].id, county(apps[0]).id],
             "pairs": [(review.rnd.id, a.id) for a in reviewed[:2]]
             + [(scored.id, a.id) for a in _apps(scored)[:1]],
+            "shortlist_id": [x.id for x in lists],
+            "objection_id": [o.id for o in objections_],
         }
         w.ids = {
             "admin": office_ids,
@@ -226,7 +234,7 @@ def world(app, worlds, page_client, make_user, make_scored_round):
             "county_office": {"application_id": [apps[0].id, apps[1].id, apps[2].id]},
             "city_office": {"application_id": [apps[3].id]},
             "reviewer": {"assignment_id": [a.id for a in expert_assignments]},
-            "anonymous": {},
+            "anonymous": {"public": public},
         }
         return w
 
@@ -280,6 +288,7 @@ def addresses(app, role: str, ids: dict[str, list], first: bool) -> list[tuple[s
         else:
             values = [{}] if not arguments else []
         found += [(rule.endpoint, rule.build(v)[1]) for v in values]
+    found += [("public pages", url) for url in ids.get("public", [])]
     if first:
         found += [("everyone", url) for url in EVERYONE]
         if role == "admin":
@@ -322,6 +331,11 @@ def world_text() -> list[str]:
     for r in db.session.scalars(select(Review)):
         words |= set((r.comments or {}).values()) | {v.get("reason", "") for v in r.vetoes or []}
     words |= {c.note or "" for c in db.session.scalars(select(RegionCheck))}
+    for o in db.session.scalars(select(Objection)):
+        words |= {o.receipt, o.name, o.contact, o.text, o.decision_reason or ""}
+    for x in db.session.scalars(select(Shortlist)):
+        words |= {x.correction_reason or ""}
+    words |= {e.note or "" for e in db.session.scalars(select(ShortlistEntry))}
     for summary in db.session.scalars(select(AuditEvent.summary)):
         words |= _cjk_strings(summary)
     return sorted((w for w in words if w and w.strip()), key=len, reverse=True)

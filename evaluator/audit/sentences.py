@@ -22,8 +22,15 @@ from evaluator.audit.words_applications import APPLICATIONS
 from evaluator.audit.words_cohorts import COHORTS
 from evaluator.audit.words_people import PEOPLE
 from evaluator.audit.words_rounds import ROUNDS
+from evaluator.audit.words_shortlists import SHORTLISTS
 
-SENTENCES: dict[str, Callable[[Event], Sentence]] = {**APPLICATIONS, **ROUNDS, **PEOPLE, **COHORTS}
+SENTENCES: dict[str, Callable[[Event], Sentence]] = {
+    **APPLICATIONS,
+    **ROUNDS,
+    **PEOPLE,
+    **COHORTS,
+    **SHORTLISTS,
+}
 """The sentence of every action the services record."""
 
 

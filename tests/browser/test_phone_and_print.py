@@ -79,6 +79,13 @@ PAGES: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "office.user_new": (("admin",), {}),
     "office.organisation_new": (("admin",), {}),
     "office.audit": (("admin",), {}),
+    # Last year's round, through the notice and the recognition: its lists, an objection to them.
+    "office.round_shortlists": (("admin",), {"round_id": "last_round"}),
+    "office.shortlist": (("admin",), {"shortlist_id": "shortlist"}),
+    "office.objection": (("admin",), {"objection_id": "objection"}),
+    "public.shortlist": (("anonymous",), {"shortlist_id": "shortlist"}),
+    "public.objection_new": (("anonymous",), {"shortlist_id": "shortlist"}),
+    "public.objection": (("anonymous",), {"code": "receipt"}),
     # An expert's active assignment in the scored round (a closed review: read only).
     "public.reviewer_home": (("reviewer",), {}),  # sends an expert to their queue
     "reviewer.queue": (("reviewer",), {}),
@@ -96,6 +103,8 @@ NOT_PAGES = {
     "office.applications_export",
     "office.import_template",
     "office.results_export",
+    "office.objection_evidence",
+    "public.shortlist_download",
 }
 ROLES = ("anonymous", "applicant", "county_office", "city_office", "admin", "reviewer")
 
@@ -127,7 +136,7 @@ _OVERFLOW = """() => {
 class World:
     """The ids the pages need and who signs in for each role (username, password)."""
 
-    ids: dict[str, int]
+    ids: dict[str, int | str]
     logins: dict[str, tuple[str, str]]
 
 
@@ -156,6 +165,7 @@ def build_world() -> World:
     from evaluator.reviews.models import Review
     from evaluator.rounds.models import Round
     from evaluator.rounds.service import create_round
+    from evaluator.shortlists.models import Objection, Shortlist
 
     load_demo()
     db.session.commit()  # each step below is a request of its own: it takes its locks afresh
@@ -187,6 +197,13 @@ def build_world() -> World:
     compute(admin, scored)
     db.session.commit()
     later = create_round(admin, "2027年度四川省特色社区评审（筹备中）", load_criteria("fc-2026"))
+    last = db.session.scalars(select(Round).where(Round.phase == "final")).one()
+    listing = db.session.scalars(
+        select(Shortlist)
+        .where(Shortlist.round_id == last.id, Shortlist.kind == "shortlist")
+        .order_by(Shortlist.number.desc())
+    ).first()
+    objection = db.session.scalars(select(Objection).order_by(Objection.id)).first()
     organisation = db.session.get(Organisation, submitted.organisation_id)
     db.session.commit()
     return World(
@@ -199,6 +216,10 @@ def build_world() -> World:
             "reviewer": expert.id,
             "disagreed": sixth,
             "draft_round": later.id,
+            "last_round": last.id,
+            "shortlist": listing.id,
+            "objection": objection.id,
+            "receipt": objection.receipt,
         },
         logins={
             "applicant": (applicant.username, PASSWORDS["applicant"]),
