@@ -357,7 +357,7 @@ class Remedy(StrEnum):
 
 
 LIST_KIND_LABELS = {ListKind.SHORTLIST: N_("Shortlist"), ListKind.RECOGNITION: N_("Recognition list")}
-LIST_STATE_LABELS = {ListState.DRAFT: N_("Draft"), ListState.PUBLISHED: N_("Published")}
+LIST_STATE_LABELS = {ListState.DRAFT: N_("Draft"), ListState.PUBLISHED: N_("Published and frozen")}
 NOTICE_RULE_LABELS = {NoticeRule.CALENDAR: N_("Calendar days"), NoticeRule.WORKING: N_("Working days")}
 OBJECTION_STATE_LABELS = {
     ObjectionState.RECEIVED: N_("Received, awaiting the office's decision"),
