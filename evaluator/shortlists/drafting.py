@@ -30,8 +30,9 @@ from evaluator.results.models import ApplicationResult
 from evaluator.rounds.models import Round
 from evaluator.rounds.service import round_criteria
 from evaluator.rounds.settings import CITY_CODE, QuotaSchema
-from evaluator.shortlists import selection
+from evaluator.shortlists import calendar, selection
 from evaluator.shortlists.models import Shortlist, ShortlistEntry
+from evaluator.shortlists.service import beijing_day
 from evaluator.validation import Text
 from evaluator.workflow import PHASE_LABELS, EntryReason, ListKind, ListState, NoticeRule, Phase
 
@@ -173,6 +174,29 @@ def discard_drafts(round_id: int, kind: str) -> list[int]:
     return ids
 
 
+def _check_calendar(data: dict[str, Any], days: int) -> None:
+    """422 when a notice of working days, published today, would reach a year whose official
+    calendar neither the package nor the office's dates give: said on the draft form, where the
+    dates go, rather than on publishing, after the adjustments."""
+    if (data.get("notice_rule") or NoticeRule.CALENDAR.value) != NoticeRule.WORKING.value:
+        return
+    try:
+        calendar.notice_end(
+            beijing_day(),
+            NoticeRule.WORKING.value,
+            days,
+            data.get("extra_holidays") or [],
+            data.get("extra_workdays") or [],
+        )
+    except calendar.UncoveredYearError as exc:
+        said = msg(
+            "The official calendar of %(year)s is not known to the service yet: add that year's "
+            "public holidays and adjusted working days to the draft, or count calendar days.",
+            year=exc.year,
+        )
+        raise ServiceError(422, said, {"extra_holidays": [said]}) from None
+
+
 def draft(actor: User, rnd: Round, data: dict[str, Any]) -> Shortlist:
     """A new draft shortlist from the newest results snapshot (flushes, audits); 409 unless scoring
     has closed and no shortlist of the round is published yet."""
@@ -189,6 +213,7 @@ def draft(actor: User, rnd: Round, data: dict[str, Any]) -> Shortlist:
                 phase=PHASE_LABELS[Phase(fresh.phase)],
             ),
         )
+    _check_calendar(data, data.get("notice_days") or fresh.notice_days)
     snapshot = results.latest_or_404(fresh)
     cs = round_criteria(fresh)
     replaced = discard_drafts(fresh.id, ListKind.SHORTLIST.value)
@@ -264,6 +289,29 @@ def draft(actor: User, rnd: Round, data: dict[str, Any]) -> Shortlist:
         },
     )
     return shortlist
+
+
+def outdated(shortlist: Shortlist, rnd: Round) -> bool:
+    """Whether a first draft no longer matches what it was drafted from: a newer results snapshot
+    with other inputs, or an application in another cohort (the cohorts formed again, or an office
+    move) than the draft placed it in."""
+    newest = results.latest(rnd)
+    if newest is None or (
+        newest.id != shortlist.results_snapshot_id and newest.input_sha256 != shortlist.results_sha256
+    ):
+        return True
+    now = current_cohorts(rnd.id)
+    rows = db.session.execute(
+        select(ShortlistEntry.application_id, ShortlistEntry.cohort, ShortlistEntry.cohort_zh).where(
+            ShortlistEntry.shortlist_id == shortlist.id
+        )
+    ).all()
+    for application_id, number, label in rows:
+        ref = now.get(application_id)
+        placed = (ref.number, ref.label_zh) if ref is not None else (0, ALL_COHORTS[0])
+        if placed != (number, label):
+            return True
+    return False
 
 
 def adjust(actor: User, shortlist: Shortlist, data: dict[str, Any], expected=None) -> ShortlistEntry:

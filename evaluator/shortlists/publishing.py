@@ -29,7 +29,7 @@ from evaluator.rounds.models import Round
 from evaluator.rounds.phases import move_round
 from evaluator.rounds.service import round_criteria
 from evaluator.shortlists import calendar, content
-from evaluator.shortlists.drafting import discard_drafts
+from evaluator.shortlists.drafting import discard_drafts, outdated
 from evaluator.shortlists.models import Shortlist, ShortlistEntry
 from evaluator.shortlists.service import beijing_day, current, entries, pending_objections
 from evaluator.workflow import MOVES, PHASE_ACTS, PHASE_LABELS, ListKind, ListState, Phase
@@ -101,6 +101,14 @@ def publish(actor: User, shortlist: Shortlist, expected=None, at: datetime | Non
                     "scoring has closed.",
                     title=rnd.title,
                     phase=PHASE_LABELS[Phase(rnd.phase)],
+                ),
+            )
+        if outdated(shortlist, rnd):
+            raise ServiceError(
+                409,
+                msg(
+                    "The results or the cohorts have changed since this draft was made: draft the "
+                    "shortlist again, then publish the new draft."
                 ),
             )
     elif current(rnd.id).id != old.id or rnd.phase != Phase.NOTICE:

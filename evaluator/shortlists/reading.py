@@ -3,10 +3,11 @@ content, so that a conditional request costs one small query), the content check
 hashes, and the open-data files (CSV, XLSX).
 
 The entity tag changes with anything the reader would see change: the content's hash, the version
-that supersedes it, the notice period's state (before, open, closed) and — for pages — the reader's
-language and who is signed in. A content changed in the database behind the service's back is
-caught when the content is served (``service.verify``): the page and the data say it is tampered
-with, and the answer is neither cached nor given the list's usual tag.
+that supersedes it, the round's newest published list (a page links every version, and the
+recognition list once there is one), the notice period's state (before, open, closed) and — for
+pages — the reader's language and who is signed in. A content changed in the database behind the
+service's back is caught when the content is served (``service.verify``): the page and the data say
+it is tampered with, and the answer is neither cached nor given the list's usual tag.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from evaluator.extensions import db
@@ -41,6 +42,8 @@ class Head:
     notice_ends: date | None
     superseded_by: tuple[int, int] | None
     round_title: str
+    newest: int
+    """The id of the round's newest published list, of either kind."""
 
     @property
     def notice(self) -> str | None:
@@ -50,7 +53,8 @@ class Head:
     def tag(self, *parts: Any) -> str:
         """The entity tag (unquoted) of the list as served, with the reader's ``parts``."""
         newer = self.superseded_by[1] if self.superseded_by else 0
-        return "-".join(str(p) for p in (self.sha256[:24], newer, self.notice or "final", *parts))
+        parts = (self.sha256[:24], newer, self.newest, self.notice or "final", *parts)
+        return "-".join(str(p) for p in parts)
 
 
 _HEAD_QUERY: Any = None  # built once: an alias made anew for each request costs more than the query
@@ -59,7 +63,12 @@ _HEAD_QUERY: Any = None  # built once: an alias made anew for each request costs
 def _head_query() -> Any:
     global _HEAD_QUERY
     if _HEAD_QUERY is None:
-        newer = aliased(Shortlist)
+        newer, other = aliased(Shortlist), aliased(Shortlist)
+        newest = (
+            select(func.max(other.id))
+            .where(other.round_id == Shortlist.round_id, other.state == ListState.PUBLISHED.value)
+            .scalar_subquery()
+        )
         _HEAD_QUERY = (
             select(
                 Shortlist.id,
@@ -72,6 +81,7 @@ def _head_query() -> Any:
                 newer.id,
                 newer.number,
                 Round.title,
+                newest,
             )
             .join(Round, Shortlist.round_id == Round.id)
             .outerjoin(
@@ -89,7 +99,7 @@ def head(shortlist_id: int) -> Head | None:
     row = db.session.execute(_head_query(), {"shortlist_id": shortlist_id}).first()
     if row is None:
         return None
-    return Head(*row[:7], (row[7], row[8]) if row[7] is not None else None, row[9])
+    return Head(*row[:7], (row[7], row[8]) if row[7] is not None else None, row[9], row[10])
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from evaluator.accounts.models import Organisation
 from evaluator.applications.models import Application
 from evaluator.audit import service as audit
+from evaluator.audit.models import AuditEvent
 from evaluator.core.db import as_aware, utcnow
 from evaluator.extensions import db
 from evaluator.rounds.phases import BEIJING
@@ -108,12 +109,24 @@ class Check:
 
 
 def recorded_hash(shortlist: Any) -> str | None:
-    """The SHA-256 the audit log recorded when the list was published."""
+    """The SHA-256 the audit log recorded when the list was published — None when there is no such
+    event, or when the event no longer matches its place in the audit chain (its own hash, and the
+    next event's link to it): a summary rewritten in the database is not a record."""
     action = PUBLISHED_EVENTS[ListKind(shortlist.kind)]
     for event in db.session.scalars(audit.events_query(action, "round", shortlist.round_id)):
         if (event.summary or {}).get("shortlist_id") == shortlist.id:
-            return event.summary.get("sha256")
+            return event.summary.get("sha256") if _chained(event) else None
     return None
+
+
+def _chained(event: Any) -> bool:
+    """Whether an audit event still hashes to its stored hash and the next event links to it."""
+    if audit.event_hash(event.prev_hash, event) != event.hash:
+        return False
+    after = db.session.scalar(
+        select(AuditEvent.prev_hash).where(AuditEvent.id > event.id).order_by(AuditEvent.id).limit(1)
+    )
+    return after is None or after == event.hash
 
 
 def frozen_text(shortlist_id: int) -> tuple[str | None, str | None]:

@@ -14,7 +14,16 @@ from evaluator.shortlists import objections, present, service
 from evaluator.shortlists.models import Objection, Shortlist
 from evaluator.web.blueprints import office as bp
 from evaluator.web.downloads import material_response
-from evaluator.web.pages import FormErrors, done, form_errors, get_or_404, load_form, page_user, render_form
+from evaluator.web.pages import (
+    FormErrors,
+    done,
+    form_errors,
+    get_or_404,
+    load_form,
+    page_user,
+    render_form,
+    typed_number,
+)
 from evaluator.workflow import ObjectionState, Remedy
 
 
@@ -50,8 +59,8 @@ def objection(objection_id: int):
     values = {k: v for k, v in request.form.items() if k != "csrf_token"}
     with form_errors() as errors:
         raw = {k: values.get(k) or None for k in ("outcome", "remedy", "application_id", "reason")}
-        if raw["application_id"] and raw["application_id"].isdigit():
-            raw["application_id"] = int(raw["application_id"])
+        if raw["application_id"]:
+            raw["application_id"] = typed_number(raw["application_id"])
         if raw["outcome"] != ObjectionState.UPHELD:
             raw["remedy"] = raw["application_id"] = None
         data = load_form(objections.DecisionSchema(), {k: v for k, v in raw.items() if v is not None})

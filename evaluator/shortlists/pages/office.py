@@ -24,6 +24,7 @@ from evaluator.web.pages import (
     page_user,
     posted_version,
     render_form,
+    typed_number,
 )
 from evaluator.workflow import ListKind, ListState, NoticeRule, Phase
 
@@ -90,7 +91,7 @@ def draft_data(form: Any, cohorts: list[tuple[int, str]]) -> dict[str, Any]:
     }
     for key in ("cap", "notice_days"):
         if data[key] is not None:
-            data[key] = int(data[key]) if data[key].isdigit() else data[key]
+            data[key] = typed_number(data[key])
     return data
 
 
@@ -187,9 +188,7 @@ def shortlist_adjust(shortlist_id: int):
     values = {k: v for k, v in request.form.items() if k != "csrf_token"}
     with form_errors() as errors:
         raw = {k: values.get(k, "") for k in ("application_id", "selected", "reason")}
-        raw["application_id"] = (
-            int(raw["application_id"]) if raw["application_id"].isdigit() else raw["application_id"]
-        )
+        raw["application_id"] = typed_number(raw["application_id"])
         data = load_form(drafting.AdjustSchema(), raw)
         drafting.adjust(actor, listing, data, posted_version())
         done(N_("The draft is adjusted."))

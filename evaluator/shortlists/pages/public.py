@@ -27,7 +27,7 @@ from evaluator.web.blueprints import public as bp
 from evaluator.web.caching import cache_headers, not_modified
 from evaluator.web.downloads import export_response
 from evaluator.web.objection_limits import per_address, per_shortlist
-from evaluator.web.pages import FormErrors, done, form_errors, load_form, render_form
+from evaluator.web.pages import FormErrors, done, form_errors, load_form, render_form, typed_number
 from evaluator.web.security import signed_in_user
 
 VARY = "Accept-Language, Cookie"
@@ -198,7 +198,7 @@ def objection_new(shortlist_id: int):
     values = {k: v for k, v in request.form.items() if k != "csrf_token"}
     with form_errors() as errors:
         raw = {k: values.get(k, "") for k in ("name", "contact", "text", "entry_no")}
-        raw["entry_no"] = int(raw["entry_no"]) if raw["entry_no"].isdigit() else (raw["entry_no"] or None)
+        raw["entry_no"] = typed_number(raw["entry_no"]) if raw["entry_no"].strip() else None
         data = load_form(objections.ObjectionSchema(), raw)
         upload = request.files.get("file")
         given = upload is not None and upload.filename
