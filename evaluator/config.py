@@ -84,6 +84,10 @@ class Settings:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     LOGIN_RATE_LIMIT = "10 per minute"
+    # Objections from the public to a shortlist on notice: per address, and per shortlist (all
+    # addresses together), shared by the page's form and the API.
+    OBJECTION_RATE_LIMIT = "5 per hour"
+    OBJECTION_SHORTLIST_RATE_LIMIT = "500 per hour"
     # Empty: a SQLite file in instance/ that every worker shares (in-process memory when testing).
     RATELIMIT_STORAGE_URI = ""
     RATELIMIT_HEADERS_ENABLED = True

@@ -24,6 +24,7 @@ FEATURES = (
     "reviews",
     "results",
     "cohort_runs",
+    "shortlists",
     "audit",
     "dashboard",
     "dossiers",

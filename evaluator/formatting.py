@@ -25,9 +25,14 @@ from evaluator.workflow import (
     CONFLICT_SIDE_LABELS,
     CONFLICT_STATUS_LABELS,
     KIND_LABELS,
+    LIST_KIND_LABELS,
+    LIST_STATE_LABELS,
+    NOTICE_RULE_LABELS,
+    OBJECTION_STATE_LABELS,
     PHASE_LABELS,
     REGION_ACT_LABELS,
     REGION_LEVEL_LABELS,
+    REMEDY_LABELS,
     RESULT_STATUS_LABELS,
     ROLE_LABELS,
     STAGE_LABELS,
@@ -169,6 +174,11 @@ def label(vocabulary: str, value: Any) -> str:
         "conflict_side": CONFLICT_SIDE_LABELS,
         "stage": STAGE_LABELS,
         "stage_state": STAGE_STATE_LABELS,
+        "list_kind": LIST_KIND_LABELS,
+        "list_state": LIST_STATE_LABELS,
+        "notice_rule": NOTICE_RULE_LABELS,
+        "objection": OBJECTION_STATE_LABELS,
+        "remedy": REMEDY_LABELS,
     }[vocabulary]
     text = table.get(value)
     return _reader().translations.gettext(text) if text else str(value)

@@ -299,6 +299,75 @@ RESULT_STATUS_LABELS = {
     ResultStatus.VETOED: N_("Vetoed"),
     ResultStatus.INCOMPLETE: N_("Incomplete"),
 }
+
+
+class ListKind(StrEnum):
+    """What a published list is: the shortlist put on public notice (公示名单), or the list of the
+    units recognised once the notice is over (认定名单)."""
+
+    SHORTLIST = "shortlist"
+    RECOGNITION = "recognition"
+
+
+class ListState(StrEnum):
+    """A list is a draft the office adjusts until it publishes it; published, it never changes (a
+    correction is a new version that supersedes it)."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class NoticeRule(StrEnum):
+    """How the notice period is counted: calendar days, or working days (China's public holidays and
+    adjusted working days)."""
+
+    CALENDAR = "calendar"
+    WORKING = "working"
+
+
+class EntryReason(StrEnum):
+    """Why an application is on a list or not (one per entry; its sentence gives the figures)."""
+
+    SELECTED = "selected"  # within its cohort's quota, its city's quota and the overall cap
+    COHORT_FULL = "cohort_full"  # its cohort's quota was filled by better-placed applications
+    CITY_FULL = "city_full"  # its city's quota was filled
+    CAP_REACHED = "cap_reached"  # the overall cap was reached
+    VETOED = "vetoed"
+    INCOMPLETE = "incomplete"  # too few reviews
+    BELOW_PASS = "below_pass"  # its grade is not one the criteria recognise
+    ADDED = "added"  # put on the list by the office, with a reason
+    TAKEN_OFF = "taken_off"  # taken off the list by the office, with a reason
+    REMOVED = "removed"  # removed after an upheld objection
+    WITHHELD = "withheld"  # withheld for a re-review after an upheld objection
+
+
+class ObjectionState(StrEnum):
+    """An objection is received, then upheld or dismissed by the office (with a reason)."""
+
+    RECEIVED = "received"
+    UPHELD = "upheld"
+    DISMISSED = "dismissed"
+
+
+class Remedy(StrEnum):
+    """What an upheld objection does to the application it is about."""
+
+    REMOVE = "remove"
+    RE_REVIEW = "re_review"
+
+
+LIST_KIND_LABELS = {ListKind.SHORTLIST: N_("Shortlist"), ListKind.RECOGNITION: N_("Recognition list")}
+LIST_STATE_LABELS = {ListState.DRAFT: N_("Draft"), ListState.PUBLISHED: N_("Published and frozen")}
+NOTICE_RULE_LABELS = {NoticeRule.CALENDAR: N_("Calendar days"), NoticeRule.WORKING: N_("Working days")}
+OBJECTION_STATE_LABELS = {
+    ObjectionState.RECEIVED: N_("Received, awaiting the office's decision"),
+    ObjectionState.UPHELD: N_("Upheld"),
+    ObjectionState.DISMISSED: N_("Dismissed"),
+}
+REMEDY_LABELS = {
+    Remedy.REMOVE: N_("Removed from the list"),
+    Remedy.RE_REVIEW: N_("Withheld for a re-review"),
+}
 REVIEW_PHASES = (Phase.REVIEW,)
 """Scores, recusals and assignment changes happen only while the round is in review."""
 
@@ -313,6 +382,9 @@ def kind_for_zone(zone_type: str) -> OrgKind:
 PHASE_ORDER = tuple(Phase)
 PHASE_GATES = {Phase.REVIEW: "submission_deadline", Phase.SCORING_CLOSED: "review_deadline"}
 """The deadline that must have passed before a round may enter a phase."""
+PHASE_ACTS = {Phase.NOTICE: "shortlist.published", Phase.FINAL: "recognition.published"}
+"""Phases a round enters only through an act of the office, never by a bare move: the public notice
+by publishing its shortlist, the final phase by publishing its recognition list."""
 
 
 def next_phase(phase: str) -> Phase | None:
@@ -404,6 +476,31 @@ MOVES = {
             False,
             False,
         ),
+        # The public notice and the recognition (shortlists.service): publishing a shortlist moves
+        # every reviewed application on or off it, a correction moves those it changes, and the
+        # recognition moves the shortlisted to recognised and the others to rejected.
+        Move(
+            "shortlist",
+            "shortlisted",
+            (Status.UNDER_REVIEW, Status.SCORED, Status.NOT_SHORTLISTED),
+            Status.SHORTLISTED,
+            (Phase.SCORING_CLOSED, Phase.NOTICE),
+            False,
+            False,
+        ),
+        Move(
+            "not_shortlist",
+            "not shortlisted",
+            (Status.UNDER_REVIEW, Status.SCORED, Status.SHORTLISTED),
+            Status.NOT_SHORTLISTED,
+            (Phase.SCORING_CLOSED, Phase.NOTICE),
+            False,
+            False,
+        ),
+        Move(
+            "recognise", "recognised", (Status.SHORTLISTED,), Status.RECOGNISED, (Phase.NOTICE,), False, False
+        ),
+        Move("reject", "rejected", (Status.NOT_SHORTLISTED,), Status.REJECTED, (Phase.NOTICE,), False, False),
     )
 }
 """Every status change of an application. Edits (figures, materials) are allowed in ``EDITABLE``."""

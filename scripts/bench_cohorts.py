@@ -22,7 +22,7 @@ each category's mean (city 20 % / 25 %, market town 26 % / 10 %, fringe 19 % / 3
 imputed as the defaults say.
 
 Each case runs in a fresh subprocess (as in bench_scoring.py, whose measuring helpers are used) so
-that its peak memory is its own. ``--quick`` shrinks every case tenfold (a smoke run: time and memory
+that its peak memory is its own. ``--quick`` shrinks every case a hundredfold (a smoke run: time and memory
 targets are not judged, the correctness checks are).
 """
 
@@ -135,7 +135,7 @@ def timed_row(case: bs.Case, label: str, timing: bs.Timing, limit: float) -> Non
 def case_cohorts(case: bs.Case) -> None:
     from evaluator.cohorts import run_cohorts
 
-    n = 3_000 if case.quick else 30_000
+    n = 300 if case.quick else 30_000
     figures, settings = communities(n), settings_for()
     case.memory.data_built(int(figures.memory_usage(deep=True).sum()))
     case.say(f"{n:,} communities; k from {settings.k_min} to {settings.k_max}, {settings.method}")
@@ -154,7 +154,7 @@ def case_cohorts(case: bs.Case) -> None:
 def case_cohorts_large(case: bs.Case) -> None:
     from evaluator.cohorts import run_cohorts
 
-    n = 60_000 if case.quick else 600_000
+    n = 6_000 if case.quick else 600_000
     figures, settings = communities(n, seed=2), settings_for("minibatch")
     case.memory.data_built(int(figures.memory_usage(deep=True).sum()))
     case.say(f"{n:,} communities; k from {settings.k_min} to {settings.k_max}, {settings.method}")
@@ -177,7 +177,7 @@ def case_cohorts_large(case: bs.Case) -> None:
 def case_stability(case: bs.Case) -> None:
     from evaluator.cohorts import bootstrap_stability, run_cohorts
 
-    n = 3_000 if case.quick else 30_000
+    n = 300 if case.quick else 30_000
     figures, settings = communities(n), settings_for()
     run = run_cohorts(figures, settings)
     case.memory.data_built(int(figures.memory_usage(deep=True).sum()))
@@ -215,7 +215,7 @@ def brute_force_agrees(run: Any, peers: Any, rows: np.ndarray) -> bool:
 def case_peers(case: bs.Case) -> None:
     from evaluator.cohorts import nearest_peers, run_cohorts
 
-    n = 3_000 if case.quick else 30_000
+    n = 300 if case.quick else 30_000
     figures, settings = communities(n), settings_for()
     run = run_cohorts(figures, settings)
     case.memory.data_built(int(figures.memory_usage(deep=True).sum()))
@@ -286,7 +286,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true", help="tenfold smaller; no time or memory verdicts")
+    parser.add_argument(
+        "--quick", action="store_true", help="a hundredfold smaller; no time or memory verdicts"
+    )
     parser.add_argument("--only", help=f"comma-separated case names: {', '.join(CASES)}")
     parser.add_argument("--repeats", type=int, default=3, help="best of R (default 3)")
     parser.add_argument("--json", help="write the results as JSON to this path")

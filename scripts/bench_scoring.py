@@ -16,9 +16,9 @@ Cases (targets are for the 2-core benchmark machine):
 
 Each case runs in a fresh subprocess (this script with the hidden ``--case`` flag) so that its
 peak memory can be read from ``getrusage(RUSAGE_SELF).ru_maxrss``. Wall times are the best of
-R repeats of ``time.perf_counter``. ``--quick`` shrinks every case about tenfold (a smoke run;
-time and memory targets are then not judged). ``--profile`` prints a cProfile of each case's
-main call after the timed runs.
+R repeats of ``time.perf_counter``. ``--quick`` shrinks every case about tenfold, the monitoring
+case a hundredfold (a smoke run; time and memory targets are then not judged). ``--profile``
+prints a cProfile of each case's main call after the timed runs.
 """
 
 from __future__ import annotations
@@ -333,7 +333,7 @@ def case_monitoring(case: Case) -> None:
     from evaluator.criteria import build_criteria
     from evaluator.scoring.engine import score_round
 
-    n = 60_000 if case.quick else 600_000
+    n = 6_000 if case.quick else 600_000
     cs = build_criteria(bd.monitoring_criteria(60), "bench")
     units = bd.monitoring_units(n)
     case.memory.data_built(bd.frame_bytes(units))

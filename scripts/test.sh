@@ -5,7 +5,8 @@
 # those that use no database (marked pure) once, on SQLite; those that use the database without
 # testing it (marked once: the browser tests, the API contract) once, on PostgreSQL, the database of
 # production (on SQLite when there is no PostgreSQL); all the others on both. Each pass runs on every
-# core (pytest-xdist, whole modules per worker, one database per worker: <database>_gw0, ...).
+# core (pytest-xdist, whole modules per worker, one database per worker: <database>_gw0, ...), and
+# the two passes run at the same time.
 #
 # Usage: scripts/test.sh [pytest arguments]      e.g. scripts/test.sh -x -k demo
 # Environment:
@@ -13,6 +14,7 @@
 #   EVALUATOR_TEST_PG_DB    the database created afresh for the run, and the prefix of the workers' ones
 #                           (default evaluator_test_ci)
 #   EVALUATOR_TEST_WORKERS  pytest-xdist workers (default auto: one per core; 0 runs in one process)
+#   EVALUATOR_TEST_PASSES   together (default: the SQLite and PostgreSQL passes at once) or one-by-one
 #   CI=true                 PostgreSQL is required: no server, or one that refuses us, is an error
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -101,13 +103,35 @@ if [ "$pg_status" -ne 0 ]; then
   exit 0
 fi
 
-echo "== pytest on SQLite (the pure tests and those that use the database; the browser tests and"
-echo "   the API contract run in the PostgreSQL pass)"
-# With arguments that select only tests of the other pass there is nothing to run here.
+# With arguments that select only tests of the other pass there is nothing to run in one of them.
 if [ "$#" -gt 0 ]; then none_ok=1; fi
-run_pytest SQLite -- --once-elsewhere "$@"
-
 test_url="postgresql+psycopg://${pg_url#*://}/${pg_db}"
-echo "== pytest on PostgreSQL (the tests that use the database, the browser tests included; fresh database ${pg_db})"
-run_pytest PostgreSQL "EVALUATOR_TEST_DATABASE_URL=${test_url}" -- --only-db "$@"
+if [ "${EVALUATOR_TEST_PASSES:-together}" = "together" ]; then
+  # Both passes at once, each on every core: neither keeps the cores busy to its end (a pass waits
+  # on its last long module, on live servers starting, on a rate limit's window), the other fills
+  # the gaps. The SQLite pass writes to a file, shown when both have ended.
+  echo "== pytest on SQLite (the pure tests and those that use the database) and, at the same time,"
+  echo "   on PostgreSQL (the tests that use the database, the browser tests and the API contract"
+  echo "   included; fresh database ${pg_db}); the SQLite pass's report follows the PostgreSQL one"
+  sqlite_log="$(mktemp)"
+  trap 'rm -f "$sqlite_log"' EXIT
+  ( run_pytest SQLite -- --once-elsewhere "$@" ) >"$sqlite_log" 2>&1 &
+  sqlite_pid=$!
+  pg_rc=0
+  run_pytest PostgreSQL "EVALUATOR_TEST_DATABASE_URL=${test_url}" -- --only-db "$@" || pg_rc=$?
+  sqlite_rc=0
+  wait "$sqlite_pid" || sqlite_rc=$?
+  echo "== pytest on SQLite (it ran beside the PostgreSQL pass)"
+  cat "$sqlite_log"
+  if [ "$pg_rc" -ne 0 ] || [ "$sqlite_rc" -ne 0 ]; then
+    echo "== Failed: SQLite exit $sqlite_rc, PostgreSQL exit $pg_rc" >&2
+    exit 1
+  fi
+else
+  echo "== pytest on SQLite (the pure tests and those that use the database; the browser tests and"
+  echo "   the API contract run in the PostgreSQL pass)"
+  run_pytest SQLite -- --once-elsewhere "$@"
+  echo "== pytest on PostgreSQL (the tests that use the database, the browser tests included; fresh database ${pg_db})"
+  run_pytest PostgreSQL "EVALUATOR_TEST_DATABASE_URL=${test_url}" -- --only-db "$@"
+fi
 echo "== All tests passed on SQLite and on PostgreSQL"

@@ -22,6 +22,7 @@ pytest_plugins = [
     "tests.fixtures.scope",
     "tests.fixtures.cohorts",
     "tests.fixtures.dossiers",
+    "tests.fixtures.shortlists",
 ]
 
 DATA = Path(__file__).parent / "data"
@@ -204,14 +205,25 @@ def live_workers(_app, database_url, tmp_path_factory):
         yield live
 
 
+def empty_every_table() -> None:
+    """Delete every row, children first: on PostgreSQL in one round trip (one statement per table,
+    sent together), on SQLite (which takes one statement at a time) table by table."""
+    tables = list(reversed(db.metadata.sorted_tables))
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("; ".join(f'DELETE FROM "{t.name}"' for t in tables))
+    else:
+        for table in tables:
+            connection.execute(table.delete())
+
+
 @pytest.fixture
 def app(_app):
     """The app, with every table emptied after each test."""
     with _app.app_context():
         yield _app
         db.session.rollback()
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
+        empty_every_table()
         db.session.commit()
     from evaluator.extensions import limiter
 

@@ -449,6 +449,54 @@ def samples(org, rnd, app, material, reviewer, office) -> dict[str, tuple[str, i
             },
         ),
         "review.reopened": ("review", 3, {**review, "status": {"before": "submitted", "after": "draft"}}),
+        "shortlist.drafted": (
+            "round",
+            r,
+            {"shortlist_id": 1, "number": 1, "applications": 30, "selected": 12, "rules": {}, "replaced": []},
+        ),
+        "shortlist.adjusted": (
+            "application",
+            a,
+            {"shortlist_id": 1, "round_id": r, "number": 1, "selected": True, "reason": "工作调整"},
+        ),
+        "shortlist.published": (
+            "round",
+            r,
+            {
+                "shortlist_id": 2,
+                "number": 2,
+                "sha256": "b" * 64,
+                "listed": 11,
+                "notice_starts": "2026-07-01",
+                "notice_ends": "2026-07-07",
+                "supersedes": 1,
+                "reason": "截止时间已过",
+            },
+        ),
+        "shortlist.correction_drafted": (
+            "round",
+            r,
+            {"shortlist_id": 2, "number": 2, "supersedes": 1, "reason": "截止时间已过"},
+        ),
+        "objection.received": ("round", r, {"objection_id": 1, "receipt": "ABCD-EFGH-JKMN", "number": 1}),
+        "objection.decided": (
+            "round",
+            r,
+            {
+                "objection_id": 1,
+                "receipt": "ABCD-EFGH-JKMN",
+                "outcome": "upheld",
+                "remedy": "remove",
+                "application_id": a,
+                "correction": 2,
+                "reason": "理由不充分",
+            },
+        ),
+        "recognition.published": (
+            "round",
+            r,
+            {"shortlist_id": 3, "number": 1, "sha256": "c" * 64, "listed": 11},
+        ),
     }
 
 
@@ -510,6 +558,7 @@ def test_every_action_reads_as_a_sentence_in_the_pages_language(app, scene, lang
         "理由不充分",
         "复核未通过",
         "更正评分",
+        "ABCD-EFGH-JKMN",
     ]
     names = {"org": org.name, "round": f"“{rnd.title}”", "reviewer": reviewer.display_name}
     with app.test_request_context(headers={"Accept-Language": language}):

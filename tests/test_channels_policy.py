@@ -48,6 +48,7 @@ REVIEWERS_OR_ADMIN = expect("admin reviewer")
 ASSIGNED_REVIEWER = expect("reviewer")
 # a county office acts on its county's applications: one outside its region is not found (404)
 COUNTY_ACTS = expect("county", far_county=404)
+EVERYBODY = {role: OK for role in ROLES}
 
 
 def pdf_upload():
@@ -185,6 +186,25 @@ MATRIX = [
         ADMIN_ONLY,
     ),
     ("assignment.auto", "POST", "/rounds/{round}/assignments/auto", {"json": {"seed": 1}}, ADMIN_ONLY),
+    ("shortlist.view", "GET", "/rounds/{round}/shortlists", {}, ADMIN_ONLY),
+    ("shortlist.manage", "POST", "/rounds/{round}/shortlists", {"json": {}}, ADMIN_ONLY),
+    (
+        "objection.decide",
+        "POST",
+        "/objections/987654/decision",
+        {"json": {"outcome": "dismissed", "reason": "理由"}},
+        ADMIN_ONLY,
+    ),
+    ("recognition.publish", "POST", "/rounds/{round}/recognition", {}, ADMIN_ONLY),
+    ("shortlist.public", "GET", "/public/shortlists/987654", {}, EVERYBODY),
+    (
+        "objection.submit",
+        "POST",
+        "/public/shortlists/987654/objections",
+        {"data": {"name": "张三", "contact": "13800000000", "text": "该社区材料不实，请核查。"}},
+        EVERYBODY,
+    ),
+    ("objection.status", "GET", "/public/objections/ABCD-EFGH-JKMN", {}, EVERYBODY),
     (
         "assignment.recuse",
         "POST",
@@ -274,8 +294,9 @@ def test_the_matrix_covers_every_rule():
 
 def test_actions_have_rules_of_their_own():
     assert RULES["material.delete"] is not RULES["material.upload"]
-    # the public verification of a dossier is the one rule open to anonymous callers
-    assert {name for name in RULES if RULES[name].anonymous} == {"dossier.verify"}
+    # the public's rules, no more: the shortlists, objections and the verification of a dossier
+    public = {name for name in RULES if RULES[name].anonymous}
+    assert public == {"shortlist.public", "objection.submit", "objection.status", "dossier.verify"}
 
 
 def test_a_rule_can_admit_anonymous_callers(monkeypatch, make_user):

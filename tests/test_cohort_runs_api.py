@@ -170,7 +170,9 @@ def test_stale_and_concurrent_moves_are_refused(client, admin, make_cohort_round
     assert move(client, admin, app, 2, etag=etag).status_code == 200
     late = move(client, admin, app, 3, etag=etag)  # read at the same version as the move before it
     assert late.status_code == 412 and "If-Match" in late.get_json()["errors"]
-    run(client, admin, rnd)
+    kept = run(client, admin, rnd, status=422)  # the newest cohorts carry a move: not dropped unasked
+    assert "replace_moves" in kept["errors"]
+    run(client, admin, rnd, {"replace_moves": True})
     stale = move(client, admin, app, 3, run_id=first["id"])
     assert stale.status_code == 409 and "run_id" in stale.get_json()["errors"]
     same = move(client, admin, app, 1)

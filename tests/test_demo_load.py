@@ -45,7 +45,7 @@ def test_load_creates_open_rounds_with_applications_that_score(runner):
     every = db.session.scalars(select(Round).order_by(Round.id)).all()
     rounds = [r for r in every if r.phase == "open"]
     assert sorted(r.criteria_id for r in rounds) == ["cgz-2026", "fc-2026", "ssz-2026"]
-    assert [r.phase for r in every if r not in rounds] == ["scoring_closed"]
+    assert [r.phase for r in every if r not in rounds] == ["final", "scoring_closed"]
     now = datetime.now(UTC)
     vetoed = missing = 0
     for rnd in rounds:
@@ -100,8 +100,10 @@ def test_load_creates_open_rounds_with_applications_that_score(runner):
     report = verify_chain()
     assert report.ok and report.events == _count(AuditEvent)
     actions = db.session.scalars(select(AuditEvent.action)).all()
-    # three rounds opened; the scored one opened, entered review and closed scoring
-    assert actions.count("round.transition") == 6 and actions.count("application.created") == 120
+    # three rounds opened; the scored ones opened, entered review and closed scoring; last year's
+    # went on to the notice and the recognition
+    assert actions.count("round.transition") == 3 + 3 + 5 and actions.count("application.created") == 150
+    assert actions.count("shortlist.published") == 2 and actions.count("recognition.published") == 1
 
 
 def test_the_scored_round_went_through_the_whole_procedure(runner):
@@ -143,7 +145,8 @@ def test_demo_admin_logs_in_with_the_printed_password(runner, client):
     headers = {"Authorization": f"Bearer {token.json['token']}"}
     assert client.get("/api/v1/users/me", headers=headers).json["role"] == "admin"
     listed = client.get("/api/v1/rounds", headers=headers).json
-    assert len(listed) == 4 and sorted(r["phase"] for r in listed) == ["open"] * 3 + ["scoring_closed"]
+    assert len(listed) == 5
+    assert sorted(r["phase"] for r in listed) == ["final"] + ["open"] * 3 + ["scoring_closed"]
     tour = client.post(
         "/api/v1/auth/token", json={"username": "applicant", "password": PASSWORDS["applicant"]}
     )
@@ -166,7 +169,7 @@ def test_loading_twice_is_refused_and_reset_reloads(runner):
     assert _counts() == before  # the same demo again, the audit log restarted with it
     assert db.session.scalars(select(AuditEvent.action)).all().count("demo.loaded") == 1
     assert verify_chain().ok
-    assert _count(Round) == 4 and _count(Application) == 16
+    assert _count(Round) == 5 and _count(Application) == 20
 
 
 def test_bad_options_write_nothing(runner):

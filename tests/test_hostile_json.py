@@ -234,6 +234,10 @@ JSON_CALLERS = {
     ("PUT", "/api/v1/assignments/{assignment_id}/review"): "reviewer",
     ("POST", "/api/v1/rounds/{round_id}/cohorts"): "admin",
     ("POST", "/api/v1/applications/{application_id}/cohort"): "admin",
+    ("POST", "/api/v1/rounds/{round_id}/shortlists"): "admin",
+    ("POST", "/api/v1/shortlists/{shortlist_id}/adjustments"): "admin",
+    ("POST", "/api/v1/shortlists/{shortlist_id}/corrections"): "admin",
+    ("POST", "/api/v1/objections/{objection_id}/decision"): "admin",
 }
 SURROGATE = "Must not contain a lone surrogate (U+D800 to U+DFFF); send valid Unicode text."
 

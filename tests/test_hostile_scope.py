@@ -56,9 +56,16 @@ WRITERS = {
     ("POST", "/api/v1/rounds/{round_id}/results/compute"): {"admin"},
     ("POST", "/api/v1/rounds/{round_id}/cohorts"): {"admin"},
     ("POST", "/api/v1/applications/{application_id}/cohort"): {"admin"},
+    ("POST", "/api/v1/rounds/{round_id}/shortlists"): {"admin"},
+    ("POST", "/api/v1/shortlists/{shortlist_id}/adjustments"): {"admin"},
+    ("POST", "/api/v1/shortlists/{shortlist_id}/publish"): {"admin"},
+    ("POST", "/api/v1/shortlists/{shortlist_id}/corrections"): {"admin"},
+    ("POST", "/api/v1/objections/{objection_id}/decision"): {"admin"},
+    ("POST", "/api/v1/rounds/{round_id}/recognition"): {"admin"},
 }
 OPEN_TO_ALL = {
     ("POST", "/api/v1/auth/token"),
+    ("POST", "/api/v1/public/shortlists/{shortlist_id}/objections"),
     ("DELETE", "/api/v1/auth/token"),
     ("POST", "/api/v1/users/me/password"),
 }

@@ -256,3 +256,10 @@ def test_the_import_refuses_files_past_its_configured_limits(client, app, open_r
     res = _import(client, open_round, admin, sheet)
     assert res.status_code == 422 and "more than 3 rows" in res.json["errors"]["file"][0]
     assert db.session.scalar(select(func.count()).select_from(Application)) == 0
+
+
+@pytest.mark.parametrize("number", ["²", "١٢", "1e3", "12345678"])
+def test_a_row_number_that_is_not_plain_digits_is_refused_as_damage(number):
+    """Digits of other scripts pass ``str.isdigit`` yet not ``int``: a refusal, never a server error."""
+    rows = f'<row r="{number}"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>'.encode()
+    assert "a row number is not a number" in refusal(workbook(rows))

@@ -33,6 +33,9 @@ ENGINES = (
     "evaluator.assignment",
     "evaluator.cohorts",
     "evaluator.workflow",
+    # The shortlists' pure parts: the per-cohort ranking and quotas, the notice calendar.
+    "evaluator.shortlists.selection",
+    "evaluator.shortlists.calendar",
 )
 FRAMEWORKS = (
     "flask",

@@ -230,6 +230,8 @@ def test_reviewer_and_applicant_get_403_on_every_office_page(app, world):
         "user_id": world.admin.user.id,
         "assignment_id": 1,
         "declaration_id": 1,
+        "shortlist_id": 1,
+        "objection_id": 1,
     }
     for c in (world.reviewer, world.theirs):
         for rule in app.url_map.iter_rules():
@@ -284,6 +286,12 @@ def test_anonymous_readers_are_sent_to_sign_in_and_see_no_data(app, client, worl
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith(("/api", "/static")) or rule.rule in ("/", "/sign-in"):
             continue
+        if rule.rule.startswith("/public/"):  # open to everybody: no list is published here
+            url = re.sub(r"<[^>]+>", "1", rule.rule)
+            res = client.get(url)
+            assert res.status_code == 404, (url, res.status_code)
+            assert not any(s in res.get_data(as_text=True) for s in secrets_in_pages), url
+            continue
         url = rule.rule
         for name, value in {
             "application_id": world.app_mine.id,
@@ -291,6 +299,8 @@ def test_anonymous_readers_are_sent_to_sign_in_and_see_no_data(app, client, worl
             "round_id": world.round.id,
             "user_id": world.mine.user.id,
             "assignment_id": 1,
+            "shortlist_id": 1,
+            "objection_id": 1,
         }.items():
             url = url.replace(f"<int:{name}>", str(value)).replace("<act>", "endorse")
         if "GET" in rule.methods:

@@ -25,15 +25,16 @@ from evaluator.criteria import load_criteria
 from evaluator.extensions import db
 from evaluator.reviews.models import Review
 from evaluator.rounds.models import Round
+from evaluator.shortlists.models import Objection, Shortlist, ShortlistEntry
 from tests.test_materials import PDF_BYTES
 from tests.visible import CJK, findings
 
 ALLOWED_WORDS = (
-    *("PDF", "XLSX", "CSV", "DOCX", "JPEG", "PNG", "YAML", "Excel", "UTF-8", "GB18030", "GB/T"),
+    *("PDF", "XLSX", "CSV", "JSON", "DOCX", "JPEG", "PNG", "YAML", "Excel", "UTF-8", "GB18030", "GB/T"),
     *("SHA-256", "API", "MB", "KB", "m", "km", "z", "Ctrl+S", "ZIP"),
 )
 """Latin words a Chinese page may show: file formats and encodings people know by these names (PDF,
-XLSX, CSV, DOCX, JPEG, PNG, YAML, Excel, UTF-8, GB18030, ZIP), the national standards' prefix (GB/T),
+XLSX, CSV, JSON, DOCX, JPEG, PNG, YAML, Excel, UTF-8, GB18030, ZIP), the national standards' prefix (GB/T),
 the checksum's name (SHA-256), the programming interface (API), the units MB, KB, m², km², and
 the z of z 分数 (standard scores, as Chinese statistics writes them), and the keys Ctrl+S as the
 keyboard shows them."""
@@ -121,7 +122,7 @@ def world(app, worlds, page_client, make_user, make_scored_round):
         summary = load_demo(applicants=4)
         db.session.commit()
         admin = db.session.scalars(select(User).where(User.role == "admin")).one()
-        cgz, ssz, fc, scored = summary.rounds
+        cgz, ssz, fc, last, scored = summary.rounds
         apps, others = _apps(fc), _apps(ssz)
         owner = {a.id: _owner(a) for a in apps + others + _apps(cgz)}
         pool = db.session.scalars(select(User).where(User.role == "reviewer").order_by(User.id)).all()
@@ -202,7 +203,7 @@ def world(app, worlds, page_client, make_user, make_scored_round):
             "reviewer": [page_client(user=expert)],
             "anonymous": [app.test_client()],
         }
-        every_round = [draft, cgz, ssz, fc, scored, review.rnd]
+        every_round = [draft, cgz, ssz, fc, last, scored, review.rnd]
         by_status: dict[str, Application] = {}
         for rnd in every_round:
             for a in _apps(rnd):
@@ -212,6 +213,11 @@ def world(app, worlds, page_client, make_user, make_scored_round):
             select(Assignment).where(Assignment.reviewer_id == expert.id)
         ).all()
         reviewed = [a for a in review.apps]
+        lists = db.session.scalars(select(Shortlist).order_by(Shortlist.id)).all()
+        objections_ = db.session.scalars(select(Objection).order_by(Objection.id)).all()
+        public = [f"/public/shortlists/{x.id}" for x in lists if x.state == "published"]
+        public += [f"/public/shortlists/{x.id}/objection" for x in lists if x.state == "published"][:2]
+        public += [f"/public/objections/{o.receipt}" for o in objections_]
         office_ids = {
             "round_id": [r.id for r in every_round],
             "rounds_with_panels": [review.rnd.id, scored.id, fc.id],
@@ -222,6 +228,8 @@ def world(app, worlds, page_client, make_user, make_scored_round):
             + [(scored.id, a.id) for a in _apps(scored)[:1]],
             "job_id": [job.id],
             "dossier_id": [dossier.id, revoked.id],
+            "shortlist_id": [x.id for x in lists],
+            "objection_id": [o.id for o in objections_],
         }
         w.ids = {
             "admin": office_ids,
@@ -233,7 +241,10 @@ def world(app, worlds, page_client, make_user, make_scored_round):
             "county_office": {"application_id": [apps[0].id, apps[1].id, apps[2].id]},
             "city_office": {"application_id": [apps[3].id]},
             "reviewer": {"assignment_id": [a.id for a in expert_assignments]},
-            "anonymous": {"code": [dossier.code, revoked.code, "AAAA-BBBB-CCCC-DDDD"]},
+            "anonymous": {
+                "public": public,
+                "code": [dossier.code, revoked.code, "AAAA-BBBB-CCCC-DDDD"],
+            },
         }
         return w
 
@@ -318,6 +329,7 @@ def addresses(app, role: str, ids: dict[str, list], first: bool) -> list[tuple[s
         else:
             values = [{}] if not arguments else []
         found += [(rule.endpoint, rule.build(v)[1]) for v in values]
+    found += [("public pages", url) for url in ids.get("public", [])]
     if role == "anonymous":  # the public verification of dossiers, a code that does not exist too
         found += [("public.verify_form", "/verify")]
         found += [("public.verify", f"/verify/{code}") for code in ids.get("code", [])]
@@ -343,8 +355,8 @@ def _cjk_strings(value) -> set[str]:
 
 def world_text() -> list[str]:
     """The world's own words: names of organisations, places, people and files, titles, usernames,
-    dossiers' numbers and verification codes, what people wrote (reasons, notes, comments) and what the audit log recorded of them, the
-    longest first."""
+    dossiers' numbers and verification codes, what people wrote (reasons, notes, comments, objections)
+    and what the audit log recorded of them, the longest first."""
     from evaluator.dossiers.models import Dossier
     from evaluator.dossiers.service import shown_code
     from evaluator.vetting.models import RegionCheck
@@ -367,6 +379,11 @@ def world_text() -> list[str]:
     words |= {c.note or "" for c in db.session.scalars(select(RegionCheck))}
     for number, code in db.session.execute(select(Dossier.number, Dossier.code)):
         words |= {number, shown_code(code)}
+    for o in db.session.scalars(select(Objection)):
+        words |= {o.receipt, o.name, o.contact, o.text, o.decision_reason or ""}
+    for x in db.session.scalars(select(Shortlist)):
+        words |= {x.correction_reason or ""}
+    words |= {e.note or "" for e in db.session.scalars(select(ShortlistEntry))}
     for summary in db.session.scalars(select(AuditEvent.summary)):
         words |= _cjk_strings(summary)
     return sorted((w for w in words if w and w.strip()), key=len, reverse=True)

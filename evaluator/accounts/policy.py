@@ -50,6 +50,10 @@ class Rule:
         return self.on is not None
 
 
+def _everybody(user: User | None, obj: Any) -> bool:
+    return True
+
+
 def _own_organisation(user: User, obj: Any) -> bool:
     return user.organisation_id is not None and obj.organisation_id == user.organisation_id
 
@@ -228,6 +232,15 @@ RULES: dict[str, Rule] = {
         on="application",
         caller=lambda u: u.is_admin or _applicant_with_organisation(u),
     ),
+    # Shortlists: the office drafts, adjusts, publishes, corrects, decides objections and recognises;
+    # everybody, signed in or not, reads a published list and objects during its notice period.
+    "shortlist.manage": Rule(_admin),
+    "shortlist.view": Rule(_admin),
+    "objection.decide": Rule(_admin),
+    "recognition.publish": Rule(_admin),
+    "shortlist.public": Rule(_everybody, anonymous=True),
+    "objection.submit": Rule(_everybody, anonymous=True),
+    "objection.status": Rule(_everybody, anonymous=True),
     "audit.view": Rule(_admin),
     "audit.verify": Rule(_admin),
     # Dossiers: the office issues, revokes, supersedes and renders them in batches; the applicant

@@ -23,6 +23,7 @@ from evaluator.audit.words_cohorts import COHORTS
 from evaluator.audit.words_dossiers import DOSSIERS
 from evaluator.audit.words_people import PEOPLE
 from evaluator.audit.words_rounds import ROUNDS
+from evaluator.audit.words_shortlists import SHORTLISTS
 
 SENTENCES: dict[str, Callable[[Event], Sentence]] = {
     **APPLICATIONS,
@@ -30,6 +31,7 @@ SENTENCES: dict[str, Callable[[Event], Sentence]] = {
     **PEOPLE,
     **COHORTS,
     **DOSSIERS,
+    **SHORTLISTS,
 }
 """The sentence of every action the services record."""
 

@@ -61,7 +61,7 @@ class Event:
     def object_id(self) -> int | None:
         """The event's object id as a number (None when it has none)."""
         raw = self.event.object_id
-        return int(raw) if raw and raw.isdigit() else None
+        return int(raw) if raw and raw.isascii() and raw.isdigit() else None
 
     def application(self, ident: Any = None) -> Markup:
         """The application (the event's own, or ``ident``) as its organisation's name, linked."""

@@ -36,6 +36,13 @@ class CohortRunArgsSchema(Schema):
             "absent: the settings of the round's newest run, else the zone type's defaults"
         },
     )
+    replace_moves = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Form the cohorts anew although the newest run carries the office's moves "
+            "(they do not carry over); without it such a run is refused (422 at this field)"
+        },
+    )
 
 
 class CohortSchema(Schema):
@@ -206,7 +213,9 @@ def run_json(found) -> dict:
 def post_cohorts(args, round_id: int):
     """Form the round's cohorts with the engine and store the run (admin; review or scoring_closed)."""
     actor = authorize(signed_in_user(), "cohorts.run")
-    found = service.run(actor, get_or_404(Round, round_id, "round"), args["settings"])
+    found = service.run(
+        actor, get_or_404(Round, round_id, "round"), args["settings"], replace_moves=args["replace_moves"]
+    )
     return run_json(found)
 
 

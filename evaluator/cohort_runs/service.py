@@ -162,10 +162,30 @@ def _open_round(ident: int, *, shared: bool) -> Round:
     return fresh
 
 
-def run(actor: User | None, rnd: Round, raw_settings: Any = None) -> CohortRun:
+def run(actor: User | None, rnd: Round, raw_settings: Any = None, replace_moves: bool = False) -> CohortRun:
     """Cluster the round's applications now and store the run (flushes, audits): 409 outside review
-    and scoring closed, 422 for settings or figures the engine refuses (every problem by path)."""
+    and scoring closed, 422 for settings or figures the engine refuses (every problem by path).
+
+    A new run forms the cohorts afresh from the figures: the office's moves in the newest run do not
+    carry over (they stay recorded with it). While the newest run has moves, a new one is formed
+    only with ``replace_moves`` (422 at that field otherwise), so that no click drops them unawares."""
     fresh = _open_round(rnd.id, shared=False)
+    newest = latest(fresh.id)
+    moved = len(moves_of(newest)) if newest is not None else 0
+    if moved and not replace_moves:
+        raise ServiceError(
+            422,
+            msg("The cohorts carry the office's moves."),
+            {
+                "replace_moves": [
+                    msg(
+                        "The newest cohorts carry the office's moves (%(n)s), which a new run does not "
+                        "keep (they stay recorded with the earlier run): confirm to form the cohorts anew.",
+                        n=moved,
+                    )
+                ]
+            },
+        )
     settings = round_settings(fresh, raw_settings)
     figures = _figures(fresh, settings)
     try:

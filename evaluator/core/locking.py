@@ -128,6 +128,14 @@ def _check_order(table: str, ident: int, shared: bool) -> None:
     held[table, ident] = shared
 
 
+def restart_order() -> None:
+    """Forget the order of the locks taken so far in this transaction; they stay held until it ends.
+
+    Only for a command that writes alone and builds one round after another in one transaction (the
+    demo loader): each round's steps then keep the order among themselves. Never for a request."""
+    db.session.info.pop(_HELD, None)
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _forget_ended(session: Session, transaction: SessionTransaction) -> None:
     """A transaction's locks end with it."""

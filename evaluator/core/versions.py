@@ -30,6 +30,10 @@ _CHANGED = {
         "The application's place in the cohorts has changed since you read it (it is now version "
         "%(version)s); reload the cohorts and move it again."
     ),
+    "shortlist": N_(
+        "The draft list has been adjusted since you read it (it is now version %(version)s); "
+        "reload it and adjust it again."
+    ),
     "review": N_(
         "The review has been saved elsewhere since you read it (it is now version %(version)s); "
         "your input was not saved. Reload the review and enter your changes again."
@@ -51,7 +55,7 @@ def check_version(row: Any, expected: Collection[str] | None, what: str) -> None
     """412 when the client's If-Match names none of the row's current version (None: no If-Match).
 
     ``row`` may be None (not created yet: version 0); ``what`` names it in the message: ``round``,
-    ``application``, ``conflict``, ``cohort_member`` or ``review``.
+    ``application``, ``conflict``, ``cohort_member``, ``shortlist`` or ``review``.
     """
     if expected is not None and etag_of(row) not in expected:
         raise ServiceError(

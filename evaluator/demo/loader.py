@@ -35,8 +35,10 @@ from evaluator.applications.service import create_application
 from evaluator.applications.transitions import move_application
 from evaluator.audit import service as audit
 from evaluator.core.db import utcnow
+from evaluator.core.locking import restart_order
 from evaluator.criteria import CriteriaSet, load_criteria
 from evaluator.criteria.model import Field
+from evaluator.demo.notice import through_recognition
 from evaluator.demo.people import REVIEWERS, city_offices, county_offices
 from evaluator.demo.regions import COUNTIES
 from evaluator.demo.round import demo_round
@@ -328,11 +330,36 @@ def load_demo(
             summary.applications[app.status] += 1
 
     featured = next(cs for cs in sets if cs.zone_type == ZoneType.FEATURED_COMMUNITY)
-    scored = scored_round(admin, featured, entries[featured.id], now, seed, _submit)
-    summary.rounds.append(scored)
-    summary.applications.update(
-        a.status for a in db.session.scalars(select(Application).where(Application.round_id == scored.id))
+    # Last year's round went through the notice and the recognition; this year's first round is
+    # reviewed and computed, its shortlist not drafted yet (the office does that in the tour).
+    zone = ZONE_NAMES[ZoneType.FEATURED_COMMUNITY]
+    last = scored_round(
+        admin,
+        featured,
+        entries[featured.id],
+        now,
+        seed + 1,
+        _submit,
+        title=f"{now.year - 1}年度四川省{zone}评审（演示，已认定）",
+        days_ago=430,
     )
+    through_recognition(admin, last, now)
+    restart_order()  # the demo writes alone: the next round's steps take their locks afresh
+    scored = scored_round(
+        admin,
+        featured,
+        entries[featured.id],
+        now,
+        seed,
+        _submit,
+        title=f"{now.year}年度四川省{zone}评审（第一批，演示，已评分）",
+        days_ago=120,
+    )
+    summary.rounds += [last, scored]
+    for rnd in (last, scored):
+        summary.applications.update(
+            a.status for a in db.session.scalars(select(Application).where(Application.round_id == rnd.id))
+        )
 
     tour_sub = next(s for s in _COUNTY[TOUR["county_code"]].subdistricts if s[1] == TOUR["subdistrict"])
     tour = _organisation(

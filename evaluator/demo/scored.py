@@ -55,16 +55,19 @@ def scored_round(
     now: datetime,
     seed: int,
     submit: Any,
+    title: str | None = None,
+    days_ago: int = 400,
 ) -> Round:
     """Build the finished round from ``entries`` (applicant, organisation, figures); returns it.
 
-    ``submit(user, application, criteria, at)`` submits a draft at a past time (the loader's).
+    ``submit(user, application, criteria, at)`` submits a draft at a past time (the loader's);
+    ``title`` names the round, which opened ``days_ago`` days before ``now``.
     """
     zone = ZONE_NAMES[ZoneType(cs.zone_type)]
-    opened = now - timedelta(days=400)
+    opened = now - timedelta(days=days_ago)
     rnd = create_round(
         admin,
-        f"{now.year - 1}年度四川省{zone}评审（演示，已评分）",
+        title or f"{now.year - 1}年度四川省{zone}评审（演示，已评分）",
         cs,
         opens_at=opened,
         submission_deadline=now + timedelta(days=1),

@@ -216,7 +216,7 @@ def _entries_only(errors: Mapping[str, Any], data: Mapping[str, Any]) -> bool:
 def _index(key: Any, size: int) -> int | None:
     """A list position as marshmallow or the scope check names it (an int, or its text)."""
     text = str(key)
-    return int(text) if text.isdigit() and int(text) < size else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 and int(text) < size else None
 
 
 def _without(data: Mapping[str, Any], errors: Mapping[str, Any]) -> dict[str, Any]:

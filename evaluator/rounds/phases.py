@@ -16,15 +16,30 @@ from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.messages import N_, msg
 from evaluator.rounds.models import Round
-from evaluator.workflow import PHASE_GATES, PHASE_LABELS, Phase, next_phase
+from evaluator.workflow import PHASE_ACTS, PHASE_GATES, PHASE_LABELS, Phase, next_phase
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
 
+_BY_ACT = {
+    Phase.NOTICE: N_("A round enters the public notice when the office publishes its shortlist."),
+    Phase.FINAL: N_("A round becomes final when the office publishes its recognition list."),
+}
+
+
 def move_round(
-    actor: User, rnd: Round, to: str, reason: str | None = None, expected: Collection[str] | None = None
+    actor: User,
+    rnd: Round,
+    to: str,
+    reason: str | None = None,
+    expected: Collection[str] | None = None,
+    act: str | None = None,
 ) -> Round:
-    """Move a round one phase forward, once the deadline that gates it has passed (flushes, audits)."""
+    """Move a round one phase forward, once the deadline that gates it has passed (flushes, audits).
+
+    The public notice and the final phase are entered only through the act that opens them
+    (``workflow.PHASE_ACTS``: publishing the shortlist, publishing the recognition list), which
+    names itself in ``act``."""
     fresh = lock_round(rnd.id)
     if fresh is None:
         raise ServiceError(404, msg("No round %(id)s.", id=rnd.id))
@@ -42,6 +57,9 @@ def move_round(
             if expected
             else msg("This round is final."),
         )
+    needed = PHASE_ACTS.get(Phase(to))
+    if needed is not None and act != needed:
+        raise ServiceError(409, msg(_BY_ACT[Phase(to)]))
     gate = PHASE_GATES.get(Phase(to))
     deadline = getattr(rnd, gate) if gate else None
     if deadline is not None and utcnow() < as_aware(deadline):

@@ -113,7 +113,7 @@ class _SheetScan:
     def _number(text: str | None, default: int) -> int:
         if text is None:
             return default
-        if not text.isdigit() or len(text) > 7:
+        if not (text.isascii() and text.isdigit()) or len(text) > 7:
             raise SpreadsheetError(msg("The workbook is damaged: a row number is not a number."))
         return int(text)
 

@@ -24,6 +24,8 @@ _LINKS = {
                 "office.assignment",
                 "office.results",
                 "office.result",
+                "office.shortlist",
+                "office.objection",
             ),
         ),
         ("office.applications", N_("Applications"), ("office.applications", "office.application")),

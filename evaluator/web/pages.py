@@ -115,6 +115,14 @@ def arg_id(name: str, source: Mapping[str, str] | None = None) -> int | None:
     return int(raw)
 
 
+def typed_number(text: str) -> int | str:
+    """A whole number typed in a form: ASCII digits (at most 9) as an int, anything else as typed,
+    for the form's schema to refuse by the field's name (``"²".isdigit()`` is true, yet ``int``
+    refuses it, and ``int`` refuses more than 4,300 digits)."""
+    raw = text.strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else text
+
+
 def page_number() -> int:
     """The table page asked for: 1 for anything but a whole number, at most ``MAX_PAGE``."""
     raw = request.args.get("page", "")

@@ -66,6 +66,11 @@ def test_the_office_forms_the_cohorts_and_moves_an_application(page, make_accoun
     assert count_rows(CohortMove, application_id=first) == 1
     page.goto(f"/office/rounds/{round_id}/cohorts")
     expect(page.locator(f"#member-{first}")).to_contain_text("已调整")
+    # Forming them anew now asks first: the move does not carry over to a new run.
+    expect(page.locator("#f-replace-moves")).to_be_visible()
+    expect(page.locator("#run-cohorts button[type=submit]")).to_have_attribute(
+        "data-confirm-box", "f-replace-moves"
+    )
 
 
 def test_the_applicant_reads_its_cohort_and_peers(page, make_account, make_cohort_round, axe):

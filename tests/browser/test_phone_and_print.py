@@ -79,15 +79,22 @@ PAGES: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "office.user_new": (("admin",), {}),
     "office.organisation_new": (("admin",), {}),
     "office.audit": (("admin",), {}),
+    # Last year's round, through the notice and the recognition: its lists, an objection to them.
+    "office.round_shortlists": (("admin",), {"round_id": "last_round"}),
+    "office.shortlist": (("admin",), {"shortlist_id": "shortlist"}),
+    "office.objection": (("admin",), {"objection_id": "objection"}),
+    "public.shortlist": (("anonymous",), {"shortlist_id": "shortlist"}),
+    "public.objection_new": (("anonymous",), {"shortlist_id": "shortlist"}),
+    "public.objection": (("anonymous",), {"code": "receipt"}),
     # An expert's active assignment in the scored round (a closed review: read only).
     "public.reviewer_home": (("reviewer",), {}),  # sends an expert to their queue
     "reviewer.queue": (("reviewer",), {}),
     "reviewer.score": (("reviewer",), {"assignment_id": "assignment"}),
     "reviewer.recuse": (("reviewer",), {"assignment_id": "assignment"}),
     "reviewer.profile_page": (("reviewer",), {}),
-    # The scored round's two best applications recognised: one dossier issued, a batch rendering
-    # the other; the public verification of that dossier by its code.
-    "office.dossiers": (("admin",), {"round_id": "scored"}),
+    # Last year's recognised round: one dossier issued, then a batch rendering the others; the
+    # public verification of that dossier by its code; the scored round's experts' score sheets.
+    "office.dossiers": (("admin",), {"round_id": "last_round"}),
     "office.dossier_job": (("admin",), {"job_id": "dossier_job"}),
     "office.dossier_change": (("admin",), {"dossier_id": "dossier"}),
     "office.score_sheets": (("admin",), {"round_id": "scored"}),
@@ -108,6 +115,8 @@ NOT_PAGES = {
     "office.dossier_job_zip",
     "office.score_sheet",
     "applicant.dossier",
+    "office.objection_evidence",
+    "public.shortlist_download",
 }
 ROLES = ("anonymous", "applicant", "county_office", "city_office", "admin", "reviewer")
 
@@ -156,8 +165,8 @@ def build_world() -> World:
     - ``disagreed``: an application of the scored round where that expert is made to give 0 on an
       indicator the others scored high, and the results computed again (a disagreement to show);
     - ``draft_round``: a new round in preparation;
-    - ``dossier``, ``dossier_code``: the dossier issued to the scored round's best application once
-      it and the second are recognised; ``dossier_job``: the batch that rendered the second's.
+    - ``dossier``, ``dossier_code``: the dossier issued to the first recognised unit of last year's
+      round (``last_round``); ``dossier_job``: the batch that rendered the others'.
     """
     from evaluator.accounts.models import Organisation, User
     from evaluator.applications.models import Application
@@ -170,6 +179,7 @@ def build_world() -> World:
     from evaluator.reviews.models import Review
     from evaluator.rounds.models import Round
     from evaluator.rounds.service import create_round
+    from evaluator.shortlists.models import Objection, Shortlist
 
     load_demo()
     db.session.commit()  # each step below is a request of its own: it takes its locks afresh
@@ -200,8 +210,15 @@ def build_world() -> World:
     db.session.commit()
     compute(admin, scored)
     db.session.commit()
-    dossier, job = _dossiers(admin, scored)
     later = create_round(admin, "2027年度四川省特色社区评审（筹备中）", load_criteria("fc-2026"))
+    last = db.session.scalars(select(Round).where(Round.phase == "final")).one()
+    listing = db.session.scalars(
+        select(Shortlist)
+        .where(Shortlist.round_id == last.id, Shortlist.kind == "shortlist")
+        .order_by(Shortlist.number.desc())
+    ).first()
+    objection = db.session.scalars(select(Objection).order_by(Objection.id)).first()
+    dossier, job = _dossiers(admin, last)
     organisation = db.session.get(Organisation, submitted.organisation_id)
     db.session.commit()
     return World(
@@ -217,6 +234,10 @@ def build_world() -> World:
             "dossier": dossier.id,
             "dossier_code": dossier.code,
             "dossier_job": job.id,
+            "last_round": last.id,
+            "shortlist": listing.id,
+            "objection": objection.id,
+            "receipt": objection.receipt,
         },
         logins={
             "applicant": (applicant.username, PASSWORDS["applicant"]),
@@ -228,30 +249,17 @@ def build_world() -> World:
     )
 
 
-def _dossiers(admin, scored):
-    """The round's two best applications recognised, the first one's dossier issued and a batch
-    started (it renders the second's); the dossier and the batch."""
+def _dossiers(admin, recognised):
+    """The first dossier of the recognised round issued, then a batch started (it renders the
+    others'); the dossier and the batch."""
     from evaluator import tasks
     from evaluator.applications.models import Application
-    from evaluator.dossiers import jobs
+    from evaluator.dossiers import data, jobs
     from evaluator.dossiers import service as dossiers
-    from evaluator.results.models import ApplicationResult, ResultSnapshot
 
-    snapshot = db.session.scalars(
-        select(ResultSnapshot).where(ResultSnapshot.round_id == scored.id).order_by(ResultSnapshot.id.desc())
-    ).first()
-    best = db.session.scalars(
-        select(ApplicationResult.application_id)
-        .where(ApplicationResult.snapshot_id == snapshot.id, ApplicationResult.rank.is_not(None))
-        .order_by(ApplicationResult.rank)
-        .limit(2)
-    ).all()
-    for app_id in best:
-        db.session.get(Application, app_id).status = "recognised"
+    dossier = dossiers.issue(admin, db.session.get(Application, data.eligible(recognised)[0]))
     db.session.commit()
-    dossier = dossiers.issue(admin, db.session.get(Application, best[0]))
-    db.session.commit()
-    job = jobs.start(admin, scored)
+    job = jobs.start(admin, recognised)
     db.session.commit()
     tasks.wait_idle()
     return dossier, job

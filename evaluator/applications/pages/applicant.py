@@ -14,6 +14,7 @@ from evaluator.applications.models import Application
 from evaluator.cohort_runs import service as cohorts
 from evaluator.messages import N_
 from evaluator.rounds.service import round_criteria
+from evaluator.shortlists import service as shortlists
 from evaluator.vetting import progress
 from evaluator.web.blueprints import applicant as bp
 from evaluator.web.pages import (
@@ -69,6 +70,7 @@ def view_page(app: Application, errors: FormErrors | None = None):
         warnings=forms.warnings_by_field(cs, app.figures or {}),
         can_withdraw=app.status == Status.SUBMITTED and app.round.phase == Phase.OPEN,
         stages=progress.progress(app) if app.status != Status.DRAFT else [],
+        outcome=shortlists.outcome_of(app.id, app.round_id),
         claims=[bonus[b] for b in (app.bonus_claims or []) if b in bonus],
         cohort=cohorts.current_cohorts(app.round_id).get(app.id) if app.status != Status.DRAFT else None,
     )

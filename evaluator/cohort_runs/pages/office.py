@@ -194,7 +194,7 @@ def cohorts_run(round_id: int):
     actor = page_user("cohorts.run")
     rnd = get_or_404(Round, round_id)
     with form_errors() as errors:
-        found = service.run(actor, rnd)
+        found = service.run(actor, rnd, replace_moves=request.form.get("replace_moves") == "1")
         done(N_("Cohorts formed: %(k)s cohorts of %(n)s applications."), k=found.k, n=found.applications)
         return redirect(url_for("office.cohorts", round_id=rnd.id), 303)
     return _cohorts_page(get_or_404(Round, round_id), errors)

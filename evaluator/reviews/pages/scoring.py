@@ -103,7 +103,7 @@ def field_errors(errors: dict[str, Any], data: dict[str, Any]) -> dict[str, list
         if key.startswith("vetoes."):
             _, index, _ = (key + "..").split(".", 2)
             vetoes = data.get("vetoes") or []
-            if index.isdigit() and int(index) < len(vetoes):
+            if index.isascii() and index.isdigit() and len(index) <= 9 and int(index) < len(vetoes):
                 key = f"veto_reason.{vetoes[int(index)]['flag']}"
         elif key == "comments.":
             key = "overall_comment"
