@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from evaluator.dossiers.models import Dossier, DossierJob
 from evaluator.extensions import db
+from evaluator.rounds.models import Round
 
 
 def test_the_command_issues_a_rounds_dossiers_and_skips_them_the_second_time(runner, make_recognised_round):
@@ -26,3 +27,14 @@ def test_the_command_fails_for_an_unknown_round_or_one_without_recognised_units(
     sr = make_scored_round(n_apps=3)
     res = runner.invoke(args=["dossiers-issue", str(sr.rnd.id)])
     assert res.exit_code == 1 and "no recognised application" in res.output
+
+
+def test_the_demo_issues_the_dossiers_of_last_years_recognised_round(runner, signing_files, app):
+    app.config["DOSSIER_SIGNING_KEY"], app.config["DOSSIER_SIGNING_CERT"] = map(str, signing_files)
+    res = runner.invoke(args=["demo", "load", "--applicants", "4", "--dossiers"])
+    assert res.exit_code == 0, res.output
+    db.session.expire_all()
+    issued = db.session.query(Dossier).count()
+    assert issued >= 1 and f"Issued {issued} dossiers of " in res.output and "(0 failed)" in res.output
+    rounds = {d.round_id for d in db.session.query(Dossier)}
+    assert {db.session.get(Round, r).phase for r in rounds} == {"final"}

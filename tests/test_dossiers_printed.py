@@ -62,3 +62,27 @@ def test_the_office_prints_an_experts_score_sheet_with_the_sums_by_section(
         page_client("reviewer").get(f"/office/rounds/{rr.rnd.id}/score-sheets/{expert.id}").status_code == 403
     )
     assert office.get(f"/office/rounds/{rr.rnd.id}/score-sheets/999999").status_code == 404
+
+
+def test_a_published_shortlist_prints_as_a_signed_pdf_for_the_office_and_the_public(
+    app, page_client, make_closed_round, signing_files
+):
+    from evaluator.dossiers import signing
+    from tests.test_web_shortlists import _published
+
+    app.config["DOSSIER_SIGNING_KEY"], app.config["DOSSIER_SIGNING_CERT"] = map(str, signing_files)
+    sr, _admin, _headers = make_closed_round(n_apps=6)
+    office = page_client("admin")
+    listing = _published(office, sr)
+    public_page = app.test_client().get(f"/public/shortlists/{listing.id}").get_data(as_text=True)
+    assert f"/public/shortlists/{listing.id}/pdf" in public_page
+    res = app.test_client().get(f"/public/shortlists/{listing.id}/pdf")
+    assert res.status_code == 200 and res.mimetype == "application/pdf"
+    pdf = res.data
+    text = _text(pdf)
+    assert "公示名单" in text and "第1版" in text.replace(" ", "") and listing.sha256 in text.replace(" ", "")
+    assert signing.validate(pdf).intact
+    # the office's copy is the same document (kept per process under the content's hash)
+    assert office.get(f"/office/shortlists/{listing.id}/pdf").data == pdf
+    # nothing for a list that is not published
+    assert app.test_client().get("/public/shortlists/999999/pdf").status_code == 404

@@ -51,6 +51,8 @@ DOWNLOADS = {
     "office.dossier_job_zip",
     "office.score_sheet",
     "applicant.dossier",
+    "office.shortlist_pdf",
+    "public.public_shortlist_pdf",
 }
 
 

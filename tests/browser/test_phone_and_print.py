@@ -115,6 +115,8 @@ NOT_PAGES = {
     "office.dossier_job_zip",
     "office.score_sheet",
     "applicant.dossier",
+    "office.shortlist_pdf",
+    "public.public_shortlist_pdf",
     "office.objection_evidence",
     "public.shortlist_download",
 }
