@@ -139,3 +139,18 @@ def test_a_plain_chinese_document_renders_without_a_warning(app):
         '<html lang="zh-CN"><body style="font-family: Noto Sans CJK SC">四川省</body></html>'
     )
     assert pdf.startswith(b"%PDF-") and "四川省" in _tool(["pdftotext"], pdf)
+
+
+def test_a_document_is_signed_inside_a_running_event_loop_too(app, signing_files):
+    """pyHanko signs through asyncio.run: inside a running loop (an asynchronous server, a browser
+    test's thread) the signature is made on a thread of its own."""
+    import asyncio
+
+    app.config["DOSSIER_SIGNING_KEY"], app.config["DOSSIER_SIGNING_CERT"] = map(str, signing_files)
+    pdf = render_pdf('<html lang="zh-CN"><body style="font-family: Noto Sans CJK SC">四川省</body></html>')
+
+    async def inside() -> bytes:
+        return signing.sign(pdf, reason="测试")
+
+    signed = asyncio.run(inside())
+    assert signing.validate(signed).intact

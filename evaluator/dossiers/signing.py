@@ -8,8 +8,10 @@ document was not changed, and call the signer unknown until its certificate is t
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
@@ -121,7 +123,21 @@ def _signer() -> signers.SimpleSigner:
 
 
 def sign(pdf: bytes, reason: str, location: str = "四川省成都市") -> bytes:
-    """The PDF with the office's PAdES signature appended (an incremental update)."""
+    """The PDF with the office's PAdES signature appended (an incremental update).
+
+    pyHanko signs through ``asyncio.run``, which refuses to run inside a thread that already runs an
+    event loop (an asynchronous server, a test driving a browser): there, the signature is made on a
+    thread of its own."""
+    signer = _signer()
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _signed(pdf, reason, location, signer)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dossier-sign") as pool:
+        return pool.submit(_signed, pdf, reason, location, signer).result()
+
+
+def _signed(pdf: bytes, reason: str, location: str, signer: signers.SimpleSigner) -> bytes:
     writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
     # pyHanko rewrites the XMP metadata it does not recognise as its own, dropping the PDF/A
     # identification: hand it the document's metadata as its own kind of stream, which it updates
@@ -137,7 +153,7 @@ def sign(pdf: bytes, reason: str, location: str = "四川省成都市") -> bytes
         location=location,
         name=OFFICE_NAME,
     )
-    out = signers.sign_pdf(writer, meta, signer=_signer())
+    out = signers.sign_pdf(writer, meta, signer=signer)
     return out.getvalue()
 
 
