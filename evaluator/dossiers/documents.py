@@ -3,6 +3,7 @@ charts and QR code, rendered, attached and signed."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,6 +16,10 @@ from evaluator.dossiers.data import canonical, data_sha256
 from evaluator.dossiers.render import Attached, render_pdf
 
 CHINA = ZoneInfo("Asia/Shanghai")
+BETWEEN_TAGS = re.compile(r">[ \n]+<")
+"""Blanks and line breaks between two tags: each would be a text box of its own to lay out (the
+template's indentation); the layout uses margins, never these blanks. The ideographic space (U+3000)
+the cover uses is kept."""
 TITLES = {
     "community_governance_zone": "社区治理服务创新实验区",
     "subdistrict_service_zone": "街道服务管理创新实验区",
@@ -106,7 +111,7 @@ def dossier_pdf(data: dict[str, Any], number: str, code: str, base_url: str, iss
         pts=_pts, pct=_pct, pctl=_pctl, figure=_figure, **ctx
     )
     pdf = render_pdf(
-        html,
+        BETWEEN_TAGS.sub("><", html),
         attachments=(Attached("result.json", canonical(data), "认定结果数据（规范化 JSON）"),),
         when=issued_at,
         identifier=code.encode("ascii"),
