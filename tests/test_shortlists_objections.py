@@ -62,7 +62,8 @@ def test_an_objection_gets_a_receipt_that_never_shows_the_contact(
         named = {**res.json["errors"], **res.json["errors"].get("files", {})}  # the form's fields
         assert res.status_code == 422 and "contact" in named, nowhere
     for k, reachable in enumerate(("028-8600 1234", "(028) 86001234 转 12", "zhang.san@example.cn")):
-        assert _object(client, list_id, address=f"10.0.2.{k}", contact=reachable).status_code == 201, reachable
+        res = _object(client, list_id, address=f"10.0.2.{k}", contact=reachable)
+        assert res.status_code == 201, reachable
 
 
 def test_a_late_objection_and_one_to_a_superseded_version_are_refused(client, on_notice):
