@@ -19,7 +19,8 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import func, select
 
-from evaluator.accounts.models import User
+from evaluator.accounts.models import Organisation, User
+from evaluator.applications.models import Application
 from evaluator.audit import service as audit
 from evaluator.core.db import utcnow
 from evaluator.core.locking import lock_round
@@ -214,6 +215,15 @@ def submit(
         },
     )
     return objection
+
+
+def unit_name(entry: ShortlistEntry) -> str:
+    """The name of the unit a listed line stands for."""
+    return db.session.scalar(
+        select(Organisation.name)
+        .join(Application, Application.organisation_id == Organisation.id)
+        .where(Application.id == entry.application_id)
+    )
 
 
 def entry_of(objection: Objection) -> ShortlistEntry | None:
