@@ -57,6 +57,13 @@ def test_an_objection_gets_a_receipt_that_never_shows_the_contact(
     assert bad.status_code in (413, 415, 422) and bad.json["code"] == bad.status_code
     far = _object(client, list_id, entry_no="99")
     assert far.status_code == 422 and "entry_no" in far.json["errors"]
+    for k, nowhere in enumerate(("!!!", "找我", "123", "a@b")):  # neither a telephone nor an e-mail
+        res = _object(client, list_id, address=f"10.0.1.{k}", contact=nowhere)
+        named = {**res.json["errors"], **res.json["errors"].get("files", {})}  # the form's fields
+        assert res.status_code == 422 and "contact" in named, nowhere
+    for k, reachable in enumerate(("028-8600 1234", "(028) 86001234 转 12", "zhang.san@example.cn")):
+        res = _object(client, list_id, address=f"10.0.2.{k}", contact=reachable)
+        assert res.status_code == 201, reachable
 
 
 def test_a_late_objection_and_one_to_a_superseded_version_are_refused(client, on_notice):

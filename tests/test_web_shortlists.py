@@ -124,6 +124,9 @@ def test_objections_end_to_end_through_the_pages(app, page_client, make_closed_r
     status = reader.get(f"/public/objections/{code}").get_data(as_text=True)
     assert "Received" in status and "13800000000" not in status and "张三" not in status
     objection = db.session.scalars(select(Objection)).one()
+    page = office.get(f"/office/objections/{objection.id}").get_data(as_text=True)
+    target = db.session.get(Application, objection_target(listing))
+    assert f'id="objected-unit">{target.organisation.name}</a>' in page  # the unit by its name
     decided = post(
         office,
         f"/office/objections/{objection.id}",

@@ -19,7 +19,8 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import func, select
 
-from evaluator.accounts.models import User
+from evaluator.accounts.models import Organisation, User
+from evaluator.applications.models import Application
 from evaluator.audit import service as audit
 from evaluator.core.db import utcnow
 from evaluator.core.locking import lock_round
@@ -27,14 +28,20 @@ from evaluator.core.settings import number, storage
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.materials.service import MB, display_filename, sniff
-from evaluator.messages import msg
+from evaluator.messages import N_, msg
 from evaluator.shortlists import publishing, service
 from evaluator.shortlists.models import Objection, Shortlist, ShortlistEntry
-from evaluator.validation import Text
+from evaluator.validation import Pattern, Text
 from evaluator.workflow import EntryReason, ListKind, ListState, ObjectionState, Remedy
 
 RECEIPT_LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out and typed back
 RECEIPT_PATTERN = r"^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$"
+# A telephone number (digits with spaces, dashes, brackets, a leading +, 7 to 20 digits in all; an
+# extension after 转) or an e-mail address.
+CONTACT_PATTERN = (
+    r"^(?:\+?[0-9(][0-9 ()\-]{5,28}[0-9](?:\s*转\s*[0-9]{1,6})?"
+    r"|[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,24})$"
+)
 
 
 class ObjectionSchema(Schema):
@@ -48,6 +55,10 @@ class ObjectionSchema(Schema):
         required=True,
         min_length=3,
         max_length=200,
+        validate=Pattern(
+            CONTACT_PATTERN,
+            error=N_("Give a telephone number or an e-mail address."),
+        ),
         metadata={"description": "A telephone number or an e-mail address; never shown to the public"},
     )
     text = Text(required=True, min_length=10, max_length=5000, multiline=True)
@@ -204,6 +215,15 @@ def submit(
         },
     )
     return objection
+
+
+def unit_name(entry: ShortlistEntry) -> str:
+    """The name of the unit a listed line stands for."""
+    return db.session.scalar(
+        select(Organisation.name)
+        .join(Application, Application.organisation_id == Organisation.id)
+        .where(Application.id == entry.application_id)
+    )
 
 
 def entry_of(objection: Objection) -> ShortlistEntry | None:

@@ -41,6 +41,7 @@ def _page(objection: Objection, errors: FormErrors | None = None, values: dict |
         objection=objection,
         info=present.objection_info(objection, office=True),
         named=named,
+        unit=objections.unit_name(named) if named is not None else None,
         choices=[(str(line["application_id"]), f"{line['no']} · {line['organisation']}") for line in on_list],
         values=values or ({"application_id": str(named.application_id)} if named is not None else {}),
         ObjectionState=ObjectionState,
