@@ -27,6 +27,7 @@ FEATURES = (
     "shortlists",
     "audit",
     "dashboard",
+    "dossiers",
 )
 
 

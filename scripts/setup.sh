@@ -27,6 +27,13 @@ if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
   exit 1
 fi
 need_debian python3-venv "$PY" -c 'import ensurepip, venv'
+# The dossiers (WeasyPrint): Pango for the layout, HarfBuzz's subsetter to embed font subsets
+# (without it WeasyPrint falls back to fontTools, about 14 times slower, and the dossiers refuse to
+# render), the Chinese faces they embed.
+need_debian libpango-1.0-0 sh -c 'ldconfig -p | grep -q libpango-1.0.so.0'
+need_debian libpangoft2-1.0-0 sh -c 'ldconfig -p | grep -q libpangoft2-1.0.so.0'
+need_debian libharfbuzz-subset0 sh -c 'ldconfig -p | grep -q libharfbuzz-subset.so.0'
+need_debian fonts-noto-cjk test -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
@@ -56,7 +63,10 @@ fi
 # pinned accessibility checker from tests/browser/package-lock.json. No browser is downloaded.
 if [ "$extras" = "dev" ]; then
   need_debian chromium test -x /usr/bin/chromium
-  need_debian fonts-noto-cjk test -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+  # pdffonts, pdftotext and pdftoppm: the tests read the dossiers' fonts, text and pages with them.
+  need_debian poppler-utils command -v pdffonts
+  # The broker of the background tasks: the Celery tests run real workers through it.
+  need_debian redis-server command -v redis-server
   need_debian nodejs command -v node
   need_debian npm command -v npm
   if [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then

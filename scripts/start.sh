@@ -40,9 +40,9 @@ echo "== The demo round, scored from its seeded data (top 5 per zone type)"
 echo
 echo "== Demo data"
 if [ -n "$reset" ]; then
-  "${flask[@]}" demo load --reset
+  "${flask[@]}" demo load --reset --dossiers
 else
-  "${flask[@]}" demo load --if-empty
+  "${flask[@]}" demo load --if-empty --dossiers
 fi
 
 echo

@@ -21,6 +21,7 @@ pytest_plugins = [
     "tests.fixtures.results",
     "tests.fixtures.scope",
     "tests.fixtures.cohorts",
+    "tests.fixtures.dossiers",
     "tests.fixtures.shortlists",
 ]
 

@@ -335,6 +335,28 @@ def samples(org, rnd, app, material, reviewer, office) -> dict[str, tuple[str, i
                 "silhouette": 0.612,
             },
         ),
+        "dossier.issued": (
+            "dossier",
+            5,
+            {"application_id": a, "number": "2026-3-000005", "pdf_sha256": "f" * 64},
+        ),
+        "dossier.revoked": (
+            "dossier",
+            5,
+            {"application_id": a, "number": "2026-3-000005", "reason": "复核未通过"},
+        ),
+        "dossier.superseded": (
+            "dossier",
+            5,
+            {
+                "application_id": a,
+                "number": "2026-3-000005",
+                "reason": "更正评分",
+                "by": "2026-3-000006",
+            },
+        ),
+        "dossier.batch_started": ("round", r, {"job_id": 1, "applications": 12, "pending": 10}),
+        "dossier.batch_retried": ("round", r, {"job_id": 1, "items": 2}),
         "cohorts.moved": (
             "application",
             a,
@@ -534,6 +556,8 @@ def test_every_action_reads_as_a_sentence_in_the_pages_language(app, scene, lang
         "曾参与指导",
         "曾任职",
         "理由不充分",
+        "复核未通过",
+        "更正评分",
         "ABCD-EFGH-JKMN",
     ]
     names = {"org": org.name, "round": f"“{rnd.title}”", "reviewer": reviewer.display_name}

@@ -170,6 +170,9 @@ MATRIX = [
     ("results.view", "GET", "/rounds/{round}/results", {}, ADMIN_ONLY),
     ("results.export", "GET", "/rounds/{round}/results/export", {}, ADMIN_ONLY),
     ("results.compute", "POST", "/rounds/{round}/results/compute", {}, ADMIN_ONLY),
+    ("dossier.issue", "POST", "/applications/{application}/dossier", {}, ADMIN_ONLY),
+    ("dossier.download", "GET", "/applications/{application}/dossier", {}, OWNER_OR_ADMIN),
+    ("dossier.manage", "GET", "/jobs/987654", {}, ADMIN_ONLY),
     # Cohorts (the round is open: a run or a move is refused later, 409 or 404, past the rule).
     ("cohorts.view", "GET", "/rounds/{round}/cohorts", {}, ADMIN_ONLY),
     ("cohorts.view", "GET", "/applications/{application}/cohort", {}, ADMIN_ONLY),
@@ -282,7 +285,7 @@ def test_every_rule_against_every_role(client, world, role):
 
 
 # Rules asked only by pages (tested in the page tests): a material inside the scoring page.
-PAGE_ONLY = {"material.inline"}
+PAGE_ONLY = {"material.inline", "dossier.verify"}
 
 
 def test_the_matrix_covers_every_rule():
@@ -291,8 +294,9 @@ def test_the_matrix_covers_every_rule():
 
 def test_actions_have_rules_of_their_own():
     assert RULES["material.delete"] is not RULES["material.upload"]
+    # the public's rules, no more: the shortlists, objections and the verification of a dossier
     public = {name for name in RULES if RULES[name].anonymous}
-    assert public == {"shortlist.public", "objection.submit", "objection.status"}  # the public's, no more
+    assert public == {"shortlist.public", "objection.submit", "objection.status", "dossier.verify"}
 
 
 def test_a_rule_can_admit_anonymous_callers(monkeypatch, make_user):

@@ -238,6 +238,8 @@ JSON_CALLERS = {
     ("POST", "/api/v1/shortlists/{shortlist_id}/adjustments"): "admin",
     ("POST", "/api/v1/shortlists/{shortlist_id}/corrections"): "admin",
     ("POST", "/api/v1/objections/{objection_id}/decision"): "admin",
+    ("POST", "/api/v1/dossiers/{dossier_id}/revoke"): "admin",
+    ("POST", "/api/v1/dossiers/{dossier_id}/supersede"): "admin",
 }
 SURROGATE = "Must not contain a lone surrogate (U+D800 to U+DFFF); send valid Unicode text."
 

@@ -62,6 +62,11 @@ WRITERS = {
     ("POST", "/api/v1/shortlists/{shortlist_id}/corrections"): {"admin"},
     ("POST", "/api/v1/objections/{objection_id}/decision"): {"admin"},
     ("POST", "/api/v1/rounds/{round_id}/recognition"): {"admin"},
+    ("POST", "/api/v1/applications/{application_id}/dossier"): {"admin"},
+    ("POST", "/api/v1/dossiers/{dossier_id}/revoke"): {"admin"},
+    ("POST", "/api/v1/dossiers/{dossier_id}/supersede"): {"admin"},
+    ("POST", "/api/v1/rounds/{round_id}/dossiers"): {"admin"},
+    ("POST", "/api/v1/jobs/{job_id}/retry"): {"admin"},
 }
 OPEN_TO_ALL = {
     ("POST", "/api/v1/auth/token"),

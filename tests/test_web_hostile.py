@@ -232,6 +232,8 @@ def test_reviewer_and_applicant_get_403_on_every_office_page(app, world):
         "declaration_id": 1,
         "shortlist_id": 1,
         "objection_id": 1,
+        "job_id": 1,
+        "dossier_id": 1,
     }
     for c in (world.reviewer, world.theirs):
         for rule in app.url_map.iter_rules():
@@ -292,6 +294,12 @@ def test_anonymous_readers_are_sent_to_sign_in_and_see_no_data(app, client, worl
             assert res.status_code == 404, (url, res.status_code)
             assert not any(s in res.get_data(as_text=True) for s in secrets_in_pages), url
             continue
+        if rule.rule.startswith("/verify"):  # the public verification: its form, or "not found"
+            url = re.sub(r"<[^>]+>", "1", rule.rule)
+            res = client.get(url)
+            assert res.status_code == (200 if url == "/verify" else 404), (url, res.status_code)
+            assert not any(s in res.get_data(as_text=True) for s in secrets_in_pages), url
+            continue
         url = rule.rule
         for name, value in {
             "application_id": world.app_mine.id,
@@ -301,6 +309,8 @@ def test_anonymous_readers_are_sent_to_sign_in_and_see_no_data(app, client, worl
             "assignment_id": 1,
             "shortlist_id": 1,
             "objection_id": 1,
+            "job_id": 1,
+            "dossier_id": 1,
         }.items():
             url = url.replace(f"<int:{name}>", str(value)).replace("<act>", "endorse")
         if "GET" in rule.methods:

@@ -31,10 +31,10 @@ from tests.visible import CJK, findings
 
 ALLOWED_WORDS = (
     *("PDF", "XLSX", "CSV", "JSON", "DOCX", "JPEG", "PNG", "YAML", "Excel", "UTF-8", "GB18030", "GB/T"),
-    *("SHA-256", "API", "MB", "KB", "m", "km", "z", "Ctrl+S"),
+    *("SHA-256", "API", "MB", "KB", "m", "km", "z", "Ctrl+S", "ZIP"),
 )
 """Latin words a Chinese page may show: file formats and encodings people know by these names (PDF,
-XLSX, CSV, JSON, DOCX, JPEG, PNG, YAML, Excel, UTF-8, GB18030), the national standards' prefix (GB/T),
+XLSX, CSV, JSON, DOCX, JPEG, PNG, YAML, Excel, UTF-8, GB18030, ZIP), the national standards' prefix (GB/T),
 the checksum's name (SHA-256), the programming interface (API), the units MB, KB, m², km², and
 the z of z 分数 (standard scores, as Chinese statistics writes them), and the keys Ctrl+S as the
 keyboard shows them."""
@@ -47,6 +47,12 @@ DOWNLOADS = {
     "office.applications_export",
     "office.import_template",
     "office.results_export",
+    "office.dossier_pdf",
+    "office.dossier_job_zip",
+    "office.score_sheet",
+    "applicant.dossier",
+    "office.shortlist_pdf",
+    "public.public_shortlist_pdf",
 }
 
 
@@ -182,6 +188,7 @@ def world(app, worlds, page_client, make_user, make_scored_round):
         from evaluator.cohort_runs.service import current_cohorts
 
         grouped = db.session.get(Application, min(current_cohorts(scored.id)))  # in the demo's cohorts
+        dossier, job, revoked = _dossiers(admin, scored)
 
         w = World()
         w.clients = {
@@ -221,6 +228,8 @@ def world(app, worlds, page_client, make_user, make_scored_round):
             "user_id": [admin.id, *(u.id for u in pool[3:6]), owner[apps[1].id].id, county(apps[0]).id],
             "pairs": [(review.rnd.id, a.id) for a in reviewed[:2]]
             + [(scored.id, a.id) for a in _apps(scored)[:1]],
+            "job_id": [job.id],
+            "dossier_id": [dossier.id, revoked.id],
             "shortlist_id": [x.id for x in lists],
             "objection_id": [o.id for o in objections_],
         }
@@ -234,11 +243,45 @@ def world(app, worlds, page_client, make_user, make_scored_round):
             "county_office": {"application_id": [apps[0].id, apps[1].id, apps[2].id]},
             "city_office": {"application_id": [apps[3].id]},
             "reviewer": {"assignment_id": [a.id for a in expert_assignments]},
-            "anonymous": {"public": public},
+            "anonymous": {
+                "public": public,
+                "code": [dossier.code, revoked.code, "AAAA-BBBB-CCCC-DDDD"],
+            },
         }
         return w
 
     return worlds.reuse("walk", build, folders=["MATERIALS_DIR"])
+
+
+def _dossiers(admin, scored):
+    """The scored round's three best applications recognised: the first one's dossier issued, the
+    second's issued and revoked, a batch rendering the third's; the two dossiers and the batch."""
+    from evaluator import tasks
+    from evaluator.dossiers import jobs
+    from evaluator.dossiers import service as dossiers
+    from evaluator.results.models import ApplicationResult, ResultSnapshot
+
+    snapshot = db.session.scalars(
+        select(ResultSnapshot).where(ResultSnapshot.round_id == scored.id).order_by(ResultSnapshot.id.desc())
+    ).first()
+    best = db.session.scalars(
+        select(ApplicationResult.application_id)
+        .where(ApplicationResult.snapshot_id == snapshot.id, ApplicationResult.rank.is_not(None))
+        .order_by(ApplicationResult.rank)
+        .limit(3)
+    ).all()
+    for app_id in best:
+        db.session.get(Application, app_id).status = "recognised"
+    db.session.commit()
+    dossier = dossiers.issue(admin, db.session.get(Application, best[0]))
+    revoked = dossiers.issue(admin, db.session.get(Application, best[1]))
+    db.session.commit()
+    dossiers.revoke(admin, revoked, {"reason": "复核发现材料不实"})
+    db.session.commit()
+    job = jobs.start(admin, scored)
+    db.session.commit()
+    tasks.wait_idle()
+    return dossier, job, revoked
 
 
 # ------------------------------------------------------------------------------------------ the walk
@@ -289,6 +332,9 @@ def addresses(app, role: str, ids: dict[str, list], first: bool) -> list[tuple[s
             values = [{}] if not arguments else []
         found += [(rule.endpoint, rule.build(v)[1]) for v in values]
     found += [("public pages", url) for url in ids.get("public", [])]
+    if role == "anonymous":  # the public verification of dossiers, a code that does not exist too
+        found += [("public.verify_form", "/verify")]
+        found += [("public.verify", f"/verify/{code}") for code in ids.get("code", [])]
     if first:
         found += [("everyone", url) for url in EVERYONE]
         if role == "admin":
@@ -311,8 +357,10 @@ def _cjk_strings(value) -> set[str]:
 
 def world_text() -> list[str]:
     """The world's own words: names of organisations, places, people and files, titles, usernames,
-    what people wrote (reasons, notes, comments) and what the audit log recorded of them, the
-    longest first."""
+    dossiers' numbers and verification codes, what people wrote (reasons, notes, comments, objections)
+    and what the audit log recorded of them, the longest first."""
+    from evaluator.dossiers.models import Dossier
+    from evaluator.dossiers.service import shown_code
     from evaluator.vetting.models import RegionCheck
 
     words: set[str] = set(place_names().values())  # every city and county, by name
@@ -331,6 +379,8 @@ def world_text() -> list[str]:
     for r in db.session.scalars(select(Review)):
         words |= set((r.comments or {}).values()) | {v.get("reason", "") for v in r.vetoes or []}
     words |= {c.note or "" for c in db.session.scalars(select(RegionCheck))}
+    for number, code in db.session.execute(select(Dossier.number, Dossier.code)):
+        words |= {number, shown_code(code)}
     for o in db.session.scalars(select(Objection)):
         words |= {o.receipt, o.name, o.contact, o.text, o.decision_reason or ""}
     for x in db.session.scalars(select(Shortlist)):

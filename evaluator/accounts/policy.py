@@ -243,6 +243,16 @@ RULES: dict[str, Rule] = {
     "objection.status": Rule(_everybody, anonymous=True),
     "audit.view": Rule(_admin),
     "audit.verify": Rule(_admin),
+    # Dossiers: the office issues, revokes, supersedes and renders them in batches; the applicant
+    # downloads its own; anybody verifies one by its code.
+    "dossier.issue": Rule(_admin),
+    "dossier.manage": Rule(_admin),
+    "dossier.download": Rule(
+        lambda u, o: u.is_admin or _own_organisation(u, o),
+        on="application",
+        caller=lambda u: u.is_admin or _applicant_with_organisation(u),
+    ),
+    "dossier.verify": Rule(lambda u, o: True, anonymous=True),
 }
 
 

@@ -20,6 +20,7 @@ from evaluator.audit.names import Names
 from evaluator.audit.wording import Event, Link, Sentence, plain, say
 from evaluator.audit.words_applications import APPLICATIONS
 from evaluator.audit.words_cohorts import COHORTS
+from evaluator.audit.words_dossiers import DOSSIERS
 from evaluator.audit.words_people import PEOPLE
 from evaluator.audit.words_rounds import ROUNDS
 from evaluator.audit.words_shortlists import SHORTLISTS
@@ -29,6 +30,7 @@ SENTENCES: dict[str, Callable[[Event], Sentence]] = {
     **ROUNDS,
     **PEOPLE,
     **COHORTS,
+    **DOSSIERS,
     **SHORTLISTS,
 }
 """The sentence of every action the services record."""

@@ -28,3 +28,14 @@ def storage() -> Storage:
 def config() -> Any:
     """The whole configuration mapping, for a service that passes several settings on at once."""
     return current_app.config
+
+
+def instance_path() -> str:
+    """The app's instance folder (where the embedded database and generated keys live)."""
+    return current_app.instance_path
+
+
+def template(name: str) -> Any:
+    """One of the project's templates (``templates/``), for a document a service renders outside a
+    request: no page context is added."""
+    return current_app.jinja_env.get_template(name)

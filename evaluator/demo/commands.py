@@ -43,13 +43,20 @@ cli = AppGroup("demo", help="Demo commands.")
     is_flag=True,
     help="Load only into an empty database; otherwise keep what is there and exit 0.",
 )
+@click.option(
+    "--dossiers",
+    is_flag=True,
+    help="Then issue the signed dossiers of last year's recognised round (about a second each).",
+)
 @with_appcontext
-def load_cmd(applicants: int, seed: int, reset: bool, if_empty: bool) -> None:
+def load_cmd(applicants: int, seed: int, reset: bool, if_empty: bool, dossiers: bool) -> None:
     """Load demo accounts, organisations, one open round per zone type and their applications, and
     last year's featured-community round, already scored.
 
     Everything is written in one transaction. A database that already holds data is refused
     (exit 1, nothing changed) unless --reset empties it first, or --if-empty says to keep it.
+    With --dossiers, the recognised units of last year's round then get their dossiers (a batch,
+    committed as it goes).
     """
     from evaluator.demo.loader import DemoLoadError, empty_tables, existing_rows, held_rows, load_demo
 
@@ -147,7 +154,28 @@ def load_cmd(applicants: int, seed: int, reset: bool, if_empty: bool) -> None:
                 )
             )
         )
+    if dossiers:
+        _issue_dossiers(summary)
     _echo_logins(summary)
+
+
+def _issue_dossiers(summary) -> None:
+    """Issue the dossiers of the demo's recognised round (the one in its final phase)."""
+    from evaluator.dossiers.commands import issue_round
+
+    for rnd in summary.rounds:
+        if rnd.phase == Phase.FINAL:
+            status = issue_round(rnd)
+            click.echo(
+                localise(
+                    msg(
+                        "Issued %(issued)s dossiers of %(title)s (%(failed)s failed).",
+                        issued=status["issued"],
+                        title=rnd.title,
+                        failed=status["failed"],
+                    )
+                )
+            )
 
 
 def _echo_logins(summary=None) -> None:

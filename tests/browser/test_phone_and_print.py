@@ -92,6 +92,14 @@ PAGES: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "reviewer.score": (("reviewer",), {"assignment_id": "assignment"}),
     "reviewer.recuse": (("reviewer",), {"assignment_id": "assignment"}),
     "reviewer.profile_page": (("reviewer",), {}),
+    # Last year's recognised round: one dossier issued, then a batch rendering the others; the
+    # public verification of that dossier by its code; the scored round's experts' score sheets.
+    "office.dossiers": (("admin",), {"round_id": "last_round"}),
+    "office.dossier_job": (("admin",), {"job_id": "dossier_job"}),
+    "office.dossier_change": (("admin",), {"dossier_id": "dossier"}),
+    "office.score_sheets": (("admin",), {"round_id": "scored"}),
+    "public.verify_form": (("anonymous",), {}),
+    "public.verify": (("anonymous",), {"code": "dossier_code"}),
 }
 # GET rules that are not pages: files sent for download or shown inside a page.
 NOT_PAGES = {
@@ -103,6 +111,12 @@ NOT_PAGES = {
     "office.applications_export",
     "office.import_template",
     "office.results_export",
+    "office.dossier_pdf",
+    "office.dossier_job_zip",
+    "office.score_sheet",
+    "applicant.dossier",
+    "office.shortlist_pdf",
+    "public.public_shortlist_pdf",
     "office.objection_evidence",
     "public.shortlist_download",
 }
@@ -152,7 +166,9 @@ def build_world() -> World:
       ``assignment`` and ``reviewer``: that application's first active assignment and its expert;
     - ``disagreed``: an application of the scored round where that expert is made to give 0 on an
       indicator the others scored high, and the results computed again (a disagreement to show);
-    - ``draft_round``: a new round in preparation.
+    - ``draft_round``: a new round in preparation;
+    - ``dossier``, ``dossier_code``: the dossier issued to the first recognised unit of last year's
+      round (``last_round``); ``dossier_job``: the batch that rendered the others'.
     """
     from evaluator.accounts.models import Organisation, User
     from evaluator.applications.models import Application
@@ -204,6 +220,7 @@ def build_world() -> World:
         .order_by(Shortlist.number.desc())
     ).first()
     objection = db.session.scalars(select(Objection).order_by(Objection.id)).first()
+    dossier, job = _dossiers(admin, last)
     organisation = db.session.get(Organisation, submitted.organisation_id)
     db.session.commit()
     return World(
@@ -216,6 +233,9 @@ def build_world() -> World:
             "reviewer": expert.id,
             "disagreed": sixth,
             "draft_round": later.id,
+            "dossier": dossier.id,
+            "dossier_code": dossier.code,
+            "dossier_job": job.id,
             "last_round": last.id,
             "shortlist": listing.id,
             "objection": objection.id,
@@ -229,6 +249,22 @@ def build_world() -> World:
             "reviewer": (expert.username, PASSWORDS["reviewer"]),
         },
     )
+
+
+def _dossiers(admin, recognised):
+    """The first dossier of the recognised round issued, then a batch started (it renders the
+    others'); the dossier and the batch."""
+    from evaluator import tasks
+    from evaluator.applications.models import Application
+    from evaluator.dossiers import data, jobs
+    from evaluator.dossiers import service as dossiers
+
+    dossier = dossiers.issue(admin, db.session.get(Application, data.eligible(recognised)[0]))
+    db.session.commit()
+    job = jobs.start(admin, recognised)
+    db.session.commit()
+    tasks.wait_idle()
+    return dossier, job
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from evaluator.applications import display as forms
 from evaluator.applications import intake, service
 from evaluator.applications.models import Application
 from evaluator.cohort_runs import service as cohorts
+from evaluator.dossiers import service as dossiers
 from evaluator.messages import N_
 from evaluator.rounds.service import round_criteria
 from evaluator.shortlists import service as shortlists
@@ -71,6 +72,7 @@ def view_page(app: Application, errors: FormErrors | None = None):
         can_withdraw=app.status == Status.SUBMITTED and app.round.phase == Phase.OPEN,
         stages=progress.progress(app) if app.status != Status.DRAFT else [],
         outcome=shortlists.outcome_of(app.id, app.round_id),
+        dossier=dossiers.standing(app.id) if app.status == Status.RECOGNISED else None,
         claims=[bonus[b] for b in (app.bonus_claims or []) if b in bonus],
         cohort=cohorts.current_cohorts(app.round_id).get(app.id) if app.status != Status.DRAFT else None,
     )

@@ -1,0 +1,75 @@
+"""Batches in-process (no broker): a round's recognised units rendered in the background, one bad
+dossier failing alone with its reason, the failed ones tried again, a second batch skipping what is
+issued, the ZIP of the batch."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from evaluator import tasks
+from evaluator.dossiers import documents, service
+
+
+def _job(client, headers, job_id):
+    tasks.wait_idle()
+    res = client.get(f"/api/v1/jobs/{job_id}", headers=headers)
+    assert res.status_code == 200
+    return res.get_json()
+
+
+def test_a_batch_renders_every_recognised_unit_and_one_failure_never_stops_the_rest(
+    app, client, make_recognised_round, monkeypatch
+):
+    rr = make_recognised_round(n_apps=6, n_recognised=4)
+    bad = rr.recognised[1].id  # read here: the task runs on another thread, with its own session
+    real = documents.dossier_pdf
+
+    def broken(data, *args, **kwargs):
+        if data["unit"]["application_id"] == bad:
+            raise RuntimeError("the template broke for this unit")
+        return real(data, *args, **kwargs)
+
+    monkeypatch.setattr(service, "dossier_pdf", broken)
+    res = client.post(f"/api/v1/rounds/{rr.rnd.id}/dossiers", headers=rr.headers)
+    assert res.status_code == 202, res.get_json()
+    job = _job(client, rr.headers, res.get_json()["id"])
+    assert (job["state"], job["total"], job["done"], job["failed"]) == ("finished", 4, 3, 1)
+    assert job["errors"] == [
+        {"application_id": bad, "error": "the template broke for this unit", "attempts": 1}
+    ]
+    # tried again once fixed: only the failed one is rendered
+    monkeypatch.setattr(service, "dossier_pdf", real)
+    again = client.post(f"/api/v1/jobs/{job['id']}/retry", headers=rr.headers)
+    assert again.status_code == 202
+    job = _job(client, rr.headers, job["id"])
+    assert (job["state"], job["done"], job["issued"], job["failed"], job["errors"]) == (
+        "finished",
+        4,
+        4,
+        0,
+        [],
+    )
+    assert client.post(f"/api/v1/jobs/{job['id']}/retry", headers=rr.headers).status_code == 409
+    # a second batch skips the units with a valid dossier (resumable: nothing is rendered twice)
+    second = client.post(f"/api/v1/rounds/{rr.rnd.id}/dossiers", headers=rr.headers).get_json()
+    second = _job(client, rr.headers, second["id"])
+    assert (second["state"], second["total"], second["skipped"], second["issued"]) == ("finished", 4, 4, 0)
+    # the ZIP: one signed PDF per recognised unit
+    res = client.get(f"/api/v1/jobs/{job['id']}/zip", headers=rr.headers)
+    assert res.status_code == 200 and res.mimetype == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(res.get_data()))
+    res.close()
+    names = archive.namelist()
+    assert len(names) == 4 and all(n.endswith(".pdf") and n[:7] == "2026-3-" for n in names)
+    assert all(archive.read(n).startswith(b"%PDF-") for n in names)
+
+
+def test_a_round_without_recognised_units_has_no_batch_and_only_the_office_starts_one(
+    client, make_recognised_round, make_user
+):
+    rr = make_recognised_round(n_apps=3, n_recognised=0)
+    assert client.post(f"/api/v1/rounds/{rr.rnd.id}/dossiers", headers=rr.headers).status_code == 409
+    _, reviewer = make_user("reviewer")
+    assert client.post(f"/api/v1/rounds/{rr.rnd.id}/dossiers", headers=reviewer).status_code == 403
+    assert client.get("/api/v1/jobs/999999", headers=rr.headers).status_code == 404

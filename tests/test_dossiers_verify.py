@@ -1,0 +1,116 @@
+"""Verification, revocation and supersession: /verify/{code} shows a dossier's key facts and whether
+it stands, compares an uploaded copy byte for byte, says nothing of codes that do not exist, and is
+rate-limited; the office revokes or supersedes a dossier with a reason, audited."""
+
+from __future__ import annotations
+
+import io
+
+from evaluator.audit.models import AuditEvent
+from evaluator.dossiers.service import shown_code
+from evaluator.extensions import db, limiter
+
+
+def _issue(client, rr):
+    target = rr.recognised[0]
+    res = client.post(f"/api/v1/applications/{target.id}/dossier", headers=rr.headers)
+    assert res.status_code == 201, res.get_json()
+    pdf = client.get(f"/api/v1/applications/{target.id}/dossier", headers=rr.headers)
+    data = pdf.get_data()
+    pdf.close()
+    return res.get_json(), data
+
+
+def _reader(app):
+    """An anonymous reader of the public pages (in English, the source texts)."""
+    reader = app.test_client()
+    reader.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return reader
+
+
+def _page(client, url, **kwargs):
+    res = client.open(url, **kwargs)
+    return res.status_code, res.get_data(as_text=True)
+
+
+def test_verify_shows_the_facts_compares_a_copy_and_says_only_not_found_of_other_codes(
+    app, client, make_recognised_round
+):
+    rr = make_recognised_round()
+    info, pdf = _issue(client, rr)
+    reader = _reader(app)
+    status, html = _page(reader, f"/verify/{info['code']}")
+    assert status == 200
+    assert info["number"] in html and shown_code(info["code"]) in html and "<dd>Valid</dd>" in html
+    assert rr.recognised[0].organisation.name in html
+    # typed with dashes and in lower case: the same dossier
+    assert _page(reader, f"/verify/{shown_code(info['code']).lower()}")[0] == 200
+    # a copy compared: identical, then one byte changed
+    from tests.pages import csrf_token
+
+    token = csrf_token(reader, f"/verify/{info['code']}")
+    for data, said in ((pdf, "is identical"), (pdf[:100] + bytes([pdf[100] ^ 1]) + pdf[101:], "differs")):
+        status, html = _page(
+            reader,
+            f"/verify/{info['code']}",
+            method="POST",
+            data={"csrf_token": token, "file": (io.BytesIO(data), "copy.pdf")},
+            content_type="multipart/form-data",
+        )
+        assert status == 200 and said in html.split('id="compare-result"')[1][:200]
+    # a code that does not exist, or cannot be one: "not found", nothing more
+    for code in ("ABCDEFGHJKMNPQRS", "x" * 30, "%2E%2E%2Fetc"):
+        status, html = _page(reader, f"/verify/{code}")
+        assert status == 404 and rr.recognised[0].organisation.name not in html
+        assert 'id="verify-result"' not in html or "Not found." in html
+
+
+def test_revoke_and_supersede_need_a_reason_are_audited_and_shown_on_verify(
+    app, client, make_recognised_round, make_user
+):
+    rr = make_recognised_round()
+    info, _ = _issue(client, rr)
+    _, applicant = make_user("applicant", organisation=rr.recognised[0].organisation)
+    url = f"/api/v1/dossiers/{info['id']}"
+    assert client.post(f"{url}/revoke", json={"reason": "复核未通过"}, headers=applicant).status_code == 403
+    refused = client.post(f"{url}/supersede", json={}, headers=rr.headers)
+    assert refused.status_code == 422 and "reason" in refused.get_json()["errors"]["json"]
+    new = client.post(f"{url}/supersede", json={"reason": "更正了一位专家的评分"}, headers=rr.headers)
+    assert new.status_code == 201
+    new = new.get_json()
+    assert new["id"] != info["id"] and new["state"] == "issued" and new["number"] != info["number"]
+    old = client.get(url, headers=rr.headers).get_json()
+    assert old["state"] == "superseded" and old["superseded_by"] == new["id"]
+    reader = _reader(app)
+    html = reader.get(f"/verify/{info['code']}").get_data(as_text=True)
+    assert "更正了一位专家的评分" in html and new["number"] in html and "replaced by a corrected one" in html
+    # the new one revoked: a second change of the same dossier is refused
+    revoked = client.post(
+        f"/api/v1/dossiers/{new['id']}/revoke", json={"reason": "复核未通过"}, headers=rr.headers
+    )
+    assert revoked.status_code == 200 and revoked.get_json()["state"] == "revoked"
+    again = client.post(
+        f"/api/v1/dossiers/{new['id']}/revoke", json={"reason": "复核未通过"}, headers=rr.headers
+    )
+    assert again.status_code == 409
+    html = reader.get(f"/verify/{new['code']}").get_data(as_text=True)
+    assert "was revoked" in html and "复核未通过" in html
+    # no valid dossier left: the unit's download is gone, a new one may be issued
+    assert (
+        client.get(f"/api/v1/applications/{rr.recognised[0].id}/dossier", headers=rr.headers).status_code
+        == 404
+    )
+    actions = [e.action for e in db.session.query(AuditEvent).order_by(AuditEvent.id)]
+    assert [a for a in actions if a.startswith("dossier.")] == [
+        "dossier.issued",
+        "dossier.issued",
+        "dossier.superseded",
+        "dossier.revoked",
+    ]
+
+
+def test_verify_is_rate_limited(app):
+    reader = _reader(app)
+    limiter.enabled = True
+    codes = [reader.get("/verify/ABCDEFGHJKMNPQRS").status_code for _ in range(32)]
+    assert codes[:30] == [404] * 30 and codes[-1] == 429
