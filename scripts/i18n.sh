@@ -12,7 +12,8 @@ if [ "${1:-}" != "compile" ]; then
     --project pilot-zone-evaluator -o "$dir/messages.pot" .
   for lang in zh; do
     if [ -f "$dir/$lang/LC_MESSAGES/messages.po" ]; then
-      .venv/bin/pybabel -q update -i "$dir/messages.pot" -d "$dir" -l "$lang" --no-fuzzy-matching --ignore-obsolete
+      .venv/bin/pybabel -q update -i "$dir/messages.pot" -d "$dir" -l "$lang" --no-fuzzy-matching --ignore-obsolete \
+        --width 100
     else
       .venv/bin/pybabel -q init -i "$dir/messages.pot" -d "$dir" -l "$lang"
     fi
