@@ -100,7 +100,8 @@ def calibration_case(constant: tuple[Fraction, float], times: int, others: list[
 
 @pytest.mark.parametrize(("typed", "places", "times"), [(641, 2, 5), (1, 1, 3), (51, 1, 6)])
 def test_a_reviewer_who_gives_one_score_has_no_spread(typed, places, times):
-    """The issue's cases: 6.41 five times, 0.1 three times, 5.1 six times: z = 0, calibrated = mean."""
+    """Equal scores not exact in binary (6.41 five times, 0.1 three times, 5.1 six times): z = 0,
+    calibrated = mean."""
     constant = decimal(typed, places)
     others = [decimal(k, 1) for k in range(20, 20 + 7 * times, 7)]
     score, reviewer, indicator = calibration_case(constant, times, others)
