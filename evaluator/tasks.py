@@ -10,6 +10,7 @@ run twice: it re-reads its rows under their locks and skips what is done.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -101,6 +102,15 @@ def celery_app(url: str) -> Any:
             )
             _celery[key] = celery
         return _celery[key]
+
+
+def worker_command(queue: str, name: str | None = None) -> list[str]:
+    """The command line of one Celery worker of these tasks, one task at a time, on ``queue`` (its
+    node ``name`` if given): what the benchmarks and the tests start (docs/deploy.md)."""
+    named = ["-n", name] if name else []
+    quiet = ["--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "WARNING"]
+    celery = [sys.executable, "-m", "celery", "-A", "evaluator.worker", "worker"]
+    return [*celery, "--concurrency", "1", "-Q", queue, *named, *quiet]
 
 
 def _dispatch(app: Flask, pending: list[tuple[str, list[Any]]]) -> None:

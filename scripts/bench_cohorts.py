@@ -307,29 +307,7 @@ def main(argv: list[str] | None = None) -> int:
         if key != "threadpools":
             print(f"  {key}: {value}")
     print(f"  repeats: best of {args.repeats}\n", flush=True)
-    results = []
-    for name in names:
-        result = spawn(name, args)
-        bs.print_case(result)
-        results.append(result)
-    rows = [row for r in results for row in r["rows"]]
-    table = bs.markdown(rows)
-    print(table)
-    if args.json:
-        payload = {
-            "command": " ".join([Path(sys.executable).name, *sys.argv]),
-            "environment": env,
-            "quick": args.quick,
-            "repeats": args.repeats,
-            "table": rows,
-            "markdown": table,
-            "cases": results,
-        }
-        Path(args.json).write_text(
-            json.dumps(payload, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
-        )
-        print(f"\nJSON written to {args.json}")
-    return 1 if any(r.get("error") for r in results) else 0
+    return bs.run_cases(names, args, env, spawn)
 
 
 if __name__ == "__main__":

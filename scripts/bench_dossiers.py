@@ -186,6 +186,7 @@ def batch(app, config: dict, round_id: int, target: int, workers: int) -> dict:
     from evaluator.dossiers.models import DossierJobItem
     from evaluator.extensions import db
     from evaluator.rounds.models import Round
+    from evaluator.tasks import worker_command
 
     queue = f"bench-dossiers-{os.getpid()}"
     app.config.update(BROKER_URL=BROKER, BROKER_QUEUE=queue)
@@ -197,25 +198,7 @@ def batch(app, config: dict, round_id: int, target: int, workers: int) -> dict:
     }
     procs = [
         subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "evaluator.worker",
-                "worker",
-                "--concurrency",
-                "1",
-                "-Q",
-                queue,
-                "-n",
-                f"bench{k}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel",
-                "WARNING",
-            ],
+            worker_command(queue, f"bench{k}@%h"),
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,

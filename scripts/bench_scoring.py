@@ -899,6 +899,12 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"unknown case(s) {', '.join(unknown)}; known: {', '.join(CASES)}")
     env = environment()
     print_header(env, args)
+    return run_cases(names, args, env, spawn)
+
+
+def run_cases(names: list[str], args: argparse.Namespace, env: dict, spawn: Callable) -> int:
+    """Run each case in a process of its own (``spawn``), print its rows and the whole table, write
+    the JSON report when asked; 1 when a case failed (the benchmark scripts' shared ending)."""
     results = []
     for name in names:
         result = spawn(name, args)

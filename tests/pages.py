@@ -38,3 +38,26 @@ def versioned(row, data: dict | None = None) -> dict:
     db.session.expire_all()
     current = db.session.get(type(row), row.id)
     return {**(data or {}), "version": str(current.version)}
+
+
+DOWNLOADS = frozenset(
+    {
+        "applicant.material_download",
+        "office.material_download",
+        "region.material_download",
+        "reviewer.material_inline",
+        "office.applications_export",
+        "office.import_template",
+        "office.results_export",
+        "office.dossier_pdf",
+        "office.dossier_job_zip",
+        "office.score_sheet",
+        "applicant.dossier",
+        "office.shortlist_pdf",
+        "public.public_shortlist_pdf",
+        "office.objection_evidence",
+        "public.shortlist_download",
+    }
+)
+"""The GET rules outside the API that send a file (a download, or a file shown inside a page), not a
+page: the walks of every page leave them out."""

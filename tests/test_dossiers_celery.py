@@ -8,7 +8,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from evaluator.extensions import db
+from evaluator.tasks import worker_command
 
 ROOT = Path(__file__).resolve().parents[1]
 BROKER = "redis://127.0.0.1:6379/11"
@@ -59,23 +59,7 @@ def broker(app, signing_files):
 
     def start() -> subprocess.Popen:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "evaluator.worker",
-                "worker",
-                "--concurrency",
-                "1",
-                "-Q",
-                queue,
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "--loglevel",
-                "WARNING",
-            ],
+            worker_command(queue),
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,

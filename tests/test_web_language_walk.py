@@ -26,6 +26,7 @@ from evaluator.extensions import db
 from evaluator.reviews.models import Review
 from evaluator.rounds.models import Round
 from evaluator.shortlists.models import Objection, Shortlist, ShortlistEntry
+from tests.pages import DOWNLOADS
 from tests.test_materials import PDF_BYTES
 from tests.visible import CJK, findings
 
@@ -38,22 +39,6 @@ XLSX, CSV, JSON, DOCX, JPEG, PNG, YAML, Excel, UTF-8, GB18030, ZIP), the nationa
 the checksum's name (SHA-256), the programming interface (API), the units MB, KB, m², km², and
 the z of z 分数 (standard scores, as Chinese statistics writes them), and the keys Ctrl+S as the
 keyboard shows them."""
-
-DOWNLOADS = {
-    "applicant.material_download",
-    "office.material_download",
-    "region.material_download",
-    "reviewer.material_inline",
-    "office.applications_export",
-    "office.import_template",
-    "office.results_export",
-    "office.dossier_pdf",
-    "office.dossier_job_zip",
-    "office.score_sheet",
-    "applicant.dossier",
-    "office.shortlist_pdf",
-    "public.public_shortlist_pdf",
-}
 
 
 @pytest.fixture(autouse=True)

@@ -29,6 +29,7 @@ from sqlalchemy import select
 
 from evaluator.extensions import db
 from tests.browser.helpers import PDF_BYTES, SCREENSHOTS, path_of, screenshot, signed_in
+from tests.pages import DOWNLOADS
 
 pytestmark = pytest.mark.browser
 
@@ -102,24 +103,7 @@ PAGES: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "public.verify": (("anonymous",), {"code": "dossier_code"}),
 }
 # GET rules that are not pages: files sent for download or shown inside a page.
-NOT_PAGES = {
-    "static",
-    "applicant.material_download",
-    "office.material_download",
-    "region.material_download",
-    "reviewer.material_inline",
-    "office.applications_export",
-    "office.import_template",
-    "office.results_export",
-    "office.dossier_pdf",
-    "office.dossier_job_zip",
-    "office.score_sheet",
-    "applicant.dossier",
-    "office.shortlist_pdf",
-    "public.public_shortlist_pdf",
-    "office.objection_evidence",
-    "public.shortlist_download",
-}
+NOT_PAGES = {"static", *DOWNLOADS}
 ROLES = ("anonymous", "applicant", "county_office", "city_office", "admin", "reviewer")
 
 _OVERFLOW = """() => {
