@@ -84,3 +84,8 @@ def is_city(code: str) -> bool:
 def is_county(code: str) -> bool:
     """Whether the code is one of Sichuan's county-level divisions."""
     return code in COUNTIES
+
+
+def city_of(code: str) -> str:
+    """The code of the city a county (or any longer code) lies in: its first four digits and 00."""
+    return code[:4] + "00"

@@ -13,14 +13,11 @@ from evaluator.accounts import divisions
 from evaluator.accounts.models import Organisation
 from evaluator.extensions import db
 
-SICHUAN_CITIES: tuple[tuple[str, str], ...] = tuple(divisions.CITIES.items())
-"""The province's 21 cities and autonomous prefectures, by their codes (``accounts.divisions``)."""
-
 
 def cities() -> list[tuple[str, str]]:
     """Every city as (code, name), by code: the province's 21 and any other city a registered
     organisation lies in."""
-    known = dict(SICHUAN_CITIES)
+    known = dict(divisions.CITIES)
     rows = db.session.execute(select(Organisation.city_code, Organisation.city).distinct())
     for code, name in rows:
         known.setdefault(code, name)
@@ -31,7 +28,7 @@ def counties() -> list[tuple[str, str, str]]:
     """Every county as (code, county name, city name), by code: the province's 183 and any other
     county a registered organisation lies in."""
     found: dict[str, tuple[str, str]] = {
-        code: (county, divisions.CITIES.get(code[:4] + "00", ""))
+        code: (county, divisions.CITIES.get(divisions.city_of(code), ""))
         for code, county in divisions.COUNTIES.items()
     }
     rows = db.session.execute(
@@ -56,7 +53,7 @@ def region_choices(current: str | None = None) -> list[tuple[str, str]]:
     choices = []
     by_city: dict[str, list[tuple[str, str]]] = {}
     for code, county, city in counties():
-        by_city.setdefault(code[:4] + "00", []).append((code, f"{city}{county}"))
+        by_city.setdefault(divisions.city_of(code), []).append((code, f"{city}{county}"))
     for code, name in cities():
         choices.append((code, name))
         choices += by_city.pop(code, [])

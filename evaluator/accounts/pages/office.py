@@ -15,6 +15,7 @@ from flask_babel import gettext
 
 from evaluator.accounts import service as accounts
 from evaluator.accounts.affiliation import KINDS, county_choices, posted_affiliation
+from evaluator.accounts.divisions import city_of
 from evaluator.accounts.models import User
 from evaluator.accounts.places import counties, region_choices
 from evaluator.accounts.schemas import OrganisationSchema, UserSchema
@@ -191,7 +192,7 @@ def _organisation_form(data: dict[str, Any], places: dict[str, tuple[str, str]])
     if code in places:
         county, city = places[code]
         return load_form(
-            OrganisationSchema(), {**data, "county": county, "city": city, "city_code": code[:4] + "00"}
+            OrganisationSchema(), {**data, "county": county, "city": city, "city_code": city_of(code)}
         )
     errors: dict[str, Any] = {"county_code": [msg("Choose the county from the list.")]}
     try:
