@@ -107,7 +107,6 @@ def renders(app, ids: list[int], n: int) -> dict:
     from weasyprint import HTML
 
     from evaluator.applications.models import Application
-    from evaluator.core import settings
     from evaluator.core.db import utcnow
     from evaluator.dossiers import data as dossier_data
     from evaluator.dossiers import documents, service
@@ -118,13 +117,7 @@ def renders(app, ids: list[int], n: int) -> dict:
         now = utcnow()
         data = dossier_data.gather(app_row, now)
         args = (data, "2026-3-000001", "ABCDEFGHJKMNPQRS", "https://example.org", now)
-        ctx = documents.context(*args)
-        html = documents.BETWEEN_TAGS.sub(
-            "><",
-            settings.template("dossiers/dossier.html").render(
-                pts=documents._pts, pct=documents._pct, pctl=documents._pctl, figure=documents._figure, **ctx
-            ),
-        )  # the HTML the service renders
+        html = documents.dossier_html(documents.context(*args))  # the HTML the service renders
         for _ in range(2):
             documents.dossier_pdf(*args)
             HTML(string=html).write_pdf()
@@ -220,21 +213,19 @@ def batch(app, config: dict, round_id: int, target: int, workers: int) -> dict:
                 job_id = job.id
             while True:
                 with app.app_context():
-                    left = db.session.scalar(
-                        select(func.count()).where(
-                            DossierJobItem.job_id == job_id, DossierJobItem.state == "pending"
-                        )
-                    )
-                    finished = db.session.scalar(
-                        select(func.count()).where(
-                            DossierJobItem.job_id == job_id, DossierJobItem.state != "pending"
-                        )
+                    states = dict(
+                        db.session.execute(
+                            select(DossierJobItem.state == "pending", func.count())
+                            .where(DossierJobItem.job_id == job_id)
+                            .group_by(DossierJobItem.state == "pending")
+                        ).all()
                     )
                     db.session.remove()
+                left, finished = states.get(True, 0), states.get(False, 0)
                 peak = max(peak, _workers_rss(procs))
                 if not left:
                     break
-                time.sleep(0.2)
+                time.sleep(0.5)
             done += finished
         elapsed = time.perf_counter() - t0
     finally:
@@ -253,19 +244,23 @@ def batch(app, config: dict, round_id: int, target: int, workers: int) -> dict:
 
 
 def _workers_rss(procs) -> int:
-    """The largest VmRSS (KiB) among the workers' processes and their children."""
+    """The largest VmRSS (KiB) among the workers' processes and their children (read from their own
+    /proc entries: scanning every process of the machine would take CPU from the workers)."""
     best = 0
-    pids = {p.pid for p in procs}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for p in procs:
+        pids = [p.pid]
         try:
-            status = (entry / "status").read_text()
+            pids += [int(c) for c in Path(f"/proc/{p.pid}/task/{p.pid}/children").read_text().split()]
         except OSError:
             continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        if int(fields.get("PPid", "0").strip()) in pids or int(entry.name) in pids:
-            best = max(best, int(fields.get("VmRSS", "0 kB").split()[0]))
+        for pid in pids:
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            for line in status.splitlines():
+                if line.startswith("VmRSS:"):
+                    best = max(best, int(line.split()[1]))
     return best
 
 

@@ -9,6 +9,9 @@ import io
 import json
 import re
 import subprocess
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -154,3 +157,76 @@ def test_a_document_is_signed_inside_a_running_event_loop_too(app, signing_files
 
     signed = asyncio.run(inside())
     assert signing.validate(signed).intact
+
+
+def _page_images(pdf: bytes) -> list[bytes]:
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["pdftoppm", "-r", "50", "-png", "-", f"{tmp}/p"], input=pdf, check=True)
+        return [p.read_bytes() for p in sorted(Path(tmp).glob("p-*.png"))]
+
+
+def test_the_printed_documents_short_user_agent_sheet_draws_the_dossier_as_weasyprints_whole_one(
+    app, make_recognised_round
+):
+    """The renderer styles the documents with templates/dossiers/print-ua.css instead of
+    WeasyPrint's whole HTML stylesheet: page for page the same picture, and the headings still
+    make the PDF's outline. An element a template adds without its rules there shows here."""
+    from weasyprint import HTML
+
+    from evaluator.core.db import utcnow
+    from evaluator.dossiers import documents
+    from evaluator.dossiers.data import gather
+
+    rr = make_recognised_round()
+    now = utcnow()
+    ctx = documents.context(
+        gather(rr.recognised[0], now), "2026-3-000001", "ABCDEFGHJKMNPQRS", "https://x.cn", now
+    )
+    html = documents.dossier_html(ctx)
+    ours, whole = render.PrintHTML(string=html).write_pdf(), HTML(string=html).write_pdf()
+    assert len(_page_images(ours)) == 5 and _page_images(ours) == _page_images(whole)
+    top, sections = PdfReader(io.BytesIO(ours)).outline[:2]
+    assert top.title.endswith("认定档案")
+    assert [s.title for s in sections if not isinstance(s, list)][:2] == ["一、申报单位概况", "二、得分概览"]
+
+
+def test_a_signature_with_a_large_key_and_long_names_fits_the_room_kept_for_it(app, tmp_path):
+    """The room kept for the signature is reckoned from the signer's certificates, not measured by
+    a trial signature each time: a 4096-bit RSA key and long names still fit, and validate."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=4096)
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "四川省民政厅" * 10),
+            x509.NameAttribute(NameOID.COMMON_NAME, signing.OFFICE_NAME),
+        ]
+    )
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    (tmp_path / "k.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    (tmp_path / "c.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    app.config["DOSSIER_SIGNING_KEY"], app.config["DOSSIER_SIGNING_CERT"] = (
+        str(tmp_path / "k.pem"),
+        str(tmp_path / "c.pem"),
+    )
+    signed = signing.sign(render_pdf('<html lang="zh-CN"><body>四川省</body></html>'), reason="测试")
+    report = signing.validate(signed)
+    assert report.intact and report.trusted and report.covers_whole_file

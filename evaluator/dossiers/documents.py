@@ -104,14 +104,19 @@ def context(
     }
 
 
-def dossier_pdf(data: dict[str, Any], number: str, code: str, base_url: str, issued_at: datetime) -> bytes:
-    """The signed PDF/A-3u dossier with its canonical data attached as ``result.json``."""
-    ctx = context(data, number, code, base_url, issued_at)
+def dossier_html(ctx: dict[str, Any]) -> str:
+    """The dossier's HTML for its context (``context``), as the renderer receives it."""
     html = settings.template("dossiers/dossier.html").render(
         pts=_pts, pct=_pct, pctl=_pctl, figure=_figure, **ctx
     )
+    return BETWEEN_TAGS.sub("><", html)
+
+
+def dossier_pdf(data: dict[str, Any], number: str, code: str, base_url: str, issued_at: datetime) -> bytes:
+    """The signed PDF/A-3u dossier with its canonical data attached as ``result.json``."""
+    ctx = context(data, number, code, base_url, issued_at)
     pdf = render_pdf(
-        BETWEEN_TAGS.sub("><", html),
+        dossier_html(ctx),
         attachments=(Attached("result.json", canonical(data), "认定结果数据（规范化 JSON）"),),
         when=issued_at,
         identifier=code.encode("ascii"),

@@ -20,9 +20,11 @@ from importlib import resources
 from io import BytesIO
 
 import weasyprint.pdf
-from weasyprint import HTML, Attachment
+from weasyprint import CSS, HTML, Attachment
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
+
+from evaluator.core import settings
 
 PDF_VARIANT = "pdf/a-3u"
 _LOCAL = threading.local()
@@ -100,6 +102,24 @@ def _collector_paused():
             gc.enable()
 
 
+UA_TEMPLATE = "dossiers/print-ua.css"
+
+
+@functools.lru_cache(maxsize=4)
+def _user_agent_sheet(text: str) -> CSS:
+    return CSS(string=text)
+
+
+class PrintHTML(HTML):
+    """An HTML document styled by the printed documents' own short user-agent stylesheet
+    (templates/dossiers/print-ua.css) instead of WeasyPrint's whole one: the templates use a dozen
+    elements, and matching each element against WeasyPrint's 400 selectors cost about a sixth of a
+    render. The documents contain no forms."""
+
+    def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
+        return [_user_agent_sheet(settings.template(UA_TEMPLATE).render())]
+
+
 @dataclass(frozen=True)
 class Attached:
     """A file attached to the PDF (PDF/A-3 associated file)."""
@@ -133,7 +153,7 @@ def render_pdf(
             )
             for a in attachments
         ]
-        document = HTML(string=html, url_fetcher=RefusingFetcher(), base_url="about:blank")
+        document = PrintHTML(string=html, url_fetcher=RefusingFetcher(), base_url="about:blank")
         with _RENDER_LOCK, _collector_paused():
             pdf = document.write_pdf(
                 font_config=_font_config(),

@@ -36,6 +36,9 @@ from evaluator.core import settings
 OFFICE_NAME = "四川省民政厅 基层政权建设和社区治理处"
 FIELD = "OfficeSignature"
 _SIGNERS: dict[tuple[str, str], signers.SimpleSigner] = {}
+CMS_MARGIN = 2048
+"""Bytes a signature's CMS container holds beyond its certificates (the signature value, the signed
+attributes, the algorithm identifiers: about 700 for a 4096-bit RSA key)."""
 _LOCK = threading.Lock()
 
 
@@ -153,8 +156,16 @@ def _signed(pdf: bytes, reason: str, location: str, signer: signers.SimpleSigner
         location=location,
         name=OFFICE_NAME,
     )
-    out = signers.sign_pdf(writer, meta, signer=signer)
+    out = signers.sign_pdf(writer, meta, signer=signer, bytes_reserved=reserved(signer))
     return out.getvalue()
+
+
+def reserved(signer: signers.SimpleSigner) -> int:
+    """The room kept in the PDF for the signature, in hexadecimal digits: its certificates and a
+    margin. pyHanko would otherwise make a trial signature each time to measure it (a third of
+    the signing's time); a container too large for the room fails the signing, never silently."""
+    certs = [signer.signing_cert, *signer.cert_registry]
+    return 2 * (sum(len(c.dump()) for c in certs) + CMS_MARGIN)
 
 
 def certificate_pem() -> bytes:
