@@ -208,6 +208,35 @@ def test_the_cohort_pages(page, make_account, make_cohort_round, axe):
     check_and_photograph(page, {"applicant-cohort": visit(f"/applicant/applications/{app_id}/cohort")}, axe)
 
 
+def test_the_dossier_pages(page, make_account, make_recognised_round, axe):
+    from evaluator.dossiers import service
+
+    rr = make_recognised_round(n_apps=4, n_recognised=1)
+    dossier = service.issue(rr.admin, rr.recognised[0])
+    db.session.commit()
+    round_id, dossier_id, code = rr.rnd.id, dossier.id, dossier.code
+
+    def blank_reason(p: Page) -> None:
+        p.fill("#f-reason", "   ")  # not empty for the browser, nothing for the service
+
+    signed_in(page, make_account("admin"))
+    change = f"/office/dossiers/{dossier_id}/change"
+    check_and_photograph(
+        page,
+        {
+            "office-dossiers": visit(f"/office/rounds/{round_id}/dossiers"),
+            "office-dossier-change": visit(change),
+            "office-dossier-change-errors": refused(change, blank_reason, "main form"),
+            "office-score-sheets": visit(f"/office/rounds/{round_id}/score-sheets"),
+        },
+        axe,
+    )
+    sign_out(page)
+    check_and_photograph(
+        page, {"public-verify-form": visit("/verify"), "public-verify": visit(f"/verify/{code}")}, axe
+    )
+
+
 def test_the_audit_log_fits_a_phone(page, make_account):
     signed_in(page, make_account("admin"))  # signing in writes the first events: the verdict has a hash
     page.goto("/office/audit")
