@@ -215,13 +215,14 @@ def batch(app, config: dict, round_id: int, target: int, workers: int) -> dict:
                 with app.app_context():
                     states = dict(
                         db.session.execute(
-                            select(DossierJobItem.state == "pending", func.count())
+                            select(DossierJobItem.state, func.count())
                             .where(DossierJobItem.job_id == job_id)
-                            .group_by(DossierJobItem.state == "pending")
+                            .group_by(DossierJobItem.state)
                         ).all()
                     )
                     db.session.remove()
-                left, finished = states.get(True, 0), states.get(False, 0)
+                left = states.pop("pending", 0)
+                finished = sum(states.values())
                 peak = max(peak, _workers_rss(procs))
                 if not left:
                     break
