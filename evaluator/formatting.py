@@ -125,13 +125,14 @@ def show_datetime(value: datetime | None) -> str:
     return dates.format_datetime(_local(value, reader.zone), _DATETIME[reader.language], locale=reader.locale)
 
 
-def show_number(value: Any, digits: int | None = None) -> str:
-    """A number with thousands separators (and at most ``digits`` decimals); '—' for none."""
+def show_number(value: Any, digits: int | None = None, fixed: bool = False) -> str:
+    """A number with thousands separators (and at most ``digits`` decimals, or exactly ``digits``
+    when ``fixed``: a column whose figures line up); '—' for none."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
-    pattern = None if digits is None else ("#,##0." + "#" * digits if digits else "#,##0")
+    pattern = None if digits is None else ("#,##0." + ("0" if fixed else "#") * digits if digits else "#,##0")
     return numbers.format_decimal(value, format=pattern, locale=_reader().locale)
 
 

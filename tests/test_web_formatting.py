@@ -38,6 +38,9 @@ def test_dates_and_times_the_chinese_way_in_beijing_time(reader):
         assert show_date(None) == show_datetime(None) == "—"
         assert show_number(1234567) == "1,234,567" and show_number(6800.5) == "6,800.5"
         assert show_number(3.14159, 2) == "3.14" and show_number(None) == "—"
+        # a column that lines up: exactly the digits asked for
+        assert show_number(0.1, 2, fixed=True) == "0.10" and show_number(2.3, 3, fixed=True) == "2.300"
+        assert show_number(12345.678, 2, fixed=True) == "12,345.68" and show_number(0.1, 2) == "0.1"
         assert show_number(True) == "是"
         assert label("phase", "open") == "申报中" and label("zone", "featured_community") == "特色社区"
         assert label("status", "no-such-status") == "no-such-status"
