@@ -241,3 +241,23 @@ def test_standings_in_the_cohort_follow_the_results(client, admin, make_scored_r
     if lines[sr.apps[0].id]["rank"]:
         above = [p for p in peers["peers"] if p["total"] is not None and p["total"] > peers["total"] + 1e-6]
         assert peers["rank"] == 1 + len(above)
+
+
+def test_the_results_api_carries_the_cohort_standing_once_cohorts_are_formed(
+    client, admin, make_scored_round
+):
+    sr = make_scored_round(n_apps=8, n_reviewers=5, per_app=3, seed=7)
+    assert client.post(f"/api/v1/rounds/{sr.rnd.id}/results/compute", headers=admin).status_code == 201
+    target = sr.apps[0].id
+    before = client.get(f"/api/v1/applications/{target}/result", headers=admin).get_json()
+    assert before["cohort"] is None
+    run(client, admin, sr.rnd, {"settings": MINI_SETTINGS})
+    after = client.get(f"/api/v1/applications/{target}/result", headers=admin).get_json()
+    standing = standings.standings(sr.rnd)[target]
+    cohort = after["cohort"]
+    assert cohort["number"] == standing.cohort.number and cohort["label_zh"] == standing.cohort.label_zh
+    assert cohort["rank"] == standing.rank and cohort["of"] == standing.of
+    assert (cohort["percentile"] is None) == (standing.percentile is None)
+    if standing.percentile is not None:
+        assert abs(cohort["percentile"] - standing.percentile) < 1e-9
+    assert cohort["section_medians"] == standings.cohort_section_medians(sr.rnd, target)

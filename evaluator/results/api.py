@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from evaluator.accounts.policy import authorize
 from evaluator.applications.models import Application
+from evaluator.cohort_runs import standings as cohort_standings
 from evaluator.core.paging import count_rows
 from evaluator.extensions import db
 from evaluator.results import breakdown as breakdowns
@@ -110,6 +111,26 @@ class SectionResultSchema(Schema):
     median_share = fields.Float(allow_none=True)
 
 
+class CohortStandingSchema(Schema):
+    """An application's cohort (the newest run, the office's moves applied) and its place there."""
+
+    number = fields.Integer(metadata={"description": "The cohort's number in the round (from 1)"})
+    label_zh = fields.String(metadata={"description": "The cohort's profile in Chinese"})
+    label_en = fields.String(metadata={"description": "The cohort's profile in English"})
+    rank = fields.Integer(
+        allow_none=True, metadata={"description": "1 + the cohort's ranked applications above it"}
+    )
+    of = fields.Integer(metadata={"description": "The cohort's ranked applications"})
+    percentile = fields.Float(
+        allow_none=True, metadata={"description": "The share of the others in the cohort it ranks above"}
+    )
+    section_medians = fields.List(
+        fields.Float(allow_none=True),
+        allow_none=True,
+        metadata={"description": "Per level-1 section, the cohort's median share of its points"},
+    )
+
+
 class BreakdownSchema(Schema):
     """An application's full result."""
 
@@ -142,6 +163,13 @@ class BreakdownSchema(Schema):
     vetoes = fields.List(fields.Dict())
     bonus_items = fields.List(fields.Dict())
     bonus_cap = fields.Float()
+    cohort = fields.Nested(
+        CohortStandingSchema,
+        allow_none=True,
+        metadata={
+            "description": "Its cohort and its place there; null before the round's cohorts are formed"
+        },
+    )
 
 
 class ReviewerStatsSchema(Schema):
@@ -246,7 +274,24 @@ def get_snapshot(round_id: int):
 def get_result(application_id: int):
     """An application's full result in its round's newest snapshot (admin)."""
     authorize(signed_in_user(), "results.view")
-    return breakdowns.breakdown(get_or_404(Application, application_id, "application"))
+    app = get_or_404(Application, application_id, "application")
+    result = breakdowns.breakdown(app)
+    rnd = db.session.get(Round, app.round_id)
+    standing = cohort_standings.standings(rnd).get(app.id)
+    result["cohort"] = (
+        None
+        if standing is None
+        else {
+            "number": standing.cohort.number,
+            "label_zh": standing.cohort.label_zh,
+            "label_en": standing.cohort.label_en,
+            "rank": standing.rank,
+            "of": standing.of,
+            "percentile": standing.percentile,
+            "section_medians": cohort_standings.cohort_section_medians(rnd, app.id),
+        }
+    )
+    return result
 
 
 @blp.route("/rounds/<int:round_id>/results/reviewers", methods=["GET"])
