@@ -154,3 +154,19 @@ def test_a_document_is_signed_inside_a_running_event_loop_too(app, signing_files
 
     signed = asyncio.run(inside())
     assert signing.validate(signed).intact
+
+
+def test_the_profile_figures_are_written_as_the_pages_write_them(client, make_recognised_round):
+    """Thousands separators, as the application's page shows the figures (常住人口：9,806)."""
+    from evaluator.extensions import db
+    from evaluator.formatting import show_number
+
+    rr = make_recognised_round(n_apps=3, n_recognised=1)
+    target = rr.recognised[0]
+    target.figures = {**target.figures, "residents": 9806, "households": 3120, "fund": 123456.5}
+    db.session.commit()
+    assert client.post(f"/api/v1/applications/{target.id}/dossier", headers=rr.headers).status_code == 201
+    pdf = fetch(client, f"/api/v1/applications/{target.id}/dossier", rr.headers).data
+    text = _tool(["pdftotext", "-layout"], pdf).replace(" ", "")
+    assert show_number(9806) == "9,806"
+    assert "常住人口：9,806" in text and "户数：3,120" in text and "社区基金：123,456.5元" in text

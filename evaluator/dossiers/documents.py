@@ -14,6 +14,7 @@ from evaluator.core import settings
 from evaluator.dossiers import charts, signing
 from evaluator.dossiers.data import canonical, data_sha256
 from evaluator.dossiers.render import Attached, render_pdf
+from evaluator.formatting import show_number
 
 CHINA = ZoneInfo("Asia/Shanghai")
 BETWEEN_TAGS = re.compile(r">[ \n]+<")
@@ -47,8 +48,8 @@ def _css_text(text: str) -> str:
 def _figure(value: Any) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
-    if isinstance(value, float):
-        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, int | float):
+        return show_number(value)  # as the pages show it (9,806); Chinese and English group alike
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
     return str(value)
