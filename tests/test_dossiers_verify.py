@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from evaluator.audit.models import AuditEvent
 from evaluator.dossiers.service import shown_code
 from evaluator.extensions import db, limiter
@@ -114,3 +116,35 @@ def test_verify_is_rate_limited(app):
     limiter.enabled = True
     codes = [reader.get("/verify/ABCDEFGHJKMNPQRS").status_code for _ in range(32)]
     assert codes[:30] == [404] * 30 and codes[-1] == 429
+
+
+@pytest.mark.parametrize(
+    "reason",
+    ["   ", "\u3000\u3000\n", "复核\x00未通过", "\u202e过通未核复", "理" * 1001, 7, ["复核未通过"]],
+)
+def test_a_reason_of_blanks_control_characters_or_another_type_is_refused_by_name(
+    client, make_recognised_round, reason
+):
+    """422 naming ``reason`` and nothing written: a blank reason would say nothing on /verify, a
+    NUL byte cannot be stored by PostgreSQL, a direction override reads backwards."""
+    rr = make_recognised_round(n_apps=3, n_recognised=1)
+    info, _ = _issue(client, rr)
+    events = db.session.query(AuditEvent).count()
+    for action in ("revoke", "supersede"):
+        res = client.post(
+            f"/api/v1/dossiers/{info['id']}/{action}", json={"reason": reason}, headers=rr.headers
+        )
+        assert res.status_code == 422, res.get_json()
+        assert list(res.get_json()["errors"]["json"]) == ["reason"]
+    db.session.expire_all()
+    assert client.get(f"/api/v1/dossiers/{info['id']}", headers=rr.headers).get_json()["state"] == "issued"
+    assert db.session.query(AuditEvent).count() == events
+
+
+def test_a_reason_is_kept_without_the_blanks_around_it(client, make_recognised_round):
+    rr = make_recognised_round(n_apps=3, n_recognised=1)
+    info, _ = _issue(client, rr)
+    res = client.post(
+        f"/api/v1/dossiers/{info['id']}/revoke", json={"reason": "  复核未通过\n"}, headers=rr.headers
+    )
+    assert res.status_code == 200 and res.get_json()["reason"] == "复核未通过"

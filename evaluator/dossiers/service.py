@@ -6,11 +6,12 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, pre_load, validate
 from sqlalchemy import select
 
 from evaluator.accounts.models import Organisation, User
@@ -26,6 +27,7 @@ from evaluator.dossiers.vocab import DossierState
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.messages import msg
+from evaluator.validation import Text
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed by hand
 CODE_LENGTH = 16
@@ -36,9 +38,17 @@ MAX_REASON = 1000
 
 
 class DossierReasonSchema(Schema):
-    """Why a dossier is revoked or superseded."""
+    """Why a dossier is revoked or superseded: stored text (the shared rule: no control or
+    direction-changing characters), shown on the public verification page."""
 
-    reason = fields.String(required=True, validate=validate.Length(min=2, max=MAX_REASON))
+    reason = Text(required=True, min_length=2, max_length=MAX_REASON, multiline=True)
+
+    @pre_load
+    def _trimmed(self, data: Any, **kwargs: Any) -> Any:
+        """The reason without the blanks around it: a reason of blanks only is too short."""
+        if isinstance(data, Mapping) and isinstance(data.get("reason"), str):
+            return {**data, "reason": data["reason"].strip()}
+        return data
 
 
 def new_code() -> str:
