@@ -41,7 +41,9 @@ def _pctl(value: Any) -> str:
     return "—" if value is None else f"{float(value):.1f}%"
 
 
-def _css_text(text: str) -> str:
+def css_text(text: str) -> str:
+    """A text for a CSS string inside the document's <style> (the running header): no backslash or
+    double quote to end the string, no "<" to end the style element."""
     return text.replace("\\", "").replace('"', "'").replace("<", "")[:60]
 
 
@@ -78,8 +80,8 @@ def context(
     own = None if c.get("rank") is None else c["rank"] - 1
     return {
         "data": data,
-        "header_left": _css_text(f"{unit['name']} · {zone}认定档案"),
-        "header_right": _css_text(f"证书编号 {number}"),
+        "header_left": css_text(f"{unit['name']} · {zone}认定档案"),
+        "header_right": css_text(f"证书编号 {number}"),
         "c": c,
         "title": f"{unit['name']} {zone}认定档案",
         "zone": zone,
