@@ -170,3 +170,39 @@ def test_the_profile_figures_are_written_as_the_pages_write_them(client, make_re
     text = _tool(["pdftotext", "-layout"], pdf).replace(" ", "")
     assert show_number(9806) == "9,806"
     assert "常住人口：9,806" in text and "户数：3,120" in text and "社区基金：123,456.5元" in text
+
+
+def test_markup_in_a_units_name_comments_and_file_names_is_printed_as_text_and_fetches_nothing(
+    client, make_recognised_round
+):
+    """Escaped in the body, in the charts and in the running header: the render would fail on any
+    fetch, and the markup shows as the characters it was typed with."""
+    from sqlalchemy import select
+
+    from evaluator.applications.models import Material
+    from evaluator.assignments.models import Assignment
+    from evaluator.extensions import db
+    from evaluator.reviews.models import Review
+
+    rr = make_recognised_round(n_apps=3, n_recognised=1)
+    target = rr.recognised[0]
+    target.organisation.name = '玉林<img src="file:///etc/passwd">社区'
+    reviews = select(Review).join(Assignment).where(Assignment.application_id == target.id)
+    for review in db.session.scalars(reviews):
+        review.comments = {"": '好</style><p style="background: url(http://127.0.0.1:9/x.png)">段</p>'}
+    db.session.add(
+        Material(
+            application_id=target.id,
+            filename='方案"><link rel="stylesheet" href="http://127.0.0.1:9/x.css">.pdf',
+            content_type="application/pdf",
+            size=3,
+            sha256="0" * 64,
+            uploaded_by=rr.admin.id,
+        )
+    )
+    db.session.commit()
+    assert client.post(f"/api/v1/applications/{target.id}/dossier", headers=rr.headers).status_code == 201
+    text = _tool(["pdftotext"], fetch(client, f"/api/v1/applications/{target.id}/dossier", rr.headers).data)
+    assert '玉林<img src="file:///etc/passwd">社区' in text
+    assert '</style><p style="background: url(http://127.0.0.1:9/x.png)">' in text
+    assert '<link rel="stylesheet" href="http://127.0.0.1:9/x.css">' in text
