@@ -9,6 +9,7 @@ import io
 import pytest
 
 from evaluator.audit.models import AuditEvent
+from evaluator.dossiers.models import Dossier
 from evaluator.dossiers.service import shown_code
 from evaluator.extensions import db, limiter
 
@@ -148,3 +149,30 @@ def test_a_reason_is_kept_without_the_blanks_around_it(client, make_recognised_r
         f"/api/v1/dossiers/{info['id']}/revoke", json={"reason": "  复核未通过\n"}, headers=rr.headers
     )
     assert res.status_code == 200 and res.get_json()["reason"] == "复核未通过"
+
+
+def test_a_code_typed_in_full_width_or_with_any_dash_or_blank_finds_the_dossier_a_look_alike_does_not(
+    app, client, make_recognised_round
+):
+    """A Chinese input method types full-width letters, digits and dashes (ＡＢ－ＣＤ), ideographic
+    spaces, and a copied code may carry a zero-width space; Cyrillic look-alikes are other letters."""
+    rr = make_recognised_round(n_apps=3, n_recognised=1)
+    info, _ = _issue(client, rr)
+    code = "ABCD2345EFGH6789"  # one with letters that have Cyrillic look-alikes
+    db.session.get(Dossier, info["id"]).code = code
+    db.session.commit()
+    wide = "".join(chr(ord(c) + 0xFEE0) for c in code)  # ＡＢＣ…, ２３４…
+    groups = [code[k : k + 4] for k in range(0, 16, 4)]
+    reader = _reader(app)
+    for typed in (
+        wide,
+        "－".join(groups),
+        "—".join(groups),
+        "\u3000".join(groups),
+        code[:8] + "\u200b" + code[8:],
+        wide.lower(),
+    ):
+        assert _page(reader, f"/verify/{typed}")[0] == 200, typed
+        res = reader.get("/verify", query_string={"code": typed})
+        assert res.status_code == 303 and res.headers["Location"].endswith(f"/verify/{code}"), typed
+    assert _page(reader, "/verify/АВCD2345ЕFGН6789")[0] == 404  # А, В, Е and Н are Cyrillic

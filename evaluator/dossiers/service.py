@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +33,9 @@ from evaluator.validation import Text
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed by hand
 CODE_LENGTH = 16
 CODE_RE = re.compile(rf"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
+SKIPPED = ("Pd", "Cf")
+"""What a typed code may hold besides its characters and blanks: dashes (-, －, —) and invisible
+format marks (a zero-width space copied with it)."""
 ZONE_CODES = {"community_governance_zone": 1, "subdistrict_service_zone": 2, "featured_community": 3}
 """The zone type's digit in a certificate number (year, zone digit, serial: 2026-3-000012)."""
 MAX_REASON = 1000
@@ -57,10 +61,12 @@ def new_code() -> str:
 
 
 def normalised_code(text: str | None) -> str | None:
-    """The code as typed (any case, with spaces or dashes), or None when it cannot be one."""
+    """The code as typed, or None when it cannot be one: in any case, in full-width characters (a
+    Chinese input method's ＡＢ２３), with blanks, dashes or invisible marks anywhere."""
     if not text or len(text) > 40:
         return None
-    code = re.sub(r"[\s-]", "", text).upper()
+    folded = unicodedata.normalize("NFKC", text)
+    code = "".join(c for c in folded if not c.isspace() and unicodedata.category(c) not in SKIPPED).upper()
     return code if CODE_RE.fullmatch(code) else None
 
 
