@@ -176,3 +176,29 @@ def test_a_code_typed_in_full_width_or_with_any_dash_or_blank_finds_the_dossier_
         res = reader.get("/verify", query_string={"code": typed})
         assert res.status_code == 303 and res.headers["Location"].endswith(f"/verify/{code}"), typed
     assert _page(reader, "/verify/АВCD2345ЕFGН6789")[0] == 404  # А, В, Е and Н are Cyrillic
+
+
+def test_a_compare_without_a_file_or_with_an_empty_one_says_so_beside_the_field(
+    app, client, make_recognised_round
+):
+    """Not a silent page: the field is named; a file longer than the dossier simply differs."""
+    from tests.pages import csrf_token
+
+    rr = make_recognised_round(n_apps=3, n_recognised=1)
+    info, pdf = _issue(client, rr)
+    reader = _reader(app)
+    url = f"/verify/{info['code']}"
+    token = csrf_token(reader, url)
+    for data, said in (
+        ({}, "Choose a file to upload."),
+        ({"file": (io.BytesIO(b"%PDF-"), "")}, "Choose a file to upload."),
+        ({"file": (io.BytesIO(b""), "copy.pdf")}, "The file is empty."),
+    ):
+        status, html = _page(
+            reader, url, method="POST", data={"csrf_token": token, **data}, content_type="multipart/form-data"
+        )
+        assert status == 422 and 'id="file-errors"' in html and said in html.split('id="file-errors"')[1]
+        assert 'id="compare-result"' not in html
+    longer = {"csrf_token": token, "file": (io.BytesIO(pdf + b"\n" * 100), "copy.pdf")}
+    status, html = _page(reader, url, method="POST", data=longer, content_type="multipart/form-data")
+    assert status == 200 and "differs" in html.split('id="compare-result"')[1][:200]

@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 
 from marshmallow import Schema, fields, pre_load, validate
 from sqlalchemy import select
@@ -157,11 +157,16 @@ def pdf_of(dossier: Dossier) -> bytes:
     return settings.storage().get(dossier.pdf_sha256)
 
 
-def compare(dossier: Dossier, upload: bytes) -> dict[str, Any]:
+def compare(dossier: Dossier, upload: IO[bytes]) -> dict[str, Any]:
     """Whether an uploaded file is byte-identical to the issued dossier (its SHA-256 against the
-    issued one's)."""
-    digest = hashlib.sha256(upload).hexdigest()
-    return {"identical": secrets.compare_digest(digest, dossier.pdf_sha256), "sha256": digest}
+    issued one's). At most one byte more than the dossier is read: a longer file differs. 422 naming
+    ``file`` for an empty one."""
+    data = upload.read(dossier.pdf_size + 1)
+    if not data:
+        raise ServiceError(422, msg("The file is empty."), {"file": [msg("The file is empty.")]})
+    digest = hashlib.sha256(data).hexdigest()
+    same = len(data) == dossier.pdf_size and secrets.compare_digest(digest, dossier.pdf_sha256)
+    return {"identical": same}
 
 
 def _change(actor: User, dossier: Dossier, state: DossierState, reason: str) -> Dossier:
