@@ -206,3 +206,24 @@ def test_markup_in_a_units_name_comments_and_file_names_is_printed_as_text_and_f
     assert '玉林<img src="file:///etc/passwd">社区' in text
     assert '</style><p style="background: url(http://127.0.0.1:9/x.png)">' in text
     assert '<link rel="stylesheet" href="http://127.0.0.1:9/x.css">' in text
+
+
+def test_an_unreadable_or_half_configured_signing_key_is_a_503_that_says_so_and_writes_nothing(
+    app, client, make_recognised_round, signing_files, tmp_path
+):
+    """Not a 500 with pyHanko's inner names, and not remembered: once the files are right, the
+    next dossier is signed."""
+    from evaluator.dossiers.models import Dossier
+    from evaluator.extensions import db
+
+    rr = make_recognised_round(n_apps=3, n_recognised=1)
+    url = f"/api/v1/applications/{rr.recognised[0].id}/dossier"
+    key, cert = map(str, signing_files)
+    for wrong in ((str(tmp_path / "missing.pem"), cert), (key, ""), ("", cert)):
+        app.config["DOSSIER_SIGNING_KEY"], app.config["DOSSIER_SIGNING_CERT"] = wrong
+        res = client.post(url, headers=rr.headers)
+        assert res.status_code == 503, res.get_json()
+        assert "signing key" in res.get_json()["message"] and "None" not in res.get_json()["message"]
+        assert db.session.query(Dossier).count() == 0
+    app.config["DOSSIER_SIGNING_KEY"], app.config["DOSSIER_SIGNING_CERT"] = key, cert
+    assert client.post(url, headers=rr.headers).status_code == 201
