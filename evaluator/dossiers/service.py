@@ -24,6 +24,7 @@ from evaluator.core.locking import lock_application, lock_round
 from evaluator.dossiers import data as dossier_data
 from evaluator.dossiers.documents import dossier_pdf
 from evaluator.dossiers.models import Dossier
+from evaluator.dossiers.render import RenderError
 from evaluator.dossiers.vocab import DossierState
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
@@ -135,9 +136,14 @@ def issue(actor: User | None, app: Application, replaces: Dossier | None = None)
     db.session.add(dossier)
     db.session.flush()
     dossier.number = _number(dossier, app.round.zone_type, now.year)
-    pdf = dossier_pdf(
-        data, dossier.number, code, settings.setting_or("PUBLIC_URL", "http://localhost:5000"), now
-    )
+    try:
+        pdf = dossier_pdf(
+            data, dossier.number, code, settings.setting_or("PUBLIC_URL", "http://localhost:5000"), now
+        )
+    except RenderError as exc:
+        if not exc.missing:
+            raise
+        raise ServiceError(409, exc.message) from None  # the unit's data cannot be printed as it is
     dossier.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
     dossier.pdf_size = len(pdf)
     settings.storage().put(pdf, dossier.pdf_sha256)
