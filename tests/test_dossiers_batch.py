@@ -7,9 +7,13 @@ from __future__ import annotations
 import io
 import zipfile
 
+from sqlalchemy import select
+
 from evaluator import tasks
-from evaluator.dossiers import documents, service
+from evaluator.dossiers import documents, jobs, service
+from evaluator.dossiers.models import Dossier
 from evaluator.dossiers.render import NOT_RENDERED
+from evaluator.extensions import db
 
 
 def _job(client, headers, job_id):
@@ -74,3 +78,42 @@ def test_a_round_without_recognised_units_has_no_batch_and_only_the_office_start
     _, reviewer = make_user("reviewer")
     assert client.post(f"/api/v1/rounds/{rr.rnd.id}/dossiers", headers=reviewer).status_code == 403
     assert client.get("/api/v1/jobs/999999", headers=rr.headers).status_code == 404
+
+
+def test_the_zip_holds_each_units_valid_dossier_and_waits_for_the_batch_to_finish(
+    app, client, make_recognised_round, monkeypatch
+):
+    """A revoked dossier is never handed out again in a ZIP, a replaced one is handed out as its
+    replacement; a batch still rendering has no ZIP yet (it would look complete)."""
+    rr = make_recognised_round(n_apps=4, n_recognised=3)
+    first = client.post(f"/api/v1/applications/{rr.recognised[0].id}/dossier", headers=rr.headers)
+    waiting = []
+    monkeypatch.setattr(tasks, "submit", lambda name, *args: waiting.append(args))
+    job = client.post(f"/api/v1/rounds/{rr.rnd.id}/dossiers", headers=rr.headers).get_json()
+    assert (job["state"], job["skipped"], job["pending"]) == ("queued", 1, 2)
+    assert client.get(f"/api/v1/jobs/{job['id']}/zip", headers=rr.headers).status_code == 409
+    monkeypatch.undo()
+    for (item_id,) in waiting:
+        jobs.render_item(item_id)
+    db.session.commit()
+    job = _job(client, rr.headers, job["id"])
+    assert (job["state"], job["done"]) == ("finished", 3)
+    revoked = first.get_json()
+    assert (
+        client.post(
+            f"/api/v1/dossiers/{revoked['id']}/revoke", json={"reason": "复核未通过"}, headers=rr.headers
+        ).status_code
+        == 200
+    )
+    second = db.session.scalars(select(Dossier).where(Dossier.application_id == rr.recognised[1].id)).one()
+    new = client.post(
+        f"/api/v1/dossiers/{second.id}/supersede", json={"reason": "更正评分"}, headers=rr.headers
+    ).get_json()
+    res = client.get(f"/api/v1/jobs/{job['id']}/zip", headers=rr.headers)
+    assert res.status_code == 200
+    names = zipfile.ZipFile(io.BytesIO(res.get_data())).namelist()
+    res.close()
+    third = db.session.scalars(select(Dossier).where(Dossier.application_id == rr.recognised[2].id)).one()
+    assert sorted(n.split("-")[2] for n in names) == sorted(
+        n.split("-")[2] for n in (new["number"], third.number)
+    )

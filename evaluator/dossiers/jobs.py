@@ -26,7 +26,7 @@ from evaluator.dossiers import data as dossier_data
 from evaluator.dossiers import service
 from evaluator.dossiers.models import Dossier, DossierJob, DossierJobItem
 from evaluator.dossiers.render import NOT_RENDERED
-from evaluator.dossiers.vocab import ItemState, JobState
+from evaluator.dossiers.vocab import DossierState, ItemState, JobState
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.messages import Message, msg
@@ -207,13 +207,16 @@ def jobs_of(rnd: Round) -> list[DossierJob]:
 
 
 def zip_of(job: DossierJob) -> IO[bytes]:
-    """The batch's dossiers (issued or already valid) as one ZIP, one PDF per unit named by its
-    certificate number and name; a spooled file positioned at its start."""
+    """The valid dossier of each unit of the finished batch as one ZIP — a revoked one left out, a
+    replaced one by its replacement —, one PDF per unit named by its certificate number and name; a
+    spooled file positioned at its start. 409 while the batch is rendering (a part would look whole)."""
+    if job.state != JobState.FINISHED:
+        raise ServiceError(409, msg("The batch is still rendering: its ZIP is ready once it has finished."))
     rows = (
         db.session.execute(
             select(Dossier)
-            .join(DossierJobItem, DossierJobItem.dossier_id == Dossier.id)
-            .where(DossierJobItem.job_id == job.id)
+            .join(DossierJobItem, DossierJobItem.application_id == Dossier.application_id)
+            .where(DossierJobItem.job_id == job.id, Dossier.state == DossierState.ISSUED.value)
             .order_by(Dossier.id)
         )
         .scalars()
