@@ -117,3 +117,29 @@ def test_the_zip_holds_each_units_valid_dossier_and_waits_for_the_batch_to_finis
     assert sorted(n.split("-")[2] for n in names) == sorted(
         n.split("-")[2] for n in (new["number"], third.number)
     )
+
+
+def test_a_unit_with_a_recognising_grade_has_no_dossier_before_the_round_recognises_it(
+    app, client, make_scored_round, make_user, signing_files, monkeypatch
+):
+    """A dossier is the record of a recognition: during the review, the notice or with provisional
+    results, a grade that would be recognised issues nothing (neither alone nor in a batch)."""
+    from evaluator.results.models import ApplicationResult
+    from evaluator.results.service import compute
+
+    monkeypatch.setitem(app.config, "DOSSIER_SIGNING_KEY", str(signing_files[0]))
+    monkeypatch.setitem(app.config, "DOSSIER_SIGNING_CERT", str(signing_files[1]))
+    sr = make_scored_round(n_apps=4, seed=3)
+    admin, headers = make_user("admin")
+    compute(admin, sr.rnd)
+    db.session.commit()
+    ranked = select(ApplicationResult).where(ApplicationResult.rank.is_not(None))
+    line = db.session.scalars(ranked.order_by(ApplicationResult.rank)).first()
+    line.recognised = True  # its grade is one the criteria recognise
+    db.session.commit()
+    assert line.application.status == "under_review"
+    res = client.post(f"/api/v1/applications/{line.application_id}/dossier", headers=headers)
+    assert res.status_code == 409 and db.session.query(Dossier).count() == 0
+    batch = client.post(f"/api/v1/rounds/{sr.rnd.id}/dossiers", headers=headers)
+    tasks.wait_idle()
+    assert batch.status_code == 409 and db.session.query(Dossier).count() == 0
