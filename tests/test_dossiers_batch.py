@@ -143,3 +143,20 @@ def test_a_unit_with_a_recognising_grade_has_no_dossier_before_the_round_recogni
     batch = client.post(f"/api/v1/rounds/{sr.rnd.id}/dossiers", headers=headers)
     tasks.wait_idle()
     assert batch.status_code == 409 and db.session.query(Dossier).count() == 0
+
+
+def test_a_batch_leaves_out_a_unit_whose_dossier_was_revoked(client, make_recognised_round):
+    """The revocation withdrew the recognition: a later batch of the round must not hand the unit a
+    valid dossier again (the office may still issue one on its own, if the revocation was a mistake)."""
+    rr = make_recognised_round(n_apps=3, n_recognised=2)
+    withdrawn = rr.recognised[0].id
+    info = client.post(f"/api/v1/applications/{withdrawn}/dossier", headers=rr.headers).get_json()
+    url = f"/api/v1/dossiers/{info['id']}/revoke"
+    assert client.post(url, json={"reason": "复核未通过"}, headers=rr.headers).status_code == 200
+    job = client.post(f"/api/v1/rounds/{rr.rnd.id}/dossiers", headers=rr.headers).get_json()
+    job = _job(client, rr.headers, job["id"])
+    assert (job["state"], job["total"], job["issued"]) == ("finished", 1, 1)
+    res = client.get(f"/api/v1/applications/{withdrawn}/dossier", headers=rr.headers)
+    res.close()
+    assert res.status_code == 404
+    assert client.post(f"/api/v1/applications/{withdrawn}/dossier", headers=rr.headers).status_code == 201

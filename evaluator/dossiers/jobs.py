@@ -39,10 +39,12 @@ log = logging.getLogger(__name__)
 
 def start(actor: User | None, rnd: Round) -> DossierJob:
     """A batch of the round's eligible applications (409 when there is none); those with a valid
-    dossier are skipped at once, the others are rendered in the background once the request commits.
-    ``actor`` is None for the command line (the system issues the dossiers)."""
+    dossier are skipped at once, those whose dossier was revoked are left out (the recognition was
+    withdrawn), the others are rendered in the background once the request commits. ``actor`` is
+    None for the command line (the system issues the dossiers)."""
     lock_round(rnd.id, shared=True)
-    ids = dossier_data.eligible(rnd)
+    revoked = service.withdrawn(rnd.id)
+    ids = [a for a in dossier_data.eligible(rnd) if a not in revoked]
     if not ids:
         raise ServiceError(409, msg("The round has no recognised application to issue a dossier for."))
     job = DossierJob(round_id=rnd.id, created_by=actor.id if actor else None, state=JobState.QUEUED.value)

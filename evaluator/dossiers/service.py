@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import IO, Any
 
 from marshmallow import Schema, fields, pre_load, validate
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from evaluator.accounts.models import Organisation, User
 from evaluator.applications.models import Application
@@ -94,6 +94,18 @@ def dossiers_of(application_id: int) -> list[Dossier]:
     return list(
         db.session.scalars(
             select(Dossier).where(Dossier.application_id == application_id).order_by(Dossier.id.desc())
+        )
+    )
+
+
+def withdrawn(round_id: int) -> set[int]:
+    """The round's applications whose newest dossier was revoked: their recognition was withdrawn."""
+    newest = select(func.max(Dossier.id)).where(Dossier.round_id == round_id).group_by(Dossier.application_id)
+    return set(
+        db.session.scalars(
+            select(Dossier.application_id).where(
+                Dossier.id.in_(newest), Dossier.state == DossierState.REVOKED.value
+            )
         )
     )
 
