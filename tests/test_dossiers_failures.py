@@ -64,3 +64,20 @@ def test_an_unreadable_signing_key_and_an_unexpected_error_are_said_in_chinese_w
     said = _failures(office, job_id)
     assert said.count("未能生成") == 2 and "/srv" not in said and "KeyError" not in said
     assert "radar" not in said
+
+
+def test_a_dossier_no_longer_valid_offers_no_change_and_a_round_without_units_no_batch_button(
+    client, page_client, make_recognised_round
+):
+    """The careless newcomer is not invited to fill in a form that can only be refused."""
+    rr = make_recognised_round(n_apps=3, n_recognised=1)
+    info = client.post(f"/api/v1/applications/{rr.recognised[0].id}/dossier", headers=rr.headers).get_json()
+    url = f"/api/v1/dossiers/{info['id']}/revoke"
+    assert client.post(url, json={"reason": "复核未通过"}, headers=rr.headers).status_code == 200
+    office = page_client("admin", user=rr.admin)
+    html = office.get(f"/office/dossiers/{info['id']}/change").get_data(as_text=True)
+    assert f"The dossier {info['number']} is no longer valid." in html and 'name="reason"' not in html
+    empty = make_recognised_round(n_apps=3, n_recognised=0)
+    html = office.get(f"/office/rounds/{empty.rnd.id}/dossiers").get_data(as_text=True)
+    assert "The round has no recognised unit yet." in html
+    assert f'action="/office/rounds/{empty.rnd.id}/dossiers"' not in html
