@@ -23,7 +23,7 @@ def _text(pdf: bytes) -> str:
 
 
 def test_the_office_prints_an_experts_score_sheet_with_the_sums_by_section(
-    page_client, make_recognised_round
+    page_client, make_recognised_round, make_user
 ):
     rr = make_recognised_round()
     office = page_client("admin")
@@ -62,6 +62,9 @@ def test_the_office_prints_an_experts_score_sheet_with_the_sums_by_section(
         page_client("reviewer").get(f"/office/rounds/{rr.rnd.id}/score-sheets/{expert.id}").status_code == 403
     )
     assert office.get(f"/office/rounds/{rr.rnd.id}/score-sheets/999999").status_code == 404
+    # nor for an account that is not an expert's (a score sheet naming the office or an applicant)
+    for other in (office.user, make_user("applicant")[0]):
+        assert office.get(f"/office/rounds/{rr.rnd.id}/score-sheets/{other.id}").status_code == 404
 
 
 def test_a_published_shortlist_prints_as_a_signed_pdf_for_the_office_and_the_public(
