@@ -1,6 +1,7 @@
 """What the office reads of a batch's failed dossiers: a sentence in its own language that it can
 act on — a character the font lacks, the signing key that cannot be read, a refusal of the service —
-never WeasyPrint's or pyHanko's words, a Python exception or a server path."""
+never WeasyPrint's or pyHanko's words, a Python exception or a server path; and no form offered that
+could only be refused."""
 
 from __future__ import annotations
 
