@@ -230,3 +230,76 @@ def test_a_signature_with_a_large_key_and_long_names_fits_the_room_kept_for_it(a
     signed = signing.sign(render_pdf('<html lang="zh-CN"><body>四川省</body></html>'), reason="测试")
     report = signing.validate(signed)
     assert report.intact and report.trusted and report.covers_whole_file
+
+
+def test_the_profile_figures_are_written_as_the_pages_write_them(client, make_recognised_round):
+    """Thousands separators, as the application's page shows the figures (常住人口：9,806)."""
+    from evaluator.extensions import db
+    from evaluator.formatting import show_number
+
+    rr = make_recognised_round(n_apps=3, n_recognised=1)
+    target = rr.recognised[0]
+    target.figures = {**target.figures, "residents": 9806, "households": 3120, "fund": 123456.5}
+    db.session.commit()
+    assert client.post(f"/api/v1/applications/{target.id}/dossier", headers=rr.headers).status_code == 201
+    pdf = fetch(client, f"/api/v1/applications/{target.id}/dossier", rr.headers).data
+    text = _tool(["pdftotext", "-layout"], pdf).replace(" ", "")
+    assert show_number(9806) == "9,806"
+    assert "常住人口：9,806" in text and "户数：3,120" in text and "社区基金：123,456.5元" in text
+
+
+def test_markup_in_a_units_name_comments_and_file_names_is_printed_as_text_and_fetches_nothing(
+    client, make_recognised_round
+):
+    """Escaped in the body, in the charts and in the running header: the render would fail on any
+    fetch, and the markup shows as the characters it was typed with."""
+    from sqlalchemy import select
+
+    from evaluator.applications.models import Material
+    from evaluator.assignments.models import Assignment
+    from evaluator.extensions import db
+    from evaluator.reviews.models import Review
+
+    rr = make_recognised_round(n_apps=3, n_recognised=1)
+    target = rr.recognised[0]
+    target.organisation.name = '玉林<img src="file:///etc/passwd">社区'
+    reviews = select(Review).join(Assignment).where(Assignment.application_id == target.id)
+    for review in db.session.scalars(reviews):
+        review.comments = {"": '好</style><p style="background: url(http://127.0.0.1:9/x.png)">段</p>'}
+    db.session.add(
+        Material(
+            application_id=target.id,
+            filename='方案"><link rel="stylesheet" href="http://127.0.0.1:9/x.css">.pdf',
+            content_type="application/pdf",
+            size=3,
+            sha256="0" * 64,
+            uploaded_by=rr.admin.id,
+        )
+    )
+    db.session.commit()
+    assert client.post(f"/api/v1/applications/{target.id}/dossier", headers=rr.headers).status_code == 201
+    text = _tool(["pdftotext"], fetch(client, f"/api/v1/applications/{target.id}/dossier", rr.headers).data)
+    assert '玉林<img src="file:///etc/passwd">社区' in text
+    assert '</style><p style="background: url(http://127.0.0.1:9/x.png)">' in text
+    assert '<link rel="stylesheet" href="http://127.0.0.1:9/x.css">' in text
+
+
+def test_an_unreadable_or_half_configured_signing_key_is_a_503_that_says_so_and_writes_nothing(
+    app, client, make_recognised_round, signing_files, tmp_path
+):
+    """Not a 500 with pyHanko's inner names, and not remembered: once the files are right, the
+    next dossier is signed."""
+    from evaluator.dossiers.models import Dossier
+    from evaluator.extensions import db
+
+    rr = make_recognised_round(n_apps=3, n_recognised=1)
+    url = f"/api/v1/applications/{rr.recognised[0].id}/dossier"
+    key, cert = map(str, signing_files)
+    for wrong in ((str(tmp_path / "missing.pem"), cert), (key, ""), ("", cert)):
+        app.config["DOSSIER_SIGNING_KEY"], app.config["DOSSIER_SIGNING_CERT"] = wrong
+        res = client.post(url, headers=rr.headers)
+        assert res.status_code == 503, res.get_json()
+        assert "signing key" in res.get_json()["message"] and "None" not in res.get_json()["message"]
+        assert db.session.query(Dossier).count() == 0
+    app.config["DOSSIER_SIGNING_KEY"], app.config["DOSSIER_SIGNING_CERT"] = key, cert
+    assert client.post(url, headers=rr.headers).status_code == 201

@@ -23,7 +23,7 @@ def _text(pdf: bytes) -> str:
 
 
 def test_the_office_prints_an_experts_score_sheet_with_the_sums_by_section(
-    page_client, make_recognised_round
+    page_client, make_recognised_round, make_user
 ):
     rr = make_recognised_round()
     office = page_client("admin")
@@ -62,6 +62,9 @@ def test_the_office_prints_an_experts_score_sheet_with_the_sums_by_section(
         page_client("reviewer").get(f"/office/rounds/{rr.rnd.id}/score-sheets/{expert.id}").status_code == 403
     )
     assert office.get(f"/office/rounds/{rr.rnd.id}/score-sheets/999999").status_code == 404
+    # nor for an account that is not an expert's (a score sheet naming the office or an applicant)
+    for other in (office.user, make_user("applicant")[0]):
+        assert office.get(f"/office/rounds/{rr.rnd.id}/score-sheets/{other.id}").status_code == 404
 
 
 def test_a_published_shortlist_prints_as_a_signed_pdf_for_the_office_and_the_public(
@@ -86,3 +89,19 @@ def test_a_published_shortlist_prints_as_a_signed_pdf_for_the_office_and_the_pub
     assert office.get(f"/office/shortlists/{listing.id}/pdf").data == pdf
     # nothing for a list that is not published
     assert app.test_client().get("/public/shortlists/999999/pdf").status_code == 404
+
+
+def test_markup_in_a_rounds_title_is_text_in_the_printed_lists_never_markup_or_a_fetch(
+    page_client, make_recognised_round
+):
+    """The running header is a CSS string inside the document's <style>: a title closing the style
+    element would add markup to the document and make it fetch a file (the render then fails)."""
+    rr = make_recognised_round(n_apps=3)
+    rr.rnd.title = '标题</style><p>注入段落</p><img src="file:///etc/passwd">'
+    db.session.commit()
+    review = db.session.scalars(select(Review).where(Review.round_id == rr.rnd.id)).first()
+    expert = db.session.get(Assignment, review.assignment_id).reviewer
+    res = page_client("admin").get(f"/office/rounds/{rr.rnd.id}/score-sheets/{expert.id}")
+    assert res.status_code == 200 and res.mimetype == "application/pdf"
+    text = _text(res.data)
+    assert '标题</style><p>注入段落</p><img src="file:///etc/passwd">' in text  # the title, as text

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from evaluator.audit.models import AuditEvent
+from evaluator.dossiers.models import Dossier
 from evaluator.dossiers.service import shown_code
 from evaluator.extensions import db, limiter
 
@@ -114,3 +117,88 @@ def test_verify_is_rate_limited(app):
     limiter.enabled = True
     codes = [reader.get("/verify/ABCDEFGHJKMNPQRS").status_code for _ in range(32)]
     assert codes[:30] == [404] * 30 and codes[-1] == 429
+
+
+@pytest.mark.parametrize(
+    "reason",
+    ["   ", "\u3000\u3000\n", "复核\x00未通过", "\u202e过通未核复", "理" * 1001, 7, ["复核未通过"]],
+)
+def test_a_reason_of_blanks_control_characters_or_another_type_is_refused_by_name(
+    client, make_recognised_round, reason
+):
+    """422 naming ``reason`` and nothing written: a blank reason would say nothing on /verify, a
+    NUL byte cannot be stored by PostgreSQL, a direction override reads backwards."""
+    rr = make_recognised_round(n_apps=3, n_recognised=1)
+    info, _ = _issue(client, rr)
+    events = db.session.query(AuditEvent).count()
+    for action in ("revoke", "supersede"):
+        res = client.post(
+            f"/api/v1/dossiers/{info['id']}/{action}", json={"reason": reason}, headers=rr.headers
+        )
+        assert res.status_code == 422, res.get_json()
+        assert list(res.get_json()["errors"]["json"]) == ["reason"]
+    db.session.expire_all()
+    assert client.get(f"/api/v1/dossiers/{info['id']}", headers=rr.headers).get_json()["state"] == "issued"
+    assert db.session.query(AuditEvent).count() == events
+
+
+def test_a_reason_is_kept_without_the_blanks_around_it(client, make_recognised_round):
+    rr = make_recognised_round(n_apps=3, n_recognised=1)
+    info, _ = _issue(client, rr)
+    res = client.post(
+        f"/api/v1/dossiers/{info['id']}/revoke", json={"reason": "  复核未通过\n"}, headers=rr.headers
+    )
+    assert res.status_code == 200 and res.get_json()["reason"] == "复核未通过"
+
+
+def test_a_code_typed_in_full_width_or_with_any_dash_or_blank_finds_the_dossier_a_look_alike_does_not(
+    app, client, make_recognised_round
+):
+    """A Chinese input method types full-width letters, digits and dashes (ＡＢ－ＣＤ), ideographic
+    spaces, and a copied code may carry a zero-width space; Cyrillic look-alikes are other letters."""
+    rr = make_recognised_round(n_apps=3, n_recognised=1)
+    info, _ = _issue(client, rr)
+    code = "ABCD2345EFGH6789"  # one with letters that have Cyrillic look-alikes
+    db.session.get(Dossier, info["id"]).code = code
+    db.session.commit()
+    wide = "".join(chr(ord(c) + 0xFEE0) for c in code)  # ＡＢＣ…, ２３４…
+    groups = [code[k : k + 4] for k in range(0, 16, 4)]
+    reader = _reader(app)
+    for typed in (
+        wide,
+        "－".join(groups),
+        "—".join(groups),
+        "\u3000".join(groups),
+        code[:8] + "\u200b" + code[8:],
+        wide.lower(),
+    ):
+        assert _page(reader, f"/verify/{typed}")[0] == 200, typed
+        res = reader.get("/verify", query_string={"code": typed})
+        assert res.status_code == 303 and res.headers["Location"].endswith(f"/verify/{code}"), typed
+    assert _page(reader, "/verify/АВCD2345ЕFGН6789")[0] == 404  # А, В, Е and Н are Cyrillic
+
+
+def test_a_compare_without_a_file_or_with_an_empty_one_says_so_beside_the_field(
+    app, client, make_recognised_round
+):
+    """Not a silent page: the field is named; a file longer than the dossier simply differs."""
+    from tests.pages import csrf_token
+
+    rr = make_recognised_round(n_apps=3, n_recognised=1)
+    info, pdf = _issue(client, rr)
+    reader = _reader(app)
+    url = f"/verify/{info['code']}"
+    token = csrf_token(reader, url)
+    for data, said in (
+        ({}, "Choose a file to upload."),
+        ({"file": (io.BytesIO(b"%PDF-"), "")}, "Choose a file to upload."),
+        ({"file": (io.BytesIO(b""), "copy.pdf")}, "The file is empty."),
+    ):
+        status, html = _page(
+            reader, url, method="POST", data={"csrf_token": token, **data}, content_type="multipart/form-data"
+        )
+        assert status == 422 and 'id="file-errors"' in html and said in html.split('id="file-errors"')[1]
+        assert 'id="compare-result"' not in html
+    longer = {"csrf_token": token, "file": (io.BytesIO(pdf + b"\n" * 100), "copy.pdf")}
+    status, html = _page(reader, url, method="POST", data=longer, content_type="multipart/form-data")
+    assert status == 200 and "differs" in html.split('id="compare-result"')[1][:200]

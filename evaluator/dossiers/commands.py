@@ -64,6 +64,6 @@ def dossiers_issue(round_id: int, timeout: float) -> None:
         )
     )
     for e in status["errors"]:
-        click.echo(f"  {e['application_id']}: {e['error']}")
+        click.echo(f"  {e['application_id']}: {localise(e['error'])}")
     if status["failed"] or status["pending"]:
         sys.exit(1)

@@ -50,22 +50,23 @@ def data_sha256(data: dict[str, Any]) -> str:
 
 
 def eligible(rnd: Round) -> list[int]:
-    """The applications of the round that may have a dossier: those recognised — by the round's
-    recognition where there is one, else by a recognised grade in the newest results — in order of
-    rank."""
+    """The applications of the round that may have a dossier, in order of rank in the newest
+    results: those the round's recognition recognised. A grade the criteria recognise is not enough:
+    before the recognition (in review, during the notice) the results are provisional, and a dossier
+    is the record of a recognition."""
     snapshot = results.latest(rnd)
     if snapshot is None:
         return []
-    rows = db.session.execute(
-        select(ApplicationResult.application_id, ApplicationResult.recognised, Application.status)
-        .join(Application, Application.id == ApplicationResult.application_id)
-        .where(ApplicationResult.snapshot_id == snapshot.id)
-        .order_by(ApplicationResult.rank, ApplicationResult.application_id)
-    ).all()
-    decided = any(r.status in (Status.RECOGNISED, Status.REJECTED) for r in rows)
-    if decided:
-        return [r.application_id for r in rows if r.status == Status.RECOGNISED]
-    return [r.application_id for r in rows if r.recognised and r.status != Status.REJECTED]
+    return list(
+        db.session.scalars(
+            select(ApplicationResult.application_id)
+            .join(Application, Application.id == ApplicationResult.application_id)
+            .where(
+                ApplicationResult.snapshot_id == snapshot.id, Application.status == Status.RECOGNISED.value
+            )
+            .order_by(ApplicationResult.rank, ApplicationResult.application_id)
+        )
+    )
 
 
 def _number(value: Any) -> float | None:

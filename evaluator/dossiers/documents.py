@@ -14,6 +14,7 @@ from evaluator.core import settings
 from evaluator.dossiers import charts, signing
 from evaluator.dossiers.data import canonical, data_sha256
 from evaluator.dossiers.render import Attached, render_pdf
+from evaluator.formatting import show_number
 
 CHINA = ZoneInfo("Asia/Shanghai")
 BETWEEN_TAGS = re.compile(r">[ \n]+<")
@@ -40,15 +41,17 @@ def _pctl(value: Any) -> str:
     return "—" if value is None else f"{float(value):.1f}%"
 
 
-def _css_text(text: str) -> str:
+def css_text(text: str) -> str:
+    """A text for a CSS string inside the document's <style> (the running header): no backslash or
+    double quote to end the string, no "<" to end the style element."""
     return text.replace("\\", "").replace('"', "'").replace("<", "")[:60]
 
 
 def _figure(value: Any) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
-    if isinstance(value, float):
-        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, int | float):
+        return show_number(value)  # as the pages show it (9,806); Chinese and English group alike
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
     return str(value)
@@ -77,8 +80,8 @@ def context(
     own = None if c.get("rank") is None else c["rank"] - 1
     return {
         "data": data,
-        "header_left": _css_text(f"{unit['name']} · {zone}认定档案"),
-        "header_right": _css_text(f"证书编号 {number}"),
+        "header_left": css_text(f"{unit['name']} · {zone}认定档案"),
+        "header_right": css_text(f"证书编号 {number}"),
         "c": c,
         "title": f"{unit['name']} {zone}认定档案",
         "zone": zone,

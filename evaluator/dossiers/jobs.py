@@ -8,6 +8,8 @@ can be tried again. The finished dossiers download as one ZIP.
 
 from __future__ import annotations
 
+import json
+import logging
 import tempfile
 import zipfile
 from typing import IO, Any
@@ -23,22 +25,26 @@ from evaluator.core.locking import lock_application, lock_round
 from evaluator.dossiers import data as dossier_data
 from evaluator.dossiers import service
 from evaluator.dossiers.models import Dossier, DossierJob, DossierJobItem
-from evaluator.dossiers.vocab import ItemState, JobState
+from evaluator.dossiers.render import NOT_RENDERED
+from evaluator.dossiers.vocab import DossierState, ItemState, JobState
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
-from evaluator.messages import msg
+from evaluator.messages import Message, msg
 from evaluator.rounds.models import Round
 
 RENDER = "dossiers.render_item"
 MAX_ERROR = 500
+log = logging.getLogger(__name__)
 
 
 def start(actor: User | None, rnd: Round) -> DossierJob:
     """A batch of the round's eligible applications (409 when there is none); those with a valid
-    dossier are skipped at once, the others are rendered in the background once the request commits.
-    ``actor`` is None for the command line (the system issues the dossiers)."""
+    dossier are skipped at once, those whose dossier was revoked are left out (the recognition was
+    withdrawn), the others are rendered in the background once the request commits. ``actor`` is
+    None for the command line (the system issues the dossiers)."""
     lock_round(rnd.id, shared=True)
-    ids = dossier_data.eligible(rnd)
+    revoked = service.withdrawn(rnd.id)
+    ids = [a for a in dossier_data.eligible(rnd) if a not in revoked]
     if not ids:
         raise ServiceError(409, msg("The round has no recognised application to issue a dossier for."))
     job = DossierJob(round_id=rnd.id, created_by=actor.id if actor else None, state=JobState.QUEUED.value)
@@ -102,8 +108,24 @@ def render_item(item_id: int) -> None:
 
 
 def _reason(exc: Exception) -> str:
-    text = str(getattr(exc, "message", None) or exc) or type(exc).__name__
-    return text[:MAX_ERROR]
+    """The failure as stored: the service's message as its template and values (each reader reads
+    it in their language); an unexpected error goes to the log, and the office reads that the
+    document could not be rendered (never the exception's inner names)."""
+    message = getattr(exc, "message", None)
+    if not isinstance(message, Message):
+        log.error("dossier not rendered", exc_info=exc)
+        message = msg(NOT_RENDERED)
+    params = {k: v[:MAX_ERROR] if isinstance(v, str) else v for k, v in message.params.items()}
+    return json.dumps({"template": message.template, "params": params}, ensure_ascii=False, default=str)
+
+
+def _said(stored: str | None) -> str | None:
+    """A stored failure as a message again (plain text as it is)."""
+    try:
+        found = json.loads(stored or "")
+        return msg(found["template"], **found["params"])
+    except (ValueError, TypeError, KeyError):
+        return stored
 
 
 def _finish_if_done(job: DossierJob) -> None:
@@ -149,7 +171,7 @@ def status(job: DossierJob) -> dict[str, Any]:
         "pending": c[ItemState.PENDING],
         "created_at": job.created_at,
         "finished_at": job.finished_at,
-        "errors": [{"application_id": a, "error": e, "attempts": n} for a, e, n in failures],
+        "errors": [{"application_id": a, "error": _said(e), "attempts": n} for a, e, n in failures],
     }
 
 
@@ -187,13 +209,16 @@ def jobs_of(rnd: Round) -> list[DossierJob]:
 
 
 def zip_of(job: DossierJob) -> IO[bytes]:
-    """The batch's dossiers (issued or already valid) as one ZIP, one PDF per unit named by its
-    certificate number and name; a spooled file positioned at its start."""
+    """The valid dossier of each unit of the finished batch as one ZIP — a revoked one left out, a
+    replaced one by its replacement —, one PDF per unit named by its certificate number and name; a
+    spooled file positioned at its start. 409 while the batch is rendering (a part would look whole)."""
+    if job.state != JobState.FINISHED:
+        raise ServiceError(409, msg("The batch is still rendering: its ZIP is ready once it has finished."))
     rows = (
         db.session.execute(
             select(Dossier)
-            .join(DossierJobItem, DossierJobItem.dossier_id == Dossier.id)
-            .where(DossierJobItem.job_id == job.id)
+            .join(DossierJobItem, DossierJobItem.application_id == Dossier.application_id)
+            .where(DossierJobItem.job_id == job.id, Dossier.state == DossierState.ISSUED.value)
             .order_by(Dossier.id)
         )
         .scalars()

@@ -21,7 +21,7 @@ from evaluator.applications.models import Application
 from evaluator.assignments.models import Assignment
 from evaluator.core import settings
 from evaluator.dossiers import signing
-from evaluator.dossiers.documents import CHINA
+from evaluator.dossiers.documents import CHINA, css_text
 from evaluator.dossiers.render import render_pdf
 from evaluator.extensions import db
 from evaluator.reviews import service as reviews
@@ -101,7 +101,7 @@ def score_sheet_pdf(rnd: Round, reviewer: User, when: datetime) -> bytes:
     """The expert's score sheet of the round as a PDF/A-3u, with lines for the signature."""
     sheet = score_sheet(rnd, reviewer)
     html = settings.template("dossiers/score_sheet.html").render(
-        sheet=sheet, printed=_day(when), header_left=f"{sheet['round']} · 专家评分表"[:60]
+        sheet=sheet, printed=_day(when), header_left=css_text(f"{sheet['round']} · 专家评分表")
     )
     return render_pdf(html, when=when)
 
@@ -121,7 +121,7 @@ def shortlist_pdf(content: dict[str, Any], sha256: str, objection_url: str | Non
         objection_url=None if recognition else objection_url,
         pts=_pts,
         printed=_day(when),
-        header_left=title[:60],
+        header_left=css_text(title),
     )
     pdf = render_pdf(html, when=when)
     return signing.sign(pdf, reason=title)

@@ -25,14 +25,29 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
 from evaluator.core import settings
+from evaluator.messages import N_, msg
 
 PDF_VARIANT = "pdf/a-3u"
+MAX_MISSING = 20
 _LOCAL = threading.local()
 _RENDER_LOCK = threading.Lock()
 
 
+NO_GLYPH = N_(
+    "The dossier's font lacks %(chars)s: change the text with these characters, or install the font "
+    "Noto Sans CJK SC if it is missing."
+)
+NOT_RENDERED = N_("The document could not be rendered; the service's log says why.")
+
+
 class RenderError(RuntimeError):
-    """A document that must not be issued: WeasyPrint warned while rendering it."""
+    """A document that must not be issued: WeasyPrint warned while rendering it. ``missing`` holds
+    the characters no face has, ``message`` what to tell the office (never WeasyPrint's words)."""
+
+    def __init__(self, warnings: list[str], missing: list[str]):
+        super().__init__("; ".join(dict.fromkeys(warnings)))
+        self.missing = list(dict.fromkeys(missing))[:MAX_MISSING]
+        self.message = msg(NO_GLYPH, chars=self.missing) if self.missing else msg(NOT_RENDERED)
 
 
 class RefusingFetcher(URLFetcher):
@@ -50,7 +65,7 @@ class _Captured(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         sink = getattr(_LOCAL, "sink", None)
         if sink is not None and record.levelno >= logging.WARNING:
-            sink.append(record.getMessage())
+            sink.append(record)
 
 
 _HANDLER = _Captured()
@@ -138,7 +153,7 @@ def render_pdf(
 ) -> bytes:
     """The HTML as a PDF/A-3u (title, author, subject and keywords from its ``<title>`` and
     ``<meta>``), with the attachments; ``RenderError`` listing WeasyPrint's warnings if it gave any."""
-    sink: list[str] = []
+    sink: list[logging.LogRecord] = []
     _LOCAL.sink = sink
     try:
         files = [
@@ -165,5 +180,6 @@ def render_pdf(
     finally:
         _LOCAL.sink = None
     if sink:
-        raise RenderError("; ".join(dict.fromkeys(sink)))
+        missing = [str(r.args[0]) for r in sink if str(r.msg).startswith(".notdef") and r.args]
+        raise RenderError([r.getMessage() for r in sink], missing)
     return pdf

@@ -6,12 +6,14 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 
-from marshmallow import Schema, fields, validate
-from sqlalchemy import select
+from marshmallow import Schema, fields, pre_load, validate
+from sqlalchemy import func, select
 
 from evaluator.accounts.models import Organisation, User
 from evaluator.applications.models import Application
@@ -22,23 +24,36 @@ from evaluator.core.locking import lock_application, lock_round
 from evaluator.dossiers import data as dossier_data
 from evaluator.dossiers.documents import dossier_pdf
 from evaluator.dossiers.models import Dossier
+from evaluator.dossiers.render import RenderError
 from evaluator.dossiers.vocab import DossierState
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.messages import msg
+from evaluator.validation import Text
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud and typed by hand
 CODE_LENGTH = 16
 CODE_RE = re.compile(rf"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
+SKIPPED = ("Pd", "Cf")
+"""What a typed code may hold besides its characters and blanks: dashes (-, －, —) and invisible
+format marks (a zero-width space copied with it)."""
 ZONE_CODES = {"community_governance_zone": 1, "subdistrict_service_zone": 2, "featured_community": 3}
 """The zone type's digit in a certificate number (year, zone digit, serial: 2026-3-000012)."""
 MAX_REASON = 1000
 
 
 class DossierReasonSchema(Schema):
-    """Why a dossier is revoked or superseded."""
+    """Why a dossier is revoked or superseded: stored text (the shared rule: no control or
+    direction-changing characters), shown on the public verification page."""
 
-    reason = fields.String(required=True, validate=validate.Length(min=2, max=MAX_REASON))
+    reason = Text(required=True, min_length=2, max_length=MAX_REASON, multiline=True)
+
+    @pre_load
+    def _trimmed(self, data: Any, **kwargs: Any) -> Any:
+        """The reason without the blanks around it: a reason of blanks only is too short."""
+        if isinstance(data, Mapping) and isinstance(data.get("reason"), str):
+            return {**data, "reason": data["reason"].strip()}
+        return data
 
 
 def new_code() -> str:
@@ -47,10 +62,12 @@ def new_code() -> str:
 
 
 def normalised_code(text: str | None) -> str | None:
-    """The code as typed (any case, with spaces or dashes), or None when it cannot be one."""
+    """The code as typed, or None when it cannot be one: in any case, in full-width characters (a
+    Chinese input method's ＡＢ２３), with blanks, dashes or invisible marks anywhere."""
     if not text or len(text) > 40:
         return None
-    code = re.sub(r"[\s-]", "", text).upper()
+    folded = unicodedata.normalize("NFKC", text)
+    code = "".join(c for c in folded if not c.isspace() and unicodedata.category(c) not in SKIPPED).upper()
     return code if CODE_RE.fullmatch(code) else None
 
 
@@ -77,6 +94,18 @@ def dossiers_of(application_id: int) -> list[Dossier]:
     return list(
         db.session.scalars(
             select(Dossier).where(Dossier.application_id == application_id).order_by(Dossier.id.desc())
+        )
+    )
+
+
+def withdrawn(round_id: int) -> set[int]:
+    """The round's applications whose newest dossier was revoked: their recognition was withdrawn."""
+    newest = select(func.max(Dossier.id)).where(Dossier.round_id == round_id).group_by(Dossier.application_id)
+    return set(
+        db.session.scalars(
+            select(Dossier.application_id).where(
+                Dossier.id.in_(newest), Dossier.state == DossierState.REVOKED.value
+            )
         )
     )
 
@@ -119,9 +148,14 @@ def issue(actor: User | None, app: Application, replaces: Dossier | None = None)
     db.session.add(dossier)
     db.session.flush()
     dossier.number = _number(dossier, app.round.zone_type, now.year)
-    pdf = dossier_pdf(
-        data, dossier.number, code, settings.setting_or("PUBLIC_URL", "http://localhost:5000"), now
-    )
+    try:
+        pdf = dossier_pdf(
+            data, dossier.number, code, settings.setting_or("PUBLIC_URL", "http://localhost:5000"), now
+        )
+    except RenderError as exc:
+        if not exc.missing:
+            raise
+        raise ServiceError(409, exc.message) from None  # the unit's data cannot be printed as it is
     dossier.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
     dossier.pdf_size = len(pdf)
     settings.storage().put(pdf, dossier.pdf_sha256)
@@ -141,11 +175,16 @@ def pdf_of(dossier: Dossier) -> bytes:
     return settings.storage().get(dossier.pdf_sha256)
 
 
-def compare(dossier: Dossier, upload: bytes) -> dict[str, Any]:
+def compare(dossier: Dossier, upload: IO[bytes]) -> dict[str, Any]:
     """Whether an uploaded file is byte-identical to the issued dossier (its SHA-256 against the
-    issued one's)."""
-    digest = hashlib.sha256(upload).hexdigest()
-    return {"identical": secrets.compare_digest(digest, dossier.pdf_sha256), "sha256": digest}
+    issued one's). At most one byte more than the dossier is read: a longer file differs. 422 naming
+    ``file`` for an empty one."""
+    data = upload.read(dossier.pdf_size + 1)
+    if not data:
+        raise ServiceError(422, msg("The file is empty."), {"file": [msg("The file is empty.")]})
+    digest = hashlib.sha256(data).hexdigest()
+    same = len(data) == dossier.pdf_size and secrets.compare_digest(digest, dossier.pdf_sha256)
+    return {"identical": same}
 
 
 def _change(actor: User, dossier: Dossier, state: DossierState, reason: str) -> Dossier:

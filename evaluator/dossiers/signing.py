@@ -9,6 +9,7 @@ document was not changed, and call the signer unknown until its certificate is t
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -32,14 +33,21 @@ with warnings.catch_warnings():  # pyHanko imports cryptography's deprecated DSA
     from pyhanko_certvalidator import ValidationContext
 
 from evaluator.core import settings
+from evaluator.errors import ServiceError
+from evaluator.messages import N_, msg
 
 OFFICE_NAME = "四川省民政厅 基层政权建设和社区治理处"
+UNREADABLE = N_(
+    "The dossiers cannot be signed: the office's signing key and its certificate must both be set "
+    "and readable. The service's log says what is wrong."
+)
 FIELD = "OfficeSignature"
 _SIGNERS: dict[tuple[str, str], signers.SimpleSigner] = {}
 CMS_MARGIN = 2048
 """Bytes a signature's CMS container holds beyond its certificates (the signature value, the signed
 attributes, the algorithm identifiers: about 700 for a 4096-bit RSA key)."""
 _LOCK = threading.Lock()
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -103,13 +111,17 @@ def make_certificate(folder: Path, common_name: str = OFFICE_NAME) -> tuple[Path
 
 
 def key_files() -> tuple[str, str]:
-    """The configured key and certificate, or the instance folder's self-made pair (made on first use)."""
+    """The configured key and certificate, or the instance folder's self-made pair (made on first
+    use) when neither is set; 503 when only one is."""
     key, cert = (
         settings.setting_or("DOSSIER_SIGNING_KEY", ""),
         settings.setting_or("DOSSIER_SIGNING_CERT", ""),
     )
     if key and cert:
         return str(key), str(cert)
+    if key or cert:  # half a configuration: never sign with the demo's certificate instead
+        log.error("DOSSIER_SIGNING_KEY and DOSSIER_SIGNING_CERT must be set together")
+        raise ServiceError(503, msg(UNREADABLE))
     folder = Path(settings.instance_path()) / "dossier-signing"
     with _LOCK:
         if not (folder / "office-key.pem").exists():
@@ -121,7 +133,10 @@ def _signer() -> signers.SimpleSigner:
     files = key_files()
     with _LOCK:
         if files not in _SIGNERS:
-            _SIGNERS[files] = signers.SimpleSigner.load(*files)
+            loaded = signers.SimpleSigner.load(*files)
+            if loaded is None:  # pyHanko has logged why; not remembered, so a repaired file serves
+                raise ServiceError(503, msg(UNREADABLE))
+            _SIGNERS[files] = loaded
         return _SIGNERS[files]
 
 

@@ -23,6 +23,7 @@ from evaluator.web.blueprints import office as bp
 from evaluator.web.blueprints import public as public_bp
 from evaluator.web.downloads import export_response
 from evaluator.web.pages import get_or_404, page_user
+from evaluator.workflow import Role
 
 PDF = "application/pdf"
 PRINT_LIMIT = "10 per minute"
@@ -42,10 +43,12 @@ def score_sheets(round_id: int):
 
 @bp.route("/rounds/<int:round_id>/score-sheets/<int:user_id>")
 def score_sheet(round_id: int, user_id: int):
-    """An expert's score sheet of the round (PDF)."""
+    """An expert's score sheet of the round (PDF); 404 for an account that is not an expert's."""
     page_user("dossier.manage")
     rnd = get_or_404(Round, round_id)
     expert = get_or_404(User, user_id)
+    if expert.role != Role.REVIEWER:
+        abort(404)
     data = printed.score_sheet_pdf(rnd, expert, utcnow())
     name = f"{rnd.title}专家评分表（{expert.display_name}）.pdf"
     return export_response(Export(data, PDF, name, f"score-sheet-{rnd.id}-{expert.id}.pdf"))

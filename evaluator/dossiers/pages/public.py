@@ -8,12 +8,14 @@ from flask import redirect, render_template, request, url_for
 
 from evaluator.dossiers import service
 from evaluator.dossiers.vocab import DOSSIER_STATE_LABELS
+from evaluator.errors import ServiceError
 from evaluator.extensions import limiter
+from evaluator.messages import N_, msg
 from evaluator.web.blueprints import public as bp
-from evaluator.web.pages import page_user
+from evaluator.web.pages import FormErrors, form_errors, page_user, render_form
 
 VERIFY_LIMIT = "30 per minute"
-MAX_UPLOAD = 20 * 1024 * 1024
+CHOOSE_FILE = N_("Choose a file to upload.")
 
 
 @bp.route("/verify", methods=["GET"])
@@ -36,12 +38,18 @@ def verify(code: str):
     d = service.by_code(code)
     if d is None:
         return render_template("dossiers/verify.html", d=None), 404
-    compared = None
+    compared, errors = None, FormErrors()
     if request.method == "POST":
-        upload = request.files.get("file")
-        if upload is not None and upload.filename:
-            compared = service.compare(d, upload.stream.read(MAX_UPLOAD + 1))
-    facts = service.public_facts(d)
-    return render_template(
-        "dossiers/verify.html", d=d, facts=facts, compared=compared, state_label=DOSSIER_STATE_LABELS[d.state]
+        with form_errors() as errors:
+            upload = request.files.get("file")
+            if upload is None or not upload.filename:
+                raise ServiceError(422, msg(CHOOSE_FILE), {"file": [msg(CHOOSE_FILE)]})
+            compared = service.compare(d, upload.stream)
+    return render_form(
+        "dossiers/verify.html",
+        errors,
+        d=d,
+        facts=service.public_facts(d),
+        compared=compared,
+        state_label=DOSSIER_STATE_LABELS[d.state],
     )
