@@ -10,7 +10,6 @@ import json
 import re
 import subprocess
 import tempfile
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -193,40 +192,11 @@ def test_the_printed_documents_short_user_agent_sheet_draws_the_dossier_as_weasy
 def test_a_signature_with_a_large_key_and_long_names_fits_the_room_kept_for_it(app, tmp_path):
     """The room kept for the signature is reckoned from the signer's certificates, not measured by
     a trial signature each time: a 4096-bit RSA key and long names still fit, and validate."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=4096)
-    name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "四川省民政厅" * 10),
-            x509.NameAttribute(NameOID.COMMON_NAME, signing.OFFICE_NAME),
-        ]
-    )
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    (tmp_path / "k.pem").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    (tmp_path / "c.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    app.config["DOSSIER_SIGNING_KEY"], app.config["DOSSIER_SIGNING_CERT"] = (
-        str(tmp_path / "k.pem"),
-        str(tmp_path / "c.pem"),
-    )
+    files = signing.make_certificate(tmp_path, key=key, organisation="四川省民政厅" * 10)
+    app.config["DOSSIER_SIGNING_KEY"], app.config["DOSSIER_SIGNING_CERT"] = map(str, files)
     signed = signing.sign(render_pdf('<html lang="zh-CN"><body>四川省</body></html>'), reason="测试")
     report = signing.validate(signed)
     assert report.intact and report.trusted and report.covers_whole_file

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 with warnings.catch_warnings():  # pyHanko imports cryptography's deprecated DSA names
@@ -61,15 +61,21 @@ class SignatureReport:
     covers_whole_file: bool
 
 
-def make_certificate(folder: Path, common_name: str = OFFICE_NAME) -> tuple[Path, Path]:
-    """A self-made P-256 key and a ten-year certificate for signing, written as PEM into ``folder``
-    (key readable by the owner only); returns (key path, certificate path)."""
+def make_certificate(
+    folder: Path,
+    common_name: str = OFFICE_NAME,
+    key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | None = None,
+    organisation: str = "四川省民政厅",
+) -> tuple[Path, Path]:
+    """A self-made ten-year certificate for signing with ``key`` (a new P-256 key by default),
+    written as PEM into ``folder`` (key readable by the owner only); returns (key path, certificate
+    path)."""
     folder.mkdir(parents=True, exist_ok=True)
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = key or ec.generate_private_key(ec.SECP256R1())
     name = x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "四川省民政厅"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
             x509.NameAttribute(NameOID.COMMON_NAME, common_name),
         ]
     )
