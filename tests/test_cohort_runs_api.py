@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from evaluator.audit.models import AuditEvent
 from evaluator.cohort_runs import service, standings
 from evaluator.cohort_runs.models import CohortMember, CohortMove, CohortRun
+from evaluator.cohorts.profiles import round_significant
 from evaluator.extensions import db
 
 MINI_SETTINGS = {
@@ -211,7 +212,16 @@ def test_who_may_see_and_move(client, admin, make_cohort_round, make_user):
     assert len(full["peers"]) == 5 and all(p["organisation"] for p in full["peers"])
     assert [p["application_id"] for p in full["peers"]] == [p["application_id"] for p in full["peers"]]
     assert {f["key"] for f in full["features"]} >= {"households", "residents"}
-    assert client.get(f"/api/v1/applications/{app.id}/peers?count=0", headers=admin).status_code == 422
+    # the blind round's applicant reads its peers' figures to two significant figures, the office exactly
+    assert body["figures_rounded"] and not full["figures_rounded"]
+    changed = 0
+    for peer, known in zip(body["peers"][:5], full["peers"], strict=True):  # both nearest first
+        for key, value in known["values"].items():
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                shown = peer["values"][key]
+                assert abs(shown - round_significant(value)) <= 1e-9 * max(abs(value), 1)
+                changed += abs(shown - value) > 1e-9 * max(abs(value), 1)
+    assert changed  # the demo's figures have more than two significant figures
 
 
 def test_standings_in_the_cohort_follow_the_results(client, admin, make_scored_round):

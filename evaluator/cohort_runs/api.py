@@ -142,6 +142,9 @@ class CohortPeersSchema(Schema):
     scaling = fields.String(allow_none=True)
     features = fields.List(fields.Dict(), metadata={"description": "key, labels, unit, kind, weight, log"})
     names_shown = fields.Boolean()
+    figures_rounded = fields.Boolean(
+        metadata={"description": "The peers' figures rounded to two significant figures (a blind round)"}
+    )
     rank = fields.Integer(
         allow_none=True, metadata={"description": "By total among itself and its scored peers"}
     )

@@ -6,7 +6,9 @@ totals and the application's rank among them. The applicant sees its own peers:
 
 - their figures on the similarity's features (what makes them similar) and their city;
 - their names and counties only when the round is not blind (in a blind round who applied is
-  protected during the review; a peer is then "peer 1, 2 …" of its city);
+  protected during the review; a peer is then "peer 1, 2 …" of its city, and its figures are
+  rounded to two significant figures: exact figures of a city's community could be matched against
+  published statistics and name it);
 - its rank among them only from the public notice on (when the results are published); never a
   peer's score.
 """
@@ -22,6 +24,7 @@ from evaluator.accounts.models import Organisation, User
 from evaluator.applications.models import Application
 from evaluator.cohort_runs.models import CohortMember
 from evaluator.cohort_runs.service import cohorts_of, latest_or_404, member_of
+from evaluator.cohorts.profiles import round_significant
 from evaluator.errors import ServiceError
 from evaluator.extensions import db
 from evaluator.messages import msg
@@ -51,6 +54,14 @@ def _totals(rnd: Round, ids: list[int]) -> dict[int, float]:
         )
     ).all()
     return {aid: total for aid, total in rows if total is not None}
+
+
+def _rounded(values: dict[str, Any]) -> dict[str, Any]:
+    """The numbers among a peer's figures to two significant figures (a blind round's applicant)."""
+    return {
+        k: round_significant(float(v)) if isinstance(v, int | float) and not isinstance(v, bool) else v
+        for k, v in values.items()
+    }
 
 
 def peers_of(app: Application, viewer: User | None, count: int = DEFAULT_PEERS) -> dict[str, Any]:
@@ -107,7 +118,7 @@ def peers_of(app: Application, viewer: User | None, count: int = DEFAULT_PEERS) 
                 "county": org.county if org is not None and names else None,
                 "distance": distance,
                 "cohort": pm.current if pm is not None else None,
-                "values": pm.values if pm is not None else {},
+                "values": (pm.values if names else _rounded(pm.values)) if pm is not None else {},
                 "total": totals.get(pid) if office else None,
             }
         )
@@ -126,6 +137,7 @@ def peers_of(app: Application, viewer: User | None, count: int = DEFAULT_PEERS) 
             for f in found.features
         ],
         "names_shown": names,
+        "figures_rounded": not names,
         "rank": rank if ranked else None,
         "group": group if ranked else None,
         "total": own if office else None,
