@@ -123,3 +123,99 @@ def test_the_applicant_sees_its_cohort_and_peers_without_names_in_a_blind_round(
     assert "The round is blind" not in named and any(a.organisation.name in named for a in apps[1:12])
     other = page_client("applicant")
     assert other.get(f"/applicant/applications/{app.id}/cohort").status_code == 404
+
+
+def _settings_form(page: str) -> dict[str, str]:
+    """The settings form's fields as the page fills them in (inputs and chosen options)."""
+    form = page.split('id="settings-form"', 1)[1].split("</form>", 1)[0]
+    values = dict(re.findall(r'<input type="number" id="[^"]+" name="([^"]+)" value="([^"]*)"', form))
+    for name, chosen in re.findall(
+        r'<select id="[^"]+" name="([^"]+)".*?<option value="([^"]+)" selected', form, re.S
+    ):
+        values[name] = chosen
+    return values
+
+
+def test_the_office_changes_the_cohort_settings_on_the_page(page_client, make_cohort_round):
+    rnd, _ = make_cohort_round()
+    office = page_client("admin")
+    url = f"/office/rounds/{rnd.id}/cohorts"
+    form = _settings_form(office.get(url).get_data(as_text=True))
+    assert form["k_min"] == "3" and form["k_max"] == "8" and form["min_cohort_size"] == "10"
+    assert form["method"] == "kmeans" and form["weight.households"] == "1"
+    weights = {k for k in form if k.startswith("weight.")}
+    assert weights == {
+        f"weight.{k}"
+        for k in ("category", "households", "residents", "density", "aged_share", "floating_share")
+    }
+    # refused, each beside its field, and nothing formed
+    bad = post(
+        office,
+        f"{url}/settings",
+        {**form, "k_min": "5", "k_max": "3", "weight.households": "0", "method": ""},
+    )
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and service.latest(rnd.id) is None
+    assert (
+        'id="k_max-errors"' in text and "The largest number of cohorts cannot be below the smallest." in text
+    )
+    assert 'id="weight-households-errors"' in text and "A weight is a number above 0 and at most 100." in text
+    assert (
+        'id="method-errors"' in text and '<details class="cohort-settings" id="cohort-settings" open>' in text
+    )
+    assert _settings_form(text)["k_min"] == "5"  # the form keeps what was typed
+    # accepted: formed at once with exactly three cohorts, Ward's method, households weighing double
+    good = post(
+        office,
+        f"{url}/settings",
+        {**form, "k_min": "3", "k_max": "3", "method": "ward", "weight.households": "2.5"},
+    )
+    assert good.status_code == 303
+    db.session.expire_all()
+    found = service.latest(rnd.id)
+    assert found.k == 3 and found.settings["k"] == 3 and found.settings["method"] == "ward"
+    weight = {f["key"]: f["weight"] for f in found.settings["features"]}
+    assert abs(weight["households"] - 2.5) < 1e-9 and abs(weight["residents"] - 1.0) < 1e-9
+    # the next run keeps them; the form now shows them
+    again = _settings_form(office.get(url).get_data(as_text=True))
+    assert again["k_max"] == "3" and again["method"] == "ward" and again["weight.households"] == "2.5"
+    assert post(page_client("county_office"), f"{url}/settings", form).status_code == 403
+    assert office.post(f"{url}/settings", data=form).status_code == 400  # no CSRF token
+
+
+def test_the_engines_refusal_of_a_weight_is_shown_beside_that_weight():
+    from types import SimpleNamespace
+
+    from evaluator.cohort_runs.pages.settings_form import form_errors_of
+    from evaluator.errors import ServiceError
+
+    current = SimpleNamespace(source={"features": [{"key": "households"}, {"key": "residents"}]})
+    moved = form_errors_of(
+        ServiceError(
+            422, "no", {"settings.features[1].weight": ["x"], "settings.k.min": ["y"], "replace_moves": ["z"]}
+        ),
+        current,
+    )
+    assert moved.errors == {"weight.residents": ["x"], "k_min": ["y"], "settings_replace_moves": ["z"]}
+
+
+def test_settings_changed_while_the_cohorts_carry_moves_ask_for_the_box(page_client, make_cohort_round):
+    rnd, apps = make_cohort_round()
+    office = page_client("admin")
+    url = f"/office/rounds/{rnd.id}/cohorts"
+    found = service.run(None, rnd)
+    db.session.add(
+        CohortMove(run_id=found.id, application_id=apps[0].id, from_cohort=1, to_cohort=2, reason="核对")
+    )
+    db.session.commit()
+    page = office.get(url).get_data(as_text=True)
+    form = _settings_form(page)
+    assert 'id="f-settings_replace_moves"' in page
+    refused = post(office, f"{url}/settings", {**form, "k_min": "2", "k_max": "2"})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'id="settings_replace_moves-errors"' in text
+    assert 'id="replace_moves-errors"' not in text and service.latest(rnd.id).id == found.id
+    done = post(
+        office, f"{url}/settings", {**form, "k_min": "2", "k_max": "2", "settings_replace_moves": "1"}
+    )
+    assert done.status_code == 303 and service.latest(rnd.id).k == 2

@@ -72,6 +72,27 @@ def test_the_office_forms_the_cohorts_and_moves_an_application(page, make_accoun
         "data-confirm-box", "f-replace-moves"
     )
 
+    # The settings, changed on the page: two cohorts exactly, the households weighing double.
+    page.click("#cohort-settings summary")
+    expect(page.locator("#f-k_min")).to_have_value("3")
+    page.fill("#f-k_min", "2")
+    page.fill("#f-k_max", "2")
+    page.fill("#f-weight-households", "2")
+    with page.expect_navigation():
+        page.click("#settings-form button[type=submit]")
+    expect(
+        page.locator("#f-settings-replace-moves + label + ul, #settings-replace-moves-errors")
+    ).to_have_count(0)
+    expect(page.locator("#settings_replace_moves-errors")).to_be_visible()  # the move: said beside the box
+    expect(page.locator("#replace_moves-errors")).to_have_count(0)  # not beside the other form's box
+    assert axe(page) is not None and nameless_controls(page) == [] and wider_than_the_screen(page) == []
+    screenshot(page, "cohort-settings-errors")
+    page.check("#f-settings_replace_moves")
+    with page.expect_navigation():
+        page.click("#settings-form button[type=submit]")
+    expect(page.locator("#cohort-table tbody tr")).to_have_count(2)
+    expect(page.locator("#run-facts")).to_contain_text("× 2")
+
 
 def test_the_applicant_reads_its_cohort_and_peers(page, make_account, make_cohort_round, axe):
     from evaluator.cohort_runs import service

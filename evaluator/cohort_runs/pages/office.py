@@ -7,12 +7,16 @@ from __future__ import annotations
 import math
 
 from flask import abort, redirect, request, url_for
+from flask_babel import gettext
 from marshmallow import fields, pre_load
 
 from evaluator.applications.models import Application
 from evaluator.cohort_runs import peers as cohort_peers
 from evaluator.cohort_runs import service
+from evaluator.cohort_runs.pages import settings_form
 from evaluator.cohort_runs.pages.scatter import Axis, Point, scatter_chart, style
+from evaluator.cohort_runs.records import feature_record
+from evaluator.errors import ServiceError
 from evaluator.formatting import parenthesised
 from evaluator.i18n import criteria_text, language, localise
 from evaluator.messages import N_, msg
@@ -143,9 +147,28 @@ def chart(found, cohorts, members, names: dict[int, str], x: str, y: str):
     )
 
 
-def _cohorts_page(rnd: Round, errors: FormErrors | None = None):
+def _settings_context(rnd: Round, posted: dict | None) -> dict:
+    """The settings form: its values (as posted, else the settings the next run would use) and the
+    features it weighs; nothing when the round's settings cannot be read."""
+    try:
+        current = service.round_settings(rnd)
+    except ServiceError:
+        return {}
+    return {
+        "settings_values": posted if posted is not None else settings_form.form_values(current),
+        "settings_features": [feature_record(f) for f in current.features],
+        "settings_posted": posted is not None,
+        "method_choices": [(k, gettext(v)) for k, v in METHODS.items()],
+        "scaling_choices": [(k, gettext(v)) for k, v in SCALINGS.items()],
+        "missing_choices": [(k, gettext(v)) for k, v in MISSING.items()],
+    }
+
+
+def _cohorts_page(rnd: Round, errors: FormErrors | None = None, posted: dict | None = None):
     found = service.latest(rnd.id)
     context: dict = {"rnd": rnd, "run": found, "can_run": rnd.phase in service.RUN_PHASES}
+    if context["can_run"]:
+        context |= _settings_context(rnd, posted)
     if found is not None:
         cohorts = service.cohorts_of(found)
         members = service.members_of(found)
@@ -198,6 +221,26 @@ def cohorts_run(round_id: int):
         done(N_("Cohorts formed: %(k)s cohorts of %(n)s applications."), k=found.k, n=found.applications)
         return redirect(url_for("office.cohorts", round_id=rnd.id), 303)
     return _cohorts_page(get_or_404(Round, round_id), errors)
+
+
+@bp.route("/rounds/<int:round_id>/cohorts/settings", methods=["POST"])
+def cohorts_settings(round_id: int):
+    """Form the round's cohorts with the settings changed on the page (they become the round's for
+    the runs after), then show them."""
+    actor = page_user("cohorts.run")
+    rnd = get_or_404(Round, round_id)
+    posted = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    with form_errors() as errors:
+        current = service.round_settings(rnd)
+        raw = settings_form.posted_settings(current, request.form)
+        try:
+            replace = request.form.get("settings_replace_moves") == "1"
+            found = service.run(actor, rnd, raw, replace_moves=replace)
+        except ServiceError as exc:
+            raise settings_form.form_errors_of(exc, current) from None
+        done(N_("Cohorts formed: %(k)s cohorts of %(n)s applications."), k=found.k, n=found.applications)
+        return redirect(url_for("office.cohorts", round_id=rnd.id), 303)
+    return _cohorts_page(get_or_404(Round, round_id), errors, posted)
 
 
 def _member_page(rnd: Round, app: Application, errors: FormErrors | None = None, values: dict | None = None):
