@@ -130,7 +130,8 @@ def make_round(applications: int, reviewers: int, per: int, seed: int, level: st
     )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Generate the round, solve it, validate the result and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--applications", type=int, default=5000)
     parser.add_argument("--reviewers", type=int, default=300)
@@ -138,7 +139,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--region-level", choices=("county", "city"), default="county")
     parser.add_argument("--json", default="")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     t0 = time.perf_counter()
     inputs = make_round(args.applications, args.reviewers, args.per, args.seed, args.region_level)

@@ -59,10 +59,11 @@ if [ -z "$satisfied" ]; then
   find .venv -maxdepth 1 -name '.installed-*' ! -name ".installed-${hash}-*" -delete
   touch "$stamp"
 fi
-# The browser tests' tools (dev only): Debian's Chromium, CJK fonts for the Chinese pages, and the
-# pinned accessibility checker from tests/browser/package-lock.json. No browser is downloaded.
+# The browser tests' tools (dev only): Debian's Chromium headless shell, CJK fonts for the Chinese
+# pages, and the pinned accessibility checker from tests/browser/package-lock.json. No browser is
+# downloaded.
 if [ "$extras" = "dev" ]; then
-  need_debian chromium test -x /usr/bin/chromium
+  need_debian chromium-headless-shell test -x /usr/bin/chromium-headless-shell
   # pdffonts, pdftotext and pdftoppm: the tests read the dossiers' fonts, text and pages with them.
   need_debian poppler-utils command -v pdffonts
   # The broker of the background tasks: the Celery tests run real workers through it.

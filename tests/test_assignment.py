@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -18,8 +14,7 @@ from evaluator.assignment import (
     region_key,
     validate_assignment,
 )
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.in_process import run_script
 
 
 def problem(apps, reviewers, sections=("A", "B"), **kw):
@@ -236,18 +231,6 @@ def test_pairs_are_arrays_and_default_cap_uses_the_slack():
 
 
 def test_benchmark_script_runs_small():
-    out = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "scripts/bench_assignment.py"),
-            "--applications",
-            "300",
-            "--reviewers",
-            "30",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    out = run_script("bench_assignment", "--applications", "300", "--reviewers", "30")
+    assert out.returncode == 0, out.stderr[-2000:]
     assert "violations           0" in out.stdout and "status               complete" in out.stdout

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,10 +20,10 @@ from evaluator.scoring.encoded import (
 )
 from evaluator.scoring.engine import score_round
 from evaluator.scoring.errors import MAX_REPORTED, InputError
+from tests.in_process import run_script
 from tests.reference import reference_round
 from tests.test_engine_reference import close, random_round
 
-ROOT = Path(__file__).resolve().parents[1]
 ID_BASE = 1000  # four-digit ids: their text sorts like the numbers, as "A000"… did
 
 
@@ -492,14 +489,7 @@ def test_the_caller_keeps_its_arrays(cs, good):
 
 def test_quick_benchmark_runs_and_agrees(tmp_path):
     out = tmp_path / "bench.json"
-    run = subprocess.run(
-        [sys.executable, "scripts/bench_encoded.py", "--quick", "--repeats", "1", "--json", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    run = run_script("bench_encoded", "--quick", "--repeats", "1", "--json", str(out))
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report["max_abs_diff_vs_score_round"] == 0.0
