@@ -198,10 +198,13 @@ def _app(database_url, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def live_workers(_app, database_url, tmp_path_factory):
-    """Three gunicorn workers over the suite's database, started once for the race tests."""
+    """Three gunicorn workers over the suite's database, started once for the race tests and the
+    hostile ones of the pages (with a folder of their own for the checked imports waiting to be
+    confirmed)."""
     from tests.live import gunicorn
 
-    with gunicorn(database_url, tmp_path_factory.mktemp("live-workers"), workers=3) as live:
+    pending = {"EVALUATOR_IMPORT_PENDING_DIR": str(tmp_path_factory.mktemp("live-pending"))}
+    with gunicorn(database_url, tmp_path_factory.mktemp("live-workers"), workers=3, env=pending) as live:
         yield live
 
 

@@ -17,23 +17,17 @@ from evaluator.audit.models import AuditEvent
 from evaluator.core.db import utcnow
 from evaluator.extensions import db
 from evaluator.rounds.models import Round
-from tests.live import gunicorn, parallel
+from tests.live import parallel
 from tests.pages import PASSWORD
 from tests.test_import import csv_bytes, row
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-@pytest.fixture(scope="module")
-def server(_app, database_url, tmp_path_factory):
-    pending = tmp_path_factory.mktemp("live-pending")
-    with gunicorn(
-        database_url,
-        tmp_path_factory.mktemp("live-materials"),
-        workers=3,
-        env={"EVALUATOR_IMPORT_PENDING_DIR": str(pending)},
-    ) as live:
-        yield live
+@pytest.fixture
+def server(live_workers):
+    """The suite's three live gunicorn workers (tests/conftest.py)."""
+    return live_workers
 
 
 class Browser:
