@@ -55,6 +55,18 @@ BROWSER_GROUPS = {
 """The browser modules' groups (any other module is in group 2): each group runs on one xdist worker
 with its own Chromium and live server, and the groups take about the same time — the walk of every
 page at phone width is a group of its own, the accessibility module a third of the rest."""
+LIVE_WORKER_MODULES = {
+    "tests/test_assignments_races.py",
+    "tests/test_attack_16_races.py",
+    "tests/test_conflicts_hostile.py",
+    "tests/test_races.py",
+    "tests/test_reviews_partial.py",
+    "tests/test_reviews_races.py",
+    "tests/test_vetting_races.py",
+    "tests/test_web_hostile_live.py",
+}
+"""The modules whose tests use ``live_workers``: they run on one xdist worker, one after the other,
+so that each pass starts those three gunicorn workers once (seconds of CPU each time)."""
 
 
 def pytest_addoption(parser):
@@ -98,7 +110,8 @@ def pytest_collection_modifyitems(config, items):
 def pytest_xdist_make_scheduler(config, log):
     """With ``--dist loadscope`` (scripts/test.sh), each xdist worker takes whole modules, so that
     module fixtures and worlds (tests/worlds.py) are built once, and tests/browser goes in a few groups
-    (``BROWSER_GROUPS``): one Chromium and one live server per group."""
+    (``BROWSER_GROUPS``): one Chromium and one live server per group; the modules that use the
+    session's live workers go together (``LIVE_WORKER_MODULES``)."""
     if config.getvalue("dist") != "loadscope":
         return None
     from xdist.scheduler import LoadScopeScheduling
@@ -108,6 +121,8 @@ def pytest_xdist_make_scheduler(config, log):
             module = nodeid.split("::", 1)[0]
             if module.startswith("tests/browser/"):
                 return f"tests/browser/ ({BROWSER_GROUPS.get(module, 2)})"
+            if module in LIVE_WORKER_MODULES:
+                return "live workers"
             return module
 
     return ModuleScheduling(config, log)
