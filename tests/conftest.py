@@ -59,6 +59,7 @@ LIVE_WORKER_MODULES = {
     "tests/test_assignments_races.py",
     "tests/test_attack_16_races.py",
     "tests/test_conflicts_hostile.py",
+    "tests/test_dossiers_races.py",
     "tests/test_races.py",
     "tests/test_reviews_partial.py",
     "tests/test_reviews_races.py",
@@ -212,14 +213,19 @@ def _app(database_url, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def live_workers(_app, database_url, tmp_path_factory):
+def live_workers(_app, database_url, signing_files, tmp_path_factory):
     """Three gunicorn workers over the suite's database, started once for the race tests and the
-    hostile ones of the pages (with a folder of their own for the checked imports waiting to be
-    confirmed)."""
+    hostile ones of the pages: with a folder of their own for the checked imports waiting to be
+    confirmed, and signing dossiers with the tests' key (not a pair made in the instance folder)."""
     from tests.live import gunicorn
 
-    pending = {"EVALUATOR_IMPORT_PENDING_DIR": str(tmp_path_factory.mktemp("live-pending"))}
-    with gunicorn(database_url, tmp_path_factory.mktemp("live-workers"), workers=3, env=pending) as live:
+    key, cert = map(str, signing_files)
+    env = {
+        "EVALUATOR_IMPORT_PENDING_DIR": str(tmp_path_factory.mktemp("live-pending")),
+        "EVALUATOR_DOSSIER_SIGNING_KEY": key,
+        "EVALUATOR_DOSSIER_SIGNING_CERT": cert,
+    }
+    with gunicorn(database_url, tmp_path_factory.mktemp("live-workers"), workers=3, env=env) as live:
         yield live
 
 

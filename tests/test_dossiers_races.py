@@ -10,16 +10,13 @@ from sqlalchemy import func, select
 from evaluator.audit.models import AuditEvent
 from evaluator.dossiers.models import Dossier
 from evaluator.extensions import db
-from tests.live import gunicorn, parallel
+from tests.live import parallel
 
 
 @pytest.fixture
-def server(_app, database_url, signing_files, tmp_path):
-    """Three gunicorn workers signing with the tests' key (not a pair made in the instance folder)."""
-    key, cert = map(str, signing_files)
-    env = {"EVALUATOR_DOSSIER_SIGNING_KEY": key, "EVALUATOR_DOSSIER_SIGNING_CERT": cert}
-    with gunicorn(database_url, tmp_path, workers=3, env=env) as live:
-        yield live
+def server(live_workers):
+    """The suite's three live gunicorn workers, signing with the tests' key (tests/conftest.py)."""
+    return live_workers
 
 
 def test_a_revocation_and_two_replacements_at_once_one_wins(server, client, make_recognised_round):
