@@ -83,7 +83,8 @@ def close(a, b) -> bool:
     return abs(a - b) <= 1e-9
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# 100 rounds a run: each of the 24 pairings of method, calibration and tie-break about four times.
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 2**32 - 1),
     n_apps=st.integers(1, 25),
